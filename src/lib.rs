@@ -1,0 +1,4 @@
+#![forbid(unsafe_code)]
+//! ccs-tui: the operator's console for a community-run IPFS Cluster.
+
+pub mod unixfs;

@@ -1,0 +1,167 @@
+//! A kubo-compatible UnixFS importer: the CIDs `ipfs add` (and ipfs-cluster's `/add`)
+//! would give for a file or a folder, computed locally and in constant memory.
+//!
+//! Defaults match kubo: CIDv0, dag-pb leaves, 256 KiB fixed-size chunks, the
+//! balanced layout with at most 174 links per node, and HAMT sharding of any
+//! folder whose estimated node size passes 256 KiB. `cid_version = 1` switches
+//! raw leaves on unless `raw_leaves` is given, exactly as kubo does.
+//!
+//! The simulator stores the blocks it produces (through a [`BlockSink`]); the
+//! console and the scripting commands pass a no-op sink to compute a CID only.
+
+mod dir;
+mod file;
+mod hamt;
+pub(crate) mod pb;
+mod tree;
+
+pub use dir::{DirBuilder, DirEntryLink};
+pub use file::FileBuilder;
+pub use pb::{DataType, PbLink, PbNode, UnixfsData};
+pub use tree::{import_path, Added, TreeImporter};
+
+use cid::Cid;
+use sha2::{Digest, Sha256};
+
+/// Default chunk size of kubo (`size-262144`).
+pub const DEFAULT_CHUNK_SIZE: usize = 262_144;
+/// Maximum links per internal file node in kubo's balanced layout.
+pub const MAX_LINKS: usize = 174;
+/// Folders whose estimated size passes this are sharded (boxo `HAMTShardingSize`).
+pub const HAMT_SHARDING_SIZE: usize = 262_144;
+
+const DAG_PB: u64 = 0x70;
+const RAW: u64 = 0x55;
+const SHA2_256: u64 = 0x12;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UnixfsError {
+    #[error("malformed block: {0}")]
+    Malformed(&'static str),
+    #[error("unsupported option: {0}")]
+    Unsupported(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Importer options, named as `ipfs add` / `/add` name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportOptions {
+    pub cid_version: u8,
+    pub raw_leaves: bool,
+    pub chunk_size: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            cid_version: 0,
+            raw_leaves: false,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+}
+
+impl ImportOptions {
+    /// kubo's rule: CIDv1 implies raw leaves unless raw-leaves is given explicitly.
+    pub fn new(cid_version: u8, raw_leaves: Option<bool>) -> Self {
+        Self {
+            cid_version,
+            raw_leaves: raw_leaves.unwrap_or(cid_version > 0),
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+
+    /// Parses a kubo chunker spec. Only fixed-size chunking is implemented.
+    pub fn with_chunker(mut self, spec: &str) -> Result<Self, UnixfsError> {
+        if spec.is_empty() || spec == "default" {
+            return Ok(self);
+        }
+        let size = spec
+            .strip_prefix("size-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n > 0 && *n <= 1024 * 1024)
+            .ok_or_else(|| UnixfsError::Unsupported(format!("chunker {spec:?}")))?;
+        self.chunk_size = size;
+        Ok(self)
+    }
+
+    pub(crate) fn pb_cid(&self, block: &[u8]) -> Cid {
+        let mh = sha256_multihash(block);
+        if self.cid_version == 0 {
+            Cid::new_v0(mh).unwrap_or_else(|_| Cid::new_v1(DAG_PB, mh))
+        } else {
+            Cid::new_v1(DAG_PB, mh)
+        }
+    }
+
+    pub(crate) fn raw_cid(&self, block: &[u8]) -> Cid {
+        Cid::new_v1(RAW, sha256_multihash(block))
+    }
+}
+
+fn sha256_multihash(block: &[u8]) -> cid::multihash::Multihash<64> {
+    let digest = Sha256::digest(block);
+    // A 32-byte digest always fits the 64-byte multihash.
+    cid::multihash::Multihash::wrap(SHA2_256, &digest).expect("32-byte digest fits")
+}
+
+/// Where finished blocks go. The simulator keeps them; CID-only callers drop them.
+pub trait BlockSink {
+    fn put(&mut self, cid: &Cid, block: Vec<u8>);
+}
+
+/// Drops every block: for computing a CID only.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullSink;
+
+impl BlockSink for NullSink {
+    fn put(&mut self, _cid: &Cid, _block: Vec<u8>) {}
+}
+
+impl<F: FnMut(&Cid, Vec<u8>)> BlockSink for F {
+    fn put(&mut self, cid: &Cid, block: Vec<u8>) {
+        self(cid, block)
+    }
+}
+
+/// A finished node: its CID and the cumulative DAG size kubo reports (`Tsize`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRef {
+    pub cid: Cid,
+    pub size: u64,
+}
+
+/// Stores a dag-pb node and returns its reference.
+pub(crate) fn put_pb(
+    opts: &ImportOptions,
+    sink: &mut dyn BlockSink,
+    node: &PbNode,
+) -> NodeRef {
+    let block = node.encode();
+    let size = block.len() as u64 + node.links.iter().map(|l| l.tsize).sum::<u64>();
+    let cid = opts.pb_cid(&block);
+    sink.put(&cid, block);
+    NodeRef { cid, size }
+}
+
+/// Parses a CID as go-cid does (CIDv0 base58 `Qm…`, CIDv1 in any multibase).
+pub fn parse_cid(s: &str) -> Result<Cid, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("empty CID".into());
+    }
+    Cid::try_from(s).map_err(|e| e.to_string())
+}
+
+/// The CID of `bytes` as a single-file `ipfs add` would give it.
+pub fn cid_of_bytes(bytes: &[u8], opts: ImportOptions) -> NodeRef {
+    let mut sink = NullSink;
+    let mut b = FileBuilder::new(opts, &mut sink);
+    b.write(bytes);
+    b.finish()
+}
