@@ -1,4 +1,6 @@
 #![forbid(unsafe_code)]
 //! ccs-tui: the operator's console for a community-run IPFS Cluster.
 
+pub mod cluster;
+pub mod sim;
 pub mod unixfs;

@@ -111,7 +111,7 @@ fn sha256_multihash(block: &[u8]) -> cid::multihash::Multihash<64> {
 }
 
 /// Where finished blocks go. The simulator keeps them; CID-only callers drop them.
-pub trait BlockSink {
+pub trait BlockSink: Send {
     fn put(&mut self, cid: &Cid, block: Vec<u8>);
 }
 
@@ -123,7 +123,7 @@ impl BlockSink for NullSink {
     fn put(&mut self, _cid: &Cid, _block: Vec<u8>) {}
 }
 
-impl<F: FnMut(&Cid, Vec<u8>)> BlockSink for F {
+impl<F: FnMut(&Cid, Vec<u8>) + Send> BlockSink for F {
     fn put(&mut self, cid: &Cid, block: Vec<u8>) {
         self(cid, block)
     }

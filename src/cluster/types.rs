@@ -1,0 +1,395 @@
+//! The REST API's types, fields in the order `api/types.go` declares them.
+//!
+//! Every nullable list or map is a [`List`]/[`Map`] so the simulator can send
+//! exactly what Go sends and the client can treat `null` and `[]` alike.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::gojson::{map_serde, GoTime, List, Map};
+
+fn is_empty_str(s: &str) -> bool {
+    s.is_empty()
+}
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+fn list_is_empty<T>(l: &List<T>) -> bool {
+    l.is_empty()
+}
+
+/// `GET /version`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Version {
+    pub version: String,
+}
+
+/// `ID.ipfs`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IpfsId {
+    #[serde(skip_serializing_if = "is_empty_str")]
+    pub id: String,
+    pub addresses: List<String>,
+    pub error: String,
+}
+
+/// A cluster peer (`GET /id`, each line of `GET /peers`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PeerId {
+    pub id: String,
+    pub addresses: List<String>,
+    pub cluster_peers: List<String>,
+    pub cluster_peers_addresses: List<String>,
+    pub version: String,
+    pub commit: String,
+    pub rpc_protocol_version: String,
+    pub error: String,
+    pub ipfs: IpfsId,
+    pub peername: String,
+}
+
+/// A pin as stored in the shared state (`/allocations`, `POST`/`DELETE /pins`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Pin {
+    pub replication_factor_min: i32,
+    pub replication_factor_max: i32,
+    pub name: String,
+    pub mode: String,
+    pub shard_size: u64,
+    pub user_allocations: List<String>,
+    pub expire_at: GoTime,
+    #[serde(with = "map_serde")]
+    pub metadata: Map,
+    pub pin_update: Option<String>,
+    pub origins: List<String>,
+    pub cid: String,
+    #[serde(rename = "type")]
+    pub pin_type: String,
+    pub allocations: List<String>,
+    pub max_depth: i32,
+    pub reference: Option<String>,
+    pub timestamp: GoTime,
+}
+
+impl Default for Pin {
+    fn default() -> Self {
+        Self {
+            replication_factor_min: 0,
+            replication_factor_max: 0,
+            name: String::new(),
+            mode: "recursive".into(),
+            shard_size: 0,
+            user_allocations: List::null(),
+            expire_at: GoTime::zero(),
+            metadata: Map::null(),
+            pin_update: None,
+            origins: List::null(),
+            cid: String::new(),
+            pin_type: "pin".into(),
+            allocations: List::null(),
+            max_depth: -1,
+            reference: None,
+            timestamp: GoTime::zero(),
+        }
+    }
+}
+
+/// Per-peer tracker status. Bit values are the ones filters use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TrackerStatus {
+    Undefined,
+    ClusterError,
+    PinError,
+    UnpinError,
+    Pinned,
+    Pinning,
+    Unpinning,
+    Unpinned,
+    Remote,
+    PinQueued,
+    UnpinQueued,
+    Sharded,
+    UnexpectedlyUnpinned,
+}
+
+impl TrackerStatus {
+    pub const ALL: [TrackerStatus; 13] = [
+        Self::Undefined,
+        Self::ClusterError,
+        Self::PinError,
+        Self::UnpinError,
+        Self::Pinned,
+        Self::Pinning,
+        Self::Unpinning,
+        Self::Unpinned,
+        Self::Remote,
+        Self::PinQueued,
+        Self::UnpinQueued,
+        Self::Sharded,
+        Self::UnexpectedlyUnpinned,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Undefined => "undefined",
+            Self::ClusterError => "cluster_error",
+            Self::PinError => "pin_error",
+            Self::UnpinError => "unpin_error",
+            Self::Pinned => "pinned",
+            Self::Pinning => "pinning",
+            Self::Unpinning => "unpinning",
+            Self::Unpinned => "unpinned",
+            Self::Remote => "remote",
+            Self::PinQueued => "pin_queued",
+            Self::UnpinQueued => "unpin_queued",
+            Self::Sharded => "sharded",
+            Self::UnexpectedlyUnpinned => "unexpectedly_unpinned",
+        }
+    }
+
+    /// The bit used in `filter=` math.
+    pub fn bit(self) -> u32 {
+        match self {
+            Self::Undefined => 0,
+            Self::ClusterError => 1 << 1,
+            Self::PinError => 1 << 2,
+            Self::UnpinError => 1 << 3,
+            Self::Pinned => 1 << 4,
+            Self::Pinning => 1 << 5,
+            Self::Unpinning => 1 << 6,
+            Self::Unpinned => 1 << 7,
+            Self::Remote => 1 << 8,
+            Self::PinQueued => 1 << 9,
+            Self::UnpinQueued => 1 << 10,
+            Self::Sharded => 1 << 11,
+            Self::UnexpectedlyUnpinned => 1 << 12,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// As `ipfs-cluster-ctl` prints it: `PIN_ERROR`.
+    pub fn upper(self) -> String {
+        self.as_str().to_ascii_uppercase()
+    }
+
+    pub fn is_error(self) -> bool {
+        matches!(
+            self,
+            Self::ClusterError | Self::PinError | Self::UnpinError | Self::UnexpectedlyUnpinned
+        )
+    }
+}
+
+impl fmt::Display for TrackerStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for TrackerStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for TrackerStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        // A status this build does not know reads as undefined rather than
+        // failing the whole stream.
+        Ok(Self::parse(&s).unwrap_or(Self::Undefined))
+    }
+}
+
+/// Parses a `filter=` value as the daemon does: names and the aliases `error`
+/// and `queued`; unknown names are dropped; all-unknown is an error (`None`).
+pub fn parse_status_filter(s: &str) -> Option<u32> {
+    let mut bits = 0;
+    let mut any = false;
+    for part in s.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        any = true;
+        bits |= match part {
+            "error" => {
+                TrackerStatus::ClusterError.bit()
+                    | TrackerStatus::PinError.bit()
+                    | TrackerStatus::UnpinError.bit()
+            }
+            "queued" => TrackerStatus::PinQueued.bit() | TrackerStatus::UnpinQueued.bit(),
+            other => TrackerStatus::parse(other).map_or(0, TrackerStatus::bit),
+        };
+    }
+    if !any {
+        return Some(0);
+    }
+    (bits != 0).then_some(bits)
+}
+
+/// The daemon's match rule: an empty filter, or an undefined status, or a shared bit.
+pub fn status_matches(filter: u32, st: TrackerStatus) -> bool {
+    filter == 0 || st == TrackerStatus::Undefined || st.bit() & filter != 0
+}
+
+/// `peer_map` values of a [`GlobalPinInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PinInfoShort {
+    pub peername: String,
+    #[serde(skip_serializing_if = "is_empty_str")]
+    pub ipfs_peer_id: String,
+    #[serde(skip_serializing_if = "list_is_empty")]
+    pub ipfs_peer_addresses: List<String>,
+    pub status: TrackerStatus,
+    pub timestamp: GoTime,
+    pub error: String,
+    pub attempt_count: u32,
+    pub priority_pin: bool,
+}
+
+impl Default for PinInfoShort {
+    fn default() -> Self {
+        Self {
+            peername: String::new(),
+            ipfs_peer_id: String::new(),
+            ipfs_peer_addresses: List::null(),
+            status: TrackerStatus::Undefined,
+            timestamp: GoTime::zero(),
+            error: String::new(),
+            attempt_count: 0,
+            priority_pin: false,
+        }
+    }
+}
+
+/// Replication state of one item across the cluster (`/pins`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GlobalPinInfo {
+    pub cid: String,
+    pub name: String,
+    pub allocations: List<String>,
+    pub origins: List<String>,
+    pub created: GoTime,
+    #[serde(with = "map_serde")]
+    pub metadata: Map,
+    /// Keyed by cluster peer ID; sorted, as Go sorts map keys.
+    pub peer_map: std::collections::BTreeMap<String, PinInfoShort>,
+}
+
+impl GlobalPinInfo {
+    /// Count of peers in each status, for "2/3 pinned"-style summaries.
+    pub fn count(&self, st: TrackerStatus) -> usize {
+        self.peer_map.values().filter(|p| p.status == st).count()
+    }
+}
+
+/// One line of `/add` output.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddedOutput {
+    pub name: String,
+    pub cid: Option<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub bytes: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub size: u64,
+    #[serde(skip_serializing_if = "list_is_empty")]
+    pub allocations: List<String>,
+}
+
+/// A monitor metric (`/monitor/metrics/{name}`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Metric {
+    pub name: String,
+    pub peer: String,
+    pub value: String,
+    pub expire: i64,
+    pub valid: bool,
+    pub weight: i64,
+    pub partitionable: bool,
+    pub received_at: i64,
+}
+
+/// `/health/alerts` entries: a metric plus when it triggered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Alert {
+    pub name: String,
+    pub peer: String,
+    pub value: String,
+    pub expire: i64,
+    pub valid: bool,
+    pub weight: i64,
+    pub partitionable: bool,
+    pub received_at: i64,
+    pub triggered_at: GoTime,
+}
+
+/// `{"code":…,"message":…}` error bodies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApiError {
+    pub code: u16,
+    pub message: String,
+}
+
+/// `POST /token`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    pub token: String,
+}
+
+/// PinOptions as sent in the query string (`PinOptions.ToQuery`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PinOptions {
+    pub name: Option<String>,
+    pub replication_min: Option<i32>,
+    pub replication_max: Option<i32>,
+    pub user_allocations: Vec<String>,
+    pub mode: Option<String>,
+    pub expire_at: Option<String>,
+    pub metadata: Vec<(String, String)>,
+    pub pin_update: Option<String>,
+}
+
+impl PinOptions {
+    pub fn to_query(&self) -> Vec<(String, String)> {
+        let mut q = Vec::new();
+        if let Some(n) = &self.name {
+            q.push(("name".into(), n.clone()));
+        }
+        if let Some(m) = &self.mode {
+            q.push(("mode".into(), m.clone()));
+        }
+        if let Some(v) = self.replication_min {
+            q.push(("replication-min".into(), v.to_string()));
+        }
+        if let Some(v) = self.replication_max {
+            q.push(("replication-max".into(), v.to_string()));
+        }
+        if !self.user_allocations.is_empty() {
+            q.push(("user-allocations".into(), self.user_allocations.join(",")));
+        }
+        if let Some(e) = &self.expire_at {
+            q.push(("expire-at".into(), e.clone()));
+        }
+        if let Some(p) = &self.pin_update {
+            q.push(("pin-update".into(), p.clone()));
+        }
+        for (k, v) in &self.metadata {
+            q.push((format!("meta-{k}"), v.clone()));
+        }
+        q
+    }
+}

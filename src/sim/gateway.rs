@@ -1,0 +1,491 @@
+//! A kubo-style path gateway (`/ipfs/{cid}[/path]`) over the simulator's blocks:
+//! files with Range support, folder redirects and listings, `?format=tar`.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use bytes::Bytes;
+use cid::Cid;
+use http_body::Frame;
+use http_body_util::StreamBody;
+use tokio::sync::mpsc;
+
+use super::Ctx;
+use crate::unixfs::{DataType, PbNode, UnixfsData};
+
+const RAW: u64 = 0x55;
+
+pub fn router(ctx: Ctx) -> Router {
+    Router::new()
+        .route("/ipfs/{*path}", get(serve).head(serve))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "404 page not found\n").into_response() })
+        .with_state(ctx)
+}
+
+fn text(status: StatusCode, msg: String) -> Response {
+    let mut r = (status, format!("{msg}\n")).into_response();
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+enum Node {
+    File,
+    Dir(Vec<(String, Cid)>),
+    Symlink(String),
+}
+
+fn get_block(ctx: &Ctx, c: &Cid) -> Option<Bytes> {
+    ctx.state.read().blocks.get(&c.to_bytes()).cloned()
+}
+
+fn decode(ctx: &Ctx, c: &Cid) -> Result<Node, String> {
+    let block = get_block(ctx, c).ok_or_else(|| format!("block {c} not found"))?;
+    if c.codec() == RAW {
+        return Ok(Node::File);
+    }
+    let pb = PbNode::decode(&block).map_err(|e| e.to_string())?;
+    let data = UnixfsData::decode(pb.data.as_deref().unwrap_or(&[])).map_err(|e| e.to_string())?;
+    match data.kind {
+        Some(DataType::File) | Some(DataType::Raw) => Ok(Node::File),
+        Some(DataType::Directory) => Ok(Node::Dir(links(&pb, 0)?)),
+        Some(DataType::HamtShard) => {
+            let mut out = Vec::new();
+            hamt_links(ctx, &pb, &mut out)?;
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(Node::Dir(out))
+        }
+        Some(DataType::Symlink) => Ok(Node::Symlink(
+            String::from_utf8_lossy(data.data.as_deref().unwrap_or(&[])).into_owned(),
+        )),
+        _ => Err("unsupported UnixFS node".into()),
+    }
+}
+
+fn links(pb: &PbNode, strip: usize) -> Result<Vec<(String, Cid)>, String> {
+    pb.links
+        .iter()
+        .map(|l| {
+            let c = Cid::try_from(l.hash.as_slice()).map_err(|e| e.to_string())?;
+            Ok((l.name.get(strip..).unwrap_or("").to_string(), c))
+        })
+        .collect()
+}
+
+fn hamt_links(ctx: &Ctx, pb: &PbNode, out: &mut Vec<(String, Cid)>) -> Result<(), String> {
+    for (name, c) in links(pb, 0)? {
+        if name.len() > 2 {
+            out.push((name[2..].to_string(), c));
+        } else {
+            let block = get_block(ctx, &c).ok_or_else(|| format!("block {c} not found"))?;
+            let child = PbNode::decode(&block).map_err(|e| e.to_string())?;
+            hamt_links(ctx, &child, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Leaves of a file (CID and content length), in order.
+fn leaves(ctx: &Ctx, c: &Cid, out: &mut Vec<(Cid, u64)>) -> Result<(), String> {
+    if c.codec() == RAW {
+        let len = get_block(ctx, c).map_or(0, |b| b.len() as u64);
+        out.push((*c, len));
+        return Ok(());
+    }
+    let block = get_block(ctx, c).ok_or_else(|| format!("block {c} not found"))?;
+    let pb = PbNode::decode(&block).map_err(|e| e.to_string())?;
+    if pb.links.is_empty() {
+        let data = UnixfsData::decode(pb.data.as_deref().unwrap_or(&[])).map_err(|e| e.to_string())?;
+        out.push((*c, data.data.map_or(0, |d| d.len() as u64)));
+        return Ok(());
+    }
+    for (_, child) in links(&pb, 0)? {
+        leaves(ctx, &child, out)?;
+    }
+    Ok(())
+}
+
+fn leaf_bytes(ctx: &Ctx, c: &Cid) -> Option<Bytes> {
+    let block = get_block(ctx, c)?;
+    if c.codec() == RAW {
+        return Some(block);
+    }
+    let pb = PbNode::decode(&block).ok()?;
+    let data = UnixfsData::decode(pb.data.as_deref().unwrap_or(&[])).ok()?;
+    Some(Bytes::from(data.data.unwrap_or_default()))
+}
+
+fn content_type(name: &str, first: &[u8]) -> String {
+    if let Some(m) = mime_guess::from_path(name).first() {
+        if name.contains('.') {
+            return m.essence_str().to_string();
+        }
+    }
+    if first.is_empty() || std::str::from_utf8(&first[..first.len().min(512)]).is_ok() {
+        "text/plain; charset=utf-8".into()
+    } else {
+        "application/octet-stream".into()
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn body_from(rx: mpsc::Receiver<Result<Bytes, BoxError>>) -> Body {
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|r| (r.map(Frame::data), rx))
+    });
+    Body::new(StreamBody::new(stream))
+}
+
+async fn serve(
+    State(ctx): State<Ctx>,
+    Path(path): Path<String>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    req: Request,
+) -> Response {
+    let faults = ctx.faults();
+    if faults.gateway_stall {
+        // A gateway that accepted the connection and will never answer.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+    let head = req.method() == Method::HEAD;
+    let trailing = req.uri().path().ends_with('/');
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    let Some(root_s) = segs.next() else {
+        return text(StatusCode::BAD_REQUEST, "invalid path \"/ipfs/\"".into());
+    };
+    let rest: Vec<String> = segs.map(String::from).collect();
+    let Ok(root) = Cid::try_from(root_s) else {
+        return text(
+            StatusCode::BAD_REQUEST,
+            format!("invalid path \"/ipfs/{path}\": invalid cid: selected encoding not supported"),
+        );
+    };
+    if ctx.state.read().unavailable.contains(&root.to_string()) {
+        return text(
+            StatusCode::GATEWAY_TIMEOUT,
+            "Unable to retrieve content within timeout period".into(),
+        );
+    }
+    // Resolve the path.
+    let mut cur = root;
+    let mut roots = vec![root.to_string()];
+    let mut name = root.to_string();
+    for seg in &rest {
+        match decode(&ctx, &cur) {
+            Ok(Node::Dir(entries)) => match entries.iter().find(|(n, _)| n == seg) {
+                Some((_, c)) => {
+                    cur = *c;
+                    name = seg.clone();
+                    roots.push(c.to_string());
+                }
+                None => {
+                    return text(
+                        StatusCode::NOT_FOUND,
+                        format!("failed to resolve /ipfs/{path}: no link named \"{seg}\" under {cur}"),
+                    )
+                }
+            },
+            Ok(_) => {
+                return text(
+                    StatusCode::NOT_FOUND,
+                    format!("failed to resolve /ipfs/{path}: {cur} is not a folder"),
+                )
+            }
+            Err(_) => {
+                return text(
+                    StatusCode::NOT_FOUND,
+                    format!("failed to resolve /ipfs/{path}: block {cur} not found"),
+                )
+            }
+        }
+    }
+    let node = match decode(&ctx, &cur) {
+        Ok(n) => n,
+        Err(_) => {
+            return text(
+                StatusCode::NOT_FOUND,
+                format!("ipfs resolve -r /ipfs/{path}: block {cur} not found"),
+            )
+        }
+    };
+    let mut h = HeaderMap::new();
+    let ipfs_path = format!("/ipfs/{path}");
+    if let Ok(v) = HeaderValue::from_str(&ipfs_path) {
+        h.insert("x-ipfs-path", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&roots.join(",")) {
+        h.insert("x-ipfs-roots", v);
+    }
+    match node {
+        Node::Dir(entries) => {
+            if q.get("format").map(String::as_str) == Some("tar") {
+                return serve_tar(ctx, cur, h, head);
+            }
+            if !trailing {
+                let mut r = StatusCode::MOVED_PERMANENTLY.into_response();
+                let mut loc = format!("{}/", req.uri().path());
+                if let Some(qs) = req.uri().query() {
+                    loc = format!("{loc}?{qs}");
+                }
+                if let Ok(v) = HeaderValue::from_str(&loc) {
+                    r.headers_mut().insert("location", v);
+                }
+                return r;
+            }
+            if let Some((_, idx)) = entries.iter().find(|(n, _)| n == "index.html") {
+                return serve_file(ctx, *idx, "index.html", &req, h, head, &faults);
+            }
+            let mut html = format!(
+                "<!DOCTYPE html>\n<html><head><title>{ipfs_path}</title></head><body>\n<h1>Index of {ipfs_path}</h1>\n<ul>\n"
+            );
+            for (n, c) in &entries {
+                let esc = n.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+                html.push_str(&format!("<li><a href=\"{ipfs_path}{esc}\">{esc}</a> {c}</li>\n"));
+            }
+            html.push_str("</ul></body></html>\n");
+            h.insert("content-type", HeaderValue::from_static("text/html"));
+            let mut r = if head {
+                StatusCode::OK.into_response()
+            } else {
+                html.into_response()
+            };
+            r.headers_mut().extend(h);
+            r
+        }
+        Node::Symlink(target) => {
+            let mut r = target.into_response();
+            r.headers_mut().extend(h);
+            r
+        }
+        Node::File => serve_file(ctx, cur, &name, &req, h, head, &faults),
+    }
+}
+
+fn parse_range(v: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = v.strip_prefix("bytes=")?;
+    let (a, b) = spec.split_once('-')?;
+    if a.is_empty() {
+        let n: u64 = b.parse().ok()?;
+        return (n > 0 && size > 0).then(|| (size.saturating_sub(n), size - 1));
+    }
+    let start: u64 = a.parse().ok()?;
+    let end: u64 = if b.is_empty() { size.checked_sub(1)? } else { b.parse::<u64>().ok()?.min(size.checked_sub(1)?) };
+    (start <= end && start < size).then_some((start, end))
+}
+
+fn serve_file(
+    ctx: Ctx,
+    c: Cid,
+    name: &str,
+    req: &Request,
+    mut h: HeaderMap,
+    head: bool,
+    faults: &super::faults::Faults,
+) -> Response {
+    let mut list = Vec::new();
+    if let Err(e) = leaves(&ctx, &c, &mut list) {
+        return text(StatusCode::NOT_FOUND, format!("ipfs cat {c}: {e}"));
+    }
+    let size: u64 = list.iter().map(|(_, l)| l).sum();
+    if req.headers().get("if-none-match").and_then(|v| v.to_str().ok()) == Some(&format!("\"{c}\"")) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let first = list.first().and_then(|(lc, _)| leaf_bytes(&ctx, lc)).unwrap_or_default();
+    let ct = content_type(name, &first);
+    let range = req
+        .headers()
+        .get("range")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| parse_range(v, size));
+    let (status, start, end) = match range {
+        None => (StatusCode::OK, 0, size),
+        Some(Some((s, e))) => (StatusCode::PARTIAL_CONTENT, s, e + 1),
+        Some(None) => {
+            let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                r.headers_mut().insert("content-range", v);
+            }
+            return r;
+        }
+    };
+    h.insert("accept-ranges", HeaderValue::from_static("bytes"));
+    h.insert(
+        "cache-control",
+        HeaderValue::from_static("public, max-age=29030400, immutable"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&ct) {
+        h.insert("content-type", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{c}\"")) {
+        h.insert("etag", v);
+    }
+    if status == StatusCode::PARTIAL_CONTENT {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{size}", end - 1)) {
+            h.insert("content-range", v);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&(end - start).to_string()) {
+        h.insert("content-length", v);
+    }
+    if head {
+        let mut r = status.into_response();
+        r.headers_mut().extend(h);
+        return r;
+    }
+    let (tx, rx) = mpsc::channel::<Result<Bytes, BoxError>>(8);
+    let corrupt = faults.gateway_corrupt;
+    let drop_after = faults.gateway_drop_after_bytes;
+    tokio::spawn(async move {
+        let mut pos = 0u64;
+        let mut sent = 0u64;
+        let mut corrupted = false;
+        for (lc, len) in list {
+            let (lo, hi) = (pos, pos + len);
+            pos = hi;
+            if hi <= start || lo >= end {
+                continue;
+            }
+            let Some(data) = leaf_bytes(&ctx, &lc) else {
+                let _ = tx.send(Err("block vanished".into())).await;
+                return;
+            };
+            let a = start.saturating_sub(lo) as usize;
+            let b = (end.min(hi) - lo) as usize;
+            let mut piece = data.slice(a..b.min(data.len()));
+            if corrupt && !corrupted && !piece.is_empty() {
+                let mut v = piece.to_vec();
+                v[0] ^= 0xff;
+                piece = Bytes::from(v);
+                corrupted = true;
+            }
+            if let Some(limit) = drop_after {
+                if sent + piece.len() as u64 > limit {
+                    let keep = (limit - sent) as usize;
+                    let _ = tx.send(Ok(piece.slice(..keep))).await;
+                    let _ = tx.send(Err("connection dropped (simulated fault)".into())).await;
+                    return;
+                }
+            }
+            sent += piece.len() as u64;
+            if tx.send(Ok(piece)).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut r = Response::new(body_from(rx));
+    *r.status_mut() = status;
+    r.headers_mut().extend(h);
+    r
+}
+
+fn serve_tar(ctx: Ctx, root: Cid, mut h: HeaderMap, head: bool) -> Response {
+    h.insert("content-type", HeaderValue::from_static("application/x-tar"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{root}.tar\"")) {
+        h.insert("content-disposition", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{root}.x-tar\"")) {
+        h.insert("etag", v);
+    }
+    if head {
+        let mut r = StatusCode::OK.into_response();
+        r.headers_mut().extend(h);
+        return r;
+    }
+    let (tx, rx) = mpsc::channel::<Result<Bytes, BoxError>>(8);
+    tokio::spawn(async move {
+        if let Err(e) = tar_entry(&ctx, &root, root.to_string(), &tx).await {
+            let _ = tx.send(Err(e.into())).await;
+            return;
+        }
+        let _ = tx.send(Ok(Bytes::from(vec![0u8; 1024]))).await;
+    });
+    let mut r = Response::new(body_from(rx));
+    r.headers_mut().extend(h);
+    r
+}
+
+fn tar_header(path: &str, kind: tar::EntryType, size: u64, link: Option<&str>) -> Result<Vec<u8>, String> {
+    let mut hdr = tar::Header::new_gnu();
+    let mut out = Vec::new();
+    if path.len() > 99 {
+        // GNU long name: a ././@LongLink entry carrying the name.
+        let mut long = tar::Header::new_gnu();
+        long.set_entry_type(tar::EntryType::GNULongName);
+        long.set_size(path.len() as u64 + 1);
+        long.as_gnu_mut()
+            .map(|g| g.name[..13].copy_from_slice(b"././@LongLink"))
+            .ok_or("tar header")?;
+        long.set_cksum();
+        out.extend_from_slice(long.as_bytes());
+        out.extend_from_slice(path.as_bytes());
+        out.push(0);
+        pad(&mut out);
+        hdr.as_gnu_mut()
+            .map(|g| g.name[..99].copy_from_slice(&path.as_bytes()[..99]))
+            .ok_or("tar header")?;
+    } else {
+        hdr.set_path(path).map_err(|e| e.to_string())?;
+    }
+    hdr.set_entry_type(kind);
+    hdr.set_size(size);
+    hdr.set_mode(if kind == tar::EntryType::Directory { 0o755 } else { 0o644 });
+    hdr.set_mtime(0);
+    if let Some(l) = link {
+        hdr.set_link_name(l).map_err(|e| e.to_string())?;
+    }
+    hdr.set_cksum();
+    out.extend_from_slice(hdr.as_bytes());
+    Ok(out)
+}
+
+fn pad(out: &mut Vec<u8>) {
+    let rem = out.len() % 512;
+    if rem != 0 {
+        out.resize(out.len() + 512 - rem, 0);
+    }
+}
+
+async fn tar_entry(
+    ctx: &Ctx,
+    c: &Cid,
+    path: String,
+    tx: &mpsc::Sender<Result<Bytes, BoxError>>,
+) -> Result<(), String> {
+    match decode(ctx, c)? {
+        Node::Dir(entries) => {
+            let hdr = tar_header(&path, tar::EntryType::Directory, 0, None)?;
+            tx.send(Ok(Bytes::from(hdr))).await.map_err(|_| "client gone")?;
+            for (n, child) in entries {
+                Box::pin(tar_entry(ctx, &child, format!("{path}/{n}"), tx)).await?;
+            }
+        }
+        Node::Symlink(target) => {
+            let hdr = tar_header(&path, tar::EntryType::Symlink, 0, Some(&target))?;
+            tx.send(Ok(Bytes::from(hdr))).await.map_err(|_| "client gone")?;
+        }
+        Node::File => {
+            let mut list = Vec::new();
+            leaves(ctx, c, &mut list)?;
+            let size: u64 = list.iter().map(|(_, l)| l).sum();
+            let hdr = tar_header(&path, tar::EntryType::Regular, size, None)?;
+            tx.send(Ok(Bytes::from(hdr))).await.map_err(|_| "client gone")?;
+            for (lc, _) in list {
+                let data = leaf_bytes(ctx, &lc).ok_or("block vanished")?;
+                tx.send(Ok(data)).await.map_err(|_| "client gone")?;
+            }
+            let rem = (size % 512) as usize;
+            if rem != 0 {
+                tx.send(Ok(Bytes::from(vec![0u8; 512 - rem]))).await.map_err(|_| "client gone")?;
+            }
+        }
+    }
+    Ok(())
+}

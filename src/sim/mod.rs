@@ -1,0 +1,217 @@
+//! A simulated IPFS Cluster that speaks the real wire format: the REST API on
+//! one listener, a kubo-style gateway on another. It serves the tests, `--demo`
+//! and the `ccs-sim` binary.
+
+mod add;
+mod api;
+pub mod faults;
+mod gateway;
+mod jwt;
+pub mod scenario;
+pub mod state;
+mod stream;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use faults::{ErrorFault, Faults};
+pub use jwt::sign as sign_token;
+pub use state::{SimState, Timings};
+
+use crate::cluster::gojson;
+use crate::cluster::types::{Alert, ApiError};
+
+/// Shared by every handler.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub state: state::Shared,
+    faults: Arc<RwLock<Faults>>,
+}
+
+impl Ctx {
+    pub fn faults(&self) -> Faults {
+        self.faults.read().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    pub fn set_faults(&self, f: Faults) {
+        if let Ok(mut g) = self.faults.write() {
+            *g = f;
+        }
+    }
+
+    pub(crate) fn store_blocks(&self, blocks: Vec<(cid::Cid, Vec<u8>)>) {
+        if blocks.is_empty() {
+            return;
+        }
+        let mut st = self.state.write();
+        for (c, b) in blocks {
+            st.blocks.insert(c.to_bytes(), Bytes::from(b));
+        }
+    }
+
+    /// Takes a peer offline (`Some(reason)`) or brings it back; by name or ID.
+    pub fn set_peer_offline(&self, peer: &str, reason: Option<String>) -> bool {
+        let mut st = self.state.write();
+        let Some(i) = st.peer_by_name_or_id(peer) else {
+            return false;
+        };
+        let now = st.now_local();
+        let p = &mut st.peers[usize::from(i)];
+        let id = p.id.clone();
+        let going_down = reason.is_some() && p.offline.is_none();
+        p.offline = reason;
+        if going_down {
+            let ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
+            st.alerts.push(Alert {
+                name: "ping".into(),
+                peer: id,
+                value: String::new(),
+                expire: ns,
+                valid: true,
+                weight: 0,
+                partitionable: false,
+                received_at: ns - 30_000_000_000,
+                triggered_at: now,
+            });
+        }
+        true
+    }
+
+    /// Makes `peer` report `pin_error` for `cid` until the item is recovered.
+    pub fn inject_pin_error(&self, cid: &str, peer: &str, message: &str) -> bool {
+        let mut st = self.state.write();
+        let Some(i) = st.peer_by_name_or_id(peer) else {
+            return false;
+        };
+        let Some(rec) = st.pins.get_mut(cid) else {
+            return false;
+        };
+        let o = rec.override_mut(i);
+        o.error = Some(message.to_string());
+        o.attempts = o.attempts.max(1);
+        true
+    }
+}
+
+pub(crate) fn json_ok<T: serde::Serialize + ?Sized>(v: &T) -> Response {
+    let mut r = (StatusCode::OK, gojson::encode(v)).into_response();
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    r
+}
+
+pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
+    let body = gojson::encode(&ApiError {
+        code: status.as_u16(),
+        message: message.to_string(),
+    });
+    let mut r = (status, body).into_response();
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    r
+}
+
+/// A running simulator. Dropping it (or calling [`SimHandle::shutdown`]) stops
+/// both listeners.
+#[derive(Debug)]
+pub struct SimHandle {
+    pub api_addr: SocketAddr,
+    pub gateway_addr: SocketAddr,
+    pub ctx: Ctx,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl SimHandle {
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.api_addr)
+    }
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}", self.gateway_addr)
+    }
+    pub fn set_faults(&self, f: Faults) {
+        self.ctx.set_faults(f)
+    }
+    pub fn set_peer_offline(&self, peer: &str, reason: Option<&str>) -> bool {
+        self.ctx.set_peer_offline(peer, reason.map(String::from))
+    }
+    pub fn inject_pin_error(&self, cid: &str, peer: &str, message: &str) -> bool {
+        self.ctx.inject_pin_error(cid, peer, message)
+    }
+    /// Makes the gateway answer 504 for `cid`.
+    pub fn mark_unavailable(&self, cid: &str) {
+        self.ctx.state.write().unavailable.insert(cid.to_string());
+    }
+    pub fn state(&self) -> &state::Shared {
+        &self.ctx.state
+    }
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        // In-flight requests get a moment to finish (a stalled one would never).
+        for t in self.tasks.drain(..) {
+            let abort = t.abort_handle();
+            if tokio::time::timeout(std::time::Duration::from_secs(2), t).await.is_err() {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Starts the API and the gateway on the given addresses (port 0 picks one).
+pub async fn start(
+    state: SimState,
+    api: SocketAddr,
+    gateway: SocketAddr,
+    faults: Faults,
+) -> std::io::Result<SimHandle> {
+    let api_l = TcpListener::bind(api).await?;
+    let gw_l = TcpListener::bind(gateway).await?;
+    let ctx = Ctx {
+        state: Arc::new(state::parking::RwLock::new(state)),
+        faults: Arc::new(RwLock::new(faults)),
+    };
+    let (stop, rx) = watch::channel(false);
+    let api_addr = api_l.local_addr()?;
+    let gateway_addr = gw_l.local_addr()?;
+    let mut tasks = Vec::new();
+    for (listener, router) in [
+        (api_l, api::router(ctx.clone())),
+        (gw_l, gateway::router(ctx.clone())),
+    ] {
+        let mut rx = rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                while !*rx.borrow() {
+                    if rx.changed().await.is_err() {
+                        break;
+                    }
+                }
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!("simulator listener failed: {e}");
+            }
+        }));
+    }
+    Ok(SimHandle {
+        api_addr,
+        gateway_addr,
+        ctx,
+        stop,
+        tasks,
+    })
+}

@@ -1,0 +1,286 @@
+//! Scenarios: the `demo` archive (from `assets/demo-scenario.yml`) and the
+//! synthetic large pinsets used for scale tests and benchmarks.
+
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use serde::Deserialize;
+
+use super::state::{PinRec, SimState};
+use crate::unixfs::{BlockSink, FileBuilder, ImportOptions, TreeImporter};
+
+pub const DEMO_YAML: &str = include_str!("../../assets/demo-scenario.yml");
+
+#[derive(Debug, Deserialize)]
+pub struct Scenario {
+    pub seed: u64,
+    pub replication_min: i32,
+    pub replication_max: i32,
+    pub peers: Vec<PeerSpec>,
+    pub collections: Vec<Collection>,
+    #[serde(default)]
+    pub errors: Vec<ErrorSpec>,
+    #[serde(default)]
+    pub pinning: Vec<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PeerSpec {
+    pub name: String,
+    pub free_space_gb: u64,
+    #[serde(default)]
+    pub offline: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Collection {
+    pub kind: String,
+    pub count: usize,
+    pub org: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ErrorSpec {
+    pub item: usize,
+    pub peer: String,
+    pub message: String,
+}
+
+pub fn demo() -> Result<SimState, String> {
+    let sc: Scenario = serde_yaml::from_str(DEMO_YAML).map_err(|e| format!("demo scenario: {e}"))?;
+    build(&sc)
+}
+
+fn started_ago(secs: u64) -> Instant {
+    let now = Instant::now();
+    now.checked_sub(Duration::from_secs(secs)).unwrap_or(now)
+}
+
+/// Deterministic filler bytes for demo files.
+fn bytes(rng: &mut impl Rng, len: usize) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    rng.fill(v.as_mut_slice());
+    v
+}
+
+struct Collect<'a>(&'a mut Vec<(cid::Cid, Vec<u8>)>);
+impl BlockSink for Collect<'_> {
+    fn put(&mut self, cid: &cid::Cid, block: Vec<u8>) {
+        self.0.push((*cid, block));
+    }
+}
+
+/// Imports an in-memory tree (`rel path -> bytes`) under `top`; returns root.
+fn import(
+    files: &[(String, Vec<u8>)],
+    top: &str,
+    blocks: &mut Vec<(cid::Cid, Vec<u8>)>,
+) -> Result<(String, u64), String> {
+    let opts = ImportOptions::default();
+    let mut tree = TreeImporter::new(opts, false);
+    let mut total = 0u64;
+    for (rel, data) in files {
+        let mut sink = Collect(blocks);
+        let mut fb = FileBuilder::new(opts, &mut sink);
+        fb.write(data);
+        total += data.len() as u64;
+        let node = fb.finish();
+        let path = if rel.is_empty() { top.to_string() } else { format!("{top}/{rel}") };
+        tree.add_leaf(&path, node).map_err(|e| e.to_string())?;
+    }
+    let mut sink = Collect(blocks);
+    let (_, root) = tree.finish(&mut sink).map_err(|e| e.to_string())?;
+    let root = root.ok_or("empty item")?;
+    Ok((root.cid.to_string(), total))
+}
+
+fn item(kind: &str, i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u8>)>) {
+    match kind {
+        "commit" => {
+            let day = 1 + (i % 28);
+            let month = 1 + (i / 28) % 12;
+            let name = format!(
+                "commit_2026-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+                (i * 7) % 24,
+                (i * 13) % 60,
+                (i * 17) % 60
+            );
+            let files = vec![
+                ("archive.dar.age".to_string(), bytes(rng, 24_000 + (i % 7) * 5_000)),
+                ("archive.par2".to_string(), bytes(rng, 3_000)),
+                (
+                    "manifest.json".to_string(),
+                    format!("{{\"commit\":\"{name}\",\"files\":2}}\n").into_bytes(),
+                ),
+                ("manifest.json.ots".to_string(), bytes(rng, 500)),
+            ];
+            (name, files)
+        }
+        "pincushion" => {
+            let name = format!("pincushion-collection-{:03}", i + 1);
+            let files = vec![
+                (
+                    "index.html".to_string(),
+                    format!("<html><body><h1>Collection {}</h1></body></html>\n", i + 1).into_bytes(),
+                ),
+                (
+                    "data.json".to_string(),
+                    format!("{{\"user\":{},\"collections\":[],\"tours\":[],\"pins\":[{}]}}\n", 1000 + i, i).into_bytes(),
+                ),
+                (format!("pins/{}/index.html", 5000 + i), b"<html>pin</html>\n".to_vec()),
+                (format!("pins/{}/image.jpg", 5000 + i), bytes(rng, 12_000)),
+                ("map/pins.geojson".to_string(), b"{\"type\":\"FeatureCollection\",\"features\":[]}\n".to_vec()),
+            ];
+            (name, files)
+        }
+        "scan" => (
+            format!("scan-{:04}.tif", i + 1),
+            vec![(String::new(), bytes(rng, 8_000 + (i % 11) * 1_500))],
+        ),
+        _ => (
+            format!("oral-history-{:03}.mp3", i + 1),
+            vec![(String::new(), bytes(rng, 16_000 + (i % 5) * 4_000))],
+        ),
+    }
+}
+
+pub fn build(sc: &Scenario) -> Result<SimState, String> {
+    let names: Vec<String> = sc.peers.iter().map(|p| p.name.clone()).collect();
+    let mut st = SimState::new(&names, sc.seed);
+    st.default_rmin = sc.replication_min;
+    st.default_rmax = sc.replication_max;
+    for (p, spec) in st.peers.iter_mut().zip(&sc.peers) {
+        p.free_space = spec.free_space_gb * 1_000_000_000;
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(sc.seed);
+    let mut blocks = Vec::new();
+    let now = chrono::Utc::now().timestamp();
+    let mut index = 0usize;
+    for col in &sc.collections {
+        for i in 0..col.count {
+            let (name, files) = item(&col.kind, i, &mut rng);
+            let (cid, size) = import(&files, &name, &mut blocks)?;
+            // Spread creation over the last months; pinned long ago.
+            let age = ((sc.collections.iter().map(|c| c.count).sum::<usize>() - index) as i64) * 7_200;
+            let allocations = st.allocate(sc.replication_min, sc.replication_max, &[], false)?;
+            // Rotate who gets the most so the archive spreads over the peers.
+            let mut allocations = allocations;
+            let shift = index % st.peers.len();
+            let online: Vec<u16> = (0..st.peers.len() as u16).collect();
+            if !allocations.is_empty() {
+                let k = allocations.len();
+                allocations = (0..k).map(|j| online[(shift + j) % online.len()]).collect();
+            }
+            st.pins.insert(
+                cid.clone(),
+                PinRec {
+                    cid,
+                    name,
+                    metadata: vec![("org".into(), col.org.clone()), ("size".into(), size.to_string())],
+                    rmin: sc.replication_min,
+                    rmax: sc.replication_max,
+                    allocations,
+                    user_allocations: Vec::new(),
+                    mode_direct: false,
+                    expire_at: 0,
+                    timestamp: now - age,
+                    started: started_ago(3600),
+                    available: true,
+                    overrides: Vec::new(),
+                },
+            );
+            index += 1;
+        }
+    }
+    for (c, b) in blocks {
+        st.blocks.insert(c.to_bytes(), bytes::Bytes::from(b));
+    }
+    // Position in the archive = order of creation.
+    let mut by_age: Vec<String> = st.pins.keys().cloned().collect();
+    by_age.sort_by_key(|k| st.pins.get(k).map_or(0, |p| p.timestamp));
+    for e in &sc.errors {
+        let (Some(cid), Some(peer)) = (by_age.get(e.item), st.peer_by_name_or_id(&e.peer)) else {
+            return Err(format!("scenario error entry {} / {} does not exist", e.item, e.peer));
+        };
+        if let Some(rec) = st.pins.get_mut(cid) {
+            if !rec.allocations.contains(&peer) && !rec.allocations.is_empty() {
+                rec.allocations[0] = peer;
+            }
+            let o = rec.override_mut(peer);
+            o.error = Some(e.message.clone());
+            o.attempts = 3;
+        }
+    }
+    for &i in &sc.pinning {
+        if let Some(rec) = by_age.get(i).and_then(|cid| st.pins.get_mut(cid)) {
+            // Still fetching: restarted just now, and the content is slow to find.
+            rec.started = Instant::now();
+            rec.available = false;
+        }
+    }
+    let offline: Vec<(String, String)> = sc
+        .peers
+        .iter()
+        .filter_map(|p| p.offline.clone().map(|m| (p.name.clone(), m)))
+        .collect();
+    for (name, msg) in offline {
+        if let Some(i) = st.peer_by_name_or_id(&name) {
+            st.peers[usize::from(i)].offline = Some(msg);
+        }
+    }
+    // The pinning item must stay "pinning" for the demo, not fail after seconds.
+    st.timings.fail_after = Duration::from_secs(24 * 3600);
+    Ok(st)
+}
+
+/// A synthetic pinset for scale: `pins` items over `peers` peers, each
+/// allocated to three peers, all pinned. CIDs are real CIDv0 digests of the
+/// item number (content no one holds; the gateway has no bytes for them).
+pub fn synthetic(peers: usize, pins: usize, seed: u64) -> SimState {
+    let names: Vec<String> = (0..peers.max(1))
+        .map(|i| {
+            if peers <= 5 {
+                ["nas", "chll", "meerkat", "pihost", "ipfs1"][i].to_string()
+            } else {
+                format!("peer-{:02}", i + 1)
+            }
+        })
+        .collect();
+    let mut st = SimState::new(&names, seed);
+    st.default_rmin = 2.min(names.len() as i32);
+    st.default_rmax = 3.min(names.len() as i32);
+    let orgs = ["hrdag", "historypin", "tfc", "dignidad"];
+    let now = chrono::Utc::now().timestamp();
+    let started = started_ago(3600);
+    let n = names.len();
+    for i in 0..pins {
+        let digest = <sha2::Sha256 as sha2::Digest>::digest((i as u64).to_be_bytes());
+        let mut mh = vec![0x12, 0x20];
+        mh.extend_from_slice(&digest);
+        let cid = bs58::encode(mh).into_string();
+        let k = 3.min(n);
+        let allocations: Vec<u16> = (0..k).map(|j| ((i + j * 7) % n) as u16).collect();
+        st.pins.insert(
+            cid.clone(),
+            PinRec {
+                cid,
+                name: format!("item-{i:07}"),
+                metadata: vec![
+                    ("org".into(), orgs[i % orgs.len()].into()),
+                    ("size".into(), (1000 + (i * 7919) % 5_000_000).to_string()),
+                ],
+                rmin: st.default_rmin,
+                rmax: st.default_rmax,
+                allocations,
+                user_allocations: Vec::new(),
+                mode_direct: false,
+                expire_at: 0,
+                timestamp: now - (pins - i) as i64,
+                started,
+                available: true,
+                overrides: Vec::new(),
+            },
+        );
+    }
+    st
+}
