@@ -1,5 +1,17 @@
 //! Talking to an IPFS Cluster: its REST API types and wire encoding, and the
 //! client. Nothing here knows about the terminal UI.
 
+pub mod add;
+pub mod client;
+pub mod error;
+pub mod gateway;
 pub mod gojson;
+pub mod host;
+pub mod stream;
 pub mod types;
+
+pub use add::{AddOptions, AddResult};
+pub use client::{Auth, ClientConfig, ClusterClient, PinTypeFilter};
+pub use error::ClientError;
+pub use host::{parse_host, Endpoint};
+pub use stream::NdjsonStream;

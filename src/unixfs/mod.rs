@@ -13,7 +13,7 @@ mod dir;
 mod file;
 mod hamt;
 pub(crate) mod pb;
-mod tree;
+pub mod tree;
 
 pub use dir::{DirBuilder, DirEntryLink};
 pub use file::FileBuilder;

@@ -1,0 +1,312 @@
+//! `POST /add`: a file or a folder streamed from disk as multipart, in constant
+//! memory, with progress and cancellation.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use reqwest::Method;
+use tokio::io::AsyncReadExt;
+use tokio_util::sync::CancellationToken;
+
+use super::client::ClusterClient;
+use super::error::{transport_reason, ClientError};
+use super::stream::NdjsonStream;
+use super::types::AddedOutput;
+use crate::unixfs::tree::{walk, WalkEntry, WalkKind};
+
+/// The options of `ipfs-cluster-ctl add` that the API honours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddOptions {
+    pub name: Option<String>,
+    pub replication_min: Option<i32>,
+    pub replication_max: Option<i32>,
+    pub user_allocations: Vec<String>,
+    pub metadata: Vec<(String, String)>,
+    pub local: bool,
+    pub wrap_with_directory: bool,
+    pub cid_version: u8,
+    pub raw_leaves: Option<bool>,
+    pub chunker: Option<String>,
+    /// Include dotfiles (`-H`).
+    pub hidden: bool,
+    /// `false` buffers the answer into one array (behind nginx, say).
+    pub stream_channels: bool,
+    pub no_pin: bool,
+}
+
+impl Default for AddOptions {
+    fn default() -> Self {
+        Self {
+            name: None,
+            replication_min: None,
+            replication_max: None,
+            user_allocations: Vec::new(),
+            metadata: Vec::new(),
+            local: false,
+            wrap_with_directory: false,
+            cid_version: 0,
+            raw_leaves: None,
+            chunker: None,
+            hidden: false,
+            stream_channels: true,
+            no_pin: false,
+        }
+    }
+}
+
+impl AddOptions {
+    fn query(&self) -> Vec<(String, String)> {
+        let mut q: Vec<(String, String)> = vec![
+            ("cid-version".into(), self.cid_version.to_string()),
+            ("hidden".into(), self.hidden.to_string()),
+            ("local".into(), self.local.to_string()),
+            ("no-pin".into(), self.no_pin.to_string()),
+            ("recursive".into(), "true".into()),
+            ("stream-channels".into(), self.stream_channels.to_string()),
+            ("wrap-with-directory".into(), self.wrap_with_directory.to_string()),
+        ];
+        if let Some(n) = &self.name {
+            q.push(("name".into(), n.clone()));
+        }
+        if let Some(v) = self.replication_min {
+            q.push(("replication-min".into(), v.to_string()));
+        }
+        if let Some(v) = self.replication_max {
+            q.push(("replication-max".into(), v.to_string()));
+        }
+        if !self.user_allocations.is_empty() {
+            q.push(("user-allocations".into(), self.user_allocations.join(",")));
+        }
+        if let Some(r) = self.raw_leaves {
+            q.push(("raw-leaves".into(), r.to_string()));
+        }
+        if let Some(c) = &self.chunker {
+            q.push(("chunker".into(), c.clone()));
+        }
+        for (k, v) in &self.metadata {
+            q.push((format!("meta-{k}"), v.clone()));
+        }
+        q
+    }
+}
+
+/// The outcome of an add: every line, and the root (the last line).
+#[derive(Debug, Clone)]
+pub struct AddResult {
+    pub entries: Vec<AddedOutput>,
+    pub root: AddedOutput,
+}
+
+/// Called with the content bytes sent so far and the total to send.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+fn part_header(boundary: &str, e: &WalkEntry) -> Vec<u8> {
+    // Go's url.QueryEscape of the relative path ('/' becomes %2F, ' ' becomes '+').
+    let name: String = url::form_urlencoded::byte_serialize(e.rel.as_bytes()).collect();
+    let ct = match e.kind {
+        WalkKind::Dir => "application/x-directory",
+        WalkKind::Symlink { .. } => "application/symlink",
+        WalkKind::File { .. } => "application/octet-stream",
+    };
+    format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {ct}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> ClientError {
+    ClientError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Checks everything is readable before a byte is sent, so a bad path fails
+/// with a clear message instead of a half-sent upload.
+pub fn plan(path: &Path, hidden: bool) -> Result<(Vec<WalkEntry>, u64), ClientError> {
+    let entries = walk(path, hidden).map_err(|e| ClientError::Io {
+        path: path.display().to_string(),
+        message: match e {
+            crate::unixfs::UnixfsError::Io { source, path } => {
+                if source.kind() == std::io::ErrorKind::NotFound {
+                    format!("{path}: no such file or folder")
+                } else if source.kind() == std::io::ErrorKind::PermissionDenied {
+                    format!("{path}: permission denied")
+                } else {
+                    format!("{path}: {source}")
+                }
+            }
+            other => other.to_string(),
+        },
+    })?;
+    let mut total = 0;
+    for e in &entries {
+        if let WalkKind::File { len } = e.kind {
+            std::fs::File::open(&e.abs).map_err(|err| io(&e.abs, err))?;
+            total += len;
+        }
+    }
+    Ok((entries, total))
+}
+
+fn body_stream(
+    entries: Vec<WalkEntry>,
+    boundary: String,
+    total: u64,
+    progress: Option<Progress>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    struct St {
+        entries: std::vec::IntoIter<WalkEntry>,
+        file: Option<(tokio::fs::File, PathBuf)>,
+        boundary: String,
+        sent: u64,
+        total: u64,
+        progress: Option<Progress>,
+        done: bool,
+        buf: Vec<u8>,
+    }
+    let st = St {
+        entries: entries.into_iter(),
+        file: None,
+        boundary,
+        sent: 0,
+        total,
+        progress,
+        done: false,
+        buf: vec![0u8; 256 * 1024],
+    };
+    futures_util::stream::unfold(st, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        if let Some((f, p)) = st.file.as_mut() {
+            match f.read(&mut st.buf).await {
+                Ok(0) => {
+                    st.file = None;
+                    return Some((Ok(Bytes::from_static(b"\r\n")), st));
+                }
+                Ok(n) => {
+                    st.sent += n as u64;
+                    if let Some(cb) = &st.progress {
+                        cb(st.sent, st.total);
+                    }
+                    return Some((Ok(Bytes::copy_from_slice(&st.buf[..n])), st));
+                }
+                Err(e) => {
+                    let err = std::io::Error::new(e.kind(), format!("{}: {e}", p.display()));
+                    st.done = true;
+                    return Some((Err(err), st));
+                }
+            }
+        }
+        let Some(e) = st.entries.next() else {
+            st.done = true;
+            return Some((Ok(Bytes::from(format!("--{}--\r\n", st.boundary))), st));
+        };
+        let mut head = part_header(&st.boundary, &e);
+        match &e.kind {
+            WalkKind::Dir => head.extend_from_slice(b"\r\n"),
+            WalkKind::Symlink { target } => {
+                head.extend_from_slice(target.as_bytes());
+                head.extend_from_slice(b"\r\n");
+            }
+            WalkKind::File { .. } => match tokio::fs::File::open(&e.abs).await {
+                Ok(f) => st.file = Some((f, e.abs.clone())),
+                Err(err) => {
+                    st.done = true;
+                    let err = std::io::Error::new(err.kind(), format!("{}: {err}", e.abs.display()));
+                    return Some((Err(err), st));
+                }
+            },
+        }
+        Some((Ok(Bytes::from(head)), st))
+    })
+}
+
+impl ClusterClient {
+    /// Uploads `path` (a file or a folder). Memory stays at one 256 KiB read
+    /// buffer whatever the size. Cancelling drops the connection mid-body, so
+    /// the cluster never sees a complete request and pins nothing.
+    pub async fn add(
+        &self,
+        path: &Path,
+        opts: &AddOptions,
+        progress: Option<Progress>,
+        cancel: CancellationToken,
+    ) -> Result<AddResult, ClientError> {
+        let (entries, total) = plan(path, opts.hidden)?;
+        let ep = self.endpoint().clone();
+        let boundary = format!("ccs-tui-{:032x}", rand::random::<u128>());
+        let mut url = ep.api.clone();
+        url.set_path("/add");
+        url.query_pairs_mut().extend_pairs(opts.query());
+        let body = reqwest::Body::wrap_stream(body_stream(entries, boundary.clone(), total, progress));
+        let req = self
+            .auth(self.http.request(Method::POST, url))
+            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+            .header("TE", "trailers")
+            .body(body);
+        let host = ep.label();
+        let run = async {
+            let resp = req.send().await.map_err(|e| {
+                if e.is_body() || e.is_request() {
+                    ClientError::Add {
+                        host: host.clone(),
+                        message: transport_reason(&e),
+                    }
+                } else {
+                    ClientError::Unreachable {
+                        host: host.clone(),
+                        reason: transport_reason(&e),
+                    }
+                }
+            })?;
+            let resp = self.check(resp, &ep).await?;
+            let mut lines: Vec<AddedOutput> = if opts.stream_channels {
+                let mut s: NdjsonStream<AddedOutput> =
+                    NdjsonStream::new(Some(resp), host.clone(), self.cfg.idle_timeout);
+                let mut out = Vec::new();
+                while let Some(item) = s.next().await {
+                    match item {
+                        Ok(o) => out.push(o),
+                        Err(ClientError::Stream { messages, .. }) => {
+                            return Err(ClientError::Add {
+                                host: host.clone(),
+                                message: messages.join("; "),
+                            })
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                out
+            } else {
+                let bytes = resp.bytes().await.map_err(|e| ClientError::Add {
+                    host: host.clone(),
+                    message: transport_reason(&e),
+                })?;
+                // One array, or (older daemons) one object.
+                serde_json::from_slice::<Vec<AddedOutput>>(&bytes)
+                    .or_else(|_| serde_json::from_slice::<AddedOutput>(&bytes).map(|o| vec![o]))
+                    .map_err(|e| ClientError::Decode {
+                        host: host.clone(),
+                        what: format!("/add answer: {e}"),
+                    })?
+            };
+            // Progress lines carry no CID.
+            lines.retain(|l| l.cid.is_some());
+            let Some(root) = lines.last().cloned() else {
+                return Err(ClientError::Add {
+                    host: host.clone(),
+                    message: "the cluster answered 200 but added nothing (ipfs-cluster#2123: often bad replication factors); nothing was pinned".into(),
+                });
+            };
+            Ok(AddResult { entries: lines, root })
+        };
+        tokio::select! {
+            r = run => r,
+            _ = cancel.cancelled() => Err(ClientError::Cancelled),
+        }
+    }
+}
+

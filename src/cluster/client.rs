@@ -1,0 +1,360 @@
+//! The REST API client: every endpoint the product uses, host failover,
+//! basic/bearer auth, timeouts on connect, on answers and on idle streams.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::error::{transport_reason, ClientError};
+use super::host::Endpoint;
+use super::stream::NdjsonStream;
+use super::types::{Alert, ApiError, GlobalPinInfo, Metric, Pin, PinOptions, PeerId, Version};
+
+/// How we prove who we are.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    None,
+    Basic { user: String, password: String },
+    Bearer(String),
+}
+
+impl std::fmt::Debug for Auth {
+    // Never print a secret, even in debug logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Basic { user, .. } => write!(f, "Basic({user}, ****)"),
+            Auth::Bearer(_) => f.write_str("Bearer(****)"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Tried in order; the first that answers is kept until it fails.
+    pub hosts: Vec<Endpoint>,
+    pub auth: Auth,
+    /// Where the credentials came from, for the 401 message.
+    pub credential_source: String,
+    pub connect_timeout: Duration,
+    /// For whole (non-stream) answers.
+    pub request_timeout: Duration,
+    /// Longest silence tolerated inside a stream.
+    pub idle_timeout: Duration,
+    /// Accept self-signed certificates (`--no-check-certificate`).
+    pub insecure_tls: bool,
+}
+
+impl ClientConfig {
+    pub fn new(hosts: Vec<Endpoint>) -> Self {
+        Self {
+            hosts,
+            auth: Auth::None,
+            credential_source: "~/.ccs/config.yml".into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            insecure_tls: false,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ClusterClient {
+    pub(crate) cfg: ClientConfig,
+    pub(crate) http: reqwest::Client,
+    /// The gateway client does not follow redirects: a folder answers 301.
+    pub(crate) gw_http: reqwest::Client,
+    current: AtomicUsize,
+}
+
+/// Filters `GET /allocations` understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinTypeFilter {
+    All,
+    Pin,
+}
+
+impl ClusterClient {
+    pub fn new(cfg: ClientConfig) -> Result<Self, ClientError> {
+        if cfg.hosts.is_empty() {
+            return Err(ClientError::Unreachable {
+                host: "(none)".into(),
+                reason: "no cluster host configured".into(),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .tcp_keepalive(Duration::from_secs(30))
+            .danger_accept_invalid_certs(cfg.insecure_tls)
+            .user_agent(concat!("ccs-tui/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unreachable {
+                host: "(client)".into(),
+                reason: e.to_string(),
+            })?;
+        let gw_http = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("ccs-tui/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Unreachable {
+                host: "(client)".into(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            cfg,
+            http,
+            gw_http,
+            current: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.cfg
+    }
+
+    /// The peer currently talked to.
+    pub fn endpoint(&self) -> &Endpoint {
+        let i = self.current.load(Ordering::Relaxed) % self.cfg.hosts.len();
+        &self.cfg.hosts[i]
+    }
+
+    pub(crate) fn auth(&self, rb: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cfg.auth {
+            Auth::None => rb,
+            Auth::Basic { user, password } => rb.basic_auth(user, Some(password)),
+            Auth::Bearer(t) => rb.bearer_auth(t),
+        }
+    }
+
+    /// Sends a request, failing over to the next host when one cannot be
+    /// reached. `timeout` bounds the whole answer (None for streams, whose
+    /// silence is bounded by the idle timeout instead).
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        timeout: Option<Duration>,
+        stream: bool,
+    ) -> Result<(reqwest::Response, Endpoint), ClientError> {
+        let n = self.cfg.hosts.len();
+        let start = self.current.load(Ordering::Relaxed);
+        let mut last_err = None;
+        for k in 0..n {
+            let i = (start + k) % n;
+            let ep = &self.cfg.hosts[i];
+            let mut url = ep.api.clone();
+            url.set_path(path);
+            if !query.is_empty() {
+                url.query_pairs_mut().extend_pairs(query);
+            }
+            let mut rb = self.auth(self.http.request(method.clone(), url));
+            if stream {
+                // Ask hyper-based servers to send the X-Stream-Error trailer.
+                rb = rb.header("TE", "trailers");
+            }
+            if let Some(t) = timeout {
+                rb = rb.timeout(t);
+            }
+            match rb.send().await {
+                Ok(resp) => {
+                    self.current.store(i, Ordering::Relaxed);
+                    return self.check(resp, ep).await.map(|r| (r, ep.clone()));
+                }
+                Err(e) if e.is_connect() => {
+                    last_err = Some(ClientError::Unreachable {
+                        host: ep.label(),
+                        reason: transport_reason(&e),
+                    });
+                }
+                Err(e) if e.is_timeout() => {
+                    return Err(ClientError::Timeout {
+                        host: ep.label(),
+                        what: format!("{method} {path}"),
+                    })
+                }
+                Err(e) => {
+                    last_err = Some(ClientError::Unreachable {
+                        host: ep.label(),
+                        reason: transport_reason(&e),
+                    });
+                }
+            }
+        }
+        Err(last_err.unwrap_or(ClientError::Unreachable {
+            host: "(none)".into(),
+            reason: "no host".into(),
+        }))
+    }
+
+    /// Turns error statuses into [`ClientError`]s with the API's message.
+    pub(crate) async fn check(&self, resp: reqwest::Response, ep: &Endpoint) -> Result<reqwest::Response, ClientError> {
+        let status = resp.status();
+        if status.is_success() || status.is_redirection() {
+            return Ok(resp);
+        }
+        let body = tokio::time::timeout(Duration::from_secs(10), resp.bytes())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let message = serde_json::from_slice::<ApiError>(&body)
+            .map(|e| e.message)
+            .unwrap_or_else(|_| {
+                let t = String::from_utf8_lossy(&body).trim().to_string();
+                if t.is_empty() {
+                    status.canonical_reason().unwrap_or("error").to_lowercase()
+                } else {
+                    t.chars().take(300).collect()
+                }
+            });
+        if status == StatusCode::UNAUTHORIZED {
+            let user = match &self.cfg.auth {
+                Auth::Basic { user, .. } => Some(user.clone()),
+                Auth::Bearer(_) => Some("(token)".into()),
+                Auth::None => None,
+            };
+            return Err(ClientError::Unauthorized {
+                host: ep.label(),
+                user,
+                message,
+                source_hint: self.cfg.credential_source.clone(),
+            });
+        }
+        Err(ClientError::Api {
+            host: ep.label(),
+            status: status.as_u16(),
+            message,
+        })
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<T, ClientError> {
+        let (resp, ep) = self
+            .send(method, path, query, Some(self.cfg.request_timeout), false)
+            .await?;
+        let bytes = resp.bytes().await.map_err(|e| {
+            if e.is_timeout() {
+                ClientError::Timeout {
+                    host: ep.label(),
+                    what: path.to_string(),
+                }
+            } else {
+                ClientError::Unreachable {
+                    host: ep.label(),
+                    reason: transport_reason(&e),
+                }
+            }
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
+            host: ep.label(),
+            what: format!("{path}: {e}"),
+        })
+    }
+
+    async fn stream<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<NdjsonStream<T>, ClientError> {
+        let (resp, ep) = self.send(method, path, query, None, true).await?;
+        if resp.status() == StatusCode::NO_CONTENT {
+            return Ok(NdjsonStream::empty(ep.label()));
+        }
+        Ok(NdjsonStream::new(Some(resp), ep.label(), self.cfg.idle_timeout))
+    }
+
+    pub async fn id(&self) -> Result<PeerId, ClientError> {
+        self.json(Method::GET, "/id", &[]).await
+    }
+
+    pub async fn version(&self) -> Result<Version, ClientError> {
+        self.json(Method::GET, "/version", &[]).await
+    }
+
+    pub async fn peers(&self) -> Result<NdjsonStream<PeerId>, ClientError> {
+        self.stream(Method::GET, "/peers", &[]).await
+    }
+
+    /// The pinset from the shared state (no peer fan-out: cheap).
+    pub async fn allocations(&self, filter: PinTypeFilter) -> Result<NdjsonStream<Pin>, ClientError> {
+        let f = match filter {
+            PinTypeFilter::All => "all",
+            PinTypeFilter::Pin => "pin",
+        };
+        self.stream(Method::GET, "/allocations", &[("filter".into(), f.into())]).await
+    }
+
+    pub async fn allocation(&self, cid: &str) -> Result<Pin, ClientError> {
+        self.json(Method::GET, &format!("/allocations/{cid}"), &[]).await
+    }
+
+    /// `GET /pins`. With `cids`, the daemon ignores `filter`.
+    pub async fn pins(
+        &self,
+        filter: Option<&str>,
+        cids: &[String],
+        local: bool,
+    ) -> Result<NdjsonStream<GlobalPinInfo>, ClientError> {
+        let mut q = vec![("local".to_string(), local.to_string())];
+        if !cids.is_empty() {
+            q.push(("cids".into(), cids.join(",")));
+        } else if let Some(f) = filter {
+            q.push(("filter".into(), f.into()));
+        }
+        self.stream(Method::GET, "/pins", &q).await
+    }
+
+    pub async fn pin_status(&self, cid: &str, local: bool) -> Result<GlobalPinInfo, ClientError> {
+        self.json(Method::GET, &format!("/pins/{cid}"), &[("local".into(), local.to_string())])
+            .await
+    }
+
+    pub async fn pin(&self, cid: &str, opts: &PinOptions) -> Result<Pin, ClientError> {
+        // POST /pins/{cid} stores mode=direct as recursive (a daemon quirk);
+        // the /pins/ipfs/ path honours it, as ipfs-cluster-ctl relies on.
+        let path = if opts.mode.as_deref() == Some("direct") {
+            format!("/pins/ipfs/{cid}")
+        } else {
+            format!("/pins/{cid}")
+        };
+        self.json(Method::POST, &path, &opts.to_query()).await
+    }
+
+    pub async fn unpin(&self, cid: &str) -> Result<Pin, ClientError> {
+        self.json(Method::DELETE, &format!("/pins/{cid}"), &[]).await
+    }
+
+    pub async fn recover(&self, cid: &str, local: bool) -> Result<GlobalPinInfo, ClientError> {
+        self.json(
+            Method::POST,
+            &format!("/pins/{cid}/recover"),
+            &[("local".into(), local.to_string())],
+        )
+        .await
+    }
+
+    pub async fn recover_all(&self, local: bool) -> Result<NdjsonStream<GlobalPinInfo>, ClientError> {
+        self.stream(Method::POST, "/pins/recover", &[("local".into(), local.to_string())])
+            .await
+    }
+
+    pub async fn metrics(&self, name: &str) -> Result<Vec<Metric>, ClientError> {
+        let v: Option<Vec<Metric>> = self.json(Method::GET, &format!("/monitor/metrics/{name}"), &[]).await?;
+        Ok(v.unwrap_or_default())
+    }
+
+    pub async fn alerts(&self) -> Result<Vec<Alert>, ClientError> {
+        let v: Option<Vec<Alert>> = self.json(Method::GET, "/health/alerts", &[]).await?;
+        Ok(v.unwrap_or_default())
+    }
+}
