@@ -42,7 +42,11 @@ fn folder_vectors_match_kubo() {
         let tmp = tempfile::tempdir().unwrap();
         let wrap = v["wrap_with_directory"].as_bool().unwrap_or(false);
         let name = v["name"].as_str().unwrap();
-        let base = if wrap { tmp.path().to_path_buf() } else { tmp.path().join(name) };
+        let base = if wrap {
+            tmp.path().to_path_buf()
+        } else {
+            tmp.path().join(name)
+        };
         std::fs::create_dir_all(&base).unwrap();
         for (rel, content) in v["literal"].as_object().unwrap() {
             let p = base.join(rel);

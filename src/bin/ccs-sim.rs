@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::Parser;
 use ccs_tui::sim::{self, Faults};
+use clap::Parser;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -68,7 +68,10 @@ async fn main() -> ExitCode {
         None => sim::scenario::synthetic(args.peers, args.pins, 1),
     };
     if let Some(auth) = &args.basic_auth {
-        let Some((u, p)) = auth.split_once(':').filter(|(u, p)| !u.is_empty() && !p.is_empty()) else {
+        let Some((u, p)) = auth
+            .split_once(':')
+            .filter(|(u, p)| !u.is_empty() && !p.is_empty())
+        else {
             eprintln!("ccs-sim: --basic-auth wants USER:PASSWORD");
             return ExitCode::from(2);
         };
@@ -89,7 +92,10 @@ async fn main() -> ExitCode {
     let handle = match sim::start(state, args.listen, args.gateway, faults).await {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("ccs-sim: cannot listen on {} / {}: {e}", args.listen, args.gateway);
+            eprintln!(
+                "ccs-sim: cannot listen on {} / {}: {e}",
+                args.listen, args.gateway
+            );
             return ExitCode::from(2);
         }
     };
@@ -109,9 +115,10 @@ async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        if let (Ok(mut term), Ok(mut hup)) =
-            (signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-        {
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}

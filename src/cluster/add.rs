@@ -64,7 +64,10 @@ impl AddOptions {
             ("no-pin".into(), self.no_pin.to_string()),
             ("recursive".into(), "true".into()),
             ("stream-channels".into(), self.stream_channels.to_string()),
-            ("wrap-with-directory".into(), self.wrap_with_directory.to_string()),
+            (
+                "wrap-with-directory".into(),
+                self.wrap_with_directory.to_string(),
+            ),
         ];
         if let Some(n) = &self.name {
             q.push(("name".into(), n.clone()));
@@ -155,6 +158,7 @@ fn body_stream(
     boundary: String,
     total: u64,
     progress: Option<Progress>,
+    cancel: CancellationToken,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
     struct St {
         entries: std::vec::IntoIter<WalkEntry>,
@@ -165,6 +169,7 @@ fn body_stream(
         progress: Option<Progress>,
         done: bool,
         buf: Vec<u8>,
+        cancel: CancellationToken,
     }
     let st = St {
         entries: entries.into_iter(),
@@ -175,10 +180,17 @@ fn body_stream(
         progress,
         done: false,
         buf: vec![0u8; 256 * 1024],
+        cancel,
     };
     futures_util::stream::unfold(st, |mut st| async move {
         if st.done {
             return None;
+        }
+        if st.cancel.is_cancelled() {
+            // Breaking the body mid-way makes the daemon's multipart reader
+            // fail, so it pins nothing.
+            st.done = true;
+            return Some((Err(std::io::Error::other("cancelled")), st));
         }
         if let Some((f, p)) = st.file.as_mut() {
             match f.read(&mut st.buf).await {
@@ -215,7 +227,8 @@ fn body_stream(
                 Ok(f) => st.file = Some((f, e.abs.clone())),
                 Err(err) => {
                     st.done = true;
-                    let err = std::io::Error::new(err.kind(), format!("{}: {err}", e.abs.display()));
+                    let err =
+                        std::io::Error::new(err.kind(), format!("{}: {err}", e.abs.display()));
                     return Some((Err(err), st));
                 }
             },
@@ -241,10 +254,19 @@ impl ClusterClient {
         let mut url = ep.api.clone();
         url.set_path("/add");
         url.query_pairs_mut().extend_pairs(opts.query());
-        let body = reqwest::Body::wrap_stream(body_stream(entries, boundary.clone(), total, progress));
+        let body = reqwest::Body::wrap_stream(body_stream(
+            entries,
+            boundary.clone(),
+            total,
+            progress,
+            cancel.clone(),
+        ));
         let req = self
             .auth(self.http.request(Method::POST, url))
-            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .header("TE", "trailers")
             .body(body);
         let host = ep.label();
@@ -301,7 +323,10 @@ impl ClusterClient {
                     message: "the cluster answered 200 but added nothing (ipfs-cluster#2123: often bad replication factors); nothing was pinned".into(),
                 });
             };
-            Ok(AddResult { entries: lines, root })
+            Ok(AddResult {
+                entries: lines,
+                root,
+            })
         };
         tokio::select! {
             r = run => r,
@@ -309,4 +334,3 @@ impl ClusterClient {
         }
     }
 }
-

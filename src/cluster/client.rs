@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::error::{transport_reason, ClientError};
 use super::host::Endpoint;
 use super::stream::NdjsonStream;
-use super::types::{Alert, ApiError, GlobalPinInfo, Metric, Pin, PinOptions, PeerId, Version};
+use super::types::{Alert, ApiError, GlobalPinInfo, Metric, PeerId, Pin, PinOptions, Version};
 
 /// How we prove who we are.
 #[derive(Clone, PartialEq, Eq)]
@@ -192,7 +192,11 @@ impl ClusterClient {
     }
 
     /// Turns error statuses into [`ClientError`]s with the API's message.
-    pub(crate) async fn check(&self, resp: reqwest::Response, ep: &Endpoint) -> Result<reqwest::Response, ClientError> {
+    pub(crate) async fn check(
+        &self,
+        resp: reqwest::Response,
+        ep: &Endpoint,
+    ) -> Result<reqwest::Response, ClientError> {
         let status = resp.status();
         if status.is_success() || status.is_redirection() {
             return Ok(resp);
@@ -270,7 +274,11 @@ impl ClusterClient {
         if resp.status() == StatusCode::NO_CONTENT {
             return Ok(NdjsonStream::empty(ep.label()));
         }
-        Ok(NdjsonStream::new(Some(resp), ep.label(), self.cfg.idle_timeout))
+        Ok(NdjsonStream::new(
+            Some(resp),
+            ep.label(),
+            self.cfg.idle_timeout,
+        ))
     }
 
     pub async fn id(&self) -> Result<PeerId, ClientError> {
@@ -286,16 +294,21 @@ impl ClusterClient {
     }
 
     /// The pinset from the shared state (no peer fan-out: cheap).
-    pub async fn allocations(&self, filter: PinTypeFilter) -> Result<NdjsonStream<Pin>, ClientError> {
+    pub async fn allocations(
+        &self,
+        filter: PinTypeFilter,
+    ) -> Result<NdjsonStream<Pin>, ClientError> {
         let f = match filter {
             PinTypeFilter::All => "all",
             PinTypeFilter::Pin => "pin",
         };
-        self.stream(Method::GET, "/allocations", &[("filter".into(), f.into())]).await
+        self.stream(Method::GET, "/allocations", &[("filter".into(), f.into())])
+            .await
     }
 
     pub async fn allocation(&self, cid: &str) -> Result<Pin, ClientError> {
-        self.json(Method::GET, &format!("/allocations/{cid}"), &[]).await
+        self.json(Method::GET, &format!("/allocations/{cid}"), &[])
+            .await
     }
 
     /// `GET /pins`. With `cids`, the daemon ignores `filter`.
@@ -315,8 +328,12 @@ impl ClusterClient {
     }
 
     pub async fn pin_status(&self, cid: &str, local: bool) -> Result<GlobalPinInfo, ClientError> {
-        self.json(Method::GET, &format!("/pins/{cid}"), &[("local".into(), local.to_string())])
-            .await
+        self.json(
+            Method::GET,
+            &format!("/pins/{cid}"),
+            &[("local".into(), local.to_string())],
+        )
+        .await
     }
 
     pub async fn pin(&self, cid: &str, opts: &PinOptions) -> Result<Pin, ClientError> {
@@ -331,7 +348,8 @@ impl ClusterClient {
     }
 
     pub async fn unpin(&self, cid: &str) -> Result<Pin, ClientError> {
-        self.json(Method::DELETE, &format!("/pins/{cid}"), &[]).await
+        self.json(Method::DELETE, &format!("/pins/{cid}"), &[])
+            .await
     }
 
     pub async fn recover(&self, cid: &str, local: bool) -> Result<GlobalPinInfo, ClientError> {
@@ -343,13 +361,22 @@ impl ClusterClient {
         .await
     }
 
-    pub async fn recover_all(&self, local: bool) -> Result<NdjsonStream<GlobalPinInfo>, ClientError> {
-        self.stream(Method::POST, "/pins/recover", &[("local".into(), local.to_string())])
-            .await
+    pub async fn recover_all(
+        &self,
+        local: bool,
+    ) -> Result<NdjsonStream<GlobalPinInfo>, ClientError> {
+        self.stream(
+            Method::POST,
+            "/pins/recover",
+            &[("local".into(), local.to_string())],
+        )
+        .await
     }
 
     pub async fn metrics(&self, name: &str) -> Result<Vec<Metric>, ClientError> {
-        let v: Option<Vec<Metric>> = self.json(Method::GET, &format!("/monitor/metrics/{name}"), &[]).await?;
+        let v: Option<Vec<Metric>> = self
+            .json(Method::GET, &format!("/monitor/metrics/{name}"), &[])
+            .await?;
         Ok(v.unwrap_or_default())
     }
 

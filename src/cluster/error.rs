@@ -14,7 +14,11 @@ pub enum ClientError {
         source_hint: String,
     },
     /// The API answered with an error object.
-    Api { host: String, status: u16, message: String },
+    Api {
+        host: String,
+        status: u16,
+        message: String,
+    },
     /// Nothing arrived in time.
     Timeout { host: String, what: String },
     /// A stream ended with `X-Stream-Error` values: the rows received are partial.
@@ -84,7 +88,10 @@ pub(crate) fn transport_reason(e: &reqwest::Error) -> String {
     let l = last.to_lowercase();
     if l.contains("connection refused") {
         "connection refused".into()
-    } else if l.contains("dns error") || l.contains("failed to lookup") || l.contains("name or service not known") {
+    } else if l.contains("dns error")
+        || l.contains("failed to lookup")
+        || l.contains("name or service not known")
+    {
         "host name not found".into()
     } else if l.contains("certificate") || l.contains("tls") {
         format!("TLS failed: {last}")

@@ -71,7 +71,11 @@ impl ClusterClient {
         self.endpoint().gateway.clone()
     }
 
-    async fn gw_send(&self, rb: reqwest::RequestBuilder, host: &str) -> Result<reqwest::Response, ClientError> {
+    async fn gw_send(
+        &self,
+        rb: reqwest::RequestBuilder,
+        host: &str,
+    ) -> Result<reqwest::Response, ClientError> {
         let resp = rb.send().await.map_err(|e| {
             if e.is_timeout() {
                 ClientError::Timeout {
@@ -103,7 +107,12 @@ impl ClusterClient {
         })
     }
 
-    pub async fn gateway_head(&self, gateway: &Url, cid: &str, path: &str) -> Result<GatewayHead, ClientError> {
+    pub async fn gateway_head(
+        &self,
+        gateway: &Url,
+        cid: &str,
+        path: &str,
+    ) -> Result<GatewayHead, ClientError> {
         let host = host_label(gateway);
         let rb = self
             .gw_http
@@ -116,7 +125,9 @@ impl ClusterClient {
             .and_then(|v| v.to_str().ok())
             .map(String::from);
         let is_dir = resp.status() == StatusCode::MOVED_PERMANENTLY
-            || ct.as_deref().is_some_and(|c| c.contains("text/html") && path.ends_with('/'))
+            || ct
+                .as_deref()
+                .is_some_and(|c| c.contains("text/html") && path.ends_with('/'))
             || ct.as_deref().is_some_and(|c| c.contains("directory"));
         Ok(GatewayHead {
             is_dir,
@@ -125,12 +136,21 @@ impl ClusterClient {
                 .get("content-length")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse().ok()),
-            etag: h.get("etag").and_then(|v| v.to_str().ok()).map(String::from),
+            etag: h
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .map(String::from),
         })
     }
 
     /// Starts a download: the file's bytes, or a tar of a folder.
-    pub async fn gateway_get(&self, gateway: &Url, cid: &str, path: &str, tar: bool) -> Result<ByteStream, ClientError> {
+    pub async fn gateway_get(
+        &self,
+        gateway: &Url,
+        cid: &str,
+        path: &str,
+        tar: bool,
+    ) -> Result<ByteStream, ClientError> {
         let host = host_label(gateway);
         let rb = self
             .gw_http

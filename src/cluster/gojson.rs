@@ -115,7 +115,12 @@ impl fmt::Display for GoTime {
         } else {
             let sign = if off < 0 { '-' } else { '+' };
             let a = off.abs();
-            write!(f, "{base}{frac}{sign}{:02}:{:02}", a / 3600, (a % 3600) / 60)
+            write!(
+                f,
+                "{base}{frac}{sign}{:02}:{:02}",
+                a / 3600,
+                (a % 3600) / 60
+            )
         }
     }
 }

@@ -45,7 +45,8 @@ fn valid_hostname(h: &str) -> bool {
     // ccs's rule, which also refuses things that look like flags.
     !h.is_empty()
         && h.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && h.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
 }
 
 /// Parses one host. `https` picks the scheme for bare names and multiaddrs.
@@ -66,8 +67,14 @@ pub fn parse_host(s: &str, https: bool) -> Result<Endpoint, String> {
         if !matches!(api.scheme(), "http" | "https") {
             return Err(format!("{s:?}: only http and https URLs are supported"));
         }
-        let host = api.host_str().ok_or_else(|| format!("{s:?} has no host"))?.to_string();
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let host = api
+            .host_str()
+            .ok_or_else(|| format!("{s:?} has no host"))?
+            .to_string();
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         let mut api = api;
         if api.port().is_none() && api.scheme() == "http" {
             let _ = api.set_port(Some(API_PORT));
@@ -134,7 +141,9 @@ fn parse_multiaddr(s: &str, default_scheme: &str) -> Result<Endpoint, String> {
             other => return Err(format!("{s}: unsupported multiaddr protocol /{other}")),
         }
     }
-    let host = host.ok_or_else(|| format!("{s}: a multiaddr needs /ip4, /ip6 or /dns4 (e.g. /dns4/nas/tcp/9094)"))?;
+    let host = host.ok_or_else(|| {
+        format!("{s}: a multiaddr needs /ip4, /ip6 or /dns4 (e.g. /dns4/nas/tcp/9094)")
+    })?;
     let port = port.unwrap_or(API_PORT);
     Ok(Endpoint {
         api: url(scheme, host, port)?,
@@ -152,21 +161,50 @@ mod tests {
         assert_eq!(e.api.as_str(), "http://nas:9094/");
         assert_eq!(e.gateway.as_str(), "http://nas:8080/");
         assert_eq!(e.label(), "nas:9094");
-        assert_eq!(parse_host("/dns4/nas/tcp/9094", false).unwrap().api.as_str(), "http://nas:9094/");
         assert_eq!(
-            parse_host("/ip4/100.64.0.31/tcp/9094", false).unwrap().api.as_str(),
+            parse_host("/dns4/nas/tcp/9094", false)
+                .unwrap()
+                .api
+                .as_str(),
+            "http://nas:9094/"
+        );
+        assert_eq!(
+            parse_host("/ip4/100.64.0.31/tcp/9094", false)
+                .unwrap()
+                .api
+                .as_str(),
             "http://100.64.0.31:9094/"
         );
-        assert_eq!(parse_host("/ip6/::1/tcp/9094", false).unwrap().api.as_str(), "http://[::1]:9094/");
-        assert_eq!(parse_host("http://127.0.0.1:5000", false).unwrap().api.as_str(), "http://127.0.0.1:5000/");
-        assert_eq!(parse_host("https://nas", false).unwrap().api.as_str(), "https://nas/");
-        assert_eq!(parse_host("nas:19094", false).unwrap().api.as_str(), "http://nas:19094/");
-        assert_eq!(parse_host("nas", true).unwrap().api.as_str(), "https://nas:9094/");
+        assert_eq!(
+            parse_host("/ip6/::1/tcp/9094", false).unwrap().api.as_str(),
+            "http://[::1]:9094/"
+        );
+        assert_eq!(
+            parse_host("http://127.0.0.1:5000", false)
+                .unwrap()
+                .api
+                .as_str(),
+            "http://127.0.0.1:5000/"
+        );
+        assert_eq!(
+            parse_host("https://nas", false).unwrap().api.as_str(),
+            "https://nas/"
+        );
+        assert_eq!(
+            parse_host("nas:19094", false).unwrap().api.as_str(),
+            "http://nas:19094/"
+        );
+        assert_eq!(
+            parse_host("nas", true).unwrap().api.as_str(),
+            "https://nas:9094/"
+        );
     }
 
     #[test]
     fn refuses_what_it_cannot_reach() {
-        assert!(parse_host("--basic-auth", false).unwrap_err().contains("flag"));
+        assert!(parse_host("--basic-auth", false)
+            .unwrap_err()
+            .contains("flag"));
         assert!(parse_host("/dns4/nas/tcp/9094/p2p/12D3Koo", false).is_err());
         assert!(parse_host("na s", false).is_err());
         assert!(parse_host("ftp://nas", false).is_err());

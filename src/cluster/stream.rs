@@ -112,7 +112,10 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                     self.body = None;
                     return Some(Err(ClientError::Stream {
                         host: self.host.clone(),
-                        messages: vec![format!("connection broke mid-stream: {}", super::error::transport_reason(&e))],
+                        messages: vec![format!(
+                            "connection broke mid-stream: {}",
+                            super::error::transport_reason(&e)
+                        )],
                     }));
                 }
                 Ok(Some(Ok(frame))) => match frame.into_data() {

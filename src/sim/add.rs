@@ -40,37 +40,55 @@ fn params(q: &[(String, String)]) -> Result<AddParams, Response> {
     let boolean = |name: &str, default: bool| -> Result<bool, Response> {
         match map.get(name) {
             None | Some(&"") => Ok(default),
-            Some(v) => parse_bool(v)
-                .ok_or_else(|| json_error(StatusCode::BAD_REQUEST, &format!("parameter {name} invalid"))),
+            Some(v) => parse_bool(v).ok_or_else(|| {
+                json_error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("parameter {name} invalid"),
+                )
+            }),
         }
     };
     let format = map.get("format").copied().unwrap_or("");
     if !matches!(format, "" | "unixfs") {
         if format == "car" {
-            return Err(json_error(StatusCode::BAD_REQUEST, "format=car is not supported by the simulator"));
+            return Err(json_error(
+                StatusCode::BAD_REQUEST,
+                "format=car is not supported by the simulator",
+            ));
         }
-        return Err(json_error(StatusCode::BAD_REQUEST, "format parameter is invalid"));
+        return Err(json_error(
+            StatusCode::BAD_REQUEST,
+            "format parameter is invalid",
+        ));
     }
     let layout = map.get("layout").copied().unwrap_or("");
     if !matches!(layout, "" | "balanced") {
         if layout == "trickle" {
-            return Err(json_error(StatusCode::BAD_REQUEST, "layout=trickle is not supported by the simulator"));
+            return Err(json_error(
+                StatusCode::BAD_REQUEST,
+                "layout=trickle is not supported by the simulator",
+            ));
         }
-        return Err(json_error(StatusCode::BAD_REQUEST, "layout parameter is invalid"));
+        return Err(json_error(
+            StatusCode::BAD_REQUEST,
+            "layout parameter is invalid",
+        ));
     }
     if let Some(h) = map.get("hash") {
         if !h.is_empty() && *h != "sha2-256" {
-            return Err(json_error(StatusCode::BAD_REQUEST, "hash function name not known"));
+            return Err(json_error(
+                StatusCode::BAD_REQUEST,
+                "hash function name not known",
+            ));
         }
     }
-    let cid_version = match map.get("cid-version") {
-        None | Some(&"") => 0,
-        Some(v) => v
-            .parse::<u8>()
-            .ok()
-            .filter(|v| *v <= 1)
-            .ok_or_else(|| json_error(StatusCode::BAD_REQUEST, "parameter cid-version invalid"))?,
-    };
+    let cid_version =
+        match map.get("cid-version") {
+            None | Some(&"") => 0,
+            Some(v) => v.parse::<u8>().ok().filter(|v| *v <= 1).ok_or_else(|| {
+                json_error(StatusCode::BAD_REQUEST, "parameter cid-version invalid")
+            })?,
+        };
     let raw_leaves = match map.get("raw-leaves") {
         None | Some(&"") => None,
         Some(_) => Some(boolean("raw-leaves", false)?),
@@ -90,9 +108,10 @@ fn params(q: &[(String, String)]) -> Result<AddParams, Response> {
 }
 
 pub async fn add(State(ctx): State<Ctx>, req: Request) -> Response {
-    let q: Vec<(String, String)> = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
+    let q: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
     let ct = req
         .headers()
         .get("content-type")
@@ -100,9 +119,13 @@ pub async fn add(State(ctx): State<Ctx>, req: Request) -> Response {
         .unwrap_or("")
         .to_string();
     let is_multipart = ct.starts_with("multipart/form-data") || ct.starts_with("multipart/mixed");
-    let boundary = multer::parse_boundary(ct.replacen("multipart/mixed", "multipart/form-data", 1)).ok();
+    let boundary =
+        multer::parse_boundary(ct.replacen("multipart/mixed", "multipart/form-data", 1)).ok();
     let Some(boundary) = boundary.filter(|_| is_multipart) else {
-        return json_error(StatusCode::BAD_REQUEST, "request Content-Type isn't multipart/form-data");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "request Content-Type isn't multipart/form-data",
+        );
     };
     let p = match params(&q) {
         Ok(p) => p,
@@ -162,13 +185,22 @@ async fn run_add(
     // Allocations are chosen before any block moves (the adder needs them).
     let decided: Result<Vec<u16>, Option<String>> = {
         let st = ctx.state.read();
-        let rmin = if p.pin.rmin == 0 { st.default_rmin } else { p.pin.rmin };
-        let rmax = if p.pin.rmax == 0 { st.default_rmax } else { p.pin.rmax };
+        let rmin = if p.pin.rmin == 0 {
+            st.default_rmin
+        } else {
+            p.pin.rmin
+        };
+        let rmax = if p.pin.rmax == 0 {
+            st.default_rmax
+        } else {
+            p.pin.rmax
+        };
         if bug_2123 || check_replication(rmin, rmax).is_err() {
             // ipfs-cluster#2123: early failures give 200, no objects, no trailer value.
             Err(None)
         } else {
-            st.allocate(rmin, rmax, &p.pin.user_allocations, p.local).map_err(Some)
+            st.allocate(rmin, rmax, &p.pin.user_allocations, p.local)
+                .map_err(Some)
         }
     };
     let allocs = match decided {
@@ -183,7 +215,12 @@ async fn run_add(
     };
     let alloc_ids: List<String> = {
         let st = ctx.state.read();
-        List::from(allocs.iter().map(|i| st.peers[usize::from(*i)].id.clone()).collect::<Vec<_>>())
+        List::from(
+            allocs
+                .iter()
+                .map(|i| st.peers[usize::from(*i)].id.clone())
+                .collect::<Vec<_>>(),
+        )
     };
     let mut tree = TreeImporter::new(p.import, p.wrap);
     let mut blocks: Vec<(cid::Cid, Vec<u8>)> = Vec::new();
@@ -193,7 +230,9 @@ async fn run_add(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                let _ = tx.send(Out::Error(format!("error reading multipart: {e}"))).await;
+                let _ = tx
+                    .send(Out::Error(format!("error reading multipart: {e}")))
+                    .await;
                 return;
             }
         };
@@ -236,7 +275,11 @@ async fn run_add(
             }
             _ => {
                 let inner = TreeImporter::clean_path(&name);
-                let progress_name = if inner.len() > 1 { inner[1..].join("/") } else { String::new() };
+                let progress_name = if inner.len() > 1 {
+                    inner[1..].join("/")
+                } else {
+                    String::new()
+                };
                 let mut field = field;
                 let mut sink = |c: &cid::Cid, b: Vec<u8>| blocks.push((*c, b));
                 let mut fb = FileBuilder::new(p.import, &mut sink);
@@ -265,7 +308,9 @@ async fn run_add(
                     }
                 }
                 if let Some(e) = failed {
-                    let _ = tx.send(Out::Error(format!("error reading multipart: {e}"))).await;
+                    let _ = tx
+                        .send(Out::Error(format!("error reading multipart: {e}")))
+                        .await;
                     return;
                 }
                 let total = fb.bytes_written();
@@ -318,7 +363,12 @@ async fn run_add(
     }
     let mut opts = p.pin.clone();
     opts.user_allocations = alloc_ids.to_vec();
-    let pinned = commit_pin(&mut ctx.state.write(), &root.cid.to_string(), &opts, p.local);
+    let pinned = commit_pin(
+        &mut ctx.state.write(),
+        &root.cid.to_string(),
+        &opts,
+        p.local,
+    );
     if let Err(e) = pinned {
         let _ = tx.send(Out::Error(e)).await;
     }

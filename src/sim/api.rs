@@ -33,17 +33,16 @@ pub fn router(ctx: Ctx) -> Router {
         // path fall through to the {cid} routes there and fail to parse.
         .route(
             "/pins/recover",
-            post(recover_all).get(bad_recover_cid).delete(bad_recover_cid),
+            post(recover_all)
+                .get(bad_recover_cid)
+                .delete(bad_recover_cid),
         )
         .route(
             "/pins/{cid}",
             get(pin_status).post(pin_cid).delete(unpin_cid),
         )
         .route("/pins/{cid}/recover", post(recover_one))
-        .route(
-            "/pins/{ns}/{*path}",
-            post(pin_path).delete(unpin_path),
-        )
+        .route("/pins/{ns}/{*path}", post(pin_path).delete(unpin_path))
         .route("/add", post(super::add::add))
         .route("/monitor/metrics", get(metric_names))
         .route("/monitor/metrics/{name}", get(metrics))
@@ -98,7 +97,10 @@ async fn gate(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
         r
-    } else if let Some(e) = faults.error_for(&path).filter(|_| !path.starts_with("/_sim")) {
+    } else if let Some(e) = faults
+        .error_for(&path)
+        .filter(|_| !path.starts_with("/_sim"))
+    {
         json_error(
             StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             &e.message,
@@ -158,7 +160,10 @@ fn authenticate(ctx: &Ctx, req: &Request) -> Option<Response> {
         .strip_prefix("Basic ")
         .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_string(), p.to_string())))
+        .and_then(|s| {
+            s.split_once(':')
+                .map(|(u, p)| (u.to_string(), p.to_string()))
+        })
         .is_some_and(|(u, p)| u == creds.0 && !p.is_empty() && p == creds.1);
     (!ok).then(|| unauthorized("unauthorized: access denied", &[basic]))
 }
@@ -239,10 +244,10 @@ async fn allocations(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, Str
                     let st = state.read();
                     let range: Box<dyn Iterator<Item = (&String, &PinRec)>> = match &after {
                         None => Box::new(st.pins.iter()),
-                        Some(k) => Box::new(
-                            st.pins
-                                .range::<String, _>((std::ops::Bound::Excluded(k.clone()), std::ops::Bound::Unbounded)),
-                        ),
+                        Some(k) => Box::new(st.pins.range::<String, _>((
+                            std::ops::Bound::Excluded(k.clone()),
+                            std::ops::Bound::Unbounded,
+                        ))),
                     };
                     let mut out = Vec::with_capacity(2048);
                     for (k, rec) in range.take(2048) {
@@ -287,7 +292,13 @@ async fn pins(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, String>>) 
     let (tx, rx) = mpsc::channel(1024);
     let cids: Vec<String> = q
         .get("cids")
-        .map(|c| c.split(',').map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect())
+        .map(|c| {
+            c.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     let state = ctx.state.clone();
     if !cids.is_empty() {
@@ -295,7 +306,9 @@ async fn pins(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, String>>) 
             for c in cids {
                 let out = match crate::unixfs::parse_cid(&c) {
                     Ok(parsed) => {
-                        let gi = state.read().status_of(&parsed.to_string(), local, Instant::now());
+                        let gi = state
+                            .read()
+                            .status_of(&parsed.to_string(), local, Instant::now());
                         Out::Line(crate::cluster::gojson::encode(&gi))
                     }
                     Err(e) => Out::Error(format!("error decoding Cid: {e}")),
@@ -329,15 +342,27 @@ async fn pins(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, String>>) 
         };
         let Some(pivot) = pivot else { return };
         for phase in 0..2 {
-            let mut lo = if phase == 0 { Included(pivot.clone()) } else { Unbounded };
-            let hi = if phase == 0 { Unbounded } else { Excluded(pivot.clone()) };
+            let mut lo = if phase == 0 {
+                Included(pivot.clone())
+            } else {
+                Unbounded
+            };
+            let hi = if phase == 0 {
+                Unbounded
+            } else {
+                Excluded(pivot.clone())
+            };
             loop {
                 let (lines, last) = {
                     let st = state.read();
                     let now = Instant::now();
                     let mut lines = Vec::new();
                     let mut last = None;
-                    for (k, rec) in st.pins.range::<String, _>((lo.clone(), hi.clone())).take(1024) {
+                    for (k, rec) in st
+                        .pins
+                        .range::<String, _>((lo.clone(), hi.clone()))
+                        .take(1024)
+                    {
                         last = Some(k.clone());
                         if let Some(gi) = st.global_info(rec, filter, local, now) {
                             lines.push(crate::cluster::gojson::encode(&gi));
@@ -367,7 +392,10 @@ async fn pin_status(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let gi = ctx.state.read().status_of(&cid, local_flag(&q), Instant::now());
+    let gi = ctx
+        .state
+        .read()
+        .status_of(&cid, local_flag(&q), Instant::now());
     json_ok(&gi)
 }
 
@@ -412,7 +440,9 @@ pub fn pin_options(q: &[(String, String)]) -> Result<QueryPinOptions, Response> 
             "expire-at" => {
                 o.expire_at = chrono::DateTime::parse_from_rfc3339(v)
                     .map(|d| d.timestamp())
-                    .map_err(|_| json_error(StatusCode::BAD_REQUEST, "parameter expire-at invalid"))?;
+                    .map_err(|_| {
+                        json_error(StatusCode::BAD_REQUEST, "parameter expire-at invalid")
+                    })?;
             }
             "expire-in" if o.expire_at == 0 => {
                 if let Some(secs) = parse_go_duration(v) {
@@ -448,8 +478,16 @@ pub fn commit_pin(
     opts: &QueryPinOptions,
     force_local: bool,
 ) -> Result<Pin, String> {
-    let rmin = if opts.rmin == 0 { st.default_rmin } else { opts.rmin };
-    let rmax = if opts.rmax == 0 { st.default_rmax } else { opts.rmax };
+    let rmin = if opts.rmin == 0 {
+        st.default_rmin
+    } else {
+        opts.rmin
+    };
+    let rmax = if opts.rmax == 0 {
+        st.default_rmax
+    } else {
+        opts.rmax
+    };
     check_replication(rmin, rmax)?;
     if opts.expire_at != 0 && opts.expire_at < chrono::Utc::now().timestamp() {
         return Err("pin.ExpireAt set before current time".into());
@@ -459,7 +497,16 @@ pub fn commit_pin(
     let existing_alloc = st.pins.get(cid).map(|p| p.allocations.clone());
     let allocations = match existing_alloc {
         // Re-pinning keeps allocations unless peers are gone.
-        Some(a) if !a.is_empty() && a.iter().all(|i| st.peers[usize::from(*i)].offline.is_none()) && rmin != -1 => a,
+        Some(a)
+            if !a.is_empty()
+                && rmin != -1
+                && a.len() >= usize::try_from(rmin).unwrap_or(0)
+                && a.len() <= usize::try_from(rmax).unwrap_or(usize::MAX)
+                && a.iter()
+                    .all(|i| st.peers[usize::from(*i)].offline.is_none()) =>
+        {
+            a
+        }
         _ => st.allocate(rmin, rmax, &opts.user_allocations, force_local)?,
     };
     let rec = PinRec {
@@ -475,7 +522,11 @@ pub fn commit_pin(
         timestamp: now.timestamp(),
         started: st.pins.get(cid).map_or_else(Instant::now, |p| p.started),
         available,
-        overrides: st.pins.get(cid).map(|p| p.overrides.clone()).unwrap_or_default(),
+        overrides: st
+            .pins
+            .get(cid)
+            .map(|p| p.overrides.clone())
+            .unwrap_or_default(),
     };
     let mut echo = st.pin_json(&rec);
     // The echo is the in-memory object, not a state read-back.
@@ -526,7 +577,12 @@ fn path_cid(ns: &str, path: &str) -> Result<String, Response> {
     let first = path.split('/').next().unwrap_or("");
     crate::unixfs::parse_cid(first)
         .map(|c| c.to_string())
-        .map_err(|e| json_error(StatusCode::BAD_REQUEST, &format!("error parsing path: invalid cid: {e}")))
+        .map_err(|e| {
+            json_error(
+                StatusCode::BAD_REQUEST,
+                &format!("error parsing path: invalid cid: {e}"),
+            )
+        })
 }
 
 async fn pin_path(
@@ -591,7 +647,9 @@ fn requeue(st: &SimState, rec: &mut PinRec, local: bool, now: Instant) -> bool {
         let s = st.peer_status(rec, i, now).status;
         if matches!(
             s,
-            TrackerStatus::PinError | TrackerStatus::UnpinError | TrackerStatus::UnexpectedlyUnpinned
+            TrackerStatus::PinError
+                | TrackerStatus::UnpinError
+                | TrackerStatus::UnexpectedlyUnpinned
         ) {
             let o = rec.override_mut(i);
             o.error = None;
@@ -638,7 +696,9 @@ async fn recover_all(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, Str
                 let requeued = requeue(&st, &mut rec, local, now);
                 st.pins.insert(k.clone(), rec);
                 if requeued {
-                    out.push(crate::cluster::gojson::encode(&st.status_of(&k, local, now)));
+                    out.push(crate::cluster::gojson::encode(
+                        &st.status_of(&k, local, now),
+                    ));
                 }
             }
         }
@@ -741,11 +801,20 @@ struct InjectError {
     message: Option<String>,
 }
 
-async fn inject_error(State(ctx): State<Ctx>, Path(cid): Path<String>, body: axum::body::Bytes) -> Response {
+async fn inject_error(
+    State(ctx): State<Ctx>,
+    Path(cid): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
     let Ok(req) = serde_json::from_slice::<InjectError>(&body) else {
-        return json_error(StatusCode::BAD_REQUEST, "body must be {\"peer\":…,\"message\":…}");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "body must be {\"peer\":…,\"message\":…}",
+        );
     };
-    let msg = req.message.unwrap_or_else(|| "context deadline exceeded".into());
+    let msg = req
+        .message
+        .unwrap_or_else(|| "context deadline exceeded".into());
     if ctx.inject_pin_error(&cid, &req.peer, &msg) {
         StatusCode::NO_CONTENT.into_response()
     } else {

@@ -46,7 +46,9 @@ impl Faults {
     }
 
     pub fn error_for(&self, path: &str) -> Option<&ErrorFault> {
-        self.errors.iter().find(|e| path.starts_with(e.route.as_str()))
+        self.errors
+            .iter()
+            .find(|e| path.starts_with(e.route.as_str()))
     }
 
     pub fn trailer_message(&self) -> String {

@@ -102,7 +102,8 @@ fn leaves(ctx: &Ctx, c: &Cid, out: &mut Vec<(Cid, u64)>) -> Result<(), String> {
     let block = get_block(ctx, c).ok_or_else(|| format!("block {c} not found"))?;
     let pb = PbNode::decode(&block).map_err(|e| e.to_string())?;
     if pb.links.is_empty() {
-        let data = UnixfsData::decode(pb.data.as_deref().unwrap_or(&[])).map_err(|e| e.to_string())?;
+        let data =
+            UnixfsData::decode(pb.data.as_deref().unwrap_or(&[])).map_err(|e| e.to_string())?;
         out.push((*c, data.data.map_or(0, |d| d.len() as u64)));
         return Ok(());
     }
@@ -180,19 +181,21 @@ async fn serve(
     let mut name = root.to_string();
     for seg in &rest {
         match decode(&ctx, &cur) {
-            Ok(Node::Dir(entries)) => match entries.iter().find(|(n, _)| n == seg) {
-                Some((_, c)) => {
-                    cur = *c;
-                    name = seg.clone();
-                    roots.push(c.to_string());
-                }
-                None => {
-                    return text(
+            Ok(Node::Dir(entries)) => {
+                match entries.iter().find(|(n, _)| n == seg) {
+                    Some((_, c)) => {
+                        cur = *c;
+                        name = seg.clone();
+                        roots.push(c.to_string());
+                    }
+                    None => return text(
                         StatusCode::NOT_FOUND,
-                        format!("failed to resolve /ipfs/{path}: no link named \"{seg}\" under {cur}"),
-                    )
+                        format!(
+                            "failed to resolve /ipfs/{path}: no link named \"{seg}\" under {cur}"
+                        ),
+                    ),
                 }
-            },
+            }
             Ok(_) => {
                 return text(
                     StatusCode::NOT_FOUND,
@@ -247,8 +250,13 @@ async fn serve(
                 "<!DOCTYPE html>\n<html><head><title>{ipfs_path}</title></head><body>\n<h1>Index of {ipfs_path}</h1>\n<ul>\n"
             );
             for (n, c) in &entries {
-                let esc = n.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
-                html.push_str(&format!("<li><a href=\"{ipfs_path}{esc}\">{esc}</a> {c}</li>\n"));
+                let esc = n
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('"', "&quot;");
+                html.push_str(&format!(
+                    "<li><a href=\"{ipfs_path}{esc}\">{esc}</a> {c}</li>\n"
+                ));
             }
             html.push_str("</ul></body></html>\n");
             h.insert("content-type", HeaderValue::from_static("text/html"));
@@ -277,7 +285,11 @@ fn parse_range(v: &str, size: u64) -> Option<(u64, u64)> {
         return (n > 0 && size > 0).then(|| (size.saturating_sub(n), size - 1));
     }
     let start: u64 = a.parse().ok()?;
-    let end: u64 = if b.is_empty() { size.checked_sub(1)? } else { b.parse::<u64>().ok()?.min(size.checked_sub(1)?) };
+    let end: u64 = if b.is_empty() {
+        size.checked_sub(1)?
+    } else {
+        b.parse::<u64>().ok()?.min(size.checked_sub(1)?)
+    };
     (start <= end && start < size).then_some((start, end))
 }
 
@@ -295,10 +307,18 @@ fn serve_file(
         return text(StatusCode::NOT_FOUND, format!("ipfs cat {c}: {e}"));
     }
     let size: u64 = list.iter().map(|(_, l)| l).sum();
-    if req.headers().get("if-none-match").and_then(|v| v.to_str().ok()) == Some(&format!("\"{c}\"")) {
+    if req
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        == Some(&format!("\"{c}\""))
+    {
         return StatusCode::NOT_MODIFIED.into_response();
     }
-    let first = list.first().and_then(|(lc, _)| leaf_bytes(&ctx, lc)).unwrap_or_default();
+    let first = list
+        .first()
+        .and_then(|(lc, _)| leaf_bytes(&ctx, lc))
+        .unwrap_or_default();
     let ct = content_type(name, &first);
     let range = req
         .headers()
@@ -370,7 +390,9 @@ fn serve_file(
                 if sent + piece.len() as u64 > limit {
                     let keep = (limit - sent) as usize;
                     let _ = tx.send(Ok(piece.slice(..keep))).await;
-                    let _ = tx.send(Err("connection dropped (simulated fault)".into())).await;
+                    let _ = tx
+                        .send(Err("connection dropped (simulated fault)".into()))
+                        .await;
                     return;
                 }
             }
@@ -387,7 +409,10 @@ fn serve_file(
 }
 
 fn serve_tar(ctx: Ctx, root: Cid, mut h: HeaderMap, head: bool) -> Response {
-    h.insert("content-type", HeaderValue::from_static("application/x-tar"));
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-tar"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{root}.tar\"")) {
         h.insert("content-disposition", v);
     }
@@ -412,7 +437,12 @@ fn serve_tar(ctx: Ctx, root: Cid, mut h: HeaderMap, head: bool) -> Response {
     r
 }
 
-fn tar_header(path: &str, kind: tar::EntryType, size: u64, link: Option<&str>) -> Result<Vec<u8>, String> {
+fn tar_header(
+    path: &str,
+    kind: tar::EntryType,
+    size: u64,
+    link: Option<&str>,
+) -> Result<Vec<u8>, String> {
     let mut hdr = tar::Header::new_gnu();
     let mut out = Vec::new();
     if path.len() > 99 {
@@ -436,7 +466,11 @@ fn tar_header(path: &str, kind: tar::EntryType, size: u64, link: Option<&str>) -
     }
     hdr.set_entry_type(kind);
     hdr.set_size(size);
-    hdr.set_mode(if kind == tar::EntryType::Directory { 0o755 } else { 0o644 });
+    hdr.set_mode(if kind == tar::EntryType::Directory {
+        0o755
+    } else {
+        0o644
+    });
     hdr.set_mtime(0);
     if let Some(l) = link {
         hdr.set_link_name(l).map_err(|e| e.to_string())?;
@@ -462,28 +496,36 @@ async fn tar_entry(
     match decode(ctx, c)? {
         Node::Dir(entries) => {
             let hdr = tar_header(&path, tar::EntryType::Directory, 0, None)?;
-            tx.send(Ok(Bytes::from(hdr))).await.map_err(|_| "client gone")?;
+            tx.send(Ok(Bytes::from(hdr)))
+                .await
+                .map_err(|_| "client gone")?;
             for (n, child) in entries {
                 Box::pin(tar_entry(ctx, &child, format!("{path}/{n}"), tx)).await?;
             }
         }
         Node::Symlink(target) => {
             let hdr = tar_header(&path, tar::EntryType::Symlink, 0, Some(&target))?;
-            tx.send(Ok(Bytes::from(hdr))).await.map_err(|_| "client gone")?;
+            tx.send(Ok(Bytes::from(hdr)))
+                .await
+                .map_err(|_| "client gone")?;
         }
         Node::File => {
             let mut list = Vec::new();
             leaves(ctx, c, &mut list)?;
             let size: u64 = list.iter().map(|(_, l)| l).sum();
             let hdr = tar_header(&path, tar::EntryType::Regular, size, None)?;
-            tx.send(Ok(Bytes::from(hdr))).await.map_err(|_| "client gone")?;
+            tx.send(Ok(Bytes::from(hdr)))
+                .await
+                .map_err(|_| "client gone")?;
             for (lc, _) in list {
                 let data = leaf_bytes(ctx, &lc).ok_or("block vanished")?;
                 tx.send(Ok(data)).await.map_err(|_| "client gone")?;
             }
             let rem = (size % 512) as usize;
             if rem != 0 {
-                tx.send(Ok(Bytes::from(vec![0u8; 512 - rem]))).await.map_err(|_| "client gone")?;
+                tx.send(Ok(Bytes::from(vec![0u8; 512 - rem])))
+                    .await
+                    .map_err(|_| "client gone")?;
             }
         }
     }

@@ -28,7 +28,8 @@ pub fn sign(user: &str, password: &str) -> String {
 /// Checks a token; `password_of` maps the `iss` claim to that user's password.
 pub fn verify(token: &str, password_of: impl Fn(&str) -> Option<String>) -> bool {
     let mut parts = token.trim().split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
@@ -57,7 +58,9 @@ mod tests {
     #[test]
     fn matches_the_daemon_fixture_shape() {
         let t = super::sign("validUserName", "p");
-        assert!(t.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJ2YWxpZFVzZXJOYW1lIn0."));
+        assert!(
+            t.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJ2YWxpZFVzZXJOYW1lIn0.")
+        );
         assert!(super::verify(&t, |u| (u == "validUserName").then(|| "p".into())));
         assert!(!super::verify(&t, |_| Some("q".into())));
     }

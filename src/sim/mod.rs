@@ -156,7 +156,10 @@ impl SimHandle {
         // In-flight requests get a moment to finish (a stalled one would never).
         for t in self.tasks.drain(..) {
             let abort = t.abort_handle();
-            if tokio::time::timeout(std::time::Duration::from_secs(2), t).await.is_err() {
+            if tokio::time::timeout(std::time::Duration::from_secs(2), t)
+                .await
+                .is_err()
+            {
                 abort.abort();
             }
         }

@@ -47,7 +47,8 @@ pub struct ErrorSpec {
 }
 
 pub fn demo() -> Result<SimState, String> {
-    let sc: Scenario = serde_yaml::from_str(DEMO_YAML).map_err(|e| format!("demo scenario: {e}"))?;
+    let sc: Scenario =
+        serde_yaml::from_str(DEMO_YAML).map_err(|e| format!("demo scenario: {e}"))?;
     build(&sc)
 }
 
@@ -85,7 +86,11 @@ fn import(
         fb.write(data);
         total += data.len() as u64;
         let node = fb.finish();
-        let path = if rel.is_empty() { top.to_string() } else { format!("{top}/{rel}") };
+        let path = if rel.is_empty() {
+            top.to_string()
+        } else {
+            format!("{top}/{rel}")
+        };
         tree.add_leaf(&path, node).map_err(|e| e.to_string())?;
     }
     let mut sink = Collect(blocks);
@@ -106,7 +111,10 @@ fn item(kind: &str, i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u
                 (i * 17) % 60
             );
             let files = vec![
-                ("archive.dar.age".to_string(), bytes(rng, 24_000 + (i % 7) * 5_000)),
+                (
+                    "archive.dar.age".to_string(),
+                    bytes(rng, 24_000 + (i % 7) * 5_000),
+                ),
                 ("archive.par2".to_string(), bytes(rng, 3_000)),
                 (
                     "manifest.json".to_string(),
@@ -121,15 +129,27 @@ fn item(kind: &str, i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u
             let files = vec![
                 (
                     "index.html".to_string(),
-                    format!("<html><body><h1>Collection {}</h1></body></html>\n", i + 1).into_bytes(),
+                    format!("<html><body><h1>Collection {}</h1></body></html>\n", i + 1)
+                        .into_bytes(),
                 ),
                 (
                     "data.json".to_string(),
-                    format!("{{\"user\":{},\"collections\":[],\"tours\":[],\"pins\":[{}]}}\n", 1000 + i, i).into_bytes(),
+                    format!(
+                        "{{\"user\":{},\"collections\":[],\"tours\":[],\"pins\":[{}]}}\n",
+                        1000 + i,
+                        i
+                    )
+                    .into_bytes(),
                 ),
-                (format!("pins/{}/index.html", 5000 + i), b"<html>pin</html>\n".to_vec()),
+                (
+                    format!("pins/{}/index.html", 5000 + i),
+                    b"<html>pin</html>\n".to_vec(),
+                ),
                 (format!("pins/{}/image.jpg", 5000 + i), bytes(rng, 12_000)),
-                ("map/pins.geojson".to_string(), b"{\"type\":\"FeatureCollection\",\"features\":[]}\n".to_vec()),
+                (
+                    "map/pins.geojson".to_string(),
+                    b"{\"type\":\"FeatureCollection\",\"features\":[]}\n".to_vec(),
+                ),
             ];
             (name, files)
         }
@@ -161,7 +181,8 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
             let (name, files) = item(&col.kind, i, &mut rng);
             let (cid, size) = import(&files, &name, &mut blocks)?;
             // Spread creation over the last months; pinned long ago.
-            let age = ((sc.collections.iter().map(|c| c.count).sum::<usize>() - index) as i64) * 7_200;
+            let age =
+                ((sc.collections.iter().map(|c| c.count).sum::<usize>() - index) as i64) * 7_200;
             let allocations = st.allocate(sc.replication_min, sc.replication_max, &[], false)?;
             // Rotate who gets the most so the archive spreads over the peers.
             let mut allocations = allocations;
@@ -176,7 +197,10 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
                 PinRec {
                     cid,
                     name,
-                    metadata: vec![("org".into(), col.org.clone()), ("size".into(), size.to_string())],
+                    metadata: vec![
+                        ("org".into(), col.org.clone()),
+                        ("size".into(), size.to_string()),
+                    ],
                     rmin: sc.replication_min,
                     rmax: sc.replication_max,
                     allocations,
@@ -200,7 +224,10 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
     by_age.sort_by_key(|k| st.pins.get(k).map_or(0, |p| p.timestamp));
     for e in &sc.errors {
         let (Some(cid), Some(peer)) = (by_age.get(e.item), st.peer_by_name_or_id(&e.peer)) else {
-            return Err(format!("scenario error entry {} / {} does not exist", e.item, e.peer));
+            return Err(format!(
+                "scenario error entry {} / {} does not exist",
+                e.item, e.peer
+            ));
         };
         if let Some(rec) = st.pins.get_mut(cid) {
             if !rec.allocations.contains(&peer) && !rec.allocations.is_empty() {

@@ -15,7 +15,7 @@ use chrono::{FixedOffset, Local, Utc};
 use rand::{Rng, SeedableRng};
 
 use crate::cluster::gojson::{GoTime, List, Map};
-use crate::cluster::types::{GlobalPinInfo, Pin, PinInfoShort, PeerId, TrackerStatus, IpfsId};
+use crate::cluster::types::{GlobalPinInfo, IpfsId, PeerId, Pin, PinInfoShort, TrackerStatus};
 
 pub const CLUSTER_VERSION: &str = "1.1.6";
 pub const RPC_PROTOCOL: &str = "/ipfscluster/1.0/rpc";
@@ -109,7 +109,10 @@ pub struct PinRec {
 
 impl PinRec {
     fn override_for(&self, peer: u16) -> Option<&PeerOverride> {
-        self.overrides.iter().find(|(p, _)| *p == peer).map(|(_, o)| o)
+        self.overrides
+            .iter()
+            .find(|(p, _)| *p == peer)
+            .map(|(_, o)| o)
     }
     pub fn override_mut(&mut self, peer: u16) -> &mut PeerOverride {
         if let Some(i) = self.overrides.iter().position(|(p, _)| *p == peer) {
@@ -254,7 +257,12 @@ impl SimState {
             replication_factor_min: rec.rmin,
             replication_factor_max: rec.rmax,
             name: rec.name.clone(),
-            mode: if rec.mode_direct { "direct" } else { "recursive" }.into(),
+            mode: if rec.mode_direct {
+                "direct"
+            } else {
+                "recursive"
+            }
+            .into(),
             shard_size: 0,
             user_allocations: List::null(),
             expire_at: if rec.expire_at == 0 {
@@ -310,7 +318,8 @@ impl SimState {
         let t0 = ov.and_then(|o| o.restarted).unwrap_or(rec.started);
         let elapsed = now.saturating_duration_since(t0);
         let op_time = |d: Duration| {
-            let wall = Utc::now() - chrono::Duration::from_std(elapsed.saturating_sub(d)).unwrap_or_default();
+            let wall = Utc::now()
+                - chrono::Duration::from_std(elapsed.saturating_sub(d)).unwrap_or_default();
             GoTime(wall.with_timezone(&self.tz))
         };
         info.attempt_count = ov.map_or(0, |o| o.attempts);
@@ -324,7 +333,8 @@ impl SimState {
         if elapsed < t.queue {
             info.status = TrackerStatus::PinQueued;
             info.timestamp = op_time(Duration::ZERO);
-        } else if elapsed < t.queue + t.pin || (!rec.available && elapsed < t.queue + t.fail_after) {
+        } else if elapsed < t.queue + t.pin || (!rec.available && elapsed < t.queue + t.fail_after)
+        {
             info.status = TrackerStatus::Pinning;
             info.timestamp = op_time(t.queue);
         } else if rec.available {
@@ -361,9 +371,19 @@ impl SimState {
     }
 
     /// `GlobalPinInfo` of a pin in the pinset, optionally filtered and/or local.
-    pub fn global_info(&self, rec: &PinRec, filter: u32, local: bool, now: Instant) -> Option<GlobalPinInfo> {
+    pub fn global_info(
+        &self,
+        rec: &PinRec,
+        filter: u32,
+        local: bool,
+        now: Instant,
+    ) -> Option<GlobalPinInfo> {
         let mut peer_map = BTreeMap::new();
-        let peers: Vec<u16> = if local { vec![0] } else { (0..self.peers.len() as u16).collect() };
+        let peers: Vec<u16> = if local {
+            vec![0]
+        } else {
+            (0..self.peers.len() as u16).collect()
+        };
         for i in peers {
             let st = self.peer_status(rec, i, now);
             let keep = st.status == TrackerStatus::ClusterError
@@ -407,7 +427,11 @@ impl SimState {
                 return gi;
             }
         }
-        let peers: Vec<u16> = if local { vec![0] } else { (0..self.peers.len() as u16).collect() };
+        let peers: Vec<u16> = if local {
+            vec![0]
+        } else {
+            (0..self.peers.len() as u16).collect()
+        };
         let unp = self.unpinning.get(cid);
         let mut peer_map = BTreeMap::new();
         for i in peers {

@@ -79,13 +79,13 @@ fn set_stream_headers(h: &mut HeaderMap) {
     h.insert("trailer", HeaderValue::from_static("X-Stream-Error"));
 }
 
-async fn next_frame(
-    mut st: BodyState,
-) -> Option<(Result<Frame<Bytes>, BoxError>, BodyState)> {
+async fn next_frame(mut st: BodyState) -> Option<(Result<Frame<Bytes>, BoxError>, BodyState)> {
     if st.done {
         return None;
     }
     if st.drop_next {
+        // Let the bytes already written reach the socket before breaking it.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         st.done = true;
         return Some((Err("connection dropped (simulated fault)".into()), st));
     }
@@ -137,10 +137,7 @@ async fn next_frame(
     Some((Ok(Frame::data(Bytes::from(buf))), st))
 }
 
-fn finish(
-    mut st: BodyState,
-    buf: Vec<u8>,
-) -> Option<(Result<Frame<Bytes>, BoxError>, BodyState)> {
+fn finish(mut st: BodyState, buf: Vec<u8>) -> Option<(Result<Frame<Bytes>, BoxError>, BodyState)> {
     if !buf.is_empty() {
         st.bytes += buf.len() as u64;
         // Send the data now; the trailers follow on the next poll.
@@ -160,10 +157,14 @@ fn finish(
 }
 
 fn sanitize_header(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// Sends a line; returns false when the client went away.
 pub async fn send_line<T: serde::Serialize>(tx: &Tx, v: &T) -> bool {
-    tx.send(Out::Line(crate::cluster::gojson::encode(v))).await.is_ok()
+    tx.send(Out::Line(crate::cluster::gojson::encode(v)))
+        .await
+        .is_ok()
 }

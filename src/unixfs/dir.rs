@@ -47,7 +47,8 @@ impl DirBuilder {
             return hamt::build(self.entries, opts, sink);
         }
         // go-merkledag keeps links sorted bytewise by name when encoding.
-        self.entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        self.entries
+            .sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         let node = PbNode {
             links: self
                 .entries

@@ -180,7 +180,10 @@ mod tests {
             "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
         );
         let e = cid_of_bytes(b"", v0);
-        assert_eq!(e.cid.to_string(), "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH");
+        assert_eq!(
+            e.cid.to_string(),
+            "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"
+        );
         assert_eq!(e.size, 6);
     }
 

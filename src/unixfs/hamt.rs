@@ -25,8 +25,10 @@ pub(crate) fn build(
     opts: &ImportOptions,
     sink: &mut dyn BlockSink,
 ) -> Result<NodeRef, UnixfsError> {
-    let hashed: Vec<([u8; 8], DirEntryLink)> =
-        entries.into_iter().map(|e| (name_hash(&e.name), e)).collect();
+    let hashed: Vec<([u8; 8], DirEntryLink)> = entries
+        .into_iter()
+        .map(|e| (name_hash(&e.name), e))
+        .collect();
     build_level(hashed, 0, opts, sink)
 }
 
@@ -37,7 +39,9 @@ fn build_level(
     sink: &mut dyn BlockSink,
 ) -> Result<NodeRef, UnixfsError> {
     if depth >= 8 {
-        return Err(UnixfsError::Unsupported("sharded directory too deep".into()));
+        return Err(UnixfsError::Unsupported(
+            "sharded directory too deep".into(),
+        ));
     }
     let mut slots: Vec<Vec<([u8; 8], DirEntryLink)>> = (0..FANOUT).map(|_| Vec::new()).collect();
     for e in entries {
@@ -67,7 +71,10 @@ fn build_level(
         }
     }
     // go-bitfield's Bytes() drops leading zero bytes.
-    let first = bitfield.iter().position(|b| *b != 0).unwrap_or(bitfield.len());
+    let first = bitfield
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bitfield.len());
     let node = PbNode {
         links,
         data: Some(

@@ -137,11 +137,7 @@ pub struct NodeRef {
 }
 
 /// Stores a dag-pb node and returns its reference.
-pub(crate) fn put_pb(
-    opts: &ImportOptions,
-    sink: &mut dyn BlockSink,
-    node: &PbNode,
-) -> NodeRef {
+pub(crate) fn put_pb(opts: &ImportOptions, sink: &mut dyn BlockSink, node: &PbNode) -> NodeRef {
     let block = node.encode();
     let size = block.len() as u64 + node.links.iter().map(|l| l.tsize).sum::<u64>();
     let cid = opts.pb_cid(&block);

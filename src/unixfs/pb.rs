@@ -139,7 +139,8 @@ impl PbNode {
     /// Encodes as go-merkledag does: links first (already in the order the caller
     /// wants, which for directories is bytewise by name), then data.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.data.as_ref().map_or(0, Vec::len) + self.links.len() * 48 + 8);
+        let mut out =
+            Vec::with_capacity(self.data.as_ref().map_or(0, Vec::len) + self.links.len() * 48 + 8);
         let mut link_buf = Vec::with_capacity(64);
         for link in &self.links {
             link_buf.clear();

@@ -309,7 +309,9 @@ pub fn import_path(
     for e in walk(path, hidden)? {
         match e.kind {
             WalkKind::Dir => tree.add_dir(&e.rel)?,
-            WalkKind::Symlink { target } => files.push(tree.add_symlink(&e.rel, &target, &mut sink)?),
+            WalkKind::Symlink { target } => {
+                files.push(tree.add_symlink(&e.rel, &target, &mut sink)?)
+            }
             WalkKind::File { .. } => {
                 let mut f = std::fs::File::open(&e.abs).map_err(|err| io_err(&e.abs, err))?;
                 let mut b = FileBuilder::new(opts, &mut sink);

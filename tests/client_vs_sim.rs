@@ -1,0 +1,670 @@
+//! The client against the simulator over real loopback HTTP: every endpoint,
+//! every fault.
+
+mod common;
+
+use std::time::Duration;
+
+use ccs_tui::cluster::types::{PinOptions, TrackerStatus};
+use ccs_tui::cluster::{AddOptions, Auth, ClientError, PinTypeFilter};
+use ccs_tui::sim::{ErrorFault, Faults};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::test]
+async fn peers_stream_five_demo_peers_with_one_offline() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let peers = c.peers().await.unwrap().collect().await.unwrap();
+    let names: Vec<&str> = peers.iter().map(|p| p.peername.as_str()).collect();
+    assert_eq!(peers.len(), 5);
+    for n in ["nas", "chll", "meerkat", "ipfs1"] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    let off: Vec<_> = peers.iter().filter(|p| !p.error.is_empty()).collect();
+    assert_eq!(off.len(), 1);
+    assert_eq!(off[0].error, "dial backoff");
+    assert!(
+        off[0].addresses.is_null(),
+        "offline peers have null addresses"
+    );
+}
+
+#[tokio::test]
+async fn id_version_metrics_alerts() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    assert_eq!(c.version().await.unwrap().version, "1.1.6");
+    let id = c.id().await.unwrap();
+    assert_eq!(id.peername, "nas");
+    assert!(id.id.starts_with("12D3KooW"));
+    let free = c.metrics("freespace").await.unwrap();
+    assert_eq!(free.len(), 4, "offline peer has no valid metric");
+    assert!(free.windows(2).all(|w| w[0].peer <= w[1].peer));
+    assert!(free.iter().all(|m| m.value.parse::<u64>().is_ok()));
+    assert!(c.metrics("nope").await.unwrap().is_empty());
+    assert!(c.alerts().await.unwrap().is_empty());
+    h.set_peer_offline("meerkat", Some("context deadline exceeded"));
+    let alerts = c.alerts().await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].name, "ping");
+}
+
+#[tokio::test]
+async fn allocations_stream_the_whole_pinset_in_key_order() {
+    let h = common::small(5, 2500).await;
+    let c = common::client_for(&h);
+    let mut s = c.allocations(PinTypeFilter::All).await.unwrap();
+    let mut prev = String::new();
+    let mut n = 0;
+    while let Some(p) = s.next().await {
+        let p = p.unwrap();
+        assert!(p.cid > prev);
+        prev = p.cid;
+        n += 1;
+    }
+    assert_eq!(n, 2500);
+    assert!(!s.is_partial());
+    let one = c.allocation(&prev).await.unwrap();
+    assert_eq!(one.cid, prev);
+    assert_eq!(one.allocations.len(), 3);
+}
+
+#[tokio::test]
+async fn empty_streams_are_204_and_empty() {
+    let h = common::small(3, 0).await;
+    let c = common::client_for(&h);
+    let v = c
+        .allocations(PinTypeFilter::All)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert!(v.is_empty());
+    let v = c
+        .pins(Some("error"), &[], false)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert!(v.is_empty());
+}
+
+#[tokio::test]
+async fn trailer_error_after_n_items_is_a_partial_result() {
+    let h = common::small(3, 50).await;
+    h.set_faults(Faults {
+        trailer_error_after: Some(10),
+        trailer_error: Some("Status: error in broadcast: context deadline exceeded".into()),
+        ..Default::default()
+    });
+    let c = common::client_for(&h);
+    let mut s = c.allocations(PinTypeFilter::All).await.unwrap();
+    let mut ok = 0;
+    let mut err = None;
+    while let Some(item) = s.next().await {
+        match item {
+            Ok(_) => ok += 1,
+            Err(e) => err = Some(e),
+        }
+    }
+    assert_eq!(ok, 10);
+    assert!(s.is_partial());
+    match err {
+        Some(ClientError::Stream { messages, .. }) => {
+            assert_eq!(
+                messages,
+                vec!["Status: error in broadcast: context deadline exceeded"]
+            )
+        }
+        other => panic!("expected a stream error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn dropped_connection_mid_stream_is_an_error_not_a_short_list() {
+    let h = common::small(3, 200).await;
+    h.set_faults(Faults {
+        drop_after_bytes: Some(5000),
+        ..Default::default()
+    });
+    let c = common::client_for(&h);
+    let r = match c.allocations(PinTypeFilter::All).await {
+        Ok(s) => s.collect().await.map(|v| v.len()),
+        Err(e) => Err(e),
+    };
+    assert!(r.is_err(), "a cut stream must not look complete: {r:?}");
+}
+
+#[tokio::test]
+async fn status_unknown_cid_is_all_unpinned_and_allocation_is_404() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let cid = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
+    let gi = c.pin_status(cid, false).await.unwrap();
+    assert_eq!(gi.peer_map.len(), 5);
+    assert!(gi
+        .peer_map
+        .values()
+        .all(|p| p.status == TrackerStatus::Unpinned || p.status == TrackerStatus::ClusterError));
+    match c.allocation(cid).await {
+        Err(ClientError::Api {
+            status: 404,
+            message,
+            ..
+        }) => assert_eq!(message, "pin is not part of the pinset"),
+        other => panic!("{other:?}"),
+    }
+    match c.pin_status("notacid", false).await {
+        Err(ClientError::Api {
+            status: 400,
+            message,
+            ..
+        }) => assert!(message.starts_with("error decoding Cid")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn demo_has_errors_pinning_and_remote() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let errs = c
+        .pins(Some("error"), &[], false)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    // Two items in pin_error; the offline peer's cluster_error rides along.
+    let pin_errors: Vec<_> = errs
+        .iter()
+        .filter(|g| {
+            g.peer_map
+                .values()
+                .any(|p| p.status == TrackerStatus::PinError)
+        })
+        .collect();
+    assert_eq!(pin_errors.len(), 2, "{errs:#?}");
+    let pinning = c
+        .pins(Some("pinning,pin_queued"), &[], false)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(pinning.len(), 1);
+    let all = c
+        .allocations(PinTypeFilter::Pin)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert!(all.len() >= 300);
+    let first = &all[0];
+    assert!(first.metadata.get("org").is_some() && first.metadata.get("size").is_some());
+    let gi = c
+        .pins(None, &[first.cid.clone()], false)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(gi.len(), 1);
+    assert!(gi[0]
+        .peer_map
+        .values()
+        .any(|p| p.status == TrackerStatus::Remote));
+}
+
+#[tokio::test]
+async fn pin_unpin_recover_cycle() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let empty_dir = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn";
+    let pin = c
+        .pin(
+            empty_dir,
+            &PinOptions {
+                name: Some("empty".into()),
+                replication_min: Some(2),
+                replication_max: Some(3),
+                metadata: vec![("org".into(), "hrdag".into())],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(pin.name, "empty");
+    assert_eq!(pin.allocations.len(), 3);
+    assert_eq!(pin.metadata.get("org"), Some("hrdag"));
+    let st = c.pin_status(empty_dir, false).await.unwrap();
+    assert_eq!(st.count(TrackerStatus::Pinned), 3, "{st:#?}");
+    // Not enough peers: the daemon's message.
+    let err = c
+        .pin(
+            empty_dir,
+            &PinOptions {
+                replication_min: Some(5),
+                replication_max: Some(5),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("not enough peers to allocate CID. Needed at least: 5"),
+        "{err}"
+    );
+    // Unknown content: stays pinning, then pin_error once peers give up.
+    h.state().write().timings.fail_after = Duration::ZERO;
+    let nobody = "QmP63DkAFEnDYNjDYBpyNDfttu1fvUw99x1brscPzpqmmq";
+    c.pin(nobody, &PinOptions::default()).await.unwrap();
+    let st = c.pin_status(nobody, false).await.unwrap();
+    assert!(st.count(TrackerStatus::PinError) >= 2, "{st:#?}");
+    let rec = c.recover(nobody, false).await.unwrap();
+    assert!(rec.peer_map.values().any(|p| p.attempt_count >= 1));
+    let removed = c.unpin(empty_dir).await.unwrap();
+    assert_eq!(removed.cid, empty_dir);
+    match c.unpin(empty_dir).await {
+        Err(ClientError::Api { status: 404, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn recover_all_streams_only_requeued_items() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let rec = c.recover_all(false).await.unwrap().collect().await.unwrap();
+    assert_eq!(rec.len(), 2);
+}
+
+#[tokio::test]
+async fn auth_basic_bearer_and_the_401_message() {
+    let mut st = ccs_tui::sim::scenario::synthetic(3, 3, 1);
+    st.basic_auth = Some(("admin".into(), "secret".into()));
+    let h = common::start(st).await;
+    let good = common::client_with(
+        &h,
+        Auth::Basic {
+            user: "admin".into(),
+            password: "secret".into(),
+        },
+    );
+    assert_eq!(
+        good.peers().await.unwrap().collect().await.unwrap().len(),
+        3
+    );
+    let bad = common::client_with(
+        &h,
+        Auth::Basic {
+            user: "admin".into(),
+            password: "wrong".into(),
+        },
+    );
+    let e = bad.version().await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the cluster at {} refused user admin: check the password in ~/.ccs/config.yml",
+            h.api_addr
+        )
+    );
+    let none = common::client_for(&h);
+    assert!(none
+        .version()
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("wants a login"));
+    let token = ccs_tui::sim::sign_token("admin", "secret");
+    let bearer = common::client_with(&h, Auth::Bearer(token));
+    assert_eq!(bearer.version().await.unwrap().version, "1.1.6");
+    let forged = common::client_with(&h, Auth::Bearer(ccs_tui::sim::sign_token("admin", "guess")));
+    assert!(matches!(
+        forged.version().await,
+        Err(ClientError::Unauthorized { .. })
+    ));
+}
+
+#[tokio::test]
+async fn error_and_latency_faults() {
+    let h = common::small(3, 3).await;
+    let c = common::client_for(&h);
+    h.set_faults(Faults {
+        errors: vec![ErrorFault {
+            route: "/peers".into(),
+            status: 500,
+            message: "boom".into(),
+        }],
+        latency_ms: vec![("/version".into(), 6000)],
+        ..Default::default()
+    });
+    match c.peers().await {
+        Err(ClientError::Api {
+            status: 500,
+            message,
+            ..
+        }) => assert_eq!(message, "boom"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("expected an error"),
+    }
+    // Slower than the 5 s request timeout: a timeout, not a hang.
+    assert!(matches!(
+        c.version().await,
+        Err(ClientError::Timeout { .. })
+    ));
+}
+
+#[tokio::test]
+async fn failover_to_the_next_host() {
+    let h = common::small(3, 3).await;
+    let dead = ccs_tui::cluster::parse_host("127.0.0.1:9", false).unwrap();
+    let live = ccs_tui::cluster::parse_host(&h.api_url(), false).unwrap();
+    let c =
+        ccs_tui::cluster::ClusterClient::new(ccs_tui::cluster::ClientConfig::new(vec![dead, live]))
+            .unwrap();
+    assert_eq!(c.version().await.unwrap().version, "1.1.6");
+    assert_eq!(c.endpoint().label(), h.api_addr.to_string());
+}
+
+#[tokio::test]
+async fn unreachable_cluster_says_so() {
+    let dead = ccs_tui::cluster::parse_host("127.0.0.1:9", false).unwrap();
+    let c = ccs_tui::cluster::ClusterClient::new(ccs_tui::cluster::ClientConfig::new(vec![dead]))
+        .unwrap();
+    let e = c.version().await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot reach 127.0.0.1:9: connection refused"
+    );
+}
+
+fn tree(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir.join("docs/sub")).unwrap();
+    std::fs::write(dir.join("docs/a.txt"), "a\n").unwrap();
+    std::fs::write(dir.join("docs/b.txt"), "b\n").unwrap();
+    std::fs::write(dir.join("docs/sub/c.txt"), "c\n").unwrap();
+    std::fs::write(dir.join("docs/.hidden"), "secret\n").unwrap();
+}
+
+#[tokio::test]
+async fn add_a_folder_gives_kubo_cids_and_the_gateway_returns_the_bytes() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let tmp = tempfile::tempdir().unwrap();
+    tree(tmp.path());
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let p2 = progress.clone();
+    let r = c
+        .add(
+            &tmp.path().join("docs"),
+            &AddOptions {
+                name: Some("docs".into()),
+                ..Default::default()
+            },
+            Some(std::sync::Arc::new(move |sent, _| {
+                p2.store(sent, std::sync::atomic::Ordering::SeqCst)
+            })),
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    let names: Vec<&str> = r.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "docs/a.txt",
+            "docs/b.txt",
+            "docs/sub/c.txt",
+            "docs/sub",
+            "docs"
+        ]
+    );
+    assert_eq!(
+        r.root.cid.as_deref(),
+        Some("QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m")
+    );
+    assert_eq!(r.root.size, 224);
+    assert_eq!(progress.load(std::sync::atomic::Ordering::SeqCst), 6);
+    let gw = c.default_gateway();
+    let head = c
+        .gateway_head(&gw, "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m", "")
+        .await
+        .unwrap();
+    assert!(head.is_dir);
+    let mut s = c
+        .gateway_get(
+            &gw,
+            "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m",
+            "sub/c.txt",
+            false,
+        )
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    while let Some(b) = s.next().await {
+        got.extend_from_slice(&b.unwrap());
+    }
+    assert_eq!(got, b"c\n");
+    // The tar holds every file.
+    let mut s = c
+        .gateway_get(
+            &gw,
+            "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m",
+            "",
+            true,
+        )
+        .await
+        .unwrap();
+    let mut tarball = Vec::new();
+    while let Some(b) = s.next().await {
+        tarball.extend_from_slice(&b.unwrap());
+    }
+    let mut ar = tar::Archive::new(tarball.as_slice());
+    let mut files = Vec::new();
+    for e in ar.entries().unwrap() {
+        let e = e.unwrap();
+        files.push(e.path().unwrap().display().to_string());
+    }
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with("docs/sub/c.txt") || f.ends_with("/sub/c.txt")),
+        "{files:?}"
+    );
+    // The pin exists, with its name.
+    let pin = c
+        .allocation("QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m")
+        .await
+        .unwrap();
+    assert_eq!(pin.name, "docs");
+}
+
+#[tokio::test]
+async fn add_options_cid_v1_hidden_wrap_and_buffered() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let tmp = tempfile::tempdir().unwrap();
+    tree(tmp.path());
+    let r = c
+        .add(
+            &tmp.path().join("docs"),
+            &AddOptions {
+                cid_version: 1,
+                ..Default::default()
+            },
+            None,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.root.cid.as_deref(),
+        Some("bafybeidkqjkto3exvvnbalb7h6uozfqgszhckcwnbiwpyuufssfd7o5t4m")
+    );
+    let r = c
+        .add(
+            &tmp.path().join("docs"),
+            &AddOptions {
+                hidden: true,
+                stream_channels: false,
+                ..Default::default()
+            },
+            None,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert!(r.entries.iter().any(|e| e.name == "docs/.hidden"));
+    std::fs::write(tmp.path().join("hello.txt"), "hello world\n").unwrap();
+    let r = c
+        .add(
+            &tmp.path().join("hello.txt"),
+            &AddOptions {
+                wrap_with_directory: true,
+                ..Default::default()
+            },
+            None,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.root.cid.as_deref(),
+        Some("QmfLiVjH2vujCVP2e75zyzBYmpcjktmDeU1YBz6Ct8BBsc")
+    );
+    assert_eq!(r.root.name, "");
+}
+
+#[tokio::test]
+async fn add_200_and_nothing_is_a_failure() {
+    let h = common::demo().await;
+    h.set_faults(Faults {
+        add_empty_200: true,
+        ..Default::default()
+    });
+    let c = common::client_for(&h);
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("x.txt");
+    std::fs::write(&f, "x").unwrap();
+    let e = c
+        .add(&f, &AddOptions::default(), None, CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("added nothing"), "{e}");
+    // Bad replication factors trigger the same daemon bug without any fault.
+    h.set_faults(Faults::default());
+    let e = c
+        .add(
+            &f,
+            &AddOptions {
+                replication_min: Some(3),
+                replication_max: Some(1),
+                ..Default::default()
+            },
+            None,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("added nothing"), "{e}");
+}
+
+#[tokio::test]
+async fn add_missing_path_fails_before_sending() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let e = c
+        .add(
+            std::path::Path::new("/nonexistent/x"),
+            &AddOptions::default(),
+            None,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no such file or folder"), "{e}");
+}
+
+#[tokio::test]
+async fn cancelled_add_pins_nothing() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("big.bin");
+    std::fs::write(&f, vec![7u8; 8 * 1024 * 1024]).unwrap();
+    let before = c
+        .allocations(PinTypeFilter::All)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()
+        .len();
+    let token = CancellationToken::new();
+    let t2 = token.clone();
+    let r = c
+        .add(
+            &f,
+            &AddOptions::default(),
+            Some(std::sync::Arc::new(move |sent, _| {
+                if sent > 1024 * 1024 {
+                    t2.cancel();
+                }
+            })),
+            token,
+        )
+        .await;
+    assert!(matches!(r, Err(ClientError::Cancelled)));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = c
+        .allocations(PinTypeFilter::All)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn gateway_errors_and_stall() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let gw = c.default_gateway();
+    match c.gateway_head(&gw, "notacid", "").await {
+        Err(ClientError::Api { status: 400, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    match c
+        .gateway_head(&gw, "QmP63DkAFEnDYNjDYBpyNDfttu1fvUw99x1brscPzpqmmq", "")
+        .await
+    {
+        Err(ClientError::Api { status: 404, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    h.mark_unavailable("QmP63DkAFEnDYNjDYBpyNDfttu1fvUw99x1brscPzpqmmq");
+    match c
+        .gateway_head(&gw, "QmP63DkAFEnDYNjDYBpyNDfttu1fvUw99x1brscPzpqmmq", "")
+        .await
+    {
+        Err(ClientError::Api { status: 504, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    h.set_faults(Faults {
+        gateway_stall: true,
+        ..Default::default()
+    });
+    let t = std::time::Instant::now();
+    let r = c
+        .gateway_head(&gw, "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn", "")
+        .await;
+    assert!(matches!(r, Err(ClientError::Timeout { .. })), "{r:?}");
+    assert!(t.elapsed() < Duration::from_secs(30));
+}
