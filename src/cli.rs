@@ -1,0 +1,71 @@
+//! Command-line flags, in both the `ccs` and the `ipfs-cluster-ctl` spellings.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::config::Overrides;
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "ccs-tui",
+    version,
+    about = "The operator's console for a community-run IPFS Cluster",
+    long_about = "The operator's console for a community-run IPFS Cluster.\n\n\
+Reads ~/.ccs/config.yml as ccs does; --host and --basic-auth work as in ipfs-cluster-ctl.\n\
+Try it without a cluster: ccs-tui --demo",
+    after_help = "Environment: CLUSTER_CREDENTIALS=user:password (as ipfs-cluster-ctl), NO_COLOR."
+)]
+pub struct Cli {
+    /// Run against a simulated community cluster (five peers, a few hundred items).
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Configuration file [default: ~/.ccs/config.yml].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Cluster peer(s) to talk to: a node name from the config, a host, a URL or a
+    /// multiaddr; comma-separated hosts are tried in order (ipfs-cluster-ctl).
+    #[arg(long, short = 'l', value_name = "HOST[,HOST…]")]
+    pub host: Option<String>,
+
+    /// Cluster peer to talk to (ccs spelling): a node name from the config or a host.
+    #[arg(long, value_name = "NAME")]
+    pub cluster_peername: Option<String>,
+
+    /// HTTP basic auth as user:password (ipfs-cluster-ctl). Prefer
+    /// --basic-auth-file or the config file: command lines are visible to others.
+    #[arg(long, value_name = "USER:PASS")]
+    pub basic_auth: Option<String>,
+
+    /// A file holding user:password (ccs).
+    #[arg(long, value_name = "PATH")]
+    pub basic_auth_file: Option<PathBuf>,
+
+    /// Use HTTPS for hosts given without a scheme.
+    #[arg(long, short = 's')]
+    pub https: bool,
+
+    /// Accept self-signed TLS certificates.
+    #[arg(long)]
+    pub no_check_certificate: bool,
+
+    /// Seconds to wait for an answer (streams: for each piece of it).
+    #[arg(long, short = 't', default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+impl Cli {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config_path: self.config.clone(),
+            peername: self.cluster_peername.clone(),
+            host: self.host.clone(),
+            basic_auth: self.basic_auth.clone(),
+            basic_auth_file: self.basic_auth_file.clone(),
+            env_credentials: std::env::var("CLUSTER_CREDENTIALS").ok().filter(|s| !s.is_empty()),
+            https: self.https,
+        }
+    }
+}
