@@ -64,7 +64,9 @@ impl Cli {
             host: self.host.clone(),
             basic_auth: self.basic_auth.clone(),
             basic_auth_file: self.basic_auth_file.clone(),
-            env_credentials: std::env::var("CLUSTER_CREDENTIALS").ok().filter(|s| !s.is_empty()),
+            env_credentials: std::env::var("CLUSTER_CREDENTIALS")
+                .ok()
+                .filter(|s| !s.is_empty()),
             https: self.https,
         }
     }

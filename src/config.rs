@@ -227,7 +227,13 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
     // Credentials: flag, then file flag, then environment, then config file.
     let (auth, credential_source) = if let Some(b) = &o.basic_auth {
         let (u, p) = split_credentials(b, "--basic-auth")?;
-        (Auth::Basic { user: u, password: p }, "--basic-auth".to_string())
+        (
+            Auth::Basic {
+                user: u,
+                password: p,
+            },
+            "--basic-auth".to_string(),
+        )
     } else if let Some(f) = o.basic_auth_file.as_ref().or(None) {
         let shown = display_path(f);
         let text = std::fs::read_to_string(f)
@@ -236,10 +242,22 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
             warnings.push(w);
         }
         let (u, p) = split_credentials(text.lines().next().unwrap_or(""), &shown)?;
-        (Auth::Basic { user: u, password: p }, shown)
+        (
+            Auth::Basic {
+                user: u,
+                password: p,
+            },
+            shown,
+        )
     } else if let Some(c) = &o.env_credentials {
         let (u, p) = split_credentials(c, "CLUSTER_CREDENTIALS")?;
-        (Auth::Basic { user: u, password: p }, "CLUSTER_CREDENTIALS".to_string())
+        (
+            Auth::Basic {
+                user: u,
+                password: p,
+            },
+            "CLUSTER_CREDENTIALS".to_string(),
+        )
     } else if let Some(af) = &file.cluster.auth_file {
         let p = PathBuf::from(af);
         let shown = display_path(&p);
@@ -249,7 +267,13 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
             warnings.push(w);
         }
         let (u, pw) = split_credentials(text.lines().next().unwrap_or(""), &shown)?;
-        (Auth::Basic { user: u, password: pw }, shown)
+        (
+            Auth::Basic {
+                user: u,
+                password: pw,
+            },
+            shown,
+        )
     } else {
         match (&file.cluster.basic_auth_user, &file.cluster.basic_auth_password) {
             (Some(u), Some(p)) if !u.is_empty() && !p.is_empty() => {
@@ -291,7 +315,12 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
         h.split(',').map(|s| node_host(s.trim())).collect()
     } else if let Some(p) = &o.peername {
         vec![node_host(p)]
-    } else if let Some(d) = file.cluster.default_node.as_ref().or(file.default_node.as_ref()) {
+    } else if let Some(d) = file
+        .cluster
+        .default_node
+        .as_ref()
+        .or(file.default_node.as_ref())
+    {
         let mut v = vec![node_host(d)];
         // The other nodes are failover candidates, in file order.
         for (name, spec) in &file.nodes {
@@ -394,7 +423,12 @@ mod tests {
     #[test]
     fn malformed_yaml_names_file_line_and_column() {
         let d = tempfile::tempdir().unwrap();
-        let p = write(d.path(), "config.yml", "cluster:\n  basic_auth_user: [\n", 0o600);
+        let p = write(
+            d.path(),
+            "config.yml",
+            "cluster:\n  basic_auth_user: [\n",
+            0o600,
+        );
         let e = resolve(&Overrides {
             config_path: Some(p.clone()),
             ..Default::default()
@@ -402,7 +436,12 @@ mod tests {
         .unwrap_err();
         assert!(e.0.contains("config.yml: line "), "{e}");
         assert!(!e.0.contains('\n'), "one line: {e}");
-        let p = write(d.path(), "typo.yml", "cluster:\n  basic_auth_usr: admin\n", 0o600);
+        let p = write(
+            d.path(),
+            "typo.yml",
+            "cluster:\n  basic_auth_usr: admin\n",
+            0o600,
+        );
         let e = resolve(&Overrides {
             config_path: Some(p),
             ..Default::default()
@@ -452,7 +491,13 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert!(r.warnings.iter().any(|w| w.contains("auth holds a password")), "{:?}", r.warnings);
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains("auth holds a password")),
+            "{:?}",
+            r.warnings
+        );
     }
 
     #[test]
@@ -460,7 +505,12 @@ mod tests {
         let e = parse("cluster:\n  basic_auth_user: admin\n", "c.yml").map(|_| ());
         assert!(e.is_ok());
         let d = tempfile::tempdir().unwrap();
-        let p = write(d.path(), "c.yml", "cluster:\n  basic_auth_user: admin\n  default_node: nas\n", 0o600);
+        let p = write(
+            d.path(),
+            "c.yml",
+            "cluster:\n  basic_auth_user: admin\n  default_node: nas\n",
+            0o600,
+        );
         let e = resolve(&Overrides {
             config_path: Some(p),
             ..Default::default()

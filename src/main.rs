@@ -119,12 +119,23 @@ async fn summary(client: &ClusterClient) -> Result<String, ClientError> {
     let mut out = String::new();
     let peers = client.peers().await?.collect().await?;
     let online = peers.iter().filter(|p| p.error.is_empty()).count();
-    let _ = writeln!(out, "cluster at {}: {online}/{} peers online", client.endpoint(), peers.len());
+    let _ = writeln!(
+        out,
+        "cluster at {}: {online}/{} peers online",
+        client.endpoint(),
+        peers.len()
+    );
     for p in &peers {
         if p.error.is_empty() {
             let _ = writeln!(out, "  {:<10} {}  {}", p.peername, short(&p.id), p.version);
         } else {
-            let _ = writeln!(out, "  {:<10} {}  OFFLINE: {}", p.peername, short(&p.id), p.error);
+            let _ = writeln!(
+                out,
+                "  {:<10} {}  OFFLINE: {}",
+                p.peername,
+                short(&p.id),
+                p.error
+            );
         }
     }
     let mut pins = client.allocations(PinTypeFilter::Pin).await?;
@@ -134,10 +145,18 @@ async fn summary(client: &ClusterClient) -> Result<String, ClientError> {
         n += 1;
     }
     let _ = writeln!(out, "pinset: {n} items");
-    let problems = client.pins(Some("error,queued,pinning"), &[], false).await?.collect().await?;
+    let problems = client
+        .pins(Some("error,queued,pinning"), &[], false)
+        .await?
+        .collect()
+        .await?;
     let errors = problems
         .iter()
-        .filter(|g| g.peer_map.values().any(|p| p.status == TrackerStatus::PinError))
+        .filter(|g| {
+            g.peer_map
+                .values()
+                .any(|p| p.status == TrackerStatus::PinError)
+        })
         .count();
     let busy = problems
         .iter()

@@ -181,21 +181,21 @@ async fn serve(
     let mut name = root.to_string();
     for seg in &rest {
         match decode(&ctx, &cur) {
-            Ok(Node::Dir(entries)) => {
-                match entries.iter().find(|(n, _)| n == seg) {
-                    Some((_, c)) => {
-                        cur = *c;
-                        name = seg.clone();
-                        roots.push(c.to_string());
-                    }
-                    None => return text(
+            Ok(Node::Dir(entries)) => match entries.iter().find(|(n, _)| n == seg) {
+                Some((_, c)) => {
+                    cur = *c;
+                    name = seg.clone();
+                    roots.push(c.to_string());
+                }
+                None => {
+                    return text(
                         StatusCode::NOT_FOUND,
                         format!(
                             "failed to resolve /ipfs/{path}: no link named \"{seg}\" under {cur}"
                         ),
-                    ),
+                    )
                 }
-            }
+            },
             Ok(_) => {
                 return text(
                     StatusCode::NOT_FOUND,
