@@ -83,3 +83,69 @@ fn folder_vectors_match_kubo() {
     }
     assert!(checked >= 5);
 }
+
+/// kubo's own sharding test (test/sharness/t0260-sharding.sh): 2000 files
+/// `fileN` holding "N\n", added with sharding forced off, then on (threshold 1B).
+#[test]
+fn kubo_sharding_vectors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("testdata");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 1..=2000 {
+        std::fs::write(dir.join(format!("file{i}")), format!("{i}\n")).unwrap();
+    }
+    let (_, root) = import_path(&dir, ImportOptions::default(), false, false).unwrap();
+    assert_eq!(
+        root.unwrap().cid.to_string(),
+        "QmavrTrQG4VhoJmantURAYuw3bowq3E2WcvP36NRQDAC1N"
+    );
+    let sharded = ImportOptions {
+        sharding_threshold: 1,
+        ..ImportOptions::default()
+    };
+    let (entries, root) = import_path(&dir, sharded, false, false).unwrap();
+    assert_eq!(
+        root.unwrap().cid.to_string(),
+        "QmSCJD1KYLhVVHqBK3YyXuoEqHt7vggyJhzoFYbT8v1XYL"
+    );
+    let f100 = entries
+        .iter()
+        .find(|e| e.name == "testdata/file100")
+        .unwrap();
+    assert_eq!(
+        f100.cid.to_string(),
+        "QmZ3RfWk1u5LEGYLHA633B5TNJy3Du27K6Fny9wcxpowGS"
+    );
+    let v1 = ImportOptions {
+        sharding_threshold: 1,
+        ..ImportOptions::new(1, None)
+    };
+    let (_, root) = import_path(&dir, v1, false, false).unwrap();
+    assert_eq!(
+        root.unwrap().cid.to_string(),
+        "bafybeibiemewfzzdyhq2l74wrd6qj2oz42usjlktgnlqv4yfawgouaqn4u"
+    );
+}
+
+/// With the default threshold, a folder big enough shards on its own.
+#[test]
+fn large_folders_shard_at_the_default_threshold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("big");
+    std::fs::create_dir(&dir).unwrap();
+    // 7000 entries x (name + 34-byte CID) > 256 KiB.
+    for i in 0..7000 {
+        std::fs::write(dir.join(format!("scan-{i:05}.tif")), format!("{i}")).unwrap();
+    }
+    let (_, root) = import_path(&dir, ImportOptions::default(), false, false).unwrap();
+    let forced = ImportOptions {
+        sharding_threshold: 1,
+        ..ImportOptions::default()
+    };
+    let (_, forced_root) = import_path(&dir, forced, false, false).unwrap();
+    assert_eq!(
+        root.unwrap().cid,
+        forced_root.unwrap().cid,
+        "sharded like a forced HAMT"
+    );
+}

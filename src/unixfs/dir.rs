@@ -1,7 +1,7 @@
 //! Folders: a single dag-pb node, or a HAMT once it grows past kubo's threshold.
 
 use super::pb::{DataType, PbLink, PbNode, UnixfsData};
-use super::{hamt, put_pb, BlockSink, ImportOptions, NodeRef, UnixfsError, HAMT_SHARDING_SIZE};
+use super::{hamt, put_pb, BlockSink, ImportOptions, NodeRef, UnixfsError};
 
 /// One named entry of a folder.
 #[derive(Debug, Clone)]
@@ -43,7 +43,7 @@ impl DirBuilder {
         sink: &mut dyn BlockSink,
     ) -> Result<NodeRef, UnixfsError> {
         // boxo switches to a HAMT when the estimate is strictly greater.
-        if self.estimated_size() > HAMT_SHARDING_SIZE {
+        if self.estimated_size() > opts.sharding_threshold {
             return hamt::build(self.entries, opts, sink);
         }
         // go-merkledag keeps links sorted bytewise by name when encoding.

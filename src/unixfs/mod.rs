@@ -54,6 +54,9 @@ pub struct ImportOptions {
     pub cid_version: u8,
     pub raw_leaves: bool,
     pub chunk_size: usize,
+    /// A folder whose estimated size passes this is HAMT-sharded (kubo's
+    /// `Internal.UnixFSShardingSizeThreshold`, 256 KiB by default).
+    pub sharding_threshold: usize,
 }
 
 impl Default for ImportOptions {
@@ -62,6 +65,7 @@ impl Default for ImportOptions {
             cid_version: 0,
             raw_leaves: false,
             chunk_size: DEFAULT_CHUNK_SIZE,
+            sharding_threshold: HAMT_SHARDING_SIZE,
         }
     }
 }
@@ -73,6 +77,7 @@ impl ImportOptions {
             cid_version,
             raw_leaves: raw_leaves.unwrap_or(cid_version > 0),
             chunk_size: DEFAULT_CHUNK_SIZE,
+            sharding_threshold: HAMT_SHARDING_SIZE,
         }
     }
 
