@@ -206,7 +206,7 @@ async fn demo_has_errors_pinning_and_remote() {
     let first = &all[0];
     assert!(first.metadata.get("org").is_some() && first.metadata.get("size").is_some());
     let gi = c
-        .pins(None, &[first.cid.clone()], false)
+        .pins(None, std::slice::from_ref(&first.cid), false)
         .await
         .unwrap()
         .collect()

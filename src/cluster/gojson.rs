@@ -9,7 +9,7 @@ use std::fmt;
 use std::io;
 use std::ops::{Deref, DerefMut};
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Offset, SecondsFormat, Utc};
 use serde::de::Deserializer;
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
@@ -64,11 +64,11 @@ pub struct GoTime(pub DateTime<FixedOffset>);
 impl GoTime {
     /// Go's zero time, `0001-01-01T00:00:00Z`.
     pub fn zero() -> Self {
-        let utc = FixedOffset::east_opt(0).unwrap_or_else(|| unreachable_offset());
+        // 0001-01-01T00:00:00Z, in Unix seconds.
         GoTime(
-            utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0)
-                .single()
-                .unwrap_or_else(|| DateTime::<Utc>::MIN_UTC.fixed_offset()),
+            DateTime::from_timestamp(-62_135_596_800, 0)
+                .unwrap_or_default()
+                .fixed_offset(),
         )
     }
 
@@ -81,9 +81,7 @@ impl GoTime {
     }
 
     pub fn from_unix(secs: i64, nanos: u32, offset_secs: i32) -> Self {
-        let off = FixedOffset::east_opt(offset_secs)
-            .or_else(|| FixedOffset::east_opt(0))
-            .unwrap_or_else(|| unreachable_offset());
+        let off = FixedOffset::east_opt(offset_secs).unwrap_or(Utc.fix());
         let dt = DateTime::from_timestamp(secs, nanos).unwrap_or_default();
         GoTime(dt.with_timezone(&off))
     }
@@ -91,12 +89,6 @@ impl GoTime {
     pub fn unix(&self) -> i64 {
         self.0.timestamp()
     }
-}
-
-#[cold]
-fn unreachable_offset() -> FixedOffset {
-    // Offset 0 is always valid; kept out of line to satisfy the no-unwrap rule.
-    panic!("zero UTC offset rejected")
 }
 
 impl fmt::Display for GoTime {

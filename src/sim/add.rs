@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
 use super::api::{commit_pin, pin_options, QueryPinOptions};
 use super::state::check_replication;
 use super::stream::{streaming_200, Out};
-use super::{json_error, Ctx};
+use super::{json_error, Ctx, Fail};
 use crate::cluster::gojson::{encode, List};
 use crate::cluster::types::AddedOutput;
 use crate::unixfs::{FileBuilder, ImportOptions, TreeImporter};
@@ -35,67 +35,54 @@ struct AddParams {
     import: ImportOptions,
 }
 
-fn params(q: &[(String, String)]) -> Result<AddParams, Response> {
+fn params(q: &[(String, String)]) -> Result<AddParams, Fail> {
     let map: HashMap<&str, &str> = q.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let boolean = |name: &str, default: bool| -> Result<bool, Response> {
+    let boolean = |name: &str, default: bool| -> Result<bool, Fail> {
         match map.get(name) {
             None | Some(&"") => Ok(default),
-            Some(v) => parse_bool(v).ok_or_else(|| {
-                json_error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("parameter {name} invalid"),
-                )
-            }),
+            Some(v) => {
+                parse_bool(v).ok_or_else(|| Fail::bad_request(format!("parameter {name} invalid")))
+            }
         }
     };
     let format = map.get("format").copied().unwrap_or("");
     if !matches!(format, "" | "unixfs") {
         if format == "car" {
-            return Err(json_error(
-                StatusCode::BAD_REQUEST,
+            return Err(Fail::bad_request(
                 "format=car is not supported by the simulator",
             ));
         }
-        return Err(json_error(
-            StatusCode::BAD_REQUEST,
-            "format parameter is invalid",
-        ));
+        return Err(Fail::bad_request("format parameter is invalid"));
     }
     let layout = map.get("layout").copied().unwrap_or("");
     if !matches!(layout, "" | "balanced") {
         if layout == "trickle" {
-            return Err(json_error(
-                StatusCode::BAD_REQUEST,
+            return Err(Fail::bad_request(
                 "layout=trickle is not supported by the simulator",
             ));
         }
-        return Err(json_error(
-            StatusCode::BAD_REQUEST,
-            "layout parameter is invalid",
-        ));
+        return Err(Fail::bad_request("layout parameter is invalid"));
     }
     if let Some(h) = map.get("hash") {
         if !h.is_empty() && *h != "sha2-256" {
-            return Err(json_error(
-                StatusCode::BAD_REQUEST,
-                "hash function name not known",
-            ));
+            return Err(Fail::bad_request("hash function name not known"));
         }
     }
-    let cid_version =
-        match map.get("cid-version") {
-            None | Some(&"") => 0,
-            Some(v) => v.parse::<u8>().ok().filter(|v| *v <= 1).ok_or_else(|| {
-                json_error(StatusCode::BAD_REQUEST, "parameter cid-version invalid")
-            })?,
-        };
+    let cid_version = match map.get("cid-version") {
+        None | Some(&"") => 0,
+        Some(v) => v
+            .parse::<u8>()
+            .ok()
+            .filter(|v| *v <= 1)
+            .ok_or_else(|| Fail::bad_request("parameter cid-version invalid"))?,
+    };
     let raw_leaves = match map.get("raw-leaves") {
         None | Some(&"") => None,
         Some(_) => Some(boolean("raw-leaves", false)?),
     };
     let import = ImportOptions::new(cid_version, raw_leaves)
         .with_chunker(map.get("chunker").copied().unwrap_or(""))
-        .map_err(|e| json_error(StatusCode::BAD_REQUEST, &e.to_string()))?;
+        .map_err(|e| Fail::bad_request(e.to_string()))?;
     Ok(AddParams {
         pin: pin_options(q)?,
         local: boolean("local", false)?,
@@ -129,7 +116,7 @@ pub async fn add(State(ctx): State<Ctx>, req: Request) -> Response {
     };
     let p = match params(&q) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let faults = ctx.faults();
     let body = req.into_body().into_data_stream();

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::state::{check_replication, PinRec, SimState, Unpinning, NOT_IN_PINSET};
 use super::stream::{respond, send_line, Out};
-use super::{json_error, json_ok, Ctx};
+use super::{json_error, json_ok, Ctx, Fail};
 use crate::cluster::gojson::{GoTime, List, Map};
 use crate::cluster::types::{parse_status_filter, Metric, Pin, TrackerStatus, Version};
 
@@ -209,10 +209,10 @@ async fn peers(State(ctx): State<Ctx>) -> Response {
     respond(rx, ctx.faults()).await
 }
 
-fn parse_cid(s: &str) -> Result<String, Response> {
+fn parse_cid(s: &str) -> Result<String, Fail> {
     crate::unixfs::parse_cid(s)
         .map(|c| c.to_string())
-        .map_err(|e| json_error(StatusCode::BAD_REQUEST, &format!("error decoding Cid: {e}")))
+        .map_err(|e| Fail::bad_request(format!("error decoding Cid: {e}")))
 }
 
 async fn allocations(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -273,7 +273,7 @@ async fn allocations(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, Str
 async fn allocation(State(ctx): State<Ctx>, Path(cid): Path<String>) -> Response {
     let cid = match parse_cid(&cid) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let st = ctx.state.read();
     match st.pins.get(&cid) {
@@ -390,7 +390,7 @@ async fn pin_status(
 ) -> Response {
     let cid = match parse_cid(&cid) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let gi = ctx
         .state
@@ -411,11 +411,11 @@ pub struct QueryPinOptions {
     pub expire_at: i64,
 }
 
-pub fn pin_options(q: &[(String, String)]) -> Result<QueryPinOptions, Response> {
+pub fn pin_options(q: &[(String, String)]) -> Result<QueryPinOptions, Fail> {
     let mut o = QueryPinOptions::default();
-    let int = |k: &str, v: &str| -> Result<i32, Response> {
+    let int = |k: &str, v: &str| -> Result<i32, Fail> {
         v.parse::<i32>()
-            .map_err(|_| json_error(StatusCode::BAD_REQUEST, &format!("parameter {k} invalid")))
+            .map_err(|_| Fail::bad_request(format!("parameter {k} invalid")))
     };
     for (k, v) in q {
         match k.as_str() {
@@ -440,9 +440,7 @@ pub fn pin_options(q: &[(String, String)]) -> Result<QueryPinOptions, Response> 
             "expire-at" => {
                 o.expire_at = chrono::DateTime::parse_from_rfc3339(v)
                     .map(|d| d.timestamp())
-                    .map_err(|_| {
-                        json_error(StatusCode::BAD_REQUEST, "parameter expire-at invalid")
-                    })?;
+                    .map_err(|_| Fail::bad_request("parameter expire-at invalid"))?;
             }
             "expire-in" if o.expire_at == 0 => {
                 if let Some(secs) = parse_go_duration(v) {
@@ -548,11 +546,11 @@ fn query_pairs(req_query: Option<&str>) -> Vec<(String, String)> {
 async fn pin_cid(State(ctx): State<Ctx>, Path(cid): Path<String>, req: Request) -> Response {
     let cid = match parse_cid(&cid) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let mut opts = match pin_options(&query_pairs(req.uri().query())) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     // Quirk: this route forces max_depth -1, so mode=direct is stored recursive.
     opts.direct = false;
@@ -567,22 +565,16 @@ fn do_pin(ctx: &Ctx, cid: &str, opts: &QueryPinOptions) -> Response {
     }
 }
 
-fn path_cid(ns: &str, path: &str) -> Result<String, Response> {
+fn path_cid(ns: &str, path: &str) -> Result<String, Fail> {
     if ns != "ipfs" && ns != "ipld" {
-        return Err(json_error(
-            StatusCode::BAD_REQUEST,
-            &format!("error parsing path: path /{ns}/{path} cannot be resolved by the simulator"),
-        ));
+        return Err(Fail::bad_request(format!(
+            "error parsing path: path /{ns}/{path} cannot be resolved by the simulator"
+        )));
     }
     let first = path.split('/').next().unwrap_or("");
     crate::unixfs::parse_cid(first)
         .map(|c| c.to_string())
-        .map_err(|e| {
-            json_error(
-                StatusCode::BAD_REQUEST,
-                &format!("error parsing path: invalid cid: {e}"),
-            )
-        })
+        .map_err(|e| Fail::bad_request(format!("error parsing path: invalid cid: {e}")))
 }
 
 async fn pin_path(
@@ -592,25 +584,25 @@ async fn pin_path(
 ) -> Response {
     let cid = match path_cid(&ns, &path) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match pin_options(&query_pairs(req.uri().query())) {
         Ok(opts) => do_pin(&ctx, &cid, &opts),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
 async fn unpin_path(State(ctx): State<Ctx>, Path((ns, path)): Path<(String, String)>) -> Response {
     match path_cid(&ns, &path) {
         Ok(cid) => do_unpin(&ctx, &cid),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
 async fn unpin_cid(State(ctx): State<Ctx>, Path(cid): Path<String>) -> Response {
     match parse_cid(&cid) {
         Ok(cid) => do_unpin(&ctx, &cid),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -671,7 +663,7 @@ async fn recover_one(
 ) -> Response {
     let cid = match parse_cid(&cid) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let local = local_flag(&q);
     let mut st = ctx.state.write();

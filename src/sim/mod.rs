@@ -106,6 +106,22 @@ pub(crate) fn json_ok<T: serde::Serialize + ?Sized>(v: &T) -> Response {
     r
 }
 
+/// An API error answer, small enough to return in a `Result`.
+#[derive(Debug)]
+pub(crate) struct Fail(pub StatusCode, pub String);
+
+impl Fail {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Fail(StatusCode::BAD_REQUEST, message.into())
+    }
+}
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        json_error(self.0, &self.1)
+    }
+}
+
 pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
     let body = gojson::encode(&ApiError {
         code: status.as_u16(),

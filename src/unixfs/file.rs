@@ -143,9 +143,9 @@ impl<'s> FileBuilder<'s> {
         loop {
             let top = self.levels.len() - 1;
             if level == top && self.levels[level].len() == 1 {
-                let root = self.levels[level].pop();
-                // The loop keeps at least one child at the top level.
-                return root.map(|c| c.node).unwrap_or_else(|| unreachable_root());
+                if let Some(root) = self.levels[level].pop() {
+                    return root.node;
+                }
             }
             if !self.levels[level].is_empty() {
                 let children = std::mem::take(&mut self.levels[level]);
@@ -155,12 +155,6 @@ impl<'s> FileBuilder<'s> {
             level += 1;
         }
     }
-}
-
-#[cold]
-fn unreachable_root() -> NodeRef {
-    // `finish` always pushes at least one leaf, so the top level is never empty.
-    panic!("balanced layout lost its root")
 }
 
 #[cfg(test)]
