@@ -328,9 +328,15 @@ impl ClusterClient {
                 root,
             })
         };
-        tokio::select! {
+        let r = tokio::select! {
             r = run => r,
             _ = cancel.cancelled() => Err(ClientError::Cancelled),
+        };
+        // The body stream breaks itself on cancel, so the request may fail
+        // with a transport error first: report what really happened.
+        match r {
+            Err(_) if cancel.is_cancelled() => Err(ClientError::Cancelled),
+            r => r,
         }
     }
 }

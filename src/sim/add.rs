@@ -138,6 +138,13 @@ pub async fn add(State(ctx): State<Ctx>, req: Request) -> Response {
                         items.push(v);
                     }
                 }
+                Out::Lines { buf, .. } => {
+                    for l in buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                        if let Ok(v) = serde_json::from_slice(l) {
+                            items.push(v);
+                        }
+                    }
+                }
                 Out::Error(e) => err = Some(e),
             }
         }

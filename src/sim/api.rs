@@ -232,7 +232,9 @@ async fn allocations(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, Str
     if !any_valid {
         return json_error(StatusCode::BAD_REQUEST, "invalid filter value");
     }
-    let (tx, rx) = mpsc::channel(1024);
+    // A few batches in flight: memory stays bounded and the producer yields
+    // to the connection instead of rendering the whole pinset up front.
+    let (tx, rx) = mpsc::channel(4);
     if want_pin {
         let state = ctx.state.clone();
         tokio::spawn(async move {
@@ -240,7 +242,7 @@ async fn allocations(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, Str
             // never held across a send and a million pins stream steadily.
             let mut after: Option<String> = None;
             loop {
-                let batch: Vec<Vec<u8>> = {
+                let batch = {
                     let st = state.read();
                     let range: Box<dyn Iterator<Item = (&String, &PinRec)>> = match &after {
                         None => Box::new(st.pins.iter()),
@@ -249,20 +251,30 @@ async fn allocations(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, Str
                             std::ops::Bound::Unbounded,
                         ))),
                     };
-                    let mut out = Vec::with_capacity(2048);
+                    let mut buf = Vec::with_capacity(2048 * 600);
+                    let mut ends = Vec::with_capacity(2048);
+                    let mut last = None;
+                    let ids = st.quoted_peer_ids();
                     for (k, rec) in range.take(2048) {
-                        out.push(crate::cluster::gojson::encode(&st.pin_json(rec)));
-                        after = Some(k.clone());
+                        st.write_pin_line(rec, &ids, &mut buf);
+                        ends.push(buf.len());
+                        last = Some(k);
                     }
-                    out
+                    after = last.cloned();
+                    (buf, ends)
                 };
-                if batch.is_empty() {
+                if batch.1.is_empty() {
                     break;
                 }
-                for line in batch {
-                    if tx.send(Out::Line(line)).await.is_err() {
-                        return;
-                    }
+                if tx
+                    .send(Out::Lines {
+                        buf: batch.0,
+                        ends: batch.1,
+                    })
+                    .await
+                    .is_err()
+                {
+                    return;
                 }
             }
         });

@@ -10,6 +10,7 @@ mod jwt;
 pub mod scenario;
 pub mod state;
 mod stream;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};

@@ -280,11 +280,19 @@ pub fn synthetic(peers: usize, pins: usize, seed: u64) -> SimState {
     let now = chrono::Utc::now().timestamp();
     let started = started_ago(3600);
     let n = names.len();
-    for i in 0..pins {
-        let digest = <sha2::Sha256 as sha2::Digest>::digest((i as u64).to_be_bytes());
-        let mut mh = vec![0x12, 0x20];
-        mh.extend_from_slice(&digest);
-        let cid = bs58::encode(mh).into_string();
+    // CIDs first, then records allocated in key order: iterating the pinset
+    // (what /allocations does) then walks memory in order instead of
+    // chasing a million scattered strings.
+    let mut cids: Vec<(String, usize)> = (0..pins)
+        .map(|i| {
+            let digest = <sha2::Sha256 as sha2::Digest>::digest((i as u64).to_be_bytes());
+            let mut mh = vec![0x12, 0x20];
+            mh.extend_from_slice(&digest);
+            (bs58::encode(mh).into_string(), i)
+        })
+        .collect();
+    cids.sort_unstable();
+    for (cid, i) in cids {
         let k = 3.min(n);
         let allocations: Vec<u16> = (0..k).map(|j| ((i + j * 7) % n) as u16).collect();
         st.pins.insert(

@@ -18,6 +18,12 @@ use super::json_error;
 #[derive(Debug)]
 pub enum Out {
     Line(Vec<u8>),
+    /// Many lines in one buffer (`ends` = offset after each line): how the hot
+    /// producers hand over a batch without one allocation per line.
+    Lines {
+        buf: Vec<u8>,
+        ends: Vec<usize>,
+    },
     Error(String),
 }
 
@@ -99,42 +105,66 @@ async fn next_frame(mut st: BodyState) -> Option<(Result<Frame<Bytes>, BoxError>
             None if buf.is_empty() => st.rx.recv().await,
             None => st.rx.try_recv().ok(),
         };
-        match next {
+        let (lines, ends) = match next {
             Some(Out::Line(line)) => {
-                if let Some(limit) = st.faults.trailer_error_after {
-                    if st.items >= limit {
-                        st.errors = vec![st.faults.trailer_message()];
-                        st.rx.close();
-                        return finish(st, buf);
-                    }
-                }
-                st.items += 1;
-                buf.extend_from_slice(&line);
-                if let Some(limit) = st.faults.drop_after_bytes {
-                    if st.bytes + buf.len() as u64 > limit {
-                        // Send what fits, then break the connection mid-stream.
-                        buf.truncate(limit.saturating_sub(st.bytes) as usize);
-                        st.drop_next = true;
-                        st.rx.close();
-                        st.bytes = limit;
-                        return Some((Ok(Frame::data(Bytes::from(buf))), st));
-                    }
-                }
-                if buf.len() >= BATCH_BYTES {
-                    break;
-                }
+                let end = line.len();
+                (line, vec![end])
             }
-            Some(Out::Error(e)) => st.errors.push(e),
-            None => {
-                if buf.is_empty() {
-                    return finish(st, buf);
-                }
-                break;
+            Some(Out::Lines { buf, ends }) => (buf, ends),
+            Some(Out::Error(e)) => {
+                st.errors.push(e);
+                continue;
             }
+            None if buf.is_empty() => return finish(st, buf),
+            None => break,
+        };
+        if !push_lines(&mut st, &mut buf, lines, ends) {
+            return finish(st, buf);
+        }
+        if check_drop(&mut st, &mut buf) || buf.len() >= BATCH_BYTES {
+            break;
         }
     }
     st.bytes += buf.len() as u64;
     Some((Ok(Frame::data(Bytes::from(buf))), st))
+}
+
+/// Appends whole lines, honouring the trailer-error-after-N-items fault.
+/// Returns false when that fault ends the stream here.
+fn push_lines(st: &mut BodyState, buf: &mut Vec<u8>, lines: Vec<u8>, ends: Vec<usize>) -> bool {
+    if let Some(limit) = st.faults.trailer_error_after {
+        let room = limit.saturating_sub(st.items) as usize;
+        if ends.len() > room {
+            let cut = if room == 0 { 0 } else { ends[room - 1] };
+            buf.extend_from_slice(&lines[..cut]);
+            st.items += room as u64;
+            st.errors = vec![st.faults.trailer_message()];
+            st.rx.close();
+            return false;
+        }
+    }
+    st.items += ends.len() as u64;
+    if buf.is_empty() {
+        *buf = lines;
+    } else {
+        buf.extend_from_slice(&lines);
+    }
+    true
+}
+
+/// The drop-after-N-bytes fault: keep what fits and mark the connection to
+/// break after it. Returns true when the frame must go out now.
+fn check_drop(st: &mut BodyState, buf: &mut Vec<u8>) -> bool {
+    let Some(limit) = st.faults.drop_after_bytes else {
+        return false;
+    };
+    if st.bytes + buf.len() as u64 <= limit {
+        return false;
+    }
+    buf.truncate(limit.saturating_sub(st.bytes) as usize);
+    st.drop_next = true;
+    st.rx.close();
+    true
 }
 
 fn finish(mut st: BodyState, buf: Vec<u8>) -> Option<(Result<Frame<Bytes>, BoxError>, BodyState)> {
