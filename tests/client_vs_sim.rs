@@ -668,3 +668,110 @@ async fn gateway_errors_and_stall() {
     assert!(matches!(r, Err(ClientError::Timeout { .. })), "{r:?}");
     assert!(t.elapsed() < Duration::from_secs(30));
 }
+
+#[tokio::test]
+async fn control_endpoint_sets_faults_and_peers_over_http() {
+    let h = common::small(3, 5).await;
+    let c = common::client_for(&h);
+    let http = reqwest::Client::new();
+    let r = http
+        .put(format!("{}/_sim/faults", h.api_url()))
+        .body(r#"{"errors":[{"route":"/version","status":503,"message":"maintenance"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    match c.version().await {
+        Err(ClientError::Api {
+            status: 503,
+            message,
+            ..
+        }) => assert_eq!(message, "maintenance"),
+        other => panic!("{other:?}"),
+    }
+    let r = http
+        .post(format!("{}/_sim/peers/chll/offline", h.api_url()))
+        .body("dial backoff")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let peers = c.peers().await.unwrap().collect().await.unwrap();
+    assert_eq!(
+        peers.iter().filter(|p| p.error == "dial backoff").count(),
+        1
+    );
+    let cid = c
+        .allocations(PinTypeFilter::All)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()[0]
+        .cid
+        .clone();
+    let st = c.pin_status(&cid, false).await.unwrap();
+    assert_eq!(st.count(TrackerStatus::ClusterError), 1);
+    http.post(format!("{}/_sim/peers/chll/online", h.api_url()))
+        .send()
+        .await
+        .unwrap();
+    let r = http
+        .post(format!("{}/_sim/pins/{cid}/error", h.api_url()))
+        .body(r#"{"peer":"nas","message":"disk quota exceeded"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let st = c.pin_status(&cid, false).await.unwrap();
+    let nas = st.peer_map.values().find(|p| p.peername == "nas").unwrap();
+    assert_eq!(
+        (nas.status, nas.error.as_str()),
+        (TrackerStatus::PinError, "disk quota exceeded")
+    );
+    // Local status: only the contacted peer.
+    let local = c.pin_status(&cid, true).await.unwrap();
+    assert_eq!(local.peer_map.len(), 1);
+    let local_all = c
+        .pins(None, &[], true)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert!(local_all.iter().all(|g| g.peer_map.len() == 1));
+    // Recover clears the injected error.
+    c.recover(&cid, false).await.unwrap();
+    let st = c.pin_status(&cid, false).await.unwrap();
+    assert_eq!(st.count(TrackerStatus::PinError), 0);
+}
+
+#[tokio::test]
+async fn unpinned_items_pass_through_unpin_states() {
+    let mut st = ccs_tui::sim::scenario::synthetic(3, 3, 1);
+    st.timings = ccs_tui::sim::Timings {
+        unpin: Duration::from_secs(30),
+        ..ccs_tui::sim::Timings::instant()
+    };
+    let h = common::start(st).await;
+    let c = common::client_for(&h);
+    let cid = c
+        .allocations(PinTypeFilter::All)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()[0]
+        .cid
+        .clone();
+    c.unpin(&cid).await.unwrap();
+    let st = c.pin_status(&cid, false).await.unwrap();
+    assert!(
+        st.count(TrackerStatus::UnpinQueued) + st.count(TrackerStatus::Unpinning) >= 1,
+        "{st:#?}"
+    );
+    assert!(
+        c.allocation(&cid).await.is_err(),
+        "gone from the pinset at once"
+    );
+}
