@@ -51,6 +51,22 @@ pub struct Cli {
     #[arg(long)]
     pub no_check_certificate: bool,
 
+    /// Disable every action that changes the cluster.
+    #[arg(long, alias = "readonly")]
+    pub read_only: bool,
+
+    /// No colours (NO_COLOR is honoured too).
+    #[arg(long)]
+    pub no_color: bool,
+
+    /// Capture the mouse (off by default so the terminal's own selection works).
+    #[arg(long)]
+    pub mouse: bool,
+
+    /// A keymap file overlaying the defaults [default: ~/.ccs/keymap.yml].
+    #[arg(long, value_name = "PATH")]
+    pub keymap: Option<PathBuf>,
+
     /// Seconds to wait for an answer (streams: for each piece of it).
     #[arg(long, short = 't', default_value_t = 30, value_name = "SECS")]
     pub timeout: u64,

@@ -78,6 +78,22 @@ pub struct Profile {
     pub primary: Option<String>,
 }
 
+/// `console:`: how often the console polls (seconds).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSection {
+    #[serde(default)]
+    pub peers_interval: Option<u64>,
+    #[serde(default)]
+    pub metrics_interval: Option<u64>,
+    #[serde(default)]
+    pub pinset_interval: Option<u64>,
+    #[serde(default)]
+    pub status_interval: Option<u64>,
+    #[serde(default)]
+    pub problems_interval: Option<u64>,
+}
+
 /// The file as written. Unknown keys are refused so a typo is not ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +109,8 @@ pub struct FileConfig {
     pub profiles: BTreeMap<String, Profile>,
     #[serde(default)]
     pub nodes: BTreeMap<String, NodeSpec>,
+    #[serde(default)]
+    pub console: ConsoleSection,
 }
 
 /// What the command line says (both `ccs` and `ipfs-cluster-ctl` spellings).

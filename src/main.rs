@@ -7,9 +7,16 @@ use std::time::Duration;
 
 use clap::Parser;
 
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use ccs_tui::app::keymap::Keymap;
+use ccs_tui::app::State;
 use ccs_tui::cli::Cli;
 use ccs_tui::cluster::types::TrackerStatus;
 use ccs_tui::cluster::{parse_host, ClientConfig, ClientError, ClusterClient, PinTypeFilter};
+use ccs_tui::tasks::pollers::PollConfig;
+use ccs_tui::tui::{self, TuiOptions};
 use ccs_tui::{config, sim};
 
 #[tokio::main]
@@ -19,98 +26,145 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if cli.demo {
-        return demo(&cli).await;
+    let (client, label, user, console, _sim) = if cli.demo {
+        match demo_cluster(&cli).await {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("ccs-tui: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let resolved = match config::resolve(&cli.overrides()) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("ccs-tui: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        for w in &resolved.warnings {
+            eprintln!("{w}");
+        }
+        let mut cfg = ClientConfig::new(resolved.hosts.clone());
+        cfg.auth = resolved.auth.clone();
+        cfg.credential_source = resolved.credential_source.clone();
+        cfg.request_timeout = Duration::from_secs(cli.timeout.max(1));
+        cfg.idle_timeout = Duration::from_secs(cli.timeout.max(1));
+        cfg.insecure_tls = cli.no_check_certificate;
+        let client = match ClusterClient::new(cfg) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("ccs-tui: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let label = client.endpoint().label();
+        let user = resolved.user().map(String::from);
+        (client, label, user, resolved.file.console.clone(), None)
+    };
+    if !std::io::stdout().is_terminal() {
+        // No terminal to draw on (a pipe, cron): print the overview instead.
+        return match summary(&client).await {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ccs-tui: {e}");
+                ExitCode::from(2)
+            }
+        };
     }
-    let resolved = match config::resolve(&cli.overrides()) {
-        Ok(r) => r,
+    let keymap = match load_keymap(&cli) {
+        Ok(k) => k,
         Err(e) => {
             eprintln!("ccs-tui: {e}");
             return ExitCode::from(2);
         }
     };
-    for w in &resolved.warnings {
-        eprintln!("{w}");
-    }
-    let mut cfg = ClientConfig::new(resolved.hosts.clone());
-    cfg.auth = resolved.auth.clone();
-    cfg.credential_source = resolved.credential_source.clone();
-    cfg.request_timeout = Duration::from_secs(cli.timeout.max(1));
-    cfg.idle_timeout = Duration::from_secs(cli.timeout.max(1));
-    cfg.insecure_tls = cli.no_check_certificate;
-    let client = match ClusterClient::new(cfg) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("ccs-tui: {e}");
-            return ExitCode::from(2);
-        }
+    let mut st = State::new(label, user, std::time::Instant::now());
+    st.read_only = cli.read_only;
+    st.color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    st.keymap = keymap;
+    let opts = TuiOptions {
+        mouse: cli.mouse,
+        poll: poll_config(&console),
     };
-    match summary(&client).await {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+    match tui::run(Arc::new(client), st, opts).await {
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("ccs-tui: {e}");
+            eprintln!("ccs-tui: terminal error: {e}");
             ExitCode::from(2)
         }
     }
 }
 
-/// Starts the simulated community cluster in-process and talks to it.
-async fn demo(cli: &Cli) -> ExitCode {
-    let state = match sim::scenario::demo() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ccs-tui: {e}");
-            return ExitCode::from(2);
+fn poll_config(c: &config::ConsoleSection) -> PollConfig {
+    let d = PollConfig::default();
+    let secs = |v: Option<u64>, def: Duration| v.map_or(def, |s| Duration::from_secs(s.max(1)));
+    PollConfig {
+        peers: secs(c.peers_interval, d.peers),
+        metrics: secs(c.metrics_interval, d.metrics),
+        pinset: secs(c.pinset_interval, d.pinset),
+        status: secs(c.status_interval, d.status),
+        problems: secs(c.problems_interval, d.problems),
+        max_backoff: d.max_backoff,
+    }
+}
+
+fn load_keymap(cli: &Cli) -> Result<Keymap, String> {
+    let path = cli.keymap.clone().or_else(|| {
+        config::default_path()
+            .and_then(|p| p.parent().map(|d| d.join("keymap.yml")))
+            .filter(|p| p.exists())
+    });
+    match path {
+        None => Ok(Keymap::default()),
+        Some(p) => {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| format!("{}: {e}", config::display_path(&p)))?;
+            Keymap::default()
+                .overlay(&text)
+                .map_err(|e| format!("{}: {e}", config::display_path(&p)))
         }
-    };
+    }
+}
+
+type Started = (
+    ClusterClient,
+    String,
+    Option<String>,
+    config::ConsoleSection,
+    Option<sim::SimHandle>,
+);
+
+/// Starts the simulated community cluster in this process and a client for it.
+async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
+    let state = sim::scenario::demo()?;
     let any: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
-    let handle = match sim::start(state, any, any, sim::Faults::default()).await {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("ccs-tui: cannot start the demo cluster: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut ep = match parse_host(&handle.api_url(), false) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("ccs-tui: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let handle = sim::start(state, any, any, sim::Faults::default())
+        .await
+        .map_err(|e| format!("cannot start the demo cluster: {e}"))?;
+    let mut ep = parse_host(&handle.api_url(), false)?;
     if let Ok(g) = url::Url::parse(&handle.gateway_url()) {
         ep.gateway = g;
     }
     let mut cfg = ClientConfig::new(vec![ep]);
     cfg.request_timeout = Duration::from_secs(cli.timeout.max(1));
-    let client = match ClusterClient::new(cfg) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("ccs-tui: {e}");
-            return ExitCode::from(2);
-        }
+    let client = ClusterClient::new(cfg).map_err(|e| e.to_string())?;
+    let console = config::ConsoleSection {
+        // The demo is small and local: keep it lively.
+        pinset_interval: Some(10),
+        problems_interval: Some(5),
+        ..Default::default()
     };
-    println!("Demo community cluster (simulated, in this process)");
-    println!("  REST API  {}", handle.api_url());
-    println!("  gateway   {}\n", handle.gateway_url());
-    match summary(&client).await {
-        Ok(t) => print!("{t}"),
-        Err(e) => {
-            eprintln!("ccs-tui: {e}");
-            return ExitCode::from(2);
-        }
-    }
-    println!(
-        "\nThe full-screen console is being built; meanwhile the demo cluster answers\n\
-         curl and ipfs-cluster-ctl (--host {}) until you press Ctrl-C.",
-        handle.api_url()
-    );
-    let _ = tokio::signal::ctrl_c().await;
-    handle.shutdown().await;
-    ExitCode::SUCCESS
+    Ok((
+        client,
+        "demo (simulated)".into(),
+        None,
+        console,
+        Some(handle),
+    ))
 }
 
 /// A plain-text overview: peers, pinset size, problems.

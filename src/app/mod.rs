@@ -1,0 +1,14 @@
+//! The console's state and its one pure `update`. Nothing here does I/O or
+//! imports the UI; effects describe what the event loop must do.
+
+pub mod filter;
+pub mod keymap;
+pub mod msg;
+pub mod rows;
+pub mod sanitize;
+pub mod state;
+pub mod update;
+
+pub use msg::{Effect, Msg};
+pub use state::{Mode, Pane, State};
+pub use update::update;

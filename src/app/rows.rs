@@ -1,0 +1,201 @@
+//! Compact rows the panes show, built once from API types (and sanitized then).
+
+use std::collections::BTreeMap;
+
+use super::sanitize::clean;
+use crate::cluster::types::{GlobalPinInfo, PeerId, Pin, TrackerStatus};
+
+/// A member peer as the peers pane shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRow {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    /// Why the peer does not answer; empty when online.
+    pub error: String,
+    pub free_space: Option<u64>,
+    pub pinned: usize,
+    pub errors: usize,
+}
+
+impl PeerRow {
+    pub fn from_api(p: &PeerId) -> Self {
+        Self {
+            id: clean(&p.id).into_owned(),
+            name: clean(&p.peername).into_owned(),
+            version: clean(&p.version).into_owned(),
+            error: clean(&p.error).into_owned(),
+            free_space: None,
+            pinned: 0,
+            errors: 0,
+        }
+    }
+    pub fn online(&self) -> bool {
+        self.error.is_empty()
+    }
+}
+
+/// One item of the pinset. Kept small: a million of these must fit easily.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinRow {
+    pub cid: Box<str>,
+    pub name: Box<str>,
+    pub org: Box<str>,
+    pub size: Option<u64>,
+    /// Unix seconds.
+    pub created: i64,
+    pub rmin: i32,
+    pub rmax: i32,
+    /// Peer IDs the item is allocated to (empty: everywhere).
+    pub allocations: Box<[Box<str>]>,
+    /// Lowercased `name org` for filtering, precomputed once.
+    pub key: Box<str>,
+}
+
+impl PinRow {
+    pub fn from_pin(p: &Pin) -> Self {
+        let name = clean(&p.name).into_owned();
+        let org = p
+            .metadata
+            .get("org")
+            .map(|o| clean(o).into_owned())
+            .unwrap_or_default();
+        let key = format!("{} {}", name.to_lowercase(), org.to_lowercase());
+        Self {
+            cid: p.cid.clone().into_boxed_str(),
+            size: p.metadata.get("size").and_then(|s| s.trim().parse().ok()),
+            created: p.timestamp.unix(),
+            rmin: p.replication_factor_min,
+            rmax: p.replication_factor_max,
+            allocations: p
+                .allocations
+                .iter()
+                .map(|a| a.clone().into_boxed_str())
+                .collect(),
+            key: key.into_boxed_str(),
+            name: name.into_boxed_str(),
+            org: org.into_boxed_str(),
+        }
+    }
+
+    /// How many peers should hold it (for "2/3 pinned").
+    pub fn wanted(&self, online_peers: usize) -> usize {
+        if self.allocations.is_empty() {
+            online_peers
+        } else {
+            self.allocations.len()
+        }
+    }
+}
+
+/// Replication at a glance, from a `GlobalPinInfo`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Repl {
+    pub pinned: u16,
+    pub pinning: u16,
+    pub queued: u16,
+    pub errors: u16,
+    pub unpinning: u16,
+    pub cluster_errors: u16,
+    pub allocated: u16,
+}
+
+impl Repl {
+    pub fn from_info(g: &GlobalPinInfo) -> Self {
+        let mut r = Repl::default();
+        for p in g.peer_map.values() {
+            match p.status {
+                TrackerStatus::Pinned => r.pinned += 1,
+                TrackerStatus::Pinning => r.pinning += 1,
+                TrackerStatus::PinQueued => r.queued += 1,
+                TrackerStatus::PinError
+                | TrackerStatus::UnpinError
+                | TrackerStatus::UnexpectedlyUnpinned => r.errors += 1,
+                TrackerStatus::ClusterError => r.cluster_errors += 1,
+                TrackerStatus::Unpinning | TrackerStatus::UnpinQueued => r.unpinning += 1,
+                _ => {}
+            }
+        }
+        r.allocated = if g.allocations.is_empty() {
+            g.peer_map.len() as u16
+        } else {
+            g.allocations.len() as u16
+        };
+        r
+    }
+
+    /// Not fully replicated, or in trouble.
+    pub fn is_problem(&self) -> bool {
+        self.errors > 0 || self.pinning > 0 || self.queued > 0 || self.pinned < self.allocated
+    }
+
+    /// `3/3 pinned`, `2/3 pinning`, `1 error`…
+    pub fn summary(&self) -> String {
+        let want = self.allocated.max(1);
+        if self.errors > 0 {
+            let e = if self.errors == 1 { "error" } else { "errors" };
+            return format!("{}/{want} pinned, {} {e}", self.pinned, self.errors);
+        }
+        if self.unpinning > 0 {
+            return "unpinning".into();
+        }
+        if self.cluster_errors > 0 && self.pinning + self.queued == 0 {
+            return format!(
+                "{}/{want} pinned, {} down",
+                self.pinned, self.cluster_errors
+            );
+        }
+        if self.pinning + self.queued > 0 {
+            return format!("{}/{want} pinning", self.pinned);
+        }
+        format!("{}/{want} pinned", self.pinned)
+    }
+
+    /// Rank for sorting by status: worst first.
+    pub fn rank(&self) -> u32 {
+        if self.errors > 0 {
+            0
+        } else if self.pinning + self.queued > 0 {
+            1
+        } else if self.pinned < self.allocated {
+            2
+        } else {
+            3
+        }
+    }
+}
+
+/// Counts per peer name, for the peers pane's pinned/error columns.
+pub fn per_peer_counts(infos: &[GlobalPinInfo]) -> BTreeMap<String, (usize, usize)> {
+    let mut m: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for g in infos {
+        for (id, p) in &g.peer_map {
+            let e = m.entry(id.clone()).or_default();
+            if p.status == TrackerStatus::Pinned {
+                e.0 += 1;
+            }
+            if p.status.is_error() && p.status != TrackerStatus::ClusterError {
+                e.1 += 1;
+            }
+        }
+    }
+    m
+}
+
+/// Human-readable bytes (1.2 GB), as operators read sizes.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else if v < 10.0 {
+        format!("{v:.1} {}", UNITS[u])
+    } else {
+        format!("{v:.0} {}", UNITS[u])
+    }
+}

@@ -1,0 +1,215 @@
+//! Everything the console knows, in one value that `update` changes and
+//! `view` draws. No I/O here; time arrives through messages.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::filter::{Filter, Sort};
+use super::keymap::Keymap;
+use super::rows::{PeerRow, PinRow, Repl};
+use crate::cluster::types::GlobalPinInfo;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Peers,
+    Pins,
+    Replication,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Peers, Pane::Pins, Pane::Replication];
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Peers => "peers",
+            Pane::Pins => "pins",
+            Pane::Replication => "replication",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a `/` filter.
+    Filter(String),
+    /// Typing a `:` command.
+    Command(String),
+    Help,
+}
+
+/// How fresh a pane's data is, and why it is not fresher.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Freshness {
+    pub fetched: Option<Instant>,
+    /// How often this data is refreshed when all is well.
+    pub interval: Duration,
+    pub error: Option<String>,
+    pub retry_at: Option<Instant>,
+    pub loading: bool,
+}
+
+impl Freshness {
+    pub fn ok(&mut self, now: Instant) {
+        self.fetched = Some(now);
+        self.loading = false;
+        self.error = None;
+        self.retry_at = None;
+        self.loading = false;
+    }
+    pub fn failed(&mut self, error: String, retry_in: Duration, now: Instant) {
+        self.error = Some(error);
+        self.retry_at = Some(now + retry_in);
+        self.loading = false;
+    }
+    /// `live` while data arrives on time (so an idle screen stays unchanged
+    /// and writes nothing), `stale 45 s` when late, or why it cannot refresh:
+    /// `cannot reach nas:9094: connection refused; retrying in 8 s`.
+    pub fn describe(&self, now: Instant) -> String {
+        if let Some(e) = &self.error {
+            let retry = self
+                .retry_at
+                .map(|t| {
+                    format!(
+                        "; retrying in {} s",
+                        t.saturating_duration_since(now).as_secs().max(1)
+                    )
+                })
+                .unwrap_or_default();
+            return format!("{e}{retry}");
+        }
+        match self.fetched {
+            None if self.loading => "loading…".into(),
+            None => "waiting…".into(),
+            Some(t) => {
+                let age = now.saturating_duration_since(t);
+                let late = age > (self.interval * 2).max(Duration::from_secs(10));
+                if late {
+                    format!("stale {} s", age.as_secs())
+                } else {
+                    "live".into()
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct Flash {
+    pub text: String,
+    pub level: Level,
+    pub until: Instant,
+}
+
+/// The pins pane: immutable rows (shared with filter tasks), the order to show
+/// them in, and the replication summaries polls have brought.
+#[derive(Debug, Clone, Default)]
+pub struct PinsState {
+    pub rows: Arc<Vec<PinRow>>,
+    /// Rows of a reload still streaming in (the old rows stay on screen).
+    pub incoming: Vec<PinRow>,
+    pub generation: u64,
+    pub index: Vec<u32>,
+    /// Set when `index` is being recomputed off the UI task.
+    pub index_pending: Option<u64>,
+    pub index_gen: u64,
+    pub selected: usize,
+    pub offset: usize,
+    pub filter: Filter,
+    pub sort: Sort,
+    pub problems_only: bool,
+    pub marked: BTreeSet<Box<str>>,
+    /// The next order installed selects its first row (the first load ends
+    /// sorted; the user had not moved yet).
+    pub select_top: bool,
+    pub repl: HashMap<Box<str>, Repl>,
+    pub fresh: Freshness,
+    pub problems_fresh: Freshness,
+}
+
+impl PinsState {
+    pub fn selected_row(&self) -> Option<&PinRow> {
+        self.index
+            .get(self.selected)
+            .and_then(|i| self.rows.get(*i as usize))
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PeersState {
+    pub rows: Vec<PeerRow>,
+    pub selected: usize,
+    pub fresh: Freshness,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReplicationState {
+    pub cid: Option<Box<str>>,
+    pub info: Option<GlobalPinInfo>,
+    pub selected: usize,
+    pub fresh: Freshness,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub cluster: String,
+    pub user: Option<String>,
+    pub read_only: bool,
+    pub color: bool,
+    pub keymap: Keymap,
+    pub mode: Mode,
+    pub focus: Pane,
+    pub peers: PeersState,
+    pub pins: PinsState,
+    pub replication: ReplicationState,
+    pub flash: Option<Flash>,
+    pub frozen: bool,
+    pub now: Instant,
+    /// Rows the pins pane can show (set by the view's layout each frame).
+    pub pins_height: usize,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(cluster: String, user: Option<String>, now: Instant) -> Self {
+        Self {
+            cluster,
+            user,
+            read_only: false,
+            color: true,
+            keymap: Keymap::default(),
+            mode: Mode::Normal,
+            focus: Pane::Pins,
+            peers: PeersState::default(),
+            pins: PinsState::default(),
+            replication: ReplicationState::default(),
+            flash: None,
+            frozen: false,
+            now,
+            pins_height: 10,
+            quit: false,
+        }
+    }
+
+    pub fn online_peers(&self) -> usize {
+        self.peers.rows.iter().filter(|p| p.online()).count()
+    }
+
+    /// CIDs of the rows on screen, then the selected one: what the status
+    /// poller asks about.
+    pub fn visible_cids(&self) -> Vec<String> {
+        let p = &self.pins;
+        let end = (p.offset + self.pins_height.max(1)).min(p.index.len());
+        p.index[p.offset.min(end)..end]
+            .iter()
+            .filter_map(|i| p.rows.get(*i as usize))
+            .map(|r| r.cid.to_string())
+            .collect()
+    }
+}

@@ -1,0 +1,3 @@
+//! Work that talks to the cluster in the background and reports as `Msg`s.
+
+pub mod pollers;

@@ -1,0 +1,326 @@
+//! Background pollers: each owns its timing, keeps one request in flight,
+//! backs off exponentially on failure, and reports through `Msg`s. They never
+//! touch UI types; the UI never waits on them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch};
+
+use crate::app::rows::{PeerRow, PinRow};
+use crate::app::Msg;
+use crate::cluster::{ClusterClient, PinTypeFilter};
+
+/// Intervals (from the config's `console:` section, or these defaults).
+#[derive(Debug, Clone, Copy)]
+pub struct PollConfig {
+    pub peers: Duration,
+    pub metrics: Duration,
+    /// Least time between two pinset reloads; large pinsets wait longer.
+    pub pinset: Duration,
+    pub status: Duration,
+    pub problems: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        Self {
+            peers: Duration::from_secs(5),
+            metrics: Duration::from_secs(30),
+            pinset: Duration::from_secs(30),
+            status: Duration::from_secs(5),
+            problems: Duration::from_secs(15),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What the rows on screen are, for the status poller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Watched {
+    pub visible: Vec<String>,
+    pub selected: Option<String>,
+}
+
+/// Handles to steer the pollers from the event loop.
+pub struct Pollers {
+    refresh: watch::Sender<u64>,
+    frozen: watch::Sender<bool>,
+    watched: watch::Sender<Watched>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Pollers {
+    pub fn refresh_now(&self) {
+        self.refresh.send_modify(|n| *n += 1);
+    }
+    pub fn freeze(&self, on: bool) {
+        let _ = self.frozen.send(on);
+    }
+    pub fn watch(&self, w: Watched) {
+        self.watched.send_if_modified(|cur| {
+            if *cur == w {
+                false
+            } else {
+                *cur = w;
+                true
+            }
+        });
+    }
+}
+
+impl Drop for Pollers {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+struct Ctl {
+    refresh: watch::Receiver<u64>,
+    frozen: watch::Receiver<bool>,
+}
+
+impl Ctl {
+    /// Sleeps `d`, or less if a refresh is asked for; then waits while frozen.
+    async fn pause(&mut self, d: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => {}
+            _ = self.refresh.changed() => {}
+        }
+        while *self.frozen.borrow() {
+            tokio::select! {
+                _ = self.frozen.changed() => {}
+                _ = self.refresh.changed() => break,
+            }
+        }
+    }
+}
+
+fn backoff(base: Duration, failures: u32, max: Duration) -> Duration {
+    let f = failures.min(6);
+    (base.max(Duration::from_secs(1)) * 2u32.pow(f)).min(max)
+}
+
+pub fn spawn(client: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig) -> Pollers {
+    let (refresh, refresh_rx) = watch::channel(0u64);
+    let (frozen, frozen_rx) = watch::channel(false);
+    let (watched, watched_rx) = watch::channel(Watched::default());
+    let ctl = || Ctl {
+        refresh: refresh_rx.clone(),
+        frozen: frozen_rx.clone(),
+    };
+    let tasks = vec![
+        tokio::spawn(peers(client.clone(), tx.clone(), cfg, ctl())),
+        tokio::spawn(pinset(client.clone(), tx.clone(), cfg, ctl())),
+        tokio::spawn(status(client.clone(), tx.clone(), cfg, ctl(), watched_rx)),
+        tokio::spawn(problems(client, tx, cfg, ctl())),
+    ];
+    Pollers {
+        refresh,
+        frozen,
+        watched,
+        tasks,
+    }
+}
+
+async fn peers(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, mut ctl: Ctl) {
+    let mut failures = 0;
+    let mut last_metrics: Option<Instant> = None;
+    loop {
+        let res = async {
+            let s = c.peers().await?;
+            s.collect().await
+        }
+        .await;
+        let delay = match res {
+            Ok(list) => {
+                failures = 0;
+                let rows = list.iter().map(PeerRow::from_api).collect();
+                if tx.send(Msg::Peers(Ok(rows), cfg.peers)).await.is_err() {
+                    return;
+                }
+                if last_metrics.is_none_or(|t| t.elapsed() >= cfg.metrics) {
+                    if let Ok(m) = c.metrics("freespace").await {
+                        last_metrics = Some(Instant::now());
+                        let _ = tx.send(Msg::Freespace(m)).await;
+                    }
+                }
+                cfg.peers
+            }
+            Err(e) => {
+                failures += 1;
+                let d = backoff(cfg.peers, failures, cfg.max_backoff);
+                if tx.send(Msg::Peers(Err(e.to_string()), d)).await.is_err() {
+                    return;
+                }
+                d
+            }
+        };
+        ctl.pause(delay).await;
+    }
+}
+
+const CHUNK: usize = 5000;
+
+async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, mut ctl: Ctl) {
+    let mut generation = 0u64;
+    let mut failures = 0;
+    let mut every = cfg.pinset;
+    loop {
+        generation += 1;
+        let started = Instant::now();
+        let res: Result<(), String> = async {
+            let mut s = c
+                .allocations(PinTypeFilter::Pin)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut batch = Vec::with_capacity(CHUNK);
+            let mut last_send = Instant::now();
+            while let Some(p) = s.next().await {
+                let p = p.map_err(|e| e.to_string())?;
+                batch.push(PinRow::from_pin(&p));
+                // Small batches at first so rows appear at once, then big ones.
+                if batch.len() >= CHUNK
+                    || (last_send.elapsed() > Duration::from_millis(100) && !batch.is_empty())
+                {
+                    let rows = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK));
+                    tx.send(Msg::PinsetChunk {
+                        generation,
+                        rows,
+                        done: false,
+                        every,
+                    })
+                    .await
+                    .map_err(|_| "closed".to_string())?;
+                    last_send = Instant::now();
+                }
+            }
+            // A pinset that takes long to stream is not re-fetched often.
+            every = cfg.pinset.max(started.elapsed() * 10);
+            tx.send(Msg::PinsetChunk {
+                generation,
+                rows: batch,
+                done: true,
+                every,
+            })
+            .await
+            .map_err(|_| "closed".to_string())
+        }
+        .await;
+        let delay = match res {
+            Ok(()) => {
+                failures = 0;
+                every
+            }
+            Err(e) if e == "closed" => return,
+            Err(e) => {
+                failures += 1;
+                let d = backoff(
+                    cfg.pinset.min(Duration::from_secs(5)),
+                    failures,
+                    cfg.max_backoff,
+                );
+                if tx
+                    .send(Msg::PinsetFailed {
+                        generation,
+                        error: e,
+                        retry_in: d,
+                    })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                d
+            }
+        };
+        ctl.pause(delay).await;
+    }
+}
+
+async fn status(
+    c: Arc<ClusterClient>,
+    tx: mpsc::Sender<Msg>,
+    cfg: PollConfig,
+    mut ctl: Ctl,
+    mut watched: watch::Receiver<Watched>,
+) {
+    let mut failures = 0;
+    loop {
+        let w = watched.borrow_and_update().clone();
+        let mut delay = cfg.status;
+        if !w.visible.is_empty() {
+            // The rows on screen: one request, however many rows.
+            let cids: Vec<String> = w.visible.iter().take(200).cloned().collect();
+            match async { c.pins(None, &cids, false).await?.collect().await }.await {
+                Ok(list) => {
+                    failures = 0;
+                    if tx.send(Msg::Statuses(list)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(_) => {
+                    failures += 1;
+                    delay = backoff(cfg.status, failures, cfg.max_backoff);
+                }
+            }
+        }
+        if let Some(cid) = &w.selected {
+            let r = c.pin_status(cid, false).await.map_err(|e| e.to_string());
+            let d = if r.is_ok() {
+                cfg.status
+            } else {
+                delay.max(backoff(cfg.status, failures + 1, cfg.max_backoff))
+            };
+            if tx.send(Msg::Selected(r, d)).await.is_err() {
+                return;
+            }
+        }
+        tokio::select! {
+            _ = ctl.pause(delay) => {}
+            // A new selection or a scroll asks at once.
+            r = watched.changed() => if r.is_err() { return },
+        }
+    }
+}
+
+/// Statuses that skip the expensive `pinned` check on every peer.
+pub const PROBLEM_FILTER: &str = "pin_error,unpin_error,unexpectedly_unpinned,pinning,queued";
+
+async fn problems(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, mut ctl: Ctl) {
+    let mut failures = 0;
+    loop {
+        let res = async {
+            c.pins(Some(PROBLEM_FILTER), &[], false)
+                .await?
+                .collect()
+                .await
+        }
+        .await;
+        let delay = match res {
+            Ok(list) => {
+                failures = 0;
+                if tx
+                    .send(Msg::Problems(Ok(list), cfg.problems))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                cfg.problems
+            }
+            Err(e) => {
+                failures += 1;
+                let d = backoff(cfg.problems, failures, cfg.max_backoff);
+                if tx.send(Msg::Problems(Err(e.to_string()), d)).await.is_err() {
+                    return;
+                }
+                d
+            }
+        };
+        ctl.pause(delay).await;
+    }
+}

@@ -1,0 +1,153 @@
+//! The terminal: raw mode and the alternate screen while we run, restored on
+//! every exit path (drop, panic, signal); frames wrapped in synchronized
+//! updates and written only when a cell changed; OSC 52 clipboard.
+
+use std::io::{self, Write};
+
+use base64::Engine;
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::{cursor, event, execute, terminal};
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+
+/// A crossterm backend that brackets each frame with DEC 2026 synchronized
+/// update, and writes nothing at all when a frame changed no cell: an idle
+/// console over SSH sends zero bytes.
+pub struct SyncBackend<W: Write> {
+    inner: CrosstermBackend<W>,
+    in_frame: bool,
+}
+
+impl<W: Write> SyncBackend<W> {
+    pub fn new(w: W) -> Self {
+        Self {
+            inner: CrosstermBackend::new(w),
+            in_frame: false,
+        }
+    }
+}
+
+impl<W: Write> Write for SyncBackend<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Write::flush(&mut self.inner)
+    }
+}
+
+impl<W: Write> Backend for SyncBackend<W> {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        let mut content = content.peekable();
+        if content.peek().is_none() {
+            return Ok(());
+        }
+        if !self.in_frame {
+            execute!(&mut self.inner, BeginSynchronizedUpdate)?;
+            self.in_frame = true;
+        }
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        self.inner.set_cursor_position(position)
+    }
+    fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+    fn size(&self) -> io::Result<Size> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        if self.in_frame {
+            execute!(&mut self.inner, EndSynchronizedUpdate)?;
+            self.in_frame = false;
+        }
+        Backend::flush(&mut self.inner)
+    }
+}
+
+/// Puts the terminal back as we found it. Safe to call more than once.
+pub fn restore() {
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        event::DisableMouseCapture,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = terminal::disable_raw_mode();
+}
+
+/// Owns raw mode and the alternate screen; dropping it restores both.
+pub struct TerminalGuard;
+
+impl TerminalGuard {
+    pub fn enter(mouse: bool) -> io::Result<Self> {
+        terminal::enable_raw_mode()?;
+        let mut out = io::stdout();
+        if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
+            restore();
+            return Err(e);
+        }
+        if mouse {
+            let _ = execute!(out, event::EnableMouseCapture);
+        }
+        // A panic anywhere must not leave the user's shell in raw mode.
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            prev(info);
+        }));
+        Ok(TerminalGuard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// OSC 52 "set clipboard", wrapped for tmux when inside it. Works over SSH:
+/// the local terminal emulator does the copying.
+pub fn osc52(text: &str) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let seq = format!("\x1b]52;c;{b64}\x07");
+    if std::env::var_os("TMUX").is_some() {
+        // tmux passthrough: ESC doubled inside a DCS.
+        format!("\x1bPtmux;{}\x1b\\", seq.replace('\x1b', "\x1b\x1b"))
+    } else {
+        seq
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_encodes() {
+        let s = super::osc52("Qm123");
+        assert!(s.contains("]52;c;UW0xMjM="));
+    }
+}

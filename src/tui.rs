@@ -1,0 +1,149 @@
+//! The event loop: terminal events, pollers' messages, a slow tick and
+//! signals in one `select!`; every message goes through `app::update`, effects
+//! are carried out here, and a frame is drawn (and written only if it changed).
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+use crate::app::filter::compute_index;
+use crate::app::{update, Effect, Msg, State};
+use crate::cluster::ClusterClient;
+use crate::tasks::pollers::{self, PollConfig, Watched};
+use crate::term::{osc52, SyncBackend, TerminalGuard};
+use crate::ui::{layout, view};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TuiOptions {
+    pub mouse: bool,
+    pub poll: PollConfig,
+}
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    Signal,
+    TtyClosed,
+}
+
+#[cfg(unix)]
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            quit: signal(SignalKind::quit())?,
+        })
+    }
+    async fn any(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            _ = self.quit.recv() => {}
+        }
+    }
+}
+
+pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) -> io::Result<Exit> {
+    #[cfg(unix)]
+    let mut signals = Signals::new()?;
+    let guard = TerminalGuard::enter(opts.mouse)?;
+    let mut terminal = Terminal::new(SyncBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    let (tx, mut rx) = mpsc::channel::<Msg>(1024);
+    let pollers = pollers::spawn(client, tx.clone(), opts.poll);
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut size = terminal.size()?;
+    let exit;
+    loop {
+        st.pins_height = layout::pins_rows(Rect::new(0, 0, size.width, size.height), &st);
+        terminal.draw(|f| view(&st, f))?;
+        let mut msgs: Vec<Msg> = Vec::new();
+        #[cfg(unix)]
+        let sig = signals.any();
+        #[cfg(not(unix))]
+        let sig = std::future::pending::<()>();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
+                Some(Ok(Event::Resize(w, h))) => {
+                    size = ratatui::layout::Size::new(w, h);
+                    terminal.autoresize()?;
+                    msgs.push(Msg::Resize);
+                }
+                Some(Ok(_)) => {}
+                // The terminal went away (closed tty, dropped SSH session).
+                Some(Err(_)) | None => { exit = Exit::TtyClosed; break; }
+            },
+            Some(m) = rx.recv() => {
+                msgs.push(m);
+                // Drain what else is waiting: one frame for many messages.
+                while let Ok(m) = rx.try_recv() {
+                    msgs.push(m);
+                    if msgs.len() >= 256 { break; }
+                }
+            }
+            _ = tick.tick() => msgs.push(Msg::Tick(Instant::now())),
+            _ = sig => { exit = Exit::Signal; break; }
+        }
+        let mut quit = false;
+        for m in msgs {
+            st.pins_height = layout::pins_rows(Rect::new(0, 0, size.width, size.height), &st);
+            for e in update(&mut st, m) {
+                match e {
+                    Effect::Quit => quit = true,
+                    Effect::RefreshNow => pollers.refresh_now(),
+                    Effect::Freeze(on) => pollers.freeze(on),
+                    Effect::Copy(text) => {
+                        use std::io::Write;
+                        let b = terminal.backend_mut();
+                        let _ = b.write_all(osc52(&text).as_bytes());
+                        let _ = Write::flush(b);
+                    }
+                    Effect::Watch { visible, selected } => {
+                        pollers.watch(Watched { visible, selected })
+                    }
+                    Effect::Reindex { generation } => {
+                        let rows = st.pins.rows.clone();
+                        let (filter, sort, repl, only) = (
+                            st.pins.filter.clone(),
+                            st.pins.sort,
+                            st.pins.repl.clone(),
+                            st.pins.problems_only,
+                        );
+                        let tx = tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let index = compute_index(&rows, &filter, sort, &repl, only);
+                            let _ = tx.blocking_send(Msg::Index { generation, index });
+                        });
+                    }
+                }
+            }
+        }
+        if quit || st.quit {
+            exit = Exit::Quit;
+            break;
+        }
+    }
+    drop(pollers);
+    drop(terminal);
+    drop(guard);
+    Ok(exit)
+}

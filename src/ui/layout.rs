@@ -1,0 +1,74 @@
+//! Where each pane goes for a given terminal size; shared by the view and by
+//! the event loop (which needs the pins pane's height to page and to poll).
+
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+
+use crate::app::{Pane, State};
+
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Areas {
+    pub header: Rect,
+    pub peers: Option<Rect>,
+    pub pins: Option<Rect>,
+    pub replication: Option<Rect>,
+    pub footer: Rect,
+}
+
+pub fn usable(area: Rect) -> bool {
+    area.width >= MIN_WIDTH && area.height >= MIN_HEIGHT
+}
+
+pub fn areas(area: Rect, st: &State) -> Areas {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let mut a = Areas {
+        header,
+        footer,
+        ..Default::default()
+    };
+    let peers_h = (st.peers.rows.len().clamp(1, 6) as u16) + 3;
+    // Short terminals show the focused pane alone.
+    if body.height < peers_h + 8 {
+        match st.focus {
+            Pane::Peers => a.peers = Some(body),
+            Pane::Pins => a.pins = Some(body),
+            Pane::Replication => a.replication = Some(body),
+        }
+        return a;
+    }
+    let [peers, rest] =
+        Layout::vertical([Constraint::Length(peers_h), Constraint::Min(0)]).areas(body);
+    a.peers = Some(peers);
+    if rest.width >= 110 {
+        let [pins, repl] = Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Percentage(62), Constraint::Percentage(38)])
+            .areas(rest);
+        a.pins = Some(pins);
+        a.replication = Some(repl);
+    } else if rest.height >= 18 {
+        let [pins, repl] =
+            Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(rest);
+        a.pins = Some(pins);
+        a.replication = Some(repl);
+    } else if st.focus == Pane::Replication {
+        a.replication = Some(rest);
+    } else {
+        a.pins = Some(rest);
+    }
+    a
+}
+
+/// Data rows the pins pane shows (inside borders, below the column header).
+pub fn pins_rows(area: Rect, st: &State) -> usize {
+    areas(area, st)
+        .pins
+        .map_or(1, |r| r.height.saturating_sub(4).max(1) as usize)
+}

@@ -1,0 +1,544 @@
+//! `view(&State, &mut Frame)`: pure drawing, no I/O, no clock.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+use super::layout::{areas, usable, MIN_HEIGHT, MIN_WIDTH};
+use super::theme::Theme;
+use crate::app::rows::human_bytes;
+use crate::app::state::{Freshness, Level};
+use crate::app::{Mode, Pane, State};
+use crate::cluster::types::TrackerStatus;
+
+pub fn view(st: &State, f: &mut Frame) {
+    let area = f.area();
+    let th = Theme { color: st.color };
+    if !usable(area) {
+        let msg = format!(
+            "terminal too small: {}x{} (ccs-tui needs {MIN_WIDTH}x{MIN_HEIGHT})",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let a = areas(area, st);
+    header(st, f, a.header, th);
+    if let Some(r) = a.peers {
+        peers(st, f, r, th);
+    }
+    if let Some(r) = a.pins {
+        pins(st, f, r, th);
+    }
+    if let Some(r) = a.replication {
+        replication(st, f, r, th);
+    }
+    footer(st, f, a.footer, th);
+    if st.mode == Mode::Help {
+        help(st, f, area, th);
+    }
+}
+
+fn short_id(id: &str, keep: usize) -> String {
+    let n = id.chars().count();
+    if n <= keep * 2 + 1 {
+        return id.to_string();
+    }
+    let head: String = id.chars().take(keep).collect();
+    let tail: String = id.chars().skip(n - keep).collect();
+    format!("{head}…{tail}")
+}
+
+fn header(st: &State, f: &mut Frame, r: Rect, th: Theme) {
+    let online = st.online_peers();
+    let errors = st.pins.repl.values().filter(|x| x.errors > 0).count();
+    let mut spans = vec![
+        Span::styled(" ccs-tui ", th.title()),
+        Span::raw(format!("cluster {}", st.cluster)),
+    ];
+    if let Some(u) = &st.user {
+        spans.push(Span::raw(format!(" as {u}")));
+    }
+    spans.push(Span::styled(" │ ", th.dim()));
+    let peer_style = if online < st.peers.rows.len() {
+        th.warn()
+    } else {
+        th.ok()
+    };
+    spans.push(Span::styled(
+        format!("{online}/{} peers up", st.peers.rows.len()),
+        peer_style,
+    ));
+    spans.push(Span::styled(" │ ", th.dim()));
+    spans.push(Span::raw(format!("{} items", st.pins.rows.len())));
+    if errors > 0 {
+        spans.push(Span::styled(" │ ", th.dim()));
+        spans.push(Span::styled(format!("{errors} in error"), th.bad()));
+    }
+    if st.read_only {
+        spans.push(Span::styled(" │ read-only", th.warn()));
+    }
+    if st.frozen {
+        spans.push(Span::styled(
+            " │ FROZEN",
+            th.warn().add_modifier(Modifier::BOLD),
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+fn block<'a>(st: &State, pane: Pane, title: String, fresh: &Freshness, th: Theme) -> Block<'a> {
+    let focused = st.focus == pane;
+    let n = match pane {
+        Pane::Peers => 1,
+        Pane::Pins => 2,
+        Pane::Replication => 3,
+    };
+    let age = fresh.describe(st.now);
+    let age_style = if fresh.error.is_some() {
+        th.bad()
+    } else {
+        th.dim()
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            th.focused_border()
+        } else {
+            th.border()
+        })
+        .title(Line::from(vec![
+            Span::styled(format!(" {n} "), th.dim()),
+            Span::styled(
+                title,
+                if focused {
+                    th.title()
+                } else {
+                    Style::default()
+                },
+            ),
+            Span::raw(" "),
+        ]))
+        .title_bottom(
+            Line::from(Span::styled(format!(" {age} "), age_style)).alignment(Alignment::Right),
+        )
+}
+
+fn peers(st: &State, f: &mut Frame, r: Rect, th: Theme) {
+    let b = block(
+        st,
+        Pane::Peers,
+        format!("peers ({})", st.peers.rows.len()),
+        &st.peers.fresh,
+        th,
+    );
+    let wide = r.width >= 100;
+    let header = Row::new(if wide {
+        vec![
+            "NAME", "PEER ID", "VERSION", "STATE", "FREE", "PINNED", "ERRORS",
+        ]
+    } else {
+        vec!["NAME", "PEER ID", "STATE", "FREE", "PINNED", "ERR"]
+    })
+    .style(th.header());
+    let rows = st.peers.rows.iter().enumerate().map(|(i, p)| {
+        let state = if p.online() {
+            Span::styled("online", th.ok())
+        } else {
+            Span::styled(format!("OFFLINE: {}", p.error), th.bad())
+        };
+        let name = if p.name.is_empty() {
+            "?".to_string()
+        } else {
+            p.name.clone()
+        };
+        let mut cells = vec![Cell::from(name), Cell::from(short_id(&p.id, 6))];
+        if wide {
+            cells.push(Cell::from(p.version.clone()));
+        }
+        cells.push(Cell::from(state));
+        cells.push(Cell::from(
+            p.free_space
+                .filter(|_| p.online())
+                .map(human_bytes)
+                .unwrap_or_else(|| "-".into()),
+        ));
+        cells.push(Cell::from(if p.online() {
+            p.pinned.to_string()
+        } else {
+            "?".into()
+        }));
+        cells.push(Cell::from(Span::styled(
+            p.errors.to_string(),
+            if p.errors > 0 {
+                th.bad()
+            } else {
+                Style::default()
+            },
+        )));
+        let row = Row::new(cells);
+        if st.focus == Pane::Peers && i == st.peers.selected {
+            row.style(th.selected())
+        } else {
+            row
+        }
+    });
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(10),
+            Constraint::Length(13),
+            Constraint::Length(8),
+            Constraint::Min(12),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Length(6),
+        ]
+    } else {
+        vec![
+            Constraint::Length(9),
+            Constraint::Length(13),
+            Constraint::Min(8),
+            Constraint::Length(8),
+            Constraint::Length(6),
+            Constraint::Length(3),
+        ]
+    };
+    f.render_widget(Table::new(rows, widths).header(header).block(b), r);
+}
+
+fn fmt_time(unix: i64) -> String {
+    DateTime::<Utc>::from_timestamp(unix, 0)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn pins(st: &State, f: &mut Frame, r: Rect, th: Theme) {
+    let p = &st.pins;
+    let mut title = if p.problems_only {
+        format!("problems ({}/{})", p.index.len(), p.rows.len())
+    } else if p.filter.is_empty() {
+        format!("pins ({})", p.rows.len())
+    } else {
+        format!("pins ({}/{})", p.index.len(), p.rows.len())
+    };
+    title.push_str(&format!(
+        " · {} {}",
+        p.sort.key.label(),
+        if p.sort.descending { "↓" } else { "↑" }
+    ));
+    if !p.filter.is_empty() {
+        title.push_str(&format!(" · /{}", p.filter.raw));
+    }
+    if p.index_pending.is_some() {
+        title.push_str(" · sorting…");
+    }
+    if !p.marked.is_empty() {
+        title.push_str(&format!(" · {} marked", p.marked.len()));
+    }
+    let b = block(st, Pane::Pins, title, &p.fresh, th);
+    let inner_w = r.width.saturating_sub(2);
+    let wide = inner_w >= 100;
+    let cid_w: u16 = if wide { 46 } else { 15 };
+    let header = Row::new(if wide {
+        vec!["", "NAME", "CID", "REPLICATION", "ORG", "SIZE", "CREATED"]
+    } else {
+        vec!["", "NAME", "CID", "REPLICATION", "SIZE"]
+    })
+    .style(th.header());
+    let h = r.height.saturating_sub(3) as usize;
+    let end = (p.offset + h).min(p.index.len());
+    let start = p.offset.min(end);
+    let online = st.online_peers();
+    // Only the visible window becomes ratatui rows: a million-item pinset
+    // costs the same to draw as a ten-item one.
+    let rows = p.index[start..end]
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &i)| {
+            let row = p.rows.get(i as usize)?;
+            let repl = p.repl.get(&row.cid);
+            let (text, style) = match repl {
+                Some(rp) => (
+                    rp.summary(),
+                    if rp.errors > 0 {
+                        th.bad()
+                    } else if rp.is_problem() {
+                        th.warn()
+                    } else {
+                        th.ok()
+                    },
+                ),
+                None => (format!("?/{}", row.wanted(online)), th.dim()),
+            };
+            let mark = if p.marked.contains(&row.cid) {
+                "●"
+            } else {
+                " "
+            };
+            let cid = if wide {
+                row.cid.to_string()
+            } else {
+                short_id(&row.cid, 6)
+            };
+            let size = row.size.map(human_bytes).unwrap_or_default();
+            let mut cells = vec![
+                Cell::from(mark),
+                Cell::from(row.name.to_string()),
+                Cell::from(cid),
+                Cell::from(Span::styled(text, style)),
+            ];
+            if wide {
+                cells.push(Cell::from(row.org.to_string()));
+                cells.push(Cell::from(size));
+                cells.push(Cell::from(fmt_time(row.created)));
+            } else {
+                cells.push(Cell::from(size));
+            }
+            let r = Row::new(cells);
+            Some(if st.focus == Pane::Pins && start + k == p.selected {
+                r.style(th.selected())
+            } else if p.marked.contains(&row.cid) {
+                r.style(Style::default().add_modifier(Modifier::BOLD))
+            } else {
+                r
+            })
+        });
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(1),
+            Constraint::Min(16),
+            Constraint::Length(cid_w),
+            Constraint::Length(20),
+            Constraint::Length(10),
+            Constraint::Length(8),
+            Constraint::Length(16),
+        ]
+    } else {
+        vec![
+            Constraint::Length(1),
+            Constraint::Min(10),
+            Constraint::Length(cid_w),
+            Constraint::Length(17),
+            Constraint::Length(7),
+        ]
+    };
+    let mut table = Table::new(rows, widths).header(header).block(b);
+    if p.rows.is_empty() {
+        let msg = if p.fresh.error.is_some() {
+            "no data yet"
+        } else if p.fresh.fetched.is_some() {
+            "the pinset is empty"
+        } else {
+            "loading the pinset…"
+        };
+        table = table.footer(Row::new(vec![Cell::from(""), Cell::from(msg)]).style(th.dim()));
+    } else if p.index.is_empty() {
+        table = table
+            .footer(Row::new(vec![Cell::from(""), Cell::from("no item matches")]).style(th.dim()));
+    }
+    f.render_widget(table, r);
+}
+
+fn replication(st: &State, f: &mut Frame, r: Rect, th: Theme) {
+    let rs = &st.replication;
+    let b = block(st, Pane::Replication, "replication".into(), &rs.fresh, th);
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let Some(cid) = &rs.cid else {
+        f.render_widget(
+            Paragraph::new(Span::styled("Select an item and press Enter.", th.dim())),
+            inner,
+        );
+        return;
+    };
+    let row = st.pins.rows.iter().find(|x| &x.cid == cid);
+    let mut lines: Vec<Line> = Vec::new();
+    let name = rs
+        .info
+        .as_ref()
+        .map(|g| g.name.clone())
+        .or_else(|| row.map(|x| x.name.to_string()))
+        .unwrap_or_default();
+    lines.push(Line::from(vec![Span::styled(
+        if name.is_empty() {
+            "(no name)".to_string()
+        } else {
+            name
+        },
+        th.title(),
+    )]));
+    lines.push(Line::from(Span::raw(cid.to_string())));
+    if let Some(x) = row {
+        let factors = if x.rmin == -1 && x.rmax == -1 {
+            "replication: everywhere".to_string()
+        } else {
+            format!("replication: min {} max {}", x.rmin, x.rmax)
+        };
+        let mut meta = factors;
+        if !x.org.is_empty() {
+            meta.push_str(&format!(" · org {}", x.org));
+        }
+        if let Some(s) = x.size {
+            meta.push_str(&format!(" · {}", human_bytes(s)));
+        }
+        lines.push(Line::from(Span::styled(meta, th.dim())));
+    }
+    if let Some(g) = &rs.info {
+        let others: Vec<String> = g
+            .metadata
+            .iter()
+            .filter(|(k, _)| k != "org" && k != "size")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if !others.is_empty() {
+            lines.push(Line::from(Span::styled(others.join(" "), th.dim())));
+        }
+    }
+    let head_h = lines.len() as u16;
+    let [top, table_area] = ratatui::layout::Layout::vertical([
+        Constraint::Length(head_h.min(inner.height)),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    f.render_widget(Paragraph::new(lines), top);
+    let Some(g) = &rs.info else {
+        return;
+    };
+    let mut entries: Vec<_> = g.peer_map.iter().collect();
+    // Trouble first, then by name: what an operator looks for.
+    entries.sort_by_key(|(id, p)| {
+        (
+            !p.status.is_error(),
+            p.status == TrackerStatus::Remote,
+            p.peername.clone(),
+            (*id).clone(),
+        )
+    });
+    let rows = entries.iter().enumerate().map(|(i, (id, p))| {
+        let label = if p.peername.is_empty() {
+            short_id(id, 6)
+        } else {
+            p.peername.clone()
+        };
+        let mut status = p.status.upper();
+        if !p.error.is_empty() {
+            status.push_str(": ");
+            status.push_str(&p.error);
+        }
+        let when = p.timestamp.0.format("%m-%d %H:%M:%S").to_string();
+        let row = Row::new(vec![
+            Cell::from(label),
+            Cell::from(Span::styled(status, th.status(p.status))),
+            Cell::from(when),
+            Cell::from(if p.attempt_count > 0 {
+                p.attempt_count.to_string()
+            } else {
+                String::new()
+            }),
+        ]);
+        if st.focus == Pane::Replication && i == rs.selected {
+            row.style(th.selected())
+        } else {
+            row
+        }
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(9),
+            Constraint::Min(12),
+            Constraint::Length(14),
+            Constraint::Length(3),
+        ],
+    )
+    .header(Row::new(vec!["PEER", "STATUS", "SINCE", "TRY"]).style(th.header()));
+    f.render_widget(table, table_area);
+}
+
+fn footer(st: &State, f: &mut Frame, r: Rect, th: Theme) {
+    let line = match &st.mode {
+        Mode::Filter(t) => Line::from(vec![
+            Span::styled("/", th.title()),
+            Span::raw(t.clone()),
+            Span::raw("█"),
+        ]),
+        Mode::Command(t) => Line::from(vec![
+            Span::styled(":", th.title()),
+            Span::raw(t.clone()),
+            Span::raw("█"),
+        ]),
+        _ => {
+            if let Some(fl) = &st.flash {
+                let style = match fl.level {
+                    Level::Info => th.ok(),
+                    Level::Error => th.bad(),
+                };
+                Line::from(Span::styled(fl.text.clone(), style))
+            } else {
+                keys_line(st, th)
+            }
+        }
+    };
+    f.render_widget(Paragraph::new(line), r);
+}
+
+fn keys_line(st: &State, th: Theme) -> Line<'static> {
+    use crate::app::keymap::Action as A;
+    let actions: &[A] = match st.focus {
+        Pane::Peers => &[
+            A::Help,
+            A::NextPane,
+            A::Copy,
+            A::Refresh,
+            A::Freeze,
+            A::Quit,
+        ],
+        Pane::Pins => &[
+            A::Help,
+            A::Filter,
+            A::Inspect,
+            A::Mark,
+            A::Problems,
+            A::Copy,
+            A::NextPane,
+            A::Quit,
+        ],
+        Pane::Replication => &[A::Help, A::Back, A::Copy, A::Refresh, A::Quit],
+    };
+    let mut spans = Vec::new();
+    for a in actions {
+        if let Some(k) = st.keymap.key_for(*a) {
+            spans.push(Span::styled(format!("<{k}>"), th.title()));
+            spans.push(Span::raw(format!(" {}  ", a.short())));
+        }
+    }
+    Line::from(spans)
+}
+
+fn help(st: &State, f: &mut Frame, area: Rect, th: Theme) {
+    let rows = st.keymap.help_rows();
+    let w = area.width.saturating_sub(4).min(70);
+    let h = (rows.len() as u16 + 4).min(area.height.saturating_sub(2));
+    let r = Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    };
+    f.render_widget(Clear, r);
+    let table = Table::new(
+        rows.into_iter()
+            .map(|(k, d)| Row::new(vec![Cell::from(Span::styled(k, th.title())), Cell::from(d)])),
+        [Constraint::Length(22), Constraint::Min(10)],
+    )
+    .block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(th.focused_border())
+            .title(Span::styled(" keys (Esc closes) ", th.title())),
+    );
+    f.render_widget(table, r);
+}

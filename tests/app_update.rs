@@ -1,0 +1,521 @@
+//! `update()` for every key path and message: pure, no terminal, no network.
+
+use std::time::{Duration, Instant};
+
+use ccs_tui::app::rows::{PeerRow, PinRow};
+use ccs_tui::app::{update, Effect, Mode, Msg, Pane, State};
+use ccs_tui::cluster::gojson::{GoTime, List, Map};
+use ccs_tui::cluster::types::{GlobalPinInfo, Pin, PinInfoShort, TrackerStatus};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+pub fn pin(i: usize, name: &str, org: &str, created: i64) -> PinRow {
+    let p = Pin {
+        cid: format!("Qm{i:044}"),
+        name: name.into(),
+        metadata: Map::from(vec![
+            ("org".to_string(), org.to_string()),
+            ("size".to_string(), (i * 1000).to_string()),
+        ]),
+        allocations: List::from(vec!["peerA".to_string(), "peerB".to_string()]),
+        replication_factor_min: 2,
+        replication_factor_max: 2,
+        timestamp: GoTime::from_unix(created, 0, 0),
+        ..Default::default()
+    };
+    PinRow::from_pin(&p)
+}
+
+fn peer(id: &str, name: &str, err: &str) -> PeerRow {
+    PeerRow {
+        id: id.into(),
+        name: name.into(),
+        version: "1.1.6".into(),
+        error: err.into(),
+        free_space: None,
+        pinned: 0,
+        errors: 0,
+    }
+}
+
+fn info(cid: &str, statuses: &[(&str, TrackerStatus)]) -> GlobalPinInfo {
+    let mut g = GlobalPinInfo {
+        cid: cid.into(),
+        allocations: List::from(vec!["peerA".to_string(), "peerB".to_string()]),
+        ..Default::default()
+    };
+    for (id, s) in statuses {
+        g.peer_map.insert(
+            id.to_string(),
+            PinInfoShort {
+                peername: id.to_lowercase(),
+                status: *s,
+                ..Default::default()
+            },
+        );
+    }
+    g
+}
+
+/// A state with two peers and `n` pins loaded.
+pub fn loaded(n: usize) -> State {
+    let now = Instant::now();
+    let mut st = State::new("nas:9094".into(), Some("admin".into()), now);
+    st.pins_height = 5;
+    update(
+        &mut st,
+        Msg::Peers(
+            Ok(vec![peer("peerA", "nas", ""), peer("peerB", "chll", "")]),
+            Duration::from_secs(5),
+        ),
+    );
+    let rows: Vec<PinRow> = (0..n)
+        .map(|i| {
+            pin(
+                i,
+                &format!("item-{i:03}"),
+                if i % 2 == 0 { "hrdag" } else { "tfc" },
+                1_700_000_000 + i as i64,
+            )
+        })
+        .collect();
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows,
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    st
+}
+
+fn selected_name(st: &State) -> String {
+    st.pins
+        .selected_row()
+        .map(|r| r.name.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn loads_sorted_newest_first_and_moves() {
+    let mut st = loaded(20);
+    assert_eq!(st.pins.index.len(), 20);
+    assert_eq!(selected_name(&st), "item-019");
+    update(&mut st, key('j'));
+    assert_eq!(selected_name(&st), "item-018");
+    update(&mut st, code(KeyCode::Down));
+    update(&mut st, key('k'));
+    assert_eq!(selected_name(&st), "item-018");
+    update(&mut st, key('G'));
+    assert_eq!(selected_name(&st), "item-000");
+    assert_eq!(st.pins.offset, 15, "the last page is in view");
+    update(&mut st, key('g'));
+    assert_eq!((selected_name(&st), st.pins.offset), ("item-019".into(), 0));
+    update(&mut st, code(KeyCode::PageDown));
+    assert_eq!(selected_name(&st), "item-014");
+    update(&mut st, code(KeyCode::PageUp));
+    assert_eq!(selected_name(&st), "item-019");
+    update(&mut st, key('k'));
+    assert_eq!(selected_name(&st), "item-019", "stops at the top");
+}
+
+#[test]
+fn streaming_chunks_show_rows_before_the_end() {
+    let mut st = State::new("x".into(), None, Instant::now());
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows: vec![pin(1, "a", "o", 1), pin(2, "b", "o", 2)],
+            done: false,
+            every: Duration::from_secs(30),
+        },
+    );
+    assert_eq!(st.pins.index.len(), 2, "rows usable before the stream ends");
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows: vec![pin(3, "c", "o", 3)],
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    assert_eq!(st.pins.index.len(), 3);
+    assert_eq!(selected_name(&st), "c");
+    // A reload keeps the old rows until it is complete.
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 2,
+            rows: vec![pin(4, "d", "o", 4)],
+            done: false,
+            every: Duration::from_secs(30),
+        },
+    );
+    assert_eq!(st.pins.rows.len(), 3);
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 2,
+            rows: vec![],
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    assert_eq!(st.pins.rows.len(), 1);
+    // A late chunk of an older load is ignored.
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows: vec![pin(9, "z", "o", 9)],
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    assert_eq!(st.pins.rows.len(), 1);
+}
+
+#[test]
+fn filter_typing_inverting_fields_and_esc() {
+    let mut st = loaded(20);
+    update(&mut st, key('/'));
+    assert_eq!(st.mode, Mode::Filter(String::new()));
+    for c in "item-01".chars() {
+        update(&mut st, key(c));
+    }
+    assert_eq!(st.pins.index.len(), 10);
+    update(&mut st, code(KeyCode::Backspace));
+    assert_eq!(st.pins.index.len(), 20);
+    update(&mut st, key('1'));
+    update(&mut st, code(KeyCode::Enter));
+    assert_eq!(st.mode, Mode::Normal);
+    assert_eq!(st.pins.index.len(), 10);
+    // Esc in normal mode clears the filter.
+    update(&mut st, code(KeyCode::Esc));
+    assert_eq!(st.pins.index.len(), 20);
+    // `!` inverts; field filters.
+    update(&mut st, key('/'));
+    for c in "!org:hrdag".chars() {
+        update(&mut st, key(c));
+    }
+    update(&mut st, code(KeyCode::Enter));
+    assert_eq!(st.pins.index.len(), 10);
+    assert!(st
+        .pins
+        .index
+        .iter()
+        .all(|i| &*st.pins.rows[*i as usize].org == "tfc"));
+    // A CID substring.
+    update(&mut st, code(KeyCode::Esc));
+    update(&mut st, key('/'));
+    for c in "00000000000000000000000000000000000000000007".chars() {
+        update(&mut st, key(c));
+    }
+    assert_eq!(st.pins.index.len(), 1);
+    // Esc while typing drops the filter.
+    update(&mut st, code(KeyCode::Esc));
+    assert_eq!((st.mode.clone(), st.pins.index.len()), (Mode::Normal, 20));
+    // A bad field value says why.
+    update(&mut st, key('/'));
+    for c in "status:bogus".chars() {
+        update(&mut st, key(c));
+    }
+    assert!(st.flash.as_ref().unwrap().text.contains("unknown status"));
+}
+
+#[test]
+fn status_filter_and_problems_view() {
+    let mut st = loaded(6);
+    let c0 = st.pins.rows[0].cid.to_string();
+    let c1 = st.pins.rows[1].cid.to_string();
+    update(
+        &mut st,
+        Msg::Problems(
+            Ok(vec![
+                info(
+                    &c0,
+                    &[
+                        ("peerA", TrackerStatus::PinError),
+                        ("peerB", TrackerStatus::Pinned),
+                    ],
+                ),
+                info(
+                    &c1,
+                    &[
+                        ("peerA", TrackerStatus::Pinning),
+                        ("peerB", TrackerStatus::Pinned),
+                    ],
+                ),
+            ]),
+            Duration::from_secs(15),
+        ),
+    );
+    update(&mut st, key('p'));
+    assert!(st.pins.problems_only);
+    assert_eq!(st.pins.index.len(), 2);
+    update(&mut st, key('/'));
+    for c in "status:error".chars() {
+        update(&mut st, key(c));
+    }
+    assert_eq!(st.pins.index.len(), 1);
+    update(&mut st, code(KeyCode::Esc));
+    // The peers pane learns the error counts.
+    assert_eq!(st.peers.rows[0].errors, 1);
+    // Items that leave the problem list are fine again.
+    update(&mut st, Msg::Problems(Ok(vec![]), Duration::from_secs(15)));
+    assert_eq!(st.pins.index.len(), 0);
+    update(&mut st, code(KeyCode::Esc));
+    assert!(!st.pins.problems_only);
+    update(&mut st, key(':'));
+    for c in "problems".chars() {
+        update(&mut st, key(c));
+    }
+    update(&mut st, code(KeyCode::Enter));
+    assert!(st.pins.problems_only);
+    update(&mut st, key(':'));
+    for c in "pins".chars() {
+        update(&mut st, key(c));
+    }
+    update(&mut st, code(KeyCode::Enter));
+    assert!(!st.pins.problems_only);
+}
+
+#[test]
+fn sorting_by_shift_letters() {
+    let mut st = loaded(5);
+    update(&mut st, key('N'));
+    assert_eq!(selected_name(&st), "item-004", "selection follows the item");
+    update(&mut st, key('g'));
+    assert_eq!(selected_name(&st), "item-000", "names A to Z");
+    update(&mut st, key('N'));
+    update(&mut st, key('g'));
+    assert_eq!(selected_name(&st), "item-004", "pressing again reverses");
+    update(&mut st, key('Z'));
+    update(&mut st, key('G'));
+    assert_eq!(
+        selected_name(&st),
+        "item-000",
+        "biggest first, smallest last"
+    );
+    update(&mut st, key('C'));
+    update(&mut st, key('S'));
+    assert_eq!(st.pins.sort.key.label(), "status");
+}
+
+#[test]
+fn panes_inspect_and_back() {
+    let mut st = loaded(5);
+    assert_eq!(st.focus, Pane::Pins);
+    update(&mut st, code(KeyCode::Tab));
+    assert_eq!(st.focus, Pane::Replication);
+    update(&mut st, code(KeyCode::Tab));
+    assert_eq!(st.focus, Pane::Peers);
+    update(&mut st, code(KeyCode::BackTab));
+    assert_eq!(st.focus, Pane::Replication);
+    update(&mut st, key('1'));
+    assert_eq!(st.focus, Pane::Peers);
+    update(&mut st, key('j'));
+    assert_eq!(st.peers.selected, 1);
+    update(&mut st, key('2'));
+    let fx = update(&mut st, code(KeyCode::Enter));
+    assert_eq!(st.focus, Pane::Replication);
+    let cid = st.pins.selected_row().unwrap().cid.to_string();
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Watch { selected: Some(c), .. } if *c == cid)));
+    // The inspected item's status arrives.
+    update(
+        &mut st,
+        Msg::Selected(
+            Ok(info(
+                &cid,
+                &[
+                    ("peerA", TrackerStatus::Pinned),
+                    ("peerB", TrackerStatus::PinQueued),
+                ],
+            )),
+            Duration::from_secs(5),
+        ),
+    );
+    assert_eq!(st.replication.info.as_ref().unwrap().peer_map.len(), 2);
+    update(&mut st, key('j'));
+    assert_eq!(st.replication.selected, 1);
+    // A status for another item is not shown as this one's.
+    update(
+        &mut st,
+        Msg::Selected(Ok(info("QmOther", &[])), Duration::from_secs(5)),
+    );
+    assert_eq!(st.replication.info.as_ref().unwrap().cid, cid);
+    update(&mut st, code(KeyCode::Esc));
+    assert_eq!(st.focus, Pane::Pins);
+    update(&mut st, key('3'));
+    assert_eq!(st.focus, Pane::Replication);
+}
+
+#[test]
+fn mark_copy_refresh_freeze_help_quit() {
+    let mut st = loaded(5);
+    update(&mut st, key(' '));
+    update(&mut st, key(' '));
+    assert_eq!(st.pins.marked.len(), 2);
+    update(&mut st, key('k'));
+    update(&mut st, key(' '));
+    assert_eq!(st.pins.marked.len(), 1, "space toggles");
+    update(&mut st, code(KeyCode::Esc));
+    assert!(st.pins.marked.is_empty(), "Esc clears marks");
+    let cid = st.pins.selected_row().unwrap().cid.to_string();
+    assert_eq!(update(&mut st, key('y')), vec![Effect::Copy(cid)]);
+    update(&mut st, key('1'));
+    assert_eq!(
+        update(&mut st, key('y')),
+        vec![Effect::Copy("peerA".into())]
+    );
+    assert_eq!(update(&mut st, ctrl('r')), vec![Effect::RefreshNow]);
+    assert_eq!(update(&mut st, key('f')), vec![Effect::Freeze(true)]);
+    assert!(st.frozen);
+    assert_eq!(update(&mut st, key('f')), vec![Effect::Freeze(false)]);
+    update(&mut st, key('?'));
+    assert_eq!(st.mode, Mode::Help);
+    update(&mut st, key('j'));
+    assert_eq!(st.mode, Mode::Help, "help swallows other keys");
+    update(&mut st, code(KeyCode::Esc));
+    assert_eq!(st.mode, Mode::Normal);
+    update(&mut st, key(':'));
+    for c in "bogus".chars() {
+        update(&mut st, key(c));
+    }
+    update(&mut st, code(KeyCode::Enter));
+    assert!(st.flash.as_ref().unwrap().text.contains("unknown command"));
+    let fx = update(&mut st, key('q'));
+    assert_eq!(fx, vec![Effect::Quit]);
+    assert!(st.quit);
+    let mut st = loaded(1);
+    update(&mut st, key(':'));
+    update(&mut st, key('q'));
+    assert_eq!(update(&mut st, code(KeyCode::Enter)), vec![Effect::Quit]);
+    let mut st = loaded(1);
+    assert_eq!(update(&mut st, ctrl('c')), vec![Effect::Quit]);
+}
+
+#[test]
+fn failures_keep_the_last_good_data_and_say_why() {
+    let mut st = loaded(3);
+    let now = st.now;
+    update(
+        &mut st,
+        Msg::Peers(
+            Err("cannot reach nas:9094: connection refused".into()),
+            Duration::from_secs(8),
+        ),
+    );
+    assert_eq!(st.peers.rows.len(), 2, "old peers stay listed");
+    assert_eq!(
+        st.peers.fresh.describe(now),
+        "cannot reach nas:9094: connection refused; retrying in 8 s"
+    );
+    update(
+        &mut st,
+        Msg::PinsetFailed {
+            generation: 2,
+            error: "cannot reach nas:9094: connection refused".into(),
+            retry_in: Duration::from_secs(4),
+        },
+    );
+    assert_eq!(st.pins.rows.len(), 3);
+    assert!(st.pins.fresh.describe(now).starts_with("cannot reach"));
+    // Recovery clears the error.
+    update(
+        &mut st,
+        Msg::Peers(Ok(vec![peer("peerA", "nas", "")]), Duration::from_secs(5)),
+    );
+    assert_eq!(st.peers.fresh.describe(now), "live");
+    // A peer that stops answering stays listed, marked, with its name.
+    update(
+        &mut st,
+        Msg::Peers(
+            Ok(vec![peer("peerA", "", "context deadline exceeded")]),
+            Duration::from_secs(5),
+        ),
+    );
+    assert_eq!(st.peers.rows[0].name, "nas");
+    assert!(!st.peers.rows[0].online());
+    // Age turns stale when updates stop coming.
+    update(&mut st, Msg::Tick(now + Duration::from_secs(60)));
+    assert_eq!(st.peers.fresh.describe(st.now), "stale 60 s");
+}
+
+#[test]
+fn large_pinsets_reindex_off_the_ui_task() {
+    let mut st = State::new("x".into(), None, Instant::now());
+    let rows: Vec<PinRow> = (0..60_000).map(|i| pin(i, "n", "o", i as i64)).collect();
+    let fx = update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows,
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    let gen = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Reindex { generation } => Some(*generation),
+            _ => None,
+        })
+        .expect("a reindex effect");
+    assert_eq!(st.pins.index_pending, Some(gen));
+    // A stale answer is dropped; the current one is installed.
+    update(
+        &mut st,
+        Msg::Index {
+            generation: gen - 1,
+            index: vec![0],
+        },
+    );
+    assert_eq!(st.pins.index.len(), 60_000);
+    update(
+        &mut st,
+        Msg::Index {
+            generation: gen,
+            index: vec![5, 4],
+        },
+    );
+    assert_eq!(st.pins.index, vec![5, 4]);
+    assert_eq!(st.pins.index_pending, None);
+}
+
+#[test]
+fn strings_from_the_cluster_are_cleaned() {
+    let mut st = loaded(1);
+    update(
+        &mut st,
+        Msg::Peers(
+            Ok(vec![PeerRow::from_api(&ccs_tui::cluster::types::PeerId {
+                id: "peerX".into(),
+                peername: "evil\u{1b}[2J\u{1b}]52;c;aGk=\u{7}".into(),
+                ..Default::default()
+            })]),
+            Duration::from_secs(5),
+        ),
+    );
+    assert_eq!(st.peers.rows[0].name, "evil");
+    let p = PinRow::from_pin(&Pin {
+        name: "a\u{1b}[31mb\nc".into(),
+        ..Default::default()
+    });
+    assert_eq!(&*p.name, "ab c");
+}
