@@ -116,11 +116,14 @@ impl Repl {
                 _ => {}
             }
         }
+        let reachable = g.peer_map.len() as u16;
         r.allocated = if g.allocations.is_empty() {
-            g.peer_map.len() as u16
+            reachable
         } else {
             g.allocations.len() as u16
         };
+        // Never claim more pinned than wanted ("2/1"): peers may hold extra copies.
+        r.allocated = r.allocated.max(r.pinned + r.pinning + r.queued + r.errors);
         r
     }
 

@@ -417,45 +417,41 @@ fn replication(st: &State, f: &mut Frame, r: Rect, th: Theme) {
             (*id).clone(),
         )
     });
-    let rows = entries.iter().enumerate().map(|(i, (id, p))| {
+    let mut lines: Vec<Line> = vec![Line::from(Span::styled(
+        format!("{:<9} {:<13} {:<14} {}", "PEER", "STATUS", "SINCE", "TRY"),
+        th.header(),
+    ))];
+    for (i, (id, p)) in entries.iter().enumerate() {
         let label = if p.peername.is_empty() {
-            short_id(id, 6)
+            short_id(id, 3)
         } else {
             p.peername.clone()
         };
-        let mut status = p.status.upper();
-        if !p.error.is_empty() {
-            status.push_str(": ");
-            status.push_str(&p.error);
-        }
         let when = p.timestamp.0.format("%m-%d %H:%M:%S").to_string();
-        let row = Row::new(vec![
-            Cell::from(label),
-            Cell::from(Span::styled(status, th.status(p.status))),
-            Cell::from(when),
-            Cell::from(if p.attempt_count > 0 {
-                p.attempt_count.to_string()
-            } else {
-                String::new()
-            }),
-        ]);
-        if st.focus == Pane::Replication && i == rs.selected {
-            row.style(th.selected())
+        let tries = if p.attempt_count > 0 {
+            p.attempt_count.to_string()
         } else {
-            row
+            String::new()
+        };
+        let selected = st.focus == Pane::Replication && i == rs.selected;
+        let mut line = Line::from(vec![
+            Span::raw(format!("{:<9.9} ", label)),
+            Span::styled(format!("{:<13} ", p.status.upper()), th.status(p.status)),
+            Span::raw(format!("{when:<14} {tries}")),
+        ]);
+        if selected {
+            line = line.style(th.selected());
         }
-    });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(9),
-            Constraint::Min(12),
-            Constraint::Length(14),
-            Constraint::Length(3),
-        ],
-    )
-    .header(Row::new(vec!["PEER", "STATUS", "SINCE", "TRY"]).style(th.header()));
-    f.render_widget(table, table_area);
+        lines.push(line);
+        if !p.error.is_empty() {
+            // The error on its own line: it is the part an operator must read.
+            lines.push(Line::from(Span::styled(
+                format!("  └ {}", p.error),
+                th.bad(),
+            )));
+        }
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), table_area);
 }
 
 fn footer(st: &State, f: &mut Frame, r: Rect, th: Theme) {
