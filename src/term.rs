@@ -61,7 +61,10 @@ impl<W: Write> Backend for SyncBackend<W> {
         self.inner.show_cursor()
     }
     fn get_cursor_position(&mut self) -> io::Result<Position> {
-        self.inner.get_cursor_position()
+        // Full screen on the alternate screen: the position is ours to set.
+        // Asking the terminal (DSR) costs a round trip over SSH and hangs
+        // on terminals that never answer.
+        Ok(Position::ORIGIN)
     }
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
         self.inner.set_cursor_position(position)

@@ -1,0 +1,186 @@
+//! The real binary in a pseudo-terminal (portable-pty + vt100): it starts on
+//! the demo cluster, shows the five peers and the archive, moves, filters,
+//! inspects, shows help, quits, and leaves the terminal as it found it; the
+//! same after SIGTERM and SIGHUP.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+
+struct Session {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    raw: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Session {
+    fn start(args: &[&str]) -> Session {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: 40,
+                cols: 120,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_ccs-tui"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", std::env::temp_dir());
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (p2, r2) = (parser.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        p2.lock().unwrap().process(&buf[..n]);
+                        r2.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+        });
+        // Keep the master alive as long as the session.
+        std::mem::forget(pair.master);
+        Session {
+            parser,
+            writer,
+            child,
+            raw,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                // Let the reader thread take the last bytes.
+                std::thread::sleep(Duration::from_millis(200));
+                return st;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the console did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Raw mode off, alternate screen left, cursor shown.
+    fn assert_restored(&self) {
+        let p = self.parser.lock().unwrap();
+        let sc = p.screen();
+        assert!(!sc.alternate_screen(), "still on the alternate screen");
+        assert!(!sc.hide_cursor(), "cursor still hidden");
+        let raw = self.raw.lock().unwrap();
+        let text = String::from_utf8_lossy(&raw);
+        assert!(
+            text.contains("\u{1b}[?1049h"),
+            "entered the alternate screen"
+        );
+        assert!(text.contains("\u{1b}[?1049l"), "left the alternate screen");
+        assert!(
+            text.contains("\u{1b}[?2026h"),
+            "frames are synchronized updates"
+        );
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self.child.process_id().unwrap();
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+}
+
+#[test]
+fn demo_console_end_to_end() {
+    let mut s = Session::start(&["--demo"]);
+    let screen = s.wait_for("oral-history");
+    for peer in ["nas", "chll", "meerkat", "ipfs1"] {
+        assert!(screen.contains(peer), "{peer} missing:\n{screen}");
+    }
+    s.wait_for("pihost");
+    s.wait_for("OFFLINE: dial backoff");
+    // Move and filter.
+    s.keys("jj");
+    s.keys("/scan");
+    s.keys("\r");
+    let screen = s.wait_for("/scan");
+    assert!(screen.contains("scan-0"), "{screen}");
+    assert!(!screen.contains("oral-history"), "{screen}");
+    // Inspect the selected item: its replication state per peer.
+    s.keys("\r");
+    s.wait_for("PEER      STATUS");
+    s.wait_for("PINNED");
+    // Help from the keymap.
+    s.keys("?");
+    s.wait_for("keys (Esc closes)");
+    s.wait_for("copy CID / peer ID (OSC 52)");
+    s.keys("\u{1b}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!s.screen().contains("keys (Esc closes)"));
+    // Problems view.
+    s.keys("\u{1b}\u{1b}");
+    s.keys(":problems\r");
+    s.wait_for("problems (");
+    s.keys("q");
+    let st = s.wait_exit();
+    assert!(st.success(), "{st:?}");
+    s.assert_restored();
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut s = Session::start(&["--demo"]);
+    s.wait_for("peers (5)");
+    s.signal("-TERM");
+    s.wait_exit();
+    s.assert_restored();
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let mut s = Session::start(&["--demo"]);
+    s.wait_for("peers (5)");
+    s.signal("-HUP");
+    s.wait_exit();
+    s.assert_restored();
+}
