@@ -160,7 +160,19 @@ impl ClusterClient {
             if let Some(t) = timeout {
                 rb = rb.timeout(t);
             }
-            match rb.send().await {
+            // Streams have no overall deadline (a big pinset takes a while),
+            // but their headers must come within the request timeout; the body
+            // is then bounded by the idle timeout.
+            let sent = match tokio::time::timeout(self.cfg.request_timeout, rb.send()).await {
+                Ok(r) => r,
+                Err(_) => {
+                    return Err(ClientError::Timeout {
+                        host: ep.label(),
+                        what: format!("{method} {path}"),
+                    })
+                }
+            };
+            match sent {
                 Ok(resp) => {
                     self.current.store(i, Ordering::Relaxed);
                     return self.check(resp, ep).await.map(|r| (r, ep.clone()));
