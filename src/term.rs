@@ -17,6 +17,8 @@ use ratatui::layout::{Position, Size};
 pub struct SyncBackend<W: Write> {
     inner: CrosstermBackend<W>,
     in_frame: bool,
+    /// ratatui hides the cursor on every draw; say it once.
+    cursor_hidden: bool,
 }
 
 impl<W: Write> SyncBackend<W> {
@@ -24,6 +26,7 @@ impl<W: Write> SyncBackend<W> {
         Self {
             inner: CrosstermBackend::new(w),
             in_frame: false,
+            cursor_hidden: false,
         }
     }
 }
@@ -55,9 +58,14 @@ impl<W: Write> Backend for SyncBackend<W> {
         self.inner.draw(content)
     }
     fn hide_cursor(&mut self) -> io::Result<()> {
+        if self.cursor_hidden {
+            return Ok(());
+        }
+        self.cursor_hidden = true;
         self.inner.hide_cursor()
     }
     fn show_cursor(&mut self) -> io::Result<()> {
+        self.cursor_hidden = false;
         self.inner.show_cursor()
     }
     fn get_cursor_position(&mut self) -> io::Result<Position> {

@@ -168,6 +168,25 @@ fn demo_console_end_to_end() {
 }
 
 #[test]
+fn an_idle_console_writes_nothing() {
+    let mut s = Session::start(&["--demo"]);
+    s.wait_for("oral-history");
+    s.wait_for("pihost");
+    // Let the first polls settle, then watch the wire.
+    std::thread::sleep(Duration::from_secs(3));
+    let before = s.raw.lock().unwrap().len();
+    std::thread::sleep(Duration::from_secs(6));
+    let after = s.raw.lock().unwrap().len();
+    let written = {
+        let raw = s.raw.lock().unwrap();
+        String::from_utf8_lossy(&raw[before..after]).to_string()
+    };
+    assert_eq!(after - before, 0, "an idle screen wrote {written:?}");
+    s.keys("q");
+    s.wait_exit();
+}
+
+#[test]
 fn sigterm_restores_the_terminal() {
     let mut s = Session::start(&["--demo"]);
     s.wait_for("peers (5)");

@@ -289,3 +289,39 @@ impl Keymap {
             .map(|k| k.label())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(c: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(c, m)
+    }
+
+    #[test]
+    fn user_file_overlays_defaults() {
+        let km = Keymap::default()
+            .overlay("quit: x\nfilter: [\"ctrl-f\", \"s\"]\n")
+            .unwrap();
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None,
+            "default key gone"
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('f'), KeyModifiers::CONTROL)),
+            Some(Action::Filter)
+        );
+        assert_eq!(
+            km.action(&ev(KeyCode::Char('s'), KeyModifiers::NONE)),
+            Some(Action::Filter)
+        );
+        assert!(km.help_rows().iter().any(|(k, d)| k == "x" && *d == "quit"));
+        assert!(Keymap::default().overlay("quit: [\"nope-key\"]").is_err());
+        assert!(Keymap::default().overlay("fly: x").is_err());
+    }
+}

@@ -606,10 +606,12 @@ fn on_problems(st: &mut State, list: Vec<crate::cluster::types::GlobalPinInfo>) 
         .iter()
         .map(|g| g.cid.clone().into_boxed_str())
         .collect();
-    // Items that left the problem list are fine again.
-    st.pins
-        .repl
-        .retain(|cid, r| !r.is_problem() || now_problem.contains(cid));
+    // Items that left the problem list no longer have errors or pending pins
+    // (a peer being down is not in that list: the status polls track it).
+    st.pins.repl.retain(|cid, r| {
+        let listed_kind = r.errors > 0 || r.pinning + r.queued > 0;
+        !listed_kind || now_problem.contains(cid)
+    });
     for g in &list {
         st.pins
             .repl
