@@ -16,8 +16,9 @@ pub struct Filter {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Term {
-    /// Name or org (case-insensitive), or CID (exact case).
-    Text(String),
+    /// Name or org (case-insensitive), or CID (exact case). Holds the text
+    /// as typed and lowercased, so matching a million rows allocates nothing.
+    Text(String, String),
     Status(StatusClass),
     Org(String),
     Name(String),
@@ -56,7 +57,7 @@ impl Filter {
                 Some(("org", v)) => Term::Org(v.to_lowercase()),
                 Some(("name", v)) => Term::Name(v.to_lowercase()),
                 Some(("cid", v)) => Term::Cid(v.to_string()),
-                _ => Term::Text(word.to_string()),
+                _ => Term::Text(word.to_string(), word.to_lowercase()),
             };
             terms.push(term);
         }
@@ -79,12 +80,16 @@ impl Filter {
 
 fn term_matches(t: &Term, row: &PinRow, repl: Option<&Repl>) -> bool {
     match t {
-        Term::Text(q) => {
-            let lq = q.to_lowercase();
-            row.key.contains(lq.as_str()) || row.cid.contains(q.as_str())
-        }
-        Term::Org(o) => row.org.to_lowercase().contains(o.as_str()),
-        Term::Name(n) => row.name.to_lowercase().contains(n.as_str()),
+        Term::Text(q, lq) => row.key.contains(lq.as_str()) || row.cid.contains(q.as_str()),
+        // `key` is name U+001F org, lowercased.
+        Term::Org(o) => row
+            .key
+            .split_once('\u{1f}')
+            .is_some_and(|(_, org)| org.contains(o.as_str())),
+        Term::Name(n) => row
+            .key
+            .split_once('\u{1f}')
+            .is_some_and(|(name, _)| name.contains(n.as_str())),
         Term::Cid(c) => row.cid.contains(c.as_str()),
         Term::Status(class) => match (class, repl) {
             (_, None) => *class == StatusClass::Pinned,

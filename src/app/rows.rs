@@ -1,6 +1,7 @@
 //! Compact rows the panes show, built once from API types (and sanitized then).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::sanitize::clean;
 use crate::cluster::types::{GlobalPinInfo, PeerId, Pin, TrackerStatus};
@@ -40,41 +41,61 @@ impl PeerRow {
 pub struct PinRow {
     pub cid: Box<str>,
     pub name: Box<str>,
-    pub org: Box<str>,
+    /// Interned: a few orgs are shared by a million rows.
+    pub org: Arc<str>,
     pub size: Option<u64>,
     /// Unix seconds.
     pub created: i64,
     pub rmin: i32,
     pub rmax: i32,
-    /// Peer IDs the item is allocated to (empty: everywhere).
-    pub allocations: Box<[Box<str>]>,
-    /// Lowercased `name org` for filtering, precomputed once.
+    /// Peer IDs the item is allocated to (empty: everywhere); interned.
+    pub allocations: Box<[Arc<str>]>,
+    /// Lowercased `name` U+001F `org` for filtering, precomputed once.
     pub key: Box<str>,
+}
+
+/// Shares the strings that repeat across rows (peer IDs, orgs): with a
+/// million rows this is most of the memory a naive row would take.
+#[derive(Debug, Default)]
+pub struct Interner {
+    map: HashMap<String, Arc<str>>,
+}
+
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.map.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        // Bounded: orgs and peers are few; a pathological pinset must not
+        // turn the interner into a leak.
+        if self.map.len() < 10_000 {
+            self.map.insert(s.to_string(), a.clone());
+        }
+        a
+    }
 }
 
 impl PinRow {
     pub fn from_pin(p: &Pin) -> Self {
+        Self::from_pin_interned(p, &mut Interner::default())
+    }
+
+    pub fn from_pin_interned(p: &Pin, strings: &mut Interner) -> Self {
         let name = clean(&p.name).into_owned();
-        let org = p
-            .metadata
-            .get("org")
-            .map(|o| clean(o).into_owned())
-            .unwrap_or_default();
-        let key = format!("{} {}", name.to_lowercase(), org.to_lowercase());
+        let org = p.metadata.get("org").map(clean).unwrap_or_default();
+        // Sanitized strings hold no control characters, so U+001F separates.
+        let key = format!("{}\u{1f}{}", name.to_lowercase(), org.to_lowercase());
         Self {
             cid: p.cid.clone().into_boxed_str(),
             size: p.metadata.get("size").and_then(|s| s.trim().parse().ok()),
             created: p.timestamp.unix(),
             rmin: p.replication_factor_min,
             rmax: p.replication_factor_max,
-            allocations: p
-                .allocations
-                .iter()
-                .map(|a| a.clone().into_boxed_str())
-                .collect(),
+            allocations: p.allocations.iter().map(|a| strings.get(a)).collect(),
             key: key.into_boxed_str(),
             name: name.into_boxed_str(),
-            org: org.into_boxed_str(),
+            org: strings.get(&org),
         }
     }
 

@@ -389,6 +389,9 @@ async fn pins(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, String>>) 
                     }
                 }
                 lo = Excluded(last);
+                // A filter that matches little never fills the channel: yield
+                // so one expensive status query cannot starve other requests.
+                tokio::task::yield_now().await;
             }
         }
     });

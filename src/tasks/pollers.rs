@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::app::rows::{PeerRow, PinRow};
+use crate::app::rows::{Interner, PeerRow, PinRow};
 use crate::app::Msg;
 use crate::cluster::{ClusterClient, PinTypeFilter};
 
@@ -169,6 +169,7 @@ async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, m
     let mut generation = 0u64;
     let mut failures = 0;
     let mut every = cfg.pinset;
+    let mut strings = Interner::default();
     loop {
         generation += 1;
         let started = Instant::now();
@@ -181,7 +182,7 @@ async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, m
             let mut last_send = Instant::now();
             while let Some(p) = s.next().await {
                 let p = p.map_err(|e| e.to_string())?;
-                batch.push(PinRow::from_pin(&p));
+                batch.push(PinRow::from_pin_interned(&p, &mut strings));
                 // Small batches at first so rows appear at once, then big ones.
                 if batch.len() >= CHUNK
                     || (last_send.elapsed() > Duration::from_millis(100) && !batch.is_empty())
