@@ -171,4 +171,5 @@ async fn main() {
         t.elapsed().as_secs_f64() * 1000.0 / frames as f64
     );
     let _ = sim.kill();
+    let _ = sim.wait();
 }

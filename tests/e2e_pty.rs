@@ -172,8 +172,15 @@ fn an_idle_console_writes_nothing() {
     let mut s = Session::start(&["--demo"]);
     s.wait_for("oral-history");
     s.wait_for("pihost");
-    // Let the first polls settle, then watch the wire.
-    std::thread::sleep(Duration::from_secs(3));
+    // Let the first polls settle (a quiet second), then watch the wire.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = s.raw.lock().unwrap().len();
+        std::thread::sleep(Duration::from_millis(1500));
+        if s.raw.lock().unwrap().len() == n || Instant::now() > deadline {
+            break;
+        }
+    }
     let before = s.raw.lock().unwrap().len();
     std::thread::sleep(Duration::from_secs(6));
     let after = s.raw.lock().unwrap().len();
