@@ -83,6 +83,7 @@ impl Action {
             Action::Copy => "copy",
             Action::Problems => "problems",
             Action::NextPane => "pane",
+            Action::Back => "back",
             _ => "",
         }
     }

@@ -132,9 +132,18 @@ impl Repl {
                 TrackerStatus::PinError
                 | TrackerStatus::UnpinError
                 | TrackerStatus::UnexpectedlyUnpinned => r.errors += 1,
-                TrackerStatus::ClusterError => r.cluster_errors += 1,
+                // The daemon adds a down peer to every item; it only matters
+                // where that peer should hold a copy.
+                TrackerStatus::ClusterError => {}
                 TrackerStatus::Unpinning | TrackerStatus::UnpinQueued => r.unpinning += 1,
                 _ => {}
+            }
+        }
+        for (id, p) in &g.peer_map {
+            if p.status == TrackerStatus::ClusterError
+                && (g.allocations.is_empty() || g.allocations.iter().any(|a| a == id))
+            {
+                r.cluster_errors += 1;
             }
         }
         let reachable = g.peer_map.len() as u16;
@@ -158,7 +167,7 @@ impl Repl {
         let want = self.allocated.max(1);
         if self.errors > 0 {
             let e = if self.errors == 1 { "error" } else { "errors" };
-            return format!("{}/{want} pinned, {} {e}", self.pinned, self.errors);
+            return format!("{}/{want}, {} {e}", self.pinned, self.errors);
         }
         if self.unpinning > 0 {
             return "unpinning".into();

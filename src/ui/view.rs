@@ -397,13 +397,18 @@ fn replication(st: &State, f: &mut Frame, r: Rect, th: Theme) {
             lines.push(Line::from(Span::styled(others.join(" "), th.dim())));
         }
     }
-    let head_h = lines.len() as u16;
+    // Wrapped: a CIDv1 is wider than a narrow pane, and it must read whole.
+    let w = inner.width.max(1) as usize;
+    let head_h: u16 = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(w) as u16)
+        .sum();
     let [top, table_area] = ratatui::layout::Layout::vertical([
         Constraint::Length(head_h.min(inner.height)),
         Constraint::Min(0),
     ])
     .areas(inner);
-    f.render_widget(Paragraph::new(lines), top);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
     let Some(g) = &rs.info else {
         return;
     };
@@ -418,7 +423,7 @@ fn replication(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         )
     });
     let mut lines: Vec<Line> = vec![Line::from(Span::styled(
-        format!("{:<9} {:<13} {:<14} {}", "PEER", "STATUS", "SINCE", "TRY"),
+        format!("{:<9} {:<13} {:<11} {}", "PEER", "STATUS", "SINCE", "TRY"),
         th.header(),
     ))];
     for (i, (id, p)) in entries.iter().enumerate() {
@@ -427,7 +432,7 @@ fn replication(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         } else {
             p.peername.clone()
         };
-        let when = p.timestamp.0.format("%m-%d %H:%M:%S").to_string();
+        let when = p.timestamp.0.format("%m-%d %H:%M").to_string();
         let tries = if p.attempt_count > 0 {
             p.attempt_count.to_string()
         } else {
@@ -437,7 +442,7 @@ fn replication(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         let mut line = Line::from(vec![
             Span::raw(format!("{:<9.9} ", label)),
             Span::styled(format!("{:<13} ", p.status.upper()), th.status(p.status)),
-            Span::raw(format!("{when:<14} {tries}")),
+            Span::raw(format!("{when:<11} {tries}")),
         ]);
         if selected {
             line = line.style(th.selected());
