@@ -46,7 +46,7 @@ async fn id_version_metrics_alerts() {
     h.set_peer_offline("meerkat", Some("context deadline exceeded"));
     let alerts = c.alerts().await.unwrap();
     assert_eq!(alerts.len(), 1);
-    assert_eq!(alerts[0].name, "ping");
+    assert_eq!(alerts[0].metric.name, "ping");
 }
 
 #[tokio::test]
@@ -404,7 +404,10 @@ async fn add_a_folder_gives_kubo_cids_and_the_gateway_returns_the_bytes() {
         .add(
             &tmp.path().join("docs"),
             &AddOptions {
-                name: Some("docs".into()),
+                pin: PinOptions {
+                    name: Some("docs".into()),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             Some(std::sync::Arc::new(move |sent, _| {
@@ -563,8 +566,11 @@ async fn add_200_and_nothing_is_a_failure() {
         .add(
             &f,
             &AddOptions {
-                replication_min: Some(3),
-                replication_max: Some(1),
+                pin: PinOptions {
+                    replication_min: Some(3),
+                    replication_max: Some(1),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             None,

@@ -12,17 +12,14 @@ use tokio_util::sync::CancellationToken;
 use super::client::ClusterClient;
 use super::error::{transport_reason, ClientError};
 use super::stream::NdjsonStream;
-use super::types::AddedOutput;
+use super::types::{AddedOutput, PinOptions};
 use crate::unixfs::tree::{walk, WalkEntry, WalkKind};
 
 /// The options of `ipfs-cluster-ctl add` that the API honours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddOptions {
-    pub name: Option<String>,
-    pub replication_min: Option<i32>,
-    pub replication_max: Option<i32>,
-    pub user_allocations: Vec<String>,
-    pub metadata: Vec<(String, String)>,
+    /// Name, replication, allocations, metadata: what the root is pinned with.
+    pub pin: PinOptions,
     pub local: bool,
     pub wrap_with_directory: bool,
     pub cid_version: u8,
@@ -38,11 +35,7 @@ pub struct AddOptions {
 impl Default for AddOptions {
     fn default() -> Self {
         Self {
-            name: None,
-            replication_min: None,
-            replication_max: None,
-            user_allocations: Vec::new(),
-            metadata: Vec::new(),
+            pin: PinOptions::default(),
             local: false,
             wrap_with_directory: false,
             cid_version: 0,
@@ -69,26 +62,12 @@ impl AddOptions {
                 self.wrap_with_directory.to_string(),
             ),
         ];
-        if let Some(n) = &self.name {
-            q.push(("name".into(), n.clone()));
-        }
-        if let Some(v) = self.replication_min {
-            q.push(("replication-min".into(), v.to_string()));
-        }
-        if let Some(v) = self.replication_max {
-            q.push(("replication-max".into(), v.to_string()));
-        }
-        if !self.user_allocations.is_empty() {
-            q.push(("user-allocations".into(), self.user_allocations.join(",")));
-        }
+        q.extend(self.pin.to_query());
         if let Some(r) = self.raw_leaves {
             q.push(("raw-leaves".into(), r.to_string()));
         }
         if let Some(c) = &self.chunker {
             q.push(("chunker".into(), c.clone()));
-        }
-        for (k, v) in &self.metadata {
-            q.push((format!("meta-{k}"), v.clone()));
         }
         q
     }

@@ -321,18 +321,13 @@ pub struct Metric {
     pub received_at: i64,
 }
 
-/// `/health/alerts` entries: a metric plus when it triggered.
+/// `/health/alerts` entries: a metric plus when it triggered (Go embeds
+/// `Metric`, so its fields come first, inline).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
 pub struct Alert {
-    pub name: String,
-    pub peer: String,
-    pub value: String,
-    pub expire: i64,
-    pub valid: bool,
-    pub weight: i64,
-    pub partitionable: bool,
-    pub received_at: i64,
+    #[serde(flatten)]
+    pub metric: Metric,
+    #[serde(default)]
     pub triggered_at: GoTime,
 }
 

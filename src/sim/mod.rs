@@ -26,7 +26,7 @@ pub use jwt::sign as sign_token;
 pub use state::{SimState, Timings};
 
 use crate::cluster::gojson;
-use crate::cluster::types::{Alert, ApiError};
+use crate::cluster::types::{Alert, ApiError, Metric};
 
 /// Shared by every handler.
 #[derive(Clone, Debug)]
@@ -70,14 +70,16 @@ impl Ctx {
         if going_down {
             let ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
             st.alerts.push(Alert {
-                name: "ping".into(),
-                peer: id,
-                value: String::new(),
-                expire: ns,
-                valid: true,
-                weight: 0,
-                partitionable: false,
-                received_at: ns - 30_000_000_000,
+                metric: Metric {
+                    name: "ping".into(),
+                    peer: id,
+                    value: String::new(),
+                    expire: ns,
+                    valid: true,
+                    weight: 0,
+                    partitionable: false,
+                    received_at: ns - 30_000_000_000,
+                },
                 triggered_at: now,
             });
         }
