@@ -17,38 +17,53 @@ Try it without a cluster: ccs-tui --demo",
     after_help = "Environment: CLUSTER_CREDENTIALS=user:password (as ipfs-cluster-ctl), NO_COLOR."
 )]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<crate::commands::Command>,
+
     /// Run against a simulated community cluster (five peers, a few hundred items).
     #[arg(long)]
     pub demo: bool,
 
+    /// Machine output: one JSON document, or one object per line for listings.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Output encoding, as ipfs-cluster-ctl spells it (text or json).
+    #[arg(long, alias = "enc", value_name = "text|json", global = true)]
+    pub encoding: Option<String>,
+
     /// Configuration file [default: ~/.ccs/config.yml].
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
 
     /// Cluster peer(s) to talk to: a node name from the config, a host, a URL or a
     /// multiaddr; comma-separated hosts are tried in order (ipfs-cluster-ctl).
-    #[arg(long, short = 'l', value_name = "HOST[,HOST…]")]
+    #[arg(long, short = 'l', value_name = "HOST[,HOST…]", global = true)]
     pub host: Option<String>,
 
     /// Cluster peer to talk to (ccs spelling): a node name from the config or a host.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     pub cluster_peername: Option<String>,
 
     /// HTTP basic auth as user:password (ipfs-cluster-ctl). Prefer
     /// --basic-auth-file or the config file: command lines are visible to others.
-    #[arg(long, value_name = "USER:PASS")]
+    #[arg(long, value_name = "USER:PASS", global = true)]
     pub basic_auth: Option<String>,
 
     /// A file holding user:password (ccs).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub basic_auth_file: Option<PathBuf>,
 
+    /// The kubo gateway to fetch from [default: port 8080 of the cluster host].
+    #[arg(long, value_name = "URL", global = true)]
+    pub gateway: Option<String>,
+
     /// Use HTTPS for hosts given without a scheme.
-    #[arg(long, short = 's')]
+    #[arg(long, global = true)]
     pub https: bool,
 
     /// Accept self-signed TLS certificates.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub no_check_certificate: bool,
 
     /// Disable every action that changes the cluster.
@@ -68,11 +83,21 @@ pub struct Cli {
     pub keymap: Option<PathBuf>,
 
     /// Seconds to wait for an answer (streams: for each piece of it).
-    #[arg(long, short = 't', default_value_t = 30, value_name = "SECS")]
+    #[arg(
+        long,
+        short = 't',
+        default_value_t = 30,
+        value_name = "SECS",
+        global = true
+    )]
     pub timeout: u64,
 }
 
 impl Cli {
+    pub fn json(&self) -> bool {
+        self.json || self.encoding.as_deref() == Some("json")
+    }
+
     pub fn overrides(&self) -> Overrides {
         Overrides {
             config_path: self.config.clone(),
@@ -84,6 +109,7 @@ impl Cli {
                 .ok()
                 .filter(|s| !s.is_empty()),
             https: self.https,
+            gateway: self.gateway.clone(),
         }
     }
 }

@@ -128,6 +128,8 @@ pub struct Overrides {
     /// `CLUSTER_CREDENTIALS`.
     pub env_credentials: Option<String>,
     pub https: bool,
+    /// `--gateway URL`: where to fetch content, instead of port 8080 of the host.
+    pub gateway: Option<String>,
 }
 
 /// The configuration in force.
@@ -363,6 +365,15 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
     }
     if hosts.is_empty() {
         return Err(ConfigError("no cluster host given".into()));
+    }
+    if let Some(g) = &o.gateway {
+        let url = url::Url::parse(g)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| ConfigError(format!("--gateway {g:?}: not an http(s) URL")))?;
+        for h in &mut hosts {
+            h.gateway = url.clone();
+        }
     }
     for (name, spec) in &file.nodes {
         if spec.peer_id().is_none() && matches!(spec, NodeSpec::Full { .. }) {

@@ -4,10 +4,12 @@
 pub mod app;
 pub mod cli;
 pub mod cluster;
+pub mod commands;
 pub mod config;
 pub mod sim;
 pub mod tasks;
 pub mod term;
+pub mod transfer;
 pub mod tui;
 pub mod ui;
 pub mod unixfs;

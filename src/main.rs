@@ -26,6 +26,9 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Some(cmd) = &cli.command {
+        return ccs_tui::commands::run(&cli, cmd).await;
+    }
     let (client, label, user, console, _sim) = if cli.demo {
         match demo_cluster(&cli).await {
             Ok(x) => x,

@@ -1,0 +1,238 @@
+//! Fetching an item to disk: streamed, written beside the target under a
+//! temporary name, verified by recomputing its CID, and only then renamed.
+//! Nothing half-written ever sits under the final name.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::io::AsyncWriteExt;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+use crate::cluster::{ClientError, ClusterClient};
+use crate::unixfs::{self, FileBuilder, ImportOptions, NullSink};
+
+/// Called with bytes received so far and the total when known.
+pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    /// The recomputed CID matches.
+    Match,
+    /// The bytes are not what the CID names; they were kept at `kept`.
+    Mismatch { got: String, kept: PathBuf },
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchReport {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub is_dir: bool,
+    pub verified: Verified,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> ClientError {
+    ClientError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// The importer options an item was most likely added with, from its CID:
+/// kubo's defaults for CIDv0, raw leaves for CIDv1.
+fn options_for(cid: &cid::Cid) -> ImportOptions {
+    if cid.version() == cid::Version::V0 {
+        ImportOptions::default()
+    } else {
+        ImportOptions::new(1, None)
+    }
+}
+
+fn temp_beside(dest: &Path, tag: &str) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "download".into());
+    let dir = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    dir.join(format!(".{name}.{tag}-{:08x}.part", rand::random::<u32>()))
+}
+
+/// Downloads `cid` to `dest`. A folder comes as a tar and is unpacked.
+pub async fn fetch(
+    client: &ClusterClient,
+    gateway: &Url,
+    cid_text: &str,
+    dest: &Path,
+    overwrite: bool,
+    progress: Option<Progress>,
+    cancel: CancellationToken,
+) -> Result<FetchReport, ClientError> {
+    let cid = unixfs::parse_cid(cid_text).map_err(|e| ClientError::Io {
+        path: cid_text.to_string(),
+        message: format!("not a valid CID: {e}"),
+    })?;
+    let cid_s = cid.to_string();
+    if dest.exists() && !overwrite {
+        return Err(io(dest, "already exists (not overwritten)"));
+    }
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            return Err(io(parent, "no such folder"));
+        }
+    }
+    let head = client.gateway_head(gateway, &cid_s, "").await?;
+    let mut stream = client.gateway_get(gateway, &cid_s, "", head.is_dir).await?;
+    let total = stream.length;
+    let tmp = temp_beside(dest, "ccs-tui");
+    let mut file = tokio::fs::File::create(&tmp)
+        .await
+        .map_err(|e| io(&tmp, e))?;
+    let opts = options_for(&cid);
+    let mut sink = NullSink;
+    let mut hasher = (!head.is_dir).then(|| FileBuilder::new(opts, &mut sink));
+    let mut got = 0u64;
+    let result: Result<(), ClientError> = async {
+        loop {
+            let next = tokio::select! {
+                n = stream.next() => n,
+                _ = cancel.cancelled() => return Err(ClientError::Cancelled),
+            };
+            let Some(chunk) = next else { break };
+            let chunk = chunk?;
+            if let Some(h) = hasher.as_mut() {
+                h.write(&chunk);
+            }
+            file.write_all(&chunk).await.map_err(|e| io(&tmp, e))?;
+            got += chunk.len() as u64;
+            if let Some(p) = &progress {
+                p(got, total);
+            }
+        }
+        file.flush().await.map_err(|e| io(&tmp, e))?;
+        file.sync_all().await.map_err(|e| io(&tmp, e))?;
+        Ok(())
+    }
+    .await;
+    drop(file);
+    if let Err(e) = result {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
+    }
+    if let Some(t) = total {
+        if t != got {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(io(dest, format!("the gateway sent {got} of {t} bytes")));
+        }
+    }
+    if let Some(h) = hasher {
+        let root = h.finish();
+        if root.cid != cid {
+            return Ok(FetchReport {
+                path: dest.to_path_buf(),
+                bytes: got,
+                is_dir: false,
+                verified: Verified::Mismatch {
+                    got: root.cid.to_string(),
+                    kept: tmp,
+                },
+            });
+        }
+        if overwrite && dest.is_dir() {
+            return Err(io(dest, "is a folder; not replaced by a file"));
+        }
+        tokio::fs::rename(&tmp, dest)
+            .await
+            .map_err(|e| io(dest, e))?;
+        return Ok(FetchReport {
+            path: dest.to_path_buf(),
+            bytes: got,
+            is_dir: false,
+            verified: Verified::Match,
+        });
+    }
+    // A folder: unpack the tar beside the target, verify, then rename.
+    let dest_owned = dest.to_path_buf();
+    let tmp_tar = tmp.clone();
+    let cid_for_task = cid;
+    let report = tokio::task::spawn_blocking(move || {
+        unpack_and_verify(&tmp_tar, &dest_owned, &cid_for_task, overwrite)
+    })
+    .await
+    .map_err(|e| io(dest, e))?;
+    let _ = std::fs::remove_file(&tmp);
+    let (verified, path) = report?;
+    Ok(FetchReport {
+        path,
+        bytes: got,
+        is_dir: true,
+        verified,
+    })
+}
+
+fn unpack_and_verify(
+    tar_path: &Path,
+    dest: &Path,
+    cid: &cid::Cid,
+    overwrite: bool,
+) -> Result<(Verified, PathBuf), ClientError> {
+    let stage = temp_beside(dest, "ccs-tui-dir");
+    std::fs::create_dir(&stage).map_err(|e| io(&stage, e))?;
+    let cleanup = |e: ClientError| {
+        let _ = std::fs::remove_dir_all(&stage);
+        e
+    };
+    let f = std::fs::File::open(tar_path).map_err(|e| cleanup(io(tar_path, e)))?;
+    let mut ar = tar::Archive::new(f);
+    ar.set_preserve_permissions(false);
+    let entries = ar.entries().map_err(|e| cleanup(io(tar_path, e)))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| cleanup(io(tar_path, e)))?;
+        let path = entry.path().map(|p| p.to_path_buf()).unwrap_or_default();
+        // unpack_in refuses paths that would leave the folder (.., absolute).
+        let inside = entry.unpack_in(&stage).map_err(|e| cleanup(io(&path, e)))?;
+        if !inside {
+            return Err(cleanup(io(
+                &path,
+                "refused: the path would escape the target folder",
+            )));
+        }
+    }
+    // The tar holds one top-level folder (named by the CID).
+    let mut tops = std::fs::read_dir(&stage)
+        .map_err(|e| cleanup(io(&stage, e)))?
+        .filter_map(Result::ok)
+        .collect::<Vec<_>>();
+    if tops.len() != 1 {
+        return Err(cleanup(io(
+            dest,
+            "the gateway's tar does not hold one folder",
+        )));
+    }
+    let top = tops.remove(0).path();
+    let (_, root) = unixfs::import_path(&top, options_for(cid), true, false)
+        .map_err(|e| cleanup(io(&top, e)))?;
+    let got = root.map(|r| r.cid.to_string()).unwrap_or_default();
+    if got != cid.to_string() {
+        return Ok((Verified::Mismatch { got, kept: top }, dest.to_path_buf()));
+    }
+    if dest.exists() {
+        if !overwrite {
+            return Err(cleanup(io(dest, "already exists (not overwritten)")));
+        }
+        let old = temp_beside(dest, "ccs-tui-old");
+        std::fs::rename(dest, &old).map_err(|e| cleanup(io(dest, e)))?;
+        std::fs::rename(&top, dest).map_err(|e| cleanup(io(dest, e)))?;
+        let _ = if old.is_dir() {
+            std::fs::remove_dir_all(&old)
+        } else {
+            std::fs::remove_file(&old)
+        };
+    } else {
+        std::fs::rename(&top, dest).map_err(|e| cleanup(io(dest, e)))?;
+    }
+    let _ = std::fs::remove_dir_all(&stage);
+    Ok((Verified::Match, dest.to_path_buf()))
+}
