@@ -1,0 +1,386 @@
+//! The scripting subcommands against the simulator, as a user runs them:
+//! the real binary, every command, both flag spellings, every exit code,
+//! `--json` parsed back, and the `ccs` bugs it must not repeat.
+
+mod common;
+
+use serde_json::Value;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> Out {
+    tokio::task::spawn_blocking(move || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"));
+        c.args(&args)
+            .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
+            .env_remove("CLUSTER_CREDENTIALS")
+            .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+fn args(h: &ccs_tui::sim::SimHandle, rest: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+    v.extend([
+        "--host".into(),
+        h.api_url(),
+        "--gateway".into(),
+        h.gateway_url(),
+    ]);
+    v
+}
+
+async fn demo_with_auth() -> ccs_tui::sim::SimHandle {
+    let mut st = ccs_tui::sim::scenario::demo().unwrap();
+    st.timings = ccs_tui::sim::Timings {
+        fail_after: std::time::Duration::from_secs(3600),
+        ..ccs_tui::sim::Timings::instant()
+    };
+    st.basic_auth = Some(("admin".into(), "secret".into()));
+    common::start(st).await
+}
+
+fn creds() -> Vec<(&'static str, String)> {
+    vec![("CLUSTER_CREDENTIALS", "admin:secret".into())]
+}
+
+#[tokio::test]
+async fn peers_and_health() {
+    let h = demo_with_auth().await;
+    let o = run(args(&h, &["peers"]), creds()).await;
+    assert_eq!(o.code, 1, "a peer is down: partial; {}", o.stderr);
+    assert_eq!(o.stdout.lines().count(), 5);
+    assert!(o.stdout.contains("ERROR: dial backoff"));
+    let o = run(args(&h, &["peers", "--json"]), creds()).await;
+    let v: Value = serde_json::from_str(&o.stdout).expect("one JSON document");
+    assert_eq!(v.as_array().unwrap().len(), 5);
+    let o = run(args(&h, &["health"]), creds()).await;
+    assert_eq!(o.code, 2, "a peer offline is an error (as ccs health)");
+    assert!(
+        o.stdout
+            .starts_with("cluster health: error\npeers: 4/5 online\n"),
+        "{}",
+        o.stdout
+    );
+    h.set_peer_offline("pihost", None);
+    let o = run(args(&h, &["health", "--json"]), creds()).await;
+    assert_eq!(o.code, 1, "pin errors: degraded");
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["status"], "degraded");
+    assert_eq!(v["pins"]["total"], 300);
+    let errs = v["pins"]["errors"].as_array().unwrap();
+    assert_eq!(errs.len(), 2);
+    assert!(
+        errs.iter().all(|e| e["cid"].as_str().unwrap().len() == 46),
+        "full CIDs, not 20 characters"
+    );
+}
+
+#[tokio::test]
+async fn add_status_get_rm_cycle() {
+    let h = demo_with_auth().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    std::fs::create_dir_all(docs.join("sub")).unwrap();
+    std::fs::write(docs.join("a.txt"), "a\n").unwrap();
+    std::fs::write(docs.join("b.txt"), "b\n").unwrap();
+    std::fs::write(docs.join("sub/c.txt"), "c\n").unwrap();
+    let manifest = tmp.path().join("manifest.json");
+    let o = run(
+        args(
+            &h,
+            &[
+                "add",
+                docs.to_str().unwrap(),
+                "--wait",
+                "--metadata",
+                "org=hrdag",
+                "--rmin",
+                "2",
+                "--rmax",
+                "3",
+                "--output-json",
+                manifest.to_str().unwrap(),
+            ],
+        ),
+        creds(),
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout
+            .contains("added QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m docs"),
+        "{}",
+        o.stdout
+    );
+    let m: Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(
+        m["root_cid"],
+        "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m"
+    );
+    assert_eq!(m["entries"].as_array().unwrap().len(), 5);
+    assert!(m["replica_count"].as_u64().unwrap() >= 2);
+    // Again: already there, exit 0, says so.
+    let o = run(
+        args(&h, &["add", docs.to_str().unwrap(), "--json"]),
+        creds(),
+    )
+    .await;
+    assert_eq!(o.code, 0);
+    let v: Value = serde_json::from_str(&o.stdout).expect("only JSON on stdout");
+    assert_eq!(v["already_in_archive"], true);
+    // Status, text as ipfs-cluster-ctl prints it, and JSON.
+    let root = "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m";
+    let o = run(args(&h, &["status", root]), creds()).await;
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.starts_with(&format!("{root} | docs:\n")),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains(": PINNED | "));
+    let o = run(args(&h, &["status", root, "--enc", "json"]), creds()).await;
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["cid"], root);
+    // Get the folder back: same files.
+    let back = tmp.path().join("back");
+    let o = run(
+        args(&h, &["get", root, "--output", back.to_str().unwrap()]),
+        creds(),
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("verified"));
+    assert_eq!(
+        std::fs::read_to_string(back.join("sub/c.txt")).unwrap(),
+        "c\n"
+    );
+    // The ccs spelling --dest works too; an existing target is not overwritten.
+    let o = run(
+        args(&h, &["get", root, "--dest", back.to_str().unwrap()]),
+        creds(),
+    )
+    .await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+    // rm needs --yes off a terminal.
+    let o = run(args(&h, &["rm", root]), creds()).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("--yes"));
+    let o = run(args(&h, &["rm", root, "--yes"]), creds()).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = run(args(&h, &["rm", root, "--yes"]), creds()).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("not in the pinset"));
+    let o = run(args(&h, &["status", root]), creds()).await;
+    assert_eq!(o.code, 2);
+}
+
+#[tokio::test]
+async fn ls_filters_recover_and_dry_run() {
+    let h = demo_with_auth().await;
+    let o = run(args(&h, &["ls", "--json"]), creds()).await;
+    assert_eq!(o.code, 0);
+    let lines: Vec<Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 300, "one object per line");
+    let o = run(args(&h, &["ls", "--filter", "pin_error"]), creds()).await;
+    assert_eq!(o.stdout.lines().count(), 2, "{}", o.stdout);
+    assert!(o.stdout.contains("PIN_ERROR"));
+    let o = run(args(&h, &["recover", "--dry-run"]), creds()).await;
+    assert_eq!(o.code, 0);
+    assert_eq!(o.stdout.matches("would recover").count(), 2);
+    let o = run(args(&h, &["ls", "--filter", "pin_error"]), creds()).await;
+    assert_eq!(o.stdout.lines().count(), 2, "dry run changed nothing");
+    let o = run(args(&h, &["recover"]), creds()).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout.matches("recovering").count(), 2);
+    let o = run(args(&h, &["ls", "--filter", "pin_error"]), creds()).await;
+    assert_eq!(o.stdout.lines().count(), 0, "{}", o.stdout);
+}
+
+#[tokio::test]
+async fn bad_inputs_give_one_clear_line() {
+    let h = demo_with_auth().await;
+    // Wrong password: the friendly 401, never the password.
+    let o = run(
+        args(&h, &["peers"]),
+        vec![("CLUSTER_CREDENTIALS", "admin:wrong".into())],
+    )
+    .await;
+    assert_eq!(o.code, 2);
+    assert_eq!(
+        o.stderr.trim(),
+        format!("ccs-tui: the cluster at {} refused user admin: check the password in CLUSTER_CREDENTIALS", h.api_addr)
+    );
+    assert!(!o.stderr.contains("wrong"));
+    // ipfs-cluster-ctl spelling of the credentials.
+    let mut a = args(&h, &["peers", "--json"]);
+    a.extend(["--basic-auth".into(), "admin:secret".into()]);
+    assert_eq!(run(a, vec![]).await.code, 1);
+    // A bad CID, a missing path.
+    let o = run(args(&h, &["status", "notacid"]), creds()).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("not a valid CID"), "{}", o.stderr);
+    let o = run(args(&h, &["add", "/nonexistent/thing"]), creds()).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("no such file or folder"), "{}", o.stderr);
+    assert_eq!(o.stderr.lines().count(), 1, "{}", o.stderr);
+    // No config at all: one line, no traceback.
+    let o = run(vec!["peers".into()], vec![]).await;
+    assert_eq!(o.code, 2);
+    assert_eq!(o.stderr.lines().count(), 1, "{}", o.stderr);
+    assert!(o.stderr.contains("no cluster configured"), "{}", o.stderr);
+    // An unreachable cluster.
+    let o = run(
+        vec!["peers".into(), "--host".into(), "127.0.0.1:9".into()],
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        o.stderr.trim(),
+        "ccs-tui: cannot reach 127.0.0.1:9: connection refused"
+    );
+}
+
+#[tokio::test]
+async fn get_has_a_timeout_and_catches_corruption() {
+    let h = demo_with_auth().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("hello.txt");
+    std::fs::write(&f, "hello world\n").unwrap();
+    assert_eq!(
+        run(args(&h, &["add", f.to_str().unwrap()]), creds())
+            .await
+            .code,
+        0
+    );
+    let cid = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
+    h.set_faults(ccs_tui::sim::Faults {
+        gateway_corrupt: true,
+        ..Default::default()
+    });
+    let out = tmp.path().join("out.txt");
+    let o = run(
+        args(&h, &["get", cid, "-o", out.to_str().unwrap()]),
+        creds(),
+    )
+    .await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("MISMATCH"), "{}", o.stderr);
+    assert!(!out.exists(), "nothing under the final name");
+    h.set_faults(ccs_tui::sim::Faults {
+        gateway_stall: true,
+        ..Default::default()
+    });
+    let mut a = args(&h, &["get", cid, "-o", out.to_str().unwrap()]);
+    a.extend(["--timeout".into(), "2".into()]);
+    let t = std::time::Instant::now();
+    let o = run(a, creds()).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("did not"), "{}", o.stderr);
+    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+    assert!(!out.exists());
+}
+
+#[tokio::test]
+async fn config_shows_masked_and_validates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("c.yml");
+    std::fs::write(
+        &p,
+        "cluster:\n  basic_auth_user: admin\n  basic_auth_password: s3cr3t\n  default_node: nas\nnodes:\n  nas: 100.64.0.31\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let o = run(
+        vec!["config".into(), "--config".into(), p.display().to_string()],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("admin (password ****"), "{}", o.stdout);
+    assert!(!o.stdout.contains("s3cr3t") && !o.stderr.contains("s3cr3t"));
+    let o = run(
+        vec![
+            "config".into(),
+            "--json".into(),
+            "--config".into(),
+            p.display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    let v: Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["has_password"], true);
+    assert!(!o.stdout.contains("s3cr3t"));
+    std::fs::write(
+        &p,
+        "cluster:\n  default_node: nope\nnodes:\n  nas: 100.64.0.31\n",
+    )
+    .unwrap();
+    let o = run(
+        vec![
+            "config".into(),
+            "--validate-only".into(),
+            "--config".into(),
+            p.display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr
+            .contains("default_node \"nope\" is not one of nodes"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn help_lists_every_command() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    for c in [
+        "add",
+        "ls",
+        "status",
+        "get",
+        "rm",
+        "peers",
+        "health",
+        "recover",
+        "config",
+        "--demo",
+        "--host",
+        "--cluster-peername",
+        "--basic-auth-file",
+    ] {
+        assert!(text.contains(c), "{c} missing from --help");
+    }
+}
