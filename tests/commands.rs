@@ -384,3 +384,54 @@ fn help_lists_every_command() {
         assert!(text.contains(c), "{c} missing from --help");
     }
 }
+
+#[tokio::test]
+async fn ccs_flag_spellings() {
+    let h = demo_with_auth().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.yml");
+    std::fs::write(&cfg, format!("nodes:\n  nas:\n    host: {}\n", h.api_url())).unwrap();
+    let auth = tmp.path().join("auth");
+    std::fs::write(&auth, "admin:secret\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&auth, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let o = run(
+        vec![
+            "peers".into(),
+            "--config".into(),
+            cfg.display().to_string(),
+            "--cluster-peername".into(),
+            "nas".into(),
+            "--basic-auth-file".into(),
+            auth.display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(o.stdout.lines().count(), 5);
+    // A password file others can read: the ssh-style warning, still works.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&auth, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let o = run(
+            vec![
+                "peers".into(),
+                "--config".into(),
+                cfg.display().to_string(),
+                "--cluster-peername".into(),
+                "nas".into(),
+                "--basic-auth-file".into(),
+                auth.display().to_string(),
+            ],
+            vec![],
+        )
+        .await;
+        assert!(o.stderr.contains("readable by others"), "{}", o.stderr);
+        assert_eq!(o.stdout.lines().count(), 5);
+    }
+}
