@@ -35,6 +35,12 @@ pub enum Action {
     SortCreated,
     SortSize,
     SortStatus,
+    Upload,
+    Fetch,
+    Unpin,
+    Recover,
+    RecoverAll,
+    Tasks,
 }
 
 impl Action {
@@ -66,6 +72,12 @@ impl Action {
             Action::SortCreated => "sort by created",
             Action::SortSize => "sort by size",
             Action::SortStatus => "sort by status",
+            Action::Upload => "upload a file or folder",
+            Action::Fetch => "fetch the item to disk",
+            Action::Unpin => "unpin (marked items, or the selected one)",
+            Action::Recover => "recover the selected item's errors",
+            Action::RecoverAll => "recover every item in error",
+            Action::Tasks => "transfers (tasks view)",
         }
     }
 
@@ -84,6 +96,11 @@ impl Action {
             Action::Problems => "problems",
             Action::NextPane => "pane",
             Action::Back => "back",
+            Action::Upload => "upload",
+            Action::Fetch => "fetch",
+            Action::Unpin => "unpin",
+            Action::Recover => "recover",
+            Action::Tasks => "tasks",
             _ => "",
         }
     }
@@ -223,6 +240,15 @@ const DEFAULTS: &[(Key, Action)] = &[
     (Key::ch('Z'), Action::SortSize),
     (Key::ch('S'), Action::SortStatus),
     (Key::ctrl('c'), Action::Quit),
+    (Key::ch('a'), Action::Upload),
+    (Key::ch('u'), Action::Upload),
+    (Key::ch('o'), Action::Fetch),
+    (Key::ch('F'), Action::Fetch),
+    (Key::ch('x'), Action::Unpin),
+    (Key::ctrl('d'), Action::Unpin),
+    (Key::ch('r'), Action::Recover),
+    (Key::ch('R'), Action::RecoverAll),
+    (Key::ch('w'), Action::Tasks),
 ];
 
 impl Default for Keymap {

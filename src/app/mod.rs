@@ -1,12 +1,14 @@
 //! The console's state and its one pure `update`. Nothing here does I/O or
 //! imports the UI; effects describe what the event loop must do.
 
+pub mod dialog;
 pub mod filter;
 pub mod keymap;
 pub mod msg;
 pub mod rows;
 pub mod sanitize;
 pub mod state;
+pub mod tasks;
 pub mod update;
 
 pub use msg::{Effect, Msg};

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyEvent;
 
 use super::rows::{PeerRow, PinRow};
+use super::tasks::TaskKind;
 use crate::cluster::types::{GlobalPinInfo, Metric};
 
 #[derive(Debug, Clone)]
@@ -40,6 +41,38 @@ pub enum Msg {
         generation: u64,
         index: Vec<u32>,
     },
+    /// The open form cannot go on (bad path, target exists…).
+    FormRefused(String),
+    /// The upload's content is already in the archive; Enter adds anyway.
+    UploadExists {
+        name: String,
+        summary: String,
+    },
+    /// A transfer began; the form closes.
+    TaskStarted {
+        id: u64,
+        kind: TaskKind,
+        what: String,
+        total: Option<u64>,
+    },
+    TaskProgress {
+        id: u64,
+        bytes: u64,
+        total: Option<u64>,
+    },
+    /// Finished: Ok((message, CID to select)) or Err(why).
+    TaskDone {
+        id: u64,
+        result: Result<(String, Option<String>), String>,
+    },
+    /// Tab completion for the path field.
+    Completion {
+        typed: String,
+        completed: String,
+        candidates: usize,
+    },
+    /// The outcome of an unpin or recover.
+    ActionDone(Result<String, String>),
 }
 
 /// Requests to the outside. Only `update` creates them.
@@ -61,4 +94,42 @@ pub enum Effect {
     Reindex {
         generation: u64,
     },
+    /// Complete a local path (Tab in the upload form).
+    CompletePath(String),
+    /// Upload a file or folder (after the form was filled in).
+    Upload(UploadRequest),
+    /// Fetch an item to disk.
+    Fetch {
+        id: u64,
+        cid: String,
+        dest: String,
+    },
+    CancelTask(u64),
+    /// Changes to the cluster: only ever emitted after a confirmation, and
+    /// never in read-only mode (see `update::gate`).
+    Unpin(Vec<String>),
+    Recover(String),
+    RecoverAll,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRequest {
+    pub id: u64,
+    pub path: String,
+    pub name: Option<String>,
+    pub replication_min: Option<i32>,
+    pub replication_max: Option<i32>,
+    pub metadata: Vec<(String, String)>,
+    /// Upload even if the cluster already holds the content.
+    pub force: bool,
+}
+
+impl Effect {
+    /// Whether carrying this out changes the cluster.
+    pub fn mutates(&self) -> bool {
+        matches!(
+            self,
+            Effect::Upload(_) | Effect::Unpin(_) | Effect::Recover(_) | Effect::RecoverAll
+        )
+    }
 }

@@ -173,10 +173,7 @@ impl Repl {
             return "unpinning".into();
         }
         if self.cluster_errors > 0 && self.pinning + self.queued == 0 {
-            return format!(
-                "{}/{want} pinned, {} down",
-                self.pinned, self.cluster_errors
-            );
+            return format!("{}/{want}, {} down", self.pinned, self.cluster_errors);
         }
         if self.pinning + self.queued > 0 {
             return format!("{}/{want} pinning", self.pinned);

@@ -169,6 +169,16 @@ pub struct State {
     pub pins: PinsState,
     pub replication: ReplicationState,
     pub flash: Option<Flash>,
+    /// An open form or confirmation; keys go to it first.
+    pub dialog: Option<super::dialog::Dialog>,
+    pub tasks: Vec<super::tasks::Task>,
+    pub show_tasks: bool,
+    pub tasks_selected: usize,
+    pub next_task: u64,
+    /// `org` metadata the upload form starts with (the config's profile).
+    pub default_org: Option<String>,
+    /// Select this item once a pinset load brings it (after an upload).
+    pub select_when_loaded: Option<Box<str>>,
     pub frozen: bool,
     pub now: Instant,
     /// Rows the pins pane can show (set by the view's layout each frame).
@@ -190,6 +200,13 @@ impl State {
             pins: PinsState::default(),
             replication: ReplicationState::default(),
             flash: None,
+            dialog: None,
+            tasks: Vec::new(),
+            show_tasks: false,
+            tasks_selected: 0,
+            next_task: 1,
+            default_org: None,
+            select_when_loaded: None,
             frozen: false,
             now,
             pins_height: 10,

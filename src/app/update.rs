@@ -7,18 +7,20 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::dialog::{Confirm, ConfirmAction, Dialog, Form, FormKind};
 use super::filter::{compute_index, Filter, Sort, SortKey};
 use super::keymap::Action;
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, Msg, UploadRequest};
 use super::rows::Repl;
 use super::state::{Flash, Level, Mode, Pane, State};
+use super::tasks::{Task, TaskState};
 
 /// Above this many rows, sorting and filtering run off the UI task.
 pub const SYNC_INDEX_LIMIT: usize = 50_000;
 
 pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
     let before = watch_key(st);
-    let mut fx = match msg {
+    let fx = match msg {
         Msg::Key(k) => on_key(st, k),
         Msg::Tick(now) => {
             st.now = now;
@@ -123,6 +125,98 @@ pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
             st.pins.problems_fresh.failed(e, retry, st.now);
             Vec::new()
         }
+        Msg::FormRefused(e) => {
+            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+                f.error = Some(e);
+                f.pending = false;
+                f.force = false;
+            } else {
+                flash(st, e, Level::Error);
+            }
+            Vec::new()
+        }
+        Msg::UploadExists { name, summary } => {
+            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+                f.note = Some(format!(
+                    "already in the archive as '{name}', {summary}. Enter uploads anyway, Esc stops."
+                ));
+                f.force = true;
+                f.pending = false;
+            }
+            Vec::new()
+        }
+        Msg::TaskStarted {
+            id,
+            kind,
+            what,
+            total,
+        } => {
+            if matches!(&st.dialog, Some(Dialog::Form(f)) if f.pending) {
+                st.dialog = None;
+            }
+            st.tasks.push(Task {
+                id,
+                kind,
+                what,
+                bytes: 0,
+                total,
+                started: st.now,
+                state: TaskState::Running,
+            });
+            flash(st, "started (w shows transfers, c cancels)", Level::Info);
+            Vec::new()
+        }
+        Msg::TaskProgress { id, bytes, total } => {
+            if let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) {
+                t.bytes = bytes;
+                if total.is_some() {
+                    t.total = total;
+                }
+            }
+            Vec::new()
+        }
+        Msg::TaskDone { id, result } => {
+            let mut fx = Vec::new();
+            let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) else {
+                return fx;
+            };
+            match result {
+                Ok((text, select)) => {
+                    t.state = TaskState::Done(text.clone());
+                    flash(st, text, Level::Info);
+                    if let Some(cid) = select {
+                        st.select_when_loaded = Some(cid.into_boxed_str());
+                        fx.push(Effect::RefreshNow);
+                    }
+                }
+                Err(e) if e == "cancelled" => t.state = TaskState::Cancelled,
+                Err(e) => {
+                    t.state = TaskState::Failed(e.clone());
+                    flash(st, e, Level::Error);
+                }
+            }
+            fx
+        }
+        Msg::Completion {
+            typed,
+            completed,
+            candidates,
+        } => {
+            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+                if f.kind == FormKind::Upload && f.value(0) == typed {
+                    f.fields[0].set(&completed);
+                    f.error = (candidates == 0).then(|| "no such file or folder".to_string());
+                }
+            }
+            Vec::new()
+        }
+        Msg::ActionDone(r) => {
+            match r {
+                Ok(t) => flash(st, t, Level::Info),
+                Err(e) => flash(st, e, Level::Error),
+            }
+            vec![Effect::RefreshNow]
+        }
         Msg::Index { generation, index } => {
             if st.pins.index_pending == Some(generation) {
                 st.pins.index_pending = None;
@@ -131,6 +225,7 @@ pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
     };
+    let mut fx = gate(st, fx);
     let after = watch_key(st);
     if before != after {
         fx.push(Effect::Watch {
@@ -139,6 +234,16 @@ pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
         });
     }
     fx
+}
+
+/// The one gate for changes to the cluster: in read-only mode no effect that
+/// mutates it leaves `update`.
+fn gate(st: &mut State, fx: Vec<Effect>) -> Vec<Effect> {
+    if !st.read_only || !fx.iter().any(Effect::mutates) {
+        return fx;
+    }
+    flash(st, "read-only: this would change the cluster", Level::Error);
+    fx.into_iter().filter(|e| !e.mutates()).collect()
 }
 
 /// What the status poller must know; a change emits `Effect::Watch`.
@@ -180,6 +285,12 @@ fn flash(st: &mut State, text: impl Into<String>, level: Level) {
 }
 
 fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
+    if st.dialog.is_some() {
+        return dialog_key(st, k);
+    }
+    if st.show_tasks && st.mode == Mode::Normal {
+        return tasks_key(st, k);
+    }
     match st.mode.clone() {
         Mode::Help => {
             if matches!(
@@ -418,6 +529,107 @@ fn action(st: &mut State, a: Action) -> Vec<Effect> {
             st.pins.problems_only = !st.pins.problems_only;
             reindex(st)
         }
+        Action::Upload => {
+            if st.read_only {
+                flash(st, "read-only: uploads are disabled", Level::Error);
+            } else {
+                st.dialog = Some(Dialog::Form(Form::upload(st.default_org.as_deref())));
+            }
+            Vec::new()
+        }
+        Action::Fetch => {
+            let (cid, name) = match st.focus {
+                Pane::Replication => (
+                    st.replication
+                        .cid
+                        .as_ref()
+                        .map(|c| c.to_string())
+                        .unwrap_or_default(),
+                    st.replication
+                        .info
+                        .as_ref()
+                        .map(|g| g.name.clone())
+                        .unwrap_or_default(),
+                ),
+                _ => st
+                    .pins
+                    .selected_row()
+                    .map(|r| (r.cid.to_string(), r.name.to_string()))
+                    .unwrap_or_default(),
+            };
+            let dest = safe_basename(&name).unwrap_or_else(|| cid.clone());
+            st.dialog = Some(Dialog::Form(Form::fetch(&cid, &dest)));
+            Vec::new()
+        }
+        Action::Unpin => {
+            let cids: Vec<Box<str>> = if st.pins.marked.is_empty() {
+                st.pins
+                    .selected_row()
+                    .map(|r| r.cid.clone())
+                    .into_iter()
+                    .collect()
+            } else {
+                st.pins.marked.iter().cloned().collect()
+            };
+            if cids.is_empty() {
+                return Vec::new();
+            }
+            if st.read_only {
+                flash(st, "read-only: unpinning is disabled", Level::Error);
+                return Vec::new();
+            }
+            let items = cids
+                .iter()
+                .map(|c| {
+                    let row = st.pins.rows.iter().find(|r| &r.cid == c);
+                    let holders = st.pins.repl.get(c).map(|r| usize::from(r.pinned));
+                    (
+                        c.to_string(),
+                        row.map(|r| r.name.to_string()).unwrap_or_default(),
+                        holders.unwrap_or_else(|| row.map_or(0, |r| r.wanted(st.online_peers()))),
+                    )
+                })
+                .collect();
+            st.dialog = Some(Dialog::Confirm(Confirm {
+                action: ConfirmAction::Unpin(items),
+                on_action: false,
+            }));
+            Vec::new()
+        }
+        Action::Recover => {
+            let cid = match st.focus {
+                Pane::Replication => st.replication.cid.clone(),
+                _ => st.pins.selected_row().map(|r| r.cid.clone()),
+            };
+            let Some(cid) = cid else { return Vec::new() };
+            if st.pins.repl.get(&cid).is_some_and(|r| r.errors > 0) {
+                flash(st, format!("recovering {cid}…"), Level::Info);
+                vec![Effect::Recover(cid.to_string())]
+            } else {
+                flash(
+                    st,
+                    "nothing to recover: no peer reports an error for it",
+                    Level::Info,
+                );
+                Vec::new()
+            }
+        }
+        Action::RecoverAll => {
+            let n = st.pins.repl.values().filter(|r| r.errors > 0).count();
+            if n == 0 {
+                flash(st, "nothing to recover", Level::Info);
+            } else {
+                st.dialog = Some(Dialog::Confirm(Confirm {
+                    action: ConfirmAction::RecoverAll(n),
+                    on_action: false,
+                }));
+            }
+            Vec::new()
+        }
+        Action::Tasks => {
+            st.show_tasks = !st.show_tasks;
+            Vec::new()
+        }
         Action::SortName => sort_by(st, SortKey::Name),
         Action::SortCreated => sort_by(st, SortKey::Created),
         Action::SortSize => sort_by(st, SortKey::Size),
@@ -509,6 +721,20 @@ pub fn reindex(st: &mut State) -> Vec<Effect> {
 
 /// Installs a new order, keeping the same item selected when it is still shown.
 fn set_index(st: &mut State, index: Vec<u32>) {
+    if let Some(want) = st.select_when_loaded.clone() {
+        if let Some(pos) = index
+            .iter()
+            .position(|i| st.pins.rows.get(*i as usize).is_some_and(|r| r.cid == want))
+        {
+            st.select_when_loaded = None;
+            st.pins.select_top = false;
+            st.pins.index = index;
+            st.pins.selected = pos;
+            scroll_into_view(st);
+            inspect_selected(st);
+            return;
+        }
+    }
     let keep = if std::mem::take(&mut st.pins.select_top) {
         st.pins.offset = 0;
         None
@@ -659,4 +885,246 @@ fn recount_peers(st: &mut State) {
     for (p, (_, n)) in st.peers.rows.iter_mut().zip(counts) {
         p.pinned = n.saturating_sub(p.errors);
     }
+}
+
+fn safe_basename(name: &str) -> Option<String> {
+    std::path::Path::new(name)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty() && n != "." && n != "..")
+}
+
+fn dialog_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
+    let Some(dialog) = st.dialog.take() else {
+        return Vec::new();
+    };
+    match dialog {
+        Dialog::Confirm(mut c) => {
+            let decision = match k.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => Some(true),
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                    Some(false)
+                }
+                KeyCode::Enter => Some(c.on_action),
+                KeyCode::Left
+                | KeyCode::Right
+                | KeyCode::Tab
+                | KeyCode::BackTab
+                | KeyCode::Char('h')
+                | KeyCode::Char('l') => {
+                    c.on_action = !c.on_action;
+                    None
+                }
+                _ => None,
+            };
+            match decision {
+                None => {
+                    st.dialog = Some(Dialog::Confirm(c));
+                    Vec::new()
+                }
+                Some(false) => {
+                    flash(st, "cancelled: nothing changed", Level::Info);
+                    Vec::new()
+                }
+                Some(true) => confirmed(st, c.action),
+            }
+        }
+        Dialog::Form(mut f) => {
+            let fx = form_key(st, &mut f, k);
+            if let Some(fx) = fx {
+                return fx;
+            }
+            st.dialog = Some(Dialog::Form(f));
+            Vec::new()
+        }
+    }
+}
+
+/// The only place a confirmation becomes a change to the cluster.
+fn confirmed(st: &mut State, action: ConfirmAction) -> Vec<Effect> {
+    match action {
+        ConfirmAction::Unpin(items) => {
+            let cids: Vec<String> = items.into_iter().map(|(c, _, _)| c).collect();
+            for c in &cids {
+                // Shown as unpinning until the cluster confirms.
+                let r = st.pins.repl.entry(c.clone().into_boxed_str()).or_default();
+                r.unpinning = r.unpinning.max(1);
+            }
+            st.pins.marked.clear();
+            flash(
+                st,
+                format!("unpinning {} item(s)…", cids.len()),
+                Level::Info,
+            );
+            vec![Effect::Unpin(cids)]
+        }
+        ConfirmAction::RecoverAll(n) => {
+            flash(st, format!("recovering {n} item(s)…"), Level::Info);
+            vec![Effect::RecoverAll]
+        }
+    }
+}
+
+/// Handles a key in a form; `Some(effects)` closes or submits it.
+fn form_key(st: &mut State, f: &mut Form, k: KeyEvent) -> Option<Vec<Effect>> {
+    if f.pending {
+        // Waiting for the task to accept: only Esc (give up waiting).
+        if k.code == KeyCode::Esc {
+            return Some(Vec::new());
+        }
+        return None;
+    }
+    match k.code {
+        KeyCode::Esc => {
+            flash(st, "cancelled: nothing sent", Level::Info);
+            Some(Vec::new())
+        }
+        KeyCode::Down => {
+            f.focus = (f.focus + 1) % f.fields.len();
+            None
+        }
+        KeyCode::Up | KeyCode::BackTab => {
+            f.focus = (f.focus + f.fields.len() - 1) % f.fields.len();
+            None
+        }
+        KeyCode::Tab => {
+            if f.kind == FormKind::Upload && f.focus == 0 {
+                return Some({
+                    let typed = f.value(0).to_string();
+                    st.dialog = Some(Dialog::Form(f.clone()));
+                    vec![Effect::CompletePath(typed)]
+                });
+            }
+            f.focus = (f.focus + 1) % f.fields.len();
+            None
+        }
+        KeyCode::Enter => submit(st, f),
+        _ => {
+            f.fields[f.focus].key(k);
+            f.note = None;
+            f.force = false;
+            f.error = validate_live(f);
+            None
+        }
+    }
+}
+
+/// Checks that need no I/O, as the user types.
+fn validate_live(f: &Form) -> Option<String> {
+    if f.kind == FormKind::Fetch {
+        let c = f.value(0).trim();
+        if !c.is_empty() {
+            if let Err(e) = crate::unixfs::parse_cid(c) {
+                return Some(format!("not a valid CID: {e}"));
+            }
+        }
+    }
+    None
+}
+
+fn parse_replication(v: &str, what: &str) -> Result<Option<i32>, String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match v.parse::<i32>() {
+        Ok(n) if n == -1 || n >= 1 => Ok(Some(n)),
+        _ => Err(format!(
+            "{what} must be a number of peers (or -1 for everywhere)"
+        )),
+    }
+}
+
+fn submit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
+    match f.kind {
+        FormKind::Upload => {
+            let path = f.value(0).trim().to_string();
+            if path.is_empty() {
+                f.error = Some("which file or folder?".into());
+                return None;
+            }
+            let rmin = match parse_replication(f.value(2), "replication min") {
+                Ok(v) => v,
+                Err(e) => {
+                    f.error = Some(e);
+                    return None;
+                }
+            };
+            let rmax = match parse_replication(f.value(3), "replication max") {
+                Ok(v) => v,
+                Err(e) => {
+                    f.error = Some(e);
+                    return None;
+                }
+            };
+            let mut metadata = Vec::new();
+            for kv in f.value(4).split_whitespace() {
+                match kv.split_once('=') {
+                    Some((k, v)) if !k.is_empty() => metadata.push((k.to_string(), v.to_string())),
+                    _ => {
+                        f.error = Some(format!("metadata {kv:?}: write key=value"));
+                        return None;
+                    }
+                }
+            }
+            let name = Some(f.value(1).trim().to_string()).filter(|n| !n.is_empty());
+            let id = st.next_task;
+            st.next_task += 1;
+            f.pending = true;
+            f.error = None;
+            let req = UploadRequest {
+                id,
+                path,
+                name,
+                replication_min: rmin,
+                replication_max: rmax,
+                metadata,
+                force: f.force,
+            };
+            st.dialog = Some(Dialog::Form(f.clone()));
+            Some(vec![Effect::Upload(req)])
+        }
+        FormKind::Fetch => {
+            let cid = f.value(0).trim().to_string();
+            if let Err(e) = crate::unixfs::parse_cid(&cid) {
+                f.error = Some(format!("not a valid CID: {e}"));
+                return None;
+            }
+            let dest = f.value(1).trim().to_string();
+            if dest.is_empty() {
+                f.error = Some("where should it go?".into());
+                return None;
+            }
+            let id = st.next_task;
+            st.next_task += 1;
+            f.pending = true;
+            f.error = None;
+            st.dialog = Some(Dialog::Form(f.clone()));
+            Some(vec![Effect::Fetch { id, cid, dest }])
+        }
+    }
+}
+
+fn tasks_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
+    let n = st.tasks.len();
+    match k.code {
+        KeyCode::Esc | KeyCode::Char('w') | KeyCode::Char('q') => st.show_tasks = false,
+        KeyCode::Char('j') | KeyCode::Down => {
+            st.tasks_selected = (st.tasks_selected + 1).min(n.saturating_sub(1))
+        }
+        KeyCode::Char('k') | KeyCode::Up => st.tasks_selected = st.tasks_selected.saturating_sub(1),
+        KeyCode::Char('c') | KeyCode::Enter => {
+            if let Some(t) = st.tasks.get(st.tasks_selected).filter(|t| !t.finished()) {
+                return vec![Effect::CancelTask(t.id)];
+            }
+        }
+        KeyCode::Char('d') | KeyCode::Delete
+            if st.tasks.get(st.tasks_selected).is_some_and(Task::finished) =>
+        {
+            st.tasks.remove(st.tasks_selected);
+            st.tasks_selected = st.tasks_selected.min(st.tasks.len().saturating_sub(1));
+        }
+        _ => {}
+    }
+    Vec::new()
 }

@@ -1,3 +1,4 @@
 //! Work that talks to the cluster in the background and reports as `Msg`s.
 
 pub mod pollers;
+pub mod transfers;

@@ -9,8 +9,10 @@ use ratatui::Frame;
 
 use super::layout::{areas, usable, MIN_HEIGHT, MIN_WIDTH};
 use super::theme::Theme;
+use crate::app::dialog::{Confirm, ConfirmAction, Dialog, Form, FormKind};
 use crate::app::rows::human_bytes;
 use crate::app::state::{Freshness, Level};
+use crate::app::tasks::{TaskKind, TaskState};
 use crate::app::{Mode, Pane, State};
 use crate::cluster::types::TrackerStatus;
 
@@ -37,9 +39,209 @@ pub fn view(st: &State, f: &mut Frame) {
         replication(st, f, r, th);
     }
     footer(st, f, a.footer, th);
+    if st.show_tasks {
+        tasks(st, f, area, th);
+    }
+    match &st.dialog {
+        Some(Dialog::Form(form)) => form_dialog(form, f, area, th),
+        Some(Dialog::Confirm(c)) => confirm_dialog(c, f, area, th),
+        None => {}
+    }
     if st.mode == Mode::Help {
         help(st, f, area, th);
     }
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn form_dialog(form: &Form, f: &mut Frame, area: Rect, th: Theme) {
+    let title = match form.kind {
+        FormKind::Upload => " upload to the archive ",
+        FormKind::Fetch => " fetch from the archive ",
+    };
+    let h = form.fields.len() as u16 * 2 + 5;
+    let r = centered(area, 76, h);
+    f.render_widget(Clear, r);
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.focused_border())
+        .title(Span::styled(title, th.title()));
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    let mut lines: Vec<Line> = Vec::new();
+    let label_w = 17usize;
+    let field_w = (inner.width as usize).saturating_sub(label_w + 1).max(1);
+    let mut cursor = None;
+    for (i, field) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let scroll = field.input.visual_scroll(field_w.saturating_sub(1));
+        let shown: String = field.value().chars().skip(scroll).take(field_w).collect();
+        let style = if focused {
+            th.selected()
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:>w$} ", field.label, w = label_w - 1),
+                if focused { th.title() } else { th.dim() },
+            ),
+            Span::styled(format!("{shown:<field_w$}"), style),
+        ]));
+        lines.push(Line::from(Span::styled(
+            format!("{:w$} {}", "", field.hint, w = label_w - 1),
+            th.dim(),
+        )));
+        if focused {
+            let x = inner.x
+                + label_w as u16
+                + (field.input.visual_cursor().saturating_sub(scroll)) as u16;
+            cursor = Some((
+                x.min(inner.x + inner.width.saturating_sub(1)),
+                inner.y + (i as u16) * 2,
+            ));
+        }
+    }
+    if let Some(e) = &form.error {
+        lines.push(Line::from(Span::styled(e.clone(), th.bad())));
+    } else if let Some(n) = &form.note {
+        lines.push(Line::from(Span::styled(n.clone(), th.warn())));
+    } else if form.pending {
+        lines.push(Line::from(Span::styled("checking…", th.dim())));
+    } else {
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::from(Span::styled(
+        "Enter go · Esc cancel · ↑↓ field · Tab completes the path",
+        th.dim(),
+    )));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if let Some((x, y)) = cursor {
+        f.set_cursor_position((x, y));
+    }
+}
+
+fn confirm_dialog(c: &Confirm, f: &mut Frame, area: Rect, th: Theme) {
+    let (title, mut lines, verb): (&str, Vec<Line>, &str) = match &c.action {
+        ConfirmAction::Unpin(items) => {
+            let mut l = vec![Line::from(Span::styled(
+                if items.len() == 1 {
+                    "Unpin this item? It is removed from every peer of the cluster.".to_string()
+                } else {
+                    format!(
+                        "Unpin these {} items? They are removed from every peer of the cluster.",
+                        items.len()
+                    )
+                },
+                th.warn(),
+            ))];
+            for (cid, name, holders) in items.iter().take(6) {
+                l.push(Line::from(format!(
+                    "  {} · {cid} · held by {holders} peer(s)",
+                    if name.is_empty() { "(no name)" } else { name }
+                )));
+            }
+            if items.len() > 6 {
+                l.push(Line::from(format!("  … and {} more", items.len() - 6)));
+            }
+            (" unpin ", l, "Unpin")
+        }
+        ConfirmAction::RecoverAll(n) => (
+            " recover all ",
+            vec![Line::from(format!("Re-queue every item in error ({n})?"))],
+            "Recover",
+        ),
+    };
+    lines.push(Line::from(""));
+    let cancel_style = if c.on_action {
+        Style::default()
+    } else {
+        th.selected()
+    };
+    let act_style = if c.on_action {
+        th.selected().patch(th.bad())
+    } else {
+        th.bad()
+    };
+    lines.push(Line::from(vec![
+        Span::styled(" Cancel ", cancel_style),
+        Span::raw("   "),
+        Span::styled(format!(" {verb} "), act_style),
+        Span::styled("    y confirms · Esc/n cancels · ←→ moves", th.dim()),
+    ]));
+    let h = lines.len() as u16 + 2;
+    let r = centered(area, 100, h);
+    f.render_widget(Clear, r);
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.bad())
+        .title(Span::styled(title, th.bad().add_modifier(Modifier::BOLD)));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(b), r);
+}
+
+fn tasks(st: &State, f: &mut Frame, area: Rect, th: Theme) {
+    let h = (st.tasks.len() as u16 * 2 + 3).max(5).min(area.height);
+    let r = centered(area, area.width.saturating_sub(6).min(100), h);
+    f.render_widget(Clear, r);
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.focused_border())
+        .title(Span::styled(
+            " transfers (c cancels · d dismisses · Esc closes) ",
+            th.title(),
+        ));
+    let inner = b.inner(r);
+    f.render_widget(b, r);
+    if st.tasks.is_empty() {
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                "No transfers yet: a uploads, o fetches.",
+                th.dim(),
+            )),
+            inner,
+        );
+        return;
+    }
+    let mut lines = Vec::new();
+    let bar_w = 20usize;
+    for (i, t) in st.tasks.iter().enumerate() {
+        let kind = match t.kind {
+            TaskKind::Upload => "upload",
+            TaskKind::Fetch => "fetch ",
+        };
+        let filled = (t.ratio() * bar_w as f64).round() as usize;
+        let bar = format!(
+            "[{}{}]",
+            "#".repeat(filled),
+            " ".repeat(bar_w - filled.min(bar_w))
+        );
+        let (state, style) = match &t.state {
+            TaskState::Running => ("running".to_string(), th.warn()),
+            TaskState::Done(m) => (m.clone(), th.ok()),
+            TaskState::Failed(e) => (e.clone(), th.bad()),
+            TaskState::Cancelled => ("cancelled".to_string(), th.dim()),
+        };
+        let mut l = Line::from(vec![
+            Span::raw(format!("{kind} {} ", t.what)),
+            Span::styled(bar, style),
+            Span::raw(format!(" {}", t.progress_text(st.now))),
+        ]);
+        if i == st.tasks_selected {
+            l = l.style(th.selected());
+        }
+        lines.push(l);
+        lines.push(Line::from(Span::styled(format!("  {state}"), style)));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
 }
 
 fn short_id(id: &str, keep: usize) -> String {

@@ -1,0 +1,117 @@
+//! Dialogs as data (gitui's way): a form being filled, or a confirmation whose
+//! safe choice is focused. `update` turns a confirmed dialog into an effect;
+//! nothing that changes the cluster exists before that.
+
+use crossterm::event::{Event, KeyEvent};
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::Input;
+
+/// A text field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: &'static str,
+    pub input: Input,
+    pub hint: &'static str,
+}
+
+impl Field {
+    pub fn new(label: &'static str, value: &str, hint: &'static str) -> Self {
+        Self {
+            label,
+            input: Input::new(value.to_string()),
+            hint,
+        }
+    }
+    pub fn value(&self) -> &str {
+        self.input.value()
+    }
+    pub fn key(&mut self, k: KeyEvent) {
+        self.input.handle_event(&Event::Key(k));
+    }
+    pub fn set(&mut self, v: &str) {
+        self.input = Input::new(v.to_string());
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormKind {
+    Upload,
+    Fetch,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub kind: FormKind,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// Why the form cannot go on (shown in red).
+    pub error: Option<String>,
+    /// Something to know before going on (e.g. already in the archive).
+    pub note: Option<String>,
+    /// Set after a note that Enter confirms (upload anyway).
+    pub force: bool,
+    /// Waiting for the task to accept or refuse.
+    pub pending: bool,
+}
+
+impl Form {
+    pub fn upload(org: Option<&str>) -> Self {
+        let meta = org.map(|o| format!("org={o}")).unwrap_or_default();
+        Form {
+            kind: FormKind::Upload,
+            fields: vec![
+                Field::new("path", "", "file or folder; Tab completes, ~ works"),
+                Field::new("name", "", "default: the basename"),
+                Field::new("replication min", "", "default: the cluster's"),
+                Field::new("replication max", "", "default: the cluster's"),
+                Field::new("metadata", &meta, "key=value, separated by spaces"),
+            ],
+            focus: 0,
+            error: None,
+            note: None,
+            force: false,
+            pending: false,
+        }
+    }
+
+    pub fn fetch(cid: &str, dest: &str) -> Self {
+        Form {
+            kind: FormKind::Fetch,
+            fields: vec![
+                Field::new("CID", cid, "CIDv0 (Qm…) or CIDv1 (bafy…)"),
+                Field::new("save as", dest, "a new file or folder name"),
+            ],
+            focus: 0,
+            error: None,
+            note: None,
+            force: false,
+            pending: false,
+        }
+    }
+
+    pub fn value(&self, i: usize) -> &str {
+        self.fields.get(i).map_or("", Field::value)
+    }
+}
+
+/// What a confirmation is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmAction {
+    /// Unpin these (cid, name, peers holding it).
+    Unpin(Vec<(String, String, usize)>),
+    /// Recover every item in error.
+    RecoverAll(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub action: ConfirmAction,
+    /// Cancel is focused unless the user moves to the action.
+    pub on_action: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Dialog {
+    Form(Form),
+    Confirm(Confirm),
+}

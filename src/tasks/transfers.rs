@@ -1,0 +1,351 @@
+//! Carrying out the console's actions: uploads and fetches (cancellable, with
+//! progress), unpin and recover, path completion. Results come back as `Msg`s.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::msg::UploadRequest;
+use crate::app::tasks::TaskKind;
+use crate::app::Msg;
+use crate::cluster::types::{PinOptions, TrackerStatus};
+use crate::cluster::{AddOptions, ClusterClient};
+use crate::transfer::fetch::{fetch, Verified};
+use crate::unixfs::{self, ImportOptions};
+
+pub struct Transfers {
+    client: Arc<ClusterClient>,
+    tx: mpsc::Sender<Msg>,
+    cancels: Arc<Mutex<HashMap<u64, CancellationToken>>>,
+}
+
+/// `~` and `~/x` as the shell expands them.
+pub fn expand_tilde(p: &str) -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match (p, home) {
+        ("~", Some(h)) => h,
+        (p, Some(h)) if p.starts_with("~/") => h.join(&p[2..]),
+        (p, _) => PathBuf::from(p),
+    }
+}
+
+/// Completes `typed` against the file system: the longest common prefix of
+/// the matching names, with `/` after a single folder.
+pub fn complete(typed: &str) -> (String, usize) {
+    let (dir_part, prefix) = match typed.rfind('/') {
+        Some(i) => (&typed[..=i], &typed[i + 1..]),
+        None => ("", typed),
+    };
+    let dir = if dir_part.is_empty() {
+        PathBuf::from(".")
+    } else {
+        expand_tilde(dir_part)
+    };
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return (typed.to_string(), 0);
+    };
+    let mut names: Vec<(String, bool)> = rd
+        .filter_map(Result::ok)
+        .map(|e| {
+            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            (e.file_name().to_string_lossy().into_owned(), is_dir)
+        })
+        .filter(|(n, _)| n.starts_with(prefix) && (prefix.starts_with('.') || !n.starts_with('.')))
+        .collect();
+    names.sort();
+    match names.len() {
+        0 => (typed.to_string(), 0),
+        1 => {
+            let (n, is_dir) = &names[0];
+            (
+                format!("{dir_part}{n}{}", if *is_dir { "/" } else { "" }),
+                1,
+            )
+        }
+        k => {
+            let first = &names[0].0;
+            let common = names.iter().fold(first.len(), |acc, (n, _)| {
+                first
+                    .chars()
+                    .zip(n.chars())
+                    .take_while(|(a, b)| a == b)
+                    .count()
+                    .min(acc)
+            });
+            let c: String = first.chars().take(common).collect();
+            (format!("{dir_part}{c}"), k)
+        }
+    }
+}
+
+impl Transfers {
+    pub fn new(client: Arc<ClusterClient>, tx: mpsc::Sender<Msg>) -> Self {
+        Self {
+            client,
+            tx,
+            cancels: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    fn token(&self, id: u64) -> CancellationToken {
+        let t = CancellationToken::new();
+        if let Ok(mut m) = self.cancels.lock() {
+            m.insert(id, t.clone());
+        }
+        t
+    }
+
+    pub fn cancel(&self, id: u64) {
+        if let Ok(m) = self.cancels.lock() {
+            if let Some(t) = m.get(&id) {
+                t.cancel();
+            }
+        }
+    }
+
+    pub fn complete_path(&self, typed: String) {
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let (completed, candidates) = complete(&typed);
+            let _ = tx.blocking_send(Msg::Completion {
+                typed,
+                completed,
+                candidates,
+            });
+        });
+    }
+
+    pub fn upload(&self, req: UploadRequest) {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        let cancel = self.token(req.id);
+        let cancels = self.cancels.clone();
+        tokio::spawn(async move {
+            let path = expand_tilde(&req.path);
+            let p2 = path.clone();
+            let planned =
+                tokio::task::spawn_blocking(move || crate::cluster::add::plan(&p2, false)).await;
+            let total = match planned {
+                Ok(Ok((_, total))) => total,
+                Ok(Err(e)) => {
+                    let _ = tx.send(Msg::FormRefused(e.to_string())).await;
+                    return;
+                }
+                Err(e) => {
+                    let _ = tx.send(Msg::FormRefused(e.to_string())).await;
+                    return;
+                }
+            };
+            if !req.force {
+                // The CID kubo would give, computed here: is it already there?
+                let p3 = path.clone();
+                let local = tokio::task::spawn_blocking(move || {
+                    unixfs::import_path(&p3, ImportOptions::default(), false, false)
+                })
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .and_then(|(_, r)| r.map(|r| r.cid.to_string()));
+                if let Some(c) = local {
+                    if let Ok(pin) = client.allocation(&c).await {
+                        let summary = match client.pin_status(&c, false).await {
+                            Ok(g) => format!(
+                                "{}/{} pinned",
+                                g.count(TrackerStatus::Pinned),
+                                pin.allocations.len().max(1)
+                            ),
+                            Err(_) => "status unknown".into(),
+                        };
+                        let _ = tx
+                            .send(Msg::UploadExists {
+                                name: pin.name,
+                                summary,
+                            })
+                            .await;
+                        return;
+                    }
+                }
+            }
+            let what = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| req.path.clone());
+            let _ = tx
+                .send(Msg::TaskStarted {
+                    id: req.id,
+                    kind: TaskKind::Upload,
+                    what: what.clone(),
+                    total: Some(total),
+                })
+                .await;
+            let opts = AddOptions {
+                pin: PinOptions {
+                    name: Some(req.name.clone().unwrap_or_else(|| what.clone())),
+                    replication_min: req.replication_min,
+                    replication_max: req.replication_max,
+                    metadata: req.metadata.clone(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let ptx = tx.clone();
+            let last = Arc::new(Mutex::new(Instant::now() - Duration::from_secs(1)));
+            let id = req.id;
+            let progress: crate::cluster::add::Progress = Arc::new(move |sent, total| {
+                let Ok(mut l) = last.lock() else { return };
+                if l.elapsed() >= Duration::from_millis(100) || sent == total {
+                    *l = Instant::now();
+                    let _ = ptx.try_send(Msg::TaskProgress {
+                        id,
+                        bytes: sent,
+                        total: Some(total),
+                    });
+                }
+            });
+            let r = client.add(&path, &opts, Some(progress), cancel).await;
+            let result = match r {
+                Ok(res) => {
+                    let cid = res.root.cid.clone().unwrap_or_default();
+                    Ok((format!("added {what} as {cid}"), Some(cid)))
+                }
+                Err(crate::cluster::ClientError::Cancelled) => Err("cancelled".to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Ok(mut m) = cancels.lock() {
+                m.remove(&req.id);
+            }
+            let _ = tx.send(Msg::TaskDone { id: req.id, result }).await;
+        });
+    }
+
+    pub fn fetch(&self, id: u64, cid: String, dest: String) {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        let cancel = self.token(id);
+        let cancels = self.cancels.clone();
+        tokio::spawn(async move {
+            let dest = expand_tilde(&dest);
+            if dest.exists() {
+                let _ = tx
+                    .send(Msg::FormRefused(format!(
+                        "{} already exists: choose another name",
+                        dest.display()
+                    )))
+                    .await;
+                return;
+            }
+            if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if !parent.is_dir() {
+                    let _ = tx
+                        .send(Msg::FormRefused(format!(
+                            "{}: no such folder",
+                            parent.display()
+                        )))
+                        .await;
+                    return;
+                }
+            }
+            let _ = tx
+                .send(Msg::TaskStarted {
+                    id,
+                    kind: TaskKind::Fetch,
+                    what: format!("{cid} → {}", dest.display()),
+                    total: None,
+                })
+                .await;
+            let ptx = tx.clone();
+            let last = Arc::new(Mutex::new(Instant::now() - Duration::from_secs(1)));
+            let progress: crate::transfer::fetch::Progress = Arc::new(move |got, total| {
+                let Ok(mut l) = last.lock() else { return };
+                if l.elapsed() >= Duration::from_millis(100) {
+                    *l = Instant::now();
+                    let _ = ptx.try_send(Msg::TaskProgress {
+                        id,
+                        bytes: got,
+                        total,
+                    });
+                }
+            });
+            let gw = client.default_gateway();
+            let r = fetch(&client, &gw, &cid, &dest, false, Some(progress), cancel).await;
+            let result = match r {
+                Ok(rep) => {
+                    let _ = tx.try_send(Msg::TaskProgress {
+                        id,
+                        bytes: rep.bytes,
+                        total: Some(rep.bytes),
+                    });
+                    match rep.verified {
+                        Verified::Match => Ok((
+                            format!("fetched {} (verified: matches {cid})", display(&rep.path)),
+                            None,
+                        )),
+                        Verified::Mismatch { got, kept } => Err(format!(
+                            "MISMATCH: {cid} arrived as {got}; {} not written, kept at {}",
+                            display(&rep.path),
+                            display(&kept)
+                        )),
+                    }
+                }
+                Err(crate::cluster::ClientError::Cancelled) => Err("cancelled".to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            if let Ok(mut m) = cancels.lock() {
+                m.remove(&id);
+            }
+            let _ = tx.send(Msg::TaskDone { id, result }).await;
+        });
+    }
+
+    pub fn unpin(&self, cids: Vec<String>) {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let mut done = 0;
+            let mut errors = Vec::new();
+            for c in &cids {
+                match client.unpin(c).await {
+                    Ok(_) => done += 1,
+                    Err(e) => errors.push(e.to_string()),
+                }
+            }
+            let r = if errors.is_empty() {
+                Ok(format!("unpinned {done} item(s)"))
+            } else {
+                Err(format!(
+                    "unpinned {done} of {}: {}",
+                    cids.len(),
+                    errors.join("; ")
+                ))
+            };
+            let _ = tx.send(Msg::ActionDone(r)).await;
+        });
+    }
+
+    pub fn recover(&self, cid: Option<String>) {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let r = match cid {
+                Some(c) => client
+                    .recover(&c, false)
+                    .await
+                    .map(|_| format!("recover requested for {c}"))
+                    .map_err(|e| e.to_string()),
+                None => match client.recover_all(false).await {
+                    Ok(s) => s
+                        .collect()
+                        .await
+                        .map(|v| format!("{} item(s) re-queued", v.len()))
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                },
+            };
+            let _ = tx.send(Msg::ActionDone(r)).await;
+        });
+    }
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
