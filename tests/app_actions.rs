@@ -1,0 +1,406 @@
+//! `update()` for the actions: dialogs as data, confirmations with the safe
+//! choice focused, and the read-only gate. The only way to an unpin effect is
+//! an explicit confirmation.
+
+use std::time::{Duration, Instant};
+
+use ccs_tui::app::dialog::{ConfirmAction, Dialog};
+use ccs_tui::app::msg::UploadRequest;
+use ccs_tui::app::rows::{PeerRow, PinRow, Repl};
+use ccs_tui::app::tasks::TaskKind;
+use ccs_tui::app::{update, Effect, Msg, State};
+use ccs_tui::cluster::gojson::{GoTime, List, Map};
+use ccs_tui::cluster::types::Pin;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn k(st: &mut State, c: KeyCode) -> Vec<Effect> {
+    update(st, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
+}
+fn ch(st: &mut State, c: char) -> Vec<Effect> {
+    k(st, KeyCode::Char(c))
+}
+fn typed(st: &mut State, s: &str) {
+    for c in s.chars() {
+        ch(st, c);
+    }
+}
+
+/// A valid CIDv0: a known one with its last characters varied (base58 digits).
+fn cid(i: usize) -> String {
+    const B58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let tail: String = (0..3)
+        .map(|d| B58[(i / 58usize.pow(d)) % 58] as char)
+        .collect();
+    format!("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8f{tail}")
+}
+
+fn pin(i: usize) -> PinRow {
+    PinRow::from_pin(&Pin {
+        cid: cid(i),
+        name: format!("item-{i}"),
+        metadata: Map::from(vec![("org".to_string(), "hrdag".to_string())]),
+        allocations: List::from(vec!["p1".to_string()]),
+        timestamp: GoTime::from_unix(1_700_000_000 + i as i64, 0, 0),
+        ..Default::default()
+    })
+}
+
+fn loaded() -> State {
+    let mut st = State::new("x".into(), None, Instant::now());
+    st.pins_height = 5;
+    update(
+        &mut st,
+        Msg::Peers(
+            Ok(vec![PeerRow {
+                id: "p1".into(),
+                name: "nas".into(),
+                version: "1.1.6".into(),
+                error: String::new(),
+                free_space: None,
+                pinned: 0,
+                errors: 0,
+            }]),
+            Duration::from_secs(5),
+        ),
+    );
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows: (0..5).map(pin).collect(),
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    st
+}
+
+fn has_unpin(fx: &[Effect]) -> bool {
+    fx.iter().any(|e| matches!(e, Effect::Unpin(_)))
+}
+
+#[test]
+fn unpin_needs_an_explicit_yes() {
+    let mut st = loaded();
+    assert!(!has_unpin(&ch(&mut st, 'x')));
+    match &st.dialog {
+        Some(Dialog::Confirm(c)) => {
+            assert!(!c.on_action, "Cancel is focused");
+            assert!(
+                matches!(&c.action, ConfirmAction::Unpin(v) if v.len() == 1 && v[0].1 == "item-4")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Enter on Cancel cancels.
+    assert!(!has_unpin(&k(&mut st, KeyCode::Enter)));
+    assert!(st.dialog.is_none());
+    // Every other key leaves it open or cancels; none unpins.
+    for key in [
+        KeyCode::Char('j'),
+        KeyCode::Char('q'),
+        KeyCode::Char('x'),
+        KeyCode::Char(' '),
+        KeyCode::Char('n'),
+        KeyCode::Esc,
+        KeyCode::Backspace,
+        KeyCode::Up,
+        KeyCode::Down,
+    ] {
+        ch(&mut st, 'x');
+        assert!(!has_unpin(&k(&mut st, key)), "{key:?} must not unpin");
+        st.dialog = None;
+    }
+    // `y` unpins; moving to Unpin and Enter unpins.
+    ch(&mut st, 'x');
+    let fx = ch(&mut st, 'y');
+    assert_eq!(
+        fx.iter()
+            .filter(|e| matches!(e, Effect::Unpin(v) if v.len() == 1))
+            .count(),
+        1
+    );
+    let cid = st.pins.selected_row().unwrap().cid.clone();
+    assert_eq!(
+        st.pins.repl.get(&cid).map(|r| r.summary()).as_deref(),
+        Some("unpinning")
+    );
+    ch(&mut st, 'x');
+    k(&mut st, KeyCode::Tab);
+    assert!(has_unpin(&k(&mut st, KeyCode::Enter)));
+}
+
+#[test]
+fn marked_rows_unpin_together_behind_one_dialog() {
+    let mut st = loaded();
+    ch(&mut st, ' ');
+    ch(&mut st, ' ');
+    ch(&mut st, ' ');
+    k(&mut st, KeyCode::Char('d'));
+    ch(&mut st, 'x');
+    match &st.dialog {
+        Some(Dialog::Confirm(c)) => {
+            assert!(matches!(&c.action, ConfirmAction::Unpin(v) if v.len() == 3))
+        }
+        other => panic!("{other:?}"),
+    }
+    let fx = ch(&mut st, 'y');
+    assert!(fx
+        .iter()
+        .any(|e| matches!(e, Effect::Unpin(v) if v.len() == 3)));
+    assert!(st.pins.marked.is_empty());
+}
+
+#[test]
+fn read_only_refuses_every_change_in_one_place() {
+    let mut st = loaded();
+    st.read_only = true;
+    assert!(ch(&mut st, 'x').is_empty());
+    assert!(st.dialog.is_none());
+    assert!(st.flash.as_ref().unwrap().text.contains("read-only"));
+    assert!(ch(&mut st, 'a').is_empty());
+    assert!(st.dialog.is_none());
+    // Even a confirmation opened before read-only took effect is gated.
+    st.read_only = false;
+    ch(&mut st, 'x');
+    st.read_only = true;
+    let fx = ch(&mut st, 'y');
+    assert!(!has_unpin(&fx), "{fx:?}");
+    // Fetching changes nothing: allowed.
+    ch(&mut st, 'o');
+    assert!(matches!(st.dialog, Some(Dialog::Form(_))));
+}
+
+#[test]
+fn upload_form_validates_then_asks_the_task() {
+    let mut st = loaded();
+    st.default_org = Some("hrdag".into());
+    ch(&mut st, 'a');
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert_eq!(f.value(4), "org=hrdag", "org from the config's profile");
+    assert!(k(&mut st, KeyCode::Enter).is_empty());
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert_eq!(f.error.as_deref(), Some("which file or folder?"));
+    typed(&mut st, "~/scans");
+    // Tab in the path field asks for completion.
+    assert_eq!(
+        k(&mut st, KeyCode::Tab),
+        vec![Effect::CompletePath("~/scans".into())]
+    );
+    update(
+        &mut st,
+        Msg::Completion {
+            typed: "~/scans".into(),
+            completed: "~/scans-2026/".into(),
+            candidates: 1,
+        },
+    );
+    k(&mut st, KeyCode::Down);
+    typed(&mut st, "Scans 2026");
+    k(&mut st, KeyCode::Down);
+    typed(&mut st, "zero");
+    k(&mut st, KeyCode::Enter);
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert!(f.error.as_ref().unwrap().contains("replication min"));
+    for _ in 0..4 {
+        k(&mut st, KeyCode::Backspace);
+    }
+    typed(&mut st, "2");
+    let fx = k(&mut st, KeyCode::Enter);
+    let Some(Effect::Upload(req)) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        req,
+        &UploadRequest {
+            id: req.id,
+            path: "~/scans-2026/".into(),
+            name: Some("Scans 2026".into()),
+            replication_min: Some(2),
+            replication_max: None,
+            metadata: vec![("org".into(), "hrdag".into())],
+            force: false,
+        }
+    );
+    // The task refuses (say, unreadable): the message shows in the form.
+    update(
+        &mut st,
+        Msg::FormRefused("~/scans-2026/x: permission denied".into()),
+    );
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert!(f.error.as_ref().unwrap().contains("permission denied") && !f.pending);
+    // Already in the archive: a note; Enter uploads anyway.
+    k(&mut st, KeyCode::Enter);
+    update(
+        &mut st,
+        Msg::UploadExists {
+            name: "commit_2026-01-07T03:33:17Z".into(),
+            summary: "3/3 pinned".into(),
+        },
+    );
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert!(f
+        .note
+        .as_ref()
+        .unwrap()
+        .contains("already in the archive as 'commit_2026-01-07T03:33:17Z', 3/3 pinned"));
+    let fx = k(&mut st, KeyCode::Enter);
+    assert!(matches!(fx.first(), Some(Effect::Upload(r)) if r.force));
+    let id = match fx.first() {
+        Some(Effect::Upload(r)) => r.id,
+        _ => 0,
+    };
+    update(
+        &mut st,
+        Msg::TaskStarted {
+            id,
+            kind: TaskKind::Upload,
+            what: "scans-2026".into(),
+            total: Some(100),
+        },
+    );
+    assert!(
+        st.dialog.is_none(),
+        "the form closes once the upload starts"
+    );
+    update(
+        &mut st,
+        Msg::TaskProgress {
+            id,
+            bytes: 50,
+            total: Some(100),
+        },
+    );
+    assert_eq!(st.tasks[0].ratio(), 0.5);
+    // Done: the new item is selected once the pinset brings it.
+    let new_cid = pin(77).cid.to_string();
+    let fx = update(
+        &mut st,
+        Msg::TaskDone {
+            id,
+            result: Ok(("added".into(), Some(new_cid.clone()))),
+        },
+    );
+    assert!(fx.contains(&Effect::RefreshNow));
+    let mut rows: Vec<PinRow> = (0..5).map(pin).collect();
+    rows.push(pin(77));
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 2,
+            rows,
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    assert_eq!(st.pins.selected_row().unwrap().cid.to_string(), new_cid);
+    assert_eq!(st.replication.cid.as_deref(), Some(new_cid.as_str()));
+}
+
+#[test]
+fn esc_cancels_a_form_and_sends_nothing() {
+    let mut st = loaded();
+    ch(&mut st, 'a');
+    typed(&mut st, "/tmp/x");
+    assert!(k(&mut st, KeyCode::Esc).is_empty());
+    assert!(st.dialog.is_none());
+}
+
+#[test]
+fn fetch_form_checks_the_cid_as_you_type() {
+    let mut st = loaded();
+    ch(&mut st, 'o');
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    let cid = st.pins.selected_row().unwrap().cid.to_string();
+    assert_eq!(f.value(0), cid, "prefilled with the selected item");
+    assert_eq!(f.value(1), "item-4", "saved under the item's name");
+    // Break the CID: the reason shows at once.
+    k(&mut st, KeyCode::Backspace);
+    typed(&mut st, "!");
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert!(
+        f.error.as_ref().unwrap().starts_with("not a valid CID"),
+        "{:?}",
+        f.error
+    );
+    assert!(k(&mut st, KeyCode::Enter).is_empty());
+    k(&mut st, KeyCode::Backspace);
+    typed(&mut st, &cid[cid.len() - 1..]);
+    let fx = k(&mut st, KeyCode::Enter);
+    assert!(
+        matches!(fx.first(), Some(Effect::Fetch { cid: c, dest, .. }) if *c == cid && dest == "item-4")
+    );
+    update(
+        &mut st,
+        Msg::FormRefused("item-4 already exists: choose another name".into()),
+    );
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert!(f.error.as_ref().unwrap().contains("already exists"));
+}
+
+#[test]
+fn recover_one_and_recover_all() {
+    let mut st = loaded();
+    assert!(ch(&mut st, 'r').is_empty(), "nothing in error");
+    let cid = st.pins.selected_row().unwrap().cid.clone();
+    st.pins.repl.insert(
+        cid.clone(),
+        Repl {
+            errors: 1,
+            allocated: 1,
+            ..Default::default()
+        },
+    );
+    assert_eq!(ch(&mut st, 'r'), vec![Effect::Recover(cid.to_string())]);
+    assert!(ch(&mut st, 'R').is_empty(), "recover all asks first");
+    assert!(
+        matches!(&st.dialog, Some(Dialog::Confirm(c)) if c.action == ConfirmAction::RecoverAll(1))
+    );
+    assert_eq!(ch(&mut st, 'y'), vec![Effect::RecoverAll]);
+}
+
+#[test]
+fn tasks_view_cancels_and_dismisses() {
+    let mut st = loaded();
+    update(
+        &mut st,
+        Msg::TaskStarted {
+            id: 7,
+            kind: TaskKind::Fetch,
+            what: "x".into(),
+            total: None,
+        },
+    );
+    ch(&mut st, 'w');
+    assert!(st.show_tasks);
+    assert_eq!(ch(&mut st, 'c'), vec![Effect::CancelTask(7)]);
+    assert!(ch(&mut st, 'd').is_empty());
+    assert_eq!(st.tasks.len(), 1, "a running task is not dismissed");
+    update(
+        &mut st,
+        Msg::TaskDone {
+            id: 7,
+            result: Err("cancelled".into()),
+        },
+    );
+    ch(&mut st, 'd');
+    assert!(st.tasks.is_empty());
+    k(&mut st, KeyCode::Esc);
+    assert!(!st.show_tasks);
+}
