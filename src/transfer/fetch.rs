@@ -83,8 +83,15 @@ pub async fn fetch(
             return Err(io(parent, "no such folder"));
         }
     }
-    let head = client.gateway_head(gateway, &cid_s, "").await?;
-    let mut stream = client.gateway_get(gateway, &cid_s, "", head.is_dir).await?;
+    // Every wait is cancellable, the first bytes included (a stalled gateway).
+    let head = tokio::select! {
+        h = client.gateway_head(gateway, &cid_s, "") => h?,
+        _ = cancel.cancelled() => return Err(ClientError::Cancelled),
+    };
+    let mut stream = tokio::select! {
+        s = client.gateway_get(gateway, &cid_s, "", head.is_dir) => s?,
+        _ = cancel.cancelled() => return Err(ClientError::Cancelled),
+    };
     let total = stream.length;
     let tmp = temp_beside(dest, "ccs-tui");
     let mut file = tokio::fs::File::create(&tmp)

@@ -1,0 +1,288 @@
+//! The console's transfers against the simulator: uploads and fetches with
+//! their messages, verification, cancellation, and refusals.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ccs_tui::app::msg::UploadRequest;
+use ccs_tui::app::Msg;
+use ccs_tui::cluster::PinTypeFilter;
+use ccs_tui::sim::Faults;
+use ccs_tui::tasks::transfers::{complete, Transfers};
+use tokio::sync::mpsc;
+
+async fn next_done(rx: &mut mpsc::Receiver<Msg>) -> Msg {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .expect("a message in time")
+            .expect("channel open");
+        if matches!(
+            m,
+            Msg::TaskDone { .. } | Msg::FormRefused(_) | Msg::UploadExists { .. }
+        ) {
+            return m;
+        }
+    }
+}
+
+fn req(id: u64, path: &std::path::Path) -> UploadRequest {
+    UploadRequest {
+        id,
+        path: path.display().to_string(),
+        name: None,
+        replication_min: None,
+        replication_max: None,
+        metadata: vec![("org".into(), "hrdag".into())],
+        force: false,
+    }
+}
+
+#[tokio::test]
+async fn upload_then_fetch_a_folder_byte_for_byte() {
+    let h = common::demo().await;
+    let c = Arc::new(common::client_for(&h));
+    let (tx, mut rx) = mpsc::channel(256);
+    let t = Transfers::new(c.clone(), tx);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("docs");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("a.txt"), "a\n").unwrap();
+    std::fs::write(dir.join("b.txt"), "b\n").unwrap();
+    std::fs::write(dir.join("sub/c.txt"), "c\n").unwrap();
+    t.upload(req(1, &dir));
+    match next_done(&mut rx).await {
+        Msg::TaskDone {
+            result: Ok((_, Some(cid))),
+            ..
+        } => {
+            assert_eq!(cid, "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m")
+        }
+        other => panic!("{other:?}"),
+    }
+    let pin = c
+        .allocation("QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m")
+        .await
+        .unwrap();
+    assert_eq!(pin.name, "docs");
+    assert_eq!(pin.metadata.get("org"), Some("hrdag"));
+    // Uploading it again: the console says it is already there.
+    t.upload(req(2, &dir));
+    assert!(matches!(next_done(&mut rx).await, Msg::UploadExists { name, .. } if name == "docs"));
+    // Fetch it back.
+    let back = tmp.path().join("back");
+    t.fetch(
+        3,
+        "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m".into(),
+        back.display().to_string(),
+    );
+    match next_done(&mut rx).await {
+        Msg::TaskDone {
+            result: Ok((text, None)),
+            ..
+        } => assert!(text.contains("verified"), "{text}"),
+        other => panic!("{other:?}"),
+    }
+    for f in ["a.txt", "b.txt", "sub/c.txt"] {
+        assert_eq!(
+            std::fs::read(back.join(f)).unwrap(),
+            std::fs::read(dir.join(f)).unwrap()
+        );
+    }
+    // Into an existing target: refused in the form.
+    t.fetch(
+        4,
+        "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m".into(),
+        back.display().to_string(),
+    );
+    assert!(
+        matches!(next_done(&mut rx).await, Msg::FormRefused(e) if e.contains("already exists"))
+    );
+}
+
+#[tokio::test]
+async fn a_corrupted_answer_is_caught_and_not_written() {
+    let h = common::demo().await;
+    let c = Arc::new(common::client_for(&h));
+    let (tx, mut rx) = mpsc::channel(256);
+    let t = Transfers::new(c, tx);
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("big.bin");
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&f, &data).unwrap();
+    t.upload(req(1, &f));
+    let cid = match next_done(&mut rx).await {
+        Msg::TaskDone {
+            result: Ok((_, Some(cid))),
+            ..
+        } => cid,
+        other => panic!("{other:?}"),
+    };
+    h.set_faults(Faults {
+        gateway_corrupt: true,
+        ..Default::default()
+    });
+    let out = tmp.path().join("out.bin");
+    t.fetch(2, cid.clone(), out.display().to_string());
+    match next_done(&mut rx).await {
+        Msg::TaskDone { result: Err(e), .. } => assert!(e.starts_with("MISMATCH"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!out.exists(), "nothing under the final name");
+    h.set_faults(Faults::default());
+    t.fetch(3, cid, out.display().to_string());
+    assert!(matches!(
+        next_done(&mut rx).await,
+        Msg::TaskDone { result: Ok(_), .. }
+    ));
+    assert_eq!(std::fs::read(&out).unwrap(), data);
+}
+
+#[tokio::test]
+async fn cancel_leaves_no_pin_and_no_partial_file() {
+    let h = common::demo().await;
+    let c = Arc::new(common::client_for(&h));
+    let (tx, mut rx) = mpsc::channel(256);
+    let t = Transfers::new(c.clone(), tx);
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("big.bin");
+    let data: Vec<u8> = (0..40_000_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&f, &data).unwrap();
+    let before = c
+        .allocations(PinTypeFilter::All)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()
+        .len();
+    t.upload(req(1, &f));
+    // Cancel as soon as bytes flow.
+    loop {
+        match rx.recv().await.unwrap() {
+            Msg::TaskProgress { id: 1, bytes, .. } if bytes > 0 => {
+                t.cancel(1);
+                break;
+            }
+            Msg::TaskDone { .. } => panic!("finished before it could be cancelled"),
+            _ => {}
+        }
+    }
+    assert!(
+        matches!(next_done(&mut rx).await, Msg::TaskDone { result: Err(e), .. } if e == "cancelled")
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = c
+        .allocations(PinTypeFilter::All)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "nothing pinned");
+    // A fetch cancelled mid-way leaves nothing under the final name, nor a temp file.
+    let f2 = tmp.path().join("small.bin");
+    std::fs::write(&f2, &data[..20_000_000]).unwrap();
+    t.upload(req(2, &f2));
+    let cid = match next_done(&mut rx).await {
+        Msg::TaskDone {
+            result: Ok((_, Some(cid))),
+            ..
+        } => cid,
+        other => panic!("{other:?}"),
+    };
+    // A download that breaks mid-way leaves nothing under the final name.
+    h.set_faults(Faults {
+        gateway_drop_after_bytes: Some(5_000_000),
+        ..Default::default()
+    });
+    let dl = tempfile::tempdir().unwrap();
+    let out = dl.path().join("out.bin");
+    t.fetch(3, cid.clone(), out.display().to_string());
+    assert!(matches!(
+        next_done(&mut rx).await,
+        Msg::TaskDone { result: Err(_), .. }
+    ));
+    assert!(!out.exists());
+    // A download cancelled while the gateway stalls ends at once, cleanly.
+    h.set_faults(Faults {
+        gateway_stall: true,
+        ..Default::default()
+    });
+    t.fetch(4, cid, out.display().to_string());
+    loop {
+        if let Msg::TaskStarted { id: 4, .. } = rx.recv().await.unwrap() {
+            break;
+        }
+    }
+    t.cancel(4);
+    assert!(
+        matches!(next_done(&mut rx).await, Msg::TaskDone { id: 4, result: Err(e) } if e == "cancelled")
+    );
+    assert!(!out.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dl.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".part"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[tokio::test]
+async fn bad_paths_are_refused_with_a_message() {
+    let h = common::demo().await;
+    let c = Arc::new(common::client_for(&h));
+    let (tx, mut rx) = mpsc::channel(256);
+    let t = Transfers::new(c, tx);
+    t.upload(req(1, std::path::Path::new("/nonexistent/scans")));
+    assert!(
+        matches!(next_done(&mut rx).await, Msg::FormRefused(e) if e.contains("no such file or folder"))
+    );
+    #[cfg(unix)]
+    {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("pipe");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if ok {
+            t.upload(req(2, &fifo));
+            assert!(
+                matches!(next_done(&mut rx).await, Msg::FormRefused(e) if e.contains("special file"))
+            );
+        }
+    }
+    t.fetch(
+        3,
+        "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m".into(),
+        "/nonexistent/dir/x".into(),
+    );
+    assert!(
+        matches!(next_done(&mut rx).await, Msg::FormRefused(e) if e.contains("no such folder"))
+    );
+}
+
+#[test]
+fn path_completion() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("scans-2026")).unwrap();
+    std::fs::write(tmp.path().join("scan-a.tif"), "x").unwrap();
+    std::fs::write(tmp.path().join("scan-b.tif"), "x").unwrap();
+    let base = format!("{}/", tmp.path().display());
+    assert_eq!(
+        complete(&format!("{base}scans")),
+        (format!("{base}scans-2026/"), 1)
+    );
+    assert_eq!(
+        complete(&format!("{base}scan-")),
+        (format!("{base}scan-"), 2)
+    );
+    assert_eq!(complete(&format!("{base}sc")).1, 3);
+    assert_eq!(complete(&format!("{base}zz")), (format!("{base}zz"), 0));
+}
