@@ -168,6 +168,47 @@ fn demo_console_end_to_end() {
 }
 
 #[test]
+fn upload_fetch_and_unpin_through_the_dialogs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("field-notes.txt");
+    std::fs::write(&src, "hello world\n").unwrap();
+    let back = tmp.path().join("back.txt");
+    let mut s = Session::start(&["--demo"]);
+    s.wait_for("oral-history");
+    // Upload: a, the path, Enter.
+    s.keys("a");
+    s.wait_for("upload to the archive");
+    s.keys(&src.display().to_string());
+    s.keys("\r");
+    s.wait_for("added field-notes.txt as QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
+    // The new item is selected and its replication fills in.
+    s.wait_for("field-notes.txt");
+    s.wait_for("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7");
+    // Fetch: o, move to the destination, replace it, Enter.
+    s.keys("\u{1b}");
+    s.keys("o");
+    s.wait_for("fetch from the archive");
+    s.keys("\u{1b}[B");
+    s.keys("\u{15}");
+    s.keys(&back.display().to_string());
+    s.keys("\r");
+    s.wait_for("verified: matches QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
+    assert_eq!(std::fs::read_to_string(&back).unwrap(), "hello world\n");
+    // Unpin: x opens the confirmation; Enter on the focused Cancel keeps it.
+    s.keys("x");
+    s.wait_for("removed from every peer of the cluster");
+    s.keys("\r");
+    s.wait_for("cancelled: nothing changed");
+    s.keys("x");
+    s.wait_for("removed from every peer of the cluster");
+    s.keys("y");
+    s.wait_for("unpinned 1 item(s)");
+    s.keys("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+}
+
+#[test]
 fn an_idle_console_writes_nothing() {
     let mut s = Session::start(&["--demo"]);
     s.wait_for("oral-history");
