@@ -98,8 +98,20 @@ pub async fn fetch(
         .await
         .map_err(|e| io(&tmp, e))?;
     let opts = options_for(&cid);
-    let mut sink = NullSink;
-    let mut hasher = (!head.is_dir).then(|| FileBuilder::new(opts, &mut sink));
+    // Hash on another core while this task writes: verification costs
+    // (almost) no time on a two-core machine.
+    let (hash_tx, hash_rx) = std::sync::mpsc::sync_channel::<bytes::Bytes>(32);
+    let hasher = (!head.is_dir).then(|| {
+        tokio::task::spawn_blocking(move || {
+            let mut sink = NullSink;
+            let mut b = FileBuilder::new(opts, &mut sink);
+            for chunk in hash_rx {
+                b.write(&chunk);
+            }
+            b.finish()
+        })
+    });
+    let hash_tx = hasher.as_ref().map(|_| hash_tx);
     let mut got = 0u64;
     let result: Result<(), ClientError> = async {
         loop {
@@ -109,8 +121,10 @@ pub async fn fetch(
             };
             let Some(chunk) = next else { break };
             let chunk = chunk?;
-            if let Some(h) = hasher.as_mut() {
-                h.write(&chunk);
+            if let Some(tx) = &hash_tx {
+                // The hasher only stops early if it panicked; the check below
+                // then reports a mismatch rather than a false success.
+                let _ = tx.send(chunk.clone());
             }
             file.write_all(&chunk).await.map_err(|e| io(&tmp, e))?;
             got += chunk.len() as u64;
@@ -124,6 +138,7 @@ pub async fn fetch(
     }
     .await;
     drop(file);
+    drop(hash_tx);
     if let Err(e) = result {
         let _ = tokio::fs::remove_file(&tmp).await;
         return Err(e);
@@ -135,7 +150,9 @@ pub async fn fetch(
         }
     }
     if let Some(h) = hasher {
-        let root = h.finish();
+        let root = h
+            .await
+            .map_err(|e| io(dest, format!("verification failed: {e}")))?;
         if root.cid != cid {
             return Ok(FetchReport {
                 path: dest.to_path_buf(),

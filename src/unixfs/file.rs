@@ -57,8 +57,8 @@ impl<'s> FileBuilder<'s> {
     }
 
     fn flush_leaf(&mut self) {
-        let leaf = self.make_leaf(&self.chunk.clone());
-        self.chunk.clear();
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(self.opts.chunk_size));
+        let leaf = self.make_leaf(&chunk);
         self.leaves += 1;
         self.push(0, leaf);
     }
