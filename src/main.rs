@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
     if let Some(cmd) = &cli.command {
         return ccs_tui::commands::run(&cli, cmd).await;
     }
+    let mut default_org: Option<String> = None;
     let (client, label, user, console, _sim) = if cli.demo {
         match demo_cluster(&cli).await {
             Ok(x) => x,
@@ -63,6 +64,10 @@ async fn main() -> ExitCode {
         };
         let label = client.endpoint().label();
         let user = resolved.user().map(String::from);
+        // With one profile (org) in the config, uploads are tagged with it.
+        if resolved.file.profiles.len() == 1 {
+            default_org = resolved.file.profiles.keys().next().cloned();
+        }
         (client, label, user, resolved.file.console.clone(), None)
     };
     if !std::io::stdout().is_terminal() {
@@ -89,6 +94,7 @@ async fn main() -> ExitCode {
     st.read_only = cli.read_only;
     st.color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     st.keymap = keymap;
+    st.default_org = default_org;
     let opts = TuiOptions {
         mouse: cli.mouse,
         poll: poll_config(&console),
