@@ -113,3 +113,24 @@ impl Cli {
         }
     }
 }
+
+impl Cli {
+    /// Loads the configuration (printing its warnings) and builds the client:
+    /// the same for the console and for every subcommand.
+    pub fn connect(
+        &self,
+    ) -> Result<(crate::cluster::ClusterClient, crate::config::Resolved), String> {
+        let resolved = crate::config::resolve(&self.overrides()).map_err(|e| e.to_string())?;
+        for w in &resolved.warnings {
+            eprintln!("{w}");
+        }
+        let mut cfg = crate::cluster::ClientConfig::new(resolved.hosts.clone());
+        cfg.auth = resolved.auth.clone();
+        cfg.credential_source = resolved.credential_source.clone();
+        cfg.request_timeout = std::time::Duration::from_secs(self.timeout.max(1));
+        cfg.idle_timeout = std::time::Duration::from_secs(self.timeout.max(1));
+        cfg.insecure_tls = self.no_check_certificate;
+        let client = crate::cluster::ClusterClient::new(cfg).map_err(|e| e.to_string())?;
+        Ok((client, resolved))
+    }
+}

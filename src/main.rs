@@ -39,24 +39,8 @@ async fn main() -> ExitCode {
             }
         }
     } else {
-        let resolved = match config::resolve(&cli.overrides()) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("ccs-tui: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        for w in &resolved.warnings {
-            eprintln!("{w}");
-        }
-        let mut cfg = ClientConfig::new(resolved.hosts.clone());
-        cfg.auth = resolved.auth.clone();
-        cfg.credential_source = resolved.credential_source.clone();
-        cfg.request_timeout = Duration::from_secs(cli.timeout.max(1));
-        cfg.idle_timeout = Duration::from_secs(cli.timeout.max(1));
-        cfg.insecure_tls = cli.no_check_certificate;
-        let client = match ClusterClient::new(cfg) {
-            Ok(c) => c,
+        let (client, resolved) = match cli.connect() {
+            Ok(x) => x,
             Err(e) => {
                 eprintln!("ccs-tui: {e}");
                 return ExitCode::from(2);

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::Command;
 use crate::cli::Cli;
 use crate::cluster::types::{GlobalPinInfo, PinOptions, TrackerStatus};
-use crate::cluster::{AddOptions, ClientConfig, ClientError, ClusterClient, PinTypeFilter};
+use crate::cluster::{AddOptions, ClientError, ClusterClient, PinTypeFilter};
 use crate::config::{self, Resolved};
 use crate::transfer::fetch::{fetch, Verified};
 use crate::unixfs::{self, ImportOptions};
@@ -45,21 +45,8 @@ pub async fn run(cli: &Cli, cmd: &Command) -> ExitCode {
     if let Command::Config { validate_only } = cmd {
         return config_cmd(cli, *validate_only);
     }
-    let resolved = match config::resolve(&cli.overrides()) {
-        Ok(r) => r,
-        Err(e) => return fail(e),
-    };
-    for w in &resolved.warnings {
-        eprintln!("{w}");
-    }
-    let mut cfg = ClientConfig::new(resolved.hosts.clone());
-    cfg.auth = resolved.auth.clone();
-    cfg.credential_source = resolved.credential_source.clone();
-    cfg.request_timeout = Duration::from_secs(cli.timeout.max(1));
-    cfg.idle_timeout = Duration::from_secs(cli.timeout.max(1));
-    cfg.insecure_tls = cli.no_check_certificate;
-    let client = match ClusterClient::new(cfg) {
-        Ok(c) => c,
+    let (client, resolved) = match cli.connect() {
+        Ok(x) => x,
         Err(e) => return fail(e),
     };
     let cx = Ctx {
