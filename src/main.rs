@@ -27,7 +27,9 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     if let Some(cmd) = &cli.command {
-        return ccs_tui::commands::run(&cli, cmd).await;
+        let code = ccs_tui::commands::run(&cli, cmd).await;
+        report_peak_memory();
+        return code;
     }
     let mut default_org: Option<String> = None;
     let (client, label, user, console, _sim) = if cli.demo {
@@ -223,5 +225,21 @@ fn short(id: &str) -> String {
         format!("{}…{}", &id[..6], &id[n - 6..])
     } else {
         id.to_string()
+    }
+}
+
+/// For the benchmark suite: `CCS_TUI_PEAK_RSS=1` prints this process's peak
+/// resident memory to stderr at exit (Linux).
+fn report_peak_memory() {
+    if std::env::var_os("CCS_TUI_PEAK_RSS").is_none() {
+        return;
+    }
+    if let Ok(s) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(l) = s.lines().find(|l| l.starts_with("VmHWM:")) {
+            eprintln!(
+                "peak-rss-kib {}",
+                l.split_whitespace().nth(1).unwrap_or("0")
+            );
+        }
     }
 }

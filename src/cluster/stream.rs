@@ -65,9 +65,13 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         Some(line)
     }
 
-    fn decode(&mut self, line: &[u8]) -> Result<T, ClientError> {
+    fn decode<R>(
+        &mut self,
+        line: &[u8],
+        f: &mut impl FnMut(&[u8]) -> Result<R, String>,
+    ) -> Result<R, ClientError> {
         self.items += 1;
-        serde_json::from_slice(line).map_err(|e| ClientError::Decode {
+        f(line).map_err(|e| ClientError::Decode {
             host: self.host.clone(),
             what: format!("line {}: {e}", self.items),
         })
@@ -76,18 +80,28 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
     /// The next item; `None` at the end. A stream whose trailer carried errors
     /// yields one `ClientError::Stream` before ending.
     pub async fn next(&mut self) -> Option<Result<T, ClientError>> {
+        self.next_with(|l| serde_json::from_slice(l).map_err(|e| e.to_string()))
+            .await
+    }
+
+    /// Like `next`, with a decoder of the caller's that sees the raw line (to
+    /// borrow from it instead of allocating every field).
+    pub async fn next_with<R>(
+        &mut self,
+        mut f: impl FnMut(&[u8]) -> Result<R, String>,
+    ) -> Option<Result<R, ClientError>> {
         loop {
             if let Some(line) = self.take_line() {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                return Some(self.decode(&line));
+                return Some(self.decode(&line, &mut f));
             }
             let Some(body) = self.body.as_mut() else {
                 if !self.buf.is_empty() {
                     let rest = std::mem::take(&mut self.buf);
                     if !rest.iter().all(u8::is_ascii_whitespace) {
-                        return Some(self.decode(&rest));
+                        return Some(self.decode(&rest, &mut f));
                     }
                 }
                 if !self.errors.is_empty() && !self.reported {

@@ -172,44 +172,11 @@ async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, m
     let mut strings = Interner::default();
     loop {
         generation += 1;
-        let started = Instant::now();
-        let res: Result<(), String> = async {
-            let mut s = c
-                .allocations(PinTypeFilter::Pin)
-                .await
-                .map_err(|e| e.to_string())?;
-            let mut batch = Vec::with_capacity(CHUNK);
-            let mut last_send = Instant::now();
-            while let Some(p) = s.next().await {
-                let p = p.map_err(|e| e.to_string())?;
-                batch.push(PinRow::from_pin_interned(&p, &mut strings));
-                // Small batches at first so rows appear at once, then big ones.
-                if batch.len() >= CHUNK
-                    || (last_send.elapsed() > Duration::from_millis(100) && !batch.is_empty())
-                {
-                    let rows = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK));
-                    tx.send(Msg::PinsetChunk {
-                        generation,
-                        rows,
-                        done: false,
-                        every,
-                    })
-                    .await
-                    .map_err(|_| "closed".to_string())?;
-                    last_send = Instant::now();
-                }
-            }
+        let res = stream_pinset(&c, &tx, generation, &mut strings, |elapsed| {
             // A pinset that takes long to stream is not re-fetched often.
-            every = cfg.pinset.max(started.elapsed() * 10);
-            tx.send(Msg::PinsetChunk {
-                generation,
-                rows: batch,
-                done: true,
-                every,
-            })
-            .await
-            .map_err(|_| "closed".to_string())
-        }
+            every = cfg.pinset.max(elapsed * 10);
+            every
+        })
         .await;
         let delay = match res {
             Ok(()) => {
@@ -240,6 +207,54 @@ async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, m
         };
         ctl.pause(delay).await;
     }
+}
+
+/// Streams the pinset once into `PinsetChunk` messages: small batches at
+/// first so rows appear at once, then big ones. `next_every` gets the time the
+/// listing took and returns the delay announced with the last chunk.
+pub async fn stream_pinset(
+    c: &ClusterClient,
+    tx: &mpsc::Sender<Msg>,
+    generation: u64,
+    strings: &mut Interner,
+    mut next_every: impl FnMut(Duration) -> Duration,
+) -> Result<(), String> {
+    let started = Instant::now();
+    let mut s = c
+        .allocations(PinTypeFilter::Pin)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut batch = Vec::with_capacity(CHUNK);
+    let mut last_send = Instant::now();
+    while let Some(row) = s
+        .next_with(|line| PinRow::from_json_line(line, strings))
+        .await
+    {
+        batch.push(row.map_err(|e| e.to_string())?);
+        if batch.len() >= CHUNK
+            || (last_send.elapsed() > Duration::from_millis(100) && !batch.is_empty())
+        {
+            let rows = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK));
+            tx.send(Msg::PinsetChunk {
+                generation,
+                rows,
+                done: false,
+                every: Duration::ZERO,
+            })
+            .await
+            .map_err(|_| "closed".to_string())?;
+            last_send = Instant::now();
+        }
+    }
+    let every = next_every(started.elapsed());
+    tx.send(Msg::PinsetChunk {
+        generation,
+        rows: batch,
+        done: true,
+        every,
+    })
+    .await
+    .map_err(|_| "closed".to_string())
 }
 
 async fn status(

@@ -94,9 +94,13 @@ pub async fn fetch(
     };
     let total = stream.length;
     let tmp = temp_beside(dest, "ccs-tui");
-    let mut file = tokio::fs::File::create(&tmp)
-        .await
-        .map_err(|e| io(&tmp, e))?;
+    // Buffered: each tokio::fs write is a trip to the blocking pool.
+    let mut file = tokio::io::BufWriter::with_capacity(
+        1 << 20,
+        tokio::fs::File::create(&tmp)
+            .await
+            .map_err(|e| io(&tmp, e))?,
+    );
     let opts = options_for(&cid);
     // Hash on another core while this task writes: verification costs
     // (almost) no time on a two-core machine.
@@ -133,7 +137,7 @@ pub async fn fetch(
             }
         }
         file.flush().await.map_err(|e| io(&tmp, e))?;
-        file.sync_all().await.map_err(|e| io(&tmp, e))?;
+        file.get_ref().sync_all().await.map_err(|e| io(&tmp, e))?;
         Ok(())
     }
     .await;

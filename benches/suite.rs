@@ -1,0 +1,567 @@
+//! The performance evidence, in one command: `cargo bench --bench suite [-- GIB]`.
+//!
+//! Every figure is measured in this run against a reference measured in the
+//! same run (curl, a static file, sha256sum), because shared machines are
+//! noisy. Prints a table; README shows the latest one.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ccs_tui::app::filter::{compute_index, Filter, Sort, SortKey};
+use ccs_tui::app::{update, Msg, State};
+use ccs_tui::cluster::{parse_host, ClientConfig, ClusterClient};
+use ccs_tui::tasks::pollers;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+struct Sim {
+    child: Child,
+    api: String,
+    gw: String,
+    ready: f64,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn sim(args: &[&str]) -> Sim {
+    let (p, g) = (free_port(), free_port());
+    let t = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccs-sim"))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{p}"),
+            "--gateway",
+            &format!("127.0.0.1:{g}"),
+        ])
+        .args(args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ccs-sim runs");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for l in lines.by_ref() {
+        if l.map(|l| l.contains("ready")).unwrap_or(true) {
+            break;
+        }
+    }
+    Sim {
+        child,
+        api: format!("http://127.0.0.1:{p}"),
+        gw: format!("http://127.0.0.1:{g}"),
+        ready: t.elapsed().as_secs_f64(),
+    }
+}
+
+fn rss_kib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0.0)
+}
+
+fn timed(mut c: Command) -> (f64, String, String) {
+    let t = Instant::now();
+    let o = c.output().expect("command runs");
+    (
+        t.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn peak_mib(stderr: &str) -> f64 {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kib "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or(0.0, |k| k / 1024.0)
+}
+
+fn cli(sim: &Sim, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ccs-tui"));
+    c.args(args)
+        .args(["--host", &sim.api, "--gateway", &sim.gw])
+        .env("CCS_TUI_PEAK_RSS", "1")
+        .env("HOME", std::env::temp_dir());
+    c
+}
+
+fn write_file(path: &Path, bytes: u64) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let block: Vec<u8> = (0..(1u32 << 20))
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    for k in 0..(bytes >> 20) {
+        // Vary every MiB so no two chunks repeat.
+        let mut b = block.clone();
+        b[..8].copy_from_slice(&k.to_be_bytes());
+        f.write_all(&b).unwrap();
+    }
+}
+
+struct Row {
+    what: String,
+    goal: String,
+    got: String,
+    ok: bool,
+}
+
+fn row(rows: &mut Vec<Row>, what: &str, goal: &str, got: String, ok: bool) {
+    println!("  {what}: {got}");
+    rows.push(Row {
+        what: what.into(),
+        goal: goal.into(),
+        got,
+        ok,
+    });
+}
+
+/// A pseudo-terminal running the console; bytes written are counted.
+struct Pty {
+    raw: Arc<Mutex<Vec<u8>>>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Pty {
+    fn start(args: &[&str]) -> (Pty, Instant) {
+        use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 40,
+                cols: 120,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_ccs-tui"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", std::env::temp_dir());
+        let t = Instant::now();
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let r2 = raw.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                r2.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        (
+            Pty {
+                raw,
+                child,
+                _master: pair.master,
+            },
+            t,
+        )
+    }
+    fn len(&self) -> usize {
+        self.raw.lock().unwrap().len()
+    }
+    fn contains(&self, s: &str) -> bool {
+        String::from_utf8_lossy(&self.raw.lock().unwrap()).contains(s)
+    }
+    fn settle(&self, quiet: Duration, max: Duration) {
+        let end = Instant::now() + max;
+        loop {
+            let n = self.len();
+            std::thread::sleep(quiet);
+            if self.len() == n || Instant::now() > end {
+                return;
+            }
+        }
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("benchmark: run it with cargo bench --bench suite");
+        return;
+    }
+    let gib: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(2);
+    let mut rows = Vec::new();
+    let tmp = tempfile::tempdir().unwrap();
+
+    // 3 and 4: the pinset at a million pins, in this (fresh) process.
+    println!("pinset: ccs-sim --pins 1000000 --peers 50");
+    let s = sim(&["--pins", "1000000", "--peers", "50"]);
+    println!("  simulator ready in {:.1} s", s.ready);
+    let (curl_secs, _, _) = timed({
+        let mut c = Command::new("curl");
+        c.args(["-s", "-o", "/dev/null", &format!("{}/allocations", s.api)]);
+        c
+    });
+    let base = rss_kib();
+    let client = Arc::new(
+        ClusterClient::new(ClientConfig::new(vec![parse_host(&s.api, false).unwrap()])).unwrap(),
+    );
+    // The pinset poller's own code, alone (the other pollers would make the
+    // simulator, on the same two cores, compute global statuses meanwhile).
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let started = Instant::now();
+    let c2 = client.clone();
+    tokio::spawn(async move {
+        let mut strings = ccs_tui::app::rows::Interner::default();
+        let _ =
+            pollers::stream_pinset(&c2, &tx, 1, &mut strings, |_| Duration::from_secs(30)).await;
+    });
+    let mut st = State::new("bench".into(), None, Instant::now());
+    st.pins_height = 54;
+    let mut first = None;
+    while let Some(m) = rx.recv().await {
+        let done = matches!(m, Msg::PinsetChunk { done: true, .. });
+        update(&mut st, m);
+        if first.is_none() && !st.pins.index.is_empty() {
+            first = Some(started.elapsed().as_secs_f64());
+        }
+        if done {
+            break;
+        }
+    }
+    let load = started.elapsed().as_secs_f64();
+    let idx = compute_index(
+        &st.pins.rows,
+        &st.pins.filter,
+        st.pins.sort,
+        &st.pins.repl,
+        false,
+    );
+    st.pins.index = idx;
+    let mem = (rss_kib() - base) / 1024.0;
+    drop(s);
+    row(
+        &mut rows,
+        "pinset load vs curl (1M pins, 50 peers)",
+        "≤ 2×",
+        format!("{:.2}× ({load:.1} s vs {curl_secs:.1} s)", load / curl_secs),
+        load / curl_secs <= 2.0,
+    );
+    row(
+        &mut rows,
+        "time to first rows",
+        "rows while streaming",
+        format!("{:.0} ms", first.unwrap_or(0.0) * 1000.0),
+        first.is_some(),
+    );
+    row(
+        &mut rows,
+        "console memory holding 1M pins",
+        "< 400 MiB",
+        format!("{mem:.0} MiB"),
+        mem < 400.0,
+    );
+    let f = Filter::parse("item-012345").unwrap();
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let _ = compute_index(
+            &st.pins.rows,
+            &f,
+            Sort {
+                key: SortKey::Cid,
+                descending: false,
+            },
+            &st.pins.repl,
+            false,
+        );
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    row(
+        &mut rows,
+        "filter 1M rows (substring)",
+        "< 50 ms",
+        format!("{:.0} ms", best * 1000.0),
+        best < 0.05,
+    );
+    let all = st.pins.rows.clone();
+    for n in [1_000usize, 100_000, 1_000_000] {
+        let mut s2 = st.clone();
+        s2.pins.rows = Arc::new(all[..n].to_vec());
+        s2.pins.index = (0..n as u32).collect();
+        let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+        let mut times = Vec::new();
+        for _ in 0..300 {
+            let t = Instant::now();
+            term.draw(|fr| ccs_tui::ui::view(&s2, fr)).unwrap();
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.sort_by(|a, b| a.total_cmp(b));
+        let med = times[times.len() / 2] * 1000.0;
+        row(
+            &mut rows,
+            &format!("render pins pane 200x60, {n} rows (median)"),
+            "< 1 ms, flat",
+            format!("{med:.2} ms"),
+            med < 1.0,
+        );
+    }
+    drop(st);
+
+    // 1 and 2: a large file up and down, through the real subcommands.
+    println!("transfers: {gib} GiB");
+    let s = sim(&["--instant"]);
+    let big = tmp.path().join("big.bin");
+    write_file(&big, gib << 30);
+    let mb = (gib << 30) as f64 / 1e6;
+    let mut ep = parse_host(&s.api, false).unwrap();
+    ep.gateway = url::Url::parse(&s.gw).unwrap();
+    let client = ClusterClient::new(ClientConfig::new(vec![ep])).unwrap();
+    // Throughput through the client (in this process)…
+    let t = Instant::now();
+    let added = client
+        .add(
+            &big,
+            &ccs_tui::cluster::AddOptions::default(),
+            None,
+            tokio_util::sync::CancellationToken::new(),
+        )
+        .await
+        .expect("upload");
+    let up = t.elapsed().as_secs_f64();
+    let cid = added.root.cid.clone().unwrap_or_default();
+    let (curl_up, _, _) = timed({
+        let mut c = Command::new("curl");
+        c.args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-F",
+            &format!("file=@{}", big.display()),
+            &format!("{}/add", s.api),
+        ]);
+        c
+    });
+    row(
+        &mut rows,
+        &format!("upload {gib} GiB vs curl -F"),
+        "≥ 0.9×",
+        format!(
+            "{:.2}× ({:.0} vs {:.0} MB/s)",
+            curl_up / up,
+            mb / up,
+            mb / curl_up
+        ),
+        curl_up / up >= 0.9,
+    );
+    // …and the peak memory of the real command doing the same.
+    let (_, _, err) = timed(cli(&s, &["add", big.to_str().unwrap(), "--json"]));
+    let up_mem = peak_mib(&err);
+    row(
+        &mut rows,
+        "upload peak memory (ccs-tui add)",
+        "< 64 MiB, flat",
+        format!("{up_mem:.0} MiB"),
+        up_mem > 0.0 && up_mem < 64.0,
+    );
+    let back = tmp.path().join("back.bin");
+    let t = Instant::now();
+    let rep = ccs_tui::transfer::fetch::fetch(
+        &client,
+        &client.default_gateway(),
+        &cid,
+        &back,
+        false,
+        None,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await
+    .expect("fetch");
+    let down = t.elapsed().as_secs_f64();
+    assert_eq!(rep.verified, ccs_tui::transfer::fetch::Verified::Match);
+    let _ = std::fs::remove_file(&back);
+    // curl writes the same file and it is synced, as ours is before rename.
+    let curl_file = tmp.path().join("curl.bin");
+    let t = Instant::now();
+    let _ = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            curl_file.to_str().unwrap(),
+            &format!("{}/ipfs/{cid}", s.gw),
+        ])
+        .status();
+    let _ = std::fs::File::open(&curl_file).and_then(|f| f.sync_all());
+    let curl_down = t.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&curl_file);
+    row(
+        &mut rows,
+        &format!("fetch {gib} GiB (verified, atomic) vs curl -o"),
+        "≥ 0.9×",
+        format!(
+            "{:.2}× ({:.0} vs {:.0} MB/s)",
+            curl_down / down,
+            mb / down,
+            mb / curl_down
+        ),
+        curl_down / down >= 0.9,
+    );
+    let (_, _, err) = timed(cli(&s, &["get", &cid, "-o", back.to_str().unwrap()]));
+    let down_mem = peak_mib(&err);
+    let _ = std::fs::remove_file(&back);
+    row(
+        &mut rows,
+        "fetch peak memory (ccs-tui get)",
+        "< 64 MiB, flat",
+        format!("{down_mem:.0} MiB"),
+        down_mem > 0.0 && down_mem < 64.0,
+    );
+    drop(s);
+
+    // 6: the importer vs sha256sum over 1 GiB.
+    let one = tmp.path().join("one.bin");
+    write_file(&one, 1 << 30);
+    let (sha, _, _) = timed({
+        let mut c = Command::new("sha256sum");
+        c.arg(&one);
+        c
+    });
+    let t = Instant::now();
+    let _ = ccs_tui::unixfs::import_path(
+        &one,
+        ccs_tui::unixfs::ImportOptions::default(),
+        false,
+        false,
+    )
+    .unwrap();
+    let imp = t.elapsed().as_secs_f64();
+    row(
+        &mut rows,
+        "CID of 1 GiB vs sha256sum",
+        "< 1.5×",
+        format!("{:.2}× ({imp:.2} s vs {sha:.2} s)", imp / sha),
+        imp / sha < 1.5,
+    );
+    let _ = std::fs::remove_file(&one);
+    let _ = std::fs::remove_file(&big);
+
+    // 7: start-up to the first frame of --demo.
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let (p, t) = Pty::start(&["--demo"]);
+        let end = Instant::now() + Duration::from_secs(20);
+        while !p.contains("\u{1b}[?2026h") && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    row(
+        &mut rows,
+        "start-up to first frame (--demo)",
+        "< 200 ms",
+        format!("{:.0} ms", best * 1000.0),
+        best < 0.2,
+    );
+
+    // 5: terminal traffic of the real console against a simulator process.
+    let s = sim(&["--scenario", "demo"]);
+    let (p, _) = Pty::start(&["--host", &s.api, "--gateway", &s.gw]);
+    let end = Instant::now() + Duration::from_secs(20);
+    while !p.contains("oral-history") && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    p.settle(Duration::from_millis(1500), Duration::from_secs(30));
+    let n = p.len();
+    std::thread::sleep(Duration::from_secs(10));
+    let idle = p.len() - n;
+    row(
+        &mut rows,
+        "bytes written by an idle console in 10 s",
+        "0",
+        format!("{idle}"),
+        idle == 0,
+    );
+    // One status change on a row in view: the newest item gets a pin error.
+    let newest = {
+        let text = Command::new("curl")
+            .args(["-s", &format!("{}/allocations", s.api)])
+            .output()
+            .unwrap()
+            .stdout;
+        let mut pins: Vec<serde_json::Value> = String::from_utf8_lossy(&text)
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        pins.sort_by(|a, b| b["timestamp"].as_str().cmp(&a["timestamp"].as_str()));
+        (
+            pins[0]["cid"].as_str().unwrap().to_string(),
+            pins[0]["allocations"][0].as_str().unwrap().to_string(),
+        )
+    };
+    let before = p.len();
+    let _ = Command::new("curl")
+        .args([
+            "-s",
+            "-X",
+            "POST",
+            "-d",
+            &format!(
+                "{{\"peer\":\"{}\",\"message\":\"disk quota exceeded\"}}",
+                newest.1
+            ),
+            &format!("{}/_sim/pins/{}/error", s.api, newest.0),
+        ])
+        .output();
+    let end = Instant::now() + Duration::from_secs(15);
+    while p.len() == before && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    p.settle(Duration::from_millis(700), Duration::from_secs(10));
+    let change = p.len() - before;
+    row(
+        &mut rows,
+        "bytes for one refresh with one status change",
+        "a few hundred",
+        format!("{change}"),
+        change > 0 && change < 2000,
+    );
+    drop(p);
+    drop(s);
+
+    println!("\n| measure | goal | measured | |\n|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} |",
+            r.what,
+            r.goal,
+            r.got,
+            if r.ok { "ok" } else { "MISSED" }
+        );
+    }
+    let _ = PathBuf::new();
+}
