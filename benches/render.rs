@@ -1,0 +1,82 @@
+//! Drawing the console is independent of the pinset's size: only the visible
+//! window becomes rows. `cargo bench --bench render`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ccs_tui::app::filter::{compute_index, Filter, Sort, SortKey};
+use ccs_tui::app::rows::{Interner, PinRow};
+use ccs_tui::app::State;
+use ccs_tui::cluster::gojson::{GoTime, List, Map};
+use ccs_tui::cluster::types::Pin;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn rows(n: usize) -> Vec<PinRow> {
+    let mut strings = Interner::default();
+    (0..n)
+        .map(|i| {
+            PinRow::from_pin_interned(
+                &Pin {
+                    cid: format!(
+                        "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8{:04}",
+                        i % 10_000
+                    ),
+                    name: format!("item-{i:07}"),
+                    metadata: Map::from(vec![(
+                        "org".to_string(),
+                        ["hrdag", "tfc"][i % 2].to_string(),
+                    )]),
+                    allocations: List::from(vec!["peerA".to_string(), "peerB".to_string()]),
+                    timestamp: GoTime::from_unix(1_700_000_000 + i as i64, 0, 0),
+                    ..Default::default()
+                },
+                &mut strings,
+            )
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let all = rows(1_000_000);
+    let mut g = c.benchmark_group("render pins pane 200x60");
+    g.measurement_time(Duration::from_secs(3));
+    for n in [1_000usize, 100_000, 1_000_000] {
+        let mut st = State::new("bench".into(), None, Instant::now());
+        st.pins.rows = Arc::new(all[..n].to_vec());
+        st.pins.index = (0..n as u32).collect();
+        st.pins.selected = n / 2;
+        st.pins.offset = n / 2;
+        st.pins_height = 50;
+        let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+        g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| {
+                term.draw(|f| ccs_tui::ui::view(&st, f)).unwrap();
+            });
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("filter 1M rows");
+    g.sample_size(10);
+    let empty = Default::default();
+    let f = Filter::parse("item-0123").unwrap();
+    g.bench_function("substring", |b| {
+        b.iter(|| {
+            compute_index(
+                &all,
+                &f,
+                Sort {
+                    key: SortKey::Cid,
+                    descending: false,
+                },
+                &empty,
+                false,
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
