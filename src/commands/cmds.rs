@@ -41,6 +41,59 @@ fn progress_on() -> bool {
     std::io::stderr().is_terminal()
 }
 
+/// A progress line on stderr (`sending 1.2 GB / 4.0 GB (310 MB/s)`), at most
+/// five times a second; nothing when stderr is not a terminal.
+struct ProgressLine {
+    verb: &'static str,
+    started: Instant,
+    last: std::sync::Mutex<Option<Instant>>,
+}
+
+impl ProgressLine {
+    fn new(verb: &'static str) -> Option<Arc<Self>> {
+        progress_on().then(|| {
+            Arc::new(Self {
+                verb,
+                started: Instant::now(),
+                last: std::sync::Mutex::new(None),
+            })
+        })
+    }
+
+    fn show(&self, done: u64, total: Option<u64>) {
+        use crate::app::rows::human_bytes;
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        let finished = total.is_some_and(|t| done >= t);
+        if last.is_some_and(|l| l.elapsed() < Duration::from_millis(200)) && !finished {
+            return;
+        }
+        *last = Some(Instant::now());
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        let total = total.map(human_bytes).unwrap_or_else(|| "?".into());
+        eprint!(
+            "\r{} {} / {total} ({}/s)   ",
+            self.verb,
+            human_bytes(done),
+            human_bytes((done as f64 / secs) as u64)
+        );
+    }
+}
+
+/// Ctrl-C cancels the transfer (and so leaves nothing behind) instead of
+/// killing the process mid-write.
+fn cancel_on_ctrl_c() -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    let task = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            c2.cancel();
+        }
+    });
+    (cancel, task)
+}
+
 pub async fn run(cli: &Cli, cmd: &Command) -> ExitCode {
     if let Command::Config { validate_only } = cmd {
         return config_cmd(cli, *validate_only);
@@ -189,34 +242,15 @@ async fn add(cx: &Ctx, cmd: &Command) -> Result<u8, ClientError> {
         stream_channels: !*no_stream,
         no_pin: false,
     };
-    let started = Instant::now();
-    let progress: Option<crate::cluster::add::Progress> = progress_on().then(|| {
-        let last = Arc::new(std::sync::Mutex::new(Instant::now()));
-        Arc::new(move |sent: u64, total: u64| {
-            let Ok(mut l) = last.lock() else { return };
-            if l.elapsed() < Duration::from_millis(200) && sent < total {
-                return;
-            }
-            *l = Instant::now();
-            let secs = started.elapsed().as_secs_f64().max(0.001);
-            eprint!(
-                "\rsending {} / {} ({}/s)   ",
-                crate::app::rows::human_bytes(sent),
-                crate::app::rows::human_bytes(total),
-                crate::app::rows::human_bytes((sent as f64 / secs) as u64)
-            );
-        }) as crate::cluster::add::Progress
+    let line = ProgressLine::new("sending");
+    let progress = line.clone().map(|l| {
+        Arc::new(move |sent: u64, total: u64| l.show(sent, Some(total)))
+            as crate::cluster::add::Progress
     });
-    let cancel = CancellationToken::new();
-    let c2 = cancel.clone();
-    let ctrlc = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            c2.cancel();
-        }
-    });
+    let (cancel, ctrlc) = cancel_on_ctrl_c();
     let res = cx.client.add(path, &opts, progress, cancel).await;
     ctrlc.abort();
-    if progress_on() {
+    if line.is_some() {
         eprintln!();
     }
     let res = res?;
@@ -468,30 +502,15 @@ async fn get(cx: &Ctx, cid: &str, output: Option<&Path>, force: bool) -> Result<
             }
         }
     }
-    let started = Instant::now();
-    let progress: Option<crate::transfer::fetch::Progress> = progress_on().then(|| {
-        Arc::new(move |got: u64, total: Option<u64>| {
-            let secs = started.elapsed().as_secs_f64().max(0.001);
-            let total = total
-                .map(crate::app::rows::human_bytes)
-                .unwrap_or_else(|| "?".into());
-            eprint!(
-                "\rreceiving {} / {total} ({}/s)   ",
-                crate::app::rows::human_bytes(got),
-                crate::app::rows::human_bytes((got as f64 / secs) as u64)
-            );
-        }) as crate::transfer::fetch::Progress
+    let line = ProgressLine::new("receiving");
+    let progress = line.clone().map(|l| {
+        Arc::new(move |got: u64, total: Option<u64>| l.show(got, total))
+            as crate::transfer::fetch::Progress
     });
-    let cancel = CancellationToken::new();
-    let c2 = cancel.clone();
-    let ctrlc = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            c2.cancel();
-        }
-    });
+    let (cancel, ctrlc) = cancel_on_ctrl_c();
     let r = fetch(&cx.client, &gateway, cid, &dest, force, progress, cancel).await;
     ctrlc.abort();
-    if progress_on() {
+    if line.is_some() {
         eprintln!();
     }
     let r = r?;
