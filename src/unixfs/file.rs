@@ -76,19 +76,13 @@ impl<'s> FileBuilder<'s> {
                 file_size,
             };
         }
-        let unixfs = UnixfsData {
-            kind: Some(DataType::File),
-            // An empty file has no Data field at all (kubo passes nil).
-            data: (!data.is_empty()).then(|| data.to_vec()),
-            filesize: Some(file_size),
-            ..Default::default()
-        };
-        let node = PbNode {
-            links: Vec::new(),
-            data: Some(unixfs.encode()),
-        };
+        // An empty file has no Data field at all (kubo passes nil).
+        let block = super::pb::file_leaf_block(data);
+        let cid = self.opts.pb_cid(&block);
+        let size = block.len() as u64;
+        self.sink.put(&cid, block);
         Child {
-            node: put_pb(&self.opts, self.sink, &node),
+            node: NodeRef { cid, size },
             file_size,
         }
     }
