@@ -139,6 +139,19 @@ impl Default for Sort {
 }
 
 /// The rows to show, in order: indexes into `rows`.
+/// Whether a row is shown: the one rule, for a full reindex and for rows
+/// appended while the pinset streams in.
+pub fn row_visible(
+    row: &PinRow,
+    filter: &Filter,
+    repl: &HashMap<Box<str>, Repl>,
+    only_problems: bool,
+) -> bool {
+    let rp = repl.get(&row.cid);
+    (!only_problems || rp.is_some_and(Repl::is_problem))
+        && (filter.is_empty() || filter.matches(row, rp))
+}
+
 pub fn compute_index(
     rows: &[PinRow],
     filter: &Filter,
@@ -147,12 +160,7 @@ pub fn compute_index(
     only_problems: bool,
 ) -> Vec<u32> {
     let mut idx: Vec<u32> = (0..rows.len() as u32)
-        .filter(|&i| {
-            let r = &rows[i as usize];
-            let rp = repl.get(&r.cid);
-            (!only_problems || rp.is_some_and(Repl::is_problem))
-                && (filter.is_empty() || filter.matches(r, rp))
-        })
+        .filter(|&i| row_visible(&rows[i as usize], filter, repl, only_problems))
         .collect();
     let cmp = |a: &u32, b: &u32| -> Ordering {
         let (ra, rb) = (&rows[*a as usize], &rows[*b as usize]);

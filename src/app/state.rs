@@ -129,6 +129,10 @@ pub struct PinsState {
     /// sorted; the user had not moved yet).
     pub select_top: bool,
     pub repl: HashMap<Box<str>, Repl>,
+    /// Items allocated to each peer ID in the last complete pinset, and items
+    /// pinned everywhere (for the peers pane).
+    pub alloc_counts: HashMap<Arc<str>, usize>,
+    pub everywhere: usize,
     pub fresh: Freshness,
     pub problems_fresh: Freshness,
 }

@@ -1,14 +1,14 @@
 //! The one place state changes: `update(state, msg) -> effects`. Pure: no I/O,
 //! no clock (time comes in `Msg::Tick`), so every key path is unit-testable.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::dialog::{Confirm, ConfirmAction, Dialog, Form, FormKind};
-use super::filter::{compute_index, Filter, Sort, SortKey};
+use super::filter::{compute_index, row_visible, Filter, Sort, SortKey};
 use super::keymap::Action;
 use super::msg::{Effect, Msg, UploadRequest};
 use super::rows::Repl;
@@ -774,16 +774,9 @@ fn on_chunk(
         let all = Arc::make_mut(&mut st.pins.rows);
         all.extend(rows);
         let end = all.len() as u32;
-        let filter = st.pins.filter.clone();
-        let only_problems = st.pins.problems_only;
-        let (rows_ref, repl) = (&st.pins.rows, &st.pins.repl);
+        let p = &st.pins;
         let new: Vec<u32> = (start..end)
-            .filter(|&i| {
-                let r = &rows_ref[i as usize];
-                let rp = repl.get(&r.cid);
-                (!only_problems || rp.is_some_and(Repl::is_problem))
-                    && (filter.is_empty() || filter.matches(r, rp))
-            })
+            .filter(|&i| row_visible(&p.rows[i as usize], &p.filter, &p.repl, p.problems_only))
             .collect();
         st.pins.index.extend(new);
     } else {
@@ -800,6 +793,7 @@ fn on_chunk(
     st.pins.fresh.ok(st.now);
     let live: HashSet<&str> = st.pins.rows.iter().map(|r| &*r.cid).collect();
     st.pins.marked.retain(|c| live.contains(&**c));
+    count_allocations(st);
     recount_peers(st);
     reindex(st)
 }
@@ -856,35 +850,31 @@ fn on_problems(st: &mut State, list: Vec<crate::cluster::types::GlobalPinInfo>) 
     }
 }
 
-/// Items each peer should hold, less those it reports trouble with.
+/// Items each peer should hold, less those it reports trouble with. The
+/// allocation counts come from the last complete pinset (counted once per
+/// load, not on every peers poll: a million rows is not per-poll work).
 fn recount_peers(st: &mut State) {
-    if st.pins.rows.is_empty() || st.peers.rows.is_empty() {
-        return;
+    let p = &st.pins;
+    for peer in &mut st.peers.rows {
+        let held = p.alloc_counts.get(peer.id.as_str()).copied().unwrap_or(0) + p.everywhere;
+        peer.pinned = held.saturating_sub(peer.errors);
     }
-    let mut alloc: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut everywhere = 0usize;
+}
+
+/// Counts, per peer ID, the items allocated to it (and those pinned everywhere).
+fn count_allocations(st: &mut State) {
+    let mut counts: HashMap<std::sync::Arc<str>, usize> = HashMap::new();
+    let mut everywhere = 0;
     for r in st.pins.rows.iter() {
         if r.allocations.is_empty() {
             everywhere += 1;
         }
         for a in r.allocations.iter() {
-            *alloc.entry(a).or_default() += 1;
+            *counts.entry(a.clone()).or_default() += 1;
         }
     }
-    let counts: Vec<(String, usize)> = st
-        .peers
-        .rows
-        .iter()
-        .map(|p| {
-            (
-                p.id.clone(),
-                alloc.get(p.id.as_str()).copied().unwrap_or(0) + everywhere,
-            )
-        })
-        .collect();
-    for (p, (_, n)) in st.peers.rows.iter_mut().zip(counts) {
-        p.pinned = n.saturating_sub(p.errors);
-    }
+    st.pins.alloc_counts = counts;
+    st.pins.everywhere = everywhere;
 }
 
 fn safe_basename(name: &str) -> Option<String> {
