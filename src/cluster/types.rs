@@ -179,6 +179,14 @@ impl TrackerStatus {
         self.as_str().to_ascii_uppercase()
     }
 
+    /// What `recover` re-queues (the daemon's rule).
+    pub fn is_recoverable(self) -> bool {
+        matches!(
+            self,
+            Self::PinError | Self::UnpinError | Self::UnexpectedlyUnpinned
+        )
+    }
+
     pub fn is_error(self) -> bool {
         matches!(
             self,
@@ -207,6 +215,13 @@ impl<'de> Deserialize<'de> for TrackerStatus {
         Ok(Self::parse(&s).unwrap_or(Self::Undefined))
     }
 }
+
+/// `filter=` for the items `recover` would re-queue.
+pub const RECOVERABLE_FILTER: &str = "pin_error,unpin_error,unexpectedly_unpinned";
+
+/// `filter=` for everything not (yet) fully pinned, without the statuses that
+/// make every peer run a full `ipfs pin ls` (pinned, remote).
+pub const PROBLEM_FILTER: &str = "pin_error,unpin_error,unexpectedly_unpinned,pinning,queued";
 
 /// Parses a `filter=` value as the daemon does: names and the aliases `error`
 /// and `queued`; unknown names are dropped; all-unknown is an error (`None`).

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Command;
 use crate::cli::Cli;
-use crate::cluster::types::{GlobalPinInfo, PinOptions, TrackerStatus};
+use crate::cluster::types::{GlobalPinInfo, PinOptions, TrackerStatus, RECOVERABLE_FILTER};
 use crate::cluster::{AddOptions, ClientError, ClusterClient, PinTypeFilter};
 use crate::config::{self, Resolved};
 use crate::transfer::fetch::{fetch, Verified};
@@ -633,23 +633,14 @@ async fn health(cx: &Ctx) -> Result<u8, ClientError> {
     }
     let problems = cx
         .client
-        .pins(
-            Some("pin_error,unpin_error,unexpectedly_unpinned"),
-            &[],
-            false,
-        )
+        .pins(Some(RECOVERABLE_FILTER), &[], false)
         .await?
         .collect()
         .await?;
     let mut errors = Vec::new();
     for g in &problems {
         for p in g.peer_map.values() {
-            if matches!(
-                p.status,
-                TrackerStatus::PinError
-                    | TrackerStatus::UnpinError
-                    | TrackerStatus::UnexpectedlyUnpinned
-            ) {
+            if p.status.is_recoverable() {
                 errors.push((
                     g.cid.clone(),
                     g.name.clone(),
@@ -712,11 +703,7 @@ async fn health(cx: &Ctx) -> Result<u8, ClientError> {
 async fn recover(cx: &Ctx, cids: &[String], dry_run: bool) -> Result<u8, ClientError> {
     let targets: Vec<GlobalPinInfo> = if cids.is_empty() {
         cx.client
-            .pins(
-                Some("pin_error,unpin_error,unexpectedly_unpinned"),
-                &[],
-                false,
-            )
+            .pins(Some(RECOVERABLE_FILTER), &[], false)
             .await?
             .collect()
             .await?
@@ -732,14 +719,7 @@ async fn recover(cx: &Ctx, cids: &[String], dry_run: bool) -> Result<u8, ClientE
         let bad: Vec<String> = g
             .peer_map
             .values()
-            .filter(|p| {
-                matches!(
-                    p.status,
-                    TrackerStatus::PinError
-                        | TrackerStatus::UnpinError
-                        | TrackerStatus::UnexpectedlyUnpinned
-                )
-            })
+            .filter(|p| p.status.is_recoverable())
             .map(|p| format!("{}: {}", p.peername, p.error))
             .collect();
         if bad.is_empty() {

@@ -17,7 +17,7 @@ use super::state::{check_replication, PinRec, SimState, Unpinning, NOT_IN_PINSET
 use super::stream::{respond, send_line, Out};
 use super::{json_error, json_ok, Ctx, Fail};
 use crate::cluster::gojson::{GoTime, List, Map};
-use crate::cluster::types::{parse_status_filter, Metric, Pin, TrackerStatus, Version};
+use crate::cluster::types::{parse_status_filter, Metric, Pin, Version};
 
 const REALM: &str = "Restricted IPFS Cluster API";
 
@@ -652,12 +652,7 @@ fn requeue(st: &SimState, rec: &mut PinRec, local: bool, now: Instant) -> bool {
             continue;
         }
         let s = st.peer_status(rec, i, now).status;
-        if matches!(
-            s,
-            TrackerStatus::PinError
-                | TrackerStatus::UnpinError
-                | TrackerStatus::UnexpectedlyUnpinned
-        ) {
+        if s.is_recoverable() {
             let o = rec.override_mut(i);
             o.error = None;
             o.attempts += 1;

@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::app::rows::{Interner, PeerRow, PinRow};
 use crate::app::Msg;
+use crate::cluster::types::PROBLEM_FILTER;
 use crate::cluster::{ClusterClient, PinTypeFilter};
 
 /// Intervals (from the config's `console:` section, or these defaults).
@@ -302,9 +303,6 @@ async fn status(
         }
     }
 }
-
-/// Statuses that skip the expensive `pinned` check on every peer.
-pub const PROBLEM_FILTER: &str = "pin_error,unpin_error,unexpectedly_unpinned,pinning,queued";
 
 async fn problems(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, mut ctl: Ctl) {
     let mut failures = 0;
