@@ -209,6 +209,25 @@ async fn peers(State(ctx): State<Ctx>) -> Response {
     respond(rx, ctx.faults()).await
 }
 
+/// A `{cid}` path segment, parsed as go-cid does; a bad one is the daemon's 400.
+struct CidPath(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for CidPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Response> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        parse_cid(&raw)
+            .map(CidPath)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
 fn parse_cid(s: &str) -> Result<String, Fail> {
     crate::unixfs::parse_cid(s)
         .map(|c| c.to_string())
@@ -282,11 +301,7 @@ async fn allocations(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, Str
     respond(rx, ctx.faults()).await
 }
 
-async fn allocation(State(ctx): State<Ctx>, Path(cid): Path<String>) -> Response {
-    let cid = match parse_cid(&cid) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
+async fn allocation(State(ctx): State<Ctx>, CidPath(cid): CidPath) -> Response {
     let st = ctx.state.read();
     match st.pins.get(&cid) {
         Some(rec) => json_ok(&st.pin_json(rec)),
@@ -400,13 +415,9 @@ async fn pins(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, String>>) 
 
 async fn pin_status(
     State(ctx): State<Ctx>,
-    Path(cid): Path<String>,
+    CidPath(cid): CidPath,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let cid = match parse_cid(&cid) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
     let gi = ctx
         .state
         .read()
@@ -558,11 +569,7 @@ fn query_pairs(req_query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn pin_cid(State(ctx): State<Ctx>, Path(cid): Path<String>, req: Request) -> Response {
-    let cid = match parse_cid(&cid) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
+async fn pin_cid(State(ctx): State<Ctx>, CidPath(cid): CidPath, req: Request) -> Response {
     let mut opts = match pin_options(&query_pairs(req.uri().query())) {
         Ok(o) => o,
         Err(r) => return r.into_response(),
@@ -614,11 +621,8 @@ async fn unpin_path(State(ctx): State<Ctx>, Path((ns, path)): Path<(String, Stri
     }
 }
 
-async fn unpin_cid(State(ctx): State<Ctx>, Path(cid): Path<String>) -> Response {
-    match parse_cid(&cid) {
-        Ok(cid) => do_unpin(&ctx, &cid),
-        Err(r) => r.into_response(),
-    }
+async fn unpin_cid(State(ctx): State<Ctx>, CidPath(cid): CidPath) -> Response {
+    do_unpin(&ctx, &cid)
 }
 
 fn do_unpin(ctx: &Ctx, cid: &str) -> Response {
@@ -668,13 +672,9 @@ fn requeue(st: &SimState, rec: &mut PinRec, local: bool, now: Instant) -> bool {
 
 async fn recover_one(
     State(ctx): State<Ctx>,
-    Path(cid): Path<String>,
+    CidPath(cid): CidPath,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let cid = match parse_cid(&cid) {
-        Ok(c) => c,
-        Err(r) => return r.into_response(),
-    };
     let local = local_flag(&q);
     let mut st = ctx.state.write();
     let now = Instant::now();
