@@ -781,3 +781,266 @@ async fn unpinned_items_pass_through_unpin_states() {
         "gone from the pinset at once"
     );
 }
+
+/// The same tests on ccs-sim (default) and on the real cluster
+/// (`CCS_BACKEND=real`, run by `scripts/real-cluster test`).
+mod both {
+    use std::time::Duration;
+
+    use ccs_tui::cluster::types::{PinOptions, TrackerStatus};
+    use ccs_tui::cluster::{AddOptions, Auth, ClientError, PinTypeFilter};
+    use ccs_tui::unixfs::{import_path, ImportOptions};
+    use tokio_util::sync::CancellationToken;
+
+    use super::common::backend::{unique_bytes, unique_text, Backend, PEERS};
+
+    const SETTLE: Duration = Duration::from_secs(60);
+
+    #[tokio::test]
+    async fn identity_peers_metrics_and_alerts() {
+        let b = Backend::start().await;
+        let c = b.client();
+        assert_eq!(c.version().await.unwrap().version, "1.1.6");
+        let id = c.id().await.unwrap();
+        assert_eq!(id.peername, "nas");
+        assert!(id.id.starts_with("12D3KooW"), "{}", id.id);
+        let peers = c.peers().await.unwrap().collect().await.unwrap();
+        let mut names: Vec<&str> = peers.iter().map(|p| p.peername.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["chll", "meerkat", "nas"]);
+        assert!(peers.iter().all(|p| p.error.is_empty()), "{peers:#?}");
+        assert!(peers.iter().all(|p| p.version == "1.1.6"));
+        let free = c.metrics("freespace").await.unwrap();
+        assert_eq!(free.len(), PEERS.len(), "{free:#?}");
+        assert!(free.iter().all(|m| m.value.parse::<u64>().is_ok()));
+        assert!(c.metrics("no-such-metric").await.unwrap().is_empty());
+        assert!(c.alerts().await.unwrap().is_empty());
+    }
+
+    async fn add_file(b: &Backend, path: &std::path::Path, opts: &AddOptions) -> String {
+        b.client()
+            .add(path, opts, None, CancellationToken::new())
+            .await
+            .unwrap()
+            .root
+            .cid
+    }
+
+    #[tokio::test]
+    async fn add_a_file_pin_everywhere_fetch_unpin() {
+        let b = Backend::start().await;
+        let c = b.client();
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("scan.bin");
+        let bytes = unique_bytes(700 * 1024);
+        std::fs::write(&path, &bytes).unwrap();
+        let opts = AddOptions {
+            pin: PinOptions {
+                name: Some("scan.bin".into()),
+                metadata: vec![("org".into(), "hrdag".into())],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let cid = add_file(&b, &path, &opts).await;
+        let (_, local) = import_path(&path, ImportOptions::new(0, None), false, false).unwrap();
+        assert_eq!(cid, local.unwrap().cid.to_string(), "kubo's CID");
+        b.wait_pinned(&cid, SETTLE).await;
+        let pin = c.allocation(&cid).await.unwrap();
+        assert_eq!(pin.name, "scan.bin");
+        assert_eq!(pin.metadata.get("org"), Some("hrdag"));
+        let listed = c
+            .pins(None, std::slice::from_ref(&cid), false)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].count(TrackerStatus::Pinned), PEERS.len());
+        let pinned = c
+            .allocations(PinTypeFilter::Pin)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        assert!(pinned.iter().any(|p| p.cid == cid));
+        // Every peer's gateway serves it.
+        for p in &b.peers {
+            let gw = url::Url::parse(&p.gateway).unwrap();
+            let mut s = c.gateway_get(&gw, &cid, "", false).await.unwrap();
+            let mut got = Vec::new();
+            while let Some(chunk) = s.next().await {
+                got.extend_from_slice(&chunk.unwrap());
+            }
+            assert!(got == bytes, "{}: {} bytes back", p.name, got.len());
+        }
+        let removed = c.unpin(&cid).await.unwrap();
+        assert_eq!(removed.cid, cid);
+        match c.allocation(&cid).await {
+            Err(ClientError::Api {
+                status: 404,
+                message,
+                ..
+            }) => assert_eq!(message, "pin is not part of the pinset"),
+            other => panic!("{other:?}"),
+        }
+        match c.unpin(&cid).await {
+            Err(ClientError::Api { status: 404, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        b.wait_status(&cid, SETTLE, |s| s == TrackerStatus::Unpinned)
+            .await;
+    }
+
+    #[tokio::test]
+    async fn add_a_folder_with_each_option_gives_the_local_cids() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("commit_2026");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("index.html"), unique_text("<p>index")).unwrap();
+        std::fs::write(dir.join("data.json"), unique_text("{\"n\":")).unwrap();
+        std::fs::write(dir.join("sub/scan.tif"), unique_bytes(300_000)).unwrap();
+        std::fs::write(dir.join(".hidden"), unique_text("hidden")).unwrap();
+        let cases: [(u8, Option<bool>, bool, bool, bool); 5] = [
+            (0, None, false, false, true),
+            (1, None, false, false, true),
+            (0, Some(true), false, false, true),
+            (0, None, true, true, true),
+            (0, None, false, false, false),
+        ];
+        for (cid_version, raw_leaves, wrap, hidden, stream) in cases {
+            let opts = AddOptions {
+                cid_version,
+                raw_leaves,
+                wrap_with_directory: wrap,
+                hidden,
+                stream_channels: stream,
+                ..Default::default()
+            };
+            let r = b
+                .client()
+                .add(&dir, &opts, None, CancellationToken::new())
+                .await
+                .unwrap();
+            let (_, local) =
+                import_path(&dir, ImportOptions::new(cid_version, raw_leaves), hidden, wrap)
+                    .unwrap();
+            let case = format!("v{cid_version} raw {raw_leaves:?} wrap {wrap} hidden {hidden} stream {stream}");
+            assert_eq!(r.root.cid, local.unwrap().cid.to_string(), "{case}");
+            let names: Vec<&str> = r.entries.iter().map(|e| e.name.as_str()).collect();
+            assert_eq!(names.contains(&"commit_2026/.hidden"), hidden, "{case}: {names:?}");
+            b.client().unpin(&r.root.cid).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn replication_bounds_and_allocations() {
+        let b = Backend::start().await;
+        let c = b.client();
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("two.txt");
+        std::fs::write(&path, unique_text("two copies")).unwrap();
+        let opts = AddOptions {
+            pin: PinOptions {
+                name: Some("two".into()),
+                replication_min: Some(2),
+                replication_max: Some(2),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let cid = add_file(&b, &path, &opts).await;
+        let pin = c.allocation(&cid).await.unwrap();
+        assert_eq!(pin.allocations.len(), 2, "{pin:#?}");
+        assert_eq!((pin.replication_factor_min, pin.replication_factor_max), (2, 2));
+        b.wait_status(&cid, SETTLE, |s| {
+            matches!(s, TrackerStatus::Pinned | TrackerStatus::Remote)
+        })
+        .await;
+        let st = c.pin_status(&cid, false).await.unwrap();
+        assert_eq!(st.count(TrackerStatus::Pinned), 2, "{st:#?}");
+        assert_eq!(st.count(TrackerStatus::Remote), 1, "{st:#?}");
+        let err = c
+            .pin(
+                &cid,
+                &PinOptions {
+                    replication_min: Some(5),
+                    replication_max: Some(5),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("not enough peers to allocate CID. Needed at least: 5"),
+            "{err}"
+        );
+        c.unpin(&cid).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn errors_the_product_handles() {
+        let b = Backend::start().await;
+        let c = b.client();
+        match c.pin_status("notacid", false).await {
+            Err(ClientError::Api {
+                status: 400,
+                message,
+                ..
+            }) => assert!(message.starts_with("error decoding Cid"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        // A CID nobody pinned: every peer says unpinned; no allocation.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("never.txt");
+        std::fs::write(&path, unique_text("never added")).unwrap();
+        let (_, never) = import_path(&path, ImportOptions::new(0, None), false, false).unwrap();
+        let never = never.unwrap().cid.to_string();
+        let gi = c.pin_status(&never, false).await.unwrap();
+        assert_eq!(gi.count(TrackerStatus::Unpinned), PEERS.len(), "{gi:#?}");
+        assert!(matches!(
+            c.allocation(&never).await,
+            Err(ClientError::Api { status: 404, .. })
+        ));
+        let wrong = b.client_at(
+            0,
+            Auth::Basic {
+                user: b.user.clone(),
+                password: "wrong".into(),
+            },
+        );
+        let e = wrong.version().await.unwrap_err();
+        assert!(matches!(e, ClientError::Unauthorized { .. }), "{e:?}");
+        assert!(e.to_string().contains("refused user admin"), "{e}");
+        let none = b.client_at(0, Auth::None);
+        let e = none.version().await.unwrap_err();
+        assert!(e.to_string().contains("wants a login"), "{e}");
+        let empty = c
+            .pins(Some("pin_error"), std::slice::from_ref(&never), false)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        assert!(empty.is_empty(), "{empty:#?}");
+    }
+
+    #[tokio::test]
+    async fn recover_a_pinned_item_changes_nothing() {
+        let b = Backend::start().await;
+        let c = b.client();
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("ok.txt");
+        std::fs::write(&path, unique_text("recover me")).unwrap();
+        let cid = add_file(&b, &path, &AddOptions::default()).await;
+        b.wait_pinned(&cid, SETTLE).await;
+        let rec = c.recover(&cid, false).await.unwrap();
+        assert_eq!(rec.cid, cid);
+        assert_eq!(rec.count(TrackerStatus::Pinned), PEERS.len(), "{rec:#?}");
+        c.unpin(&cid).await.unwrap();
+    }
+}

@@ -435,3 +435,109 @@ async fn ccs_flag_spellings() {
         assert_eq!(o.stdout.lines().count(), 5);
     }
 }
+
+/// The subcommands on ccs-sim (default) and on the real cluster (`CCS_BACKEND=real`).
+mod both {
+    use serde_json::Value;
+
+    use super::common::backend::{unique_bytes, unique_text, Backend};
+    use super::run;
+
+    fn args(b: &Backend, rest: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+        v.extend(b.cli_args());
+        v
+    }
+
+    #[tokio::test]
+    async fn peers_health_and_ls() {
+        let b = Backend::start().await;
+        let o = run(args(&b, &["peers"]), vec![]).await;
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        assert_eq!(o.stdout.lines().count(), 3, "{}", o.stdout);
+        for n in ["nas", "chll", "meerkat"] {
+            assert!(o.stdout.contains(n), "{}", o.stdout);
+        }
+        let o = run(args(&b, &["health", "--json"]), vec![]).await;
+        let v: Value = serde_json::from_str(&o.stdout).expect("one JSON document");
+        assert_eq!(v["peers"]["online"], 3, "{v:#}");
+        let o = run(args(&b, &["ls", "--json"]), vec![]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
+    }
+
+    #[tokio::test]
+    async fn add_status_get_rm_cycle() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let docs = tmp.path().join("docs");
+        std::fs::create_dir_all(docs.join("sub")).unwrap();
+        std::fs::write(docs.join("a.txt"), unique_text("a")).unwrap();
+        std::fs::write(docs.join("sub/c.bin"), unique_bytes(400_000)).unwrap();
+        let manifest = tmp.path().join("manifest.json");
+        let o = run(
+            args(
+                &b,
+                &[
+                    "add",
+                    docs.to_str().unwrap(),
+                    "--wait",
+                    "--metadata",
+                    "org=hrdag",
+                    "--rmin",
+                    "2",
+                    "--rmax",
+                    "3",
+                    "--output-json",
+                    manifest.to_str().unwrap(),
+                ],
+            ),
+            vec![],
+        )
+        .await;
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        let m: Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+        let root = m["root_cid"].as_str().unwrap().to_string();
+        assert!(o.stdout.contains(&format!("added {root} docs")), "{}", o.stdout);
+        assert_eq!(m["entries"].as_array().unwrap().len(), 4, "{m:#}");
+        assert!(m["replica_count"].as_u64().unwrap() >= 2, "{m:#}");
+        let o = run(args(&b, &["add", docs.to_str().unwrap(), "--json"]), vec![]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let v: Value = serde_json::from_str(&o.stdout).expect("only JSON on stdout");
+        assert_eq!(v["already_in_archive"], true);
+        let o = run(args(&b, &["status", &root]), vec![]).await;
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        assert!(o.stdout.starts_with(&format!("{root} | docs:\n")), "{}", o.stdout);
+        assert!(o.stdout.contains(": PINNED | "), "{}", o.stdout);
+        let back = tmp.path().join("back");
+        let o = run(args(&b, &["get", &root, "--output", back.to_str().unwrap()]), vec![]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("verified"), "{}", o.stdout);
+        for f in ["a.txt", "sub/c.bin"] {
+            assert!(
+                std::fs::read(back.join(f)).unwrap() == std::fs::read(docs.join(f)).unwrap(),
+                "{f} differs"
+            );
+        }
+        let o = run(args(&b, &["rm", &root, "--yes"]), vec![]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let o = run(args(&b, &["rm", &root, "--yes"]), vec![]).await;
+        assert_eq!(o.code, 2);
+        assert!(o.stderr.contains("not in the pinset"), "{}", o.stderr);
+    }
+
+    #[tokio::test]
+    async fn bad_inputs_give_one_clear_line() {
+        let b = Backend::start().await;
+        let o = run(args(&b, &["status", "notacid"]), vec![]).await;
+        assert_eq!(o.code, 2);
+        assert_eq!(o.stderr.lines().count(), 1, "{}", o.stderr);
+        let mut a = args(&b, &["peers"]);
+        let n = a.len();
+        a[n - 1] = format!("{}:wrong", b.user);
+        let o = run(a, vec![]).await;
+        assert_eq!(o.code, 2);
+        assert!(o.stderr.contains("refused user admin"), "{}", o.stderr);
+        assert!(!o.stderr.contains("wrong"), "never the password: {}", o.stderr);
+    }
+}

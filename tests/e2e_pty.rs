@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
+mod common;
+
 struct Session {
     parser: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
@@ -75,6 +77,20 @@ impl Session {
                 panic!("timed out waiting for {what:?}; screen:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 
@@ -250,4 +266,78 @@ fn sighup_restores_the_terminal() {
     s.signal("-HUP");
     s.wait_exit();
     s.assert_restored();
+}
+
+/// The console's dialogs on ccs-sim (default) and on the real cluster (`CCS_BACKEND=real`).
+mod both {
+    use super::common::backend::{unique_text, Backend};
+    use super::Session;
+
+    #[test]
+    fn upload_inspect_fetch_and_unpin_through_the_dialogs() {
+        // The simulator (if that is the backend) serves from this runtime while
+        // the test thread drives the terminal.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let b = rt.block_on(Backend::start());
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("field-notes.txt");
+        let text = unique_text("field notes");
+        std::fs::write(&src, &text).unwrap();
+        let cid = ccs_tui::unixfs::import_path(
+            &src,
+            ccs_tui::unixfs::ImportOptions::new(0, None),
+            false,
+            false,
+        )
+        .unwrap()
+        .1
+        .unwrap()
+        .cid
+        .to_string();
+        let back = tmp.path().join("back.txt");
+        let args: Vec<String> = b.cli_args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut s = Session::start(&args);
+        s.wait_for("peers (3)");
+        for peer in ["nas", "chll", "meerkat"] {
+            s.wait_for(peer);
+        }
+        s.keys("a");
+        s.wait_for("upload to the archive");
+        s.keys(&src.display().to_string());
+        s.keys("\r");
+        s.wait_for(&format!("added field-notes.txt as {cid}"));
+        // Inspect: the new item is selected; its replication fills in per peer.
+        s.keys("\r");
+        s.wait_for("PEER      STATUS");
+        let pinned = |screen: &str| screen.matches("PINNED").count() >= 3;
+        s.wait_until("three PINNED rows", pinned);
+        s.keys("\u{1b}");
+        s.keys("o");
+        s.wait_for("fetch from the archive");
+        s.keys("\u{1b}[B");
+        s.keys("\u{15}");
+        s.keys(&back.display().to_string());
+        s.keys("\r");
+        s.wait_for(&format!("verified: matches {cid}"));
+        assert_eq!(std::fs::read_to_string(&back).unwrap(), text);
+        s.keys("x");
+        s.wait_for("removed from every peer of the cluster");
+        s.keys("\r");
+        s.wait_for("cancelled: nothing changed");
+        s.keys("x");
+        s.wait_for("removed from every peer of the cluster");
+        s.keys("y");
+        s.wait_for("unpinned 1 item(s)");
+        s.keys("q");
+        assert!(s.wait_exit().success());
+        s.assert_restored();
+        let c = b.client();
+        let gone = rt.block_on(c.allocation(&cid));
+        assert!(gone.is_err(), "still in the pinset: {gone:?}");
+    }
 }

@@ -286,3 +286,98 @@ fn path_completion() {
     assert_eq!(complete(&format!("{base}sc")).1, 3);
     assert_eq!(complete(&format!("{base}zz")), (format!("{base}zz"), 0));
 }
+
+/// The console's transfers on ccs-sim (default) and on the real cluster (`CCS_BACKEND=real`).
+mod both {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use ccs_tui::app::Msg;
+    use ccs_tui::tasks::transfers::Transfers;
+    use tokio::sync::mpsc;
+
+    use super::common::backend::{unique_bytes, unique_text, Backend};
+    use super::{next_done, req};
+
+    #[tokio::test]
+    async fn upload_then_fetch_a_folder_byte_for_byte() {
+        let b = Backend::start().await;
+        let c = Arc::new(b.client());
+        let (tx, mut rx) = mpsc::channel(256);
+        let t = Transfers::new(c.clone(), tx);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("pincushion-export");
+        std::fs::create_dir_all(dir.join("img")).unwrap();
+        std::fs::write(dir.join("items.json"), unique_text("[1,2,3]")).unwrap();
+        std::fs::write(dir.join("img/0001.jpg"), unique_bytes(1_300_000)).unwrap();
+        t.upload(req(1, &dir));
+        let cid = match next_done(&mut rx).await {
+            Msg::TaskDone {
+                result: Ok((_, Some(cid))),
+                ..
+            } => cid,
+            other => panic!("{other:?}"),
+        };
+        let pin = c.allocation(&cid).await.unwrap();
+        assert_eq!(pin.name, "pincushion-export");
+        assert_eq!(pin.metadata.get("org"), Some("hrdag"));
+        t.upload(req(2, &dir));
+        assert!(matches!(next_done(&mut rx).await, Msg::UploadExists { .. }));
+        b.wait_pinned(&cid, Duration::from_secs(60)).await;
+        let back = tmp.path().join("back");
+        t.fetch(3, cid.clone(), back.display().to_string());
+        match next_done(&mut rx).await {
+            Msg::TaskDone {
+                result: Ok((text, None)),
+                ..
+            } => assert!(text.contains("verified"), "{text}"),
+            other => panic!("{other:?}"),
+        }
+        for f in ["items.json", "img/0001.jpg"] {
+            assert!(
+                std::fs::read(back.join(f)).unwrap() == std::fs::read(dir.join(f)).unwrap(),
+                "{f} differs"
+            );
+        }
+        c.unpin(&cid).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_upload_pins_nothing() {
+        let b = Backend::start().await;
+        let c = Arc::new(b.client());
+        let (tx, mut rx) = mpsc::channel(256);
+        let t = Transfers::new(c.clone(), tx);
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("big.bin");
+        std::fs::write(&f, unique_bytes(40_000_000)).unwrap();
+        let local = ccs_tui::unixfs::import_path(
+            &f,
+            ccs_tui::unixfs::ImportOptions::new(0, None),
+            false,
+            false,
+        )
+        .unwrap()
+        .1
+        .unwrap()
+        .cid
+        .to_string();
+        t.upload(req(1, &f));
+        loop {
+            match rx.recv().await.unwrap() {
+                Msg::TaskProgress { id: 1, bytes, .. } if bytes > 0 => {
+                    t.cancel(1);
+                    break;
+                }
+                Msg::TaskDone { .. } => panic!("finished before it could be cancelled"),
+                _ => {}
+            }
+        }
+        assert!(matches!(
+            next_done(&mut rx).await,
+            Msg::TaskDone { result: Err(e), .. } if e == "cancelled"
+        ));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(c.allocation(&local).await.is_err(), "nothing pinned");
+    }
+}

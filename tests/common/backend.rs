@@ -1,0 +1,221 @@
+//! One cluster for the tests that run on both backends: ccs-sim by default, the
+//! real ipfs-cluster 1.1.6 (started by `scripts/real-cluster up`) when
+//! `CCS_BACKEND=real`. Both have the same shape: three peers `nas`, `chll`,
+//! `meerkat`, basic auth, replication everywhere by default.
+//!
+//! The real cluster is shared by every test of a run, so a test on both
+//! backends uses content of its own (`unique_bytes`) and never asserts on the
+//! whole pinset.
+
+use std::time::{Duration, Instant};
+
+use ccs_tui::cluster::types::TrackerStatus;
+use ccs_tui::cluster::{parse_host, Auth, ClientConfig, ClusterClient};
+use ccs_tui::sim::{self, SimHandle, SimState, Timings};
+use rand::RngCore;
+
+pub const PEERS: [&str; 3] = ["nas", "chll", "meerkat"];
+const SIM_USER: &str = "admin";
+const SIM_PASSWORD: &str = "ccs-real-secret";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sim,
+    Real,
+}
+
+/// Where one peer answers.
+#[derive(Debug, Clone)]
+pub struct PeerAccess {
+    pub name: String,
+    pub api: String,
+    pub gateway: String,
+}
+
+pub struct Backend {
+    pub kind: Kind,
+    pub peers: Vec<PeerAccess>,
+    pub user: String,
+    pub password: String,
+    sim: Option<SimHandle>,
+}
+
+/// Which backend this run asks for. Anything but `sim` or `real` is a mistake
+/// the run must not hide.
+pub fn kind() -> Kind {
+    match std::env::var("CCS_BACKEND").as_deref() {
+        Err(_) | Ok("") | Ok("sim") => Kind::Sim,
+        Ok("real") => Kind::Real,
+        Ok(other) => panic!("CCS_BACKEND={other:?}: expected `sim` or `real`"),
+    }
+}
+
+/// The simulator shaped as `scripts/real-cluster up` shapes the real cluster.
+pub fn sim_trio() -> SimState {
+    let names: Vec<String> = PEERS.iter().map(|s| s.to_string()).collect();
+    let mut st = SimState::new(&names, 11);
+    st.basic_auth = Some((SIM_USER.into(), SIM_PASSWORD.into()));
+    st.timings = Timings::default();
+    st
+}
+
+impl Backend {
+    pub async fn start() -> Backend {
+        match kind() {
+            Kind::Sim => {
+                let h = sim::start(
+                    sim_trio(),
+                    super::any_port(),
+                    super::any_port(),
+                    Default::default(),
+                )
+                .await
+                .expect("simulator starts");
+                let peers = PEERS
+                    .iter()
+                    .map(|n| PeerAccess {
+                        name: n.to_string(),
+                        api: h.api_url(),
+                        gateway: h.gateway_url(),
+                    })
+                    .collect();
+                Backend {
+                    kind: Kind::Sim,
+                    peers,
+                    user: SIM_USER.into(),
+                    password: SIM_PASSWORD.into(),
+                    sim: Some(h),
+                }
+            }
+            Kind::Real => Backend::real(),
+        }
+    }
+
+    fn real() -> Backend {
+        let var = |k: String| {
+            std::env::var(&k).unwrap_or_else(|_| {
+                panic!(
+                    "CCS_BACKEND=real but {k} is unset: run the tests through \
+                     `scripts/real-cluster exec` after `scripts/real-cluster up`"
+                )
+            })
+        };
+        let peers = PEERS
+            .iter()
+            .map(|n| {
+                let up = n.to_uppercase();
+                PeerAccess {
+                    name: n.to_string(),
+                    api: var(format!("CCS_REAL_{up}_API")),
+                    gateway: var(format!("CCS_REAL_{up}_GATEWAY")),
+                }
+            })
+            .collect();
+        Backend {
+            kind: Kind::Real,
+            peers,
+            user: var("CCS_REAL_USER".into()),
+            password: var("CCS_REAL_PASSWORD".into()),
+            sim: None,
+        }
+    }
+
+    pub fn is_real(&self) -> bool {
+        self.kind == Kind::Real
+    }
+
+    /// The simulator, for the few steps only it can take (faults).
+    pub fn sim(&self) -> Option<&SimHandle> {
+        self.sim.as_ref()
+    }
+
+    pub fn api(&self) -> &str {
+        &self.peers[0].api
+    }
+
+    pub fn gateway(&self) -> &str {
+        &self.peers[0].gateway
+    }
+
+    pub fn auth(&self) -> Auth {
+        Auth::Basic {
+            user: self.user.clone(),
+            password: self.password.clone(),
+        }
+    }
+
+    pub fn credentials(&self) -> String {
+        format!("{}:{}", self.user, self.password)
+    }
+
+    pub fn client(&self) -> ClusterClient {
+        self.client_at(0, self.auth())
+    }
+
+    pub fn client_at(&self, peer: usize, auth: Auth) -> ClusterClient {
+        let p = &self.peers[peer];
+        let mut ep = parse_host(&p.api, false).expect("API URL parses");
+        ep.gateway = url::Url::parse(&p.gateway).expect("gateway URL parses");
+        let mut cfg = ClientConfig::new(vec![ep]);
+        cfg.auth = auth;
+        cfg.idle_timeout = Duration::from_secs(20);
+        cfg.request_timeout = Duration::from_secs(30);
+        ClusterClient::new(cfg).expect("client builds")
+    }
+
+    /// `--host … --gateway … --basic-auth …` for the binary.
+    pub fn cli_args(&self) -> Vec<String> {
+        vec![
+            "--host".into(),
+            self.api().into(),
+            "--gateway".into(),
+            self.gateway().into(),
+            "--basic-auth".into(),
+            self.credentials(),
+        ]
+    }
+
+    /// Waits until every peer reports `pinned` for `cid`, and says how long it took.
+    pub async fn wait_pinned(&self, cid: &str, within: Duration) -> Duration {
+        self.wait_status(cid, within, |s| s == TrackerStatus::Pinned)
+            .await
+    }
+
+    /// Waits until every peer reports a status that `done` accepts.
+    pub async fn wait_status(
+        &self,
+        cid: &str,
+        within: Duration,
+        done: impl Fn(TrackerStatus) -> bool,
+    ) -> Duration {
+        let c = self.client();
+        let t0 = Instant::now();
+        loop {
+            let last = c.pin_status(cid, false).await;
+            if let Ok(gi) = &last {
+                if gi.peer_map.len() == PEERS.len() && gi.peer_map.values().all(|p| done(p.status))
+                {
+                    return t0.elapsed();
+                }
+            }
+            if t0.elapsed() > within {
+                panic!("{cid}: not settled within {within:?}: {last:#?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Content no other test (nor an earlier run on the same real cluster) has.
+pub fn unique_bytes(len: usize) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    rand::thread_rng().fill_bytes(&mut v);
+    v
+}
+
+/// A small text file of its own, with a recognisable prefix.
+pub fn unique_text(what: &str) -> String {
+    let mut n = [0u8; 8];
+    rand::thread_rng().fill_bytes(&mut n);
+    format!("{what} {}\n", u64::from_le_bytes(n))
+}
