@@ -35,6 +35,9 @@ pub enum NodeSpec {
         peer_id: Option<String>,
         #[serde(default)]
         reserved_min_gb: Option<u64>,
+        /// The node's own gateway, when it is not port 8080 of its host.
+        #[serde(default)]
+        gateway: Option<String>,
     },
 }
 
@@ -49,6 +52,12 @@ impl NodeSpec {
         match self {
             NodeSpec::Host(_) => None,
             NodeSpec::Full { peer_id, .. } => peer_id.as_deref(),
+        }
+    }
+    pub fn gateway(&self) -> Option<&str> {
+        match self {
+            NodeSpec::Host(_) => None,
+            NodeSpec::Full { gateway, .. } => gateway.as_deref(),
         }
     }
 }
@@ -325,13 +334,15 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
     };
 
     // Hosts: --host, then --cluster-peername, then default_node.
-    let node_host = |name: &str| -> String {
-        file.nodes
-            .get(name)
-            .map(|n| n.host().to_string())
-            .unwrap_or_else(|| name.to_string())
+    // Each host with the gateway its node names, if any.
+    let node_host = |name: &str| -> (String, Option<String>) {
+        match file.nodes.get(name) {
+            Some(n) => (n.host().to_string(), n.gateway().map(String::from)),
+            None => (name.to_string(), None),
+        }
     };
-    let raw: Vec<String> = if let Some(h) = &o.host {
+    let of_spec = |n: &NodeSpec| (n.host().to_string(), n.gateway().map(String::from));
+    let raw: Vec<(String, Option<String>)> = if let Some(h) = &o.host {
         h.split(',').map(|s| node_host(s.trim())).collect()
     } else if let Some(p) = &o.peername {
         vec![node_host(p)]
@@ -345,12 +356,12 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
         // The other nodes are failover candidates, in file order.
         for (name, spec) in &file.nodes {
             if name != d {
-                v.push(spec.host().to_string());
+                v.push(of_spec(spec));
             }
         }
         v
     } else if !file.nodes.is_empty() {
-        file.nodes.values().map(|n| n.host().to_string()).collect()
+        file.nodes.values().map(of_spec).collect()
     } else {
         return Err(ConfigError(match &file_path {
             Some(_) => format!(
@@ -360,17 +371,18 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
         }));
     };
     let mut hosts = Vec::new();
-    for h in raw.iter().filter(|h| !h.is_empty()) {
-        hosts.push(parse_host(h, o.https).map_err(ConfigError)?);
+    for (h, gateway) in raw.iter().filter(|(h, _)| !h.is_empty()) {
+        let mut ep = parse_host(h, o.https).map_err(ConfigError)?;
+        if let Some(g) = gateway {
+            ep.gateway = gateway_url(g).map_err(|e| ConfigError(format!("{shown_file}: {e}")))?;
+        }
+        hosts.push(ep);
     }
     if hosts.is_empty() {
         return Err(ConfigError("no cluster host given".into()));
     }
     if let Some(g) = &o.gateway {
-        let url = url::Url::parse(g)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| ConfigError(format!("--gateway {g:?}: not an http(s) URL")))?;
+        let url = gateway_url(g).map_err(|e| ConfigError(format!("--{e}")))?;
         for h in &mut hosts {
             h.gateway = url.clone();
         }
@@ -388,6 +400,13 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
         file_path,
         warnings,
     })
+}
+
+fn gateway_url(g: &str) -> Result<url::Url, String> {
+    url::Url::parse(g)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| format!("gateway {g:?}: not an http(s) URL"))
 }
 
 #[cfg(test)]

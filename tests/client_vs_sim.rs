@@ -242,7 +242,8 @@ async fn pin_unpin_recover_cycle() {
     assert_eq!(pin.metadata.get("org"), Some("hrdag"));
     let st = c.pin_status(empty_dir, false).await.unwrap();
     assert_eq!(st.count(TrackerStatus::Pinned), 3, "{st:#?}");
-    // Not enough peers: the daemon's message.
+    // Not enough peers: the daemon's message, counting the three copies it
+    // has (two more needed, one online peer left).
     let err = c
         .pin(
             empty_dir,
@@ -255,8 +256,9 @@ async fn pin_unpin_recover_cycle() {
         .await
         .unwrap_err();
     assert!(
-        err.to_string()
-            .contains("not enough peers to allocate CID. Needed at least: 5"),
+        err.to_string().contains(
+            "not enough peers to allocate CID. Needed at least: 2. Wanted at most: 2. Available candidates: 1."
+        ),
         "{err}"
     );
     // Unknown content: stays pinning, then pin_error once peers give up.
@@ -824,6 +826,7 @@ mod both {
             .unwrap()
             .root
             .cid
+            .expect("the root has a CID")
     }
 
     #[tokio::test]
@@ -929,10 +932,11 @@ mod both {
                 import_path(&dir, ImportOptions::new(cid_version, raw_leaves), hidden, wrap)
                     .unwrap();
             let case = format!("v{cid_version} raw {raw_leaves:?} wrap {wrap} hidden {hidden} stream {stream}");
-            assert_eq!(r.root.cid, local.unwrap().cid.to_string(), "{case}");
+            let root = r.root.cid.clone().expect("the root has a CID");
+            assert_eq!(root, local.unwrap().cid.to_string(), "{case}");
             let names: Vec<&str> = r.entries.iter().map(|e| e.name.as_str()).collect();
             assert_eq!(names.contains(&"commit_2026/.hidden"), hidden, "{case}: {names:?}");
-            b.client().unpin(&r.root.cid).await.unwrap();
+            b.client().unpin(&root).await.unwrap();
         }
     }
 
@@ -974,9 +978,11 @@ mod both {
             )
             .await
             .unwrap_err();
+        // The two peers holding it count: three more are needed, one is left.
         assert!(
-            err.to_string()
-                .contains("not enough peers to allocate CID. Needed at least: 5"),
+            err.to_string().contains(
+                "not enough peers to allocate CID. Needed at least: 3. Wanted at most: 3. Available candidates: 1."
+            ),
             "{err}"
         );
         c.unpin(&cid).await.unwrap();
@@ -1019,14 +1025,16 @@ mod both {
         let none = b.client_at(0, Auth::None);
         let e = none.version().await.unwrap_err();
         assert!(e.to_string().contains("wants a login"), "{e}");
-        let empty = c
+        // With `cids`, the daemon ignores `filter`: the item comes back unpinned.
+        let listed = c
             .pins(Some("pin_error"), std::slice::from_ref(&never), false)
             .await
             .unwrap()
             .collect()
             .await
             .unwrap();
-        assert!(empty.is_empty(), "{empty:#?}");
+        assert_eq!(listed.len(), 1, "{listed:#?}");
+        assert_eq!(listed[0].count(TrackerStatus::Unpinned), PEERS.len());
     }
 
     #[tokio::test]

@@ -193,7 +193,9 @@ async fn run_add(
             // ipfs-cluster#2123: early failures give 200, no objects, no trailer value.
             Err(None)
         } else {
-            st.allocate(rmin, rmax, &p.pin.user_allocations, p.local)
+            // The root's CID is not known before the import: like the daemon
+            // at this point, nothing is allocated yet.
+            st.allocate(rmin, rmax, &p.pin.user_allocations, p.local, &[])
                 .map_err(Some)
         }
     };

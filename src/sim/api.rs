@@ -518,21 +518,12 @@ pub fn commit_pin(
     }
     let available = st.content_known(cid);
     let now = chrono::Utc::now();
-    let existing_alloc = st.pins.get(cid).map(|p| p.allocations.clone());
-    let allocations = match existing_alloc {
-        // Re-pinning keeps allocations unless peers are gone.
-        Some(a)
-            if !a.is_empty()
-                && rmin != -1
-                && a.len() >= usize::try_from(rmin).unwrap_or(0)
-                && a.len() <= usize::try_from(rmax).unwrap_or(usize::MAX)
-                && a.iter()
-                    .all(|i| st.peers[usize::from(*i)].offline.is_none()) =>
-        {
-            a
-        }
-        _ => st.allocate(rmin, rmax, &opts.user_allocations, force_local)?,
-    };
+    let current = st
+        .pins
+        .get(cid)
+        .map(|p| p.allocations.clone())
+        .unwrap_or_default();
+    let allocations = st.allocate(rmin, rmax, &opts.user_allocations, force_local, &current)?;
     let rec = PinRec {
         cid: cid.to_string(),
         name: opts.name.clone(),

@@ -472,44 +472,64 @@ impl SimState {
     }
 
     /// Chooses allocations as the balanced allocator does: by free space.
+    /// The daemon's `allocate()`: peers already holding the item count
+    /// towards the bounds; user allocations come first, then the peers with
+    /// most free space. Unchanged when the current copies are within bounds.
     pub fn allocate(
         &self,
         rmin: i32,
         rmax: i32,
         user: &[String],
         force_local: bool,
+        current: &[u16],
     ) -> Result<Vec<u16>, String> {
-        if rmin == -1 && rmax == -1 {
+        if rmin < 0 && rmax < 0 {
             return Ok(Vec::new());
         }
-        let mut chosen: Vec<u16> = Vec::new();
+        let online = |i: &u16| self.peers[usize::from(*i)].offline.is_none();
+        let current_valid: Vec<u16> = current.iter().copied().filter(online).collect();
+        let mut priority: Vec<u16> = Vec::new();
         for u in user {
-            if let Some(i) = self.peer_index(u) {
-                if self.peers[usize::from(i)].offline.is_none() && !chosen.contains(&i) {
-                    chosen.push(i);
+            if let Some(i) = self.peer_by_name_or_id(u) {
+                if online(&i) && !current.contains(&i) && !priority.contains(&i) {
+                    priority.push(i);
                 }
             }
         }
-        if force_local && !chosen.contains(&0) && user.is_empty() {
-            chosen.push(0);
+        if force_local && user.is_empty() && online(&0) && !current.contains(&0) {
+            priority.push(0);
         }
-        let mut rest: Vec<u16> = (0..self.peers.len() as u16)
-            .filter(|i| !chosen.contains(i) && self.peers[usize::from(*i)].offline.is_none())
+        let by_space = |v: &mut Vec<u16>| {
+            v.sort_by(|a, b| {
+                self.peers[usize::from(*b)]
+                    .free_space
+                    .cmp(&self.peers[usize::from(*a)].free_space)
+            })
+        };
+        let mut candidates: Vec<u16> = (0..self.peers.len() as u16)
+            .filter(|i| online(i) && !current.contains(i) && !priority.contains(i))
             .collect();
-        rest.sort_by(|a, b| {
-            self.peers[usize::from(*b)]
-                .free_space
-                .cmp(&self.peers[usize::from(*a)].free_space)
-        });
-        let available = chosen.len() + rest.len();
-        if (available as i64) < i64::from(rmin) {
+        by_space(&mut priority);
+        by_space(&mut candidates);
+        let n_current = current_valid.len() as i64;
+        let needed = i64::from(rmin) - n_current;
+        let wanted = i64::from(rmax) - n_current;
+        if wanted < 0 {
+            let keep = usize::try_from(n_current + wanted).unwrap_or(0);
+            return Ok(current_valid[..keep].to_vec());
+        }
+        if needed <= 0 {
+            return Ok(current.to_vec());
+        }
+        let available = priority.len() + candidates.len();
+        if (available as i64) < needed {
             return Err(format!(
-                "not enough peers to allocate CID. Needed at least: {rmin}. Wanted at most: {rmax}. Available candidates: {available}. See logs for more info."
+                "not enough peers to allocate CID. Needed at least: {needed}. Wanted at most: {wanted}. Available candidates: {available}. See logs for more info."
             ));
         }
-        let want = usize::try_from(rmax).unwrap_or(usize::MAX).min(available);
-        chosen.extend(rest.into_iter().take(want.saturating_sub(chosen.len())));
-        chosen.truncate(want.max(1));
+        let take = usize::try_from(wanted).unwrap_or(usize::MAX).min(available);
+        let mut chosen = current_valid;
+        chosen.extend(priority.into_iter().chain(candidates).take(take));
         Ok(chosen)
     }
 
