@@ -928,14 +928,24 @@ mod both {
                 .add(&dir, &opts, None, CancellationToken::new())
                 .await
                 .unwrap();
-            let (_, local) =
-                import_path(&dir, ImportOptions::new(cid_version, raw_leaves), hidden, wrap)
-                    .unwrap();
-            let case = format!("v{cid_version} raw {raw_leaves:?} wrap {wrap} hidden {hidden} stream {stream}");
+            let (_, local) = import_path(
+                &dir,
+                ImportOptions::new(cid_version, raw_leaves),
+                hidden,
+                wrap,
+            )
+            .unwrap();
+            let case = format!(
+                "v{cid_version} raw {raw_leaves:?} wrap {wrap} hidden {hidden} stream {stream}"
+            );
             let root = r.root.cid.clone().expect("the root has a CID");
             assert_eq!(root, local.unwrap().cid.to_string(), "{case}");
             let names: Vec<&str> = r.entries.iter().map(|e| e.name.as_str()).collect();
-            assert_eq!(names.contains(&"commit_2026/.hidden"), hidden, "{case}: {names:?}");
+            assert_eq!(
+                names.contains(&"commit_2026/.hidden"),
+                hidden,
+                "{case}: {names:?}"
+            );
             b.client().unpin(&root).await.unwrap();
         }
     }
@@ -959,7 +969,10 @@ mod both {
         let cid = add_file(&b, &path, &opts).await;
         let pin = c.allocation(&cid).await.unwrap();
         assert_eq!(pin.allocations.len(), 2, "{pin:#?}");
-        assert_eq!((pin.replication_factor_min, pin.replication_factor_max), (2, 2));
+        assert_eq!(
+            (pin.replication_factor_min, pin.replication_factor_max),
+            (2, 2)
+        );
         b.wait_status(&cid, SETTLE, |s| {
             matches!(s, TrackerStatus::Pinned | TrackerStatus::Remote)
         })

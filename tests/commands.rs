@@ -463,7 +463,10 @@ mod both {
         assert_eq!(v["peers"]["online"], 3, "{v:#}");
         let o = run(args(&b, &["ls", "--json"]), vec![]).await;
         assert_eq!(o.code, 0, "{}", o.stderr);
-        assert!(o.stdout.lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
+        assert!(o
+            .stdout
+            .lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok()));
     }
 
     #[tokio::test]
@@ -498,7 +501,11 @@ mod both {
         assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
         let m: Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
         let root = m["root_cid"].as_str().unwrap().to_string();
-        assert!(o.stdout.contains(&format!("added {root} docs")), "{}", o.stdout);
+        assert!(
+            o.stdout.contains(&format!("added {root} docs")),
+            "{}",
+            o.stdout
+        );
         assert_eq!(m["entries"].as_array().unwrap().len(), 4, "{m:#}");
         assert!(m["replica_count"].as_u64().unwrap() >= 2, "{m:#}");
         let o = run(args(&b, &["add", docs.to_str().unwrap(), "--json"]), vec![]).await;
@@ -507,10 +514,18 @@ mod both {
         assert_eq!(v["already_in_archive"], true);
         let o = run(args(&b, &["status", &root]), vec![]).await;
         assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
-        assert!(o.stdout.starts_with(&format!("{root} | docs:\n")), "{}", o.stdout);
+        assert!(
+            o.stdout.starts_with(&format!("{root} | docs:\n")),
+            "{}",
+            o.stdout
+        );
         assert!(o.stdout.contains(": PINNED | "), "{}", o.stdout);
         let back = tmp.path().join("back");
-        let o = run(args(&b, &["get", &root, "--output", back.to_str().unwrap()]), vec![]).await;
+        let o = run(
+            args(&b, &["get", &root, "--output", back.to_str().unwrap()]),
+            vec![],
+        )
+        .await;
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(o.stdout.contains("verified"), "{}", o.stdout);
         for f in ["a.txt", "sub/c.bin"] {
@@ -538,6 +553,10 @@ mod both {
         let o = run(a, vec![]).await;
         assert_eq!(o.code, 2);
         assert!(o.stderr.contains("refused user admin"), "{}", o.stderr);
-        assert!(!o.stderr.contains("wrong"), "never the password: {}", o.stderr);
+        assert!(
+            !o.stderr.contains("wrong"),
+            "never the password: {}",
+            o.stderr
+        );
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::api::{commit_pin, pin_options, QueryPinOptions};
 use super::state::check_replication;
-use super::stream::{streaming_200, Out};
+use super::stream::{streaming_200, Out, Trailers};
 use super::{json_error, Ctx, Fail};
 use crate::cluster::gojson::{encode, List};
 use crate::cluster::types::AddedOutput;
@@ -156,7 +156,7 @@ pub async fn add(State(ctx): State<Ctx>, req: Request) -> Response {
     }
     // Streaming: the daemon sends 200 before doing any work, so errors can only
     // travel in the trailer.
-    add_headers(streaming_200(None, rx, faults), true)
+    add_headers(streaming_200(None, rx, faults, Trailers::OnlyErrors), true)
 }
 
 fn add_headers(mut r: Response, streaming: bool) -> Response {
@@ -209,14 +209,22 @@ async fn run_add(
             return;
         }
     };
+    // The peers the blocks go to: everywhere means every peer that is up.
     let alloc_ids: List<String> = {
         let st = ctx.state.read();
-        List::from(
+        let ids: Vec<String> = if allocs.is_empty() {
+            st.peers
+                .iter()
+                .filter(|p| p.offline.is_none())
+                .map(|p| p.id.clone())
+                .collect()
+        } else {
             allocs
                 .iter()
                 .map(|i| st.peers[usize::from(*i)].id.clone())
-                .collect::<Vec<_>>(),
-        )
+                .collect()
+        };
+        List::from(ids)
     };
     let mut tree = TreeImporter::new(p.import, p.wrap);
     let mut blocks: Vec<(cid::Cid, Vec<u8>)> = Vec::new();
@@ -279,20 +287,22 @@ async fn run_add(
                 let mut field = field;
                 let mut sink = |c: &cid::Cid, b: Vec<u8>| blocks.push((*c, b));
                 let mut fb = FileBuilder::new(p.import, &mut sink);
-                let mut next_report = 256 * 1024u64;
+                // The daemon reports at every 256 KiB of the file, then its size.
+                const STEP: u64 = 256 * 1024;
+                let mut next_report = STEP;
                 let mut failed = None;
                 loop {
                     match field.chunk().await {
                         Ok(Some(chunk)) => {
                             fb.write(&chunk);
-                            if p.progress && fb.bytes_written() >= next_report {
-                                next_report = fb.bytes_written() + 256 * 1024;
+                            while p.progress && fb.bytes_written() >= next_report {
                                 let prog = AddedOutput {
                                     name: progress_name.clone(),
                                     cid: None,
-                                    bytes: fb.bytes_written(),
+                                    bytes: next_report,
                                     ..Default::default()
                                 };
+                                next_report += STEP;
                                 let _ = tx.try_send(Out::Line(encode(&prog)));
                             }
                         }
@@ -311,7 +321,7 @@ async fn run_add(
                 }
                 let total = fb.bytes_written();
                 let node = fb.finish();
-                if p.progress {
+                if p.progress && total != next_report - STEP {
                     let prog = AddedOutput {
                         name: progress_name,
                         cid: None,
@@ -358,7 +368,9 @@ async fn run_add(
         return;
     }
     let mut opts = p.pin.clone();
-    opts.user_allocations = alloc_ids.to_vec();
+    if !allocs.is_empty() {
+        opts.user_allocations = alloc_ids.to_vec();
+    }
     let pinned = commit_pin(
         &mut ctx.state.write(),
         &root.cid.to_string(),

@@ -64,8 +64,10 @@ async fn not_found() -> Response {
 }
 
 /// gorilla/mux answers a known path with the wrong method with an empty 405.
+/// The daemon's router has no method-not-allowed handler: a known path with
+/// another method is just not found.
 async fn method_not_allowed() -> Response {
-    StatusCode::METHOD_NOT_ALLOWED.into_response()
+    json_error(StatusCode::NOT_FOUND, "not found")
 }
 
 /// Latency and error faults, auth, `Vary: Origin`, trailing-slash redirect.
@@ -234,6 +236,29 @@ fn parse_cid(s: &str) -> Result<String, Fail> {
         .map_err(|e| Fail::bad_request(format!("error decoding Cid: {e}")))
 }
 
+/// The daemon's state-key order: CIDs by their bytes, so every CIDv1
+/// (`b…`, first byte 0x01) comes before every CIDv0 (`Qm…`, 0x12); within
+/// each, the string order is the byte order. Resumes after `after`.
+fn state_key_order<'a>(
+    pins: &'a std::collections::BTreeMap<String, PinRec>,
+    after: Option<&String>,
+) -> Box<dyn Iterator<Item = (&'a String, &'a PinRec)> + 'a> {
+    use std::ops::Bound::{Excluded, Included, Unbounded};
+    let v1_start = "b".to_string();
+    let v0 = pins.range::<String, _>((Unbounded, Excluded(v1_start.clone())));
+    match after {
+        None => Box::new(
+            pins.range::<String, _>((Included(v1_start), Unbounded))
+                .chain(v0),
+        ),
+        Some(k) if k.as_str() >= "b" => Box::new(
+            pins.range::<String, _>((Excluded(k.clone()), Unbounded))
+                .chain(v0),
+        ),
+        Some(k) => Box::new(pins.range::<String, _>((Excluded(k.clone()), Excluded(v1_start)))),
+    }
+}
+
 async fn allocations(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, String>>) -> Response {
     let filter = q.get("filter").map(String::as_str).unwrap_or("");
     let mut want_pin = filter.is_empty();
@@ -263,13 +288,7 @@ async fn allocations(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, Str
             loop {
                 let batch = {
                     let st = state.read();
-                    let range: Box<dyn Iterator<Item = (&String, &PinRec)>> = match &after {
-                        None => Box::new(st.pins.iter()),
-                        Some(k) => Box::new(st.pins.range::<String, _>((
-                            std::ops::Bound::Excluded(k.clone()),
-                            std::ops::Bound::Unbounded,
-                        ))),
-                    };
+                    let range = state_key_order(&st.pins, after.as_ref());
                     let mut buf = Vec::with_capacity(2048 * 600);
                     let mut ends = Vec::with_capacity(2048);
                     let mut last = None;
@@ -635,7 +654,7 @@ fn do_unpin(ctx: &Ctx, cid: &str) -> Response {
 async fn bad_recover_cid() -> Response {
     json_error(
         StatusCode::BAD_REQUEST,
-        "error decoding Cid: selected encoding not supported",
+        "error decoding Cid: invalid cid: selected encoding not supported",
     )
 }
 
@@ -709,7 +728,8 @@ async fn recover_all(State(ctx): State<Ctx>, Query(q): Query<HashMap<String, Str
 }
 
 async fn metric_names() -> Response {
-    json_ok(&["ping", "freespace"])
+    // What a 1.1.6 peer with the default informers knows (Go map order; sorted here).
+    json_ok(&["freespace", "ping", "pinqueue", "tag:group"])
 }
 
 async fn metrics(State(ctx): State<Ctx>, Path(name): Path<String>) -> Response {

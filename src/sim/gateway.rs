@@ -27,13 +27,68 @@ pub fn router(ctx: Ctx) -> Router {
         .with_state(ctx)
 }
 
+/// An error as kubo's gateway writes it: plain text, not to be sniffed.
 fn text(status: StatusCode, msg: String) -> Response {
     let mut r = (status, format!("{msg}\n")).into_response();
     r.headers_mut().insert(
         "content-type",
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    r.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     r
+}
+
+fn text_at(status: StatusCode, msg: String, ipfs_path: &str) -> Response {
+    let mut r = text(status, msg);
+    if let Ok(v) = HeaderValue::from_str(ipfs_path) {
+        r.headers_mut().insert("x-ipfs-path", v);
+    }
+    r
+}
+
+const IMMUTABLE: &str = "public, max-age=29030400, immutable";
+
+/// `attachment; filename="X"; filename*=UTF-8''X`, as kubo names downloads.
+fn attachment(name: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    ))
+    .ok()
+}
+
+/// What the client asked for besides the plain path answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Plain,
+    Tar,
+    Raw,
+    Car,
+}
+
+fn requested_format(q: &std::collections::HashMap<String, String>, req: &Request) -> Format {
+    match q.get("format").map(String::as_str) {
+        Some("tar") => return Format::Tar,
+        Some("raw") => return Format::Raw,
+        Some("car") => return Format::Car,
+        _ => {}
+    }
+    let accept = req
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains("application/vnd.ipld.raw") {
+        Format::Raw
+    } else if accept.contains("application/vnd.ipld.car") {
+        Format::Car
+    } else if accept.contains("application/x-tar") {
+        Format::Tar
+    } else {
+        Format::Plain
+    }
 }
 
 enum Node {
@@ -126,7 +181,12 @@ fn leaf_bytes(ctx: &Ctx, c: &Cid) -> Option<Bytes> {
 fn content_type(name: &str, first: &[u8]) -> String {
     if let Some(m) = mime_guess::from_path(name).first() {
         if name.contains('.') {
-            return m.essence_str().to_string();
+            // Go's mime table, which kubo uses, names the charset of text types.
+            return if m.type_() == mime_guess::mime::TEXT {
+                format!("{}; charset=utf-8", m.essence_str())
+            } else {
+                m.essence_str().to_string()
+            };
         }
     }
     if first.is_empty() || std::str::from_utf8(&first[..first.len().min(512)]).is_ok() {
@@ -188,11 +248,12 @@ async fn serve(
                     roots.push(c.to_string());
                 }
                 None => {
-                    return text(
+                    return text_at(
                         StatusCode::NOT_FOUND,
                         format!(
                             "failed to resolve /ipfs/{path}: no link named \"{seg}\" under {cur}"
                         ),
+                        &format!("/ipfs/{path}"),
                     )
                 }
             },
@@ -227,24 +288,41 @@ async fn serve(
     if let Ok(v) = HeaderValue::from_str(&roots.join(",")) {
         h.insert("x-ipfs-roots", v);
     }
+    let format = requested_format(&q, &req);
+    match format {
+        Format::Raw => return serve_raw(&ctx, cur, h, head),
+        Format::Car => return serve_car(&ctx, cur, h, head),
+        Format::Tar => return serve_tar(ctx, cur, h, head),
+        Format::Plain => {}
+    }
     match node {
         Node::Dir(entries) => {
-            if q.get("format").map(String::as_str) == Some("tar") {
-                return serve_tar(ctx, cur, h, head);
-            }
             if !trailing {
-                let mut r = StatusCode::MOVED_PERMANENTLY.into_response();
                 let mut loc = format!("{}/", req.uri().path());
                 if let Some(qs) = req.uri().query() {
                     loc = format!("{loc}?{qs}");
                 }
+                let body = format!("<a href=\"{loc}\">Moved Permanently</a>.\n\n");
+                let mut r = (StatusCode::MOVED_PERMANENTLY, body).into_response();
+                let rh = r.headers_mut();
+                rh.insert(
+                    "content-type",
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                );
                 if let Ok(v) = HeaderValue::from_str(&loc) {
-                    r.headers_mut().insert("location", v);
+                    rh.insert("location", v);
+                }
+                if let Some(v) = h.get("x-ipfs-path") {
+                    rh.insert("x-ipfs-path", v.clone());
                 }
                 return r;
             }
             if let Some((_, idx)) = entries.iter().find(|(n, _)| n == "index.html") {
                 return serve_file(ctx, *idx, "index.html", &req, h, head, &faults);
+            }
+            if head {
+                // kubo answers HEAD of a listing with a bare 200.
+                return StatusCode::OK.into_response();
             }
             let mut html = format!(
                 "<!DOCTYPE html>\n<html><head><title>{ipfs_path}</title></head><body>\n<h1>Index of {ipfs_path}</h1>\n<ul>\n"
@@ -260,11 +338,19 @@ async fn serve(
             }
             html.push_str("</ul></body></html>\n");
             h.insert("content-type", HeaderValue::from_static("text/html"));
-            let mut r = if head {
-                StatusCode::OK.into_response()
-            } else {
-                html.into_response()
-            };
+            h.insert(
+                "cache-control",
+                HeaderValue::from_static("public, max-age=604800, stale-while-revalidate=2678400"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("\"DirIndex-ccssim1_CID-{cur}\"")) {
+                h.insert("etag", v);
+            }
+            // Listings are streamed (chunked), as kubo renders them.
+            let (tx, rx) = mpsc::channel::<Result<Bytes, BoxError>>(1);
+            tokio::spawn(async move {
+                let _ = tx.send(Ok(Bytes::from(html))).await;
+            });
+            let mut r = Response::new(body_from(rx));
             r.headers_mut().extend(h);
             r
         }
@@ -275,6 +361,123 @@ async fn serve(
         }
         Node::File => serve_file(ctx, cur, &name, &req, h, head, &faults),
     }
+}
+
+/// `?format=raw`: the block itself, verifiable against its CID.
+fn serve_raw(ctx: &Ctx, c: Cid, mut h: HeaderMap, head: bool) -> Response {
+    let Some(block) = get_block(ctx, &c) else {
+        return text(StatusCode::NOT_FOUND, format!("block {c} not found"));
+    };
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/vnd.ipld.raw"),
+    );
+    h.insert("accept-ranges", HeaderValue::from_static("bytes"));
+    if let Some(v) = attachment(&format!("{c}.bin")) {
+        h.insert("content-disposition", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{c}.raw\"")) {
+        h.insert("etag", v);
+    }
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
+    if let Ok(v) = HeaderValue::from_str(&block.len().to_string()) {
+        h.insert("content-length", v);
+    }
+    let mut r = if head {
+        StatusCode::OK.into_response()
+    } else {
+        Response::new(Body::from(block))
+    };
+    r.headers_mut().extend(h);
+    r
+}
+
+/// The blocks of a DAG in depth-first order, each once.
+fn dag_blocks(ctx: &Ctx, root: Cid) -> Result<Vec<(Cid, Bytes)>, String> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack = vec![root];
+    while let Some(c) = stack.pop() {
+        if !seen.insert(c) {
+            continue;
+        }
+        let block = get_block(ctx, &c).ok_or_else(|| format!("block {c} not found"))?;
+        if c.codec() != RAW {
+            let pb = PbNode::decode(&block).map_err(|e| e.to_string())?;
+            let children: Vec<Cid> = pb
+                .links
+                .iter()
+                .filter_map(|l| Cid::try_from(&l.hash[..]).ok())
+                .collect();
+            stack.extend(children.into_iter().rev());
+        }
+        out.push((c, block));
+    }
+    Ok(out)
+}
+
+fn uvarint(mut n: u64, out: &mut Vec<u8>) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// `?format=car`: a CARv1 of the whole DAG (order=dfs, dups=n).
+fn serve_car(ctx: &Ctx, root: Cid, mut h: HeaderMap, head: bool) -> Response {
+    let blocks = match dag_blocks(ctx, root) {
+        Ok(b) => b,
+        Err(e) => return text(StatusCode::NOT_FOUND, e),
+    };
+    // The header is dag-cbor {"roots": [root], "version": 1}.
+    let cid_bytes = root.to_bytes();
+    let mut hdr = vec![0xa2, 0x65];
+    hdr.extend_from_slice(b"roots");
+    hdr.extend_from_slice(&[0x81, 0xd8, 0x2a, 0x58, (cid_bytes.len() + 1) as u8, 0x00]);
+    hdr.extend_from_slice(&cid_bytes);
+    hdr.push(0x67);
+    hdr.extend_from_slice(b"version");
+    hdr.push(0x01);
+    let mut car = Vec::new();
+    uvarint(hdr.len() as u64, &mut car);
+    car.extend_from_slice(&hdr);
+    for (c, b) in &blocks {
+        let cb = c.to_bytes();
+        uvarint((cb.len() + b.len()) as u64, &mut car);
+        car.extend_from_slice(&cb);
+        car.extend_from_slice(b);
+    }
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/vnd.ipld.car; version=1; order=dfs; dups=n"),
+    );
+    h.insert("accept-ranges", HeaderValue::from_static("none"));
+    if let Some(v) = attachment(&format!("{root}.car")) {
+        h.insert("content-disposition", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("W/\"{root}.car.ccssim1\"")) {
+        h.insert("etag", v);
+    }
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
+    if let Ok(v) = HeaderValue::from_str(&car.len().to_string()) {
+        h.insert("content-length", v);
+    }
+    let mut r = if head {
+        StatusCode::OK.into_response()
+    } else {
+        Response::new(Body::from(car))
+    };
+    r.headers_mut().extend(h);
+    r
 }
 
 fn parse_range(v: &str, size: u64) -> Option<(u64, u64)> {
@@ -329,18 +532,24 @@ fn serve_file(
         None => (StatusCode::OK, 0, size),
         Some(Some((s, e))) => (StatusCode::PARTIAL_CONTENT, s, e + 1),
         Some(None) => {
-            let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            let mut r = text(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "invalid range: failed to overlap".into(),
+            );
+            let rh = r.headers_mut();
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                r.headers_mut().insert("content-range", v);
+                rh.insert("content-range", v);
             }
+            if let Ok(v) = HeaderValue::from_str(&format!("\"{c}\"")) {
+                rh.insert("etag", v);
+            }
+            rh.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
+            rh.extend(h);
             return r;
         }
     };
     h.insert("accept-ranges", HeaderValue::from_static("bytes"));
-    h.insert(
-        "cache-control",
-        HeaderValue::from_static("public, max-age=29030400, immutable"),
-    );
+    h.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
     if let Ok(v) = HeaderValue::from_str(&ct) {
         h.insert("content-type", v);
     }
@@ -413,11 +622,27 @@ fn serve_tar(ctx: Ctx, root: Cid, mut h: HeaderMap, head: bool) -> Response {
         "content-type",
         HeaderValue::from_static("application/x-tar"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{root}.tar\"")) {
+    if let Some(v) = attachment(&format!("{root}.tar")) {
         h.insert("content-disposition", v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{root}.x-tar\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("W/\"{root}.x-tar\"")) {
         h.insert("etag", v);
+    }
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
+    // A single file's tar has a known length (kubo sends it); a folder's streams.
+    if let Ok(Node::File) = decode(&ctx, &root) {
+        let mut list = Vec::new();
+        if leaves(&ctx, &root, &mut list).is_ok() {
+            let size: u64 = list.iter().map(|(_, l)| l).sum();
+            let len = 512 + size.div_ceil(512) * 512 + 1024;
+            if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
+                h.insert("content-length", v);
+            }
+        }
     }
     if head {
         let mut r = StatusCode::OK.into_response();
@@ -437,32 +662,42 @@ fn serve_tar(ctx: Ctx, root: Cid, mut h: HeaderMap, head: bool) -> Response {
     r
 }
 
+/// A ustar header as Go's archive/tar writes it for kubo (mtime: now); a
+/// path too long for ustar's name and prefix goes in a PAX record first.
 fn tar_header(
     path: &str,
     kind: tar::EntryType,
     size: u64,
     link: Option<&str>,
 ) -> Result<Vec<u8>, String> {
-    let mut hdr = tar::Header::new_gnu();
     let mut out = Vec::new();
-    if path.len() > 99 {
-        // GNU long name: a ././@LongLink entry carrying the name.
-        let mut long = tar::Header::new_gnu();
-        long.set_entry_type(tar::EntryType::GNULongName);
-        long.set_size(path.len() as u64 + 1);
-        long.as_gnu_mut()
-            .map(|g| g.name[..13].copy_from_slice(b"././@LongLink"))
-            .ok_or("tar header")?;
-        long.set_cksum();
-        out.extend_from_slice(long.as_bytes());
-        out.extend_from_slice(path.as_bytes());
-        out.push(0);
+    let mut hdr = tar::Header::new_ustar();
+    if hdr.set_path(path).is_err() {
+        let record = pax_record("path", path);
+        let mut pax = tar::Header::new_ustar();
+        pax.set_entry_type(tar::EntryType::XHeader);
+        pax.set_size(record.len() as u64);
+        pax.set_path("PaxHeaders/entry")
+            .map_err(|e| e.to_string())?;
+        pax.set_mode(0o644);
+        pax.set_cksum();
+        out.extend_from_slice(pax.as_bytes());
+        out.extend_from_slice(&record);
         pad(&mut out);
-        hdr.as_gnu_mut()
-            .map(|g| g.name[..99].copy_from_slice(&path.as_bytes()[..99]))
+        let short: String = path
+            .chars()
+            .rev()
+            .take(99)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect();
+        hdr.as_ustar_mut()
+            .map(|u| {
+                let n = short.len().min(100);
+                u.name[..n].copy_from_slice(&short.as_bytes()[..n]);
+            })
             .ok_or("tar header")?;
-    } else {
-        hdr.set_path(path).map_err(|e| e.to_string())?;
     }
     hdr.set_entry_type(kind);
     hdr.set_size(size);
@@ -471,13 +706,23 @@ fn tar_header(
     } else {
         0o644
     });
-    hdr.set_mtime(0);
+    hdr.set_mtime(chrono::Utc::now().timestamp().max(0) as u64);
     if let Some(l) = link {
         hdr.set_link_name(l).map_err(|e| e.to_string())?;
     }
     hdr.set_cksum();
     out.extend_from_slice(hdr.as_bytes());
     Ok(out)
+}
+
+/// One PAX record: "LEN key=value\n", LEN counting itself.
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while (len.to_string().len() + body.len()) != len {
+        len = len.to_string().len() + body.len();
+    }
+    format!("{len}{body}").into_bytes()
 }
 
 fn pad(out: &mut Vec<u8>) {

@@ -183,7 +183,8 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
             // Spread creation over the last months; pinned long ago.
             let age =
                 ((sc.collections.iter().map(|c| c.count).sum::<usize>() - index) as i64) * 7_200;
-            let allocations = st.allocate(sc.replication_min, sc.replication_max, &[], false, &[])?;
+            let allocations =
+                st.allocate(sc.replication_min, sc.replication_max, &[], false, &[])?;
             // Rotate who gets the most so the archive spreads over the peers.
             let mut allocations = allocations;
             let shift = index % st.peers.len();

@@ -306,7 +306,8 @@ impl SimState {
         let mut info = PinInfoShort {
             peername: p.name.clone(),
             ipfs_peer_id: p.ipfs_id.clone(),
-            ipfs_peer_addresses: List::from(p.ipfs_addresses()),
+            // 1.1.6 leaves them out of status answers.
+            ipfs_peer_addresses: List::null(),
             status: TrackerStatus::Remote,
             timestamp: self.secs_local(rec.timestamp),
             ..Default::default()
@@ -363,7 +364,8 @@ impl SimState {
         Some(PinInfoShort {
             peername: p.name.clone(),
             ipfs_peer_id: p.ipfs_id.clone(),
-            ipfs_peer_addresses: List::from(p.ipfs_addresses()),
+            // 1.1.6 leaves them out of status answers.
+            ipfs_peer_addresses: List::null(),
             status,
             timestamp: self.now_local(),
             ..Default::default()
@@ -451,7 +453,8 @@ impl SimState {
                         PinInfoShort {
                             peername: p.name.clone(),
                             ipfs_peer_id: p.ipfs_id.clone(),
-                            ipfs_peer_addresses: List::from(p.ipfs_addresses()),
+                            // 1.1.6 leaves them out of status answers.
+                            ipfs_peer_addresses: List::null(),
                             status: TrackerStatus::Unpinned,
                             timestamp: self.now_local(),
                             ..Default::default()

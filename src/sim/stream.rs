@@ -41,6 +41,16 @@ struct BodyState {
     done: bool,
     /// The next poll breaks the connection (the drop-after-bytes fault).
     drop_next: bool,
+    trailers: Trailers,
+}
+
+/// What the trailer carries on success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trailers {
+    /// Listings: the iterator's own error first, `""` on success.
+    Listing,
+    /// `/add`: a trailer only when something failed.
+    OnlyErrors,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -58,12 +68,17 @@ pub async fn respond(mut rx: mpsc::Receiver<Out>, faults: Faults) -> Response {
         Some(Out::Error(e)) => return json_error(StatusCode::INTERNAL_SERVER_ERROR, &e),
         Some(line) => line,
     };
-    streaming_200(Some(first), rx, faults)
+    streaming_200(Some(first), rx, faults, Trailers::Listing)
 }
 
 /// A 200 whose body streams every line of `rx` and ends with the trailer, even
 /// when no line comes (what `/add` does: it answers before doing any work).
-pub fn streaming_200(first: Option<Out>, rx: mpsc::Receiver<Out>, faults: Faults) -> Response {
+pub fn streaming_200(
+    first: Option<Out>,
+    rx: mpsc::Receiver<Out>,
+    faults: Faults,
+    trailers: Trailers,
+) -> Response {
     let state = BodyState {
         rx,
         pending: first.into_iter().collect(),
@@ -73,6 +88,7 @@ pub fn streaming_200(first: Option<Out>, rx: mpsc::Receiver<Out>, faults: Faults
         faults,
         done: false,
         drop_next: false,
+        trailers,
     };
     let stream = futures_util::stream::unfold(state, next_frame);
     let mut r = Response::new(Body::new(StreamBody::new(stream)));
@@ -176,8 +192,12 @@ fn finish(mut st: BodyState, buf: Vec<u8>) -> Option<(Result<Frame<Bytes>, BoxEr
     }
     st.done = true;
     let mut trailers = HeaderMap::new();
-    // The iterator's own error comes first and is always present ("" on success).
-    trailers.append("x-stream-error", HeaderValue::from_static(""));
+    if st.trailers == Trailers::Listing {
+        // The iterator's own error comes first and is always present ("" on success).
+        trailers.append("x-stream-error", HeaderValue::from_static(""));
+    } else if st.errors.is_empty() {
+        return None;
+    }
     for e in &st.errors {
         if let Ok(v) = HeaderValue::from_str(&sanitize_header(e)) {
             trailers.append("x-stream-error", v);

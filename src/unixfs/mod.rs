@@ -150,13 +150,23 @@ pub(crate) fn put_pb(opts: &ImportOptions, sink: &mut dyn BlockSink, node: &PbNo
     NodeRef { cid, size }
 }
 
-/// Parses a CID as go-cid does (CIDv0 base58 `Qm…`, CIDv1 in any multibase).
+/// Parses a CID as go-cid does (CIDv0 base58 `Qm…`, CIDv1 in any multibase),
+/// failing with go-cid's words, which the daemons put in their answers.
 pub fn parse_cid(s: &str) -> Result<Cid, String> {
     let s = s.trim();
     if s.is_empty() {
         return Err("empty CID".into());
     }
-    Cid::try_from(s).map_err(|e| e.to_string())
+    if s.len() < 2 {
+        return Err("invalid cid: cid too short".into());
+    }
+    let v0 = s.len() == 46 && s.starts_with("Qm");
+    // go-multibase's prefixes: anything else is not a multibase string.
+    const MULTIBASE: &str = "0179fFvVtTbBcChkKzZmMuUp";
+    if !v0 && !s.starts_with(|c| MULTIBASE.contains(c)) {
+        return Err("invalid cid: selected encoding not supported".into());
+    }
+    Cid::try_from(s).map_err(|e| format!("invalid cid: {e}"))
 }
 
 /// The CID of `bytes` as a single-file `ipfs add` would give it.

@@ -62,32 +62,36 @@ pub fn sim_trio() -> SimState {
 impl Backend {
     pub async fn start() -> Backend {
         match kind() {
-            Kind::Sim => {
-                let h = sim::start(
-                    sim_trio(),
-                    super::any_port(),
-                    super::any_port(),
-                    Default::default(),
-                )
-                .await
-                .expect("simulator starts");
-                let peers = PEERS
-                    .iter()
-                    .map(|n| PeerAccess {
-                        name: n.to_string(),
-                        api: h.api_url(),
-                        gateway: h.gateway_url(),
-                    })
-                    .collect();
-                Backend {
-                    kind: Kind::Sim,
-                    peers,
-                    user: SIM_USER.into(),
-                    password: SIM_PASSWORD.into(),
-                    sim: Some(h),
-                }
-            }
+            Kind::Sim => Backend::start_sim().await,
             Kind::Real => Backend::real(),
+        }
+    }
+
+    /// The simulator, whatever the run's backend (the differential check
+    /// needs both side by side).
+    pub async fn start_sim() -> Backend {
+        let h = sim::start(
+            sim_trio(),
+            super::any_port(),
+            super::any_port(),
+            Default::default(),
+        )
+        .await
+        .expect("simulator starts");
+        let peers = PEERS
+            .iter()
+            .map(|n| PeerAccess {
+                name: n.to_string(),
+                api: h.api_url(),
+                gateway: h.gateway_url(),
+            })
+            .collect();
+        Backend {
+            kind: Kind::Sim,
+            peers,
+            user: SIM_USER.into(),
+            password: SIM_PASSWORD.into(),
+            sim: Some(h),
         }
     }
 
