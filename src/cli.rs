@@ -130,6 +130,18 @@ impl Cli {
         cfg.request_timeout = std::time::Duration::from_secs(self.timeout.max(1));
         cfg.idle_timeout = std::time::Duration::from_secs(self.timeout.max(1));
         cfg.insecure_tls = self.no_check_certificate;
+        cfg.expected_peers = resolved
+            .file
+            .nodes
+            .iter()
+            .filter_map(|(name, spec)| {
+                spec.peer_id()
+                    .map(|id| crate::cluster::members::ExpectedPeer {
+                        name: name.clone(),
+                        id: id.to_string(),
+                    })
+            })
+            .collect();
         let client = crate::cluster::ClusterClient::new(cfg).map_err(|e| e.to_string())?;
         Ok((client, resolved))
     }

@@ -166,7 +166,7 @@ async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
 async fn summary(client: &ClusterClient) -> Result<String, ClientError> {
     use std::fmt::Write;
     let mut out = String::new();
-    let peers = client.peers().await?.collect().await?;
+    let peers = client.members().await?;
     let online = peers.iter().filter(|p| p.error.is_empty()).count();
     let _ = writeln!(
         out,

@@ -11,21 +11,27 @@ use ccs_tui::sim::{ErrorFault, Faults};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
-async fn peers_stream_five_demo_peers_with_one_offline() {
+async fn a_peer_down_since_before_is_dropped_from_peers_and_reconciled_as_missing() {
     let h = common::demo().await;
     let c = common::client_for(&h);
+    // crdt lists only peers with a current heartbeat: pihost is not there.
     let peers = c.peers().await.unwrap().collect().await.unwrap();
     let names: Vec<&str> = peers.iter().map(|p| p.peername.as_str()).collect();
-    assert_eq!(peers.len(), 5);
-    for n in ["nas", "chll", "meerkat", "ipfs1"] {
-        assert!(names.contains(&n), "{names:?}");
-    }
-    let off: Vec<_> = peers.iter().filter(|p| !p.error.is_empty()).collect();
-    assert_eq!(off.len(), 1);
-    assert_eq!(off[0].error, "dial backoff");
+    assert_eq!(peers.len(), 4, "{names:?}");
+    assert!(!names.contains(&"pihost"));
+    assert!(peers.iter().all(|p| p.error.is_empty()));
+    // Its ping alert remains, and members() puts it back as missing.
+    let members = c.members().await.unwrap();
+    assert_eq!(members.len(), 5);
+    let pihost = members.iter().find(|p| p.peername == "pihost").unwrap();
     assert!(
-        off[0].addresses.is_null(),
-        "offline peers have null addresses"
+        pihost.error.starts_with("missing: no heartbeat since "),
+        "{}",
+        pihost.error
+    );
+    assert!(
+        pihost.addresses.is_null(),
+        "missing peers have no addresses"
     );
 }
 
@@ -42,11 +48,18 @@ async fn id_version_metrics_alerts() {
     assert!(free.windows(2).all(|w| w[0].peer <= w[1].peer));
     assert!(free.iter().all(|m| m.value.parse::<u64>().is_ok()));
     assert!(c.metrics("nope").await.unwrap().is_empty());
-    assert!(c.alerts().await.unwrap().is_empty());
+    // pihost's heartbeat stopped before the start: one alert.
+    assert_eq!(c.alerts().await.unwrap().len(), 1);
     h.set_peer_offline("meerkat", Some("context deadline exceeded"));
     let alerts = c.alerts().await.unwrap();
-    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts.len(), 2);
+    // Newest first, naming the peer in the value as 1.1.6 does.
     assert_eq!(alerts[0].metric.name, "ping");
+    assert!(
+        alerts[0].metric.value.contains("\"peer_name\":\"meerkat\""),
+        "{}",
+        alerts[0].metric.value
+    );
 }
 
 #[tokio::test]
@@ -143,11 +156,12 @@ async fn status_unknown_cid_is_all_unpinned_and_allocation_is_404() {
     let c = common::client_for(&h);
     let cid = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
     let gi = c.pin_status(cid, false).await.unwrap();
-    assert_eq!(gi.peer_map.len(), 5);
+    // The four peers crdt lists; pihost, long down, is in no status.
+    assert_eq!(gi.peer_map.len(), 4);
     assert!(gi
         .peer_map
         .values()
-        .all(|p| p.status == TrackerStatus::Unpinned || p.status == TrackerStatus::ClusterError));
+        .all(|p| p.status == TrackerStatus::Unpinned));
     match c.allocation(cid).await {
         Err(ClientError::Api {
             status: 404,
@@ -704,10 +718,15 @@ async fn control_endpoint_sets_faults_and_peers_over_http() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    let peers = c.peers().await.unwrap().collect().await.unwrap();
+    // Dropped at once (no grace in this simulator), reconciled as missing.
+    let peers = c.members().await.unwrap();
     assert_eq!(
-        peers.iter().filter(|p| p.error == "dial backoff").count(),
-        1
+        peers
+            .iter()
+            .filter(|p| p.peername == "chll" && p.error.starts_with("missing:"))
+            .count(),
+        1,
+        "{peers:#?}"
     );
     let cid = c
         .allocations(PinTypeFilter::All)
@@ -718,8 +737,12 @@ async fn control_endpoint_sets_faults_and_peers_over_http() {
         .unwrap()[0]
         .cid
         .clone();
+    // Dropped from the peerset, chll is in no status at all (crdt).
     let st = c.pin_status(&cid, false).await.unwrap();
-    assert_eq!(st.count(TrackerStatus::ClusterError), 1);
+    assert!(
+        st.peer_map.values().all(|p| p.peername != "chll"),
+        "{st:#?}"
+    );
     http.post(format!("{}/_sim/peers/chll/online", h.api_url()))
         .send()
         .await

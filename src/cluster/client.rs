@@ -45,6 +45,9 @@ pub struct ClientConfig {
     pub idle_timeout: Duration,
     /// Accept self-signed certificates (`--no-check-certificate`).
     pub insecure_tls: bool,
+    /// The members the configuration names, so a peer the cluster dropped
+    /// still shows as missing.
+    pub expected_peers: Vec<super::members::ExpectedPeer>,
 }
 
 impl ClientConfig {
@@ -57,6 +60,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             insecure_tls: false,
+            expected_peers: Vec::new(),
         }
     }
 }
@@ -395,5 +399,17 @@ impl ClusterClient {
     pub async fn alerts(&self) -> Result<Vec<Alert>, ClientError> {
         let v: Option<Vec<Alert>> = self.json(Method::GET, "/health/alerts", &[]).await?;
         Ok(v.unwrap_or_default())
+    }
+
+    /// `/peers` with the members that went missing put back (see `members`).
+    pub async fn members(&self) -> Result<Vec<PeerId>, ClientError> {
+        let peers = self.peers().await?.collect().await?;
+        // Best effort: without alerts, the configuration still names members.
+        let alerts = self.alerts().await.unwrap_or_default();
+        Ok(super::members::reconcile(
+            peers,
+            &alerts,
+            &self.cfg.expected_peers,
+        ))
     }
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod gateway;
 pub mod gojson;
 pub mod host;
+pub mod members;
 pub mod stream;
 pub mod types;
 

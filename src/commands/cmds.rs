@@ -598,7 +598,7 @@ async fn rm(cx: &Ctx, cids: &[String], yes: bool) -> Result<u8, ClientError> {
 }
 
 async fn peers(cx: &Ctx) -> Result<u8, ClientError> {
-    let list = cx.client.peers().await?.collect().await?;
+    let list = cx.client.members().await?;
     if cx.json {
         print_json(&serde_json::to_value(&list).unwrap_or_default());
     } else {
@@ -610,8 +610,10 @@ async fn peers(cx: &Ctx) -> Result<u8, ClientError> {
                     p.peername,
                     p.cluster_peers.len().saturating_sub(1)
                 );
-            } else {
+            } else if p.peername.is_empty() {
                 println!("{} | ERROR: {}", p.id, p.error);
+            } else {
+                println!("{} | {} | ERROR: {}", p.id, p.peername, p.error);
             }
         }
     }
@@ -623,7 +625,7 @@ async fn peers(cx: &Ctx) -> Result<u8, ClientError> {
 }
 
 async fn health(cx: &Ctx) -> Result<u8, ClientError> {
-    let list = cx.client.peers().await?.collect().await?;
+    let list = cx.client.members().await?;
     let online = list.iter().filter(|p| p.error.is_empty()).count();
     let mut total = 0u64;
     let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;

@@ -52,6 +52,8 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/_sim/faults", get(get_faults).put(put_faults))
         .route("/_sim/peers/{peer}/offline", post(peer_offline))
         .route("/_sim/peers/{peer}/online", post(peer_online))
+        .route("/_sim/peers/{peer}/ipfs-down", post(ipfs_down))
+        .route("/_sim/peers/{peer}/ipfs-up", post(ipfs_up))
         .route("/_sim/pins/{cid}/error", post(inject_error))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -199,7 +201,10 @@ async fn peers(State(ctx): State<Ctx>) -> Response {
     let (tx, rx) = mpsc::channel(64);
     let lines: Vec<_> = {
         let st = ctx.state.read();
-        (0..st.peers.len()).map(|i| st.peer_id_json(i)).collect()
+        (0..st.peers.len())
+            .filter(|i| !st.gone(*i))
+            .map(|i| st.peer_id_json(i))
+            .collect()
     };
     tokio::spawn(async move {
         for p in lines {
@@ -783,6 +788,22 @@ async fn put_faults(State(ctx): State<Ctx>, body: axum::body::Bytes) -> Response
             json_ok(&f)
         }
         Err(e) => json_error(StatusCode::BAD_REQUEST, &format!("bad faults: {e}")),
+    }
+}
+
+async fn ipfs_down(State(ctx): State<Ctx>, Path(peer): Path<String>) -> Response {
+    set_ipfs(&ctx, &peer, true)
+}
+
+async fn ipfs_up(State(ctx): State<Ctx>, Path(peer): Path<String>) -> Response {
+    set_ipfs(&ctx, &peer, false)
+}
+
+fn set_ipfs(ctx: &Ctx, peer: &str, down: bool) -> Response {
+    if ctx.set_ipfs_down(peer, down) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        json_error(StatusCode::NOT_FOUND, "no such peer")
     }
 }
 

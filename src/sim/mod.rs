@@ -57,6 +57,8 @@ impl Ctx {
     }
 
     /// Takes a peer offline (`Some(reason)`) or brings it back; by name or ID.
+    /// As with crdt, it is listed with `reason` for `timings.peer_grace`, then
+    /// dropped from `/peers` and from every status; a `ping` alert stays.
     pub fn set_peer_offline(&self, peer: &str, reason: Option<String>) -> bool {
         let mut st = self.state.write();
         let Some(i) = st.peer_by_name_or_id(peer) else {
@@ -64,25 +66,23 @@ impl Ctx {
         };
         let now = st.now_local();
         let p = &mut st.peers[usize::from(i)];
-        let id = p.id.clone();
         let going_down = reason.is_some() && p.offline.is_none();
         p.offline = reason;
+        p.offline_since = going_down.then(std::time::Instant::now);
         if going_down {
-            let ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
-            st.alerts.push(Alert {
-                metric: Metric {
-                    name: "ping".into(),
-                    peer: id,
-                    value: String::new(),
-                    expire: ns,
-                    valid: true,
-                    weight: 0,
-                    partitionable: false,
-                    received_at: ns - 30_000_000_000,
-                },
-                triggered_at: now,
-            });
+            let alert = ping_alert(p, now);
+            st.alerts.push(alert);
         }
+        true
+    }
+
+    /// Stops (`true`) or restarts a peer's IPFS daemon.
+    pub fn set_ipfs_down(&self, peer: &str, down: bool) -> bool {
+        let mut st = self.state.write();
+        let Some(i) = st.peer_by_name_or_id(peer) else {
+            return false;
+        };
+        st.peers[usize::from(i)].ipfs_down = down;
         true
     }
 
@@ -99,6 +99,28 @@ impl Ctx {
         o.error = Some(message.to_string());
         o.attempts = o.attempts.max(1);
         true
+    }
+}
+
+/// The alert a peer's expired heartbeat raises, as 1.1.6 words it: the
+/// metric's value names the peer and its IPFS daemon.
+pub(crate) fn ping_alert(
+    p: &state::SimPeer,
+    triggered_at: crate::cluster::gojson::GoTime,
+) -> Alert {
+    let ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
+    Alert {
+        metric: Metric {
+            name: "ping".into(),
+            peer: p.id.clone(),
+            value: serde_json::json!({"peer_name": p.name, "ipfs_id": p.ipfs_id}).to_string(),
+            expire: ns,
+            valid: true,
+            weight: 0,
+            partitionable: false,
+            received_at: ns - 4_000_000_000,
+        },
+        triggered_at,
     }
 }
 
@@ -159,6 +181,9 @@ impl SimHandle {
     }
     pub fn set_peer_offline(&self, peer: &str, reason: Option<&str>) -> bool {
         self.ctx.set_peer_offline(peer, reason.map(String::from))
+    }
+    pub fn set_ipfs_down(&self, peer: &str, down: bool) -> bool {
+        self.ctx.set_ipfs_down(peer, down)
     }
     pub fn inject_pin_error(&self, cid: &str, peer: &str, message: &str) -> bool {
         self.ctx.inject_pin_error(cid, peer, message)

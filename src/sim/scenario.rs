@@ -251,9 +251,13 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
         .iter()
         .filter_map(|p| p.offline.clone().map(|m| (p.name.clone(), m)))
         .collect();
+    // Down since before the start: crdt has dropped them; their alert stays.
     for (name, msg) in offline {
         if let Some(i) = st.peer_by_name_or_id(&name) {
             st.peers[usize::from(i)].offline = Some(msg);
+            let since = st.secs_local(now - 2 * 3600);
+            let alert = super::ping_alert(&st.peers[usize::from(i)], since);
+            st.alerts.push(alert);
         }
     }
     // The pinning item must stay "pinning" for the demo, not fail after seconds.

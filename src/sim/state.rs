@@ -20,6 +20,8 @@ use crate::cluster::types::{GlobalPinInfo, IpfsId, PeerId, Pin, PinInfoShort, Tr
 pub const CLUSTER_VERSION: &str = "1.1.6";
 pub const RPC_PROTOCOL: &str = "/ipfscluster/1.0/rpc";
 pub const NOT_IN_PINSET: &str = "pin is not part of the pinset";
+/// How a cluster peer reports its stopped IPFS daemon.
+pub const IPFS_REFUSED: &str = "dial tcp 127.0.0.1:5001: connect: connection refused";
 
 /// How long each tracker phase lasts.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +31,9 @@ pub struct Timings {
     /// A peer that cannot find the blocks gives up after this long.
     pub fail_after: Duration,
     pub unpin: Duration,
+    /// How long a peer that died is still listed (with its dial error) before
+    /// crdt drops it: two ping intervals (15 s by default in ipfs-cluster).
+    pub peer_grace: Duration,
 }
 
 impl Default for Timings {
@@ -38,6 +43,7 @@ impl Default for Timings {
             pin: Duration::from_millis(1500),
             fail_after: Duration::from_secs(8),
             unpin: Duration::from_millis(800),
+            peer_grace: Duration::from_secs(30),
         }
     }
 }
@@ -50,6 +56,7 @@ impl Timings {
             pin: Duration::ZERO,
             fail_after: Duration::ZERO,
             unpin: Duration::ZERO,
+            peer_grace: Duration::ZERO,
         }
     }
 }
@@ -63,6 +70,10 @@ pub struct SimPeer {
     pub free_space: u64,
     /// Why the peer does not answer, when it is offline.
     pub offline: Option<String>,
+    /// When it went offline; `None` for a peer offline since before the start.
+    pub offline_since: Option<Instant>,
+    /// Its IPFS daemon is stopped: the cluster peer is up but cannot pin.
+    pub ipfs_down: bool,
 }
 
 impl SimPeer {
@@ -181,6 +192,8 @@ impl SimState {
                 ip: format!("100.64.0.{}", 31 + i),
                 free_space: (200 + (rng.gen::<u64>() % 1800)) * 1_000_000_000,
                 offline: None,
+                offline_since: None,
+                ipfs_down: false,
             })
             .collect();
         Self {
@@ -217,6 +230,27 @@ impl SimState {
         GoTime::from_unix(secs, 0, self.tz.local_minus_utc())
     }
 
+    /// A dead peer crdt no longer lists (its heartbeat expired): absent from
+    /// `/peers` and from every status, as the real daemon does it.
+    pub fn gone(&self, idx: usize) -> bool {
+        let p = &self.peers[idx];
+        p.offline.is_some()
+            && p.offline_since
+                .is_none_or(|t| t.elapsed() >= self.timings.peer_grace)
+    }
+
+    /// The peers a status answer covers.
+    fn status_peers(&self, local: bool) -> Vec<u16> {
+        if local {
+            vec![0]
+        } else {
+            (0..self.peers.len())
+                .filter(|i| !self.gone(*i))
+                .map(|i| i as u16)
+                .collect()
+        }
+    }
+
     /// `GET /id` for a peer.
     pub fn peer_id_json(&self, idx: usize) -> PeerId {
         let p = &self.peers[idx];
@@ -227,11 +261,29 @@ impl SimState {
                 ..Default::default()
             };
         }
-        let others: Vec<&SimPeer> = self.peers.iter().filter(|o| o.id != p.id).collect();
+        // The peerset is who still sends heartbeats.
+        let members: Vec<&SimPeer> = (0..self.peers.len())
+            .filter(|i| !self.gone(*i))
+            .map(|i| &self.peers[i])
+            .collect();
+        let others: Vec<&SimPeer> = members.iter().copied().filter(|o| o.id != p.id).collect();
+        let ipfs = if p.ipfs_down {
+            IpfsId {
+                id: String::new(),
+                addresses: List::null(),
+                error: format!("Post \"http://127.0.0.1:5001/api/v0/id\": {IPFS_REFUSED}"),
+            }
+        } else {
+            IpfsId {
+                id: p.ipfs_id.clone(),
+                addresses: List::from(p.ipfs_addresses()),
+                error: String::new(),
+            }
+        };
         PeerId {
             id: p.id.clone(),
             addresses: List::from(p.addresses()),
-            cluster_peers: List::from(self.peers.iter().map(|o| o.id.clone()).collect::<Vec<_>>()),
+            cluster_peers: List::from(members.iter().map(|o| o.id.clone()).collect::<Vec<_>>()),
             cluster_peers_addresses: List::from(
                 others
                     .iter()
@@ -242,11 +294,7 @@ impl SimState {
             commit: String::new(),
             rpc_protocol_version: RPC_PROTOCOL.into(),
             error: String::new(),
-            ipfs: IpfsId {
-                id: p.ipfs_id.clone(),
-                addresses: List::from(p.ipfs_addresses()),
-                error: String::new(),
-            },
+            ipfs,
             peername: p.name.clone(),
         }
     }
@@ -315,6 +363,16 @@ impl SimState {
         if !rec.allocated_to(peer) {
             return info;
         }
+        if p.ipfs_down {
+            info.status = TrackerStatus::PinError;
+            info.error = format!(
+                "Post \"http://127.0.0.1:5001/api/v0/pin/ls?stream=true&arg={}&type=recursive\": {}",
+                rec.cid, IPFS_REFUSED
+            );
+            info.attempt_count = 1;
+            info.timestamp = self.now_local();
+            return info;
+        }
         let ov = rec.override_for(peer);
         let t0 = ov.and_then(|o| o.restarted).unwrap_or(rec.started);
         let elapsed = now.saturating_duration_since(t0);
@@ -381,12 +439,7 @@ impl SimState {
         now: Instant,
     ) -> Option<GlobalPinInfo> {
         let mut peer_map = BTreeMap::new();
-        let peers: Vec<u16> = if local {
-            vec![0]
-        } else {
-            (0..self.peers.len() as u16).collect()
-        };
-        for i in peers {
+        for i in self.status_peers(local) {
             let st = self.peer_status(rec, i, now);
             let keep = st.status == TrackerStatus::ClusterError
                 || crate::cluster::types::status_matches(filter, st.status);
@@ -429,11 +482,7 @@ impl SimState {
                 return gi;
             }
         }
-        let peers: Vec<u16> = if local {
-            vec![0]
-        } else {
-            (0..self.peers.len() as u16).collect()
-        };
+        let peers = self.status_peers(local);
         let unp = self.unpinning.get(cid);
         let mut peer_map = BTreeMap::new();
         for i in peers {

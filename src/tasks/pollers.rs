@@ -131,11 +131,7 @@ async fn peers(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, mu
     let mut failures = 0;
     let mut last_metrics: Option<Instant> = None;
     loop {
-        let res = async {
-            let s = c.peers().await?;
-            s.collect().await
-        }
-        .await;
+        let res = async { c.members().await }.await;
         let delay = match res {
             Ok(list) => {
                 failures = 0;

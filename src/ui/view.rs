@@ -349,6 +349,9 @@ fn peers(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let rows = st.peers.rows.iter().enumerate().map(|(i, p)| {
         let state = if p.online() {
             Span::styled("online", th.ok())
+        } else if let Some(why) = p.error.strip_prefix("missing: ") {
+            // Dropped from the cluster's peer list (see cluster::members).
+            Span::styled(format!("MISSING: {why}"), th.bad())
         } else {
             Span::styled(format!("OFFLINE: {}", p.error), th.bad())
         };

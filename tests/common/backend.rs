@@ -55,7 +55,11 @@ pub fn sim_trio() -> SimState {
     let names: Vec<String> = PEERS.iter().map(|s| s.to_string()).collect();
     let mut st = SimState::new(&names, 11);
     st.basic_auth = Some((SIM_USER.into(), SIM_PASSWORD.into()));
-    st.timings = Timings::default();
+    // scripts/real-cluster pings every 2 s: a dead peer is dropped within ~4 s.
+    st.timings = Timings {
+        peer_grace: std::time::Duration::from_secs(4),
+        ..Timings::default()
+    };
     st
 }
 
@@ -206,6 +210,85 @@ impl Backend {
                 panic!("{cid}: not settled within {within:?}: {last:#?}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Faults both backends can be put in: on the simulator through its control
+/// calls, on the real cluster by stopping and starting the daemons with
+/// `scripts/real-cluster`.
+impl Backend {
+    /// Stops a cluster peer (SIGTERM on the real one).
+    pub async fn stop_peer(&self, name: &str) {
+        match &self.sim {
+            Some(h) => {
+                h.set_peer_offline(
+                    name,
+                    Some("failed to dial: all dials failed: connect: connection refused"),
+                );
+            }
+            None => script(&["stop-peer", name]).await,
+        }
+    }
+
+    pub async fn start_peer(&self, name: &str) {
+        match &self.sim {
+            Some(h) => {
+                h.set_peer_offline(name, None);
+            }
+            None => script(&["start-peer", name]).await,
+        }
+    }
+
+    /// Stops a peer's IPFS daemon; its cluster peer stays up.
+    pub async fn stop_ipfs(&self, name: &str) {
+        match &self.sim {
+            Some(h) => {
+                h.set_ipfs_down(name, true);
+            }
+            None => script(&["stop-ipfs", name]).await,
+        }
+    }
+
+    pub async fn start_ipfs(&self, name: &str) {
+        match &self.sim {
+            Some(h) => {
+                h.set_ipfs_down(name, false);
+            }
+            None => script(&["start-ipfs", name]).await,
+        }
+    }
+}
+
+async fn script(args: &[&str]) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/real-cluster");
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let out = tokio::process::Command::new(path)
+        .args(&args)
+        .output()
+        .await
+        .expect("scripts/real-cluster runs");
+    assert!(
+        out.status.success(),
+        "scripts/real-cluster {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Polls `probe` every 200 ms until it returns `Some`, or fails the test.
+pub async fn eventually<T, F, Fut>(what: &str, within: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let t0 = Instant::now();
+    loop {
+        match probe().await {
+            Ok(v) => return v,
+            Err(last) if t0.elapsed() > within => {
+                panic!("{what}: not within {within:?}; last: {last}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
 }

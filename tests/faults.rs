@@ -1,0 +1,152 @@
+//! Faults the real daemons can be put in, on both backends: a cluster peer
+//! that dies and comes back, an IPFS daemon that stops. The real suite runs
+//! these one at a time (`--test-threads=1`): they stop daemons of the shared
+//! cluster, and each restores what it stopped.
+
+mod common;
+
+use std::time::Duration;
+
+use ccs_tui::cluster::types::TrackerStatus;
+use ccs_tui::cluster::AddOptions;
+use common::backend::{eventually, unique_text, Backend};
+use tokio_util::sync::CancellationToken;
+
+const SOON: Duration = Duration::from_secs(60);
+
+async fn add_one(b: &Backend, what: &str) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("item.txt");
+    std::fs::write(&path, unique_text(what)).unwrap();
+    let cid = b
+        .client()
+        .add(
+            &path,
+            &AddOptions::default(),
+            None,
+            CancellationToken::new(),
+        )
+        .await
+        .unwrap()
+        .root
+        .cid
+        .unwrap();
+    (tmp, cid)
+}
+
+/// The real binary, as a user runs it (the simulator keeps serving meanwhile).
+async fn ccs_tui(b: &Backend, args: &[&str]) -> std::process::Output {
+    let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    all.extend(b.cli_args());
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+        .args(&all)
+        .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_dead_peer_is_dropped_by_the_cluster_and_shown_missing() {
+    let b = Backend::start().await;
+    let c = b.client();
+    let (_tmp, cid) = add_one(&b, "before meerkat dies").await;
+    b.wait_pinned(&cid, SOON).await;
+    b.stop_peer("meerkat").await;
+    // crdt drops it from the peer list once its heartbeat expires...
+    eventually("meerkat dropped from /peers", SOON, || async {
+        let n = c.peers().await.map_err(|e| e.to_string())?.collect().await;
+        match n {
+            Ok(v) if v.len() == 2 => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    // ...and from every status: the item looks fully pinned on two peers.
+    let st = c.pin_status(&cid, false).await.unwrap();
+    assert_eq!(st.peer_map.len(), 2, "{st:#?}");
+    assert_eq!(st.count(TrackerStatus::Pinned), 2);
+    // Its ping alert remains: ccs-tui still counts it, as missing.
+    let members = eventually("meerkat reported missing", SOON, || async {
+        let m = c.members().await.map_err(|e| e.to_string())?;
+        match m.iter().find(|p| p.peername == "meerkat") {
+            Some(p) if p.error.starts_with("missing: no heartbeat since ") => Ok(m),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert_eq!(members.len(), 3);
+    let o = ccs_tui(&b, &["peers"]).await;
+    assert_eq!(o.status.code(), Some(1), "a member is down: partial");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("| meerkat | ERROR: missing: no heartbeat since"),
+        "{text}"
+    );
+    let o = ccs_tui(&b, &["health", "--json"]).await;
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["peers"]["total"].as_u64(), v["peers"]["online"].as_u64()),
+        (Some(3), Some(2))
+    );
+    // Back: listed again, nothing missing, its copy pinned.
+    b.start_peer("meerkat").await;
+    eventually("meerkat back", SOON, || async {
+        let m = c.members().await.map_err(|e| e.to_string())?;
+        if m.len() == 3 && m.iter().all(|p| p.error.is_empty()) {
+            Ok(())
+        } else {
+            Err(format!("{m:#?}"))
+        }
+    })
+    .await;
+    b.wait_pinned(&cid, SOON).await;
+    c.unpin(&cid).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stopped_ipfs_daemon_gives_pin_errors_that_recover_heals() {
+    let b = Backend::start().await;
+    let c = b.client();
+    b.stop_ipfs("chll").await;
+    let (_tmp, cid) = add_one(&b, "while chll's kubo is down").await;
+    let err = eventually("a pin error on chll", SOON, || async {
+        let st = c.pin_status(&cid, false).await.map_err(|e| e.to_string())?;
+        match st.peer_map.values().find(|p| p.peername == "chll") {
+            Some(p) if p.status == TrackerStatus::PinError => Ok(p.clone()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert!(err.error.contains("connection refused"), "{}", err.error);
+    assert!(err.attempt_count >= 1);
+    // The peer is up but cannot pin: a problem, said as such.
+    let members = c.members().await.unwrap();
+    let chll = members.iter().find(|p| p.peername == "chll").unwrap();
+    assert!(
+        chll.error.starts_with("its IPFS daemon does not answer: "),
+        "{}",
+        chll.error
+    );
+    b.start_ipfs("chll").await;
+    eventually("chll's kubo answers again", SOON, || async {
+        let m = c.members().await.map_err(|e| e.to_string())?;
+        if m.iter().all(|p| p.error.is_empty()) {
+            Ok(())
+        } else {
+            Err(format!("{m:#?}"))
+        }
+    })
+    .await;
+    let o = ccs_tui(&b, &["recover", &cid]).await;
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    b.wait_pinned(&cid, SOON).await;
+    c.unpin(&cid).await.unwrap();
+}
