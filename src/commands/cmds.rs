@@ -403,7 +403,29 @@ fn status_text(g: &GlobalPinInfo) -> String {
     s
 }
 
+/// The whole pinset's status, one item as it arrives (NDJSON with `--json`).
+async fn status_all(cx: &Ctx) -> Result<u8, ClientError> {
+    let mut out = std::io::stdout().lock();
+    let mut code = OK;
+    let mut s = cx.client.pins(None, &[], false).await?;
+    while let Some(g) = s.next().await {
+        let g = g?;
+        if g.peer_map.values().any(|p| p.status.is_recoverable()) {
+            code = PARTIAL;
+        }
+        let _ = if cx.json {
+            writeln!(out, "{}", serde_json::to_string(&g).unwrap_or_default())
+        } else {
+            write!(out, "{}", status_text(&g))
+        };
+    }
+    Ok(code)
+}
+
 async fn status(cx: &Ctx, cids: &[String]) -> Result<u8, ClientError> {
+    if cids.is_empty() {
+        return status_all(cx).await;
+    }
     let mut code = OK;
     let mut docs = Vec::new();
     for c in cids {

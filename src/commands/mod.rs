@@ -64,7 +64,7 @@ pub enum Command {
     },
     /// Replication of items, peer by peer.
     Status {
-        #[arg(required = true)]
+        /// Items to show [default: every item, streamed as ipfs-cluster-ctl status does].
         cids: Vec<String>,
     },
     /// Fetch an item (file or folder) to disk: atomic and verified.
