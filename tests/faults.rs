@@ -150,3 +150,62 @@ async fn a_stopped_ipfs_daemon_gives_pin_errors_that_recover_heals() {
     b.wait_pinned(&cid, SOON).await;
     c.unpin(&cid).await.unwrap();
 }
+
+#[tokio::test]
+async fn when_the_peer_it_talks_to_dies_the_client_fails_over() {
+    let b = Backend::start().await;
+    // The real cluster: nas's API goes away with its peer. The simulator has
+    // one API for all its peers: a closed port stands in for the dead one.
+    let dead = if b.is_real() {
+        b.stop_peer("nas").await;
+        b.peers[0].api.clone()
+    } else {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        drop(l);
+        url
+    };
+    let live = b.peers[1].api.clone();
+    let hosts = vec![
+        ccs_tui::cluster::parse_host(&dead, false).unwrap(),
+        ccs_tui::cluster::parse_host(&live, false).unwrap(),
+    ];
+    let mut cfg = ccs_tui::cluster::ClientConfig::new(hosts);
+    cfg.auth = b.auth();
+    let c = ccs_tui::cluster::ClusterClient::new(cfg).unwrap();
+    let v = c.version().await.unwrap();
+    assert_eq!(v.version, "1.1.6");
+    assert_eq!(
+        c.endpoint().label(),
+        live.trim_start_matches("http://"),
+        "kept the peer that answered"
+    );
+    // The same from the command line: `--host dead,live`.
+    let o = tokio::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+        .args(["peers", "--host", &format!("{dead},{live}")])
+        .args(["--basic-auth", &b.credentials()])
+        .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text.contains("| chll |") && text.contains("| meerkat |"), "{text}");
+    if b.is_real() {
+        b.start_peer("nas").await;
+        eventually("nas back", SOON, || async {
+            let m = b.client().members().await.map_err(|e| e.to_string())?;
+            if m.len() == 3 && m.iter().all(|p| p.error.is_empty()) {
+                Ok(())
+            } else {
+                Err(format!("{m:#?}"))
+            }
+        })
+        .await;
+    }
+}
