@@ -195,7 +195,10 @@ async fn when_the_peer_it_talks_to_dies_the_client_fails_over() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(text.contains("| chll |") && text.contains("| meerkat |"), "{text}");
+    assert!(
+        text.contains("| chll |") && text.contains("| meerkat |"),
+        "{text}"
+    );
     if b.is_real() {
         b.start_peer("nas").await;
         eventually("nas back", SOON, || async {

@@ -3,102 +3,89 @@
 //! progress goes to stderr, only when it is a terminal. Exit codes: 0 success,
 //! 1 partial (e.g. fewer replicas than the minimum), 2 failure.
 
-mod cmds;
+mod add;
+mod config;
+mod get;
+mod health;
+mod ls;
+mod output;
+mod peers;
+mod recover;
+mod rm;
+mod status;
 
-use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Subcommand;
 
-pub use cmds::run;
+use crate::cli::Cli;
+use crate::cluster::ClusterClient;
+use crate::config::Resolved;
+
+pub use add::AddArgs;
+pub use config::ConfigArgs;
+pub use get::GetArgs;
+pub use ls::LsArgs;
+pub use recover::RecoverArgs;
+pub use rm::RmArgs;
+pub use status::StatusArgs;
 
 #[derive(Subcommand, Debug, Clone)]
 pub enum Command {
     /// Add a file or folder to the archive (pinned across the cluster).
-    Add {
-        path: PathBuf,
-        /// Pin name [default: the basename, as ccs add names it].
-        #[arg(long, short = 'n')]
-        name: Option<String>,
-        #[arg(long, alias = "rmin", value_name = "N", allow_negative_numbers = true)]
-        replication_min: Option<i32>,
-        #[arg(long, alias = "rmax", value_name = "N", allow_negative_numbers = true)]
-        replication_max: Option<i32>,
-        /// Metadata key=value (repeat).
-        #[arg(long = "metadata", value_name = "K=V")]
-        metadata: Vec<String>,
-        /// Peer IDs that must hold it (comma-separated).
-        #[arg(long, alias = "allocations", value_name = "PEERS")]
-        user_allocations: Option<String>,
-        /// Wait until at least the minimum number of replicas is pinned.
-        #[arg(long, short = 'w')]
-        wait: bool,
-        /// Give up waiting after this many seconds.
-        #[arg(long, default_value_t = 600, value_name = "SECS")]
-        wait_timeout: u64,
-        /// Write a manifest of every entry's path and CID here (as ccs add).
-        #[arg(long, value_name = "FILE")]
-        output_json: Option<PathBuf>,
-        #[arg(long, default_value_t = 0)]
-        cid_version: u8,
-        #[arg(long)]
-        raw_leaves: Option<bool>,
-        #[arg(long, short = 's', value_name = "size-N")]
-        chunker: Option<String>,
-        /// Include dotfiles.
-        #[arg(long, short = 'H')]
-        hidden: bool,
-        /// Only ingest into the receiving peer's kubo first.
-        #[arg(long)]
-        local: bool,
-        #[arg(long, short = 'W')]
-        wrap_with_directory: bool,
-        /// Ask for one buffered answer (behind nginx).
-        #[arg(long)]
-        no_stream: bool,
-    },
+    Add(AddArgs),
     /// List the pinset (or, with --filter, items by tracker status).
-    Ls {
-        /// Tracker statuses, e.g. pin_error,pinning or error,queued.
-        #[arg(long)]
-        filter: Option<String>,
-    },
+    Ls(LsArgs),
     /// Replication of items, peer by peer.
-    Status {
-        /// Items to show [default: every item, streamed as ipfs-cluster-ctl status does].
-        cids: Vec<String>,
-    },
+    Status(StatusArgs),
     /// Fetch an item (file or folder) to disk: atomic and verified.
-    Get {
-        cid: String,
-        /// Where to write it [default: the item's name in the current folder].
-        #[arg(long, short = 'o', alias = "dest")]
-        output: Option<PathBuf>,
-        /// Replace an existing target.
-        #[arg(long)]
-        force: bool,
-    },
+    Get(GetArgs),
     /// Unpin items from every peer of the cluster.
-    Rm {
-        #[arg(required = true)]
-        cids: Vec<String>,
-        /// Do not ask (required when not on a terminal).
-        #[arg(long, short = 'y')]
-        yes: bool,
-    },
+    Rm(RmArgs),
     /// The member peers.
     Peers,
     /// Peers online, pins by status per peer, errors (exit 0 healthy, 1 degraded, 2 error).
     Health,
     /// Re-queue items in error (all of them, or the ones named).
-    Recover {
-        cids: Vec<String>,
-        /// List what would be recovered; change nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Recover(RecoverArgs),
     /// Show the resolved configuration (secrets masked) and validate it.
-    Config {
-        #[arg(long)]
-        validate_only: bool,
-    },
+    Config(ConfigArgs),
+}
+
+/// What a command runs with.
+struct Ctx {
+    client: ClusterClient,
+    resolved: Resolved,
+    json: bool,
+}
+
+pub async fn run(cli: &Cli, cmd: &Command) -> ExitCode {
+    // The one command that must work without a reachable cluster.
+    if let Command::Config(a) = cmd {
+        return config::run(cli, a);
+    }
+    let (client, resolved) = match cli.connect() {
+        Ok(x) => x,
+        Err(e) => return output::fail(e),
+    };
+    let cx = Ctx {
+        client,
+        resolved,
+        json: cli.json(),
+    };
+    let r: Result<u8, output::CmdError> = match cmd {
+        Command::Add(a) => add::run(&cx, a).await,
+        Command::Ls(a) => ls::run(&cx, a).await,
+        Command::Status(a) => status::run(&cx, a).await,
+        Command::Get(a) => get::run(&cx, a).await,
+        Command::Rm(a) => rm::run(&cx, a).await,
+        Command::Peers => peers::run(&cx).await,
+        Command::Health => health::run(&cx).await,
+        Command::Recover(a) => recover::run(&cx, a).await,
+        Command::Config(a) => return config::run(cli, a),
+    };
+    match r {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => output::fail(e),
+    }
 }

@@ -1,0 +1,130 @@
+//! `config`: the resolved configuration, secrets masked, validated.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::output::*;
+use crate::cli::Cli;
+use crate::config::{self};
+
+/// `ccs-tui config`
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConfigArgs {
+    #[arg(long)]
+    validate_only: bool,
+}
+
+pub(super) fn run(cli: &Cli, a: &ConfigArgs) -> ExitCode {
+    let validate_only = a.validate_only;
+    let mut errors: Vec<String> = Vec::new();
+    let r = config::resolve(&cli.overrides());
+    let resolved = match r {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errors.push(e.to_string());
+            None
+        }
+    };
+    if let Some(r) = &resolved {
+        let f = &r.file;
+        let known = |n: &str| f.nodes.contains_key(n);
+        for (k, v) in [
+            (
+                "default_node",
+                f.cluster.default_node.as_ref().or(f.default_node.as_ref()),
+            ),
+            (
+                "backup_node",
+                f.cluster.backup_node.as_ref().or(f.backup_node.as_ref()),
+            ),
+        ] {
+            if let Some(n) = v {
+                if !f.nodes.is_empty() && !known(n) {
+                    errors.push(format!("{k} {n:?} is not one of nodes"));
+                }
+            }
+        }
+        for (org, p) in &f.profiles {
+            if let Some(n) = &p.primary {
+                if !known(n) {
+                    errors.push(format!("profile {org}: primary {n:?} is not one of nodes"));
+                }
+            }
+        }
+        if let Some(min) = f.cluster.replication_min {
+            if min < 1 && min != -1 {
+                errors.push("cluster.replication_min must be at least 1 (or -1)".into());
+            }
+            if let Some(max) = f.cluster.replication_max {
+                if max != -1 && max < min {
+                    errors.push("cluster.replication_max is smaller than replication_min".into());
+                }
+            }
+        }
+    }
+    if !validate_only {
+        if cli.json() {
+            let v = match &resolved {
+                Some(r) => json!({
+                    "config_file": r.file_path.as_ref().map(|p| config::display_path(p)),
+                    "hosts": r.hosts.iter().map(|h| h.api.as_str()).collect::<Vec<_>>(),
+                    "user": r.user(),
+                    "has_password": r.user().is_some(),
+                    "credential_source": r.credential_source,
+                    "nodes": r.file.nodes.iter().map(|(n, s)| (n.clone(), json!({"host": s.host(), "peer_id": s.peer_id()}))).collect::<serde_json::Map<_, _>>(),
+                    "warnings": r.warnings,
+                    "errors": errors,
+                }),
+                None => json!({"errors": errors}),
+            };
+            print_json(&v);
+        } else if let Some(r) = &resolved {
+            println!(
+                "config file: {}",
+                r.file_path
+                    .as_ref()
+                    .map(|p| config::display_path(p))
+                    .unwrap_or_else(|| "(none)".into())
+            );
+            for (i, h) in r.hosts.iter().enumerate() {
+                println!(
+                    "{} {} (gateway {})",
+                    if i == 0 { "host:    " } else { "failover:" },
+                    h.api,
+                    h.gateway
+                );
+            }
+            match r.user() {
+                Some(u) => println!(
+                    "user:     {u} (password ****, from {})",
+                    r.credential_source
+                ),
+                None => println!("user:     (no authentication)"),
+            }
+            for (n, s) in &r.file.nodes {
+                let pid = s
+                    .peer_id()
+                    .map(|p| p.chars().take(16).collect::<String>())
+                    .unwrap_or_else(|| "-".into());
+                println!("node {n:<10} {:<28} {pid}", s.host());
+            }
+        }
+    }
+    if let Some(r) = &resolved {
+        for w in &r.warnings {
+            eprintln!("⚠ {w}");
+        }
+    }
+    for e in &errors {
+        eprintln!("✗ {e}");
+    }
+    if errors.is_empty() {
+        if !cli.json() {
+            eprintln!("✓ config is valid");
+        }
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

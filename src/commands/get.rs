@@ -1,0 +1,120 @@
+//! `get`: fetch an item to disk, verified and atomic.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::types::TrackerStatus;
+use crate::transfer::fetch::{fetch, Verified};
+use crate::unixfs::{self};
+
+/// `ccs-tui get`
+#[derive(clap::Args, Debug, Clone)]
+pub struct GetArgs {
+    cid: String,
+    /// Where to write it [default: the item's name in the current folder].
+    #[arg(long, short = 'o', alias = "dest")]
+    output: Option<PathBuf>,
+    /// Replace an existing target.
+    #[arg(long)]
+    force: bool,
+}
+
+pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
+    let (cid, output, force) = (a.cid.as_str(), a.output.as_deref(), a.force);
+    unixfs::parse_cid(cid).map_err(|e| CmdError::usage(cid, format!("not a valid CID: {e}")))?;
+    let dest: PathBuf = match output {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let name = cx
+                .client
+                .allocation(cid)
+                .await
+                .map(|p| p.name)
+                .unwrap_or_default();
+            let safe = Path::new(&name)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            PathBuf::from(
+                safe.filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| cid.to_string()),
+            )
+        }
+    };
+    // Prefer the gateway of a peer that has it pinned.
+    let mut gateway = cx.client.default_gateway();
+    if let Ok(st) = cx.client.pin_status(cid, false).await {
+        let holders: Vec<&str> = st
+            .peer_map
+            .values()
+            .filter(|p| p.status == TrackerStatus::Pinned)
+            .map(|p| p.peername.as_str())
+            .collect();
+        let this = cx
+            .client
+            .endpoint()
+            .api
+            .host_str()
+            .unwrap_or("")
+            .to_string();
+        let here_pinned = st.peer_map.values().any(|p| {
+            p.status == TrackerStatus::Pinned
+                && cx
+                    .resolved
+                    .file
+                    .nodes
+                    .get(&p.peername)
+                    .is_some_and(|n| n.host() == this)
+        });
+        if !here_pinned {
+            if let Some(spec) = holders.iter().find_map(|h| cx.resolved.file.nodes.get(*h)) {
+                if let Ok(ep) = crate::cluster::parse_host(spec.host(), false) {
+                    gateway = ep.gateway;
+                }
+            }
+        }
+    }
+    let line = ProgressLine::new("receiving");
+    let progress = line.clone().map(|l| {
+        Arc::new(move |got: u64, total: Option<u64>| l.show(got, total))
+            as crate::transfer::fetch::Progress
+    });
+    let (cancel, ctrlc) = cancel_on_ctrl_c();
+    let r = fetch(&cx.client, &gateway, cid, &dest, force, progress, cancel).await;
+    ctrlc.abort();
+    if line.is_some() {
+        eprintln!();
+    }
+    let r = r?;
+    match &r.verified {
+        Verified::Match => {
+            if cx.json {
+                print_json(
+                    &json!({"cid": cid, "path": r.path, "bytes": r.bytes, "folder": r.is_dir, "verified": true}),
+                );
+            } else {
+                println!(
+                    "fetched {cid} to {} (verified: matches {cid})",
+                    r.path.display()
+                );
+            }
+            Ok(OK)
+        }
+        Verified::Mismatch { got, kept } => {
+            eprintln!(
+                "ccs-tui: MISMATCH: {cid} arrived as {got}; {} was not written, the download is kept at {}",
+                dest.display(),
+                kept.display()
+            );
+            if cx.json {
+                print_json(
+                    &json!({"cid": cid, "path": dest, "verified": false, "got": got, "kept": kept}),
+                );
+            }
+            Ok(FAIL)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `health`: peers online, pins in error; the exit code says which.
+
+use serde_json::json;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::types::RECOVERABLE_FILTER;
+use crate::cluster::PinTypeFilter;
+
+pub(super) async fn run(cx: &Ctx) -> Result<u8, CmdError> {
+    let list = cx.client.members().await?;
+    let online = list.iter().filter(|p| p.error.is_empty()).count();
+    let mut total = 0u64;
+    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+    while let Some(p) = s.next().await {
+        p?;
+        total += 1;
+    }
+    let problems = cx
+        .client
+        .pins(Some(RECOVERABLE_FILTER), &[], false)
+        .await?
+        .collect()
+        .await?;
+    let mut errors = Vec::new();
+    for g in &problems {
+        for p in g.peer_map.values() {
+            if p.status.is_recoverable() {
+                errors.push((
+                    g.cid.clone(),
+                    g.name.clone(),
+                    p.peername.clone(),
+                    p.error.clone(),
+                ));
+            }
+        }
+    }
+    let (label, code) = if online < list.len() {
+        ("error", FAIL)
+    } else if !errors.is_empty() {
+        ("degraded", PARTIAL)
+    } else {
+        ("ok", OK)
+    };
+    if cx.json {
+        print_json(&json!({
+            "status": label,
+            "checked_at": chrono::Utc::now().to_rfc3339(),
+            "peers": {
+                "total": list.len(), "online": online, "offline": list.len() - online,
+                "list": list.iter().map(|p| json!({"name": p.peername, "peer_id": p.id, "online": p.error.is_empty(), "error": p.error})).collect::<Vec<_>>(),
+            },
+            "pins": {
+                "total": total,
+                "errors": errors.iter().map(|(c, n, node, e)| json!({"cid": c, "name": n, "node": node, "error": e})).collect::<Vec<_>>(),
+            },
+        }));
+    } else {
+        println!("cluster health: {label}");
+        println!("peers: {online}/{} online", list.len());
+        for p in &list {
+            if !p.error.is_empty() {
+                println!(
+                    "  {} OFFLINE: {}",
+                    if p.peername.is_empty() {
+                        &p.id
+                    } else {
+                        &p.peername
+                    },
+                    p.error
+                );
+            }
+        }
+        println!("pins: {total} total");
+        if !errors.is_empty() {
+            println!("pin errors:");
+            for (c, n, node, e) in errors.iter().take(20) {
+                println!("  {c} {n} on {node}: {e}");
+            }
+            if errors.len() > 20 {
+                println!("  … and {} more", errors.len() - 20);
+            }
+        }
+    }
+    Ok(code)
+}

@@ -1,0 +1,62 @@
+//! `ls`: the pinset, or items by tracker status.
+
+use std::io::Write;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::PinTypeFilter;
+
+/// `ccs-tui ls`
+#[derive(clap::Args, Debug, Clone)]
+pub struct LsArgs {
+    /// Tracker statuses, e.g. pin_error,pinning or error,queued.
+    #[arg(long)]
+    filter: Option<String>,
+}
+
+pub(super) async fn run(cx: &Ctx, a: &LsArgs) -> Result<u8, CmdError> {
+    let filter = a.filter.as_deref();
+    let mut out = std::io::stdout().lock();
+    if let Some(f) = filter {
+        let mut s = cx.client.pins(Some(f), &[], false).await?;
+        while let Some(g) = s.next().await {
+            let g = g?;
+            if cx.json {
+                let _ = writeln!(out, "{}", serde_json::to_string(&g).unwrap_or_default());
+            } else {
+                let mut by: Vec<String> = g
+                    .peer_map
+                    .values()
+                    .map(|p| format!("{}:{}", p.peername, p.status.upper()))
+                    .collect();
+                by.sort();
+                let _ = writeln!(out, "{} | {} | {}", g.cid, g.name, by.join(" "));
+            }
+        }
+        return Ok(OK);
+    }
+    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+    while let Some(p) = s.next().await {
+        let p = p?;
+        if cx.json {
+            let _ = writeln!(out, "{}", serde_json::to_string(&p).unwrap_or_default());
+        } else {
+            let repl = if p.replication_factor_min == -1 {
+                "everywhere".to_string()
+            } else {
+                format!("{}--{}", p.replication_factor_min, p.replication_factor_max)
+            };
+            let _ = writeln!(
+                out,
+                "{} | {} | org {} | size {} | Repl. Factor: {} | Added: {}",
+                p.cid,
+                p.name,
+                p.metadata.get("org").unwrap_or("-"),
+                p.metadata.get("size").unwrap_or("-"),
+                repl,
+                p.timestamp.0.format("%Y-%m-%d %H:%M:%S")
+            );
+        }
+    }
+    Ok(OK)
+}

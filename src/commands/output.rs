@@ -1,0 +1,165 @@
+//! What every command shares: exit codes, JSON and text output, the progress line on stderr, Ctrl-C, confirmation, atomic writes.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cluster::types::{GlobalPinInfo, TrackerStatus};
+use crate::cluster::ClientError;
+
+pub(super) const OK: u8 = 0;
+
+pub(super) const PARTIAL: u8 = 1;
+
+pub(super) const FAIL: u8 = 2;
+
+pub(super) fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ccs-tui: {msg}");
+    ExitCode::from(FAIL)
+}
+
+pub(super) fn print_json(v: &serde_json::Value) {
+    println!("{v}");
+}
+
+pub(super) fn progress_on() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// A progress line on stderr (`sending 1.2 GB / 4.0 GB (310 MB/s)`), at most
+/// five times a second; nothing when stderr is not a terminal.
+pub(super) struct ProgressLine {
+    verb: &'static str,
+    started: Instant,
+    last: std::sync::Mutex<Option<Instant>>,
+}
+
+impl ProgressLine {
+    pub(super) fn new(verb: &'static str) -> Option<Arc<Self>> {
+        progress_on().then(|| {
+            Arc::new(Self {
+                verb,
+                started: Instant::now(),
+                last: std::sync::Mutex::new(None),
+            })
+        })
+    }
+
+    pub(super) fn show(&self, done: u64, total: Option<u64>) {
+        use crate::app::rows::human_bytes;
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        let finished = total.is_some_and(|t| done >= t);
+        if last.is_some_and(|l| l.elapsed() < Duration::from_millis(200)) && !finished {
+            return;
+        }
+        *last = Some(Instant::now());
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        let total = total.map(human_bytes).unwrap_or_else(|| "?".into());
+        eprint!(
+            "\r{} {} / {total} ({}/s)   ",
+            self.verb,
+            human_bytes(done),
+            human_bytes((done as f64 / secs) as u64)
+        );
+    }
+}
+
+/// Ctrl-C cancels the transfer (and so leaves nothing behind) instead of
+/// killing the process mid-write.
+pub(super) fn cancel_on_ctrl_c() -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    let cancel = CancellationToken::new();
+    let c2 = cancel.clone();
+    let task = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            c2.cancel();
+        }
+    });
+    (cancel, task)
+}
+
+pub(super) fn confirm(question: &str) -> bool {
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).is_ok()
+        && matches!(line.trim(), "y" | "Y" | "yes" | "YES")
+}
+
+pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
+    let io = |e: std::io::Error| ClientError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let tmp = path.with_extension(format!("tmp-{:08x}", rand::random::<u32>()));
+    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Why a command failed: the cluster (or the disk), or what the user typed.
+#[derive(Debug)]
+pub enum CmdError {
+    Client(ClientError),
+    /// A flag or argument that cannot be used as given.
+    Usage {
+        what: String,
+        message: String,
+    },
+}
+
+impl CmdError {
+    pub(super) fn usage(what: impl Into<String>, message: impl Into<String>) -> Self {
+        CmdError::Usage {
+            what: what.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ClientError> for CmdError {
+    fn from(e: ClientError) -> Self {
+        CmdError::Client(e)
+    }
+}
+
+impl std::fmt::Display for CmdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CmdError::Client(e) => e.fmt(f),
+            CmdError::Usage { what, message } => write!(f, "{what}: {message}"),
+        }
+    }
+}
+
+pub(super) fn parse_metadata(items: &[String]) -> Result<Vec<(String, String)>, CmdError> {
+    items
+        .iter()
+        .map(|kv| {
+            kv.split_once('=')
+                .filter(|(k, _)| !k.trim().is_empty())
+                .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+                .ok_or_else(|| CmdError::usage(kv.clone(), "metadata must be key=value"))
+        })
+        .collect()
+}
+
+/// Counts pinned peers against what the item wants.
+pub(super) fn replicas(g: &GlobalPinInfo) -> (usize, usize) {
+    let pinned = g.count(TrackerStatus::Pinned);
+    let wanted = if g.allocations.is_empty() {
+        g.peer_map
+            .values()
+            .filter(|p| p.status != TrackerStatus::ClusterError)
+            .count()
+    } else {
+        g.allocations.len()
+    };
+    (pinned, wanted)
+}

@@ -1,0 +1,31 @@
+//! `peers`: the members, with the ones the cluster dropped.
+
+use super::output::*;
+use super::Ctx;
+
+pub(super) async fn run(cx: &Ctx) -> Result<u8, CmdError> {
+    let list = cx.client.members().await?;
+    if cx.json {
+        print_json(&serde_json::to_value(&list).unwrap_or_default());
+    } else {
+        for p in &list {
+            if p.error.is_empty() {
+                println!(
+                    "{} | {} | Sees {} other peers",
+                    p.id,
+                    p.peername,
+                    p.cluster_peers.len().saturating_sub(1)
+                );
+            } else if p.peername.is_empty() {
+                println!("{} | ERROR: {}", p.id, p.error);
+            } else {
+                println!("{} | {} | ERROR: {}", p.id, p.peername, p.error);
+            }
+        }
+    }
+    Ok(if list.iter().any(|p| !p.error.is_empty()) {
+        PARTIAL
+    } else {
+        OK
+    })
+}

@@ -1,0 +1,73 @@
+//! `recover`: re-queue items in error.
+
+use serde_json::json;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::types::{GlobalPinInfo, RECOVERABLE_FILTER};
+
+/// `ccs-tui recover`
+#[derive(clap::Args, Debug, Clone)]
+pub struct RecoverArgs {
+    cids: Vec<String>,
+    /// List what would be recovered; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub(super) async fn run(cx: &Ctx, a: &RecoverArgs) -> Result<u8, CmdError> {
+    let (cids, dry_run) = (&a.cids, a.dry_run);
+    let targets: Vec<GlobalPinInfo> = if cids.is_empty() {
+        cx.client
+            .pins(Some(RECOVERABLE_FILTER), &[], false)
+            .await?
+            .collect()
+            .await?
+    } else {
+        let mut v = Vec::new();
+        for c in cids {
+            v.push(cx.client.pin_status(c, false).await?);
+        }
+        v
+    };
+    let mut code = OK;
+    for g in &targets {
+        let bad: Vec<String> = g
+            .peer_map
+            .values()
+            .filter(|p| p.status.is_recoverable())
+            .map(|p| format!("{}: {}", p.peername, p.error))
+            .collect();
+        if bad.is_empty() {
+            if !cids.is_empty() && !cx.json {
+                println!("{} {}: nothing to recover", g.cid, g.name);
+            }
+            continue;
+        }
+        if dry_run {
+            if cx.json {
+                println!(
+                    "{}",
+                    json!({"cid": g.cid, "name": g.name, "would_recover": bad})
+                );
+            } else {
+                println!("would recover {} {} ({})", g.cid, g.name, bad.join("; "));
+            }
+            continue;
+        }
+        match cx.client.recover(&g.cid, false).await {
+            Ok(after) => {
+                if cx.json {
+                    println!("{}", serde_json::to_string(&after).unwrap_or_default());
+                } else {
+                    println!("recovering {} {} (was: {})", g.cid, g.name, bad.join("; "));
+                }
+            }
+            Err(e) => {
+                eprintln!("ccs-tui: {}: {e}", g.cid);
+                code = FAIL;
+            }
+        }
+    }
+    Ok(code)
+}

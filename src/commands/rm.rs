@@ -1,0 +1,64 @@
+//! `rm`: unpin items, after a confirmation on a terminal.
+
+use std::io::IsTerminal;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::ClientError;
+use crate::unixfs::{self};
+
+/// `ccs-tui rm`
+#[derive(clap::Args, Debug, Clone)]
+pub struct RmArgs {
+    #[arg(required = true)]
+    cids: Vec<String>,
+    /// Do not ask (required when not on a terminal).
+    #[arg(long, short = 'y')]
+    yes: bool,
+}
+
+pub(super) async fn run(cx: &Ctx, a: &RmArgs) -> Result<u8, CmdError> {
+    let (cids, yes) = (&a.cids, a.yes);
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !yes && !interactive {
+        eprintln!("ccs-tui: refusing to unpin without --yes when not on a terminal");
+        return Ok(FAIL);
+    }
+    let mut code = OK;
+    for c in cids {
+        if let Err(e) = unixfs::parse_cid(c) {
+            eprintln!("ccs-tui: {c}: not a valid CID: {e}");
+            code = FAIL;
+            continue;
+        }
+        if !yes {
+            let name = cx
+                .client
+                .allocation(c)
+                .await
+                .map(|p| p.name)
+                .unwrap_or_default();
+            if !confirm(&format!(
+                "Unpin '{name}' ({c}) from every peer of the cluster?"
+            )) {
+                eprintln!("kept {c}");
+                continue;
+            }
+        }
+        match cx.client.unpin(c).await {
+            Ok(p) => {
+                if cx.json {
+                    println!("{}", serde_json::to_string(&p).unwrap_or_default());
+                } else {
+                    println!("unpinned {} {}", p.cid, p.name);
+                }
+            }
+            Err(ClientError::Api { status: 404, .. }) => {
+                eprintln!("ccs-tui: {c} is not in the pinset");
+                code = FAIL;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(code)
+}

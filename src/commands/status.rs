@@ -1,0 +1,110 @@
+//! `status`: replication of items, peer by peer (all of them without CIDs).
+
+use std::io::Write;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::types::{GlobalPinInfo, TrackerStatus};
+use crate::unixfs::{self};
+
+/// `ccs-tui status`
+#[derive(clap::Args, Debug, Clone)]
+pub struct StatusArgs {
+    /// Items to show [default: every item, streamed as ipfs-cluster-ctl status does].
+    cids: Vec<String>,
+}
+
+pub(super) fn status_text(g: &GlobalPinInfo) -> String {
+    let mut s = if g.name.is_empty() {
+        format!("{}:\n", g.cid)
+    } else {
+        format!("{} | {}:\n", g.cid, g.name)
+    };
+    // ipfs-cluster-ctl: peers sorted by peer ID, labelled by name.
+    for (id, p) in &g.peer_map {
+        let label = if p.peername.is_empty() {
+            id.clone()
+        } else {
+            p.peername.clone()
+        };
+        let err = if p.error.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", p.error)
+        };
+        s.push_str(&format!(
+            "    > {label:<20} : {}{err} | {} | Attempts: {} | Priority: {}\n",
+            p.status.upper(),
+            p.timestamp,
+            p.attempt_count,
+            p.priority_pin
+        ));
+    }
+    s
+}
+
+/// The whole pinset's status, one item as it arrives (NDJSON with `--json`).
+pub(super) async fn status_all(cx: &Ctx) -> Result<u8, CmdError> {
+    let mut out = std::io::stdout().lock();
+    let mut code = OK;
+    let mut s = cx.client.pins(None, &[], false).await?;
+    while let Some(g) = s.next().await {
+        let g = g?;
+        if g.peer_map.values().any(|p| p.status.is_recoverable()) {
+            code = PARTIAL;
+        }
+        let _ = if cx.json {
+            writeln!(out, "{}", serde_json::to_string(&g).unwrap_or_default())
+        } else {
+            write!(out, "{}", status_text(&g))
+        };
+    }
+    Ok(code)
+}
+
+pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
+    let cids = &a.cids;
+    if cids.is_empty() {
+        return status_all(cx).await;
+    }
+    let mut code = OK;
+    let mut docs = Vec::new();
+    for c in cids {
+        if let Err(e) = unixfs::parse_cid(c) {
+            eprintln!("ccs-tui: {c}: not a valid CID: {e}");
+            code = FAIL;
+            continue;
+        }
+        let g = cx.client.pin_status(c, false).await?;
+        let in_pinset = g.peer_map.values().any(|p| {
+            p.status != TrackerStatus::Unpinned && p.status != TrackerStatus::ClusterError
+        });
+        let (pinned, wanted) = replicas(&g);
+        if !in_pinset {
+            eprintln!("ccs-tui: {c} is not in the pinset");
+            code = FAIL;
+        } else if g.peer_map.values().any(|p| {
+            matches!(
+                p.status,
+                TrackerStatus::PinError | TrackerStatus::UnpinError
+            )
+        }) {
+            code = code.max(FAIL);
+        } else if pinned < wanted {
+            code = code.max(PARTIAL);
+        }
+        if cx.json {
+            docs.push(serde_json::to_value(&g).unwrap_or_default());
+        } else {
+            print!("{}", status_text(&g));
+        }
+    }
+    if cx.json {
+        print_json(&if docs.len() == 1 {
+            docs.remove(0)
+        } else {
+            serde_json::Value::Array(docs)
+        });
+    }
+    Ok(code)
+}
