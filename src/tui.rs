@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
-use ratatui::layout::Rect;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
@@ -18,7 +17,7 @@ use crate::cluster::ClusterClient;
 use crate::tasks::pollers::{self, PollConfig, Watched};
 use crate::tasks::transfers::Transfers;
 use crate::term::{osc52, SyncBackend, TerminalGuard};
-use crate::ui::{layout, view};
+use crate::ui::view;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TuiOptions {
@@ -72,45 +71,20 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut size = terminal.size()?;
+    let size = terminal.size()?;
+    let mut msgs: Vec<Msg> = vec![Msg::Resize {
+        width: size.width,
+        height: size.height,
+    }];
     let exit;
-    loop {
-        st.pins_height = layout::pins_rows(Rect::new(0, 0, size.width, size.height), &st);
-        terminal.draw(|f| view(&st, f))?;
-        let mut msgs: Vec<Msg> = Vec::new();
-        #[cfg(unix)]
-        let sig = signals.any();
-        #[cfg(not(unix))]
-        let sig = std::future::pending::<()>();
-        tokio::select! {
-            ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
-                Some(Ok(Event::Resize(w, h))) => {
-                    size = ratatui::layout::Size::new(w, h);
-                    terminal.autoresize()?;
-                    msgs.push(Msg::Resize);
-                }
-                Some(Ok(_)) => {}
-                // The terminal went away (closed tty, dropped SSH session).
-                Some(Err(_)) | None => { exit = Exit::TtyClosed; break; }
-            },
-            Some(m) = rx.recv() => {
-                msgs.push(m);
-                // Drain what else is waiting: one frame for many messages.
-                while let Ok(m) = rx.try_recv() {
-                    msgs.push(m);
-                    if msgs.len() >= 256 { break; }
-                }
-            }
-            _ = tick.tick() => msgs.push(Msg::Tick(Instant::now())),
-            _ = sig => { exit = Exit::Signal; break; }
-        }
-        let mut quit = false;
-        for m in msgs {
-            st.pins_height = layout::pins_rows(Rect::new(0, 0, size.width, size.height), &st);
+    'frames: loop {
+        for m in msgs.drain(..) {
             for e in update(&mut st, m) {
                 match e {
-                    Effect::Quit => quit = true,
+                    Effect::Quit => {
+                        exit = Exit::Quit;
+                        break 'frames;
+                    }
                     Effect::RefreshNow => pollers.refresh_now(),
                     Effect::Freeze(on) => pollers.freeze(on),
                     Effect::Copy(text) => {
@@ -146,9 +120,32 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                 }
             }
         }
-        if quit || st.quit {
-            exit = Exit::Quit;
-            break;
+        terminal.draw(|f| view(&st, f))?;
+        #[cfg(unix)]
+        let sig = signals.any();
+        #[cfg(not(unix))]
+        let sig = std::future::pending::<()>();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
+                Some(Ok(Event::Resize(width, height))) => {
+                    terminal.autoresize()?;
+                    msgs.push(Msg::Resize { width, height });
+                }
+                Some(Ok(_)) => {}
+                // The terminal went away (closed tty, dropped SSH session).
+                Some(Err(_)) | None => { exit = Exit::TtyClosed; break; }
+            },
+            Some(m) = rx.recv() => {
+                msgs.push(m);
+                // Drain what else is waiting: one frame for many messages.
+                while let Ok(m) = rx.try_recv() {
+                    msgs.push(m);
+                    if msgs.len() >= 256 { break; }
+                }
+            }
+            _ = tick.tick() => msgs.push(Msg::Tick(Instant::now())),
+            _ = sig => { exit = Exit::Signal; break; }
         }
     }
     drop(pollers);

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use ccs_tui::app::dialog::{ConfirmAction, Dialog};
-use ccs_tui::app::msg::UploadRequest;
+use ccs_tui::app::msg::{TaskOutcome, UploadRequest};
 use ccs_tui::app::rows::{PeerRow, PinRow, Repl};
 use ccs_tui::app::tasks::TaskKind;
 use ccs_tui::app::{update, Effect, Msg, State};
@@ -288,7 +288,10 @@ fn upload_form_validates_then_asks_the_task() {
         &mut st,
         Msg::TaskDone {
             id,
-            result: Ok(("added".into(), Some(new_cid.clone()))),
+            outcome: TaskOutcome::Done {
+                message: "added".into(),
+                select: Some(new_cid.clone()),
+            },
         },
     );
     assert!(fx.contains(&Effect::RefreshNow));
@@ -396,7 +399,7 @@ fn tasks_view_cancels_and_dismisses() {
         &mut st,
         Msg::TaskDone {
             id: 7,
-            result: Err("cancelled".into()),
+            outcome: TaskOutcome::Cancelled,
         },
     );
     ch(&mut st, 'd');

@@ -399,9 +399,9 @@ fn mark_copy_refresh_freeze_help_quit() {
     }
     update(&mut st, code(KeyCode::Enter));
     assert!(st.flash.as_ref().unwrap().text.contains("unknown command"));
+    // Quitting is said once, as an effect; the event loop acts on it.
     let fx = update(&mut st, key('q'));
     assert_eq!(fx, vec![Effect::Quit]);
-    assert!(st.quit);
     let mut st = loaded(1);
     update(&mut st, key(':'));
     update(&mut st, key('q'));
@@ -518,4 +518,26 @@ fn strings_from_the_cluster_are_cleaned() {
         ..Default::default()
     });
     assert_eq!(&*p.name, "ab c");
+}
+
+#[test]
+fn the_terminal_size_sets_the_pins_page_in_update() {
+    let mut st = loaded(200);
+    update(
+        &mut st,
+        Msg::Resize {
+            width: 120,
+            height: 40,
+        },
+    );
+    let tall = st.pins_height;
+    update(
+        &mut st,
+        Msg::Resize {
+            width: 120,
+            height: 20,
+        },
+    );
+    assert!(st.pins_height < tall, "{} !< {tall}", st.pins_height);
+    assert!(st.pins_height >= 1);
 }

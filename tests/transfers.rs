@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ccs_tui::app::msg::UploadRequest;
+use ccs_tui::app::msg::{TaskOutcome, UploadRequest};
 use ccs_tui::app::Msg;
 use ccs_tui::cluster::PinTypeFilter;
 use ccs_tui::sim::Faults;
@@ -55,7 +55,9 @@ async fn upload_then_fetch_a_folder_byte_for_byte() {
     t.upload(req(1, &dir));
     match next_done(&mut rx).await {
         Msg::TaskDone {
-            result: Ok((_, Some(cid))),
+            outcome: TaskOutcome::Done {
+                select: Some(cid), ..
+            },
             ..
         } => {
             assert_eq!(cid, "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m")
@@ -80,7 +82,11 @@ async fn upload_then_fetch_a_folder_byte_for_byte() {
     );
     match next_done(&mut rx).await {
         Msg::TaskDone {
-            result: Ok((text, None)),
+            outcome:
+                TaskOutcome::Done {
+                    message: text,
+                    select: None,
+                },
             ..
         } => assert!(text.contains("verified"), "{text}"),
         other => panic!("{other:?}"),
@@ -115,7 +121,9 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
     t.upload(req(1, &f));
     let cid = match next_done(&mut rx).await {
         Msg::TaskDone {
-            result: Ok((_, Some(cid))),
+            outcome: TaskOutcome::Done {
+                select: Some(cid), ..
+            },
             ..
         } => cid,
         other => panic!("{other:?}"),
@@ -127,7 +135,10 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
     let out = tmp.path().join("out.bin");
     t.fetch(2, cid.clone(), out.display().to_string());
     match next_done(&mut rx).await {
-        Msg::TaskDone { result: Err(e), .. } => assert!(e.starts_with("MISMATCH"), "{e}"),
+        Msg::TaskDone {
+            outcome: TaskOutcome::Failed(e),
+            ..
+        } => assert!(e.starts_with("MISMATCH"), "{e}"),
         other => panic!("{other:?}"),
     }
     assert!(!out.exists(), "nothing under the final name");
@@ -135,7 +146,10 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
     t.fetch(3, cid, out.display().to_string());
     assert!(matches!(
         next_done(&mut rx).await,
-        Msg::TaskDone { result: Ok(_), .. }
+        Msg::TaskDone {
+            outcome: TaskOutcome::Done { .. },
+            ..
+        }
     ));
     assert_eq!(std::fs::read(&out).unwrap(), data);
 }
@@ -170,9 +184,13 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
             _ => {}
         }
     }
-    assert!(
-        matches!(next_done(&mut rx).await, Msg::TaskDone { result: Err(e), .. } if e == "cancelled")
-    );
+    assert!(matches!(
+        next_done(&mut rx).await,
+        Msg::TaskDone {
+            outcome: TaskOutcome::Cancelled,
+            ..
+        }
+    ));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let after = c
         .allocations(PinTypeFilter::All)
@@ -189,7 +207,9 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
     t.upload(req(2, &f2));
     let cid = match next_done(&mut rx).await {
         Msg::TaskDone {
-            result: Ok((_, Some(cid))),
+            outcome: TaskOutcome::Done {
+                select: Some(cid), ..
+            },
             ..
         } => cid,
         other => panic!("{other:?}"),
@@ -204,7 +224,10 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
     t.fetch(3, cid.clone(), out.display().to_string());
     assert!(matches!(
         next_done(&mut rx).await,
-        Msg::TaskDone { result: Err(_), .. }
+        Msg::TaskDone {
+            outcome: TaskOutcome::Failed(_),
+            ..
+        }
     ));
     assert!(!out.exists());
     // A download cancelled while the gateway stalls ends at once, cleanly.
@@ -219,9 +242,13 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
         }
     }
     t.cancel(4);
-    assert!(
-        matches!(next_done(&mut rx).await, Msg::TaskDone { id: 4, result: Err(e) } if e == "cancelled")
-    );
+    assert!(matches!(
+        next_done(&mut rx).await,
+        Msg::TaskDone {
+            id: 4,
+            outcome: TaskOutcome::Cancelled
+        }
+    ));
     assert!(!out.exists());
     let leftovers: Vec<_> = std::fs::read_dir(dl.path())
         .unwrap()
@@ -292,6 +319,7 @@ mod both {
     use std::sync::Arc;
     use std::time::Duration;
 
+    use ccs_tui::app::msg::TaskOutcome;
     use ccs_tui::app::Msg;
     use ccs_tui::tasks::transfers::Transfers;
     use tokio::sync::mpsc;
@@ -313,7 +341,10 @@ mod both {
         t.upload(req(1, &dir));
         let cid = match next_done(&mut rx).await {
             Msg::TaskDone {
-                result: Ok((_, Some(cid))),
+                outcome:
+                    TaskOutcome::Done {
+                        select: Some(cid), ..
+                    },
                 ..
             } => cid,
             other => panic!("{other:?}"),
@@ -328,7 +359,11 @@ mod both {
         t.fetch(3, cid.clone(), back.display().to_string());
         match next_done(&mut rx).await {
             Msg::TaskDone {
-                result: Ok((text, None)),
+                outcome:
+                    TaskOutcome::Done {
+                        message: text,
+                        select: None,
+                    },
                 ..
             } => assert!(text.contains("verified"), "{text}"),
             other => panic!("{other:?}"),
@@ -375,7 +410,10 @@ mod both {
         }
         assert!(matches!(
             next_done(&mut rx).await,
-            Msg::TaskDone { result: Err(e), .. } if e == "cancelled"
+            Msg::TaskDone {
+                outcome: TaskOutcome::Cancelled,
+                ..
+            }
         ));
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert!(c.allocation(&local).await.is_err(), "nothing pinned");

@@ -4,6 +4,7 @@
 pub mod dialog;
 pub mod filter;
 pub mod keymap;
+pub mod layout;
 pub mod msg;
 pub mod rows;
 pub mod sanitize;

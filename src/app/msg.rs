@@ -13,7 +13,11 @@ pub enum Msg {
     Key(KeyEvent),
     /// Time passes (age counters, flash expiry). Carries the clock.
     Tick(Instant),
-    Resize,
+    /// The terminal's size, at start and on every change.
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// Peers, or why not; with the delay until the next poll.
     Peers(Result<Vec<PeerRow>, String>, Duration),
     Freespace(Vec<Metric>),
@@ -60,10 +64,10 @@ pub enum Msg {
         bytes: u64,
         total: Option<u64>,
     },
-    /// Finished: Ok((message, CID to select)) or Err(why).
+    /// Finished, one way or another.
     TaskDone {
         id: u64,
-        result: Result<(String, Option<String>), String>,
+        outcome: TaskOutcome,
     },
     /// Tab completion for the path field.
     Completion {
@@ -73,6 +77,19 @@ pub enum Msg {
     },
     /// The outcome of an unpin or recover.
     ActionDone(Result<String, String>),
+}
+
+/// How a background task ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskOutcome {
+    /// What to tell the operator, and the item to select (an upload's CID).
+    Done {
+        message: String,
+        select: Option<String>,
+    },
+    Failed(String),
+    /// Stopped at the operator's request; nothing was left behind.
+    Cancelled,
 }
 
 /// Requests to the outside. Only `update` creates them.

@@ -187,7 +187,8 @@ pub struct State {
     pub now: Instant,
     /// Rows the pins pane can show (set by the view's layout each frame).
     pub pins_height: usize,
-    pub quit: bool,
+    /// The terminal's area, once the event loop has said it.
+    pub screen: Option<ratatui::layout::Rect>,
 }
 
 impl State {
@@ -214,7 +215,7 @@ impl State {
             frozen: false,
             now,
             pins_height: 10,
-            quit: false,
+            screen: None,
         }
     }
 

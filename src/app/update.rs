@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::dialog::{Confirm, ConfirmAction, Dialog, Form, FormKind};
 use super::filter::{compute_index, row_visible, Filter, Sort, SortKey};
 use super::keymap::Action;
-use super::msg::{Effect, Msg, UploadRequest};
+use super::msg::{Effect, Msg, TaskOutcome, UploadRequest};
 use super::rows::Repl;
 use super::state::{Flash, Level, Mode, Pane, State};
 use super::tasks::{Task, TaskState};
@@ -19,6 +19,21 @@ use super::tasks::{Task, TaskState};
 pub const SYNC_INDEX_LIMIT: usize = 50_000;
 
 pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
+    fit_pins(st);
+    let fx = update_inner(st, msg);
+    // A message may move panes (focus, a peer more): page with the new height.
+    fit_pins(st);
+    fx
+}
+
+/// The pins pane's height, from the terminal's size once it is known.
+fn fit_pins(st: &mut State) {
+    if let Some(area) = st.screen {
+        st.pins_height = super::layout::pins_rows(area, st);
+    }
+}
+
+fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
     let before = watch_key(st);
     let fx = match msg {
         Msg::Key(k) => on_key(st, k),
@@ -29,7 +44,10 @@ pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Resize => Vec::new(),
+        Msg::Resize { width, height } => {
+            st.screen = Some(ratatui::layout::Rect::new(0, 0, width, height));
+            Vec::new()
+        }
         Msg::Peers(Ok(rows), every) => {
             st.peers.fresh.interval = every;
             let old: BTreeMap<String, (Option<u64>, usize, usize)> = st
@@ -175,22 +193,22 @@ pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::TaskDone { id, result } => {
+        Msg::TaskDone { id, outcome } => {
             let mut fx = Vec::new();
             let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) else {
                 return fx;
             };
-            match result {
-                Ok((text, select)) => {
-                    t.state = TaskState::Done(text.clone());
-                    flash(st, text, Level::Info);
+            match outcome {
+                TaskOutcome::Done { message, select } => {
+                    t.state = TaskState::Done(message.clone());
+                    flash(st, message, Level::Info);
                     if let Some(cid) = select {
                         st.select_when_loaded = Some(cid.into_boxed_str());
                         fx.push(Effect::RefreshNow);
                     }
                 }
-                Err(e) if e == "cancelled" => t.state = TaskState::Cancelled,
-                Err(e) => {
+                TaskOutcome::Cancelled => t.state = TaskState::Cancelled,
+                TaskOutcome::Failed(e) => {
                     t.state = TaskState::Failed(e.clone());
                     flash(st, e, Level::Error);
                 }
@@ -353,10 +371,7 @@ fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
 fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
     let cmd = cmd.trim_start_matches(':');
     match cmd {
-        "q" | "quit" | "q!" => {
-            st.quit = true;
-            vec![Effect::Quit]
-        }
+        "q" | "quit" | "q!" => vec![Effect::Quit],
         "peers" | "peer" | "pe" => {
             st.focus = Pane::Peers;
             Vec::new()
@@ -412,10 +427,7 @@ fn set_filter(st: &mut State, text: &str) -> Vec<Effect> {
 
 fn action(st: &mut State, a: Action) -> Vec<Effect> {
     match a {
-        Action::Quit => {
-            st.quit = true;
-            vec![Effect::Quit]
-        }
+        Action::Quit => vec![Effect::Quit],
         Action::Help => {
             st.mode = Mode::Help;
             Vec::new()

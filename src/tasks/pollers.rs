@@ -180,8 +180,8 @@ async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, m
                 failures = 0;
                 every
             }
-            Err(e) if e == "closed" => return,
-            Err(e) => {
+            Err(LoadError::Closed) => return,
+            Err(LoadError::Cluster(e)) => {
                 failures += 1;
                 let d = backoff(
                     cfg.pinset.min(Duration::from_secs(5)),
@@ -206,6 +206,15 @@ async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, m
     }
 }
 
+/// Why a pinset load stopped before its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    /// Nobody reads the messages any more: the console is gone.
+    Closed,
+    /// The cluster failed, as the text says.
+    Cluster(String),
+}
+
 /// Streams the pinset once into `PinsetChunk` messages: small batches at
 /// first so rows appear at once, then big ones. `next_every` gets the time the
 /// listing took and returns the delay announced with the last chunk.
@@ -215,19 +224,17 @@ pub async fn stream_pinset(
     generation: u64,
     strings: &mut Interner,
     mut next_every: impl FnMut(Duration) -> Duration,
-) -> Result<(), String> {
+) -> Result<(), LoadError> {
+    let cluster = |e: crate::cluster::ClientError| LoadError::Cluster(e.to_string());
     let started = Instant::now();
-    let mut s = c
-        .allocations(PinTypeFilter::Pin)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut s = c.allocations(PinTypeFilter::Pin).await.map_err(cluster)?;
     let mut batch = Vec::with_capacity(CHUNK);
     let mut last_send = Instant::now();
     while let Some(row) = s
         .next_with(|line| PinRow::from_json_line(line, strings))
         .await
     {
-        batch.push(row.map_err(|e| e.to_string())?);
+        batch.push(row.map_err(cluster)?);
         if batch.len() >= CHUNK
             || (last_send.elapsed() > Duration::from_millis(100) && !batch.is_empty())
         {
@@ -239,7 +246,7 @@ pub async fn stream_pinset(
                 every: Duration::ZERO,
             })
             .await
-            .map_err(|_| "closed".to_string())?;
+            .map_err(|_| LoadError::Closed)?;
             last_send = Instant::now();
         }
     }
@@ -251,7 +258,7 @@ pub async fn stream_pinset(
         every,
     })
     .await
-    .map_err(|_| "closed".to_string())
+    .map_err(|_| LoadError::Closed)
 }
 
 async fn status(

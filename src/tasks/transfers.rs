@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::msg::UploadRequest;
+use crate::app::msg::{TaskOutcome, UploadRequest};
 use crate::app::tasks::TaskKind;
 use crate::app::Msg;
 use crate::cluster::types::{PinOptions, TrackerStatus};
@@ -206,18 +206,26 @@ impl Transfers {
                 }
             });
             let r = client.add(&path, &opts, Some(progress), cancel).await;
-            let result = match r {
+            let outcome = match r {
                 Ok(res) => {
                     let cid = res.root.cid.clone().unwrap_or_default();
-                    Ok((format!("added {what} as {cid}"), Some(cid)))
+                    TaskOutcome::Done {
+                        message: format!("added {what} as {cid}"),
+                        select: Some(cid),
+                    }
                 }
-                Err(crate::cluster::ClientError::Cancelled) => Err("cancelled".to_string()),
-                Err(e) => Err(e.to_string()),
+                Err(crate::cluster::ClientError::Cancelled) => TaskOutcome::Cancelled,
+                Err(e) => TaskOutcome::Failed(e.to_string()),
             };
             if let Ok(mut m) = cancels.lock() {
                 m.remove(&req.id);
             }
-            let _ = tx.send(Msg::TaskDone { id: req.id, result }).await;
+            let _ = tx
+                .send(Msg::TaskDone {
+                    id: req.id,
+                    outcome,
+                })
+                .await;
         });
     }
 
@@ -270,7 +278,7 @@ impl Transfers {
             });
             let gw = client.default_gateway();
             let r = fetch(&client, &gw, &cid, &dest, false, Some(progress), cancel).await;
-            let result = match r {
+            let outcome = match r {
                 Ok(rep) => {
                     let _ = tx.try_send(Msg::TaskProgress {
                         id,
@@ -278,24 +286,27 @@ impl Transfers {
                         total: Some(rep.bytes),
                     });
                     match rep.verified {
-                        Verified::Match => Ok((
-                            format!("fetched {} (verified: matches {cid})", display(&rep.path)),
-                            None,
-                        )),
-                        Verified::Mismatch { got, kept } => Err(format!(
+                        Verified::Match => TaskOutcome::Done {
+                            message: format!(
+                                "fetched {} (verified: matches {cid})",
+                                display(&rep.path)
+                            ),
+                            select: None,
+                        },
+                        Verified::Mismatch { got, kept } => TaskOutcome::Failed(format!(
                             "MISMATCH: {cid} arrived as {got}; {} not written, kept at {}",
                             display(&rep.path),
                             display(&kept)
                         )),
                     }
                 }
-                Err(crate::cluster::ClientError::Cancelled) => Err("cancelled".to_string()),
-                Err(e) => Err(e.to_string()),
+                Err(crate::cluster::ClientError::Cancelled) => TaskOutcome::Cancelled,
+                Err(e) => TaskOutcome::Failed(e.to_string()),
             };
             if let Ok(mut m) = cancels.lock() {
                 m.remove(&id);
             }
-            let _ = tx.send(Msg::TaskDone { id, result }).await;
+            let _ = tx.send(Msg::TaskDone { id, outcome }).await;
         });
     }
 

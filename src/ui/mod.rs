@@ -1,6 +1,7 @@
 //! Drawing: pure functions from `&State` to a frame.
 
-pub mod layout;
+/// Pane geometry lives with the state (`update` pages with it).
+pub use crate::app::layout;
 pub mod theme;
 pub mod view;
 

@@ -1,9 +1,10 @@
-//! Where each pane goes for a given terminal size; shared by the view and by
-//! the event loop (which needs the pins pane's height to page and to poll).
+//! Where each pane goes for a given terminal size. Geometry, no drawing: the
+//! view draws into these areas, and `update` needs the pins pane's height to
+//! page and to know which rows are on screen.
 
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
-use crate::app::{Pane, State};
+use super::{Pane, State};
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
