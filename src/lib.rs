@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod format;
 pub mod sim;
 pub mod tasks;
 pub mod term;

@@ -13,8 +13,7 @@ use std::sync::Arc;
 use ccs_tui::app::keymap::Keymap;
 use ccs_tui::app::State;
 use ccs_tui::cli::Cli;
-use ccs_tui::cluster::types::TrackerStatus;
-use ccs_tui::cluster::{parse_host, ClientConfig, ClientError, ClusterClient, PinTypeFilter};
+use ccs_tui::cluster::{parse_host, ClientConfig, ClusterClient};
 use ccs_tui::tasks::pollers::PollConfig;
 use ccs_tui::tui::{self, TuiOptions};
 use ccs_tui::{config, sim};
@@ -58,11 +57,9 @@ async fn main() -> ExitCode {
     };
     if !std::io::stdout().is_terminal() {
         // No terminal to draw on (a pipe, cron): print the overview instead.
-        return match summary(&client).await {
-            Ok(text) => {
-                print!("{text}");
-                ExitCode::SUCCESS
-            }
+        // It is `health`, in text: one overview, one exit code rule.
+        return match ccs_tui::commands::health::report(&client, false).await {
+            Ok(code) => ExitCode::from(code),
             Err(e) => {
                 eprintln!("ccs-tui: {e}");
                 ExitCode::from(2)
@@ -160,72 +157,6 @@ async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
         console,
         Some(handle),
     ))
-}
-
-/// A plain-text overview: peers, pinset size, problems.
-async fn summary(client: &ClusterClient) -> Result<String, ClientError> {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let peers = client.members().await?;
-    let online = peers.iter().filter(|p| p.error.is_empty()).count();
-    let _ = writeln!(
-        out,
-        "cluster at {}: {online}/{} peers online",
-        client.endpoint(),
-        peers.len()
-    );
-    for p in &peers {
-        if p.error.is_empty() {
-            let _ = writeln!(out, "  {:<10} {}  {}", p.peername, short(&p.id), p.version);
-        } else {
-            let _ = writeln!(
-                out,
-                "  {:<10} {}  OFFLINE: {}",
-                p.peername,
-                short(&p.id),
-                p.error
-            );
-        }
-    }
-    let mut pins = client.allocations(PinTypeFilter::Pin).await?;
-    let mut n = 0u64;
-    while let Some(p) = pins.next().await {
-        p?;
-        n += 1;
-    }
-    let _ = writeln!(out, "pinset: {n} items");
-    let problems = client
-        .pins(Some("error,queued,pinning"), &[], false)
-        .await?
-        .collect()
-        .await?;
-    let errors = problems
-        .iter()
-        .filter(|g| {
-            g.peer_map
-                .values()
-                .any(|p| p.status == TrackerStatus::PinError)
-        })
-        .count();
-    let busy = problems
-        .iter()
-        .filter(|g| {
-            g.peer_map
-                .values()
-                .any(|p| matches!(p.status, TrackerStatus::Pinning | TrackerStatus::PinQueued))
-        })
-        .count();
-    let _ = writeln!(out, "problems: {errors} in error, {busy} still pinning");
-    Ok(out)
-}
-
-fn short(id: &str) -> String {
-    let n = id.len();
-    if n > 12 {
-        format!("{}…{}", &id[..6], &id[n - 6..])
-    } else {
-        id.to_string()
-    }
 }
 
 /// For the benchmark suite: `CCS_TUI_PEAK_RSS=1` prints this process's peak

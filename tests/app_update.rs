@@ -541,3 +541,26 @@ fn the_terminal_size_sets_the_pins_page_in_update() {
     assert!(st.pins_height < tall, "{} !< {tall}", st.pins_height);
     assert!(st.pins_height >= 1);
 }
+
+#[test]
+fn errors_from_a_problems_list_that_came_first_reach_peers_listed_later() {
+    let now = Instant::now();
+    let mut st = State::new("nas:9094".into(), None, now);
+    // The problems poll answers before the first peers poll does.
+    update(
+        &mut st,
+        Msg::Problems(
+            Ok(vec![info("QmA", &[("peerB", TrackerStatus::PinError)])]),
+            Duration::from_secs(15),
+        ),
+    );
+    update(
+        &mut st,
+        Msg::Peers(
+            Ok(vec![peer("peerA", "nas", ""), peer("peerB", "chll", "")]),
+            Duration::from_secs(5),
+        ),
+    );
+    let errors: Vec<usize> = st.peers.rows.iter().map(|p| p.errors).collect();
+    assert_eq!(errors, vec![0, 1]);
+}

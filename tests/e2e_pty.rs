@@ -230,6 +230,8 @@ fn an_idle_console_writes_nothing() {
     let mut s = Session::start(&["--demo"]);
     s.wait_for("oral-history");
     s.wait_for("pihost");
+    // Every first poll in: the problems list (the header counts its errors).
+    s.wait_for("2 in error");
     // Let the first polls settle (a quiet second), then watch the wire.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {

@@ -152,11 +152,7 @@ impl PinRow {
 
     /// How many peers should hold it (for "2/3 pinned").
     pub fn wanted(&self, online_peers: usize) -> usize {
-        if self.allocations.is_empty() {
-            online_peers
-        } else {
-            self.allocations.len()
-        }
+        crate::cluster::replicas::wanted(self.allocations.len(), online_peers)
     }
 }
 
@@ -197,12 +193,8 @@ impl Repl {
                 r.cluster_errors += 1;
             }
         }
-        let reachable = g.peer_map.len() as u16;
-        r.allocated = if g.allocations.is_empty() {
-            reachable
-        } else {
-            g.allocations.len() as u16
-        };
+        r.allocated =
+            crate::cluster::replicas::wanted(g.allocations.len(), g.peer_map.len()) as u16;
         // Never claim more pinned than wanted ("2/1"): peers may hold extra copies.
         r.allocated = r.allocated.max(r.pinned + r.pinning + r.queued + r.errors);
         r
@@ -261,24 +253,6 @@ pub fn per_peer_counts(infos: &[GlobalPinInfo]) -> BTreeMap<String, (usize, usiz
         }
     }
     m
-}
-
-/// Human-readable bytes (1.2 GB), as operators read sizes.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u < UNITS.len() - 1 {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else if v < 10.0 {
-        format!("{v:.1} {}", UNITS[u])
-    } else {
-        format!("{v:.0} {}", UNITS[u])
-    }
 }
 
 #[cfg(test)]

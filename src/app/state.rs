@@ -133,6 +133,9 @@ pub struct PinsState {
     /// pinned everywhere (for the peers pane).
     pub alloc_counts: HashMap<Arc<str>, usize>,
     pub everywhere: usize,
+    /// Items each peer ID reports in error, from the last problems list; kept
+    /// here so peers listed after that list arrives get theirs too.
+    pub peer_errors: HashMap<String, usize>,
     pub fresh: Freshness,
     pub problems_fresh: Freshness,
 }

@@ -34,7 +34,7 @@ impl Task {
 
     /// `12 MB / 40 MB · 3.1 MB/s · ETA 9 s`
     pub fn progress_text(&self, now: Instant) -> String {
-        use super::rows::human_bytes;
+        use crate::format::human_bytes;
         let secs = now
             .saturating_duration_since(self.started)
             .as_secs_f64()

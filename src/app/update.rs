@@ -50,11 +50,11 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Peers(Ok(rows), every) => {
             st.peers.fresh.interval = every;
-            let old: BTreeMap<String, (Option<u64>, usize, usize)> = st
+            let old: BTreeMap<String, (Option<u64>, usize)> = st
                 .peers
                 .rows
                 .iter()
-                .map(|p| (p.id.clone(), (p.free_space, p.pinned, p.errors)))
+                .map(|p| (p.id.clone(), (p.free_space, p.pinned)))
                 .collect();
             let names: BTreeMap<String, String> = st
                 .peers
@@ -67,11 +67,11 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
                 if p.name.is_empty() {
                     p.name = names.get(&p.id).cloned().unwrap_or_default();
                 }
-                if let Some((fs, pinned, errors)) = old.get(&p.id) {
+                if let Some((fs, pinned)) = old.get(&p.id) {
                     p.free_space = *fs;
                     p.pinned = *pinned;
-                    p.errors = *errors;
                 }
+                p.errors = st.pins.peer_errors.get(&p.id).copied().unwrap_or(0);
             }
             st.peers.selected = st.peers.selected.min(st.peers.rows.len().saturating_sub(1));
             st.peers.fresh.ok(st.now);
@@ -849,9 +849,12 @@ fn on_problems(st: &mut State, list: Vec<crate::cluster::types::GlobalPinInfo>) 
             .repl
             .insert(g.cid.clone().into_boxed_str(), Repl::from_info(g));
     }
-    let counts = crate::app::rows::per_peer_counts(&list);
+    st.pins.peer_errors = crate::app::rows::per_peer_counts(&list)
+        .into_iter()
+        .map(|(id, (_, errors))| (id, errors))
+        .collect();
     for p in &mut st.peers.rows {
-        p.errors = counts.get(&p.id).map_or(0, |c| c.1);
+        p.errors = st.pins.peer_errors.get(&p.id).copied().unwrap_or(0);
     }
     st.pins.problems_fresh.ok(st.now);
     recount_peers(st);

@@ -319,3 +319,44 @@ impl ClusterClient {
         }
     }
 }
+
+/// An item the archive already holds: what an upload of the same content
+/// would have pinned.
+#[derive(Debug, Clone)]
+pub struct Existing {
+    pub cid: String,
+    pub pin: super::types::Pin,
+    /// Its replication now; `None` when the status did not answer.
+    pub replicas: Option<super::replicas::ReplicaCount>,
+}
+
+impl ClusterClient {
+    /// Is `path`, imported as its upload would be, already in the pinset? The
+    /// CID comes from kubo's importer run here, on a blocking thread. An import
+    /// that fails says nothing here: the upload itself will say why.
+    pub async fn existing(
+        &self,
+        path: &Path,
+        import: crate::unixfs::ImportOptions,
+        hidden: bool,
+        wrap: bool,
+    ) -> Option<Existing> {
+        let p = path.to_path_buf();
+        let cid = tokio::task::spawn_blocking(move || {
+            crate::unixfs::import_path(&p, import, hidden, wrap)
+        })
+        .await
+        .ok()?
+        .ok()?
+        .1?
+        .cid
+        .to_string();
+        let pin = self.allocation(&cid).await.ok()?;
+        let replicas = self
+            .pin_status(&cid, false)
+            .await
+            .ok()
+            .map(|g| super::replicas::ReplicaCount::of(&g));
+        Some(Existing { cid, pin, replicas })
+    }
+}

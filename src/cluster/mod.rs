@@ -8,6 +8,7 @@ pub mod gateway;
 pub mod gojson;
 pub mod host;
 pub mod members;
+pub mod replicas;
 pub mod stream;
 pub mod types;
 

@@ -8,9 +8,11 @@ use serde_json::json;
 
 use super::output::*;
 use super::Ctx;
+use crate::cluster::add::Existing;
+use crate::cluster::replicas::ReplicaCount;
 use crate::cluster::types::{PinOptions, TrackerStatus};
 use crate::cluster::AddOptions;
-use crate::unixfs::{self, ImportOptions};
+use crate::unixfs::ImportOptions;
 
 /// `ccs-tui add`
 #[derive(clap::Args, Debug, Clone)]
@@ -86,29 +88,26 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
     if progress_on() {
         eprint!("computing the CID of {}…\r", path.display());
     }
-    let p2 = path.clone();
-    let (h, w) = (*hidden, *wrap_with_directory);
-    let local_cid = tokio::task::spawn_blocking(move || unixfs::import_path(&p2, import, h, w))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .and_then(|(_, root)| root.map(|r| r.cid.to_string()));
-    if let Some(c) = &local_cid {
-        if let Ok(pin) = cx.client.allocation(c).await {
-            let st = cx.client.pin_status(c, false).await.ok();
-            let (pinned, wanted) = st.as_ref().map(replicas).unwrap_or((0, 0));
-            if cx.json {
-                print_json(
-                    &json!({"root_cid": c, "already_in_archive": true, "name": pin.name, "pinned": pinned, "wanted": wanted}),
-                );
-            } else {
-                println!(
-                    "already in the archive as '{}' ({c}), {pinned}/{wanted} pinned",
-                    pin.name
-                );
-            }
-            return Ok(OK);
+    let existing = cx
+        .client
+        .existing(path, import, *hidden, *wrap_with_directory)
+        .await;
+    if let Some(Existing { cid, pin, replicas }) = existing {
+        let ReplicaCount { pinned, wanted } = replicas.unwrap_or(ReplicaCount {
+            pinned: 0,
+            wanted: 0,
+        });
+        if cx.json {
+            print_json(
+                &json!({"root_cid": cid, "already_in_archive": true, "name": pin.name, "pinned": pinned, "wanted": wanted}),
+            );
+        } else {
+            println!(
+                "already in the archive as '{}' ({cid}), {pinned}/{wanted} pinned",
+                pin.name
+            );
         }
+        return Ok(OK);
     }
     let default_name = path
         .file_name()
@@ -165,7 +164,7 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
             .unwrap_or(1);
         loop {
             let st = cx.client.pin_status(&root, false).await?;
-            let (pinned, wanted) = replicas(&st);
+            let ReplicaCount { pinned, wanted } = ReplicaCount::of(&st);
             replica_count = pinned;
             let need = if min < 1 { wanted } else { min as usize };
             if st

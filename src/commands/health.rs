@@ -5,19 +5,24 @@ use serde_json::json;
 use super::output::*;
 use super::Ctx;
 use crate::cluster::types::RECOVERABLE_FILTER;
-use crate::cluster::PinTypeFilter;
+use crate::cluster::{ClientError, ClusterClient, PinTypeFilter};
 
 pub(super) async fn run(cx: &Ctx) -> Result<u8, CmdError> {
-    let list = cx.client.members().await?;
+    Ok(report(&cx.client, cx.json).await?)
+}
+
+/// Checks the cluster and prints the result (text or JSON); returns the exit
+/// code. Also the plain overview `ccs-tui` prints when it has no terminal.
+pub async fn report(client: &ClusterClient, as_json: bool) -> Result<u8, ClientError> {
+    let list = client.members().await?;
     let online = list.iter().filter(|p| p.error.is_empty()).count();
     let mut total = 0u64;
-    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+    let mut s = client.allocations(PinTypeFilter::Pin).await?;
     while let Some(p) = s.next().await {
         p?;
         total += 1;
     }
-    let problems = cx
-        .client
+    let problems = client
         .pins(Some(RECOVERABLE_FILTER), &[], false)
         .await?
         .collect()
@@ -42,7 +47,7 @@ pub(super) async fn run(cx: &Ctx) -> Result<u8, CmdError> {
     } else {
         ("ok", OK)
     };
-    if cx.json {
+    if as_json {
         print_json(&json!({
             "status": label,
             "checked_at": chrono::Utc::now().to_rfc3339(),

@@ -6,7 +6,7 @@
 mod add;
 mod config;
 mod get;
-mod health;
+pub mod health;
 mod ls;
 mod output;
 mod peers;

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cluster::types::{GlobalPinInfo, TrackerStatus};
 use crate::cluster::ClientError;
 
 pub(super) const OK: u8 = 0;
@@ -35,7 +34,7 @@ pub(super) fn progress_on() -> bool {
 pub(super) struct ProgressLine {
     verb: &'static str,
     started: Instant,
-    last: std::sync::Mutex<Option<Instant>>,
+    throttle: std::sync::Mutex<crate::format::Throttle>,
 }
 
 impl ProgressLine {
@@ -44,21 +43,21 @@ impl ProgressLine {
             Arc::new(Self {
                 verb,
                 started: Instant::now(),
-                last: std::sync::Mutex::new(None),
+                throttle: std::sync::Mutex::new(crate::format::Throttle::new(
+                    Duration::from_millis(200),
+                )),
             })
         })
     }
 
     pub(super) fn show(&self, done: u64, total: Option<u64>) {
-        use crate::app::rows::human_bytes;
-        let Ok(mut last) = self.last.lock() else {
+        use crate::format::human_bytes;
+        let Ok(mut throttle) = self.throttle.lock() else {
             return;
         };
-        let finished = total.is_some_and(|t| done >= t);
-        if last.is_some_and(|l| l.elapsed() < Duration::from_millis(200)) && !finished {
+        if !throttle.due(total.is_some_and(|t| done >= t)) {
             return;
         }
-        *last = Some(Instant::now());
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let total = total.map(human_bytes).unwrap_or_else(|| "?".into());
         eprint!(
@@ -148,18 +147,4 @@ pub(super) fn parse_metadata(items: &[String]) -> Result<Vec<(String, String)>, 
                 .ok_or_else(|| CmdError::usage(kv.clone(), "metadata must be key=value"))
         })
         .collect()
-}
-
-/// Counts pinned peers against what the item wants.
-pub(super) fn replicas(g: &GlobalPinInfo) -> (usize, usize) {
-    let pinned = g.count(TrackerStatus::Pinned);
-    let wanted = if g.allocations.is_empty() {
-        g.peer_map
-            .values()
-            .filter(|p| p.status != TrackerStatus::ClusterError)
-            .count()
-    } else {
-        g.allocations.len()
-    };
-    (pinned, wanted)
 }

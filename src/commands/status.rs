@@ -4,8 +4,9 @@ use std::io::Write;
 
 use super::output::*;
 use super::Ctx;
+use crate::cluster::replicas::ReplicaCount;
 use crate::cluster::types::{GlobalPinInfo, TrackerStatus};
-use crate::unixfs::{self};
+use crate::unixfs;
 
 /// `ccs-tui status`
 #[derive(clap::Args, Debug, Clone)]
@@ -79,7 +80,7 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
         let in_pinset = g.peer_map.values().any(|p| {
             p.status != TrackerStatus::Unpinned && p.status != TrackerStatus::ClusterError
         });
-        let (pinned, wanted) = replicas(&g);
+        let ReplicaCount { pinned, wanted } = ReplicaCount::of(&g);
         if !in_pinset {
             eprintln!("ccs-tui: {c} is not in the pinset");
             code = FAIL;

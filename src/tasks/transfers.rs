@@ -4,18 +4,22 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::msg::{TaskOutcome, UploadRequest};
 use crate::app::tasks::TaskKind;
+use crate::format::Throttle;
+
+/// How often the console hears of a transfer's progress.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 use crate::app::Msg;
-use crate::cluster::types::{PinOptions, TrackerStatus};
+use crate::cluster::types::PinOptions;
 use crate::cluster::{AddOptions, ClusterClient};
 use crate::transfer::fetch::{fetch, Verified};
-use crate::unixfs::{self, ImportOptions};
+use crate::unixfs::ImportOptions;
 
 pub struct Transfers {
     client: Arc<ClusterClient>,
@@ -141,32 +145,20 @@ impl Transfers {
             };
             if !req.force {
                 // The CID kubo would give, computed here: is it already there?
-                let p3 = path.clone();
-                let local = tokio::task::spawn_blocking(move || {
-                    unixfs::import_path(&p3, ImportOptions::default(), false, false)
-                })
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .and_then(|(_, r)| r.map(|r| r.cid.to_string()));
-                if let Some(c) = local {
-                    if let Ok(pin) = client.allocation(&c).await {
-                        let summary = match client.pin_status(&c, false).await {
-                            Ok(g) => format!(
-                                "{}/{} pinned",
-                                g.count(TrackerStatus::Pinned),
-                                pin.allocations.len().max(1)
-                            ),
-                            Err(_) => "status unknown".into(),
-                        };
-                        let _ = tx
-                            .send(Msg::UploadExists {
-                                name: pin.name,
-                                summary,
-                            })
-                            .await;
-                        return;
-                    }
+                let found = client
+                    .existing(&path, ImportOptions::default(), false, false)
+                    .await;
+                if let Some(e) = found {
+                    let summary = e
+                        .replicas
+                        .map_or_else(|| "status unknown".into(), |r| r.to_string());
+                    let _ = tx
+                        .send(Msg::UploadExists {
+                            name: e.pin.name,
+                            summary,
+                        })
+                        .await;
+                    return;
                 }
             }
             let what = path
@@ -192,12 +184,11 @@ impl Transfers {
                 ..Default::default()
             };
             let ptx = tx.clone();
-            let last = Arc::new(Mutex::new(Instant::now() - Duration::from_secs(1)));
+            let throttle = Mutex::new(Throttle::new(PROGRESS_EVERY));
             let id = req.id;
             let progress: crate::cluster::add::Progress = Arc::new(move |sent, total| {
-                let Ok(mut l) = last.lock() else { return };
-                if l.elapsed() >= Duration::from_millis(100) || sent == total {
-                    *l = Instant::now();
+                let Ok(mut t) = throttle.lock() else { return };
+                if t.due(sent == total) {
                     let _ = ptx.try_send(Msg::TaskProgress {
                         id,
                         bytes: sent,
@@ -264,11 +255,10 @@ impl Transfers {
                 })
                 .await;
             let ptx = tx.clone();
-            let last = Arc::new(Mutex::new(Instant::now() - Duration::from_secs(1)));
+            let throttle = Mutex::new(Throttle::new(PROGRESS_EVERY));
             let progress: crate::transfer::fetch::Progress = Arc::new(move |got, total| {
-                let Ok(mut l) = last.lock() else { return };
-                if l.elapsed() >= Duration::from_millis(100) {
-                    *l = Instant::now();
+                let Ok(mut t) = throttle.lock() else { return };
+                if t.due(total.is_some_and(|t| got >= t)) {
                     let _ = ptx.try_send(Msg::TaskProgress {
                         id,
                         bytes: got,

@@ -10,11 +10,11 @@ use ratatui::Frame;
 use super::layout::{areas, usable, MIN_HEIGHT, MIN_WIDTH};
 use super::theme::Theme;
 use crate::app::dialog::{Confirm, ConfirmAction, Dialog, Form, FormKind};
-use crate::app::rows::human_bytes;
 use crate::app::state::{Freshness, Level};
 use crate::app::tasks::{TaskKind, TaskState};
 use crate::app::{Mode, Pane, State};
 use crate::cluster::types::TrackerStatus;
+use crate::format::{human_bytes, short_id};
 
 pub fn view(st: &State, f: &mut Frame) {
     let area = f.area();
@@ -242,16 +242,6 @@ fn tasks(st: &State, f: &mut Frame, area: Rect, th: Theme) {
         lines.push(Line::from(Span::styled(format!("  {state}"), style)));
     }
     f.render_widget(Paragraph::new(lines), inner);
-}
-
-fn short_id(id: &str, keep: usize) -> String {
-    let n = id.chars().count();
-    if n <= keep * 2 + 1 {
-        return id.to_string();
-    }
-    let head: String = id.chars().take(keep).collect();
-    let tail: String = id.chars().skip(n - keep).collect();
-    format!("{head}…{tail}")
 }
 
 fn header(st: &State, f: &mut Frame, r: Rect, th: Theme) {

@@ -1,0 +1,74 @@
+//! How numbers and identifiers are shown to people: one definition each, for
+//! the console, the subcommands and the plain overview.
+
+/// Human-readable bytes (1.2 GB), as operators read sizes.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "kB", "MB", "GB", "TB", "PB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else if v < 10.0 {
+        format!("{v:.1} {}", UNITS[u])
+    } else {
+        format!("{v:.0} {}", UNITS[u])
+    }
+}
+
+/// `12D3Ko…v6HtGL`: the first and last `keep` characters. Counts characters,
+/// not bytes, so text from the network can never split a character.
+pub fn short_id(id: &str, keep: usize) -> String {
+    let n = id.chars().count();
+    if n <= keep * 2 + 1 {
+        return id.to_string();
+    }
+    let head: String = id.chars().take(keep).collect();
+    let tail: String = id.chars().skip(n - keep).collect();
+    format!("{head}…{tail}")
+}
+
+/// Throttles progress reports: at most one per `every`, and always the last.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    every: std::time::Duration,
+    last: Option<std::time::Instant>,
+}
+
+impl Throttle {
+    pub fn new(every: std::time::Duration) -> Self {
+        Self { every, last: None }
+    }
+
+    /// Whether to report now; `finished` always reports.
+    pub fn due(&mut self, finished: bool) -> bool {
+        if !finished && self.last.is_some_and(|l| l.elapsed() < self.every) {
+            return false;
+        }
+        self.last = Some(std::time::Instant::now());
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_id_counts_characters() {
+        assert_eq!(short_id("12D3KooWabcdefghijkl", 3), "12D…jkl");
+        assert_eq!(short_id("ééééééééééééé", 2), "éé…éé");
+        assert_eq!(short_id("short", 6), "short");
+    }
+
+    #[test]
+    fn throttle_lets_the_last_report_through() {
+        let mut t = Throttle::new(std::time::Duration::from_secs(60));
+        assert!(t.due(false));
+        assert!(!t.due(false));
+        assert!(t.due(true));
+    }
+}
