@@ -400,7 +400,7 @@ async fn main() {
     let (mut down, mut curl_down) = (f64::MAX, f64::MAX);
     for _ in 0..2 {
         let t = Instant::now();
-        let rep = ccs_tui::transfer::fetch::fetch(
+        let rep = ccs_tui::cluster::fetch::fetch(
             &client,
             &client.default_gateway(),
             &cid,
@@ -412,7 +412,7 @@ async fn main() {
         .await
         .expect("fetch");
         down = down.min(t.elapsed().as_secs_f64());
-        assert_eq!(rep.verified, ccs_tui::transfer::fetch::Verified::Match);
+        assert_eq!(rep.verified, ccs_tui::cluster::fetch::Verified::Match);
         let _ = std::fs::remove_file(&back);
         // curl writes the same file and it is synced, as ours is before rename.
         let t = Instant::now();

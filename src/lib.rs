@@ -10,7 +10,6 @@ pub mod format;
 pub mod sim;
 pub mod tasks;
 pub mod term;
-pub mod transfer;
 pub mod tui;
 pub mod ui;
 pub mod unixfs;

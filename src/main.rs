@@ -26,7 +26,13 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     if let Some(cmd) = &cli.command {
-        let code = ccs_tui::commands::run(&cli, cmd).await;
+        let connect = || cli.connect();
+        let inv = ccs_tui::commands::Invocation {
+            overrides: cli.overrides(),
+            json: cli.json(),
+            connect: &connect,
+        };
+        let code = ccs_tui::commands::run(&inv, cmd).await;
         report_peak_memory();
         return code;
     }

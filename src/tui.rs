@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 use crate::app::filter::compute_index;
 use crate::app::{update, Effect, Msg, State};
 use crate::cluster::ClusterClient;
+use crate::tasks::effects::Effects;
 use crate::tasks::pollers::{self, PollConfig, Watched};
-use crate::tasks::transfers::Transfers;
 use crate::term::{osc52, SyncBackend, TerminalGuard};
 use crate::ui::view;
 
@@ -67,7 +67,7 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
     terminal.clear()?;
     let (tx, mut rx) = mpsc::channel::<Msg>(1024);
     let pollers = pollers::spawn(client.clone(), tx.clone(), opts.poll);
-    let transfers = Transfers::new(client, tx.clone());
+    let effects = Effects::new(client, tx.clone());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -96,13 +96,13 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                     Effect::Watch { visible, selected } => {
                         pollers.watch(Watched { visible, selected })
                     }
-                    Effect::CompletePath(typed) => transfers.complete_path(typed),
-                    Effect::Upload(req) => transfers.upload(req),
-                    Effect::Fetch { id, cid, dest } => transfers.fetch(id, cid, dest),
-                    Effect::CancelTask(id) => transfers.cancel(id),
-                    Effect::Unpin(cids) => transfers.unpin(cids),
-                    Effect::Recover(cid) => transfers.recover(Some(cid)),
-                    Effect::RecoverAll => transfers.recover(None),
+                    Effect::CompletePath(typed) => effects.complete_path(typed),
+                    Effect::Upload(req) => effects.upload(req),
+                    Effect::Fetch { id, cid, dest } => effects.fetch(id, cid, dest),
+                    Effect::CancelTask(id) => effects.cancel(id),
+                    Effect::Unpin(cids) => effects.unpin(cids),
+                    Effect::Recover(cid) => effects.recover(Some(cid)),
+                    Effect::RecoverAll => effects.recover(None),
                     Effect::Reindex { generation } => {
                         let rows = st.pins.rows.clone();
                         let (filter, sort, repl, only) = (

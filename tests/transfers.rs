@@ -10,7 +10,7 @@ use ccs_tui::app::msg::{TaskOutcome, UploadRequest};
 use ccs_tui::app::Msg;
 use ccs_tui::cluster::PinTypeFilter;
 use ccs_tui::sim::Faults;
-use ccs_tui::tasks::transfers::{complete, Transfers};
+use ccs_tui::tasks::effects::{complete, Effects};
 use tokio::sync::mpsc;
 
 async fn next_done(rx: &mut mpsc::Receiver<Msg>) -> Msg {
@@ -45,7 +45,7 @@ async fn upload_then_fetch_a_folder_byte_for_byte() {
     let h = common::demo().await;
     let c = Arc::new(common::client_for(&h));
     let (tx, mut rx) = mpsc::channel(256);
-    let t = Transfers::new(c.clone(), tx);
+    let t = Effects::new(c.clone(), tx);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("docs");
     std::fs::create_dir_all(dir.join("sub")).unwrap();
@@ -113,7 +113,7 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
     let h = common::demo().await;
     let c = Arc::new(common::client_for(&h));
     let (tx, mut rx) = mpsc::channel(256);
-    let t = Transfers::new(c, tx);
+    let t = Effects::new(c, tx);
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("big.bin");
     let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
@@ -159,7 +159,7 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
     let h = common::demo().await;
     let c = Arc::new(common::client_for(&h));
     let (tx, mut rx) = mpsc::channel(256);
-    let t = Transfers::new(c.clone(), tx);
+    let t = Effects::new(c.clone(), tx);
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("big.bin");
     let data: Vec<u8> = (0..40_000_000u32).map(|i| (i % 253) as u8).collect();
@@ -264,7 +264,7 @@ async fn bad_paths_are_refused_with_a_message() {
     let h = common::demo().await;
     let c = Arc::new(common::client_for(&h));
     let (tx, mut rx) = mpsc::channel(256);
-    let t = Transfers::new(c, tx);
+    let t = Effects::new(c, tx);
     t.upload(req(1, std::path::Path::new("/nonexistent/scans")));
     assert!(
         matches!(next_done(&mut rx).await, Msg::FormRefused(e) if e.contains("no such file or folder"))
@@ -321,7 +321,7 @@ mod both {
 
     use ccs_tui::app::msg::TaskOutcome;
     use ccs_tui::app::Msg;
-    use ccs_tui::tasks::transfers::Transfers;
+    use ccs_tui::tasks::effects::Effects;
     use tokio::sync::mpsc;
 
     use super::common::backend::{unique_bytes, unique_text, Backend};
@@ -332,7 +332,7 @@ mod both {
         let b = Backend::start().await;
         let c = Arc::new(b.client());
         let (tx, mut rx) = mpsc::channel(256);
-        let t = Transfers::new(c.clone(), tx);
+        let t = Effects::new(c.clone(), tx);
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("pincushion-export");
         std::fs::create_dir_all(dir.join("img")).unwrap();
@@ -382,7 +382,7 @@ mod both {
         let b = Backend::start().await;
         let c = Arc::new(b.client());
         let (tx, mut rx) = mpsc::channel(256);
-        let t = Transfers::new(c.clone(), tx);
+        let t = Effects::new(c.clone(), tx);
         let tmp = tempfile::tempdir().unwrap();
         let f = tmp.path().join("big.bin");
         std::fs::write(&f, unique_bytes(40_000_000)).unwrap();

@@ -4,6 +4,7 @@
 pub mod add;
 pub mod client;
 pub mod error;
+pub mod fetch;
 pub mod gateway;
 pub mod gojson;
 pub mod host;

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::output::*;
-use crate::cli::Cli;
 use crate::config::{self};
 
 /// `ccs-tui config`
@@ -15,10 +14,10 @@ pub struct ConfigArgs {
     validate_only: bool,
 }
 
-pub(super) fn run(cli: &Cli, a: &ConfigArgs) -> ExitCode {
+pub(super) fn run(inv: &super::Invocation<'_>, a: &ConfigArgs) -> ExitCode {
     let validate_only = a.validate_only;
     let mut errors: Vec<String> = Vec::new();
-    let r = config::resolve(&cli.overrides());
+    let r = config::resolve(&inv.overrides);
     let resolved = match r {
         Ok(r) => Some(r),
         Err(e) => {
@@ -64,7 +63,7 @@ pub(super) fn run(cli: &Cli, a: &ConfigArgs) -> ExitCode {
         }
     }
     if !validate_only {
-        if cli.json() {
+        if inv.json {
             let v = match &resolved {
                 Some(r) => json!({
                     "config_file": r.file_path.as_ref().map(|p| config::display_path(p)),
@@ -120,7 +119,7 @@ pub(super) fn run(cli: &Cli, a: &ConfigArgs) -> ExitCode {
         eprintln!("✗ {e}");
     }
     if errors.is_empty() {
-        if !cli.json() {
+        if !inv.json {
             eprintln!("✓ config is valid");
         }
         ExitCode::SUCCESS

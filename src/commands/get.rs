@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::output::*;
 use super::Ctx;
+use crate::cluster::fetch::{fetch, Verified};
 use crate::cluster::types::TrackerStatus;
-use crate::transfer::fetch::{fetch, Verified};
 use crate::unixfs::{self};
 
 /// `ccs-tui get`
@@ -80,7 +80,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     let line = ProgressLine::new("receiving");
     let progress = line.clone().map(|l| {
         Arc::new(move |got: u64, total: Option<u64>| l.show(got, total))
-            as crate::transfer::fetch::Progress
+            as crate::cluster::fetch::Progress
     });
     let (cancel, ctrlc) = cancel_on_ctrl_c();
     let r = fetch(&cx.client, &gateway, cid, &dest, force, progress, cancel).await;

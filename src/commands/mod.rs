@@ -18,7 +18,6 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::cli::Cli;
 use crate::cluster::ClusterClient;
 use crate::config::Resolved;
 
@@ -59,19 +58,27 @@ struct Ctx {
     json: bool,
 }
 
-pub async fn run(cli: &Cli, cmd: &Command) -> ExitCode {
+/// What a command takes from the command line, without knowing its parser.
+pub struct Invocation<'a> {
+    pub overrides: crate::config::Overrides,
+    pub json: bool,
+    /// Loads the configuration and builds the client (only when needed).
+    pub connect: &'a dyn Fn() -> Result<(ClusterClient, Resolved), String>,
+}
+
+pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
     // The one command that must work without a reachable cluster.
     if let Command::Config(a) = cmd {
-        return config::run(cli, a);
+        return config::run(inv, a);
     }
-    let (client, resolved) = match cli.connect() {
+    let (client, resolved) = match (inv.connect)() {
         Ok(x) => x,
         Err(e) => return output::fail(e),
     };
     let cx = Ctx {
         client,
         resolved,
-        json: cli.json(),
+        json: inv.json,
     };
     let r: Result<u8, output::CmdError> = match cmd {
         Command::Add(a) => add::run(&cx, a).await,
@@ -82,7 +89,7 @@ pub async fn run(cli: &Cli, cmd: &Command) -> ExitCode {
         Command::Peers => peers::run(&cx).await,
         Command::Health => health::run(&cx).await,
         Command::Recover(a) => recover::run(&cx, a).await,
-        Command::Config(a) => return config::run(cli, a),
+        Command::Config(a) => return config::run(inv, a),
     };
     match r {
         Ok(code) => ExitCode::from(code),

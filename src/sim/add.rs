@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
-use super::api::{commit_pin, pin_options, QueryPinOptions};
+use super::pin::{commit_pin, pin_options, QueryPinOptions};
 use super::state::check_replication;
 use super::stream::{streaming_200, Out, Trailers};
 use super::{json_error, Ctx, Fail};

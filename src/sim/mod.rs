@@ -7,6 +7,7 @@ mod api;
 pub mod faults;
 mod gateway;
 mod jwt;
+mod pin;
 pub mod scenario;
 pub mod state;
 mod stream;
@@ -226,7 +227,7 @@ pub async fn start(
     let api_l = TcpListener::bind(api).await?;
     let gw_l = TcpListener::bind(gateway).await?;
     let ctx = Ctx {
-        state: Arc::new(state::parking::RwLock::new(state)),
+        state: Arc::new(state::lock::RwLock::new(state)),
         faults: Arc::new(RwLock::new(faults)),
     };
     let (stop, rx) = watch::channel(false);

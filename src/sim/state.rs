@@ -631,11 +631,13 @@ pub fn check_replication(rmin: i32, rmax: i32) -> Result<(), String> {
     Ok(())
 }
 
-pub type Shared = Arc<parking::RwLock<SimState>>;
+pub type Shared = Arc<lock::RwLock<SimState>>;
 
 /// A std RwLock wrapper that recovers from poisoning: a panicked handler must
 /// not take the whole simulator down.
-pub mod parking {
+/// A `std` read-write lock that shrugs off poisoning: a handler that
+/// panicked must not take the whole simulator down with it.
+pub mod lock {
     pub struct RwLock<T>(std::sync::RwLock<T>);
     impl<T> RwLock<T> {
         pub fn new(t: T) -> Self {

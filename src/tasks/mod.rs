@@ -1,4 +1,4 @@
 //! Work that talks to the cluster in the background and reports as `Msg`s.
 
+pub mod effects;
 pub mod pollers;
-pub mod transfers;

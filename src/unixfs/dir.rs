@@ -1,14 +1,7 @@
 //! Folders: a single dag-pb node, or a HAMT once it grows past kubo's threshold.
 
 use super::pb::{DataType, PbLink, PbNode, UnixfsData};
-use super::{hamt, put_pb, BlockSink, ImportOptions, NodeRef, UnixfsError};
-
-/// One named entry of a folder.
-#[derive(Debug, Clone)]
-pub struct DirEntryLink {
-    pub name: String,
-    pub node: NodeRef,
-}
+use super::{hamt, put_pb, BlockSink, DirEntryLink, ImportOptions, NodeRef, UnixfsError};
 
 /// Collects a folder's entries and writes its node(s) when finished.
 #[derive(Debug, Default)]

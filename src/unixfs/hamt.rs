@@ -6,8 +6,8 @@
 //! names collide links a child shard named `%02X`. Insert-only HAMTs are
 //! canonical, so building the trie from the final entry set gives kubo's CIDs.
 
-use super::dir::DirEntryLink;
 use super::pb::{DataType, PbLink, PbNode, UnixfsData};
+use super::DirEntryLink;
 use super::{put_pb, BlockSink, ImportOptions, NodeRef, UnixfsError};
 
 const FANOUT: usize = 256;

@@ -15,7 +15,7 @@ mod hamt;
 pub(crate) mod pb;
 pub mod tree;
 
-pub use dir::{DirBuilder, DirEntryLink};
+pub use dir::DirBuilder;
 pub use file::FileBuilder;
 pub use pb::{DataType, PbLink, PbNode, UnixfsData};
 pub use tree::{import_path, Added, TreeImporter};
@@ -132,6 +132,13 @@ impl<F: FnMut(&Cid, Vec<u8>) + Send> BlockSink for F {
     fn put(&mut self, cid: &Cid, block: Vec<u8>) {
         self(cid, block)
     }
+}
+
+/// One named entry of a folder (plain or HAMT-sharded).
+#[derive(Debug, Clone)]
+pub struct DirEntryLink {
+    pub name: String,
+    pub node: NodeRef,
 }
 
 /// A finished node: its CID and the cumulative DAG size kubo reports (`Tsize`).

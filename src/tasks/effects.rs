@@ -16,12 +16,12 @@ use crate::format::Throttle;
 /// How often the console hears of a transfer's progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 use crate::app::Msg;
+use crate::cluster::fetch::{fetch, Verified};
 use crate::cluster::types::PinOptions;
 use crate::cluster::{AddOptions, ClusterClient};
-use crate::transfer::fetch::{fetch, Verified};
 use crate::unixfs::ImportOptions;
 
-pub struct Transfers {
+pub struct Effects {
     client: Arc<ClusterClient>,
     tx: mpsc::Sender<Msg>,
     cancels: Arc<Mutex<HashMap<u64, CancellationToken>>>,
@@ -86,7 +86,7 @@ pub fn complete(typed: &str) -> (String, usize) {
     }
 }
 
-impl Transfers {
+impl Effects {
     pub fn new(client: Arc<ClusterClient>, tx: mpsc::Sender<Msg>) -> Self {
         Self {
             client,
@@ -256,7 +256,7 @@ impl Transfers {
                 .await;
             let ptx = tx.clone();
             let throttle = Mutex::new(Throttle::new(PROGRESS_EVERY));
-            let progress: crate::transfer::fetch::Progress = Arc::new(move |got, total| {
+            let progress: crate::cluster::fetch::Progress = Arc::new(move |got, total| {
                 let Ok(mut t) = throttle.lock() else { return };
                 if t.due(total.is_some_and(|t| got >= t)) {
                     let _ = ptx.try_send(Msg::TaskProgress {

@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::cluster::{ClientError, ClusterClient};
+use super::{ClientError, ClusterClient};
 use crate::unixfs::{self, FileBuilder, ImportOptions, NullSink};
 
 /// Called with bytes received so far and the total when known.

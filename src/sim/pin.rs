@@ -1,0 +1,139 @@
+//! Pinning as the daemon does it: pin options from the query (with its 400
+//! messages) and the commit into the shared state. Used by `POST /pins` and
+//! by `/add` for the root it imported.
+
+use std::time::Instant;
+
+use super::state::{check_replication, PinRec, SimState};
+use super::Fail;
+use crate::cluster::gojson::{GoTime, List, Map};
+use crate::cluster::types::Pin;
+
+/// PinOptions from the query, with the daemon's 400 messages.
+#[derive(Debug, Default, Clone)]
+pub struct QueryPinOptions {
+    pub name: String,
+    pub rmin: i32,
+    pub rmax: i32,
+    pub direct: bool,
+    pub user_allocations: Vec<String>,
+    pub metadata: Vec<(String, String)>,
+    pub expire_at: i64,
+}
+
+pub fn pin_options(q: &[(String, String)]) -> Result<QueryPinOptions, Fail> {
+    let mut o = QueryPinOptions::default();
+    let int = |k: &str, v: &str| -> Result<i32, Fail> {
+        v.parse::<i32>()
+            .map_err(|_| Fail::bad_request(format!("parameter {k} invalid")))
+    };
+    for (k, v) in q {
+        match k.as_str() {
+            "name" => o.name = v.clone(),
+            "mode" => o.direct = v == "direct",
+            "replication" => {
+                let n = int(k, v)?;
+                o.rmin = n;
+                o.rmax = n;
+            }
+            "replication-min" => o.rmin = int(k, v)?,
+            "replication-max" => o.rmax = int(k, v)?,
+            "user-allocations" => {
+                // Bad peer IDs are silently dropped by the daemon.
+                o.user_allocations = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| bs58::decode(p).into_vec().is_ok() && p.len() > 40)
+                    .map(String::from)
+                    .collect();
+            }
+            "expire-at" => {
+                o.expire_at = chrono::DateTime::parse_from_rfc3339(v)
+                    .map(|d| d.timestamp())
+                    .map_err(|_| Fail::bad_request("parameter expire-at invalid"))?;
+            }
+            "expire-in" if o.expire_at == 0 => {
+                if let Some(secs) = parse_go_duration(v) {
+                    o.expire_at = chrono::Utc::now().timestamp() + secs;
+                }
+            }
+            k if k.starts_with("meta-") => {
+                o.metadata.push((k["meta-".len()..].to_string(), v.clone()));
+            }
+            _ => {}
+        }
+    }
+    o.metadata.sort();
+    Ok(o)
+}
+
+fn parse_go_duration(s: &str) -> Option<i64> {
+    let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic())?);
+    let n: f64 = num.parse().ok()?;
+    let mult = match unit {
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return None,
+    };
+    Some((n * mult) as i64).filter(|s| *s >= 1)
+}
+
+/// Commits a pin as the daemon's `pin()` does; returns the in-memory echo.
+pub fn commit_pin(
+    st: &mut SimState,
+    cid: &str,
+    opts: &QueryPinOptions,
+    force_local: bool,
+) -> Result<Pin, String> {
+    let rmin = if opts.rmin == 0 {
+        st.default_rmin
+    } else {
+        opts.rmin
+    };
+    let rmax = if opts.rmax == 0 {
+        st.default_rmax
+    } else {
+        opts.rmax
+    };
+    check_replication(rmin, rmax)?;
+    if opts.expire_at != 0 && opts.expire_at < chrono::Utc::now().timestamp() {
+        return Err("pin.ExpireAt set before current time".into());
+    }
+    let available = st.content_known(cid);
+    let now = chrono::Utc::now();
+    let current = st
+        .pins
+        .get(cid)
+        .map(|p| p.allocations.clone())
+        .unwrap_or_default();
+    let allocations = st.allocate(rmin, rmax, &opts.user_allocations, force_local, &current)?;
+    let rec = PinRec {
+        cid: cid.to_string(),
+        name: opts.name.clone(),
+        metadata: opts.metadata.clone(),
+        rmin,
+        rmax,
+        allocations,
+        user_allocations: opts.user_allocations.clone(),
+        mode_direct: opts.direct,
+        expire_at: opts.expire_at,
+        timestamp: now.timestamp(),
+        started: st.pins.get(cid).map_or_else(Instant::now, |p| p.started),
+        available,
+        overrides: st
+            .pins
+            .get(cid)
+            .map(|p| p.overrides.clone())
+            .unwrap_or_default(),
+    };
+    let mut echo = st.pin_json(&rec);
+    // The echo is the in-memory object, not a state read-back.
+    echo.metadata = Map::from(rec.metadata.clone());
+    echo.origins = List::null();
+    echo.user_allocations = List::null();
+    echo.timestamp = GoTime(now.with_timezone(&st.tz));
+    st.unpinning.remove(cid);
+    st.pins.insert(cid.to_string(), rec);
+    Ok(echo)
+}
