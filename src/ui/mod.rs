@@ -1,8 +1,18 @@
 //! Drawing: pure functions from `&State` to a frame.
 
-/// Pane geometry lives with the state (`update` pages with it).
-pub use crate::app::layout;
+mod confirm;
+mod footer;
+mod form;
+mod header;
+mod help;
+mod peers;
+mod pins;
+mod replication;
+mod tasks;
 pub mod theme;
 pub mod view;
+mod widgets;
 
+/// Pane geometry lives with the state (`update` pages with it).
+pub use crate::app::layout;
 pub use view::view;

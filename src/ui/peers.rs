@@ -1,0 +1,97 @@
+//! The peers pane.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Row, Table};
+use ratatui::Frame;
+
+use super::theme::Theme;
+use super::widgets::*;
+use crate::app::{Pane, State};
+use crate::format::{human_bytes, short_id};
+
+pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
+    let b = block(
+        st,
+        Pane::Peers,
+        format!("peers ({})", st.peers.rows.len()),
+        &st.peers.fresh,
+        th,
+    );
+    let wide = r.width >= 100;
+    let header = Row::new(if wide {
+        vec![
+            "NAME", "PEER ID", "VERSION", "STATE", "FREE", "PINNED", "ERRORS",
+        ]
+    } else {
+        vec!["NAME", "PEER ID", "STATE", "FREE", "PINNED", "ERR"]
+    })
+    .style(th.header());
+    let rows = st.peers.rows.iter().enumerate().map(|(i, p)| {
+        let state = if p.online() {
+            Span::styled("online", th.ok())
+        } else if let Some(why) = p.error.strip_prefix("missing: ") {
+            // Dropped from the cluster's peer list (see cluster::members).
+            Span::styled(format!("MISSING: {why}"), th.bad())
+        } else {
+            Span::styled(format!("OFFLINE: {}", p.error), th.bad())
+        };
+        let name = if p.name.is_empty() {
+            "?".to_string()
+        } else {
+            p.name.clone()
+        };
+        let mut cells = vec![Cell::from(name), Cell::from(short_id(&p.id, 6))];
+        if wide {
+            cells.push(Cell::from(p.version.clone()));
+        }
+        cells.push(Cell::from(state));
+        cells.push(Cell::from(
+            p.free_space
+                .filter(|_| p.online())
+                .map(human_bytes)
+                .unwrap_or_else(|| "-".into()),
+        ));
+        cells.push(Cell::from(if p.online() {
+            p.pinned.to_string()
+        } else {
+            "?".into()
+        }));
+        cells.push(Cell::from(Span::styled(
+            p.errors.to_string(),
+            if p.errors > 0 {
+                th.bad()
+            } else {
+                Style::default()
+            },
+        )));
+        let row = Row::new(cells);
+        if st.focus == Pane::Peers && i == st.peers.selected {
+            row.style(th.selected())
+        } else {
+            row
+        }
+    });
+    let widths: Vec<Constraint> = if wide {
+        vec![
+            Constraint::Length(10),
+            Constraint::Length(13),
+            Constraint::Length(8),
+            Constraint::Min(12),
+            Constraint::Length(8),
+            Constraint::Length(7),
+            Constraint::Length(6),
+        ]
+    } else {
+        vec![
+            Constraint::Length(9),
+            Constraint::Length(13),
+            Constraint::Min(8),
+            Constraint::Length(8),
+            Constraint::Length(6),
+            Constraint::Length(3),
+        ]
+    };
+    f.render_widget(Table::new(rows, widths).header(header).block(b), r);
+}
