@@ -1,0 +1,312 @@
+//! The one place state changes: `update(state, msg) -> effects`. Pure: no I/O,
+//! no clock (time comes in `Msg::Tick`), so every key path is unit-testable.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::dialog::{Confirm, ConfirmAction, Dialog, Form, FormKind};
+use super::filter::{compute_index, row_visible, Filter, Sort, SortKey};
+use super::keymap::Action;
+use super::msg::{Effect, Msg, TaskOutcome, UploadRequest};
+use super::rows::Repl;
+use super::state::{Flash, Level, Mode, Pane, State};
+use super::tasks::{Task, TaskState};
+
+/// Above this many rows, sorting and filtering run off the UI task.
+pub const SYNC_INDEX_LIMIT: usize = 50_000;
+
+mod dialogs;
+mod index;
+mod keys;
+
+use dialogs::*;
+use index::*;
+pub use index::{reindex, scroll_into_view};
+use keys::*;
+
+pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
+    fit_pins(st);
+    let fx = update_inner(st, msg);
+    // A message may move panes (focus, a peer more): page with the new height.
+    fit_pins(st);
+    fx
+}
+
+/// The pins pane's height, from the terminal's size once it is known.
+fn fit_pins(st: &mut State) {
+    if let Some(area) = st.screen {
+        st.pins_height = super::layout::pins_rows(area, st);
+    }
+}
+
+fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
+    let before = watch_key(st);
+    let fx = match msg {
+        Msg::Key(k) => on_key(st, k),
+        Msg::Tick(now) => {
+            st.now = now;
+            if st.flash.as_ref().is_some_and(|f| f.until <= now) {
+                st.flash = None;
+            }
+            Vec::new()
+        }
+        Msg::Resize { width, height } => {
+            st.screen = Some(ratatui::layout::Rect::new(0, 0, width, height));
+            Vec::new()
+        }
+        Msg::Peers(Ok(rows), every) => {
+            st.peers.fresh.interval = every;
+            let old: BTreeMap<String, (Option<u64>, usize)> = st
+                .peers
+                .rows
+                .iter()
+                .map(|p| (p.id.clone(), (p.free_space, p.pinned)))
+                .collect();
+            let names: BTreeMap<String, String> = st
+                .peers
+                .rows
+                .iter()
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect();
+            st.peers.rows = rows;
+            for p in &mut st.peers.rows {
+                if p.name.is_empty() {
+                    p.name = names.get(&p.id).cloned().unwrap_or_default();
+                }
+                if let Some((fs, pinned)) = old.get(&p.id) {
+                    p.free_space = *fs;
+                    p.pinned = *pinned;
+                }
+                p.errors = st.pins.peer_errors.get(&p.id).copied().unwrap_or(0);
+            }
+            st.peers.selected = st.peers.selected.min(st.peers.rows.len().saturating_sub(1));
+            st.peers.fresh.ok(st.now);
+            recount_peers(st);
+            Vec::new()
+        }
+        Msg::Peers(Err(e), retry) => {
+            st.peers.fresh.failed(e, retry, st.now);
+            Vec::new()
+        }
+        Msg::Freespace(metrics) => {
+            for m in metrics {
+                if let Some(p) = st.peers.rows.iter_mut().find(|p| p.id == m.peer) {
+                    p.free_space = m.value.parse().ok();
+                }
+            }
+            Vec::new()
+        }
+        Msg::PinsetChunk {
+            generation,
+            rows,
+            done,
+            every,
+        } => {
+            st.pins.fresh.interval = every;
+            on_chunk(st, generation, rows, done)
+        }
+        Msg::PinsetFailed {
+            generation,
+            error,
+            retry_in,
+        } => {
+            if generation >= st.pins.generation {
+                st.pins.incoming.clear();
+                st.pins.fresh.failed(error, retry_in, st.now);
+            }
+            Vec::new()
+        }
+        Msg::Statuses(infos) => {
+            learn_peer_names(st, &infos);
+            for g in &infos {
+                st.pins
+                    .repl
+                    .insert(g.cid.clone().into_boxed_str(), Repl::from_info(g));
+            }
+            Vec::new()
+        }
+        Msg::Selected(Ok(info), every) => {
+            learn_peer_names(st, std::slice::from_ref(&info));
+            if st.replication.cid.as_deref() == Some(info.cid.as_str()) {
+                st.replication.fresh.interval = every;
+                st.pins
+                    .repl
+                    .insert(info.cid.clone().into_boxed_str(), Repl::from_info(&info));
+                st.replication.info = Some(sanitize_info(info));
+                st.replication.fresh.ok(st.now);
+            }
+            Vec::new()
+        }
+        Msg::Selected(Err(e), retry) => {
+            st.replication.fresh.failed(e, retry, st.now);
+            Vec::new()
+        }
+        Msg::Problems(Ok(list), every) => {
+            st.pins.problems_fresh.interval = every;
+            on_problems(st, list)
+        }
+        Msg::Problems(Err(e), retry) => {
+            st.pins.problems_fresh.failed(e, retry, st.now);
+            Vec::new()
+        }
+        Msg::FormRefused(e) => {
+            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+                f.error = Some(e);
+                f.pending = false;
+                f.force = false;
+            } else {
+                flash(st, e, Level::Error);
+            }
+            Vec::new()
+        }
+        Msg::UploadExists { name, summary } => {
+            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+                f.note = Some(format!(
+                    "already in the archive as '{name}', {summary}. Enter uploads anyway, Esc stops."
+                ));
+                f.force = true;
+                f.pending = false;
+            }
+            Vec::new()
+        }
+        Msg::TaskStarted {
+            id,
+            kind,
+            what,
+            total,
+        } => {
+            if matches!(&st.dialog, Some(Dialog::Form(f)) if f.pending) {
+                st.dialog = None;
+            }
+            st.tasks.push(Task {
+                id,
+                kind,
+                what,
+                bytes: 0,
+                total,
+                started: st.now,
+                state: TaskState::Running,
+            });
+            flash(st, "started (w shows transfers, c cancels)", Level::Info);
+            Vec::new()
+        }
+        Msg::TaskProgress { id, bytes, total } => {
+            if let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) {
+                t.bytes = bytes;
+                if total.is_some() {
+                    t.total = total;
+                }
+            }
+            Vec::new()
+        }
+        Msg::TaskDone { id, outcome } => {
+            let mut fx = Vec::new();
+            let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) else {
+                return fx;
+            };
+            match outcome {
+                TaskOutcome::Done { message, select } => {
+                    t.state = TaskState::Done(message.clone());
+                    flash(st, message, Level::Info);
+                    if let Some(cid) = select {
+                        st.select_when_loaded = Some(cid.into_boxed_str());
+                        fx.push(Effect::RefreshNow);
+                    }
+                }
+                TaskOutcome::Cancelled => t.state = TaskState::Cancelled,
+                TaskOutcome::Failed(e) => {
+                    t.state = TaskState::Failed(e.clone());
+                    flash(st, e, Level::Error);
+                }
+            }
+            fx
+        }
+        Msg::Completion {
+            typed,
+            completed,
+            candidates,
+        } => {
+            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+                if f.kind == FormKind::Upload && f.value(0) == typed {
+                    f.fields[0].set(&completed);
+                    f.error = (candidates == 0).then(|| "no such file or folder".to_string());
+                }
+            }
+            Vec::new()
+        }
+        Msg::ActionDone(r) => {
+            match r {
+                Ok(t) => flash(st, t, Level::Info),
+                Err(e) => flash(st, e, Level::Error),
+            }
+            vec![Effect::RefreshNow]
+        }
+        Msg::Index { generation, index } => {
+            if st.pins.index_pending == Some(generation) {
+                st.pins.index_pending = None;
+                set_index(st, index);
+            }
+            Vec::new()
+        }
+    };
+    let mut fx = gate(st, fx);
+    let after = watch_key(st);
+    if before != after {
+        fx.push(Effect::Watch {
+            visible: st.visible_cids(),
+            selected: st.replication.cid.as_ref().map(|c| c.to_string()),
+        });
+    }
+    fx
+}
+
+/// The one gate for changes to the cluster: in read-only mode no effect that
+/// mutates it leaves `update`.
+fn gate(st: &mut State, fx: Vec<Effect>) -> Vec<Effect> {
+    if !st.read_only || !fx.iter().any(Effect::mutates) {
+        return fx;
+    }
+    flash(st, "read-only: this would change the cluster", Level::Error);
+    fx.into_iter().filter(|e| !e.mutates()).collect()
+}
+
+/// What the status poller must know; a change emits `Effect::Watch`.
+fn watch_key(st: &State) -> (usize, usize, usize, u64, Option<Box<str>>, usize) {
+    (
+        st.pins.offset,
+        st.pins.index.len(),
+        st.pins_height,
+        st.pins.index_gen,
+        st.replication.cid.clone(),
+        st.pins.rows.len(),
+    )
+}
+
+fn sanitize_info(
+    mut g: crate::cluster::types::GlobalPinInfo,
+) -> crate::cluster::types::GlobalPinInfo {
+    use crate::app::sanitize::clean;
+    g.name = clean(&g.name).into_owned();
+    for p in g.peer_map.values_mut() {
+        p.peername = clean(&p.peername).into_owned();
+        p.error = clean(&p.error).into_owned();
+    }
+    let meta: Vec<(String, String)> = g
+        .metadata
+        .iter()
+        .map(|(k, v)| (clean(k).into_owned(), clean(v).into_owned()))
+        .collect();
+    g.metadata = meta.into();
+    g
+}
+
+fn flash(st: &mut State, text: impl Into<String>, level: Level) {
+    st.flash = Some(Flash {
+        text: text.into(),
+        level,
+        until: st.now + Duration::from_secs(4),
+    });
+}
