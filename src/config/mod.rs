@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cluster::{parse_host, Auth, Endpoint};
+mod credentials;
+mod hosts;
+
+use crate::cluster::{Auth, Endpoint};
 
 /// A problem that stops us: one line naming the file and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,140 +256,9 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
         .map(display_path)
         .unwrap_or_else(|| "~/.ccs/config.yml".to_string());
 
-    // Credentials: flag, then file flag, then environment, then config file.
-    let (auth, credential_source) = if let Some(b) = &o.basic_auth {
-        let (u, p) = split_credentials(b, "--basic-auth")?;
-        (
-            Auth::Basic {
-                user: u,
-                password: p,
-            },
-            "--basic-auth".to_string(),
-        )
-    } else if let Some(f) = o.basic_auth_file.as_ref().or(None) {
-        let shown = display_path(f);
-        let text = std::fs::read_to_string(f)
-            .map_err(|e| ConfigError(format!("{shown}: cannot read the password file: {e}")))?;
-        if let Some(w) = permission_warning(f) {
-            warnings.push(w);
-        }
-        let (u, p) = split_credentials(text.lines().next().unwrap_or(""), &shown)?;
-        (
-            Auth::Basic {
-                user: u,
-                password: p,
-            },
-            shown,
-        )
-    } else if let Some(c) = &o.env_credentials {
-        let (u, p) = split_credentials(c, "CLUSTER_CREDENTIALS")?;
-        (
-            Auth::Basic {
-                user: u,
-                password: p,
-            },
-            "CLUSTER_CREDENTIALS".to_string(),
-        )
-    } else if let Some(af) = &file.cluster.auth_file {
-        let p = PathBuf::from(af);
-        let shown = display_path(&p);
-        let text = std::fs::read_to_string(&p)
-            .map_err(|e| ConfigError(format!("{shown_file}: cluster.auth_file {shown}: {e}")))?;
-        if let Some(w) = permission_warning(&p) {
-            warnings.push(w);
-        }
-        let (u, pw) = split_credentials(text.lines().next().unwrap_or(""), &shown)?;
-        (
-            Auth::Basic {
-                user: u,
-                password: pw,
-            },
-            shown,
-        )
-    } else {
-        match (&file.cluster.basic_auth_user, &file.cluster.basic_auth_password) {
-            (Some(u), Some(p)) if !u.is_empty() && !p.is_empty() => {
-                if let Some(fp) = &file_path {
-                    if let Some(w) = permission_warning(fp) {
-                        warnings.push(w);
-                    }
-                }
-                (
-                    Auth::Basic {
-                        user: u.clone(),
-                        password: p.clone(),
-                    },
-                    shown_file.clone(),
-                )
-            }
-            (Some(_), None) | (Some(_), Some(_)) => {
-                return Err(ConfigError(format!(
-                    "{shown_file}: cluster.basic_auth_user is set but cluster.basic_auth_password is missing or empty"
-                )))
-            }
-            (None, Some(_)) => {
-                return Err(ConfigError(format!(
-                    "{shown_file}: cluster.basic_auth_password is set but cluster.basic_auth_user is missing"
-                )))
-            }
-            (None, None) => (Auth::None, shown_file.clone()),
-        }
-    };
-
-    // Hosts: --host, then --cluster-peername, then default_node.
-    // Each host with the gateway its node names, if any.
-    let node_host = |name: &str| -> (String, Option<String>) {
-        match file.nodes.get(name) {
-            Some(n) => (n.host().to_string(), n.gateway().map(String::from)),
-            None => (name.to_string(), None),
-        }
-    };
-    let of_spec = |n: &NodeSpec| (n.host().to_string(), n.gateway().map(String::from));
-    let raw: Vec<(String, Option<String>)> = if let Some(h) = &o.host {
-        h.split(',').map(|s| node_host(s.trim())).collect()
-    } else if let Some(p) = &o.peername {
-        vec![node_host(p)]
-    } else if let Some(d) = file
-        .cluster
-        .default_node
-        .as_ref()
-        .or(file.default_node.as_ref())
-    {
-        let mut v = vec![node_host(d)];
-        // The other nodes are failover candidates, in file order.
-        for (name, spec) in &file.nodes {
-            if name != d {
-                v.push(of_spec(spec));
-            }
-        }
-        v
-    } else if !file.nodes.is_empty() {
-        file.nodes.values().map(of_spec).collect()
-    } else {
-        return Err(ConfigError(match &file_path {
-            Some(_) => format!(
-                "{shown_file}: no cluster host: set cluster.default_node (or pass --host nas)"
-            ),
-            None => "no cluster configured: ~/.ccs/config.yml does not exist; pass --host nas (or try --demo)".to_string(),
-        }));
-    };
-    let mut hosts = Vec::new();
-    for (h, gateway) in raw.iter().filter(|(h, _)| !h.is_empty()) {
-        let mut ep = parse_host(h, o.https).map_err(ConfigError)?;
-        if let Some(g) = gateway {
-            ep.gateway = gateway_url(g).map_err(|e| ConfigError(format!("{shown_file}: {e}")))?;
-        }
-        hosts.push(ep);
-    }
-    if hosts.is_empty() {
-        return Err(ConfigError("no cluster host given".into()));
-    }
-    if let Some(g) = &o.gateway {
-        let url = gateway_url(g).map_err(|e| ConfigError(format!("--{e}")))?;
-        for h in &mut hosts {
-            h.gateway = url.clone();
-        }
-    }
+    let (auth, credential_source) =
+        credentials::resolve(o, &file, file_path.as_deref(), &shown_file, &mut warnings)?;
+    let hosts = hosts::resolve(o, &file, file_path.is_some(), &shown_file)?;
     for (name, spec) in &file.nodes {
         if spec.peer_id().is_none() && matches!(spec, NodeSpec::Full { .. }) {
             warnings.push(format!("{shown_file}: node {name} has no peer_id"));
@@ -402,16 +274,10 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
     })
 }
 
-fn gateway_url(g: &str) -> Result<url::Url, String> {
-    url::Url::parse(g)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .ok_or_else(|| format!("gateway {g:?}: not an http(s) URL"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::parse_host;
 
     fn write(dir: &Path, name: &str, text: &str, mode: u32) -> PathBuf {
         let p = dir.join(name);
@@ -501,7 +367,7 @@ mod tests {
 
     #[test]
     fn the_shipped_example_parses() {
-        let f = parse(include_str!("../assets/config.example.yml"), "example").unwrap();
+        let f = parse(include_str!("../../assets/config.example.yml"), "example").unwrap();
         assert_eq!(f.cluster.default_node.as_deref(), Some("nas"));
         assert_eq!(f.nodes.len(), 5);
         for n in f.nodes.values() {
