@@ -698,74 +698,55 @@ async fn script(b: &Backend) -> Vec<Value> {
         .await;
     r.ex("alerts", t.api_req("GET", "/health/alerts")).await;
 
-    // The gateway.
-    r.ex("gw-head-file", t.gw_req("HEAD", &format!("/ipfs/{hello}")))
-        .await;
-    r.ex("gw-get-file", t.gw_req("GET", &format!("/ipfs/{hello}")))
-        .await;
-    r.ex(
-        "gw-folder-redirect",
-        t.gw_req("GET", &format!("/ipfs/{docs}")),
-    )
-    .await;
-    r.ex(
-        "gw-folder-listing",
-        t.gw_req("GET", &format!("/ipfs/{docs}/")),
-    )
-    .await;
-    r.ex(
-        "gw-head-folder",
-        t.gw_req("HEAD", &format!("/ipfs/{docs}/")),
-    )
-    .await;
-    r.ex(
-        "gw-path",
-        t.gw_req("GET", &format!("/ipfs/{docs}/sub/c.txt")),
-    )
-    .await;
-    r.ex(
-        "gw-path-missing",
-        t.gw_req("GET", &format!("/ipfs/{docs}/nope.txt")),
-    )
-    .await;
-    r.ex(
-        "gw-range",
-        t.gw_req("GET", &format!("/ipfs/{big_raw}"))
-            .header("Range", "bytes=100-199"),
-    )
-    .await;
-    r.ex(
-        "gw-range-unsatisfiable",
-        t.gw_req("GET", &format!("/ipfs/{hello}"))
-            .header("Range", "bytes=500-600"),
-    )
-    .await;
-    r.ex(
-        "gw-tar",
-        t.gw_req("GET", &format!("/ipfs/{docs}?format=tar")),
-    )
-    .await;
-    r.ex(
-        "gw-tar-file",
-        t.gw_req("GET", &format!("/ipfs/{hello}?format=tar")),
-    )
-    .await;
-    r.ex(
-        "gw-raw",
-        t.gw_req("GET", &format!("/ipfs/{docs}?format=raw")),
-    )
-    .await;
-    r.ex(
-        "gw-raw-accept",
-        t.gw_req("GET", &format!("/ipfs/{hello}"))
-            .header("Accept", "application/vnd.ipld.raw"),
-    )
-    .await;
-    r.ex(
-        "gw-car",
-        t.gw_req("GET", &format!("/ipfs/{docs}?format=car")),
-    )
-    .await;
+    // The gateway: (exchange, method, path, extra header).
+    let gateway: [(&str, &str, String, Option<(&str, &str)>); 14] = [
+        ("gw-head-file", "HEAD", format!("/ipfs/{hello}"), None),
+        ("gw-get-file", "GET", format!("/ipfs/{hello}"), None),
+        ("gw-folder-redirect", "GET", format!("/ipfs/{docs}"), None),
+        ("gw-folder-listing", "GET", format!("/ipfs/{docs}/"), None),
+        ("gw-head-folder", "HEAD", format!("/ipfs/{docs}/"), None),
+        ("gw-path", "GET", format!("/ipfs/{docs}/sub/c.txt"), None),
+        (
+            "gw-path-missing",
+            "GET",
+            format!("/ipfs/{docs}/nope.txt"),
+            None,
+        ),
+        (
+            "gw-range",
+            "GET",
+            format!("/ipfs/{big_raw}"),
+            Some(("Range", "bytes=100-199")),
+        ),
+        (
+            "gw-range-unsatisfiable",
+            "GET",
+            format!("/ipfs/{hello}"),
+            Some(("Range", "bytes=500-600")),
+        ),
+        ("gw-tar", "GET", format!("/ipfs/{docs}?format=tar"), None),
+        (
+            "gw-tar-file",
+            "GET",
+            format!("/ipfs/{hello}?format=tar"),
+            None,
+        ),
+        ("gw-raw", "GET", format!("/ipfs/{docs}?format=raw"), None),
+        (
+            "gw-raw-accept",
+            "GET",
+            format!("/ipfs/{hello}"),
+            Some(("Accept", "application/vnd.ipld.raw")),
+        ),
+        ("gw-car", "GET", format!("/ipfs/{docs}?format=car"), None),
+    ];
+    for (name, method, path, header) in gateway {
+        let mut req = t.gw_req(method, &path);
+        if let Some((k, v)) = header {
+            req = req.header(k, v);
+        }
+        r.ex(name, req).await;
+    }
     r.ex("gw-bad-cid", t.gw_req("GET", "/ipfs/notacid")).await;
 
     // Unpin, as the console and `rm` do.
