@@ -66,8 +66,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_check_certificate: bool,
 
-    /// Disable every action that changes the cluster.
-    #[arg(long, alias = "readonly")]
+    /// Refuse every action that changes the cluster, in the console and in
+    /// every subcommand (the configuration's `cluster.read_only` too).
+    #[arg(long, alias = "readonly", global = true)]
     pub read_only: bool,
 
     /// No colours (NO_COLOR is honoured too).
@@ -122,7 +123,7 @@ impl Cli {
     ) -> Result<(crate::cluster::ClusterClient, crate::config::Resolved), String> {
         let resolved = crate::config::resolve(&self.overrides()).map_err(|e| e.to_string())?;
         for w in &resolved.warnings {
-            eprintln!("{w}");
+            eprintln!("{}", crate::app::sanitize::clean(w));
         }
         let mut cfg = crate::cluster::ClientConfig::new(resolved.hosts.clone());
         cfg.auth = resolved.auth.clone();

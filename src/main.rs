@@ -30,6 +30,7 @@ async fn main() -> ExitCode {
         let inv = ccs_tui::commands::Invocation {
             overrides: cli.overrides(),
             json: cli.json(),
+            read_only: cli.read_only,
             connect: &connect,
         };
         let code = ccs_tui::commands::run(&inv, cmd).await;
@@ -37,11 +38,12 @@ async fn main() -> ExitCode {
         return code;
     }
     let mut default_org: Option<String> = None;
+    let mut read_only_file = false;
     let (client, label, user, console, _sim) = if cli.demo {
         match demo_cluster(&cli).await {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("ccs-tui: {e}");
+                eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e.to_string()));
                 return ExitCode::from(2);
             }
         }
@@ -49,12 +51,13 @@ async fn main() -> ExitCode {
         let (client, resolved) = match cli.connect() {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("ccs-tui: {e}");
+                eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e.to_string()));
                 return ExitCode::from(2);
             }
         };
         let label = client.endpoint().label();
         let user = resolved.user().map(String::from);
+        read_only_file = resolved.read_only();
         // With one profile (org) in the config, uploads are tagged with it.
         if resolved.file.profiles.len() == 1 {
             default_org = resolved.file.profiles.keys().next().cloned();
@@ -67,7 +70,7 @@ async fn main() -> ExitCode {
         return match ccs_tui::commands::health::report(&client, false).await {
             Ok(code) => ExitCode::from(code),
             Err(e) => {
-                eprintln!("ccs-tui: {e}");
+                eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e.to_string()));
                 ExitCode::from(2)
             }
         };
@@ -75,12 +78,12 @@ async fn main() -> ExitCode {
     let keymap = match load_keymap(&cli) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!("ccs-tui: {e}");
+            eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e.to_string()));
             return ExitCode::from(2);
         }
     };
     let mut st = State::new(label, user, std::time::Instant::now());
-    st.read_only = cli.read_only;
+    st.read_only = cli.read_only || read_only_file;
     st.color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     st.keymap = keymap;
     st.default_org = default_org;

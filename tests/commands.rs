@@ -566,3 +566,197 @@ mod both {
         );
     }
 }
+
+/// Text from the network never reaches the terminal raw; arguments are all
+/// checked before anything changes; a closed pipe ends a command quietly.
+mod hostile {
+    use super::{args, creds, demo_with_auth, run};
+
+    const EVIL: &str = "scan\u{1b}]0;pwned\u{7}\u{1b}[2J\r\nforged line\u{1b}]52;c;ZXZpbA==\u{7}";
+
+    fn has_escapes(s: &str) -> bool {
+        s.chars().any(|c| c.is_control() && c != '\n')
+    }
+
+    #[tokio::test]
+    async fn names_and_errors_from_the_cluster_are_cleaned_in_text_output() {
+        let h = demo_with_auth().await;
+        let empty_dir = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn";
+        let name: String = url::form_urlencoded::byte_serialize(EVIL.as_bytes()).collect();
+        let r = reqwest::Client::new()
+            .post(format!("{}/pins/{empty_dir}?name={name}", h.api_url()))
+            .basic_auth("admin", Some("secret"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        for cmd in [vec!["ls"], vec!["status", empty_dir], vec!["status"]] {
+            let o = run(args(&h, &cmd), creds()).await;
+            assert!(!has_escapes(&o.stdout), "{cmd:?}: {:?}", o.stdout);
+            assert!(o.stdout.contains("scan"), "{cmd:?}: {}", o.stdout);
+            assert!(!o.stdout.contains("pwned"), "an OSC title: {}", o.stdout);
+            assert!(
+                !o.stdout.lines().any(|l| l.starts_with("forged line")),
+                "a forged line: {}",
+                o.stdout
+            );
+        }
+        // JSON stays exact: the name comes back byte for byte.
+        let o = run(args(&h, &["status", empty_dir, "--json"]), creds()).await;
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        assert_eq!(v["name"], EVIL);
+        // An error body from the cluster, on stderr.
+        h.set_faults(ccs_tui::sim::Faults {
+            errors: vec![ccs_tui::sim::ErrorFault {
+                route: "/peers".into(),
+                status: 500,
+                message: EVIL.into(),
+            }],
+            ..Default::default()
+        });
+        let o = run(args(&h, &["peers"]), creds()).await;
+        assert_eq!(o.code, 2);
+        assert!(!has_escapes(&o.stderr), "{:?}", o.stderr);
+        assert_eq!(o.stderr.lines().count(), 1, "{:?}", o.stderr);
+    }
+
+    #[tokio::test]
+    async fn rm_checks_every_argument_before_unpinning_any() {
+        let h = demo_with_auth().await;
+        let o = run(args(&h, &["ls", "--json"]), creds()).await;
+        let first: serde_json::Value =
+            serde_json::from_str(o.stdout.lines().next().unwrap()).unwrap();
+        let good = first["cid"].as_str().unwrap().to_string();
+        let o = run(args(&h, &["rm", &good, "notacid", "--yes"]), creds()).await;
+        assert_eq!(o.code, 2);
+        assert!(
+            o.stderr.contains("notacid: not a valid CID"),
+            "{}",
+            o.stderr
+        );
+        let o = run(args(&h, &["status", &good]), creds()).await;
+        assert_ne!(o.code, 2, "still pinned: {}{}", o.stdout, o.stderr);
+        assert!(o.stdout.starts_with(&good), "{}", o.stdout);
+    }
+
+    #[tokio::test]
+    async fn add_dot_is_named_after_the_folder() {
+        let h = demo_with_auth().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("field-recordings");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.txt"), "a recording\n").unwrap();
+        let bin = env!("CARGO_BIN_EXE_ccs-tui");
+        let mut a = args(&h, &["add", ".", "--json"]);
+        a.push("--basic-auth".into());
+        a.push("admin:secret".into());
+        let o = tokio::process::Command::new(bin)
+            .args(&a)
+            .current_dir(&dir)
+            .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let root = v["root_cid"].as_str().unwrap().to_string();
+        let o = run(args(&h, &["status", &root, "--json"]), creds()).await;
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        assert_eq!(v["name"], "field-recordings");
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_goes_away_ends_the_command_quietly() {
+        let h = demo_with_auth().await;
+        let a = args(&h, &["ls"]);
+        let st = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+                .args(&a)
+                .env("CLUSTER_CREDENTIALS", "admin:secret")
+                .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            // Read one line's worth, then close the pipe (as `| head -1` does).
+            let mut out = child.stdout.take().unwrap();
+            let mut buf = [0u8; 64];
+            let _ = out.read(&mut buf);
+            drop(out);
+            let o = child.wait_with_output().unwrap();
+            (
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(st.0, Some(141), "{}", st.1);
+        assert!(!st.1.contains("panicked"), "{}", st.1);
+    }
+}
+
+#[tokio::test]
+async fn read_only_refuses_every_change_from_the_flag_or_the_config() {
+    let h = demo_with_auth().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("item.txt");
+    std::fs::write(&f, "read only\n").unwrap();
+    let f = f.to_str().unwrap();
+    let cid = "QmNPYAS3nnXvNACDZxpQ92Yz3uTVVXv2d8tUNG8ow3cS5Z";
+    for cmd in [
+        vec!["add", f],
+        vec!["rm", cid, "--yes"],
+        vec!["recover"],
+        vec!["recover", cid],
+    ] {
+        let mut a = cmd.clone();
+        a.push("--read-only");
+        let o = run(args(&h, &a), creds()).await;
+        assert_eq!(o.code, 2, "{cmd:?}: {}", o.stdout);
+        assert!(
+            o.stderr.contains("read-only (--read-only): refusing to"),
+            "{cmd:?}: {}",
+            o.stderr
+        );
+    }
+    // A dry run changes nothing: allowed.
+    let o = run(args(&h, &["recover", "--dry-run", "--read-only"]), creds()).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // The same from the configuration file.
+    let cfg = tmp.path().join("config.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "cluster:\n  basic_auth_user: admin\n  basic_auth_password: secret\n  default_node: nas\n  read_only: true\nnodes:\n  nas: {}\n",
+            h.api_url()
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let o = run(
+        vec![
+            "rm".into(),
+            cid.into(),
+            "--yes".into(),
+            "--config".into(),
+            cfg.display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("cluster.read_only"), "{}", o.stderr);
+    let o = run(args(&h, &["status", cid]), creds()).await;
+    assert_ne!(o.code, 2, "still pinned: {}", o.stderr);
+}

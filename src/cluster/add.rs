@@ -360,3 +360,13 @@ impl ClusterClient {
         Some(Existing { cid, pin, replicas })
     }
 }
+
+/// The name an upload is pinned with when none is given: the file's or the
+/// folder's own name, as `ccs add` names it; `.` and `..` are resolved first.
+pub fn default_name(path: &Path) -> String {
+    let named = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    named(path)
+        .filter(|n| n != "." && n != "..")
+        .or_else(|| std::fs::canonicalize(path).ok().as_deref().and_then(named))
+        .unwrap_or_else(|| path.display().to_string())
+}

@@ -102,17 +102,14 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
                 &json!({"root_cid": cid, "already_in_archive": true, "name": pin.name, "pinned": pinned, "wanted": wanted}),
             );
         } else {
-            println!(
+            say!(
                 "already in the archive as '{}' ({cid}), {pinned}/{wanted} pinned",
                 pin.name
             );
         }
         return Ok(OK);
     }
-    let default_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let default_name = crate::cluster::add::default_name(path);
     let opts = AddOptions {
         pin: PinOptions {
             name: Some(name.clone().unwrap_or(default_name)),
@@ -172,7 +169,7 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
                 .values()
                 .any(|p| p.status == TrackerStatus::PinError)
             {
-                eprintln!("ccs-tui: {root}: a peer failed to pin it ({pinned}/{wanted} pinned)");
+                tell!("ccs-tui: {root}: a peer failed to pin it ({pinned}/{wanted} pinned)");
                 code = PARTIAL;
                 break;
             }
@@ -180,9 +177,7 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
                 break;
             }
             if Instant::now() > deadline {
-                eprintln!(
-                    "ccs-tui: {root}: {pinned}/{need} replicas pinned after {wait_timeout} s"
-                );
+                tell!("ccs-tui: {root}: {pinned}/{need} replicas pinned after {wait_timeout} s");
                 code = PARTIAL;
                 break;
             }
@@ -207,7 +202,7 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
         print_json(&manifest);
     } else {
         for e in &res.entries {
-            println!("added {} {}", e.cid.as_deref().unwrap_or(""), e.name);
+            say!("added {} {}", e.cid.as_deref().unwrap_or(""), e.name);
         }
     }
     Ok(code)

@@ -79,7 +79,7 @@ pub(super) fn run(inv: &super::Invocation<'_>, a: &ConfigArgs) -> ExitCode {
             };
             print_json(&v);
         } else if let Some(r) = &resolved {
-            println!(
+            say!(
                 "config file: {}",
                 r.file_path
                     .as_ref()
@@ -87,7 +87,7 @@ pub(super) fn run(inv: &super::Invocation<'_>, a: &ConfigArgs) -> ExitCode {
                     .unwrap_or_else(|| "(none)".into())
             );
             for (i, h) in r.hosts.iter().enumerate() {
-                println!(
+                say!(
                     "{} {} (gateway {})",
                     if i == 0 { "host:    " } else { "failover:" },
                     h.api,
@@ -95,32 +95,32 @@ pub(super) fn run(inv: &super::Invocation<'_>, a: &ConfigArgs) -> ExitCode {
                 );
             }
             match r.user() {
-                Some(u) => println!(
+                Some(u) => say!(
                     "user:     {u} (password ****, from {})",
                     r.credential_source
                 ),
-                None => println!("user:     (no authentication)"),
+                None => say!("user:     (no authentication)"),
             }
             for (n, s) in &r.file.nodes {
                 let pid = s
                     .peer_id()
                     .map(|p| p.chars().take(16).collect::<String>())
                     .unwrap_or_else(|| "-".into());
-                println!("node {n:<10} {:<28} {pid}", s.host());
+                say!("node {n:<10} {:<28} {pid}", s.host());
             }
         }
     }
     if let Some(r) = &resolved {
         for w in &r.warnings {
-            eprintln!("⚠ {w}");
+            tell!("⚠ {w}");
         }
     }
     for e in &errors {
-        eprintln!("✗ {e}");
+        tell!("✗ {e}");
     }
     if errors.is_empty() {
         if !inv.json {
-            eprintln!("✓ config is valid");
+            tell!("✓ config is valid");
         }
         ExitCode::SUCCESS
     } else {

@@ -96,7 +96,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
                     &json!({"cid": cid, "path": r.path, "bytes": r.bytes, "folder": r.is_dir, "verified": true}),
                 );
             } else {
-                println!(
+                say!(
                     "fetched {cid} to {} (verified: matches {cid})",
                     r.path.display()
                 );
@@ -104,7 +104,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
             Ok(OK)
         }
         Verified::Mismatch { got, kept } => {
-            eprintln!(
+            tell!(
                 "ccs-tui: MISMATCH: {cid} arrived as {got}; {} was not written, the download is kept at {}",
                 dest.display(),
                 kept.display()

@@ -61,11 +61,11 @@ pub async fn report(client: &ClusterClient, as_json: bool) -> Result<u8, ClientE
             },
         }));
     } else {
-        println!("cluster health: {label}");
-        println!("peers: {online}/{} online", list.len());
+        say!("cluster health: {label}");
+        say!("peers: {online}/{} online", list.len());
         for p in &list {
             if !p.error.is_empty() {
-                println!(
+                say!(
                     "  {} OFFLINE: {}",
                     if p.peername.is_empty() {
                         &p.id
@@ -76,14 +76,14 @@ pub async fn report(client: &ClusterClient, as_json: bool) -> Result<u8, ClientE
                 );
             }
         }
-        println!("pins: {total} total");
+        say!("pins: {total} total");
         if !errors.is_empty() {
-            println!("pin errors:");
+            say!("pin errors:");
             for (c, n, node, e) in errors.iter().take(20) {
-                println!("  {c} {n} on {node}: {e}");
+                say!("  {c} {n} on {node}: {e}");
             }
             if errors.len() > 20 {
-                println!("  … and {} more", errors.len() - 20);
+                say!("  … and {} more", errors.len() - 20);
             }
         }
     }

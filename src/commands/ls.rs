@@ -1,7 +1,5 @@
 //! `ls`: the pinset, or items by tracker status.
 
-use std::io::Write;
-
 use super::output::*;
 use super::Ctx;
 use crate::cluster::PinTypeFilter;
@@ -16,13 +14,12 @@ pub struct LsArgs {
 
 pub(super) async fn run(cx: &Ctx, a: &LsArgs) -> Result<u8, CmdError> {
     let filter = a.filter.as_deref();
-    let mut out = std::io::stdout().lock();
     if let Some(f) = filter {
         let mut s = cx.client.pins(Some(f), &[], false).await?;
         while let Some(g) = s.next().await {
             let g = g?;
             if cx.json {
-                let _ = writeln!(out, "{}", serde_json::to_string(&g).unwrap_or_default());
+                out_exact(&serde_json::to_string(&g).unwrap_or_default());
             } else {
                 let mut by: Vec<String> = g
                     .peer_map
@@ -30,7 +27,7 @@ pub(super) async fn run(cx: &Ctx, a: &LsArgs) -> Result<u8, CmdError> {
                     .map(|p| format!("{}:{}", p.peername, p.status.upper()))
                     .collect();
                 by.sort();
-                let _ = writeln!(out, "{} | {} | {}", g.cid, g.name, by.join(" "));
+                say!("{} | {} | {}", g.cid, g.name, by.join(" "));
             }
         }
         return Ok(OK);
@@ -39,15 +36,14 @@ pub(super) async fn run(cx: &Ctx, a: &LsArgs) -> Result<u8, CmdError> {
     while let Some(p) = s.next().await {
         let p = p?;
         if cx.json {
-            let _ = writeln!(out, "{}", serde_json::to_string(&p).unwrap_or_default());
+            out_exact(&serde_json::to_string(&p).unwrap_or_default());
         } else {
             let repl = if p.replication_factor_min == -1 {
                 "everywhere".to_string()
             } else {
                 format!("{}--{}", p.replication_factor_min, p.replication_factor_max)
             };
-            let _ = writeln!(
-                out,
+            say!(
                 "{} | {} | org {} | size {} | Repl. Factor: {} | Added: {}",
                 p.cid,
                 p.name,

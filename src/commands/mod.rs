@@ -51,6 +51,18 @@ pub enum Command {
     Config(ConfigArgs),
 }
 
+impl Command {
+    /// What the command would change in the cluster, if anything.
+    pub fn mutation(&self) -> Option<&'static str> {
+        match self {
+            Command::Add(_) => Some("add to the archive"),
+            Command::Rm(_) => Some("unpin"),
+            Command::Recover(a) if !a.dry_run => Some("recover"),
+            _ => None,
+        }
+    }
+}
+
 /// What a command runs with.
 struct Ctx {
     client: ClusterClient,
@@ -62,6 +74,8 @@ struct Ctx {
 pub struct Invocation<'a> {
     pub overrides: crate::config::Overrides,
     pub json: bool,
+    /// `--read-only` (the configuration may say so too).
+    pub read_only: bool,
     /// Loads the configuration and builds the client (only when needed).
     pub connect: &'a dyn Fn() -> Result<(ClusterClient, Resolved), String>,
 }
@@ -75,6 +89,19 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Ok(x) => x,
         Err(e) => return output::fail(e),
     };
+    // The one place a look-only account is held to it.
+    if let Some(verb) = cmd.mutation() {
+        let why = if inv.read_only {
+            Some("--read-only")
+        } else if resolved.read_only() {
+            Some("the configuration's cluster.read_only")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return output::fail(format!("read-only ({why}): refusing to {verb}"));
+        }
+    }
     let cx = Ctx {
         client,
         resolved,

@@ -17,13 +17,59 @@ pub(super) const PARTIAL: u8 = 1;
 pub(super) const FAIL: u8 = 2;
 
 pub(super) fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("ccs-tui: {msg}");
+    err(&format!("ccs-tui: {msg}"));
     ExitCode::from(FAIL)
 }
 
 pub(super) fn print_json(v: &serde_json::Value) {
-    println!("{v}");
+    out_exact(&v.to_string());
 }
+
+/// One line of text for people on stdout, cleaned of control characters and
+/// escape sequences: names, metadata and errors come from other members'
+/// machines, and must neither retitle, clear or write to the operator's
+/// terminal nor forge a line of their own (a newline inside is a space).
+pub(super) fn out(line: &str) {
+    write_line(
+        &mut std::io::stdout().lock(),
+        &crate::app::sanitize::clean(line),
+    );
+}
+
+/// The same on stderr.
+pub(super) fn err(line: &str) {
+    write_line(
+        &mut std::io::stderr().lock(),
+        &crate::app::sanitize::clean(line),
+    );
+}
+
+/// One line exactly as given (JSON, whose strings escape control characters).
+pub(super) fn out_exact(line: &str) {
+    write_line(&mut std::io::stdout().lock(), line);
+}
+
+fn write_line(w: &mut dyn Write, line: &str) {
+    if let Err(e) = writeln!(w, "{line}") {
+        // `ccs-tui health | head -1`: the reader is gone; stop quietly, with
+        // the status a shell gives a process killed by SIGPIPE.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+    }
+}
+
+/// `say!(…)`: `println!` through [`out`].
+macro_rules! say {
+    ($($a:tt)*) => { $crate::commands::output::out(&format!($($a)*)) };
+}
+
+/// `tell!(…)`: `eprintln!` through [`err`].
+macro_rules! tell {
+    ($($a:tt)*) => { $crate::commands::output::err(&format!($($a)*)) };
+}
+
+pub(super) use {say, tell};
 
 pub(super) fn progress_on() -> bool {
     std::io::stderr().is_terminal()
@@ -83,7 +129,7 @@ pub(super) fn cancel_on_ctrl_c() -> (CancellationToken, tokio::task::JoinHandle<
 }
 
 pub(super) fn confirm(question: &str) -> bool {
-    eprint!("{question} [y/N] ");
+    eprint!("{} [y/N] ", crate::app::sanitize::clean(question));
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).is_ok()

@@ -10,16 +10,16 @@ pub(super) async fn run(cx: &Ctx) -> Result<u8, CmdError> {
     } else {
         for p in &list {
             if p.error.is_empty() {
-                println!(
+                say!(
                     "{} | {} | Sees {} other peers",
                     p.id,
                     p.peername,
                     p.cluster_peers.len().saturating_sub(1)
                 );
             } else if p.peername.is_empty() {
-                println!("{} | ERROR: {}", p.id, p.error);
+                say!("{} | ERROR: {}", p.id, p.error);
             } else {
-                println!("{} | {} | ERROR: {}", p.id, p.peername, p.error);
+                say!("{} | {} | ERROR: {}", p.id, p.peername, p.error);
             }
         }
     }

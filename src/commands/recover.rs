@@ -12,7 +12,7 @@ pub struct RecoverArgs {
     cids: Vec<String>,
     /// List what would be recovered; change nothing.
     #[arg(long)]
-    dry_run: bool,
+    pub(super) dry_run: bool,
 }
 
 pub(super) async fn run(cx: &Ctx, a: &RecoverArgs) -> Result<u8, CmdError> {
@@ -40,31 +40,31 @@ pub(super) async fn run(cx: &Ctx, a: &RecoverArgs) -> Result<u8, CmdError> {
             .collect();
         if bad.is_empty() {
             if !cids.is_empty() && !cx.json {
-                println!("{} {}: nothing to recover", g.cid, g.name);
+                say!("{} {}: nothing to recover", g.cid, g.name);
             }
             continue;
         }
         if dry_run {
             if cx.json {
-                println!(
+                say!(
                     "{}",
                     json!({"cid": g.cid, "name": g.name, "would_recover": bad})
                 );
             } else {
-                println!("would recover {} {} ({})", g.cid, g.name, bad.join("; "));
+                say!("would recover {} {} ({})", g.cid, g.name, bad.join("; "));
             }
             continue;
         }
         match cx.client.recover(&g.cid, false).await {
             Ok(after) => {
                 if cx.json {
-                    println!("{}", serde_json::to_string(&after).unwrap_or_default());
+                    out_exact(&serde_json::to_string(&after).unwrap_or_default());
                 } else {
-                    println!("recovering {} {} (was: {})", g.cid, g.name, bad.join("; "));
+                    say!("recovering {} {} (was: {})", g.cid, g.name, bad.join("; "));
                 }
             }
             Err(e) => {
-                eprintln!("ccs-tui: {}: {e}", g.cid);
+                tell!("ccs-tui: {}: {e}", g.cid);
                 code = FAIL;
             }
         }

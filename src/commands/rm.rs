@@ -21,40 +21,45 @@ pub(super) async fn run(cx: &Ctx, a: &RmArgs) -> Result<u8, CmdError> {
     let (cids, yes) = (&a.cids, a.yes);
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !yes && !interactive {
-        eprintln!("ccs-tui: refusing to unpin without --yes when not on a terminal");
+        tell!("ccs-tui: refusing to unpin without --yes when not on a terminal");
         return Ok(FAIL);
+    }
+    // Every argument is checked before anything is unpinned: a typo in the
+    // second CID must not leave the first one gone and the command "failed".
+    for c in cids {
+        if let Err(e) = unixfs::parse_cid(c) {
+            return Err(CmdError::usage(c.as_str(), format!("not a valid CID: {e}")));
+        }
     }
     let mut code = OK;
     for c in cids {
-        if let Err(e) = unixfs::parse_cid(c) {
-            eprintln!("ccs-tui: {c}: not a valid CID: {e}");
-            code = FAIL;
-            continue;
-        }
         if !yes {
-            let name = cx
-                .client
-                .allocation(c)
-                .await
-                .map(|p| p.name)
-                .unwrap_or_default();
+            let name = match cx.client.allocation(c).await {
+                Ok(p) => p.name,
+                Err(ClientError::Api { status: 404, .. }) => {
+                    tell!("ccs-tui: {c} is not in the pinset");
+                    code = FAIL;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             if !confirm(&format!(
                 "Unpin '{name}' ({c}) from every peer of the cluster?"
             )) {
-                eprintln!("kept {c}");
+                tell!("kept {c}");
                 continue;
             }
         }
         match cx.client.unpin(c).await {
             Ok(p) => {
                 if cx.json {
-                    println!("{}", serde_json::to_string(&p).unwrap_or_default());
+                    out_exact(&serde_json::to_string(&p).unwrap_or_default());
                 } else {
-                    println!("unpinned {} {}", p.cid, p.name);
+                    say!("unpinned {} {}", p.cid, p.name);
                 }
             }
             Err(ClientError::Api { status: 404, .. }) => {
-                eprintln!("ccs-tui: {c} is not in the pinset");
+                tell!("ccs-tui: {c} is not in the pinset");
                 code = FAIL;
             }
             Err(e) => return Err(e.into()),

@@ -1,7 +1,5 @@
 //! `status`: replication of items, peer by peer (all of them without CIDs).
 
-use std::io::Write;
-
 use super::output::*;
 use super::Ctx;
 use crate::cluster::replicas::ReplicaCount;
@@ -15,12 +13,13 @@ pub struct StatusArgs {
     cids: Vec<String>,
 }
 
-pub(super) fn status_text(g: &GlobalPinInfo) -> String {
-    let mut s = if g.name.is_empty() {
-        format!("{}:\n", g.cid)
+/// The lines `ipfs-cluster-ctl status` prints for an item.
+pub(super) fn status_text(g: &GlobalPinInfo) -> Vec<String> {
+    let mut s = vec![if g.name.is_empty() {
+        format!("{}:", g.cid)
     } else {
-        format!("{} | {}:\n", g.cid, g.name)
-    };
+        format!("{} | {}:", g.cid, g.name)
+    }];
     // ipfs-cluster-ctl: peers sorted by peer ID, labelled by name.
     for (id, p) in &g.peer_map {
         let label = if p.peername.is_empty() {
@@ -33,8 +32,8 @@ pub(super) fn status_text(g: &GlobalPinInfo) -> String {
         } else {
             format!(": {}", p.error)
         };
-        s.push_str(&format!(
-            "    > {label:<20} : {}{err} | {} | Attempts: {} | Priority: {}\n",
+        s.push(format!(
+            "    > {label:<20} : {}{err} | {} | Attempts: {} | Priority: {}",
             p.status.upper(),
             p.timestamp,
             p.attempt_count,
@@ -46,7 +45,6 @@ pub(super) fn status_text(g: &GlobalPinInfo) -> String {
 
 /// The whole pinset's status, one item as it arrives (NDJSON with `--json`).
 pub(super) async fn status_all(cx: &Ctx) -> Result<u8, CmdError> {
-    let mut out = std::io::stdout().lock();
     let mut code = OK;
     let mut s = cx.client.pins(None, &[], false).await?;
     while let Some(g) = s.next().await {
@@ -54,11 +52,11 @@ pub(super) async fn status_all(cx: &Ctx) -> Result<u8, CmdError> {
         if g.peer_map.values().any(|p| p.status.is_recoverable()) {
             code = PARTIAL;
         }
-        let _ = if cx.json {
-            writeln!(out, "{}", serde_json::to_string(&g).unwrap_or_default())
+        if cx.json {
+            out_exact(&serde_json::to_string(&g).unwrap_or_default());
         } else {
-            write!(out, "{}", status_text(&g))
-        };
+            status_text(&g).iter().for_each(|l| out(l));
+        }
     }
     Ok(code)
 }
@@ -72,7 +70,7 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
     let mut docs = Vec::new();
     for c in cids {
         if let Err(e) = unixfs::parse_cid(c) {
-            eprintln!("ccs-tui: {c}: not a valid CID: {e}");
+            tell!("ccs-tui: {c}: not a valid CID: {e}");
             code = FAIL;
             continue;
         }
@@ -82,7 +80,7 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
         });
         let ReplicaCount { pinned, wanted } = ReplicaCount::of(&g);
         if !in_pinset {
-            eprintln!("ccs-tui: {c} is not in the pinset");
+            tell!("ccs-tui: {c} is not in the pinset");
             code = FAIL;
         } else if g.peer_map.values().any(|p| {
             matches!(
@@ -97,7 +95,7 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
         if cx.json {
             docs.push(serde_json::to_value(&g).unwrap_or_default());
         } else {
-            print!("{}", status_text(&g));
+            status_text(&g).iter().for_each(|l| out(l));
         }
     }
     if cx.json {

@@ -82,6 +82,9 @@ pub struct ClusterSection {
     pub replication_min: Option<i32>,
     #[serde(default)]
     pub replication_max: Option<i32>,
+    /// Refuse every change to the cluster (a shared, look-only account).
+    #[serde(default)]
+    pub read_only: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -157,6 +160,11 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// The configuration says this account only looks.
+    pub fn read_only(&self) -> bool {
+        self.file.cluster.read_only.unwrap_or(false)
+    }
+
     pub fn user(&self) -> Option<&str> {
         match &self.auth {
             Auth::Basic { user, .. } => Some(user),

@@ -161,10 +161,7 @@ impl Effects {
                     return;
                 }
             }
-            let what = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| req.path.clone());
+            let what = crate::cluster::add::default_name(&path);
             let _ = tx
                 .send(Msg::TaskStarted {
                     id: req.id,
