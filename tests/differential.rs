@@ -434,6 +434,9 @@ fn tar_layout(r: &Recorder<'_>, b: &[u8]) -> Value {
     json!({ "tar": out })
 }
 
+/// A gateway request of the script: exchange, method, path, extra header.
+type GatewayProbe = (&'static str, &'static str, String, Option<(&'static str, &'static str)>);
+
 /// The script: the same requests, in the same order, against either backend.
 async fn script(b: &Backend) -> Vec<Value> {
     let t = Target::from(b).await;
@@ -699,7 +702,7 @@ async fn script(b: &Backend) -> Vec<Value> {
     r.ex("alerts", t.api_req("GET", "/health/alerts")).await;
 
     // The gateway: (exchange, method, path, extra header).
-    let gateway: [(&str, &str, String, Option<(&str, &str)>); 14] = [
+    let gateway: [GatewayProbe; 14] = [
         ("gw-head-file", "HEAD", format!("/ipfs/{hello}"), None),
         ("gw-get-file", "GET", format!("/ipfs/{hello}"), None),
         ("gw-folder-redirect", "GET", format!("/ipfs/{docs}"), None),
