@@ -1088,3 +1088,104 @@ mod both {
         c.unpin(&cid).await.unwrap();
     }
 }
+
+/// A fake cluster API on loopback that answers `/peers` with whatever body
+/// the test writes, chunk by chunk.
+async fn hostile_api(
+    body: impl FnOnce(tokio::net::TcpStream) -> futures_util::future::BoxFuture<'static, ()>
+        + Send
+        + 'static,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.unwrap();
+        let mut req = [0u8; 4096];
+        let _ = s.read(&mut req).await;
+        let _ = s
+            .write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+            )
+            .await;
+        body(s).await;
+    });
+    format!("http://{addr}")
+}
+
+fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut v = format!("{:x}\r\n", data.len()).into_bytes();
+    v.extend_from_slice(data);
+    v.extend_from_slice(b"\r\n");
+    v
+}
+
+fn client_at(url: &str, idle: Duration) -> ccs_tui::cluster::ClusterClient {
+    let ep = ccs_tui::cluster::parse_host(url, false).unwrap();
+    let mut cfg = ccs_tui::cluster::ClientConfig::new(vec![ep]);
+    cfg.idle_timeout = idle;
+    cfg.request_timeout = Duration::from_secs(5);
+    ccs_tui::cluster::ClusterClient::new(cfg).unwrap()
+}
+
+#[tokio::test]
+async fn a_line_that_never_ends_is_cut_at_the_cap() {
+    use tokio::io::AsyncWriteExt;
+    let url = hostile_api(|mut s| {
+        Box::pin(async move {
+            let block = vec![b'x'; 1 << 20];
+            for _ in 0..40 {
+                if s.write_all(&chunk(&block)).await.is_err() {
+                    return;
+                }
+            }
+        })
+    })
+    .await;
+    let c = client_at(&url, Duration::from_secs(20));
+    let e = c.peers().await.unwrap().collect().await.unwrap_err();
+    assert!(e.to_string().contains("a line longer than 16 MiB"), "{e}");
+}
+
+#[tokio::test]
+async fn a_line_trickled_byte_by_byte_times_out() {
+    use tokio::io::AsyncWriteExt;
+    let url = hostile_api(|mut s| {
+        Box::pin(async move {
+            for _ in 0..100 {
+                if s.write_all(&chunk(b"{")).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    })
+    .await;
+    let c = client_at(&url, Duration::from_secs(1));
+    let e = c.peers().await.unwrap().collect().await.unwrap_err();
+    assert!(matches!(e, ClientError::Timeout { .. }), "{e:?}");
+    assert!(e.to_string().contains("no complete line within 1 s"), "{e}");
+}
+
+#[tokio::test]
+async fn a_long_line_in_many_small_chunks_decodes() {
+    use tokio::io::AsyncWriteExt;
+    // An 8 MB peer name, sent 4 KiB at a time: each byte is scanned once.
+    let name = "n".repeat(8 << 20);
+    let line = format!("{{\"id\":\"12D3KooWx\",\"peername\":\"{name}\"}}\n");
+    let url = hostile_api(move |mut s| {
+        Box::pin(async move {
+            for piece in line.as_bytes().chunks(4096) {
+                if s.write_all(&chunk(piece)).await.is_err() {
+                    return;
+                }
+            }
+            let _ = s.write_all(b"0\r\n\r\n").await;
+        })
+    })
+    .await;
+    let c = client_at(&url, Duration::from_secs(20));
+    let peers = c.peers().await.unwrap().collect().await.unwrap();
+    assert_eq!(peers.len(), 1);
+    assert_eq!(peers[0].peername.len(), 8 << 20);
+}

@@ -435,7 +435,12 @@ fn tar_layout(r: &Recorder<'_>, b: &[u8]) -> Value {
 }
 
 /// A gateway request of the script: exchange, method, path, extra header.
-type GatewayProbe = (&'static str, &'static str, String, Option<(&'static str, &'static str)>);
+type GatewayProbe = (
+    &'static str,
+    &'static str,
+    String,
+    Option<(&'static str, &'static str)>,
+);
 
 /// The script: the same requests, in the same order, against either backend.
 async fn script(b: &Backend) -> Vec<Value> {

@@ -5,7 +5,7 @@
 //! frame. Memory is one line plus one frame, whatever the stream's length.
 
 use std::marker::PhantomData;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, BytesMut};
 use http_body_util::BodyExt;
@@ -13,9 +13,18 @@ use serde::de::DeserializeOwned;
 
 use super::error::ClientError;
 
+/// The longest line accepted. The cluster's lines are a few kilobytes; a
+/// line that never ends must not fill the memory.
+pub const MAX_LINE: usize = 16 << 20;
+
 pub struct NdjsonStream<T> {
     body: Option<reqwest::Body>,
     buf: BytesMut,
+    /// How much of `buf` is known to hold no newline: each byte is looked at once.
+    scanned: usize,
+    /// When the unfinished line in `buf` began: a line must end within the
+    /// idle timeout, however slowly its bytes trickle in.
+    line_started: Option<Instant>,
     host: String,
     idle: Duration,
     errors: Vec<String>,
@@ -29,6 +38,8 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         Self {
             body: resp.map(reqwest::Body::from),
             buf: BytesMut::new(),
+            scanned: 0,
+            line_started: None,
             host,
             idle,
             errors: Vec::new(),
@@ -59,10 +70,24 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
     }
 
     fn take_line(&mut self) -> Option<BytesMut> {
-        let pos = self.buf.iter().position(|b| *b == b'\n')?;
+        let Some(found) = self.buf[self.scanned..].iter().position(|b| *b == b'\n') else {
+            self.scanned = self.buf.len();
+            return None;
+        };
+        let pos = self.scanned + found;
         let mut line = self.buf.split_to(pos + 1);
         line.truncate(pos);
+        self.scanned = 0;
+        self.line_started = (!self.buf.is_empty()).then(Instant::now);
         Some(line)
+    }
+
+    /// Ends the stream with `e`, dropping what was buffered.
+    fn fail<R>(&mut self, e: ClientError) -> Option<Result<R, ClientError>> {
+        self.body = None;
+        self.buf.clear();
+        self.scanned = 0;
+        Some(Err(e))
     }
 
     fn decode<R>(
@@ -97,6 +122,19 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                 }
                 return Some(self.decode(&line, &mut f));
             }
+            if self.buf.len() > MAX_LINE {
+                return self.fail(ClientError::Decode {
+                    host: self.host.clone(),
+                    what: format!(
+                        "a line longer than {} MiB: not what the cluster sends",
+                        MAX_LINE >> 20
+                    ),
+                });
+            }
+            let wait = match self.line_started {
+                Some(t) if !self.buf.is_empty() => self.idle.saturating_sub(t.elapsed()),
+                _ => self.idle,
+            };
             let Some(body) = self.body.as_mut() else {
                 if !self.buf.is_empty() {
                     let rest = std::mem::take(&mut self.buf);
@@ -113,13 +151,17 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                 }
                 return None;
             };
-            match tokio::time::timeout(self.idle, body.frame()).await {
+            match tokio::time::timeout(wait, body.frame()).await {
                 Err(_) => {
-                    self.body = None;
-                    return Some(Err(ClientError::Timeout {
+                    let what = if self.buf.is_empty() {
+                        format!("the stream went quiet for {} s", self.idle.as_secs())
+                    } else {
+                        format!("no complete line within {} s", self.idle.as_secs())
+                    };
+                    return self.fail(ClientError::Timeout {
                         host: self.host.clone(),
-                        what: format!("the stream went quiet for {} s", self.idle.as_secs()),
-                    }));
+                        what,
+                    });
                 }
                 Ok(None) => self.body = None,
                 Ok(Some(Err(e))) => {
@@ -134,6 +176,9 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                 }
                 Ok(Some(Ok(frame))) => match frame.into_data() {
                     Ok(mut data) => {
+                        if self.buf.is_empty() && data.has_remaining() {
+                            self.line_started = Some(Instant::now());
+                        }
                         while data.has_remaining() {
                             let chunk = data.chunk();
                             self.buf.extend_from_slice(chunk);
