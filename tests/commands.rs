@@ -760,3 +760,37 @@ async fn read_only_refuses_every_change_from_the_flag_or_the_config() {
     let o = run(args(&h, &["status", cid]), creds()).await;
     assert_ne!(o.code, 2, "still pinned: {}", o.stderr);
 }
+
+#[tokio::test]
+async fn a_password_in_a_host_url_is_used_and_never_shown() {
+    let h = demo_with_auth().await;
+    let with = |pw: &str| {
+        h.api_url()
+            .replace("http://", &format!("http://admin:{pw}@"))
+    };
+    for json in [false, true] {
+        let mut a = vec!["config".to_string(), "--host".into(), with("secret")];
+        if json {
+            a.push("--json".into());
+        }
+        let o = run(a, vec![]).await;
+        assert!(!o.stdout.contains("secret"), "{}", o.stdout);
+        assert!(!o.stderr.contains("secret"), "{}", o.stderr);
+        assert!(o.stdout.contains("admin"), "{}", o.stdout);
+    }
+    let o = run(
+        vec!["peers".into(), "--host".into(), with("secret")],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 1, "the URL's credentials are used: {}", o.stderr);
+    let o = run(vec!["peers".into(), "--host".into(), with("wrong")], vec![]).await;
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("check the password in the URL given with --host"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("wrong"), "{}", o.stderr);
+}

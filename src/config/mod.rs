@@ -264,9 +264,40 @@ pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
         .map(display_path)
         .unwrap_or_else(|| "~/.ccs/config.yml".to_string());
 
-    let (auth, credential_source) =
+    let (mut auth, mut credential_source) =
         credentials::resolve(o, &file, file_path.as_deref(), &shown_file, &mut warnings)?;
-    let hosts = hosts::resolve(o, &file, file_path.is_some(), &shown_file)?;
+    let mut hosts = hosts::resolve(o, &file, file_path.is_some(), &shown_file)?;
+    // `--host http://user:pass@nas:9094`: the credentials are taken out of the
+    // URL (so no message, log or `config` output can show the password) and
+    // used when nothing else gave any.
+    for h in &mut hosts {
+        for url in [&mut h.api, &mut h.gateway] {
+            let user = url.username().to_string();
+            let password = url.password().map(String::from);
+            if user.is_empty() && password.is_none() {
+                continue;
+            }
+            if matches!(auth, Auth::None) {
+                auth = Auth::Basic {
+                    user: percent_encoding::percent_decode_str(&user)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                    password: percent_encoding::percent_decode_str(
+                        password.as_deref().unwrap_or(""),
+                    )
+                    .decode_utf8_lossy()
+                    .into_owned(),
+                };
+                credential_source = if o.host.is_some() {
+                    "the URL given with --host".into()
+                } else {
+                    format!("a host URL in {shown_file}")
+                };
+            }
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+        }
+    }
     for (name, spec) in &file.nodes {
         if spec.peer_id().is_none() && matches!(spec, NodeSpec::Full { .. }) {
             warnings.push(format!("{shown_file}: node {name} has no peer_id"));
