@@ -794,3 +794,75 @@ async fn a_password_in_a_host_url_is_used_and_never_shown() {
     );
     assert!(!o.stderr.contains("wrong"), "{}", o.stderr);
 }
+
+/// A gateway that announces a megabyte, sends a kilobyte and then stalls.
+async fn stalling_gateway() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            tokio::spawn(async move {
+                let mut req = [0u8; 4096];
+                let n = s.read(&mut req).await.unwrap_or(0);
+                let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n";
+                let _ = s.write_all(head).await;
+                if req[..n].starts_with(b"GET") {
+                    let _ = s.write_all(&[7u8; 1000]).await;
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn sigterm_during_get_leaves_no_file_behind() {
+    let h = demo_with_auth().await;
+    let gw = stalling_gateway().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out.bin");
+    let dir = tmp.path().to_path_buf();
+    let api = h.api_url();
+    let (code, leftovers) = tokio::task::spawn_blocking(move || {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+            .args(["get", "QmP63DkAFEnDYNjDYBpyNDfttu1fvUw99x1brscPzpqmmq", "-o"])
+            .arg(&out)
+            .args(["--host", &api, "--gateway", &gw, "--basic-auth", "admin:secret"])
+            .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the temporary file exists: the download is under way.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let part = || {
+            std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        };
+        while !part() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(part(), "the download never started");
+        let ok = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let st = child.wait().unwrap();
+        let left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        (st.code(), left)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(2), "cancelled is a failure, said as such");
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}

@@ -115,12 +115,30 @@ impl ProgressLine {
     }
 }
 
-/// Ctrl-C cancels the transfer (and so leaves nothing behind) instead of
-/// killing the process mid-write.
+/// Ctrl-C, SIGTERM, SIGHUP or SIGQUIT cancel the transfer (which then removes
+/// its temporary file and pins nothing) instead of killing the process
+/// mid-write.
 pub(super) fn cancel_on_ctrl_c() -> (CancellationToken, tokio::task::JoinHandle<()>) {
     let cancel = CancellationToken::new();
     let c2 = cancel.clone();
     let task = tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let kinds = [
+                SignalKind::interrupt(),
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+                SignalKind::quit(),
+            ];
+            let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
+            if !streams.is_empty() {
+                futures_util::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv())))
+                    .await;
+                c2.cancel();
+            }
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_ok() {
             c2.cancel();
         }
