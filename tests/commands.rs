@@ -805,7 +805,12 @@ async fn stalling_gateway() -> String {
             tokio::spawn(async move {
                 let mut req = [0u8; 4096];
                 let n = s.read(&mut req).await.unwrap_or(0);
-                let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n";
+                if String::from_utf8_lossy(&req[..n]).contains("format=raw") {
+                    // No trustless API here: the announced length is the bound.
+                    let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").await;
+                    return;
+                }
+                let head = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n";
                 let _ = s.write_all(head).await;
                 if req[..n].starts_with(b"GET") {
                     let _ = s.write_all(&[7u8; 1000]).await;
@@ -827,9 +832,20 @@ async fn sigterm_during_get_leaves_no_file_behind() {
     let api = h.api_url();
     let (code, leftovers) = tokio::task::spawn_blocking(move || {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
-            .args(["get", "QmP63DkAFEnDYNjDYBpyNDfttu1fvUw99x1brscPzpqmmq", "-o"])
+            .args([
+                "get",
+                "QmP63DkAFEnDYNjDYBpyNDfttu1fvUw99x1brscPzpqmmq",
+                "-o",
+            ])
             .arg(&out)
-            .args(["--host", &api, "--gateway", &gw, "--basic-auth", "admin:secret"])
+            .args([
+                "--host",
+                &api,
+                "--gateway",
+                &gw,
+                "--basic-auth",
+                "admin:secret",
+            ])
             .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
@@ -865,4 +881,78 @@ async fn sigterm_during_get_leaves_no_file_behind() {
     .unwrap();
     assert_eq!(code, Some(2), "cancelled is a failure, said as such");
     assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}
+
+/// A gateway that serves the true root block of "hello world\n" but streams
+/// the file forever, announcing no length.
+async fn endless_gateway() -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut blocks: Vec<(cid::Cid, Vec<u8>)> = Vec::new();
+    let node = {
+        let mut sink = |c: &cid::Cid, b: Vec<u8>| blocks.push((*c, b));
+        let mut fb = ccs_tui::unixfs::FileBuilder::new(
+            ccs_tui::unixfs::ImportOptions::new(0, None),
+            &mut sink,
+        );
+        fb.write(b"hello world\n");
+        fb.finish()
+    };
+    let root = blocks
+        .iter()
+        .find(|(c, _)| *c == node.cid)
+        .map(|(_, b)| b.clone())
+        .unwrap();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let root = root.clone();
+            tokio::spawn(async move {
+                let mut req = [0u8; 4096];
+                let n = s.read(&mut req).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&req[..n]).to_string();
+                if req.contains("format=raw") {
+                    let head = format!("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/vnd.ipld.raw\r\nContent-Length: {}\r\n\r\n", root.len());
+                    let _ = s.write_all(head.as_bytes()).await;
+                    let _ = s.write_all(&root).await;
+                    return;
+                }
+                let head = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+                let _ = s.write_all(head.as_bytes()).await;
+                if req.starts_with("GET") {
+                    let block = vec![b'x'; 64 * 1024];
+                    let mut chunk = format!("{:x}\r\n", block.len()).into_bytes();
+                    chunk.extend_from_slice(&block);
+                    chunk.extend_from_slice(b"\r\n");
+                    for _ in 0..100_000 {
+                        if s.write_all(&chunk).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), node.cid.to_string())
+}
+
+#[tokio::test]
+async fn a_download_is_bounded_by_what_the_root_block_declares() {
+    let h = demo_with_auth().await;
+    let (gw, cid) = endless_gateway().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("hello.txt");
+    let mut a = args(&h, &["get", &cid, "-o", out.to_str().unwrap()]);
+    let n = a.len();
+    a[n - 1] = gw;
+    let o = run(a, creds()).await;
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    assert!(
+        o.stderr
+            .contains("the gateway sent more than the item's 12 bytes"),
+        "{}",
+        o.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
 }

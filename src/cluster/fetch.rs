@@ -60,6 +60,9 @@ fn temp_beside(dest: &Path, tag: &str) -> PathBuf {
     dir.join(format!(".{name}.{tag}-{:08x}.part", rand::random::<u32>()))
 }
 
+/// A root block is a few hundred bytes (a HAMT shard a few kilobytes).
+const MAX_ROOT_BLOCK: usize = 2 << 20;
+
 /// Downloads `cid` to `dest`. A folder comes as a tar and is unpacked.
 pub async fn fetch(
     client: &ClusterClient,
@@ -88,11 +91,26 @@ pub async fn fetch(
         h = client.gateway_head(gateway, &cid_s, "") => h?,
         _ = cancel.cancelled() => return Err(ClientError::Cancelled),
     };
+    if overwrite && dest.is_dir() && !head.is_dir {
+        return Err(io(dest, "is a folder; not replaced by a file"));
+    }
+    // What the root block says the item holds bounds the download: a gateway
+    // that announces a little and streams forever must not fill the disk.
+    let declared = tokio::select! {
+        b = client.gateway_block(gateway, &cid, MAX_ROOT_BLOCK) => b
+            .ok()
+            .and_then(|root| unixfs::declared_bound(&cid, &root)),
+        _ = cancel.cancelled() => return Err(ClientError::Cancelled),
+    };
     let mut stream = tokio::select! {
         s = client.gateway_get(gateway, &cid_s, "", head.is_dir) => s?,
         _ = cancel.cancelled() => return Err(ClientError::Cancelled),
     };
     let total = stream.length;
+    let limit = match (declared, total) {
+        (Some(d), Some(t)) => Some(d.min(t)),
+        (d, t) => d.or(t),
+    };
     let tmp = temp_beside(dest, "ccs-tui");
     // Buffered: each tokio::fs write is a trip to the blocking pool.
     let mut file = tokio::io::BufWriter::with_capacity(
@@ -130,8 +148,14 @@ pub async fn fetch(
                 // then reports a mismatch rather than a false success.
                 let _ = tx.send(chunk.clone());
             }
-            file.write_all(&chunk).await.map_err(|e| io(&tmp, e))?;
             got += chunk.len() as u64;
+            if let Some(limit) = limit.filter(|l| got > *l) {
+                return Err(io(
+                    dest,
+                    format!("the gateway sent more than the item's {limit} bytes; stopped"),
+                ));
+            }
+            file.write_all(&chunk).await.map_err(|e| io(&tmp, e))?;
             if let Some(p) = &progress {
                 p(got, total);
             }
@@ -169,6 +193,7 @@ pub async fn fetch(
             });
         }
         if overwrite && dest.is_dir() {
+            let _ = tokio::fs::remove_file(&tmp).await;
             return Err(io(dest, "is a folder; not replaced by a file"));
         }
         tokio::fs::rename(&tmp, dest)

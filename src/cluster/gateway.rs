@@ -177,4 +177,43 @@ impl ClusterClient {
             host,
         })
     }
+
+    /// One block, as the trustless gateway serves it (`?format=raw`), checked
+    /// against its CID before it is returned. At most `max` bytes are read.
+    pub async fn gateway_block(
+        &self,
+        gateway: &Url,
+        cid: &cid::Cid,
+        max: usize,
+    ) -> Result<Bytes, ClientError> {
+        let host = host_label(gateway);
+        let mut u = item_url(gateway, &cid.to_string(), "", false);
+        u.set_query(Some("format=raw"));
+        let rb = self
+            .gw_http
+            .get(u)
+            .header("Accept", "application/vnd.ipld.raw")
+            .timeout(self.cfg.request_timeout);
+        let mut resp = self.gw_send(rb, &host).await?;
+        let mut block = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| ClientError::Unreachable {
+            host: host.clone(),
+            reason: transport_reason(&e),
+        })? {
+            block.extend_from_slice(&chunk);
+            if block.len() > max {
+                return Err(ClientError::Decode {
+                    host,
+                    what: format!("block {cid} is larger than {max} bytes"),
+                });
+            }
+        }
+        if !crate::unixfs::block_matches(cid, &block) {
+            return Err(ClientError::Decode {
+                host,
+                what: format!("block {cid} does not match its CID"),
+            });
+        }
+        Ok(Bytes::from(block))
+    }
 }

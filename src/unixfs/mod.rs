@@ -115,6 +115,36 @@ fn sha256_multihash(block: &[u8]) -> cid::multihash::Multihash<64> {
     cid::multihash::Multihash::wrap(SHA2_256, &digest).expect("32-byte digest fits")
 }
 
+/// Whether `block` is what `cid` names: its sha2-256 digest (the only hash
+/// kubo's importer uses by default). Any other hash function is refused.
+pub fn block_matches(cid: &Cid, block: &[u8]) -> bool {
+    cid.hash().code() == SHA2_256 && *cid.hash() == sha256_multihash(block)
+}
+
+/// The most bytes a download of `cid` can honestly carry, from its root block
+/// alone: a file's declared size; for a folder (fetched as a tar), its
+/// cumulative DAG size with room for a tar header per block.
+pub fn declared_bound(cid: &Cid, root: &[u8]) -> Option<u64> {
+    if cid.codec() == RAW {
+        return Some(root.len() as u64);
+    }
+    let pb = PbNode::decode(root).ok()?;
+    let data = UnixfsData::decode(pb.data.as_deref().unwrap_or(&[])).ok()?;
+    match data.kind? {
+        DataType::File | DataType::Raw => Some(
+            data.filesize
+                .unwrap_or_else(|| data.data.as_ref().map_or(0, |d| d.len() as u64)),
+        ),
+        DataType::Directory | DataType::HamtShard => {
+            let dag: u64 = pb.links.iter().map(|l| l.tsize).sum();
+            // A tar entry costs at most 1 KiB of headers and padding, and a
+            // folder has at most one entry per block (each over 2 bytes).
+            Some(dag + (dag / 2 + pb.links.len() as u64 + 2) * 1024 + 1024)
+        }
+        _ => None,
+    }
+}
+
 /// Where finished blocks go. The simulator keeps them; CID-only callers drop them.
 pub trait BlockSink: Send {
     fn put(&mut self, cid: &Cid, block: Vec<u8>);
