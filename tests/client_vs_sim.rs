@@ -1189,3 +1189,48 @@ async fn a_long_line_in_many_small_chunks_decodes() {
     assert_eq!(peers.len(), 1);
     assert_eq!(peers[0].peername.len(), 8 << 20);
 }
+
+#[tokio::test]
+async fn a_file_that_grows_while_it_is_uploaded_is_not_left_pinned() {
+    let h = common::small(3, 0).await;
+    let c = common::client_for(&h);
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("growing.log");
+    std::fs::write(&f, vec![b'a'; 8_000_000]).unwrap();
+    let f2 = f.clone();
+    let grown = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let g2 = grown.clone();
+    let progress: ccs_tui::cluster::add::Progress = std::sync::Arc::new(move |sent, _| {
+        if sent > 0 && !g2.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new().append(true).open(&f2).unwrap();
+            file.write_all(b"one more line\n").unwrap();
+        }
+    });
+    let r = c
+        .add(
+            &f,
+            &AddOptions::default(),
+            Some(progress),
+            CancellationToken::new(),
+        )
+        .await;
+    match r {
+        Err(ClientError::Io { path, message }) => {
+            assert!(path.ends_with("growing.log"), "{path}");
+            assert!(
+                message.contains("changed while it was uploaded"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let pins = c
+        .allocations(PinTypeFilter::All)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    assert!(pins.is_empty(), "left pinned: {pins:?}");
+}

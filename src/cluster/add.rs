@@ -228,6 +228,7 @@ impl ClusterClient {
         cancel: CancellationToken,
     ) -> Result<AddResult, ClientError> {
         let (entries, total) = plan(path, opts.hidden)?;
+        let before = stamps(&entries);
         let ep = self.endpoint().clone();
         let boundary = format!("ccs-tui-{:032x}", rand::random::<u128>());
         let mut url = ep.api.clone();
@@ -313,11 +314,62 @@ impl ClusterClient {
         };
         // The body stream breaks itself on cancel, so the request may fail
         // with a transport error first: report what really happened.
-        match r {
-            Err(_) if cancel.is_cancelled() => Err(ClientError::Cancelled),
-            r => r,
+        let added = match r {
+            Err(_) if cancel.is_cancelled() => return Err(ClientError::Cancelled),
+            r => r?,
+        };
+        // A file that changed while it was sent was pinned as a snapshot that
+        // is neither the old file nor the new one: take it back and say so.
+        if let Some(why) = changed(&before) {
+            if !opts.no_pin {
+                if let Some(root) = &added.root.cid {
+                    let _ = self.unpin(root).await;
+                }
+            }
+            return Err(ClientError::Io {
+                path: why.0.display().to_string(),
+                message: format!(
+                    "changed while it was uploaded ({}); the cluster's copy would not be this file, so it was unpinned: add it again once it is complete",
+                    why.1
+                ),
+            });
         }
+        Ok(added)
     }
+}
+
+type Stamp = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
+
+/// Size and modification time of every file of an upload.
+fn stamps(entries: &[WalkEntry]) -> Vec<Stamp> {
+    entries
+        .iter()
+        .filter(|e| matches!(e.kind, WalkKind::File { .. }))
+        .map(|e| {
+            let m = std::fs::metadata(&e.abs).ok();
+            (
+                e.abs.clone(),
+                m.as_ref().map_or(0, |m| m.len()),
+                m.and_then(|m| m.modified().ok()),
+            )
+        })
+        .collect()
+}
+
+/// The first file whose size or modification time moved, and how.
+fn changed(before: &[Stamp]) -> Option<(std::path::PathBuf, String)> {
+    before.iter().find_map(|(path, len, mtime)| {
+        let now = std::fs::metadata(path).ok();
+        let now_len = now.as_ref().map_or(0, |m| m.len());
+        let now_mtime = now.and_then(|m| m.modified().ok());
+        if now_len != *len {
+            Some((path.clone(), format!("{len} bytes, then {now_len}")))
+        } else if now_mtime != *mtime {
+            Some((path.clone(), "modified meanwhile".to_string()))
+        } else {
+            None
+        }
+    })
 }
 
 /// An item the archive already holds: what an upload of the same content
