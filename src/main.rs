@@ -20,11 +20,8 @@ use ccs_tui::{config, sim};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("CCS_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logging(cli.command.is_none() && std::io::stdout().is_terminal());
     if let Some(cmd) = &cli.command {
         let connect = || cli.connect();
         let inv = ccs_tui::commands::Invocation {
@@ -92,6 +89,8 @@ async fn main() -> ExitCode {
         poll: poll_config(&console),
     };
     match tui::run(Arc::new(client), st, opts).await {
+        // As a shell reports a process a signal ended: 128 + its number.
+        Ok(tui::Exit::Signal(n)) => ExitCode::from(128u8.saturating_add(n)),
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ccs-tui: terminal error: {e}");
@@ -166,6 +165,36 @@ async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
         console,
         Some(handle),
     ))
+}
+
+/// Logs (`CCS_LOG=debug`) go to stderr, except while the console owns the
+/// terminal: then to `CCS_LOG_FILE` (default: ccs-tui.log in the temporary
+/// folder), so no log line is drawn over the screen.
+fn init_logging(console: bool) {
+    let filter = tracing_subscriber::EnvFilter::from_env("CCS_LOG");
+    if console && std::env::var_os("CCS_LOG").is_some() {
+        let path = std::env::var_os("CCS_LOG_FILE")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("ccs-tui.log"));
+        match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+            Ok(file) => {
+                tracing_subscriber::fmt()
+                    .with_env_filter(filter)
+                    .with_ansi(false)
+                    .with_writer(std::sync::Mutex::new(file))
+                    .init();
+                return;
+            }
+            Err(e) => {
+                eprintln!("ccs-tui: cannot log to {}: {e}; logging is off", path.display());
+                return;
+            }
+        }
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// For the benchmark suite: `CCS_TUI_PEAK_RSS=1` prints this process's peak

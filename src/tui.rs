@@ -29,33 +29,45 @@ pub struct TuiOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Quit,
-    Signal,
+    /// Ended by this signal (its number): the terminal is restored first.
+    Signal(u8),
     TtyClosed,
 }
 
+/// Every catchable signal that ends a program by default: each restores the
+/// terminal before the console ends (SIGINT too: in raw mode Ctrl-C is a
+/// key, so a SIGINT comes from `kill`).
 #[cfg(unix)]
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-    quit: tokio::signal::unix::Signal,
-}
+struct Signals(Vec<(u8, tokio::signal::unix::Signal)>);
 
 #[cfg(unix)]
 impl Signals {
     fn new() -> io::Result<Self> {
         use tokio::signal::unix::{signal, SignalKind};
-        Ok(Self {
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-            quit: signal(SignalKind::quit())?,
-        })
-    }
-    async fn any(&mut self) {
-        tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
-            _ = self.quit.recv() => {}
+        let kinds = [
+            libc::SIGHUP,
+            libc::SIGINT,
+            libc::SIGQUIT,
+            libc::SIGUSR1,
+            libc::SIGUSR2,
+            libc::SIGALRM,
+            libc::SIGTERM,
+        ];
+        let mut v = Vec::new();
+        for n in kinds {
+            v.push((n as u8, signal(SignalKind::from_raw(n))?));
         }
+        Ok(Self(v))
+    }
+    async fn any(&mut self) -> u8 {
+        let waits = self.0.iter_mut().map(|(n, s)| {
+            let n = *n;
+            Box::pin(async move {
+                s.recv().await;
+                n
+            })
+        });
+        futures_util::future::select_all(waits).await.0
     }
 }
 
@@ -124,7 +136,7 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
         #[cfg(unix)]
         let sig = signals.any();
         #[cfg(not(unix))]
-        let sig = std::future::pending::<()>();
+        let sig = std::future::pending::<u8>();
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
@@ -145,7 +157,7 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                 }
             }
             _ = tick.tick() => msgs.push(Msg::Tick(Instant::now())),
-            _ = sig => { exit = Exit::Signal; break; }
+            n = sig => { exit = Exit::Signal(n); break; }
         }
     }
     drop(pollers);

@@ -20,6 +20,10 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str]) -> Session {
+        Session::start_with_env(args, &[])
+    }
+
+    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Session {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -33,6 +37,9 @@ impl Session {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", std::env::temp_dir());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -258,8 +265,39 @@ fn sigterm_restores_the_terminal() {
     let mut s = Session::start(&["--demo"]);
     s.wait_for("peers (5)");
     s.signal("-TERM");
-    s.wait_exit();
+    let st = s.wait_exit();
+    assert_eq!(st.exit_code(), 128 + 15, "{st:?}");
     s.assert_restored();
+}
+
+#[test]
+fn logs_go_to_a_file_while_the_console_owns_the_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("console.log");
+    let log_s = log.display().to_string();
+    let mut s = Session::start_with_env(
+        &["--demo"],
+        &[("CCS_LOG", "debug"), ("CCS_LOG_FILE", &log_s)],
+    );
+    s.wait_for("oral-history");
+    s.keys("q");
+    s.wait_exit();
+    let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).to_string();
+    assert!(!raw.contains("DEBUG"), "a log line reached the screen");
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.contains("DEBUG"), "{written}");
+}
+
+#[test]
+fn every_catchable_signal_restores_the_terminal() {
+    for (sig, n) in [("-INT", 2), ("-USR1", 10), ("-USR2", 12)] {
+        let mut s = Session::start(&["--demo"]);
+        s.wait_for("peers (5)");
+        s.signal(sig);
+        let st = s.wait_exit();
+        assert_eq!(st.exit_code(), 128 + n, "{sig}: {st:?}");
+        s.assert_restored();
+    }
 }
 
 #[test]
