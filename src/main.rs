@@ -176,7 +176,11 @@ fn init_logging(console: bool) {
         let path = std::env::var_os("CCS_LOG_FILE")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| std::env::temp_dir().join("ccs-tui.log"));
-        match std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+        {
             Ok(file) => {
                 tracing_subscriber::fmt()
                     .with_env_filter(filter)
@@ -186,7 +190,10 @@ fn init_logging(console: bool) {
                 return;
             }
             Err(e) => {
-                eprintln!("ccs-tui: cannot log to {}: {e}; logging is off", path.display());
+                eprintln!(
+                    "ccs-tui: cannot log to {}: {e}; logging is off",
+                    path.display()
+                );
                 return;
             }
         }

@@ -225,6 +225,39 @@ pub async fn fetch(
     })
 }
 
+/// Whatever modes the tar claimed (setuid, world-writable…), what is unpacked
+/// gets ordinary ones: folders 0755, files 0644 (0755 when executable). A
+/// copy kept aside after a mismatch is no more dangerous than a good one.
+fn ordinary_modes(root: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::symlink_metadata(root) else {
+            return;
+        };
+        if meta.file_type().is_symlink() {
+            return;
+        }
+        let mode = if meta.is_dir() {
+            0o755
+        } else if meta.permissions().mode() & 0o111 != 0 {
+            0o755
+        } else {
+            0o644
+        };
+        let _ = std::fs::set_permissions(root, std::fs::Permissions::from_mode(mode));
+        if meta.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(root) {
+                for e in rd.filter_map(Result::ok) {
+                    ordinary_modes(&e.path());
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = root;
+}
+
 fn unpack_and_verify(
     tar_path: &Path,
     dest: &Path,
@@ -253,6 +286,7 @@ fn unpack_and_verify(
             )));
         }
     }
+    ordinary_modes(&stage);
     // The tar holds one top-level folder (named by the CID).
     let mut tops = std::fs::read_dir(&stage)
         .map_err(|e| cleanup(io(&stage, e)))?
@@ -288,4 +322,29 @@ fn unpack_and_verify(
     }
     let _ = std::fs::remove_dir_all(&stage);
     Ok((Verified::Match, dest.to_path_buf()))
+}
+
+#[cfg(all(test, unix))]
+mod mode_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn unpacked_files_get_ordinary_modes_whatever_the_tar_said() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path().join("item");
+        std::fs::create_dir(&d).unwrap();
+        let setuid = d.join("run.sh");
+        let writable = d.join("notes.txt");
+        std::fs::write(&setuid, "#!/bin/sh\n").unwrap();
+        std::fs::write(&writable, "notes\n").unwrap();
+        std::fs::set_permissions(&setuid, std::fs::Permissions::from_mode(0o4777)).unwrap();
+        std::fs::set_permissions(&writable, std::fs::Permissions::from_mode(0o666)).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+        super::ordinary_modes(&d);
+        let mode =
+            |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&d), 0o755);
+        assert_eq!(mode(&setuid), 0o755);
+        assert_eq!(mode(&writable), 0o644);
+    }
 }
