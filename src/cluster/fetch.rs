@@ -238,9 +238,7 @@ fn ordinary_modes(root: &Path) {
         if meta.file_type().is_symlink() {
             return;
         }
-        let mode = if meta.is_dir() {
-            0o755
-        } else if meta.permissions().mode() & 0o111 != 0 {
+        let mode = if meta.is_dir() || meta.permissions().mode() & 0o111 != 0 {
             0o755
         } else {
             0o644
