@@ -168,3 +168,47 @@ proptest! {
         prop_assert_eq!(got, names);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The simulator's `/add` answers any multipart body (well-formed or not)
+    /// with an answer, never a dropped connection from a panicking handler.
+    #[test]
+    fn the_simulators_multipart_parser_answers_anything(
+        parts in proptest::collection::vec(("[a-z./%]{0,20}", proptest::collection::vec(any::<u8>(), 0..200), any::<bool>()), 0..4),
+        noise in proptest::collection::vec(any::<u8>(), 0..200),
+        broken in any::<bool>(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let mut st = ccs_tui::sim::scenario::synthetic(3, 0, 1);
+            st.timings = ccs_tui::sim::Timings::instant();
+            let any = "127.0.0.1:0".parse().unwrap();
+            let h = ccs_tui::sim::start(st, any, any, Default::default()).await.unwrap();
+            let b = "prop-boundary";
+            let mut body = Vec::new();
+            for (name, content, dir) in &parts {
+                body.extend_from_slice(format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n").as_bytes());
+                body.extend_from_slice(if *dir { b"Content-Type: application/x-directory\r\n\r\n" } else { b"Content-Type: application/octet-stream\r\n\r\n" });
+                body.extend_from_slice(content);
+                body.extend_from_slice(b"\r\n");
+            }
+            if broken {
+                body.extend_from_slice(&noise);
+            } else {
+                body.extend_from_slice(format!("--{b}--\r\n").as_bytes());
+            }
+            let r = reqwest::Client::new()
+                .post(format!("{}/add", h.api_url()))
+                .header("Content-Type", format!("multipart/form-data; boundary={b}"))
+                .body(body)
+                .send()
+                .await;
+            let r = r.expect("an answer, not a dropped connection");
+            assert!(matches!(r.status().as_u16(), 200 | 400 | 500), "{}", r.status());
+            // Streamed answers end (with or without a trailer error).
+            let _ = r.bytes().await;
+        });
+    }
+}

@@ -346,3 +346,64 @@ mod mode_tests {
         assert_eq!(mode(&writable), 0o644);
     }
 }
+
+#[cfg(test)]
+mod tar_properties {
+    use proptest::prelude::*;
+
+    /// A tar whose entry names are written raw: `..`, absolute paths and all.
+    fn tar_with(names: &[String], sizes: &[usize]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (name, size) in names.iter().zip(sizes) {
+            let mut h = tar::Header::new_old();
+            let n = name.as_bytes();
+            let len = n.len().min(99);
+            h.as_old_mut().name[..len].copy_from_slice(&n[..len]);
+            h.set_size(*size as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(if name.ends_with('/') {
+                tar::EntryType::Directory
+            } else {
+                tar::EntryType::Regular
+            });
+            h.set_cksum();
+            out.extend_from_slice(h.as_bytes());
+            out.extend(std::iter::repeat_n(b'x', *size));
+            out.resize(out.len().div_ceil(512) * 512, 0);
+        }
+        out.extend_from_slice(&[0u8; 1024]);
+        out
+    }
+
+    fn cid() -> cid::Cid {
+        crate::unixfs::parse_cid("QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m").unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever the tar holds, nothing lands outside the target's folder,
+        /// nothing unverified lands under the target's name, and nothing panics.
+        #[test]
+        fn no_tar_escapes_or_lands_unverified(
+            names in proptest::collection::vec("(\\.\\.|/|[a-c]|\\.){1,4}(/(\\.\\.|[a-c])){0,3}/?", 1..6),
+            sizes in proptest::collection::vec(0usize..1500, 6),
+            garbage in proptest::collection::vec(any::<u8>(), 0..600),
+            use_garbage in any::<bool>(),
+        ) {
+            let outer = tempfile::tempdir().unwrap();
+            let work = outer.path().join("work");
+            std::fs::create_dir(&work).unwrap();
+            let tar_path = work.join("item.tar");
+            let bytes = if use_garbage { garbage } else { tar_with(&names, &sizes) };
+            std::fs::write(&tar_path, &bytes).unwrap();
+            let dest = work.join("item");
+            let _ = super::unpack_and_verify(&tar_path, &dest, &cid(), false);
+            // Nothing beside `work` in the outer folder.
+            let outside: Vec<_> = std::fs::read_dir(outer.path()).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
+            prop_assert_eq!(outside.len(), 1, "{:?}", outside);
+            // The content does not match the CID: nothing under the final name.
+            prop_assert!(!dest.exists());
+        }
+    }
+}
