@@ -590,9 +590,19 @@ mod hostile {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        for cmd in [vec!["ls"], vec!["status", empty_dir], vec!["status"]] {
+        // The same words as a peer's pin error, which health and recover print.
+        assert!(h.inject_pin_error(empty_dir, "nas", EVIL));
+        for cmd in [
+            vec!["ls"],
+            vec!["ls", "--filter", "pin_error"],
+            vec!["status", empty_dir],
+            vec!["status"],
+            vec!["health"],
+            vec!["recover", "--dry-run"],
+        ] {
             let o = run(args(&h, &cmd), creds()).await;
             assert!(!has_escapes(&o.stdout), "{cmd:?}: {:?}", o.stdout);
+            assert!(!has_escapes(&o.stderr), "{cmd:?}: {:?}", o.stderr);
             assert!(o.stdout.contains("scan"), "{cmd:?}: {}", o.stdout);
             assert!(!o.stdout.contains("pwned"), "an OSC title: {}", o.stdout);
             assert!(

@@ -271,6 +271,27 @@ fn sigterm_restores_the_terminal() {
 }
 
 #[test]
+fn rm_on_a_terminal_says_an_unknown_item_is_not_pinned_instead_of_asking() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let b = rt.block_on(common::backend::Backend::start_sim());
+    let mut args = vec![
+        "rm".to_string(),
+        "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o".into(),
+    ];
+    args.extend(b.cli_args());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut s = Session::start(&args);
+    s.wait_for("is not in the pinset");
+    assert!(!s.screen().contains("Unpin"), "{}", s.screen());
+    let st = s.wait_exit();
+    assert_eq!(st.exit_code(), 2);
+}
+
+#[test]
 fn logs_go_to_a_file_while_the_console_owns_the_screen() {
     let tmp = tempfile::tempdir().unwrap();
     let log = tmp.path().join("console.log");
