@@ -378,36 +378,38 @@ async fn listings(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path) {
             b
         }
     };
-    let ls = best2(&|| ccs_tui(e, &["ls", "--json"]));
-    let ctl_ls = best2(&|| ctl(e, &["--enc", "json", "pin", "ls"]));
-    t.row(&format!("ls {n} items: ccs-tui ls --json"), fmt(ls));
-    t.row(
-        &format!("ls {n} items: ipfs-cluster-ctl pin ls"),
-        fmt(ctl_ls),
-    );
-    t.row(
-        "ls: first row, ccs-tui vs ctl (lower is better)",
-        ratio(ls.0, ctl_ls.0),
-    );
-    t.row(
-        "ls: total, ccs-tui vs ctl (lower is better)",
-        ratio(ls.1, ctl_ls.1),
-    );
-    let st = best2(&|| ccs_tui(e, &["status", "--json"]));
-    let ctl_st = best2(&|| ctl(e, &["--enc", "json", "status"]));
-    t.row(&format!("status {n} items: ccs-tui status --json"), fmt(st));
-    t.row(
-        &format!("status {n} items: ipfs-cluster-ctl status"),
-        fmt(ctl_st),
-    );
-    t.row(
-        "status: first row, ccs-tui vs ctl (lower is better)",
-        ratio(st.0, ctl_st.0),
-    );
-    t.row(
-        "status: total, ccs-tui vs ctl (lower is better)",
-        ratio(st.1, ctl_st.1),
-    );
+    // (what, ccs-tui's arguments, ipfs-cluster-ctl's arguments)
+    let pairs: [(&str, &[&str], &[&str]); 2] = [
+        ("ls", &["ls", "--json"], &["--enc", "json", "pin", "ls"]),
+        (
+            "status",
+            &["status", "--json"],
+            &["--enc", "json", "status"],
+        ),
+    ];
+    for (what, ours_args, ctl_args) in pairs {
+        let ours = best2(&|| ccs_tui(e, ours_args));
+        let theirs = best2(&|| ctl(e, ctl_args));
+        t.row(
+            &format!("{what} {n} items: ccs-tui {}", ours_args.join(" ")),
+            fmt(ours),
+        );
+        t.row(
+            &format!(
+                "{what} {n} items: ipfs-cluster-ctl {}",
+                ctl_args[2..].join(" ")
+            ),
+            fmt(theirs),
+        );
+        t.row(
+            &format!("{what}: first row, ccs-tui vs ctl (lower is better)"),
+            ratio(ours.0, theirs.0),
+        );
+        t.row(
+            &format!("{what}: total, ccs-tui vs ctl (lower is better)"),
+            ratio(ours.1, theirs.1),
+        );
+    }
 }
 
 #[tokio::main]

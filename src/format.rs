@@ -31,28 +31,6 @@ pub fn short_id(id: &str, keep: usize) -> String {
     format!("{head}…{tail}")
 }
 
-/// Throttles progress reports: at most one per `every`, and always the last.
-#[derive(Debug, Clone, Copy)]
-pub struct Throttle {
-    every: std::time::Duration,
-    last: Option<std::time::Instant>,
-}
-
-impl Throttle {
-    pub fn new(every: std::time::Duration) -> Self {
-        Self { every, last: None }
-    }
-
-    /// Whether to report now; `finished` always reports.
-    pub fn due(&mut self, finished: bool) -> bool {
-        if !finished && self.last.is_some_and(|l| l.elapsed() < self.every) {
-            return false;
-        }
-        self.last = Some(std::time::Instant::now());
-        true
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,13 +40,5 @@ mod tests {
         assert_eq!(short_id("12D3KooWabcdefghijkl", 3), "12D…jkl");
         assert_eq!(short_id("ééééééééééééé", 2), "éé…éé");
         assert_eq!(short_id("short", 6), "short");
-    }
-
-    #[test]
-    fn throttle_lets_the_last_report_through() {
-        let mut t = Throttle::new(std::time::Duration::from_secs(60));
-        assert!(t.due(false));
-        assert!(!t.due(false));
-        assert!(t.due(true));
     }
 }

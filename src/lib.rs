@@ -10,6 +10,7 @@ pub mod format;
 pub mod sim;
 pub mod tasks;
 pub mod term;
+pub mod throttle;
 pub mod tui;
 pub mod ui;
 pub mod unixfs;

@@ -814,7 +814,7 @@ mod both {
 
     use ccs_tui::cluster::types::{PinOptions, TrackerStatus};
     use ccs_tui::cluster::{AddOptions, Auth, ClientError, PinTypeFilter};
-    use ccs_tui::unixfs::{import_path, ImportOptions};
+    use ccs_tui::unixfs::ImportOptions;
     use tokio_util::sync::CancellationToken;
 
     use super::common::backend::{unique_bytes, unique_text, Backend, PEERS};
@@ -869,8 +869,7 @@ mod both {
             ..Default::default()
         };
         let cid = add_file(&b, &path, &opts).await;
-        let (_, local) = import_path(&path, ImportOptions::new(0, None), false, false).unwrap();
-        assert_eq!(cid, local.unwrap().cid.to_string(), "kubo's CID");
+        assert_eq!(cid, super::common::default_cid(&path), "kubo's CID");
         b.wait_pinned(&cid, SETTLE).await;
         let pin = c.allocation(&cid).await.unwrap();
         assert_eq!(pin.name, "scan.bin");
@@ -951,18 +950,17 @@ mod both {
                 .add(&dir, &opts, None, CancellationToken::new())
                 .await
                 .unwrap();
-            let (_, local) = import_path(
+            let local = super::common::local_cid(
                 &dir,
                 ImportOptions::new(cid_version, raw_leaves),
                 hidden,
                 wrap,
-            )
-            .unwrap();
+            );
             let case = format!(
                 "v{cid_version} raw {raw_leaves:?} wrap {wrap} hidden {hidden} stream {stream}"
             );
             let root = r.root.cid.clone().expect("the root has a CID");
-            assert_eq!(root, local.unwrap().cid.to_string(), "{case}");
+            assert_eq!(root, local, "{case}");
             let names: Vec<&str> = r.entries.iter().map(|e| e.name.as_str()).collect();
             assert_eq!(
                 names.contains(&"commit_2026/.hidden"),
@@ -1040,8 +1038,7 @@ mod both {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("never.txt");
         std::fs::write(&path, unique_text("never added")).unwrap();
-        let (_, never) = import_path(&path, ImportOptions::new(0, None), false, false).unwrap();
-        let never = never.unwrap().cid.to_string();
+        let never = super::common::default_cid(&path);
         let gi = c.pin_status(&never, false).await.unwrap();
         assert_eq!(gi.count(TrackerStatus::Unpinned), PEERS.len(), "{gi:#?}");
         assert!(matches!(
@@ -1089,36 +1086,26 @@ mod both {
     }
 }
 
-/// A fake cluster API on loopback that answers `/peers` with whatever body
-/// the test writes, chunk by chunk.
+/// A fake cluster API that answers `/peers` with a chunked body `write` makes.
 async fn hostile_api(
-    body: impl FnOnce(tokio::net::TcpStream) -> futures_util::future::BoxFuture<'static, ()>
+    write: impl Fn(tokio::net::TcpStream) -> futures_util::future::BoxFuture<'static, ()>
         + Send
+        + Sync
         + 'static,
 ) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut s, _) = l.accept().await.unwrap();
-        let mut req = [0u8; 4096];
-        let _ = s.read(&mut req).await;
-        let _ = s
-            .write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
-            )
-            .await;
-        body(s).await;
-    });
-    format!("http://{addr}")
+    use tokio::io::AsyncWriteExt;
+    let write = std::sync::Arc::new(write);
+    common::rawhttp::fake_server(move |_, mut s| {
+        let write = write.clone();
+        Box::pin(async move {
+            let _ = s.write_all(common::rawhttp::CHUNKED_HEAD).await;
+            write(s).await;
+        })
+    })
+    .await
 }
 
-fn chunk(data: &[u8]) -> Vec<u8> {
-    let mut v = format!("{:x}\r\n", data.len()).into_bytes();
-    v.extend_from_slice(data);
-    v.extend_from_slice(b"\r\n");
-    v
-}
+use common::rawhttp::chunk;
 
 fn client_at(url: &str, idle: Duration) -> ccs_tui::cluster::ClusterClient {
     let ep = ccs_tui::cluster::parse_host(url, false).unwrap();
@@ -1174,6 +1161,7 @@ async fn a_long_line_in_many_small_chunks_decodes() {
     let name = "n".repeat(8 << 20);
     let line = format!("{{\"id\":\"12D3KooWx\",\"peername\":\"{name}\"}}\n");
     let url = hostile_api(move |mut s| {
+        let line = line.clone();
         Box::pin(async move {
             for piece in line.as_bytes().chunks(4096) {
                 if s.write_all(&chunk(piece)).await.is_err() {

@@ -807,29 +807,25 @@ async fn a_password_in_a_host_url_is_used_and_never_shown() {
 
 /// A gateway that announces a megabyte, sends a kilobyte and then stalls.
 async fn stalling_gateway() -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = l.accept().await {
-            tokio::spawn(async move {
-                let mut req = [0u8; 4096];
-                let n = s.read(&mut req).await.unwrap_or(0);
-                if String::from_utf8_lossy(&req[..n]).contains("format=raw") {
-                    // No trustless API here: the announced length is the bound.
-                    let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").await;
-                    return;
-                }
-                let head = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n";
-                let _ = s.write_all(head).await;
-                if req[..n].starts_with(b"GET") {
-                    let _ = s.write_all(&[7u8; 1000]).await;
-                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-                }
-            });
-        }
-    });
-    format!("http://{addr}")
+    use tokio::io::AsyncWriteExt;
+    common::rawhttp::fake_server(|req, mut s| {
+        Box::pin(async move {
+            if req.contains("format=raw") {
+                // No trustless API here: the announced length is the bound.
+                let _ = s
+                    .write_all(b"HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                    .await;
+                return;
+            }
+            let head = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n";
+            let _ = s.write_all(head).await;
+            if req.starts_with("GET") {
+                let _ = s.write_all(&[7u8; 1000]).await;
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            }
+        })
+    })
+    .await
 }
 
 #[tokio::test]
@@ -896,7 +892,7 @@ async fn sigterm_during_get_leaves_no_file_behind() {
 /// A gateway that serves the true root block of "hello world\n" but streams
 /// the file forever, announcing no length.
 async fn endless_gateway() -> (String, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let mut blocks: Vec<(cid::Cid, Vec<u8>)> = Vec::new();
     let node = {
         let mut sink = |c: &cid::Cid, b: Vec<u8>| blocks.push((*c, b));
@@ -912,38 +908,28 @@ async fn endless_gateway() -> (String, String) {
         .find(|(c, _)| *c == node.cid)
         .map(|(_, b)| b.clone())
         .unwrap();
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = l.accept().await {
-            let root = root.clone();
-            tokio::spawn(async move {
-                let mut req = [0u8; 4096];
-                let n = s.read(&mut req).await.unwrap_or(0);
-                let req = String::from_utf8_lossy(&req[..n]).to_string();
-                if req.contains("format=raw") {
-                    let head = format!("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/vnd.ipld.raw\r\nContent-Length: {}\r\n\r\n", root.len());
-                    let _ = s.write_all(head.as_bytes()).await;
-                    let _ = s.write_all(&root).await;
-                    return;
-                }
-                let head = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let url = common::rawhttp::fake_server(move |req, mut s| {
+        let root = root.clone();
+        Box::pin(async move {
+            if req.contains("format=raw") {
+                let head = format!("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/vnd.ipld.raw\r\nContent-Length: {}\r\n\r\n", root.len());
                 let _ = s.write_all(head.as_bytes()).await;
-                if req.starts_with("GET") {
-                    let block = vec![b'x'; 64 * 1024];
-                    let mut chunk = format!("{:x}\r\n", block.len()).into_bytes();
-                    chunk.extend_from_slice(&block);
-                    chunk.extend_from_slice(b"\r\n");
-                    for _ in 0..100_000 {
-                        if s.write_all(&chunk).await.is_err() {
-                            return;
-                        }
+                let _ = s.write_all(&root).await;
+                return;
+            }
+            let _ = s.write_all(common::rawhttp::CHUNKED_HEAD).await;
+            if req.starts_with("GET") {
+                let piece = common::rawhttp::chunk(&[b'x'; 64 * 1024]);
+                for _ in 0..100_000 {
+                    if s.write_all(&piece).await.is_err() {
+                        return;
                     }
                 }
-            });
-        }
-    });
-    (format!("http://{addr}"), node.cid.to_string())
+            }
+        })
+    })
+    .await;
+    (url, node.cid.to_string())
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ccs_tui::unixfs::{import_path, ImportOptions};
+use ccs_tui::unixfs::ImportOptions;
 use common::backend::{kind, Backend, Kind};
 use common::rawhttp::{multipart, send, Framing, RawRequest, RawResponse};
 use regex::Regex;
@@ -82,12 +82,7 @@ impl Content {
     }
 
     fn cid(&self, rel: &str, v: u8, raw: Option<bool>, hidden: bool, wrap: bool) -> String {
-        import_path(&self.path(rel), ImportOptions::new(v, raw), hidden, wrap)
-            .unwrap()
-            .1
-            .unwrap()
-            .cid
-            .to_string()
+        common::local_cid(&self.path(rel), ImportOptions::new(v, raw), hidden, wrap)
     }
 
     fn file_part(&self, rel: &str) -> Vec<u8> {
@@ -175,6 +170,14 @@ struct Recorder<'a> {
 }
 
 impl Recorder<'_> {
+    /// Plain API requests (exchange, method, path), in order.
+    async fn api_all(&mut self, probes: &[(&str, &str, String)]) {
+        for (name, method, path) in probes {
+            let req = self.t.api_req(method, path);
+            self.ex(name, req).await;
+        }
+    }
+
     async fn ex(&mut self, name: &str, req: RawRequest) -> RawResponse {
         let r = send(&req).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         let rec = self.normalise(name, &req, &r);
@@ -520,34 +523,23 @@ async fn script(b: &Backend) -> Vec<Value> {
         .await;
 
     // Empty pinset, bad and unknown CIDs.
-    r.ex(
-        "allocations-empty",
-        t.api_req("GET", "/allocations?filter=all"),
-    )
-    .await;
-    r.ex(
-        "pins-filter-empty",
-        t.api_req("GET", "/pins?filter=pin_error"),
-    )
-    .await;
-    r.ex("pins-filter-bad", t.api_req("GET", "/pins?filter=bogus"))
-        .await;
-    r.ex("status-bad-cid", t.api_req("GET", "/pins/notacid"))
-        .await;
-    r.ex(
-        "allocation-unknown",
-        t.api_req("GET", &format!("/allocations/{hello}")),
-    )
-    .await;
-    r.ex(
-        "status-unknown",
-        t.api_req("GET", &format!("/pins/{hello}")),
-    )
-    .await;
-    r.ex(
-        "unpin-unknown",
-        t.api_req("DELETE", &format!("/pins/{hello}")),
-    )
+    r.api_all(&[
+        (
+            "allocations-empty",
+            "GET",
+            "/allocations?filter=all".to_string(),
+        ),
+        (
+            "pins-filter-empty",
+            "GET",
+            "/pins?filter=pin_error".to_string(),
+        ),
+        ("pins-filter-bad", "GET", "/pins?filter=bogus".to_string()),
+        ("status-bad-cid", "GET", "/pins/notacid".to_string()),
+        ("allocation-unknown", "GET", format!("/allocations/{hello}")),
+        ("status-unknown", "GET", format!("/pins/{hello}")),
+        ("unpin-unknown", "DELETE", format!("/pins/{hello}")),
+    ])
     .await;
 
     // Adds, with each option the product sends.
@@ -635,76 +627,54 @@ async fn script(b: &Backend) -> Vec<Value> {
     }
 
     // The pinset and status, now with content.
-    r.ex("allocations", t.api_req("GET", "/allocations?filter=pin"))
-        .await;
-    r.ex(
-        "allocation",
-        t.api_req("GET", &format!("/allocations/{local}")),
-    )
+    r.api_all(&[
+        ("allocations", "GET", "/allocations?filter=pin".to_string()),
+        ("allocation", "GET", format!("/allocations/{local}")),
+        ("pins-cids", "GET", format!("/pins?cids={hello},{nas_only}")),
+        (
+            "pins-filter-pinned",
+            "GET",
+            "/pins?filter=pinned".to_string(),
+        ),
+        (
+            "pins-filter-remote",
+            "GET",
+            "/pins?filter=remote".to_string(),
+        ),
+        ("status", "GET", format!("/pins/{nas_only}")),
+        ("status-local", "GET", format!("/pins/{hello}?local=true")),
+    ])
     .await;
-    r.ex(
-        "pins-cids",
-        t.api_req("GET", &format!("/pins?cids={hello},{nas_only}")),
-    )
-    .await;
-    r.ex(
-        "pins-filter-pinned",
-        t.api_req("GET", "/pins?filter=pinned"),
-    )
-    .await;
-    r.ex(
-        "pins-filter-remote",
-        t.api_req("GET", "/pins?filter=remote"),
-    )
-    .await;
-    r.ex("status", t.api_req("GET", &format!("/pins/{nas_only}")))
-        .await;
-    r.ex(
-        "status-local",
-        t.api_req("GET", &format!("/pins/{hello}?local=true")),
-    )
-    .await;
-    r.ex(
-        "pin",
-        t.api_req(
+
+    r.api_all(&[
+        (
+            "pin",
             "POST",
-            &format!(
+            format!(
                 "/pins/{EMPTY_DIR}?name=empty&replication-min=2&replication-max=3&meta-org=hrdag"
             ),
         ),
-    )
-    .await;
-    r.ex(
-        "pin-too-many-replicas",
-        t.api_req(
+        (
+            "pin-too-many-replicas",
             "POST",
-            &format!("/pins/{nas_only}?replication-min=5&replication-max=5"),
+            format!("/pins/{nas_only}?replication-min=5&replication-max=5"),
         ),
-    )
-    .await;
-    r.ex(
-        "pin-bad-replication",
-        t.api_req(
+        (
+            "pin-bad-replication",
             "POST",
-            &format!("/pins/{nas_only}?replication-min=3&replication-max=2"),
+            format!("/pins/{nas_only}?replication-min=3&replication-max=2"),
         ),
-    )
+        ("recover-one", "POST", format!("/pins/{hello}/recover")),
+        ("recover-all", "POST", "/pins/recover".to_string()),
+        (
+            "metrics-freespace",
+            "GET",
+            "/monitor/metrics/freespace".to_string(),
+        ),
+        ("metric-names", "GET", "/monitor/metrics".to_string()),
+        ("alerts", "GET", "/health/alerts".to_string()),
+    ])
     .await;
-    r.ex(
-        "recover-one",
-        t.api_req("POST", &format!("/pins/{hello}/recover")),
-    )
-    .await;
-    r.ex("recover-all", t.api_req("POST", "/pins/recover"))
-        .await;
-    r.ex(
-        "metrics-freespace",
-        t.api_req("GET", "/monitor/metrics/freespace"),
-    )
-    .await;
-    r.ex("metric-names", t.api_req("GET", "/monitor/metrics"))
-        .await;
-    r.ex("alerts", t.api_req("GET", "/health/alerts")).await;
 
     // The gateway: (exchange, method, path, extra header).
     let gateway: [GatewayProbe; 14] = [

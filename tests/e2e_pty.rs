@@ -349,17 +349,7 @@ mod both {
         let src = tmp.path().join("field-notes.txt");
         let text = unique_text("field notes");
         std::fs::write(&src, &text).unwrap();
-        let cid = ccs_tui::unixfs::import_path(
-            &src,
-            ccs_tui::unixfs::ImportOptions::new(0, None),
-            false,
-            false,
-        )
-        .unwrap()
-        .1
-        .unwrap()
-        .cid
-        .to_string();
+        let cid = super::common::default_cid(&src);
         let back = tmp.path().join("back.txt");
         let args: Vec<String> = b.cli_args();
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

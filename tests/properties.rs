@@ -1,6 +1,8 @@
 //! Property tests: every parser that meets the network or the user, fed
 //! thousands of generated inputs, never panics, and what must hold holds.
 
+mod common;
+
 use proptest::prelude::*;
 
 use ccs_tui::app::rows::{Interner, PinRow};
@@ -111,36 +113,25 @@ proptest! {
 
 /// Serves `body` as one chunked `/peers` answer, cut at `cuts`.
 fn serve_chunked(rt: &tokio::runtime::Runtime, body: Vec<u8>, cuts: Vec<usize>) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    rt.block_on(async move {
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = l.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut s, _) = l.accept().await.unwrap();
-            let mut req = [0u8; 4096];
-            let _ = s.read(&mut req).await;
-            let _ = s
-                .write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-                .await;
+    use tokio::io::AsyncWriteExt;
+    let mut points: Vec<usize> = cuts.into_iter().map(|c| c % (body.len() + 1)).collect();
+    points.sort_unstable();
+    points.push(body.len());
+    rt.block_on(common::rawhttp::fake_server(move |_, mut s| {
+        let (body, points) = (body.clone(), points.clone());
+        Box::pin(async move {
+            let _ = s.write_all(common::rawhttp::CHUNKED_HEAD).await;
             let mut at = 0;
-            let mut points: Vec<usize> = cuts.into_iter().map(|c| c % (body.len() + 1)).collect();
-            points.sort_unstable();
-            points.push(body.len());
-            for p in points {
+            for p in points.into_iter().filter(|p| *p > 0) {
                 if p > at {
-                    let piece = &body[at..p];
-                    let mut c = format!("{:x}\r\n", piece.len()).into_bytes();
-                    c.extend_from_slice(piece);
-                    c.extend_from_slice(b"\r\n");
-                    let _ = s.write_all(&c).await;
+                    let _ = s.write_all(&common::rawhttp::chunk(&body[at..p])).await;
                     let _ = s.flush().await;
                     at = p;
                 }
             }
             let _ = s.write_all(b"0\r\n\r\n").await;
-        });
-        format!("http://{addr}")
-    })
+        })
+    }))
 }
 
 proptest! {

@@ -28,6 +28,20 @@ async fn next_done(rx: &mut mpsc::Receiver<Msg>) -> Msg {
     }
 }
 
+/// Cancels task `id` as soon as its first bytes are reported.
+async fn cancel_once_bytes_flow(rx: &mut mpsc::Receiver<Msg>, t: &Effects, id: u64) {
+    loop {
+        match rx.recv().await.unwrap() {
+            Msg::TaskProgress { id: i, bytes, .. } if i == id && bytes > 0 => {
+                t.cancel(id);
+                return;
+            }
+            Msg::TaskDone { .. } => panic!("finished before it could be cancelled"),
+            _ => {}
+        }
+    }
+}
+
 fn req(id: u64, path: &std::path::Path) -> UploadRequest {
     UploadRequest {
         id,
@@ -173,17 +187,7 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
         .unwrap()
         .len();
     t.upload(req(1, &f));
-    // Cancel as soon as bytes flow.
-    loop {
-        match rx.recv().await.unwrap() {
-            Msg::TaskProgress { id: 1, bytes, .. } if bytes > 0 => {
-                t.cancel(1);
-                break;
-            }
-            Msg::TaskDone { .. } => panic!("finished before it could be cancelled"),
-            _ => {}
-        }
-    }
+    cancel_once_bytes_flow(&mut rx, &t, 1).await;
     assert!(matches!(
         next_done(&mut rx).await,
         Msg::TaskDone {
@@ -386,28 +390,9 @@ mod both {
         let tmp = tempfile::tempdir().unwrap();
         let f = tmp.path().join("big.bin");
         std::fs::write(&f, unique_bytes(40_000_000)).unwrap();
-        let local = ccs_tui::unixfs::import_path(
-            &f,
-            ccs_tui::unixfs::ImportOptions::new(0, None),
-            false,
-            false,
-        )
-        .unwrap()
-        .1
-        .unwrap()
-        .cid
-        .to_string();
+        let local = super::common::default_cid(&f);
         t.upload(req(1, &f));
-        loop {
-            match rx.recv().await.unwrap() {
-                Msg::TaskProgress { id: 1, bytes, .. } if bytes > 0 => {
-                    t.cancel(1);
-                    break;
-                }
-                Msg::TaskDone { .. } => panic!("finished before it could be cancelled"),
-                _ => {}
-            }
-        }
+        super::cancel_once_bytes_flow(&mut rx, &t, 1).await;
         assert!(matches!(
             next_done(&mut rx).await,
             Msg::TaskDone {

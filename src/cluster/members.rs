@@ -12,6 +12,14 @@ use std::collections::HashSet;
 
 use super::types::{Alert, PeerId};
 
+/// How a missing member's `error` begins (text output shows it as is).
+const MISSING: &str = "missing: ";
+
+/// Why a member is missing, if `error` says it is.
+pub fn missing_reason(error: &str) -> Option<&str> {
+    error.strip_prefix(MISSING)
+}
+
 /// A peer the configuration says belongs to the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpectedPeer {
@@ -73,7 +81,7 @@ pub fn reconcile(
         missing.push(PeerId {
             id: id.clone(),
             peername: name_of(id).unwrap_or_default(),
-            error: format!("missing: no heartbeat since {since}"),
+            error: format!("{MISSING}no heartbeat since {since}"),
             ..Default::default()
         });
     }
@@ -84,7 +92,7 @@ pub fn reconcile(
         missing.push(PeerId {
             id: e.id.clone(),
             peername: e.name.clone(),
-            error: "missing: the configuration names it, the cluster does not list it".into(),
+            error: format!("{MISSING}the configuration names it, the cluster does not list it"),
             ..Default::default()
         });
     }

@@ -80,7 +80,7 @@ pub(super) fn progress_on() -> bool {
 pub(super) struct ProgressLine {
     verb: &'static str,
     started: Instant,
-    throttle: std::sync::Mutex<crate::format::Throttle>,
+    throttle: std::sync::Mutex<crate::throttle::Throttle>,
 }
 
 impl ProgressLine {
@@ -89,7 +89,7 @@ impl ProgressLine {
             Arc::new(Self {
                 verb,
                 started: Instant::now(),
-                throttle: std::sync::Mutex::new(crate::format::Throttle::new(
+                throttle: std::sync::Mutex::new(crate::throttle::Throttle::new(
                     Duration::from_millis(200),
                 )),
             })

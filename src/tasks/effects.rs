@@ -11,10 +11,21 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::msg::{TaskOutcome, UploadRequest};
 use crate::app::tasks::TaskKind;
-use crate::format::Throttle;
+use crate::throttle::Throttle;
 
 /// How often the console hears of a transfer's progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Reports a task's progress, throttled; the last report always goes out.
+fn reporter(tx: mpsc::Sender<Msg>, id: u64) -> impl Fn(u64, Option<u64>) + Send + Sync {
+    let throttle = Mutex::new(Throttle::new(PROGRESS_EVERY));
+    move |bytes, total| {
+        let Ok(mut t) = throttle.lock() else { return };
+        if t.due(total.is_some_and(|t| bytes >= t)) {
+            let _ = tx.try_send(Msg::TaskProgress { id, bytes, total });
+        }
+    }
+}
 use crate::app::Msg;
 use crate::cluster::fetch::{fetch, Verified};
 use crate::cluster::types::PinOptions;
@@ -181,18 +192,9 @@ impl Effects {
                 ..Default::default()
             };
             let ptx = tx.clone();
-            let throttle = Mutex::new(Throttle::new(PROGRESS_EVERY));
-            let id = req.id;
-            let progress: crate::cluster::add::Progress = Arc::new(move |sent, total| {
-                let Ok(mut t) = throttle.lock() else { return };
-                if t.due(sent == total) {
-                    let _ = ptx.try_send(Msg::TaskProgress {
-                        id,
-                        bytes: sent,
-                        total: Some(total),
-                    });
-                }
-            });
+            let report = reporter(ptx, req.id);
+            let progress: crate::cluster::add::Progress =
+                Arc::new(move |sent, total| report(sent, Some(total)));
             let r = client.add(&path, &opts, Some(progress), cancel).await;
             let outcome = match r {
                 Ok(res) => {
@@ -252,17 +254,7 @@ impl Effects {
                 })
                 .await;
             let ptx = tx.clone();
-            let throttle = Mutex::new(Throttle::new(PROGRESS_EVERY));
-            let progress: crate::cluster::fetch::Progress = Arc::new(move |got, total| {
-                let Ok(mut t) = throttle.lock() else { return };
-                if t.due(total.is_some_and(|t| got >= t)) {
-                    let _ = ptx.try_send(Msg::TaskProgress {
-                        id,
-                        bytes: got,
-                        total,
-                    });
-                }
-            });
+            let progress: crate::cluster::fetch::Progress = Arc::new(reporter(ptx, id));
             let gw = client.default_gateway();
             let r = fetch(&client, &gw, &cid, &dest, false, Some(progress), cancel).await;
             let outcome = match r {

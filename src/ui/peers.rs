@@ -31,7 +31,7 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let rows = st.peers.rows.iter().enumerate().map(|(i, p)| {
         let state = if p.online() {
             Span::styled("online", th.ok())
-        } else if let Some(why) = p.error.strip_prefix("missing: ") {
+        } else if let Some(why) = crate::cluster::members::missing_reason(&p.error) {
             // Dropped from the cluster's peer list (see cluster::members).
             Span::styled(format!("MISSING: {why}"), th.bad())
         } else {

@@ -50,3 +50,28 @@ pub fn client_with(h: &SimHandle, auth: Auth) -> ClusterClient {
     cfg.request_timeout = std::time::Duration::from_secs(5);
     ClusterClient::new(cfg).unwrap()
 }
+
+/// The CID an upload of `path` gets, computed here with kubo's importer.
+pub fn local_cid(
+    path: &std::path::Path,
+    opts: ccs_tui::unixfs::ImportOptions,
+    hidden: bool,
+    wrap: bool,
+) -> String {
+    ccs_tui::unixfs::import_path(path, opts, hidden, wrap)
+        .expect("the path imports")
+        .1
+        .expect("it has a root")
+        .cid
+        .to_string()
+}
+
+/// The same with kubo's defaults (CIDv0, 256 KiB chunks).
+pub fn default_cid(path: &std::path::Path) -> String {
+    local_cid(
+        path,
+        ccs_tui::unixfs::ImportOptions::new(0, None),
+        false,
+        false,
+    )
+}

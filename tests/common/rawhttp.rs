@@ -232,3 +232,44 @@ pub fn multipart(entries: &[(&str, Option<&[u8]>)], boundary: &str) -> Vec<u8> {
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     out
 }
+
+/// One chunk of a chunked body.
+pub fn chunk(data: &[u8]) -> Vec<u8> {
+    let mut v = format!("{:x}\r\n", data.len()).into_bytes();
+    v.extend_from_slice(data);
+    v.extend_from_slice(b"\r\n");
+    v
+}
+
+/// A server on loopback that plays a misbehaving cluster or gateway: for each
+/// connection, `answer` gets the request's head and the socket, and writes
+/// whatever it wants (its answers should say `Connection: close`).
+pub async fn fake_server<F>(answer: F) -> String
+where
+    F: Fn(String, TcpStream) -> futures_util::future::BoxFuture<'static, ()>
+        + Send
+        + Sync
+        + 'static,
+{
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = l.local_addr().expect("address");
+    let answer = std::sync::Arc::new(answer);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut req = [0u8; 4096];
+                let n = s.read(&mut req).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&req[..n]).into_owned();
+                answer(head, s).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Response head of a chunked answer.
+pub const CHUNKED_HEAD: &[u8] =
+    b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";

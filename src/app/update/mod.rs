@@ -28,9 +28,9 @@ pub use index::{reindex, scroll_into_view};
 use keys::*;
 
 pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
-    fit_pins(st);
     let fx = update_inner(st, msg);
-    // A message may move panes (focus, a peer more): page with the new height.
+    // A message may move panes (focus, a peer more, a new size): the next one
+    // pages with the new height.
     fit_pins(st);
     fx
 }
