@@ -32,7 +32,15 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         let state = if p.online() {
             Span::styled("online", th.ok())
         } else if let Some(why) = crate::cluster::members::missing_reason(&p.error) {
-            // Dropped from the cluster's peer list (see cluster::members).
+            // Dropped from the cluster's peer list (see cluster::members);
+            // the pane is narrow: the time of day says enough (UTC).
+            let why = match why.strip_prefix("no heartbeat since ") {
+                Some(t) => chrono::DateTime::parse_from_rfc3339(t).map_or_else(
+                    |_| why.to_string(),
+                    |t| format!("no heartbeat since {} UTC", t.to_utc().format("%H:%M")),
+                ),
+                None => why.to_string(),
+            };
             Span::styled(format!("MISSING: {why}"), th.bad())
         } else {
             Span::styled(format!("OFFLINE: {}", p.error), th.bad())
