@@ -266,7 +266,7 @@ async fn main() {
         &st.pins.repl,
         false,
     );
-    st.pins.index = idx;
+    st.pins.index = idx.index;
     let mem = (rss_kib() - base) / 1024.0;
     drop(s);
     row(

@@ -84,6 +84,8 @@ async fn main() -> ExitCode {
     st.color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     st.keymap = keymap;
     st.default_org = default_org;
+    st.clipboard = ccs_tui::term::detect_clipboard(console.osc52_passthrough);
+    st.cwd = std::env::current_dir().unwrap_or_default();
     let opts = TuiOptions {
         mouse: cli.mouse,
         poll: poll_config(&console),

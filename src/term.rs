@@ -141,16 +141,56 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// OSC 52 "set clipboard", wrapped for tmux when inside it. Works over SSH:
-/// the local terminal emulator does the copying.
-pub fn osc52(text: &str) -> String {
+/// Hands the terminal back to the shell and stops (Ctrl-Z, or SIGTSTP): the
+/// screen is restored first, and taken again when the shell resumes us.
+#[cfg(unix)]
+pub fn suspend(mouse: bool) -> io::Result<()> {
+    restore();
+    // SIGSTOP, not SIGTSTP: the console handles SIGTSTP itself (to restore
+    // the terminal first), and SIGSTOP cannot be caught. The shell reports
+    // the job stopped either way; `fg` sends SIGCONT and we go on here.
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP).map_err(io::Error::from)?;
+    terminal::enable_raw_mode()?;
+    let mut out = io::stdout();
+    execute!(out, terminal::EnterAlternateScreen, cursor::Hide)?;
+    if mouse {
+        execute!(out, event::EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
+/// How OSC 52 reaches the clipboard from here, from the environment:
+/// tmux (`TMUX`), GNU screen (`STY`), the Linux console (`TERM=linux`).
+/// `passthrough` is the config's `console.osc52_passthrough`.
+pub fn detect_clipboard(passthrough: bool) -> crate::app::state::Clipboard {
+    use crate::app::state::Clipboard;
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    if var("TMUX").is_some() {
+        Clipboard::Tmux { passthrough }
+    } else if var("STY").is_some() {
+        Clipboard::Screen
+    } else if std::env::var("TERM").is_ok_and(|t| t == "linux") {
+        Clipboard::NoClipboard
+    } else {
+        Clipboard::Direct
+    }
+}
+
+/// OSC 52 "set clipboard". Works over SSH: the local terminal emulator does
+/// the copying. Inside tmux the plain sequence is right (tmux forwards it
+/// with `set-clipboard`); the DCS passthrough wrapping only when configured.
+pub fn osc52(text: &str, how: crate::app::state::Clipboard) -> Option<String> {
+    use crate::app::state::Clipboard;
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     let seq = format!("\x1b]52;c;{b64}\x07");
-    if std::env::var_os("TMUX").is_some() {
-        // tmux passthrough: ESC doubled inside a DCS.
-        format!("\x1bPtmux;{}\x1b\\", seq.replace('\x1b', "\x1b\x1b"))
-    } else {
-        seq
+    match how {
+        Clipboard::NoClipboard => None,
+        // ESC doubled inside tmux's DCS.
+        Clipboard::Tmux { passthrough: true } => Some(format!(
+            "\x1bPtmux;{}\x1b\\",
+            seq.replace('\x1b', "\x1b\x1b")
+        )),
+        _ => Some(seq),
     }
 }
 
@@ -158,7 +198,16 @@ pub fn osc52(text: &str) -> String {
 mod tests {
     #[test]
     fn osc52_encodes() {
-        let s = super::osc52("Qm123");
-        assert!(s.contains("]52;c;UW0xMjM="));
+        use crate::app::state::Clipboard;
+        let plain = super::osc52("Qm123", Clipboard::Direct).unwrap();
+        assert_eq!(plain, "\x1b]52;c;UW0xMjM=\x07");
+        assert_eq!(
+            super::osc52("Qm123", Clipboard::Tmux { passthrough: false }).unwrap(),
+            plain,
+            "tmux forwards plain OSC 52 with set-clipboard"
+        );
+        let wrapped = super::osc52("Qm123", Clipboard::Tmux { passthrough: true }).unwrap();
+        assert!(wrapped.starts_with("\x1bPtmux;\x1b\x1b]52;c;UW0xMjM="));
+        assert_eq!(super::osc52("Qm123", Clipboard::NoClipboard), None);
     }
 }

@@ -74,6 +74,11 @@ impl Signals {
 pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) -> io::Result<Exit> {
     #[cfg(unix)]
     let mut signals = Signals::new()?;
+    // `kill -TSTP` (a job-control stop from outside): restore the terminal,
+    // stop, and take it again on `fg`, as Ctrl-Z does.
+    #[cfg(unix)]
+    let mut tstp =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(libc::SIGTSTP))?;
     let guard = TerminalGuard::enter(opts.mouse)?;
     let mut terminal = Terminal::new(SyncBackend::new(io::stdout()))?;
     terminal.clear()?;
@@ -101,16 +106,31 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                     Effect::Freeze(on) => pollers.freeze(on),
                     Effect::Copy(text) => {
                         use std::io::Write;
-                        let b = terminal.backend_mut();
-                        let _ = b.write_all(osc52(&text).as_bytes());
-                        let _ = Write::flush(b);
+                        if let Some(seq) = osc52(&text, st.clipboard) {
+                            let b = terminal.backend_mut();
+                            let _ = b.write_all(seq.as_bytes());
+                            let _ = Write::flush(b);
+                        }
+                    }
+                    Effect::Suspend => {
+                        #[cfg(unix)]
+                        {
+                            crate::term::suspend(opts.mouse)?;
+                            // Whatever the shell drew is on screen now: redraw all.
+                            terminal.clear()?;
+                        }
                     }
                     Effect::Watch { visible, selected } => {
                         pollers.watch(Watched { visible, selected })
                     }
                     Effect::CompletePath(typed) => effects.complete_path(typed),
                     Effect::Upload(req) => effects.upload(req),
-                    Effect::Fetch { id, cid, dest } => effects.fetch(id, cid, dest),
+                    Effect::Fetch {
+                        id,
+                        cid,
+                        dest,
+                        create_folder,
+                    } => effects.fetch(id, cid, dest, create_folder),
                     Effect::CancelTask(id) => effects.cancel(id),
                     Effect::Unpin(cids) => effects.unpin(cids),
                     Effect::Recover(cid) => effects.recover(Some(cid)),
@@ -125,8 +145,8 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                         );
                         let tx = tx.clone();
                         tokio::task::spawn_blocking(move || {
-                            let index = compute_index(&rows, &filter, sort, &repl, only);
-                            let _ = tx.blocking_send(Msg::Index { generation, index });
+                            let indexed = compute_index(&rows, &filter, sort, &repl, only);
+                            let _ = tx.blocking_send(Msg::Index { generation, indexed });
                         });
                     }
                 }
@@ -137,6 +157,10 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
         let sig = signals.any();
         #[cfg(not(unix))]
         let sig = std::future::pending::<u8>();
+        #[cfg(unix)]
+        let stop = tstp.recv();
+        #[cfg(not(unix))]
+        let stop = std::future::pending::<Option<()>>();
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => msgs.push(Msg::Key(k)),
@@ -158,6 +182,13 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
             }
             _ = tick.tick() => msgs.push(Msg::Tick(Instant::now())),
             n = sig => { exit = Exit::Signal(n); break; }
+            _ = stop => {
+                #[cfg(unix)]
+                {
+                    crate::term::suspend(opts.mouse)?;
+                    terminal.clear()?;
+                }
+            }
         }
     }
     drop(pollers);

@@ -59,6 +59,7 @@ fn loaded() -> State {
                 free_space: None,
                 pinned: 0,
                 errors: 0,
+                ..Default::default()
             }]),
             Duration::from_secs(5),
         ),
@@ -122,7 +123,7 @@ fn unpin_needs_an_explicit_yes() {
     );
     let cid = st.pins.selected_row().unwrap().cid.clone();
     assert_eq!(
-        st.pins.repl.get(&cid).map(|r| r.summary()).as_deref(),
+        st.pins.repl.observed.get(&cid).map(|r| r.summary()).as_deref(),
         Some("unpinning")
     );
     ch(&mut st, 'x');
@@ -196,7 +197,7 @@ fn upload_form_validates_then_asks_the_task() {
         Msg::Completion {
             typed: "~/scans".into(),
             completed: "~/scans-2026/".into(),
-            candidates: 1,
+            candidates: vec!["scans-2026/".into()],
         },
     );
     k(&mut st, KeyCode::Down);
@@ -212,6 +213,16 @@ fn upload_form_validates_then_asks_the_task() {
         k(&mut st, KeyCode::Backspace);
     }
     typed(&mut st, "2");
+    assert!(k(&mut st, KeyCode::Enter).is_empty());
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert_eq!(
+        f.error.as_deref(),
+        Some("replication min 2, but the cluster has 1 peer: the add would fail")
+    );
+    k(&mut st, KeyCode::Backspace);
+    typed(&mut st, "1");
     let fx = k(&mut st, KeyCode::Enter);
     let Some(Effect::Upload(req)) = fx.first() else {
         panic!("{fx:?}")
@@ -222,7 +233,7 @@ fn upload_form_validates_then_asks_the_task() {
             id: req.id,
             path: "~/scans-2026/".into(),
             name: Some("Scans 2026".into()),
-            replication_min: Some(2),
+            replication_min: Some(1),
             replication_max: None,
             metadata: vec![("org".into(), "hrdag".into())],
             force: false,
@@ -322,14 +333,21 @@ fn esc_cancels_a_form_and_sends_nothing() {
 #[test]
 fn fetch_form_checks_the_cid_as_you_type() {
     let mut st = loaded();
+    st.cwd = "/srv/restore".into();
     ch(&mut st, 'o');
     let Some(Dialog::Form(f)) = &st.dialog else {
         panic!()
     };
     let cid = st.pins.selected_row().unwrap().cid.to_string();
-    assert_eq!(f.value(0), cid, "prefilled with the selected item");
-    assert_eq!(f.value(1), "item-4", "saved under the item's name");
+    assert_eq!(f.focus, 0, "where it goes comes first");
+    assert_eq!(
+        f.value(0),
+        "/srv/restore/item-4",
+        "the item's name in the working folder, shown whole"
+    );
+    assert_eq!(f.value(1), cid, "prefilled with the selected item");
     // Break the CID: the reason shows at once.
+    k(&mut st, KeyCode::Down);
     k(&mut st, KeyCode::Backspace);
     typed(&mut st, "!");
     let Some(Dialog::Form(f)) = &st.dialog else {
@@ -345,7 +363,7 @@ fn fetch_form_checks_the_cid_as_you_type() {
     typed(&mut st, &cid[cid.len() - 1..]);
     let fx = k(&mut st, KeyCode::Enter);
     assert!(
-        matches!(fx.first(), Some(Effect::Fetch { cid: c, dest, .. }) if *c == cid && dest == "item-4")
+        matches!(fx.first(), Some(Effect::Fetch { cid: c, dest, create_folder: false, .. }) if *c == cid && dest == "/srv/restore/item-4")
     );
     update(
         &mut st,
@@ -355,6 +373,17 @@ fn fetch_form_checks_the_cid_as_you_type() {
         panic!()
     };
     assert!(f.error.as_ref().unwrap().contains("already exists"));
+    // A folder that does not exist: the form offers to create it; Enter agrees.
+    update(&mut st, Msg::FetchNeedsFolder("/srv/restore/new".into()));
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert!(f.note.as_ref().unwrap().contains("Enter creates it"));
+    let fx = k(&mut st, KeyCode::Enter);
+    assert!(
+        matches!(fx.first(), Some(Effect::Fetch { create_folder: true, .. })),
+        "{fx:?}"
+    );
 }
 
 #[test]
@@ -362,7 +391,7 @@ fn recover_one_and_recover_all() {
     let mut st = loaded();
     assert!(ch(&mut st, 'r').is_empty(), "nothing in error");
     let cid = st.pins.selected_row().unwrap().cid.clone();
-    st.pins.repl.insert(
+    st.pins.repl.observed.insert(
         cid.clone(),
         Repl {
             errors: 1,

@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use ccs_tui::app::rows::{PeerRow, PinRow};
+use ccs_tui::app::filter::Indexed;
 use ccs_tui::app::{update, Effect, Mode, Msg, Pane, State};
 use ccs_tui::cluster::gojson::{GoTime, List, Map};
 use ccs_tui::cluster::types::{GlobalPinInfo, Pin, PinInfoShort, TrackerStatus};
@@ -44,6 +45,7 @@ fn peer(id: &str, name: &str, err: &str) -> PeerRow {
         free_space: None,
         pinned: 0,
         errors: 0,
+        ..Default::default()
     }
 }
 
@@ -388,10 +390,12 @@ fn mark_copy_refresh_freeze_help_quit() {
     assert!(st.frozen);
     assert_eq!(update(&mut st, key('f')), vec![Effect::Freeze(false)]);
     update(&mut st, key('?'));
-    assert_eq!(st.mode, Mode::Help);
-    update(&mut st, key('j'));
-    assert_eq!(st.mode, Mode::Help, "help swallows other keys");
+    assert!(st.help.is_some());
+    update(&mut st, key('x'));
+    assert!(st.help.is_some(), "help swallows other keys");
+    assert!(st.dialog.is_none());
     update(&mut st, code(KeyCode::Esc));
+    assert!(st.help.is_none());
     assert_eq!(st.mode, Mode::Normal);
     update(&mut st, key(':'));
     for c in "bogus".chars() {
@@ -483,7 +487,10 @@ fn large_pinsets_reindex_off_the_ui_task() {
         &mut st,
         Msg::Index {
             generation: gen - 1,
-            index: vec![0],
+            indexed: Indexed {
+                index: vec![0],
+                problems: 0,
+            },
         },
     );
     assert_eq!(st.pins.index.len(), 60_000);
@@ -491,7 +498,10 @@ fn large_pinsets_reindex_off_the_ui_task() {
         &mut st,
         Msg::Index {
             generation: gen,
-            index: vec![5, 4],
+            indexed: Indexed {
+                index: vec![5, 4],
+                problems: 0,
+            },
         },
     );
     assert_eq!(st.pins.index, vec![5, 4]);

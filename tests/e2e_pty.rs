@@ -176,11 +176,11 @@ fn demo_console_end_to_end() {
     s.wait_for("PINNED");
     // Help from the keymap.
     s.keys("?");
-    s.wait_for("keys (Esc closes)");
-    s.wait_for("copy CID / peer ID (OSC 52)");
+    s.wait_for("keys: main screen (Esc closes)");
+    s.wait_for("copy the CID or peer ID (OSC 52)");
     s.keys("\u{1b}");
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!s.screen().contains("keys (Esc closes)"));
+    assert!(!s.screen().contains("keys: main screen"));
     // Problems view.
     s.keys("\u{1b}\u{1b}");
     s.keys(":problems\r");
@@ -212,7 +212,7 @@ fn upload_fetch_and_unpin_through_the_dialogs() {
     s.keys("\u{1b}");
     s.keys("o");
     s.wait_for("fetch from the archive");
-    s.keys("\u{1b}[B");
+    // The destination comes first, prefilled as an absolute path.
     s.keys("\u{15}");
     s.keys(&back.display().to_string());
     s.keys("\r");
@@ -322,6 +322,40 @@ fn every_catchable_signal_restores_the_terminal() {
 }
 
 #[test]
+fn ctrl_z_suspends_and_fg_resumes_cleanly() {
+    let mut s = Session::start(&["--demo"]);
+    s.wait_for("peers (5)");
+    s.keys("\u{1a}");
+    let pid = s.child.process_id().unwrap();
+    let stopped = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|st| st.rsplit(") ").next().unwrap_or("").starts_with('T'))
+            .unwrap_or(false)
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !stopped() {
+        assert!(Instant::now() < deadline, "Ctrl-Z did not stop the process");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    {
+        let p = s.parser.lock().unwrap();
+        assert!(!p.screen().alternate_screen(), "the shell gets its screen back");
+        assert!(!p.screen().hide_cursor(), "and its cursor");
+    }
+    // `fg`: the shell sends SIGCONT; the console takes the screen again.
+    s.signal("-CONT");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !s.parser.lock().unwrap().screen().alternate_screen() {
+        assert!(Instant::now() < deadline, "not back on the alternate screen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    s.wait_for("peers (5)");
+    s.keys("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+}
+
+#[test]
 fn sighup_restores_the_terminal() {
     let mut s = Session::start(&["--demo"]);
     s.wait_for("peers (5)");
@@ -371,7 +405,6 @@ mod both {
         s.keys("\u{1b}");
         s.keys("o");
         s.wait_for("fetch from the archive");
-        s.keys("\u{1b}[B");
         s.keys("\u{15}");
         s.keys(&back.display().to_string());
         s.keys("\r");

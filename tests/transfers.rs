@@ -21,7 +21,10 @@ async fn next_done(rx: &mut mpsc::Receiver<Msg>) -> Msg {
             .expect("channel open");
         if matches!(
             m,
-            Msg::TaskDone { .. } | Msg::FormRefused(_) | Msg::UploadExists { .. }
+            Msg::TaskDone { .. }
+                | Msg::FormRefused(_)
+                | Msg::UploadExists { .. }
+                | Msg::FetchNeedsFolder(_)
         ) {
             return m;
         }
@@ -93,6 +96,7 @@ async fn upload_then_fetch_a_folder_byte_for_byte() {
         3,
         "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m".into(),
         back.display().to_string(),
+        false,
     );
     match next_done(&mut rx).await {
         Msg::TaskDone {
@@ -116,6 +120,7 @@ async fn upload_then_fetch_a_folder_byte_for_byte() {
         4,
         "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m".into(),
         back.display().to_string(),
+        false,
     );
     assert!(
         matches!(next_done(&mut rx).await, Msg::FormRefused(e) if e.contains("already exists"))
@@ -147,7 +152,7 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
         ..Default::default()
     });
     let out = tmp.path().join("out.bin");
-    t.fetch(2, cid.clone(), out.display().to_string());
+    t.fetch(2, cid.clone(), out.display().to_string(), false);
     match next_done(&mut rx).await {
         Msg::TaskDone {
             outcome: TaskOutcome::Failed(e),
@@ -157,7 +162,7 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
     }
     assert!(!out.exists(), "nothing under the final name");
     h.set_faults(Faults::default());
-    t.fetch(3, cid, out.display().to_string());
+    t.fetch(3, cid.clone(), out.display().to_string(), false);
     assert!(matches!(
         next_done(&mut rx).await,
         Msg::TaskDone {
@@ -166,6 +171,23 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
         }
     ));
     assert_eq!(std::fs::read(&out).unwrap(), data);
+    // A folder that does not exist: asked about first, created when agreed.
+    let deep = tmp.path().join("restored/2026/big.bin");
+    t.fetch(4, cid.clone(), deep.display().to_string(), false);
+    match next_done(&mut rx).await {
+        Msg::FetchNeedsFolder(f) => assert!(f.ends_with("restored/2026"), "{f}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!tmp.path().join("restored").exists(), "nothing created unasked");
+    t.fetch(5, cid, deep.display().to_string(), true);
+    assert!(matches!(
+        next_done(&mut rx).await,
+        Msg::TaskDone {
+            outcome: TaskOutcome::Done { .. },
+            ..
+        }
+    ));
+    assert_eq!(std::fs::read(&deep).unwrap(), data);
 }
 
 #[tokio::test]
@@ -225,7 +247,7 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
     });
     let dl = tempfile::tempdir().unwrap();
     let out = dl.path().join("out.bin");
-    t.fetch(3, cid.clone(), out.display().to_string());
+    t.fetch(3, cid.clone(), out.display().to_string(), false);
     assert!(matches!(
         next_done(&mut rx).await,
         Msg::TaskDone {
@@ -239,7 +261,7 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
         gateway_stall: true,
         ..Default::default()
     });
-    t.fetch(4, cid, out.display().to_string());
+    t.fetch(4, cid, out.display().to_string(), false);
     loop {
         if let Msg::TaskStarted { id: 4, .. } = rx.recv().await.unwrap() {
             break;
@@ -293,9 +315,10 @@ async fn bad_paths_are_refused_with_a_message() {
         3,
         "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m".into(),
         "/nonexistent/dir/x".into(),
+        false,
     );
     assert!(
-        matches!(next_done(&mut rx).await, Msg::FormRefused(e) if e.contains("no such folder"))
+        matches!(next_done(&mut rx).await, Msg::FetchNeedsFolder(f) if f == "/nonexistent/dir")
     );
 }
 
@@ -308,14 +331,20 @@ fn path_completion() {
     let base = format!("{}/", tmp.path().display());
     assert_eq!(
         complete(&format!("{base}scans")),
-        (format!("{base}scans-2026/"), 1)
+        (format!("{base}scans-2026/"), vec!["scans-2026/".to_string()])
     );
     assert_eq!(
         complete(&format!("{base}scan-")),
-        (format!("{base}scan-"), 2)
+        (
+            format!("{base}scan-"),
+            vec!["scan-a.tif".to_string(), "scan-b.tif".to_string()]
+        )
     );
-    assert_eq!(complete(&format!("{base}sc")).1, 3);
-    assert_eq!(complete(&format!("{base}zz")), (format!("{base}zz"), 0));
+    assert_eq!(complete(&format!("{base}sc")).1.len(), 3);
+    assert_eq!(
+        complete(&format!("{base}zz")),
+        (format!("{base}zz"), Vec::new())
+    );
 }
 
 /// The console's transfers on ccs-sim (default) and on the real cluster (`CCS_BACKEND=real`).
@@ -360,7 +389,7 @@ mod both {
         assert!(matches!(next_done(&mut rx).await, Msg::UploadExists { .. }));
         b.wait_pinned(&cid, Duration::from_secs(60)).await;
         let back = tmp.path().join("back");
-        t.fetch(3, cid.clone(), back.display().to_string());
+        t.fetch(3, cid.clone(), back.display().to_string(), false);
         match next_done(&mut rx).await {
             Msg::TaskDone {
                 outcome:

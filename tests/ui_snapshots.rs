@@ -131,6 +131,7 @@ fn demo_state() -> State {
             free_space: None,
             pinned: 0,
             errors: 0,
+            ..Default::default()
         })
         .collect();
     update(&mut st, Msg::Peers(Ok(peers), Duration::from_secs(5)));

@@ -39,9 +39,15 @@ pub enum FormKind {
     Fetch,
 }
 
+/// The fetch form's fields: where first (what an operator decides), then what.
+pub const FETCH_DEST: usize = 0;
+pub const FETCH_CID: usize = 1;
+
 #[derive(Debug, Clone)]
 pub struct Form {
     pub kind: FormKind,
+    /// Member peers when the form opened (replication min is checked against it).
+    pub members: usize,
     pub fields: Vec<Field>,
     pub focus: usize,
     /// Why the form cannot go on (shown in red).
@@ -55,16 +61,21 @@ pub struct Form {
 }
 
 impl Form {
-    pub fn upload(org: Option<&str>) -> Self {
+    pub fn upload(org: Option<&str>, members: usize) -> Self {
         let meta = org.map(|o| format!("org={o}")).unwrap_or_default();
         Form {
             kind: FormKind::Upload,
+            members,
             fields: vec![
                 Field::new("path", "", "file or folder; Tab completes, ~ works"),
                 Field::new("name", "", "default: the basename"),
                 Field::new("replication min", "", "default: the cluster's"),
                 Field::new("replication max", "", "default: the cluster's"),
-                Field::new("metadata", &meta, "key=value, separated by spaces"),
+                Field::new(
+                    "metadata",
+                    &meta,
+                    "key=value, separated by spaces; size is added",
+                ),
             ],
             focus: 0,
             error: None,
@@ -74,12 +85,14 @@ impl Form {
         }
     }
 
+    /// `dest` is shown whole (absolute), so the operator sees where it lands.
     pub fn fetch(cid: &str, dest: &str) -> Self {
         Form {
             kind: FormKind::Fetch,
+            members: 0,
             fields: vec![
+                Field::new("save as", dest, "a new file or folder (absolute path)"),
                 Field::new("CID", cid, "CIDv0 (Qm…) or CIDv1 (bafy…)"),
-                Field::new("save as", dest, "a new file or folder name"),
             ],
             focus: 0,
             error: None,

@@ -1,9 +1,9 @@
 //! The `/` filter and the pins pane's sort, as pure functions over rows.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::rows::{PinRow, Repl};
+use super::rows::{PeerRow, PinRow, Repl, ReplBook};
 
 /// What `/` typed, parsed: substring terms and `field:value` terms, all of
 /// which must match; a leading `!` inverts the whole filter (k9s).
@@ -23,6 +23,9 @@ pub enum Term {
     Org(String),
     Name(String),
     Cid(String),
+    /// Items a peer should hold (allocated to it, or pinned everywhere): the
+    /// name as typed, and the peer IDs it names once resolved.
+    Peer(String, Vec<Arc<str>>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +60,7 @@ impl Filter {
                 Some(("org", v)) => Term::Org(v.to_lowercase()),
                 Some(("name", v)) => Term::Name(v.to_lowercase()),
                 Some(("cid", v)) => Term::Cid(v.to_string()),
+                Some(("peer", v)) if !v.is_empty() => Term::Peer(v.to_string(), Vec::new()),
                 _ => Term::Text(word.to_string(), word.to_lowercase()),
             };
             terms.push(term);
@@ -70,6 +74,44 @@ impl Filter {
 
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// Whether matching depends on replication (so new statuses re-filter).
+    pub fn uses_status(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t, Term::Status(_)))
+    }
+
+    pub fn has_peer_terms(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t, Term::Peer(..)))
+    }
+
+    /// Resolves `peer:` terms against the members: a peer's name (any case)
+    /// or the start of its ID.
+    pub fn resolve_peers(&mut self, peers: &[PeerRow]) -> Result<(), String> {
+        for t in &mut self.terms {
+            if let Term::Peer(name, ids) = t {
+                *ids = peers
+                    .iter()
+                    .filter(|p| {
+                        p.name.eq_ignore_ascii_case(name)
+                            || (name.len() >= 4 && p.id.starts_with(name.as_str()))
+                    })
+                    .map(|p| Arc::from(p.id.as_str()))
+                    .collect();
+                if ids.is_empty() {
+                    let known: Vec<&str> = peers
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .filter(|n| !n.is_empty())
+                        .collect();
+                    return Err(format!(
+                        "no peer named {name:?} (peers: {})",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn matches(&self, row: &PinRow, repl: Option<&Repl>) -> bool {
@@ -91,6 +133,9 @@ fn term_matches(t: &Term, row: &PinRow, repl: Option<&Repl>) -> bool {
             .split_once('\u{1f}')
             .is_some_and(|(name, _)| name.contains(n.as_str())),
         Term::Cid(c) => row.cid.contains(c.as_str()),
+        Term::Peer(_, ids) => {
+            row.allocations.is_empty() || row.allocations.iter().any(|a| ids.contains(a))
+        }
         Term::Status(class) => match (class, repl) {
             (_, None) => *class == StatusClass::Pinned,
             (StatusClass::Error, Some(r)) => r.errors > 0,
@@ -138,30 +183,44 @@ impl Default for Sort {
     }
 }
 
-/// The rows to show, in order: indexes into `rows`.
 /// Whether a row is shown: the one rule, for a full reindex and for rows
 /// appended while the pinset streams in.
-pub fn row_visible(
-    row: &PinRow,
-    filter: &Filter,
-    repl: &HashMap<Box<str>, Repl>,
-    only_problems: bool,
-) -> bool {
-    let rp = repl.get(&row.cid);
-    (!only_problems || rp.is_some_and(Repl::is_problem))
-        && (filter.is_empty() || filter.matches(row, rp))
+pub fn row_visible(row: &PinRow, filter: &Filter, book: &ReplBook, only_problems: bool) -> bool {
+    if !only_problems && filter.is_empty() {
+        return true;
+    }
+    let rp = book.of(row);
+    (!only_problems || rp.is_some_and(|r| r.is_problem()))
+        && (filter.is_empty() || filter.matches(row, rp.as_ref()))
+}
+
+/// The rows to show, in order (indexes into `rows`), and how many items of
+/// the whole pinset are problems (for the header: the same rule as the view).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Indexed {
+    pub index: Vec<u32>,
+    pub problems: usize,
 }
 
 pub fn compute_index(
     rows: &[PinRow],
     filter: &Filter,
     sort: Sort,
-    repl: &HashMap<Box<str>, Repl>,
+    book: &ReplBook,
     only_problems: bool,
-) -> Vec<u32> {
-    let mut idx: Vec<u32> = (0..rows.len() as u32)
-        .filter(|&i| row_visible(&rows[i as usize], filter, repl, only_problems))
-        .collect();
+) -> Indexed {
+    let mut problems = 0;
+    let mut idx: Vec<u32> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let rp = book.of(row);
+        let problem = rp.is_some_and(|r| r.is_problem());
+        problems += usize::from(problem);
+        if (!only_problems || problem) && (filter.is_empty() || filter.matches(row, rp.as_ref()))
+        {
+            idx.push(i as u32);
+        }
+    }
+    let rank = |r: &PinRow| book.of(r).map_or(3, |x| x.rank());
     let cmp = |a: &u32, b: &u32| -> Ordering {
         let (ra, rb) = (&rows[*a as usize], &rows[*b as usize]);
         let o = match sort.key {
@@ -169,14 +228,14 @@ pub fn compute_index(
             SortKey::Name => ra.key.cmp(&rb.key),
             SortKey::Created => ra.created.cmp(&rb.created),
             SortKey::Size => ra.size.cmp(&rb.size),
-            SortKey::Status => {
-                let rank = |r: &PinRow| repl.get(&r.cid).map_or(3, Repl::rank);
-                rank(ra).cmp(&rank(rb))
-            }
+            SortKey::Status => rank(ra).cmp(&rank(rb)),
         };
         let o = if sort.descending { o.reverse() } else { o };
         o.then_with(|| ra.cid.cmp(&rb.cid))
     };
     idx.sort_unstable_by(cmp);
-    idx
+    Indexed {
+        index: idx,
+        problems,
+    }
 }

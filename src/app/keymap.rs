@@ -1,10 +1,67 @@
-//! Keys per mode, each with the description that the footer and the help
-//! screen show: one table, so help can never disagree with behaviour.
+//! One keymap per screen (yazi's way): each key with the action it runs and
+//! that action's description, which the footer and the help screen show. One
+//! table per screen, so help can never disagree with behaviour.
 
 use std::collections::{BTreeMap, HashMap};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
+
+/// A screen with keys of its own. Help shows the keys of the one you are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Screen {
+    /// The panes: peers, pins, replication.
+    Main,
+    /// The `/` filter and `:` command lines.
+    Prompt,
+    Help,
+    /// Upload and fetch forms.
+    Form,
+    /// A confirmation.
+    Confirm,
+    /// Transfers.
+    Tasks,
+    /// One peer, in detail.
+    Peer,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 7] = [
+        Screen::Main,
+        Screen::Prompt,
+        Screen::Help,
+        Screen::Form,
+        Screen::Confirm,
+        Screen::Tasks,
+        Screen::Peer,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Main => "main screen",
+            Screen::Prompt => "filter and command line",
+            Screen::Help => "help",
+            Screen::Form => "upload and fetch forms",
+            Screen::Confirm => "confirmations",
+            Screen::Tasks => "transfers",
+            Screen::Peer => "peer detail",
+        }
+    }
+
+    /// The name a keymap file uses for this screen's section.
+    pub fn key(self) -> &'static str {
+        match self {
+            Screen::Main => "main",
+            Screen::Prompt => "prompt",
+            Screen::Help => "help",
+            Screen::Form => "form",
+            Screen::Confirm => "confirm",
+            Screen::Tasks => "tasks",
+            Screen::Peer => "peer",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -41,43 +98,77 @@ pub enum Action {
     Recover,
     RecoverAll,
     Tasks,
+    Suspend,
+    /// Leave an overlay.
+    Close,
+    /// Run what a prompt or form holds.
+    Submit,
+    /// Tab: complete the path or command, else the next field.
+    Complete,
+    NextField,
+    PrevField,
+    /// Say yes to a confirmation.
+    Confirm,
+    /// Say no.
+    Cancel,
+    /// Move between Cancel and the action.
+    Toggle,
+    /// Enter on a confirmation: the focused button.
+    Choose,
+    CancelTask,
+    Dismiss,
+    /// From a peer's detail: the pins filtered to it.
+    PeerItems,
 }
 
 impl Action {
     pub fn describe(self) -> &'static str {
         match self {
             Action::Quit => "quit",
-            Action::Help => "help",
-            Action::Command => "command (:pins :peers :problems :q)",
-            Action::Filter => "filter (!invert, status:error, org:x)",
-            Action::Back => "back / clear filter",
+            Action::Help => "help for this screen",
+            Action::Command => "command line (:pins :problems :peer NAME :upload …; Tab completes)",
+            Action::Filter => "filter (!invert, status:error, org:x, peer:NAME)",
+            Action::Back => "back: clear the filter, leave problems, clear marks",
             Action::NextPane => "next pane",
             Action::PrevPane => "previous pane",
-            Action::PeersPane => "peers",
-            Action::PinsPane => "pins",
-            Action::ReplicationPane => "replication",
+            Action::PeersPane => "peers pane",
+            Action::PinsPane => "pins pane",
+            Action::ReplicationPane => "replication pane",
             Action::Down => "down",
             Action::Up => "up",
             Action::Top => "top",
             Action::Bottom => "bottom",
             Action::PageDown => "page down",
             Action::PageUp => "page up",
-            Action::Inspect => "inspect item",
-            Action::Mark => "mark",
+            Action::Inspect => "inspect the item / open the peer",
+            Action::Mark => "mark the item",
             Action::Refresh => "refresh now",
             Action::Freeze => "freeze/unfreeze updates",
-            Action::Copy => "copy CID / peer ID (OSC 52)",
-            Action::Problems => "problems only",
-            Action::SortName => "sort by name",
-            Action::SortCreated => "sort by created",
-            Action::SortSize => "sort by size",
-            Action::SortStatus => "sort by status",
+            Action::Copy => "copy the CID or peer ID (OSC 52)",
+            Action::Problems => "problems only (not fully replicated)",
+            Action::SortName => "sort by name (again: reverse)",
+            Action::SortCreated => "sort by created (again: reverse)",
+            Action::SortSize => "sort by size (again: reverse)",
+            Action::SortStatus => "sort by status (again: reverse)",
             Action::Upload => "upload a file or folder",
             Action::Fetch => "fetch the item to disk",
-            Action::Unpin => "unpin (marked items, or the selected one)",
+            Action::Unpin => "unpin the marked items, or the selected one",
             Action::Recover => "recover the selected item's errors",
             Action::RecoverAll => "recover every item in error",
             Action::Tasks => "transfers (tasks view)",
+            Action::Suspend => "suspend to the shell (fg resumes)",
+            Action::Close => "close",
+            Action::Submit => "run it",
+            Action::Complete => "complete (path, command); else next field",
+            Action::NextField => "next field",
+            Action::PrevField => "previous field",
+            Action::Confirm => "yes: do it",
+            Action::Cancel => "no: cancel, nothing changes",
+            Action::Toggle => "move between Cancel and the action",
+            Action::Choose => "the focused button (Cancel at first)",
+            Action::CancelTask => "cancel the selected transfer",
+            Action::Dismiss => "dismiss a finished transfer",
+            Action::PeerItems => "show the items allocated to this peer",
         }
     }
 
@@ -100,7 +191,22 @@ impl Action {
             Action::Fetch => "fetch",
             Action::Unpin => "unpin",
             Action::Recover => "recover",
+            Action::RecoverAll => "recover all",
             Action::Tasks => "tasks",
+            Action::Down => "down",
+            Action::Up => "up",
+            Action::Close => "close",
+            Action::Submit => "run",
+            Action::Complete => "complete",
+            Action::NextField => "next",
+            Action::Confirm => "yes",
+            Action::Cancel => "no",
+            Action::CancelTask => "cancel",
+            Action::Dismiss => "dismiss",
+            Action::PeerItems => "its items",
+            Action::SortName => "name",
+            Action::SortSize => "size",
+            Action::SortStatus => "status",
             _ => "",
         }
     }
@@ -150,7 +256,8 @@ impl Key {
                 .is_none()
                 .then(|| Key::ctrl(c.to_ascii_lowercase()));
         }
-        let code = match s.to_lowercase().as_str() {
+        let lower = s.to_lowercase();
+        let code = match lower.as_str() {
             "space" => KeyCode::Char(' '),
             "enter" => KeyCode::Enter,
             "esc" => KeyCode::Esc,
@@ -164,6 +271,10 @@ impl Key {
             "pgdn" | "pagedown" => KeyCode::PageDown,
             "home" => KeyCode::Home,
             "end" => KeyCode::End,
+            "delete" | "del" => KeyCode::Delete,
+            f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+                KeyCode::F(f[1..].parse().ok()?)
+            }
             _ => {
                 let mut cs = s.chars();
                 let c = cs.next()?;
@@ -186,10 +297,14 @@ impl Key {
             KeyCode::BackTab => "S-Tab".into(),
             KeyCode::Up => "↑".into(),
             KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
             KeyCode::PageUp => "PgUp".into(),
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Home => "Home".into(),
             KeyCode::End => "End".into(),
+            KeyCode::Delete => "Del".into(),
+            KeyCode::F(n) => format!("F{n}"),
             other => format!("{other:?}"),
         };
         if self.ctrl {
@@ -200,120 +315,346 @@ impl Key {
     }
 }
 
-/// The normal-mode keymap: key -> action, plus the order help lists them in.
-#[derive(Debug, Clone)]
-pub struct Keymap {
-    map: HashMap<Key, Action>,
+use Action as A;
+use KeyCode as K;
+
+const MAIN: &[(Key, Action)] = &[
+    (Key::ch('?'), A::Help),
+    (Key::code(K::F(1)), A::Help),
+    (Key::ch('q'), A::Quit),
+    (Key::ctrl('c'), A::Quit),
+    (Key::ch(':'), A::Command),
+    (Key::ch('/'), A::Filter),
+    (Key::code(K::Esc), A::Back),
+    (Key::code(K::Tab), A::NextPane),
+    (Key::code(K::BackTab), A::PrevPane),
+    (Key::ch('1'), A::PeersPane),
+    (Key::ch('2'), A::PinsPane),
+    (Key::ch('3'), A::ReplicationPane),
+    (Key::ch('j'), A::Down),
+    (Key::code(K::Down), A::Down),
+    (Key::ch('k'), A::Up),
+    (Key::code(K::Up), A::Up),
+    (Key::ch('g'), A::Top),
+    (Key::code(K::Home), A::Top),
+    (Key::ch('G'), A::Bottom),
+    (Key::code(K::End), A::Bottom),
+    (Key::code(K::PageDown), A::PageDown),
+    (Key::ctrl('f'), A::PageDown),
+    (Key::code(K::PageUp), A::PageUp),
+    (Key::ctrl('b'), A::PageUp),
+    (Key::code(K::Enter), A::Inspect),
+    (Key::ch('l'), A::Inspect),
+    (Key::ch(' '), A::Mark),
+    (Key::ch('p'), A::Problems),
+    (Key::ch('N'), A::SortName),
+    (Key::ch('C'), A::SortCreated),
+    (Key::ch('Z'), A::SortSize),
+    (Key::ch('S'), A::SortStatus),
+    (Key::ch('y'), A::Copy),
+    (Key::ctrl('r'), A::Refresh),
+    (Key::ch('f'), A::Freeze),
+    (Key::ch('a'), A::Upload),
+    (Key::ch('u'), A::Upload),
+    (Key::ch('o'), A::Fetch),
+    (Key::ch('F'), A::Fetch),
+    (Key::ch('x'), A::Unpin),
+    (Key::ctrl('d'), A::Unpin),
+    (Key::ch('r'), A::Recover),
+    (Key::ch('R'), A::RecoverAll),
+    (Key::ch('w'), A::Tasks),
+    (Key::ctrl('z'), A::Suspend),
+];
+
+const PROMPT: &[(Key, Action)] = &[
+    (Key::code(K::Enter), A::Submit),
+    (Key::code(K::Esc), A::Close),
+    (Key::ctrl('c'), A::Close),
+    (Key::code(K::Tab), A::Complete),
+    (Key::code(K::F(1)), A::Help),
+];
+
+const HELP: &[(Key, Action)] = &[
+    (Key::code(K::Esc), A::Close),
+    (Key::ch('q'), A::Close),
+    (Key::ch('?'), A::Close),
+    (Key::code(K::Enter), A::Close),
+    (Key::code(K::F(1)), A::Close),
+    (Key::ctrl('c'), A::Close),
+    (Key::ch('j'), A::Down),
+    (Key::code(K::Down), A::Down),
+    (Key::ch('k'), A::Up),
+    (Key::code(K::Up), A::Up),
+    (Key::code(K::PageDown), A::PageDown),
+    (Key::ch(' '), A::PageDown),
+    (Key::ctrl('f'), A::PageDown),
+    (Key::code(K::PageUp), A::PageUp),
+    (Key::ctrl('b'), A::PageUp),
+    (Key::ch('g'), A::Top),
+    (Key::code(K::Home), A::Top),
+    (Key::ch('G'), A::Bottom),
+    (Key::code(K::End), A::Bottom),
+];
+
+const FORM: &[(Key, Action)] = &[
+    (Key::code(K::F(1)), A::Help),
+    (Key::code(K::Enter), A::Submit),
+    (Key::code(K::Esc), A::Close),
+    (Key::ctrl('c'), A::Close),
+    (Key::code(K::Tab), A::Complete),
+    (Key::code(K::Down), A::NextField),
+    (Key::code(K::Up), A::PrevField),
+    (Key::code(K::BackTab), A::PrevField),
+];
+
+const CONFIRM: &[(Key, Action)] = &[
+    (Key::ch('?'), A::Help),
+    (Key::code(K::F(1)), A::Help),
+    (Key::ch('y'), A::Confirm),
+    (Key::ch('Y'), A::Confirm),
+    (Key::ch('n'), A::Cancel),
+    (Key::ch('N'), A::Cancel),
+    (Key::code(K::Esc), A::Cancel),
+    (Key::ch('q'), A::Cancel),
+    (Key::ctrl('c'), A::Cancel),
+    (Key::code(K::Enter), A::Choose),
+    (Key::code(K::Left), A::Toggle),
+    (Key::code(K::Right), A::Toggle),
+    (Key::code(K::Tab), A::Toggle),
+    (Key::code(K::BackTab), A::Toggle),
+    (Key::ch('h'), A::Toggle),
+    (Key::ch('l'), A::Toggle),
+];
+
+const TASKS: &[(Key, Action)] = &[
+    (Key::ch('?'), A::Help),
+    (Key::code(K::F(1)), A::Help),
+    (Key::code(K::Esc), A::Close),
+    (Key::ch('w'), A::Close),
+    (Key::ch('q'), A::Close),
+    (Key::ch('j'), A::Down),
+    (Key::code(K::Down), A::Down),
+    (Key::ch('k'), A::Up),
+    (Key::code(K::Up), A::Up),
+    (Key::ch('c'), A::CancelTask),
+    (Key::code(K::Enter), A::CancelTask),
+    (Key::ch('d'), A::Dismiss),
+    (Key::code(K::Delete), A::Dismiss),
+];
+
+const PEER: &[(Key, Action)] = &[
+    (Key::ch('?'), A::Help),
+    (Key::code(K::F(1)), A::Help),
+    (Key::code(K::Esc), A::Close),
+    (Key::ch('q'), A::Close),
+    (Key::ch('h'), A::Close),
+    (Key::ch('p'), A::PeerItems),
+    (Key::code(K::Enter), A::PeerItems),
+    (Key::ch('y'), A::Copy),
+    (Key::ch('j'), A::Down),
+    (Key::code(K::Down), A::Down),
+    (Key::ch('k'), A::Up),
+    (Key::code(K::Up), A::Up),
+];
+
+fn defaults(s: Screen) -> &'static [(Key, Action)] {
+    match s {
+        Screen::Main => MAIN,
+        Screen::Prompt => PROMPT,
+        Screen::Help => HELP,
+        Screen::Form => FORM,
+        Screen::Confirm => CONFIRM,
+        Screen::Tasks => TASKS,
+        Screen::Peer => PEER,
+    }
 }
 
-const DEFAULTS: &[(Key, Action)] = &[
-    (Key::ch('q'), Action::Quit),
-    (Key::ch('?'), Action::Help),
-    (Key::ch(':'), Action::Command),
-    (Key::ch('/'), Action::Filter),
-    (Key::code(KeyCode::Esc), Action::Back),
-    (Key::code(KeyCode::Tab), Action::NextPane),
-    (Key::code(KeyCode::BackTab), Action::PrevPane),
-    (Key::ch('1'), Action::PeersPane),
-    (Key::ch('2'), Action::PinsPane),
-    (Key::ch('3'), Action::ReplicationPane),
-    (Key::ch('j'), Action::Down),
-    (Key::code(KeyCode::Down), Action::Down),
-    (Key::ch('k'), Action::Up),
-    (Key::code(KeyCode::Up), Action::Up),
-    (Key::ch('g'), Action::Top),
-    (Key::code(KeyCode::Home), Action::Top),
-    (Key::ch('G'), Action::Bottom),
-    (Key::code(KeyCode::End), Action::Bottom),
-    (Key::code(KeyCode::PageDown), Action::PageDown),
-    (Key::ctrl('f'), Action::PageDown),
-    (Key::code(KeyCode::PageUp), Action::PageUp),
-    (Key::ctrl('b'), Action::PageUp),
-    (Key::code(KeyCode::Enter), Action::Inspect),
-    (Key::ch(' '), Action::Mark),
-    (Key::ctrl('r'), Action::Refresh),
-    (Key::ch('f'), Action::Freeze),
-    (Key::ch('y'), Action::Copy),
-    (Key::ch('p'), Action::Problems),
-    (Key::ch('N'), Action::SortName),
-    (Key::ch('C'), Action::SortCreated),
-    (Key::ch('Z'), Action::SortSize),
-    (Key::ch('S'), Action::SortStatus),
-    (Key::ctrl('c'), Action::Quit),
-    (Key::ch('a'), Action::Upload),
-    (Key::ch('u'), Action::Upload),
-    (Key::ch('o'), Action::Fetch),
-    (Key::ch('F'), Action::Fetch),
-    (Key::ch('x'), Action::Unpin),
-    (Key::ctrl('d'), Action::Unpin),
-    (Key::ch('r'), Action::Recover),
-    (Key::ch('R'), Action::RecoverAll),
-    (Key::ch('w'), Action::Tasks),
-];
+/// Keys that are not bindings but that each screen takes (typing in a field):
+/// listed in its help so the screen is described whole.
+pub fn typed_keys(s: Screen) -> &'static [(&'static str, &'static str)] {
+    match s {
+        Screen::Prompt => &[
+            ("text", "type the filter or command; Backspace deletes"),
+            ("↑ ↓", "command line: earlier commands"),
+        ],
+        Screen::Form => &[(
+            "text",
+            "type in the field; ← → Home End move, Backspace and Ctrl-W delete",
+        )],
+        _ => &[],
+    }
+}
+
+/// Every screen's keys -> actions.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    maps: HashMap<Screen, Vec<(Key, Action)>>,
+}
 
 impl Default for Keymap {
     fn default() -> Self {
         Self {
-            map: DEFAULTS.iter().copied().collect(),
+            maps: Screen::ALL
+                .iter()
+                .map(|s| (*s, defaults(*s).to_vec()))
+                .collect(),
         }
     }
 }
 
+/// One help line: the keys (joined), what they do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpRow {
+    pub keys: String,
+    pub action: Option<Action>,
+    pub text: &'static str,
+}
+
 impl Keymap {
-    pub fn action(&self, e: &KeyEvent) -> Option<Action> {
-        self.map.get(&Key::from_event(e)).copied()
+    pub fn action(&self, screen: Screen, e: &KeyEvent) -> Option<Action> {
+        let k = Key::from_event(e);
+        self.maps
+            .get(&screen)?
+            .iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, a)| *a)
     }
 
-    /// Overlays a user file: `action: key` or `action: [key, key]`. A listed
-    /// action loses its default keys.
+    /// Overlays a user file. Top-level `action: key` (or `[key, key]`) binds
+    /// on the main screen; a screen's section (`tasks:`, `confirm:`, …)
+    /// binds there. A listed action loses that screen's default keys.
     pub fn overlay(mut self, yaml: &str) -> Result<Self, String> {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Keys {
             One(String),
             Many(Vec<String>),
+            Section(BTreeMap<String, Keys>),
         }
-        let user: BTreeMap<Action, Keys> =
+        let user: BTreeMap<String, Keys> =
             serde_yaml::from_str(yaml).map_err(|e| format!("keymap: {e}"))?;
-        for (action, keys) in user {
-            let keys = match keys {
-                Keys::One(k) => vec![k],
-                Keys::Many(v) => v,
-            };
-            self.map.retain(|_, a| *a != action);
-            for k in keys {
-                let key = Key::parse(&k)
-                    .ok_or_else(|| format!("keymap: {action:?}: unknown key {k:?}"))?;
-                self.map.insert(key, action);
+        for (name, keys) in user {
+            match keys {
+                Keys::Section(inner) => {
+                    let screen = Screen::ALL
+                        .into_iter()
+                        .find(|s| s.key() == name)
+                        .ok_or_else(|| {
+                            format!(
+                                "keymap: unknown screen {name:?} (main, prompt, help, form, confirm, tasks, peer)"
+                            )
+                        })?;
+                    for (action, keys) in inner {
+                        self.bind(screen, &action, keys_of(keys)?)?;
+                    }
+                }
+                other => self.bind(Screen::Main, &name, keys_of(other)?)?,
             }
         }
-        Ok(self)
+        return Ok(self);
+
+        fn keys_of(k: Keys) -> Result<Vec<String>, String> {
+            match k {
+                Keys::One(k) => Ok(vec![k]),
+                Keys::Many(v) => Ok(v),
+                Keys::Section(_) => Err("keymap: a key must be a string or a list".into()),
+            }
+        }
     }
 
-    /// Every action with its keys, in a stable order (for the help screen).
-    pub fn help_rows(&self) -> Vec<(String, &'static str)> {
-        let mut by_action: BTreeMap<Action, Vec<String>> = BTreeMap::new();
-        for (k, a) in &self.map {
-            by_action.entry(*a).or_default().push(k.label());
+    fn bind(&mut self, screen: Screen, action: &str, keys: Vec<String>) -> Result<(), String> {
+        let a: Action = serde_yaml::from_value(serde_yaml::Value::String(action.to_string()))
+            .map_err(|_| format!("keymap: unknown action {action:?}"))?;
+        if !defaults(screen).iter().any(|(_, d)| *d == a) {
+            return Err(format!(
+                "keymap: {action:?} is not an action of the {} ({})",
+                screen.title(),
+                screen.key()
+            ));
         }
-        for keys in by_action.values_mut() {
-            keys.sort();
+        let map = self.maps.entry(screen).or_default();
+        let mut parsed = Vec::new();
+        for k in keys {
+            parsed
+                .push(Key::parse(&k).ok_or_else(|| format!("keymap: {action}: unknown key {k:?}"))?);
         }
-        by_action
-            .into_iter()
-            .map(|(a, keys)| (keys.join(" "), a.describe()))
-            .collect()
-    }
-
-    /// The first key bound to `a` (for the footer).
-    pub fn key_for(&self, a: Action) -> Option<String> {
-        DEFAULTS
+        map.retain(|(k, x)| *x != a && !parsed.contains(k));
+        // New bindings go where the action's defaults were, so help keeps its order.
+        let at = defaults(screen)
             .iter()
-            .filter(|(_, da)| *da == a)
-            .map(|(k, _)| *k)
-            .find(|k| self.map.get(k) == Some(&a))
-            .or_else(|| self.map.iter().find(|(_, x)| **x == a).map(|(k, _)| *k))
-            .map(|k| k.label())
+            .position(|(_, d)| *d == a)
+            .map_or(map.len(), |p| {
+                map.iter()
+                    .position(|(_, x)| {
+                        defaults(screen)
+                            .iter()
+                            .position(|(_, d)| d == x)
+                            .is_some_and(|q| q > p)
+                    })
+                    .unwrap_or(map.len())
+            });
+        for (i, k) in parsed.into_iter().enumerate() {
+            map.insert(at + i, (k, a));
+        }
+        Ok(())
+    }
+
+    /// A screen's keys, one row per action in the order the table lists
+    /// them, then the typed keys it takes.
+    pub fn help_rows(&self, screen: Screen) -> Vec<HelpRow> {
+        let mut rows: Vec<(Action, Vec<String>)> = Vec::new();
+        for (k, a) in self.maps.get(&screen).map(Vec::as_slice).unwrap_or(&[]) {
+            match rows.iter_mut().find(|(x, _)| x == a) {
+                Some((_, keys)) => keys.push(k.label()),
+                None => rows.push((*a, vec![k.label()])),
+            }
+        }
+        let mut out: Vec<HelpRow> = rows
+            .into_iter()
+            .map(|(a, keys)| HelpRow {
+                keys: keys.join(" "),
+                action: Some(a),
+                text: a.describe(),
+            })
+            .collect();
+        out.extend(typed_keys(screen).iter().map(|(k, t)| HelpRow {
+            keys: (*k).to_string(),
+            action: None,
+            text: t,
+        }));
+        out
+    }
+
+    /// The first key bound to `a` on `screen` (for the footer).
+    pub fn key_for(&self, screen: Screen, a: Action) -> Option<String> {
+        self.maps
+            .get(&screen)?
+            .iter()
+            .find(|(_, x)| *x == a)
+            .map(|(k, _)| k.label())
+    }
+
+    /// Every screen's keys as Markdown tables: the README's key section is
+    /// this text (a test holds it to that).
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        for screen in Screen::ALL {
+            s.push_str(&format!("\n**{}** (`{}:`)\n\n| key | does |\n|---|---|\n", screen.title(), screen.key()));
+            for r in self.help_rows(screen) {
+                let keys: Vec<String> = r
+                    .keys
+                    .split(' ')
+                    .map(|k| format!("`{}`", k.replace('|', "\\|")))
+                    .collect();
+                let keys = if r.action.is_none() {
+                    r.keys.clone()
+                } else {
+                    keys.join(" ")
+                };
+                s.push_str(&format!("| {keys} | {} |\n", r.text.replace('|', "\\|")));
+            }
+        }
+        s
     }
 }
 
@@ -328,27 +669,38 @@ mod tests {
     #[test]
     fn user_file_overlays_defaults() {
         let km = Keymap::default()
-            .overlay("quit: x\nfilter: [\"ctrl-f\", \"s\"]\n")
+            .overlay("quit: x\nfilter: [\"ctrl-f\", \"s\"]\ntasks:\n  cancel_task: k\n")
             .unwrap();
+        let main = |c, m| km.action(Screen::Main, &ev(c, m));
+        assert_eq!(main(KeyCode::Char('x'), KeyModifiers::NONE), Some(Action::Quit));
+        assert_eq!(main(KeyCode::Char('q'), KeyModifiers::NONE), None, "default key gone");
         assert_eq!(
-            km.action(&ev(KeyCode::Char('x'), KeyModifiers::NONE)),
-            Some(Action::Quit)
+            main(KeyCode::Char('f'), KeyModifiers::CONTROL),
+            Some(Action::Filter),
+            "a key taken from another action"
         );
+        assert_eq!(main(KeyCode::Char('s'), KeyModifiers::NONE), Some(Action::Filter));
         assert_eq!(
-            km.action(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
-            None,
-            "default key gone"
+            km.action(Screen::Tasks, &ev(KeyCode::Char('k'), KeyModifiers::NONE)),
+            Some(Action::CancelTask)
         );
-        assert_eq!(
-            km.action(&ev(KeyCode::Char('f'), KeyModifiers::CONTROL)),
-            Some(Action::Filter)
-        );
-        assert_eq!(
-            km.action(&ev(KeyCode::Char('s'), KeyModifiers::NONE)),
-            Some(Action::Filter)
-        );
-        assert!(km.help_rows().iter().any(|(k, d)| k == "x" && *d == "quit"));
+        assert!(km
+            .help_rows(Screen::Main)
+            .iter()
+            .any(|r| r.keys == "x" && r.text == "quit"));
         assert!(Keymap::default().overlay("quit: [\"nope-key\"]").is_err());
         assert!(Keymap::default().overlay("fly: x").is_err());
+        assert!(Keymap::default().overlay("tasks:\n  upload: x\n").is_err());
+        assert!(Keymap::default().overlay("nowhere:\n  quit: x\n").is_err());
+    }
+
+    #[test]
+    fn help_and_quit_come_first_on_the_main_screen() {
+        let rows = Keymap::default().help_rows(Screen::Main);
+        assert_eq!(rows[0].action, Some(Action::Help));
+        assert_eq!(rows[1].action, Some(Action::Quit));
+        for s in Screen::ALL {
+            assert!(!Keymap::default().help_rows(s).is_empty(), "{s:?} has keys");
+        }
     }
 }

@@ -55,8 +55,10 @@ pub fn areas(area: Rect, st: &State) -> Areas {
         a.pins = Some(pins);
         a.replication = Some(repl);
     } else if rest.height >= 18 {
+        // Half each: the replication pane lists a peer per line and scrolls.
+        let repl_h = (rest.height / 2).max(9);
         let [pins, repl] =
-            Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(rest);
+            Layout::vertical([Constraint::Min(6), Constraint::Length(repl_h)]).areas(rest);
         a.pins = Some(pins);
         a.replication = Some(repl);
     } else if st.focus == Pane::Replication {
@@ -67,9 +69,42 @@ pub fn areas(area: Rect, st: &State) -> Areas {
     a
 }
 
-/// Data rows the pins pane shows (inside borders, below the column header).
+/// Data rows the pins pane shows (inside borders, below the column header):
+/// the one definition for paging, the rows asked about, and drawing.
 pub fn pins_rows(area: Rect, st: &State) -> usize {
-    areas(area, st)
-        .pins
-        .map_or(1, |r| r.height.saturating_sub(4).max(1) as usize)
+    areas(area, st).pins.map_or(1, pins_rows_in)
+}
+
+pub fn pins_rows_in(pane: Rect) -> usize {
+    pane.height.saturating_sub(3).max(1) as usize
+}
+
+/// Lines above the replication pane's peer list: name, CID, replication.
+pub const REPLICATION_HEAD: u16 = 3;
+
+/// Peer lines the replication pane shows at most (below its head and column
+/// header, keeping a line for "+N more").
+pub fn replication_rows(area: Rect, st: &State) -> usize {
+    areas(area, st).replication.map_or(1, |r| {
+        r.height
+            .saturating_sub(2 + REPLICATION_HEAD + 1 + 1)
+            .max(1) as usize
+    })
+}
+
+/// The help overlay for `rows` lines of keys.
+pub fn help_area(area: Rect, rows: usize) -> Rect {
+    let w = area.width.saturating_sub(4).min(84);
+    let h = (rows as u16 + 2).min(area.height.saturating_sub(2));
+    Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Key lines the help overlay shows at once.
+pub fn help_visible(area: Rect, rows: usize) -> usize {
+    help_area(area, rows).height.saturating_sub(2).max(1) as usize
 }

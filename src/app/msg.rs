@@ -43,7 +43,7 @@ pub enum Msg {
     /// A recomputed order for the pins pane.
     Index {
         generation: u64,
-        index: Vec<u32>,
+        indexed: super::filter::Indexed,
     },
     /// The open form cannot go on (bad path, target exists…).
     FormRefused(String),
@@ -69,12 +69,14 @@ pub enum Msg {
         id: u64,
         outcome: TaskOutcome,
     },
-    /// Tab completion for the path field.
+    /// Tab completion for the path field: the names that matched.
     Completion {
         typed: String,
         completed: String,
-        candidates: usize,
+        candidates: Vec<String>,
     },
+    /// The fetch's folder does not exist; Enter creates it.
+    FetchNeedsFolder(String),
     /// The outcome of an unpin or recover.
     ActionDone(Result<String, String>),
 }
@@ -120,7 +122,11 @@ pub enum Effect {
         id: u64,
         cid: String,
         dest: String,
+        /// Create the destination's folder (the operator agreed).
+        create_folder: bool,
     },
+    /// Stop the console and give the shell the terminal (Ctrl-Z).
+    Suspend,
     CancelTask(u64),
     /// Changes to the cluster: only ever emitted after a confirmation, and
     /// never in read-only mode (see `update::gate`).

@@ -7,11 +7,15 @@ use super::sanitize::clean;
 use crate::cluster::types::{GlobalPinInfo, PeerId, Pin, TrackerStatus};
 
 /// A member peer as the peers pane shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PeerRow {
     pub id: String,
     pub name: String,
     pub version: String,
+    /// Its cluster swarm addresses, and its IPFS daemon's ID and addresses.
+    pub addresses: Vec<String>,
+    pub ipfs_id: String,
+    pub ipfs_addresses: Vec<String>,
     /// Why the peer does not answer; empty when online.
     pub error: String,
     pub free_space: Option<u64>,
@@ -25,6 +29,14 @@ impl PeerRow {
             id: clean(&p.id).into_owned(),
             name: clean(&p.peername).into_owned(),
             version: clean(&p.version).into_owned(),
+            addresses: p.addresses.iter().map(|a| clean(a).into_owned()).collect(),
+            ipfs_id: clean(&p.ipfs.id).into_owned(),
+            ipfs_addresses: p
+                .ipfs
+                .addresses
+                .iter()
+                .map(|a| clean(a).into_owned())
+                .collect(),
             error: clean(&p.error).into_owned(),
             free_space: None,
             pinned: 0,
@@ -169,7 +181,10 @@ pub struct Repl {
 }
 
 impl Repl {
-    pub fn from_info(g: &GlobalPinInfo) -> Self {
+    /// From an item's status, completed with what the console knows of the
+    /// members: the daemon (crdt) drops a dead peer from statuses, so an
+    /// allocated peer that is down and absent still counts as a copy missing.
+    pub fn from_info(g: &GlobalPinInfo, health: &Health) -> Self {
         let mut r = Repl::default();
         for p in g.peer_map.values() {
             match p.status {
@@ -186,23 +201,53 @@ impl Repl {
                 _ => {}
             }
         }
+        let allocated = |id: &str| g.allocations.is_empty() || g.allocations.iter().any(|a| a == id);
         for (id, p) in &g.peer_map {
-            if p.status == TrackerStatus::ClusterError
-                && (g.allocations.is_empty() || g.allocations.iter().any(|a| a == id))
-            {
+            if p.status == TrackerStatus::ClusterError && allocated(id) {
                 r.cluster_errors += 1;
             }
         }
-        r.allocated =
-            crate::cluster::replicas::wanted(g.allocations.len(), g.peer_map.len()) as u16;
+        for id in &health.down {
+            if allocated(id) && !g.peer_map.contains_key(&**id) {
+                r.cluster_errors += 1;
+            }
+        }
+        let members = g.peer_map.len().max(health.members);
+        r.allocated = crate::cluster::replicas::wanted(g.allocations.len(), members) as u16;
         // Never claim more pinned than wanted ("2/1"): peers may hold extra copies.
         r.allocated = r.allocated.max(r.pinned + r.pinning + r.queued + r.errors);
         r
     }
 
+    /// What the pinset and the peers say without a status: every allocated
+    /// peer that is up holds its copy (errors and pins in flight come from
+    /// the problems list, which is asked of the cluster as a whole).
+    pub fn derived(row: &PinRow, health: &Health) -> Self {
+        let allocated = row.wanted(health.members);
+        let down = if row.allocations.is_empty() {
+            health.down.len()
+        } else {
+            row.allocations
+                .iter()
+                .filter(|a| health.down.iter().any(|d| d == *a))
+                .count()
+        };
+        Repl {
+            pinned: allocated.saturating_sub(down) as u16,
+            cluster_errors: down as u16,
+            allocated: allocated as u16,
+            ..Default::default()
+        }
+    }
+
     /// Not fully replicated, or in trouble.
     pub fn is_problem(&self) -> bool {
         self.errors > 0 || self.pinning > 0 || self.queued > 0 || self.pinned < self.allocated
+    }
+
+    /// Copies an allocated peer that is down cannot serve.
+    pub fn down(&self) -> u16 {
+        self.cluster_errors
     }
 
     /// `3/3 pinned`, `2/3 pinning`, `1 error`…
@@ -236,6 +281,113 @@ impl Repl {
             3
         }
     }
+}
+
+/// What the pinset alone cannot say about replication: which members are
+/// down, how many there are, and whether the problems list has come yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Peer IDs of members that are offline or missing.
+    pub down: Vec<Arc<str>>,
+    pub members: usize,
+    /// The cluster's problems list has arrived at least once: until then an
+    /// item without a status is not known to be fine.
+    pub known: bool,
+}
+
+/// Each item's replication: what status polls observed, else what the
+/// pinset and the members imply. The one rule for rows, problems, filters,
+/// sorting and the header's count.
+#[derive(Debug, Clone, Default)]
+pub struct ReplBook {
+    pub observed: HashMap<Box<str>, Repl>,
+    /// Peers the problems list names for each item it lists (any status
+    /// but pinned): who does not hold a pinned copy.
+    pub unpinned_at: HashMap<Box<str>, Vec<Box<str>>>,
+    pub health: Health,
+}
+
+impl ReplBook {
+    pub fn of(&self, row: &PinRow) -> Option<Repl> {
+        if let Some(r) = self.observed.get(&row.cid) {
+            return Some(*r);
+        }
+        let d = Repl::derived(row, &self.health);
+        (self.health.known || d.is_problem()).then_some(d)
+    }
+
+    pub fn is_problem(&self, row: &PinRow) -> bool {
+        self.of(row).is_some_and(|r| r.is_problem())
+    }
+
+    pub fn observe(&mut self, g: &GlobalPinInfo) {
+        let r = Repl::from_info(g, &self.health);
+        self.observed.insert(g.cid.clone().into_boxed_str(), r);
+    }
+}
+
+/// One line of the replication pane: a peer's copy of the item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerLine {
+    pub id: String,
+    pub name: String,
+    /// `None`: the peer is down and the status no longer lists it.
+    pub status: Option<TrackerStatus>,
+    pub since: Option<crate::cluster::gojson::GoTime>,
+    pub attempts: i64,
+    pub error: String,
+    /// The item is allocated to it (or pinned everywhere).
+    pub allocated: bool,
+}
+
+/// The replication pane's lines, in the order an operator reads them: peers
+/// that should hold the item first (trouble first, then by name), then the
+/// others, `remote` last. Allocated peers that are down and dropped from the
+/// status are listed too: a copy that cannot be served is news.
+pub fn peer_lines(g: &GlobalPinInfo, health: &Health, names: &HashMap<String, String>) -> Vec<PeerLine> {
+    let allocated = |id: &str| g.allocations.is_empty() || g.allocations.iter().any(|a| a == id);
+    let mut v: Vec<PeerLine> = g
+        .peer_map
+        .iter()
+        .map(|(id, p)| PeerLine {
+            id: id.clone(),
+            name: if p.peername.is_empty() {
+                names.get(id).cloned().unwrap_or_default()
+            } else {
+                p.peername.clone()
+            },
+            status: Some(p.status),
+            since: Some(p.timestamp.clone()),
+            attempts: p.attempt_count as i64,
+            error: p.error.clone(),
+            allocated: allocated(id),
+        })
+        .collect();
+    for id in &health.down {
+        if allocated(id) && !g.peer_map.contains_key(&**id) {
+            v.push(PeerLine {
+                id: id.to_string(),
+                name: names.get(&**id).cloned().unwrap_or_default(),
+                status: None,
+                since: None,
+                attempts: 0,
+                error: "down: not in the cluster's status".into(),
+                allocated: true,
+            });
+        }
+    }
+    v.sort_by(|a, b| {
+        let key = |l: &PeerLine| {
+            let remote = l.status == Some(TrackerStatus::Remote);
+            let trouble = l.status.is_none_or(|s| s.is_error() || s != TrackerStatus::Pinned);
+            (remote, !l.allocated, !trouble)
+        };
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    v
 }
 
 /// Counts per peer name, for the peers pane's pinned/error columns.

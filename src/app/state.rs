@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::filter::{Filter, Sort};
-use super::keymap::Keymap;
-use super::rows::{PeerRow, PinRow, Repl};
+use super::keymap::{Keymap, Screen};
+use super::rows::{PeerRow, PinRow, ReplBook};
 use crate::cluster::types::GlobalPinInfo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,34 @@ pub enum Mode {
     Filter(String),
     /// Typing a `:` command.
     Command(String),
-    Help,
+}
+
+/// The help overlay: the keys of the screen it was opened on, scrolled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpView {
+    pub of: Screen,
+    pub offset: usize,
+}
+
+/// One peer, opened from the peers pane: what it holds and what hangs on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerDetail {
+    pub id: String,
+    pub stats: PeerStats,
+}
+
+/// A peer's share of the archive, counted over the whole pinset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerStats {
+    /// Items it should hold (allocated to it, or pinned everywhere).
+    pub allocated: usize,
+    /// Items it reports in error (from the problems list).
+    pub errors: usize,
+    /// Items whose only copy that can be served is this peer's: no other
+    /// allocated peer is up and free of errors.
+    pub only_copy: usize,
+    /// A few of those, by name, to show.
+    pub only_copy_names: Vec<String>,
 }
 
 /// How fresh a pane's data is, and why it is not fresher.
@@ -55,7 +82,6 @@ impl Freshness {
         self.loading = false;
         self.error = None;
         self.retry_at = None;
-        self.loading = false;
     }
     pub fn failed(&mut self, error: String, retry_in: Duration, now: Instant) {
         self.error = Some(error);
@@ -94,6 +120,41 @@ impl Freshness {
     }
 }
 
+/// How an OSC 52 copy reaches the clipboard from here: the event loop
+/// writes the sequence this says, and the operator is told when it may not
+/// arrive (found from the environment at start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clipboard {
+    /// A terminal that takes OSC 52 as it comes.
+    #[default]
+    Direct,
+    /// Inside tmux: plain OSC 52, which tmux forwards when `set-clipboard`
+    /// is on (its default, `external`, forwards too); `passthrough` wraps it
+    /// in tmux's DCS passthrough instead (configured: `allow-passthrough on`).
+    Tmux { passthrough: bool },
+    /// GNU screen, which does not forward OSC 52.
+    Screen,
+    /// The Linux console: no clipboard to set.
+    NoClipboard,
+}
+
+impl Clipboard {
+    /// What to add to "copied …" when the copy may not arrive.
+    pub fn caveat(self) -> &'static str {
+        match self {
+            Clipboard::Direct => "",
+            Clipboard::Tmux { passthrough: false } => {
+                " (through tmux: needs set-clipboard on or external)"
+            }
+            Clipboard::Tmux { passthrough: true } => {
+                " (tmux passthrough: needs allow-passthrough on)"
+            }
+            Clipboard::Screen => " (GNU screen may not pass it to the clipboard)",
+            Clipboard::NoClipboard => " (this terminal has no clipboard: not copied)",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Level {
     Info,
@@ -124,11 +185,15 @@ pub struct PinsState {
     pub filter: Filter,
     pub sort: Sort,
     pub problems_only: bool,
+    /// Items of the whole pinset that are problems (the header's count; the
+    /// same rule as the problems view).
+    pub problems: usize,
     pub marked: BTreeSet<Box<str>>,
     /// The next order installed selects its first row (the first load ends
     /// sorted; the user had not moved yet).
     pub select_top: bool,
-    pub repl: HashMap<Box<str>, Repl>,
+    /// Replication per item: observed, else derived (one rule).
+    pub repl: ReplBook,
     /// Items allocated to each peer ID in the last complete pinset, and items
     /// pinned everywhere (for the peers pane).
     pub alloc_counts: HashMap<Arc<str>, usize>,
@@ -160,6 +225,8 @@ pub struct ReplicationState {
     pub cid: Option<Box<str>>,
     pub info: Option<GlobalPinInfo>,
     pub selected: usize,
+    /// First peer line shown (the pane scrolls).
+    pub offset: usize,
     pub fresh: Freshness,
 }
 
@@ -171,6 +238,16 @@ pub struct State {
     pub color: bool,
     pub keymap: Keymap,
     pub mode: Mode,
+    /// The help overlay, over whatever screen it was opened on.
+    pub help: Option<HelpView>,
+    /// A peer opened from the peers pane.
+    pub peer_detail: Option<PeerDetail>,
+    /// Candidates of an ambiguous Tab on the prompt line.
+    pub prompt_hint: Option<String>,
+    /// Commands run from the `:` line, oldest first (↑ recalls).
+    pub history: Vec<String>,
+    /// Where ↑/↓ are in `history` while typing a command.
+    pub history_pos: Option<usize>,
     pub focus: Pane,
     pub peers: PeersState,
     pub pins: PinsState,
@@ -188,8 +265,13 @@ pub struct State {
     pub select_when_loaded: Option<Box<str>>,
     pub frozen: bool,
     pub now: Instant,
-    /// Rows the pins pane can show (set by the view's layout each frame).
+    /// Rows the pins pane can show (from the layout, on every message).
     pub pins_height: usize,
+    /// Peer lines the replication pane can show.
+    pub replication_height: usize,
+    pub clipboard: Clipboard,
+    /// Where relative fetch destinations land (shown absolute in the form).
+    pub cwd: std::path::PathBuf,
     /// The terminal's area, once the event loop has said it.
     pub screen: Option<ratatui::layout::Rect>,
 }
@@ -203,6 +285,11 @@ impl State {
             color: true,
             keymap: Keymap::default(),
             mode: Mode::Normal,
+            help: None,
+            peer_detail: None,
+            prompt_hint: None,
+            history: Vec::new(),
+            history_pos: None,
             focus: Pane::Pins,
             peers: PeersState::default(),
             pins: PinsState::default(),
@@ -218,8 +305,59 @@ impl State {
             frozen: false,
             now,
             pins_height: 10,
+            replication_height: 5,
+            clipboard: Clipboard::Direct,
+            cwd: std::path::PathBuf::new(),
             screen: None,
         }
+    }
+
+    /// The screen keys go to now (help over all; then a dialog, a prompt,
+    /// a peer's detail, the transfers, the panes).
+    pub fn screen(&self) -> Screen {
+        use super::dialog::Dialog;
+        if self.help.is_some() {
+            return Screen::Help;
+        }
+        match &self.dialog {
+            Some(Dialog::Form(_)) => return Screen::Form,
+            Some(Dialog::Confirm(_)) => return Screen::Confirm,
+            None => {}
+        }
+        if !matches!(self.mode, Mode::Normal) {
+            Screen::Prompt
+        } else if self.peer_detail.is_some() {
+            Screen::Peer
+        } else if self.show_tasks {
+            Screen::Tasks
+        } else {
+            Screen::Main
+        }
+    }
+
+    /// The inspected item's lines in the replication pane (one rule for
+    /// moving in it and drawing it).
+    pub fn replication_lines(&self) -> Vec<super::rows::PeerLine> {
+        let Some(g) = &self.replication.info else {
+            return Vec::new();
+        };
+        let names: HashMap<String, String> = self
+            .peers
+            .rows
+            .iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect();
+        super::rows::peer_lines(g, &self.pins.repl.health, &names)
+    }
+
+    /// The fetch form's default destination: `name` in the working folder.
+    pub fn fetch_dir(&self, name: &str) -> String {
+        self.cwd.join(name).display().to_string()
+    }
+
+    /// Uploads and fetches still running.
+    pub fn running_tasks(&self) -> usize {
+        self.tasks.iter().filter(|t| !t.finished()).count()
     }
 
     pub fn online_peers(&self) -> usize {

@@ -107,6 +107,10 @@ pub struct ConsoleSection {
     pub status_interval: Option<u64>,
     #[serde(default)]
     pub problems_interval: Option<u64>,
+    /// Inside tmux, wrap OSC 52 in tmux's passthrough (for `allow-passthrough
+    /// on` setups) instead of relying on `set-clipboard`.
+    #[serde(default)]
+    pub osc52_passthrough: bool,
 }
 
 /// The file as written. Unknown keys are refused so a typo is not ignored.

@@ -49,8 +49,9 @@ pub fn expand_tilde(p: &str) -> PathBuf {
 }
 
 /// Completes `typed` against the file system: the longest common prefix of
-/// the matching names, with `/` after a single folder.
-pub fn complete(typed: &str) -> (String, usize) {
+/// the matching names, with `/` after a single folder; and the names that
+/// matched (folders with a `/`), to list when there are several.
+pub fn complete(typed: &str) -> (String, Vec<String>) {
     let (dir_part, prefix) = match typed.rfind('/') {
         Some(i) => (&typed[..=i], &typed[i + 1..]),
         None => ("", typed),
@@ -61,7 +62,7 @@ pub fn complete(typed: &str) -> (String, usize) {
         expand_tilde(dir_part)
     };
     let Ok(rd) = std::fs::read_dir(&dir) else {
-        return (typed.to_string(), 0);
+        return (typed.to_string(), Vec::new());
     };
     let mut names: Vec<(String, bool)> = rd
         .filter_map(Result::ok)
@@ -72,16 +73,14 @@ pub fn complete(typed: &str) -> (String, usize) {
         .filter(|(n, _)| n.starts_with(prefix) && (prefix.starts_with('.') || !n.starts_with('.')))
         .collect();
     names.sort();
+    let listed: Vec<String> = names
+        .iter()
+        .map(|(n, d)| format!("{n}{}", if *d { "/" } else { "" }))
+        .collect();
     match names.len() {
-        0 => (typed.to_string(), 0),
-        1 => {
-            let (n, is_dir) = &names[0];
-            (
-                format!("{dir_part}{n}{}", if *is_dir { "/" } else { "" }),
-                1,
-            )
-        }
-        k => {
+        0 => (typed.to_string(), listed),
+        1 => (format!("{dir_part}{}", listed[0]), listed),
+        _ => {
             let first = &names[0].0;
             let common = names.iter().fold(first.len(), |acc, (n, _)| {
                 first
@@ -92,7 +91,7 @@ pub fn complete(typed: &str) -> (String, usize) {
                     .min(acc)
             });
             let c: String = first.chars().take(common).collect();
-            (format!("{dir_part}{c}"), k)
+            (format!("{dir_part}{c}"), listed)
         }
     }
 }
@@ -181,12 +180,17 @@ impl Effects {
                     total: Some(total),
                 })
                 .await;
+            // As ccs does: `size` is the bytes added, unless the operator set it.
+            let mut metadata = req.metadata.clone();
+            if !metadata.iter().any(|(k, _)| k == "size") {
+                metadata.push(("size".into(), total.to_string()));
+            }
             let opts = AddOptions {
                 pin: PinOptions {
                     name: Some(req.name.clone().unwrap_or_else(|| what.clone())),
                     replication_min: req.replication_min,
                     replication_max: req.replication_max,
-                    metadata: req.metadata.clone(),
+                    metadata,
                     ..Default::default()
                 },
                 ..Default::default()
@@ -219,7 +223,7 @@ impl Effects {
         });
     }
 
-    pub fn fetch(&self, id: u64, cid: String, dest: String) {
+    pub fn fetch(&self, id: u64, cid: String, dest: String, create_folder: bool) {
         let (client, tx) = (self.client.clone(), self.tx.clone());
         let cancel = self.token(id);
         let cancels = self.cancels.clone();
@@ -236,13 +240,30 @@ impl Effects {
             }
             if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
                 if !parent.is_dir() {
-                    let _ = tx
-                        .send(Msg::FormRefused(format!(
-                            "{}: no such folder",
-                            parent.display()
-                        )))
-                        .await;
-                    return;
+                    if parent.exists() {
+                        let _ = tx
+                            .send(Msg::FormRefused(format!(
+                                "{} is not a folder",
+                                parent.display()
+                            )))
+                            .await;
+                        return;
+                    }
+                    if !create_folder {
+                        let _ = tx
+                            .send(Msg::FetchNeedsFolder(parent.display().to_string()))
+                            .await;
+                        return;
+                    }
+                    if let Err(e) = std::fs::create_dir_all(parent) {
+                        let _ = tx
+                            .send(Msg::FormRefused(format!(
+                                "cannot create {}: {e}",
+                                parent.display()
+                            )))
+                            .await;
+                        return;
+                    }
                 }
             }
             let _ = tx

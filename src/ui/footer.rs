@@ -1,4 +1,6 @@
-//! The bottom line: the keys of the screen you are on, `?` and `q` first.
+//! The bottom line: the keys of the screen you are on, `?` and `q` first,
+//! then the focused pane's actions, as many as the width holds; or the
+//! prompt being typed; or a message.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -6,21 +8,32 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::theme::Theme;
+use crate::app::keymap::{Action as A, Screen};
 use crate::app::state::Level;
 use crate::app::{Mode, Pane, State};
 
 pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let line = match &st.mode {
-        Mode::Filter(t) => Line::from(vec![
-            Span::styled("/", th.title()),
-            Span::raw(t.clone()),
-            Span::raw("█"),
-        ]),
-        Mode::Command(t) => Line::from(vec![
-            Span::styled(":", th.title()),
-            Span::raw(t.clone()),
-            Span::raw("█"),
-        ]),
+        Mode::Filter(t) | Mode::Command(t) if st.help.is_none() => {
+            let sigil = if matches!(st.mode, Mode::Filter(_)) {
+                "/"
+            } else {
+                ":"
+            };
+            let mut spans = vec![
+                Span::styled(sigil, th.title()),
+                Span::raw(t.clone()),
+                Span::raw("█"),
+            ];
+            match (&st.prompt_hint, &st.flash) {
+                (Some(h), _) => spans.push(Span::styled(format!("   {h}"), th.dim())),
+                (None, Some(fl)) if matches!(fl.level, Level::Error) => {
+                    spans.push(Span::styled(format!("   {}", fl.text), th.bad()))
+                }
+                _ => spans.push(Span::styled("   Tab completes · Enter · Esc", th.dim())),
+            }
+            Line::from(spans)
+        }
         _ => {
             if let Some(fl) = &st.flash {
                 let style = match fl.level {
@@ -29,42 +42,82 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                 };
                 Line::from(Span::styled(fl.text.clone(), style))
             } else {
-                keys_line(st, th)
+                keys_line(st, r.width as usize, th)
             }
         }
     };
     f.render_widget(Paragraph::new(line), r);
 }
 
-pub(super) fn keys_line(st: &State, th: Theme) -> Line<'static> {
-    use crate::app::keymap::Action as A;
-    let actions: &[A] = match st.focus {
-        Pane::Peers => &[
-            A::Help,
-            A::NextPane,
-            A::Copy,
-            A::Refresh,
-            A::Freeze,
-            A::Quit,
-        ],
-        Pane::Pins => &[
-            A::Help,
-            A::Filter,
-            A::Inspect,
-            A::Mark,
-            A::Problems,
-            A::Copy,
-            A::NextPane,
-            A::Quit,
-        ],
-        Pane::Replication => &[A::Help, A::Back, A::Copy, A::Refresh, A::Quit],
+/// The actions the footer offers on each screen, most needed first; `?` and
+/// `q` (or the screen's way out) always lead.
+fn footer_actions(st: &State) -> (Screen, &'static [A]) {
+    let screen = st.screen();
+    let list: &'static [A] = match screen {
+        Screen::Main => match st.focus {
+            Pane::Peers => &[
+                A::Help,
+                A::Quit,
+                A::Inspect,
+                A::Copy,
+                A::NextPane,
+                A::Refresh,
+                A::Freeze,
+                A::Command,
+            ],
+            Pane::Pins => &[
+                A::Help,
+                A::Quit,
+                A::Filter,
+                A::Inspect,
+                A::Problems,
+                A::Mark,
+                A::Upload,
+                A::Fetch,
+                A::Unpin,
+                A::Copy,
+                A::NextPane,
+                A::Command,
+            ],
+            Pane::Replication => &[
+                A::Help,
+                A::Quit,
+                A::Back,
+                A::Down,
+                A::Recover,
+                A::Fetch,
+                A::Copy,
+                A::Refresh,
+            ],
+        },
+        Screen::Tasks => &[A::Help, A::Close, A::CancelTask, A::Dismiss, A::Down, A::Up],
+        Screen::Peer => &[A::Help, A::Close, A::PeerItems, A::Copy, A::Down, A::Up],
+        Screen::Help => &[A::Close, A::Down, A::Up],
+        Screen::Confirm => &[A::Help, A::Cancel, A::Confirm],
+        Screen::Form => &[A::Help, A::Close, A::Submit, A::Complete],
+        Screen::Prompt => &[A::Submit, A::Close, A::Complete],
     };
+    (screen, list)
+}
+
+/// `<?> help  <q> quit  …`, cut at whole entries to fit `width`.
+pub(super) fn keys_line(st: &State, width: usize, th: Theme) -> Line<'static> {
+    let (screen, actions) = footer_actions(st);
     let mut spans = Vec::new();
+    let mut used = 0;
     for a in actions {
-        if let Some(k) = st.keymap.key_for(*a) {
-            spans.push(Span::styled(format!("<{k}>"), th.title()));
-            spans.push(Span::raw(format!(" {}  ", a.short())));
+        let Some(k) = st.keymap.key_for(screen, *a) else {
+            continue;
+        };
+        let key = format!("<{k}>");
+        let label = format!(" {}  ", a.short());
+        let w = key.chars().count() + label.chars().count();
+        if used + w > width + 2 {
+            break;
         }
+        used += w;
+        spans.push(Span::styled(key, th.title()));
+        spans.push(Span::raw(label));
     }
     Line::from(spans)
 }

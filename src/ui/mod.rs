@@ -5,6 +5,7 @@ mod footer;
 mod form;
 mod header;
 mod help;
+mod peer;
 mod peers;
 mod pins;
 mod replication;

@@ -1,4 +1,5 @@
-//! The pins pane: the archive, windowed.
+//! The pins pane: the archive, windowed. Narrow terminals shorten the CID
+//! (then drop it) before the names, and a cut name ends in `…`.
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Rect};
@@ -7,6 +8,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 
+use super::layout::pins_rows_in;
 use super::theme::Theme;
 use super::widgets::*;
 use crate::app::{Pane, State};
@@ -16,6 +18,48 @@ pub(super) fn fmt_time(unix: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix, 0)
         .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_default()
+}
+
+/// Widths of the columns for a pane `inner` columns wide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Columns {
+    name: u16,
+    /// 46+ (whole), 13 (`Qmabcd…uvwxyz`), 7 (`Qma…xyz`) or 0 (hidden).
+    cid: u16,
+    /// ORG and CREATED are shown.
+    wide: bool,
+}
+
+/// Names keep at least this many columns before the CID gives any up.
+const NAME_MIN: u16 = 24;
+const REPL_W: u16 = 17;
+const SIZE_W: u16 = 8;
+const ORG_W: u16 = 10;
+const CREATED_W: u16 = 16;
+
+fn columns(inner: u16) -> Columns {
+    let wide = inner >= 100;
+    // Mark, replication, size (and org, created), with a space between columns.
+    let mut fixed = 1 + REPL_W + SIZE_W + 3;
+    if wide {
+        fixed += ORG_W + CREATED_W + 2;
+    }
+    let avail = inner.saturating_sub(fixed);
+    let cid = [59u16, 46, 13, 7]
+        .into_iter()
+        .find(|c| avail >= c + 1 + NAME_MIN + if *c >= 46 { 16 } else { 0 })
+        .unwrap_or(0);
+    let name = avail.saturating_sub(if cid > 0 { cid + 1 } else { 0 });
+    Columns { name, cid, wide }
+}
+
+fn cid_text(cid: &str, w: u16) -> String {
+    match w {
+        0 => String::new(),
+        7 => short_id(cid, 3),
+        13 => short_id(cid, 6),
+        _ => ellipsize(cid, w as usize),
+    }
 }
 
 pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
@@ -42,19 +86,23 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         title.push_str(&format!(" · {} marked", p.marked.len()));
     }
     let b = block(st, Pane::Pins, title, &p.fresh, th);
-    let inner_w = r.width.saturating_sub(2);
-    let wide = inner_w >= 100;
-    let cid_w: u16 = if wide { 46 } else { 15 };
-    let header = Row::new(if wide {
-        vec!["", "NAME", "CID", "REPLICATION", "ORG", "SIZE", "CREATED"]
-    } else {
-        vec!["", "NAME", "CID", "REPLICATION", "SIZE"]
-    })
-    .style(th.header());
-    let h = r.height.saturating_sub(3) as usize;
+    let cols = columns(r.width.saturating_sub(2));
+    let mut head = vec!["", "NAME"];
+    if cols.cid > 0 {
+        head.push("CID");
+    }
+    head.push("REPLICATION");
+    if cols.wide {
+        head.push("ORG");
+    }
+    head.push("SIZE");
+    if cols.wide {
+        head.push("CREATED");
+    }
+    let header = Row::new(head).style(th.header());
+    let h = pins_rows_in(r);
     let end = (p.offset + h).min(p.index.len());
     let start = p.offset.min(end);
-    let online = st.online_peers();
     // Only the visible window becomes ratatui rows: a million-item pinset
     // costs the same to draw as a ten-item one.
     let rows = p.index[start..end]
@@ -62,8 +110,7 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         .enumerate()
         .filter_map(|(k, &i)| {
             let row = p.rows.get(i as usize)?;
-            let repl = p.repl.get(&row.cid);
-            let (text, style) = match repl {
+            let (text, style) = match p.repl.of(row) {
                 Some(rp) => (
                     rp.summary(),
                     if rp.errors > 0 {
@@ -74,60 +121,48 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                         th.ok()
                     },
                 ),
-                None => (format!("?/{}", row.wanted(online)), th.dim()),
+                None => (
+                    format!("?/{}", row.wanted(st.peers.rows.len())),
+                    th.dim(),
+                ),
             };
-            let mark = if p.marked.contains(&row.cid) {
-                "●"
-            } else {
-                " "
-            };
-            let cid = if wide {
-                row.cid.to_string()
-            } else {
-                short_id(&row.cid, 6)
-            };
-            let size = row.size.map(human_bytes).unwrap_or_default();
+            let marked = p.marked.contains(&row.cid);
             let mut cells = vec![
-                Cell::from(mark),
-                Cell::from(row.name.to_string()),
-                Cell::from(cid),
-                Cell::from(Span::styled(text, style)),
+                Cell::from(if marked { "●" } else { " " }),
+                Cell::from(ellipsize(&row.name, cols.name as usize)),
             ];
-            if wide {
-                cells.push(Cell::from(row.org.to_string()));
-                cells.push(Cell::from(size));
+            if cols.cid > 0 {
+                cells.push(Cell::from(cid_text(&row.cid, cols.cid)));
+            }
+            cells.push(Cell::from(Span::styled(text, style)));
+            if cols.wide {
+                cells.push(Cell::from(ellipsize(&row.org, ORG_W as usize)));
+            }
+            cells.push(Cell::from(row.size.map(human_bytes).unwrap_or_default()));
+            if cols.wide {
                 cells.push(Cell::from(fmt_time(row.created)));
-            } else {
-                cells.push(Cell::from(size));
             }
             let r = Row::new(cells);
             Some(if st.focus == Pane::Pins && start + k == p.selected {
                 r.style(th.selected())
-            } else if p.marked.contains(&row.cid) {
+            } else if marked {
                 r.style(Style::default().add_modifier(Modifier::BOLD))
             } else {
                 r
             })
         });
-    let widths: Vec<Constraint> = if wide {
-        vec![
-            Constraint::Length(1),
-            Constraint::Min(16),
-            Constraint::Length(cid_w),
-            Constraint::Length(20),
-            Constraint::Length(10),
-            Constraint::Length(8),
-            Constraint::Length(16),
-        ]
-    } else {
-        vec![
-            Constraint::Length(1),
-            Constraint::Min(10),
-            Constraint::Length(cid_w),
-            Constraint::Length(17),
-            Constraint::Length(7),
-        ]
-    };
+    let mut widths = vec![Constraint::Length(1), Constraint::Length(cols.name)];
+    if cols.cid > 0 {
+        widths.push(Constraint::Length(cols.cid));
+    }
+    widths.push(Constraint::Length(REPL_W));
+    if cols.wide {
+        widths.push(Constraint::Length(ORG_W));
+    }
+    widths.push(Constraint::Length(SIZE_W));
+    if cols.wide {
+        widths.push(Constraint::Length(CREATED_W));
+    }
     let mut table = Table::new(rows, widths).header(header).block(b);
     if p.rows.is_empty() {
         let msg = if p.fresh.error.is_some() {
@@ -143,4 +178,21 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
             .footer(Row::new(vec![Cell::from(""), Cell::from("no item matches")]).style(th.dim()));
     }
     f.render_widget(table, r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cid_gives_way_before_the_names() {
+        let at = |w| columns(w);
+        assert_eq!(at(78).cid, 13, "80 columns: short CID, names 30+");
+        assert!(at(78).name >= NAME_MIN);
+        assert_eq!(at(64).cid, 7);
+        assert_eq!(at(56).cid, 0, "narrow: no CID, the name stays");
+        assert!(at(56).name >= NAME_MIN);
+        assert!(at(158).cid >= 46, "wide: the whole CIDv0");
+        assert!(at(158).wide);
+    }
 }

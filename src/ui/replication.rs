@@ -1,19 +1,25 @@
-//! The replication pane: the selected item, peer by peer.
+//! The replication pane: the selected item, peer by peer, scrolling; the
+//! peers that should hold it first, `remote` last, "+N more" when cut.
 
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::theme::Theme;
 use super::widgets::*;
+use crate::app::rows::PeerLine;
 use crate::app::{Pane, State};
-use crate::cluster::types::TrackerStatus;
 use crate::format::{human_bytes, short_id};
 
 pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let rs = &st.replication;
-    let b = block(st, Pane::Replication, "replication".into(), &rs.fresh, th);
+    let all = st.replication_lines();
+    let mut title = "replication".to_string();
+    if !all.is_empty() {
+        title.push_str(&format!(" ({} peers)", all.len()));
+    }
+    let b = block(st, Pane::Replication, title, &rs.fresh, th);
     let inner = b.inner(r);
     f.render_widget(b, r);
     let Some(cid) = &rs.cid else {
@@ -23,107 +29,146 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         );
         return;
     };
+    let w = inner.width as usize;
     let row = st.pins.rows.iter().find(|x| &x.cid == cid);
-    let mut lines: Vec<Line> = Vec::new();
     let name = rs
         .info
         .as_ref()
         .map(|g| g.name.clone())
         .or_else(|| row.map(|x| x.name.to_string()))
         .unwrap_or_default();
-    lines.push(Line::from(vec![Span::styled(
-        if name.is_empty() {
-            "(no name)".to_string()
-        } else {
-            name
-        },
-        th.title(),
-    )]));
-    lines.push(Line::from(Span::raw(cid.to_string())));
+    let mut lines: Vec<Line> = vec![
+        Line::from(Span::styled(
+            ellipsize(if name.is_empty() { "(no name)" } else { &name }, w),
+            th.title(),
+        )),
+        Line::from(Span::raw(ellipsize(cid, w))),
+    ];
+    let mut meta = String::new();
     if let Some(x) = row {
-        let factors = if x.rmin == -1 && x.rmax == -1 {
-            "replication: everywhere".to_string()
+        meta = if x.rmin == -1 && x.rmax == -1 {
+            "everywhere".to_string()
         } else {
-            format!("replication: min {} max {}", x.rmin, x.rmax)
+            format!("min {} max {}", x.rmin, x.rmax)
         };
-        let mut meta = factors;
         if !x.org.is_empty() {
             meta.push_str(&format!(" · org {}", x.org));
         }
         if let Some(s) = x.size {
             meta.push_str(&format!(" · {}", human_bytes(s)));
         }
-        lines.push(Line::from(Span::styled(meta, th.dim())));
     }
     if let Some(g) = &rs.info {
-        let others: Vec<String> = g
-            .metadata
-            .iter()
-            .filter(|(k, _)| k != "org" && k != "size")
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        if !others.is_empty() {
-            lines.push(Line::from(Span::styled(others.join(" "), th.dim())));
+        for (k, v) in g.metadata.iter().filter(|(k, _)| k != "org" && k != "size") {
+            meta.push_str(&format!(" · {k}={v}"));
         }
     }
-    // Wrapped: a CIDv1 is wider than a narrow pane, and it must read whole.
-    let w = inner.width.max(1) as usize;
-    let head_h: u16 = lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(w) as u16)
-        .sum();
-    let [top, table_area] = ratatui::layout::Layout::vertical([
-        Constraint::Length(head_h.min(inner.height)),
-        Constraint::Min(0),
-    ])
-    .areas(inner);
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), top);
-    let Some(g) = &rs.info else {
+    lines.push(Line::from(Span::styled(ellipsize(&meta, w), th.dim())));
+    if rs.info.is_none() {
+        f.render_widget(Paragraph::new(lines), inner);
         return;
-    };
-    let mut entries: Vec<_> = g.peer_map.iter().collect();
-    // Trouble first, then by name: what an operator looks for.
-    entries.sort_by_key(|(id, p)| {
-        (
-            !p.status.is_error(),
-            p.status == TrackerStatus::Remote,
-            p.peername.clone(),
-            (*id).clone(),
-        )
-    });
-    let mut lines: Vec<Line> = vec![Line::from(Span::styled(
-        format!("{:<9} {:<13} {:<11} {}", "PEER", "STATUS", "SINCE", "TRY"),
-        th.header(),
-    ))];
-    for (i, (id, p)) in entries.iter().enumerate() {
-        let label = if p.peername.is_empty() {
-            short_id(id, 3)
-        } else {
-            p.peername.clone()
-        };
-        let when = p.timestamp.0.format("%m-%d %H:%M").to_string();
-        let tries = if p.attempt_count > 0 {
-            p.attempt_count.to_string()
-        } else {
-            String::new()
-        };
-        let selected = st.focus == Pane::Replication && i == rs.selected;
-        let mut line = Line::from(vec![
-            Span::raw(format!("{:<9.9} ", label)),
-            Span::styled(format!("{:<13} ", p.status.upper()), th.status(p.status)),
-            Span::raw(format!("{when:<11} {tries}")),
-        ]);
-        if selected {
-            line = line.style(th.selected());
-        }
-        lines.push(line);
-        if !p.error.is_empty() {
-            // The error on its own line: it is the part an operator must read.
-            lines.push(Line::from(Span::styled(
-                format!("  └ {}", p.error),
-                th.bad(),
-            )));
-        }
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), table_area);
+    lines.push(Line::from(Span::styled(
+        ellipsize(
+            &format!("{:<9} {:<13} {:<11} {}", "PEER", "STATUS", "SINCE", "TRY"),
+            w,
+        ),
+        th.header(),
+    )));
+    let room = (inner.height as usize).saturating_sub(lines.len());
+    let start = first_shown(&all, rs.offset, rs.selected, room);
+    let mut used = 0;
+    let mut shown = start;
+    for (i, l) in all.iter().enumerate().skip(start) {
+        let need = height_of(l);
+        // Keep a line for "+N more" unless this is the last entry.
+        let reserve = usize::from(i + 1 < all.len());
+        if used + need + reserve > room {
+            break;
+        }
+        used += need;
+        shown = i + 1;
+        let selected = st.focus == Pane::Replication && i == rs.selected;
+        push_line(&mut lines, l, selected, w, th);
+    }
+    let above = start;
+    let below = all.len() - shown;
+    if below > 0 || above > 0 {
+        let mut t = String::new();
+        if below > 0 {
+            t.push_str(&format!("+{below} more ↓"));
+        }
+        if above > 0 {
+            if !t.is_empty() {
+                t.push_str(" · ");
+            }
+            t.push_str(&format!("{above} above ↑"));
+        }
+        lines.push(Line::from(Span::styled(format!("  {t}"), th.dim())));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A peer takes one line, two with an error to read.
+fn height_of(l: &PeerLine) -> usize {
+    1 + usize::from(!l.error.is_empty())
+}
+
+/// The first entry to draw: from the scroll offset, moved down if the
+/// selected entry would not fit (errors make entries two lines tall).
+fn first_shown(all: &[PeerLine], offset: usize, selected: usize, room: usize) -> usize {
+    let mut start = offset.min(all.len().saturating_sub(1));
+    if selected < start {
+        return selected;
+    }
+    loop {
+        let need: usize = all[start..=selected.min(all.len().saturating_sub(1))]
+            .iter()
+            .map(height_of)
+            .sum::<usize>()
+            + usize::from(selected + 1 < all.len());
+        if need <= room || start >= selected {
+            return start;
+        }
+        start += 1;
+    }
+}
+
+fn push_line(lines: &mut Vec<Line<'static>>, l: &PeerLine, selected: bool, w: usize, th: Theme) {
+    let label = if l.name.is_empty() {
+        short_id(&l.id, 3)
+    } else {
+        l.name.clone()
+    };
+    let (status, style) = match l.status {
+        Some(s) => (s.upper().to_string(), th.status(s)),
+        None => ("DOWN".to_string(), th.bad()),
+    };
+    let when = l
+        .since
+        .as_ref()
+        .map(|t| t.0.format("%m-%d %H:%M").to_string())
+        .unwrap_or_default();
+    let tries = if l.attempts > 0 {
+        l.attempts.to_string()
+    } else {
+        String::new()
+    };
+    let mark = if l.allocated { "" } else { "·" };
+    let mut line = Line::from(vec![
+        Span::raw(format!("{:<9} ", ellipsize(&format!("{label}{mark}"), 9))),
+        Span::styled(format!("{status:<13} "), style),
+        Span::raw(format!("{when:<11} {tries}")),
+    ]);
+    if selected {
+        line = line.style(th.selected());
+    }
+    lines.push(line);
+    if !l.error.is_empty() {
+        // The error on its own line: it is the part an operator must read.
+        lines.push(Line::from(Span::styled(
+            ellipsize(&format!("  └ {}", l.error), w),
+            th.bad(),
+        )));
+    }
 }

@@ -6,9 +6,9 @@ use ratatui::Frame;
 
 use super::layout::{areas, usable, MIN_HEIGHT, MIN_WIDTH};
 use super::theme::Theme;
-use super::{confirm, footer, form, header, help, peers, pins, replication, tasks};
+use super::{confirm, footer, form, header, help, peer, peers, pins, replication, tasks};
 use crate::app::dialog::Dialog;
-use crate::app::{Mode, State};
+use crate::app::State;
 
 pub fn view(st: &State, f: &mut Frame) {
     let area = f.area();
@@ -36,12 +36,15 @@ pub fn view(st: &State, f: &mut Frame) {
     if st.show_tasks {
         tasks::draw(st, f, area, th);
     }
+    if let Some(d) = &st.peer_detail {
+        peer::draw(st, d, f, area, th);
+    }
     match &st.dialog {
         Some(Dialog::Form(form)) => form::draw(form, f, area, th),
         Some(Dialog::Confirm(c)) => confirm::draw(c, f, area, th),
         None => {}
     }
-    if st.mode == Mode::Help {
-        help::draw(st, f, area, th);
+    if let Some(h) = &st.help {
+        help::draw(st, h, f, area, th);
     }
 }

@@ -22,7 +22,14 @@ pub(super) fn block<'a>(
         Pane::Pins => 2,
         Pane::Replication => 3,
     };
-    let age = fresh.describe(st.now);
+    // Frozen: say so rather than `live`, with how old the data is.
+    let age = match fresh.fetched.filter(|_| st.frozen) {
+        Some(t) => format!(
+            "frozen · {} s old",
+            st.now.saturating_duration_since(t).as_secs()
+        ),
+        None => fresh.describe(st.now),
+    };
     let age_style = if fresh.error.is_some() {
         th.bad()
     } else {
@@ -60,5 +67,39 @@ pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
+    }
+}
+
+/// `text` cut to `width` columns, with `…` where it was cut.
+pub(super) fn ellipsize(text: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if text.width() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ellipsize_cuts_by_columns() {
+        assert_eq!(super::ellipsize("scan-0001.tif", 20), "scan-0001.tif");
+        assert_eq!(super::ellipsize("scan-0001.tif", 8), "scan-00…");
+        assert_eq!(super::ellipsize("档案档案档案", 5), "档案…");
+        assert_eq!(super::ellipsize("abc", 0), "");
     }
 }

@@ -1,25 +1,19 @@
 //! Forms and confirmations: keys inside a dialog, validation, and what a confirmed or submitted dialog asks for.
 
 use super::*;
+use crate::app::dialog::{FETCH_CID, FETCH_DEST};
 
-pub(super) fn dialog_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
+pub(super) fn dialog_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Vec<Effect> {
     let Some(dialog) = st.dialog.take() else {
         return Vec::new();
     };
     match dialog {
         Dialog::Confirm(mut c) => {
-            let decision = match k.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => Some(true),
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
-                    Some(false)
-                }
-                KeyCode::Enter => Some(c.on_action),
-                KeyCode::Left
-                | KeyCode::Right
-                | KeyCode::Tab
-                | KeyCode::BackTab
-                | KeyCode::Char('h')
-                | KeyCode::Char('l') => {
+            let decision = match act {
+                Some(Action::Confirm) => Some(true),
+                Some(Action::Cancel) => Some(false),
+                Some(Action::Choose) => Some(c.on_action),
+                Some(Action::Toggle) => {
                     c.on_action = !c.on_action;
                     None
                 }
@@ -38,7 +32,7 @@ pub(super) fn dialog_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
             }
         }
         Dialog::Form(mut f) => {
-            let fx = form_key(st, &mut f, k);
+            let fx = form_key(st, &mut f, k, act);
             if let Some(fx) = fx {
                 return fx;
             }
@@ -55,7 +49,12 @@ pub(super) fn confirmed(st: &mut State, action: ConfirmAction) -> Vec<Effect> {
             let cids: Vec<String> = items.into_iter().map(|(c, _, _)| c).collect();
             for c in &cids {
                 // Shown as unpinning until the cluster confirms.
-                let r = st.pins.repl.entry(c.clone().into_boxed_str()).or_default();
+                let r = st
+                    .pins
+                    .repl
+                    .observed
+                    .entry(c.clone().into_boxed_str())
+                    .or_default();
                 r.unpinning = r.unpinning.max(1);
             }
             st.pins.marked.clear();
@@ -74,39 +73,43 @@ pub(super) fn confirmed(st: &mut State, action: ConfirmAction) -> Vec<Effect> {
 }
 
 /// Handles a key in a form; `Some(effects)` closes or submits it.
-pub(super) fn form_key(st: &mut State, f: &mut Form, k: KeyEvent) -> Option<Vec<Effect>> {
+pub(super) fn form_key(
+    st: &mut State,
+    f: &mut Form,
+    k: KeyEvent,
+    act: Option<Action>,
+) -> Option<Vec<Effect>> {
     if f.pending {
         // Waiting for the task to accept: only Esc (give up waiting).
-        if k.code == KeyCode::Esc {
+        if act == Some(Action::Close) {
             return Some(Vec::new());
         }
         return None;
     }
-    match k.code {
-        KeyCode::Esc => {
+    let n = f.fields.len();
+    match act {
+        Some(Action::Close) => {
             flash(st, "cancelled: nothing sent", Level::Info);
             Some(Vec::new())
         }
-        KeyCode::Down => {
-            f.focus = (f.focus + 1) % f.fields.len();
+        Some(Action::NextField) => {
+            f.focus = (f.focus + 1) % n;
             None
         }
-        KeyCode::Up | KeyCode::BackTab => {
-            f.focus = (f.focus + f.fields.len() - 1) % f.fields.len();
+        Some(Action::PrevField) => {
+            f.focus = (f.focus + n - 1) % n;
             None
         }
-        KeyCode::Tab => {
+        Some(Action::Complete) => {
             if f.kind == FormKind::Upload && f.focus == 0 {
-                return Some({
-                    let typed = f.value(0).to_string();
-                    st.dialog = Some(Dialog::Form(f.clone()));
-                    vec![Effect::CompletePath(typed)]
-                });
+                let typed = f.value(0).to_string();
+                st.dialog = Some(Dialog::Form(f.clone()));
+                return Some(vec![Effect::CompletePath(typed)]);
             }
-            f.focus = (f.focus + 1) % f.fields.len();
+            f.focus = (f.focus + 1) % n;
             None
         }
-        KeyCode::Enter => submit(st, f),
+        Some(Action::Submit) => submit(st, f),
         _ => {
             f.fields[f.focus].key(k);
             f.note = None;
@@ -119,15 +122,46 @@ pub(super) fn form_key(st: &mut State, f: &mut Form, k: KeyEvent) -> Option<Vec<
 
 /// Checks that need no I/O, as the user types.
 pub(super) fn validate_live(f: &Form) -> Option<String> {
-    if f.kind == FormKind::Fetch {
-        let c = f.value(0).trim();
-        if !c.is_empty() {
-            if let Err(e) = crate::unixfs::parse_cid(c) {
-                return Some(format!("not a valid CID: {e}"));
+    match f.kind {
+        FormKind::Fetch => {
+            let c = f.value(FETCH_CID).trim();
+            if !c.is_empty() {
+                if let Err(e) = crate::unixfs::parse_cid(c) {
+                    return Some(format!("not a valid CID: {e}"));
+                }
             }
+            None
         }
+        FormKind::Upload => replication_bounds(f).err(),
     }
-    None
+}
+
+/// The upload form's replication min and max, checked as the daemon checks
+/// them (both -1 or neither; min ≤ max) and against the members there are.
+pub(super) fn replication_bounds(f: &Form) -> Result<(Option<i32>, Option<i32>), String> {
+    let rmin = parse_replication(f.value(2), "replication min")?;
+    let rmax = parse_replication(f.value(3), "replication max")?;
+    match (rmin, rmax) {
+        (Some(-1), Some(m)) | (Some(m), Some(-1)) if m != -1 => {
+            return Err(
+                "-1 (everywhere) must be both min and max: the cluster refuses one alone".into(),
+            )
+        }
+        (Some(a), Some(b)) if a > b => {
+            return Err(format!(
+                "replication min {a} is more than max {b}: min must be at most max"
+            ))
+        }
+        _ => {}
+    }
+    if let Some(m) = rmin.filter(|m| *m > 0 && f.members > 0 && *m as usize > f.members) {
+        return Err(format!(
+            "replication min {m}, but the cluster has {} peer{}: the add would fail",
+            f.members,
+            if f.members == 1 { "" } else { "s" }
+        ));
+    }
+    Ok((rmin, rmax))
 }
 
 pub(super) fn parse_replication(v: &str, what: &str) -> Result<Option<i32>, String> {
@@ -151,14 +185,7 @@ pub(super) fn submit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
                 f.error = Some("which file or folder?".into());
                 return None;
             }
-            let rmin = match parse_replication(f.value(2), "replication min") {
-                Ok(v) => v,
-                Err(e) => {
-                    f.error = Some(e);
-                    return None;
-                }
-            };
-            let rmax = match parse_replication(f.value(3), "replication max") {
+            let (rmin, rmax) = match replication_bounds(f) {
                 Ok(v) => v,
                 Err(e) => {
                     f.error = Some(e);
@@ -193,12 +220,12 @@ pub(super) fn submit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
             Some(vec![Effect::Upload(req)])
         }
         FormKind::Fetch => {
-            let cid = f.value(0).trim().to_string();
+            let cid = f.value(FETCH_CID).trim().to_string();
             if let Err(e) = crate::unixfs::parse_cid(&cid) {
                 f.error = Some(format!("not a valid CID: {e}"));
                 return None;
             }
-            let dest = f.value(1).trim().to_string();
+            let dest = f.value(FETCH_DEST).trim().to_string();
             if dest.is_empty() {
                 f.error = Some("where should it go?".into());
                 return None;
@@ -207,8 +234,14 @@ pub(super) fn submit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
             st.next_task += 1;
             f.pending = true;
             f.error = None;
+            let create_folder = f.force;
             st.dialog = Some(Dialog::Form(f.clone()));
-            Some(vec![Effect::Fetch { id, cid, dest }])
+            Some(vec![Effect::Fetch {
+                id,
+                cid,
+                dest,
+                create_folder,
+            }])
         }
     }
 }

@@ -18,7 +18,7 @@ pub fn scroll_into_view(st: &mut State) {
 pub fn reindex(st: &mut State) -> Vec<Effect> {
     st.pins.index_gen += 1;
     if st.pins.rows.len() <= SYNC_INDEX_LIMIT {
-        let idx = compute_index(
+        let done = compute_index(
             &st.pins.rows,
             &st.pins.filter,
             st.pins.sort,
@@ -26,7 +26,8 @@ pub fn reindex(st: &mut State) -> Vec<Effect> {
             st.pins.problems_only,
         );
         st.pins.index_pending = None;
-        set_index(st, idx);
+        st.pins.problems = done.problems;
+        set_index(st, done.index);
         Vec::new()
     } else {
         st.pins.index_pending = Some(st.pins.index_gen);
@@ -112,6 +113,7 @@ pub(super) fn on_chunk(
     st.pins.marked.retain(|c| live.contains(&**c));
     count_allocations(st);
     recount_peers(st);
+    refresh_peer_detail(st);
     reindex(st)
 }
 
@@ -146,17 +148,28 @@ pub(super) fn on_problems(
         .iter()
         .map(|g| g.cid.clone().into_boxed_str())
         .collect();
-    // Items that left the problem list no longer have errors or pending pins
-    // (a peer being down is not in that list: the status polls track it).
-    st.pins.repl.retain(|cid, r| {
+    // Items that left the problem list no longer have errors or pending pins:
+    // forget what was observed, so what the pinset implies takes over.
+    st.pins.repl.observed.retain(|cid, r| {
         let listed_kind = r.errors > 0 || r.pinning + r.queued > 0;
         !listed_kind || now_problem.contains(cid)
     });
     for g in &list {
-        st.pins
-            .repl
-            .insert(g.cid.clone().into_boxed_str(), Repl::from_info(g));
+        st.pins.repl.observe(g);
     }
+    st.pins.repl.unpinned_at = list
+        .iter()
+        .map(|g| {
+            let ids = g
+                .peer_map
+                .iter()
+                .filter(|(_, s)| s.status != crate::cluster::types::TrackerStatus::Pinned)
+                .map(|(id, _)| id.clone().into_boxed_str())
+                .collect();
+            (g.cid.clone().into_boxed_str(), ids)
+        })
+        .collect();
+    st.pins.repl.health.known = true;
     st.pins.peer_errors = crate::app::rows::per_peer_counts(&list)
         .into_iter()
         .map(|(id, (_, errors))| (id, errors))
@@ -166,10 +179,128 @@ pub(super) fn on_problems(
     }
     st.pins.problems_fresh.ok(st.now);
     recount_peers(st);
-    if st.pins.problems_only || st.pins.sort.key == SortKey::Status || !st.pins.filter.is_empty() {
+    refresh_peer_detail(st);
+    // The header's count is over the whole pinset: recount with the order.
+    reindex(st)
+}
+
+/// Statuses of the rows on screen: observed, and the problem count kept
+/// exact without a pass over the pinset (the window is small).
+pub(super) fn on_statuses(st: &mut State, infos: &[crate::cluster::types::GlobalPinInfo]) -> Vec<Effect> {
+    learn_peer_names(st, infos);
+    let mut changed = false;
+    for g in infos {
+        let row = visible_row(st, &g.cid);
+        let before = row.as_ref().map(|r| st.pins.repl.is_problem(r));
+        st.pins.repl.observe(g);
+        if let (Some(row), Some(before)) = (row, before) {
+            let after = st.pins.repl.is_problem(&row);
+            if after != before {
+                changed = true;
+                if after {
+                    st.pins.problems += 1;
+                } else {
+                    st.pins.problems = st.pins.problems.saturating_sub(1);
+                }
+            }
+        }
+    }
+    let p = &st.pins;
+    if changed && (p.problems_only || p.sort.key == SortKey::Status || p.filter.uses_status()) {
         reindex(st)
     } else {
         Vec::new()
+    }
+}
+
+/// The row of `cid` if it is on screen (or selected).
+fn visible_row(st: &State, cid: &str) -> Option<crate::app::rows::PinRow> {
+    let p = &st.pins;
+    let end = (p.offset + st.pins_height.max(1)).min(p.index.len());
+    p.index[p.offset.min(end)..end]
+        .iter()
+        .chain(p.index.get(p.selected))
+        .filter_map(|i| p.rows.get(*i as usize))
+        .find(|r| &*r.cid == cid)
+        .cloned()
+}
+
+/// Which members are down changed: what was observed as fine may no longer
+/// be, so fall back to what the pinset implies until the next status.
+pub(super) fn on_health(st: &mut State) -> Vec<Effect> {
+    let down: Vec<Arc<str>> = st
+        .peers
+        .rows
+        .iter()
+        .filter(|p| !p.online())
+        .map(|p| Arc::from(p.id.as_str()))
+        .collect();
+    let members = st.peers.rows.len();
+    let h = &mut st.pins.repl.health;
+    if h.down == down && h.members == members {
+        return Vec::new();
+    }
+    h.down = down;
+    h.members = members;
+    st.pins.repl.observed.retain(|_, r| r.is_problem());
+    refresh_peer_detail(st);
+    reindex(st)
+}
+
+/// Counts a peer's share of the archive for its detail view.
+pub fn peer_stats(st: &State, id: &str) -> crate::app::state::PeerStats {
+    let p = &st.pins;
+    let up = |peer: &str| st.peers.rows.iter().any(|r| r.id == peer && r.online());
+    // A peer holds a pinned copy when it is up and the problems list does
+    // not name it for the item.
+    let pinned_at = |peer: &str, cid: &str| {
+        up(peer)
+            && !p
+                .repl
+                .unpinned_at
+                .get(cid)
+                .is_some_and(|v| v.iter().any(|x| &**x == peer))
+    };
+    let mut s = crate::app::state::PeerStats {
+        allocated: p.alloc_counts.get(id).copied().unwrap_or(0) + p.everywhere,
+        errors: p.peer_errors.get(id).copied().unwrap_or(0),
+        ..Default::default()
+    };
+    for row in p.rows.iter() {
+        let holds = row.allocations.is_empty() || row.allocations.iter().any(|a| &**a == id);
+        if !holds || !pinned_at(id, &row.cid) {
+            continue;
+        }
+        let another = if row.allocations.is_empty() {
+            st.peers
+                .rows
+                .iter()
+                .any(|r| r.id != id && pinned_at(&r.id, &row.cid))
+        } else {
+            row.allocations
+                .iter()
+                .any(|a| &**a != id && pinned_at(a, &row.cid))
+        };
+        if !another {
+            s.only_copy += 1;
+            if s.only_copy_names.len() < 5 {
+                s.only_copy_names.push(if row.name.is_empty() {
+                    row.cid.to_string()
+                } else {
+                    row.name.to_string()
+                });
+            }
+        }
+    }
+    s
+}
+
+pub(super) fn refresh_peer_detail(st: &mut State) {
+    if let Some(id) = st.peer_detail.as_ref().map(|d| d.id.clone()) {
+        let stats = peer_stats(st, &id);
+        if let Some(d) = st.peer_detail.as_mut() {
+            d.stats = stats;
+        }
     }
 }
 

@@ -1,82 +1,171 @@
-//! Keys and `:` commands on the main screen and the tasks view: what each does to the state.
+//! Keys on every screen and `:` commands: what each does to the state. The
+//! keymap of the screen in front decides the action; this carries it out.
 
 use super::*;
+use crate::app::command_line::{self, Completion};
 
 pub(super) fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
-    if st.dialog.is_some() {
-        return dialog_key(st, k);
+    let screen = st.screen();
+    let act = st.keymap.action(screen, &k);
+    if act == Some(Action::Help) && screen != Screen::Help {
+        st.help = Some(HelpView {
+            of: screen,
+            offset: 0,
+        });
+        return Vec::new();
     }
-    if st.show_tasks && st.mode == Mode::Normal {
-        return tasks_key(st, k);
-    }
-    match st.mode.clone() {
-        Mode::Help => {
-            if matches!(
-                k.code,
-                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter
-            ) {
-                st.mode = Mode::Normal;
-            }
+    match screen {
+        Screen::Help => {
+            help_key(st, act);
             Vec::new()
         }
-        Mode::Filter(mut text) => match k.code {
-            KeyCode::Esc => {
-                st.mode = Mode::Normal;
-                set_filter(st, "")
-            }
-            KeyCode::Enter => {
-                st.mode = Mode::Normal;
-                Vec::new()
-            }
-            KeyCode::Backspace => {
-                text.pop();
-                st.mode = Mode::Filter(text.clone());
-                set_filter(st, &text)
-            }
-            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                text.push(c);
-                st.mode = Mode::Filter(text.clone());
-                set_filter(st, &text)
-            }
-            _ => Vec::new(),
-        },
-        Mode::Command(mut text) => match k.code {
-            KeyCode::Esc => {
-                st.mode = Mode::Normal;
-                Vec::new()
-            }
-            KeyCode::Enter => {
-                st.mode = Mode::Normal;
-                command(st, text.trim())
-            }
-            KeyCode::Backspace => {
-                text.pop();
-                st.mode = Mode::Command(text);
-                Vec::new()
-            }
-            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => {
-                text.push(c);
-                st.mode = Mode::Command(text);
-                Vec::new()
-            }
-            _ => Vec::new(),
-        },
-        Mode::Normal => match st.keymap.action(&k) {
-            Some(a) => action(st, a),
-            None => Vec::new(),
-        },
+        Screen::Form | Screen::Confirm => dialog_key(st, k, act),
+        Screen::Prompt => prompt_key(st, k, act),
+        Screen::Peer => peer_key(st, act),
+        Screen::Tasks => tasks_key(st, act),
+        Screen::Main => act.map(|a| action(st, a)).unwrap_or_default(),
     }
 }
 
-pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
-    let cmd = cmd.trim_start_matches(':');
-    match cmd {
-        "q" | "quit" | "q!" => vec![Effect::Quit],
-        "peers" | "peer" | "pe" => {
-            st.focus = Pane::Peers;
-            Vec::new()
+/// The help overlay scrolls over the rows of the screen it was opened on.
+fn help_key(st: &mut State, act: Option<Action>) {
+    let Some(h) = st.help.as_ref() else { return };
+    let rows = st.keymap.help_rows(h.of).len();
+    let visible = st
+        .screen
+        .map_or(rows, |a| super::super::layout::help_visible(a, rows));
+    let last = rows.saturating_sub(visible);
+    let Some(h) = st.help.as_mut() else { return };
+    let page = visible.max(1);
+    h.offset = match act {
+        Some(Action::Close) => {
+            st.help = None;
+            return;
         }
-        "pins" | "pin" | "pi" | "all" => {
+        Some(Action::Down) => h.offset + 1,
+        Some(Action::Up) => h.offset.saturating_sub(1),
+        Some(Action::PageDown) => h.offset + page,
+        Some(Action::PageUp) => h.offset.saturating_sub(page),
+        Some(Action::Top) => 0,
+        Some(Action::Bottom) => last,
+        _ => h.offset,
+    }
+    .min(last);
+}
+
+fn prompt_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Vec<Effect> {
+    let is_command = matches!(st.mode, Mode::Command(_));
+    let mut text = match &st.mode {
+        Mode::Filter(t) | Mode::Command(t) => t.clone(),
+        Mode::Normal => return Vec::new(),
+    };
+    match act {
+        Some(Action::Submit) => {
+            st.mode = Mode::Normal;
+            st.prompt_hint = None;
+            if is_command {
+                let cmd = text.trim().to_string();
+                if !cmd.is_empty() && st.history.last() != Some(&cmd) {
+                    st.history.push(cmd.clone());
+                }
+                st.history_pos = None;
+                return command(st, &cmd);
+            }
+            // Applied as typed; Enter checks `peer:` names strictly.
+            return set_filter_strict(st, &text);
+        }
+        Some(Action::Close) => {
+            st.mode = Mode::Normal;
+            st.prompt_hint = None;
+            st.history_pos = None;
+            return if is_command {
+                Vec::new()
+            } else {
+                set_filter(st, "")
+            };
+        }
+        Some(Action::Complete) => {
+            let names = peer_names(st);
+            let c = if is_command {
+                command_line::complete_command(&text, &names)
+            } else {
+                command_line::complete_filter(&text, &names)
+            };
+            return apply_completion(st, is_command, c);
+        }
+        _ => {}
+    }
+    match k.code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Up | KeyCode::Down if is_command => {
+            let n = st.history.len();
+            if n == 0 {
+                return Vec::new();
+            }
+            let pos = match (st.history_pos, k.code) {
+                (None, KeyCode::Up) => Some(n - 1),
+                (Some(p), KeyCode::Up) => Some(p.saturating_sub(1)),
+                (Some(p), _) if p + 1 < n => Some(p + 1),
+                _ => None,
+            };
+            st.history_pos = pos;
+            text = pos.map(|p| st.history[p].clone()).unwrap_or_default();
+        }
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+        _ => return Vec::new(),
+    }
+    st.prompt_hint = None;
+    if is_command {
+        st.mode = Mode::Command(text);
+        Vec::new()
+    } else {
+        st.mode = Mode::Filter(text.clone());
+        set_filter(st, &text)
+    }
+}
+
+fn apply_completion(st: &mut State, is_command: bool, c: Completion) -> Vec<Effect> {
+    st.prompt_hint = (!c.candidates.is_empty()).then(|| c.candidates.join("  "));
+    if is_command {
+        st.mode = Mode::Command(c.text);
+        Vec::new()
+    } else {
+        st.mode = Mode::Filter(c.text.clone());
+        set_filter(st, &c.text)
+    }
+}
+
+fn peer_names(st: &State) -> Vec<String> {
+    st.peers
+        .rows
+        .iter()
+        .filter(|p| !p.name.is_empty())
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
+    let cmd = cmd.trim().trim_start_matches(':');
+    if cmd.is_empty() {
+        return Vec::new();
+    }
+    let (word, arg) = match cmd.split_once(char::is_whitespace) {
+        Some((w, a)) => (w, a.trim()),
+        None => (cmd, ""),
+    };
+    let verb = match command_line::resolve(word) {
+        Ok(v) => v.name,
+        Err(e) => {
+            flash(st, e, Level::Error);
+            return Vec::new();
+        }
+    };
+    match verb {
+        "quit" => vec![Effect::Quit],
+        "peers" => action(st, Action::PeersPane),
+        "pins" => {
             st.focus = Pane::Pins;
             if st.pins.problems_only {
                 st.pins.problems_only = false;
@@ -84,7 +173,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             }
             Vec::new()
         }
-        "problems" | "problem" | "pr" => {
+        "problems" => {
             st.focus = Pane::Pins;
             if !st.pins.problems_only {
                 st.pins.problems_only = true;
@@ -92,29 +181,106 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             }
             Vec::new()
         }
-        "replication" | "repl" | "status" => {
-            st.focus = Pane::Replication;
+        "replication" => action(st, Action::ReplicationPane),
+        "help" => {
+            st.help = Some(HelpView {
+                of: Screen::Main,
+                offset: 0,
+            });
             Vec::new()
         }
-        "help" | "h" => {
-            st.mode = Mode::Help;
+        "tasks" => {
+            st.show_tasks = true;
             Vec::new()
         }
-        "" => Vec::new(),
-        other => {
-            flash(
-                st,
-                format!("unknown command :{other} (try :pins :peers :problems :q)"),
-                Level::Error,
-            );
+        "refresh" => action(st, Action::Refresh),
+        "freeze" => action(st, Action::Freeze),
+        "filter" => {
+            st.focus = Pane::Pins;
+            set_filter_strict(st, arg)
+        }
+        "sort" => match arg {
+            "name" => sort_by(st, SortKey::Name),
+            "created" | "date" | "time" => sort_by(st, SortKey::Created),
+            "size" => sort_by(st, SortKey::Size),
+            "status" => sort_by(st, SortKey::Status),
+            other => {
+                flash(
+                    st,
+                    format!("sort by what? {other:?} (name, created, size, status)"),
+                    Level::Error,
+                );
+                Vec::new()
+            }
+        },
+        "peer" => {
+            if arg.is_empty() {
+                st.focus = Pane::Peers;
+                return open_peer(st);
+            }
+            let found = st.peers.rows.iter().position(|p| {
+                p.name.eq_ignore_ascii_case(arg) || (arg.len() >= 4 && p.id.starts_with(arg))
+            });
+            match found {
+                Some(i) => {
+                    st.focus = Pane::Peers;
+                    st.peers.selected = i;
+                    open_peer(st)
+                }
+                None => {
+                    flash(
+                        st,
+                        format!("no peer named {arg:?} (Tab completes)"),
+                        Level::Error,
+                    );
+                    Vec::new()
+                }
+            }
+        }
+        "upload" => {
+            let fx = action(st, Action::Upload);
+            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+                if !arg.is_empty() {
+                    f.fields[0].set(arg);
+                }
+            }
+            fx
+        }
+        "fetch" => {
+            if arg.is_empty() {
+                return action(st, Action::Fetch);
+            }
+            st.dialog = Some(Dialog::Form(Form::fetch(
+                arg,
+                &st.fetch_dir(arg),
+            )));
+            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+                f.error = validate_live(f);
+            }
             Vec::new()
         }
+        "recover" => match arg {
+            "" => action(st, Action::Recover),
+            "all" => action(st, Action::RecoverAll),
+            other => {
+                flash(
+                    st,
+                    format!(":recover takes nothing or \"all\", not {other:?}"),
+                    Level::Error,
+                );
+                Vec::new()
+            }
+        },
+        _ => Vec::new(),
     }
 }
 
+/// Applies a filter as it is typed: a `peer:` name not (yet) known matches
+/// nothing rather than interrupting the typing.
 pub(super) fn set_filter(st: &mut State, text: &str) -> Vec<Effect> {
     match Filter::parse(text) {
-        Ok(f) => {
+        Ok(mut f) => {
+            let _ = f.resolve_peers(&st.peers.rows);
             st.pins.filter = f;
             reindex(st)
         }
@@ -125,15 +291,82 @@ pub(super) fn set_filter(st: &mut State, text: &str) -> Vec<Effect> {
     }
 }
 
+/// Applies a finished filter: unknown `peer:` names are an error.
+fn set_filter_strict(st: &mut State, text: &str) -> Vec<Effect> {
+    let fx = set_filter(st, text);
+    let mut f = st.pins.filter.clone();
+    if let Err(e) = f.resolve_peers(&st.peers.rows) {
+        flash(st, e, Level::Error);
+    }
+    fx
+}
+
+/// Opens the detail of the selected peer.
+fn open_peer(st: &mut State) -> Vec<Effect> {
+    let Some(id) = st.peers.rows.get(st.peers.selected).map(|p| p.id.clone()) else {
+        return Vec::new();
+    };
+    let stats = peer_stats(st, &id);
+    st.peer_detail = Some(PeerDetail { id, stats });
+    Vec::new()
+}
+
+fn peer_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
+    let Some(id) = st.peer_detail.as_ref().map(|d| d.id.clone()) else {
+        return Vec::new();
+    };
+    match act {
+        Some(Action::Close) => st.peer_detail = None,
+        Some(Action::PeerItems) => {
+            let Some(p) = st.peers.rows.iter().find(|p| p.id == id) else {
+                return Vec::new();
+            };
+            let term = if p.name.is_empty() || p.name.contains(' ') {
+                format!("peer:{}", p.id)
+            } else {
+                format!("peer:{}", p.name)
+            };
+            st.peer_detail = None;
+            st.focus = Pane::Pins;
+            return set_filter_strict(st, &term);
+        }
+        Some(Action::Copy) => return copy(st, id),
+        Some(a @ (Action::Down | Action::Up)) => {
+            let n = st.peers.rows.len();
+            if n > 0 {
+                st.peers.selected = if a == Action::Down {
+                    (st.peers.selected + 1).min(n - 1)
+                } else {
+                    st.peers.selected.saturating_sub(1)
+                };
+                return open_peer(st);
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn copy(st: &mut State, text: String) -> Vec<Effect> {
+    let note = st.clipboard.caveat();
+    flash(st, format!("copied {text}{note}"), Level::Info);
+    vec![Effect::Copy(text)]
+}
+
 pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
     match a {
         Action::Quit => vec![Effect::Quit],
+        Action::Suspend => vec![Effect::Suspend],
         Action::Help => {
-            st.mode = Mode::Help;
+            st.help = Some(HelpView {
+                of: Screen::Main,
+                offset: 0,
+            });
             Vec::new()
         }
         Action::Command => {
             st.mode = Mode::Command(String::new());
+            st.history_pos = None;
             Vec::new()
         }
         Action::Filter => {
@@ -183,17 +416,19 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::Down => move_by(st, 1),
         Action::Up => move_by(st, -1),
-        Action::PageDown => move_by(st, st.pins_height.max(1) as i64),
-        Action::PageUp => move_by(st, -(st.pins_height.max(1) as i64)),
+        Action::PageDown => move_by(st, page(st) as i64),
+        Action::PageUp => move_by(st, -(page(st) as i64)),
         Action::Top => move_by(st, i64::MIN / 2),
         Action::Bottom => move_by(st, i64::MAX / 2),
-        Action::Inspect => {
-            if st.focus == Pane::Pins {
+        Action::Inspect => match st.focus {
+            Pane::Pins => {
                 inspect_selected(st);
                 st.focus = Pane::Replication;
+                Vec::new()
             }
-            Vec::new()
-        }
+            Pane::Peers => open_peer(st),
+            Pane::Replication => Vec::new(),
+        },
         Action::Mark => {
             if st.focus == Pane::Pins {
                 if let Some(cid) = st.pins.selected_row().map(|r| r.cid.clone()) {
@@ -229,10 +464,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 Pane::Replication => st.replication.cid.as_ref().map(|c| c.to_string()),
             };
             match text {
-                Some(t) => {
-                    flash(st, format!("copied {t}"), Level::Info);
-                    vec![Effect::Copy(t)]
-                }
+                Some(t) => copy(st, t),
                 None => Vec::new(),
             }
         }
@@ -245,7 +477,10 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             if st.read_only {
                 flash(st, "read-only: uploads are disabled", Level::Error);
             } else {
-                st.dialog = Some(Dialog::Form(Form::upload(st.default_org.as_deref())));
+                st.dialog = Some(Dialog::Form(Form::upload(
+                    st.default_org.as_deref(),
+                    st.peers.rows.len(),
+                )));
             }
             Vec::new()
         }
@@ -269,8 +504,8 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                     .map(|r| (r.cid.to_string(), r.name.to_string()))
                     .unwrap_or_default(),
             };
-            let dest = safe_basename(&name).unwrap_or_else(|| cid.clone());
-            st.dialog = Some(Dialog::Form(Form::fetch(&cid, &dest)));
+            let base = safe_basename(&name).unwrap_or_else(|| cid.clone());
+            st.dialog = Some(Dialog::Form(Form::fetch(&cid, &st.fetch_dir(&base))));
             Vec::new()
         }
         Action::Unpin => {
@@ -294,11 +529,14 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 .iter()
                 .map(|c| {
                     let row = st.pins.rows.iter().find(|r| &r.cid == c);
-                    let holders = st.pins.repl.get(c).map(|r| usize::from(r.pinned));
+                    let holders = row
+                        .and_then(|r| st.pins.repl.of(r))
+                        .or_else(|| st.pins.repl.observed.get(c).copied())
+                        .map_or(0, |r| usize::from(r.pinned));
                     (
                         c.to_string(),
                         row.map(|r| r.name.to_string()).unwrap_or_default(),
-                        holders.unwrap_or_else(|| row.map_or(0, |r| r.wanted(st.online_peers()))),
+                        holders,
                     )
                 })
                 .collect();
@@ -309,12 +547,16 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Recover => {
+            if st.read_only {
+                flash(st, "read-only: recover is disabled", Level::Error);
+                return Vec::new();
+            }
             let cid = match st.focus {
                 Pane::Replication => st.replication.cid.clone(),
                 _ => st.pins.selected_row().map(|r| r.cid.clone()),
             };
             let Some(cid) = cid else { return Vec::new() };
-            if st.pins.repl.get(&cid).is_some_and(|r| r.errors > 0) {
+            if st.pins.repl.observed.get(&cid).is_some_and(|r| r.errors > 0) {
                 flash(st, format!("recovering {cid}…"), Level::Info);
                 vec![Effect::Recover(cid.to_string())]
             } else {
@@ -327,7 +569,11 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             }
         }
         Action::RecoverAll => {
-            let n = st.pins.repl.values().filter(|r| r.errors > 0).count();
+            if st.read_only {
+                flash(st, "read-only: recover is disabled", Level::Error);
+                return Vec::new();
+            }
+            let n = st.pins.repl.observed.values().filter(|r| r.errors > 0).count();
             if n == 0 {
                 flash(st, "nothing to recover", Level::Info);
             } else {
@@ -346,6 +592,16 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
         Action::SortCreated => sort_by(st, SortKey::Created),
         Action::SortSize => sort_by(st, SortKey::Size),
         Action::SortStatus => sort_by(st, SortKey::Status),
+        // Actions of other screens.
+        _ => Vec::new(),
+    }
+}
+
+/// Rows a page moves in the focused pane.
+fn page(st: &State) -> usize {
+    match st.focus {
+        Pane::Replication => st.replication_height.max(1),
+        _ => st.pins_height.max(1),
     }
 }
 
@@ -371,6 +627,7 @@ pub(super) fn inspect_selected(st: &mut State) {
         st.replication.cid = cid;
         st.replication.info = None;
         st.replication.selected = 0;
+        st.replication.offset = 0;
         st.replication.fresh = Default::default();
         st.replication.fresh.loading = st.replication.cid.is_some();
     }
@@ -390,29 +647,39 @@ pub(super) fn move_by(st: &mut State, delta: i64) -> Vec<Effect> {
             scroll_into_view(st);
         }
         Pane::Replication => {
-            let n = st.replication.info.as_ref().map_or(0, |g| g.peer_map.len());
+            let n = st.replication_lines().len();
             st.replication.selected = clamp(st.replication.selected, n);
+            scroll_replication(st);
         }
     }
     Vec::new()
 }
 
-pub(super) fn tasks_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
+/// Keeps the selected peer line of the replication pane on screen.
+pub(super) fn scroll_replication(st: &mut State) {
+    let h = st.replication_height.max(1);
+    let n = st.replication_lines().len();
+    let r = &mut st.replication;
+    if r.selected < r.offset {
+        r.offset = r.selected;
+    } else if r.selected >= r.offset + h {
+        r.offset = r.selected + 1 - h;
+    }
+    r.offset = r.offset.min(n.saturating_sub(h));
+}
+
+pub(super) fn tasks_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
     let n = st.tasks.len();
-    match k.code {
-        KeyCode::Esc | KeyCode::Char('w') | KeyCode::Char('q') => st.show_tasks = false,
-        KeyCode::Char('j') | KeyCode::Down => {
-            st.tasks_selected = (st.tasks_selected + 1).min(n.saturating_sub(1))
-        }
-        KeyCode::Char('k') | KeyCode::Up => st.tasks_selected = st.tasks_selected.saturating_sub(1),
-        KeyCode::Char('c') | KeyCode::Enter => {
+    match act {
+        Some(Action::Close) => st.show_tasks = false,
+        Some(Action::Down) => st.tasks_selected = (st.tasks_selected + 1).min(n.saturating_sub(1)),
+        Some(Action::Up) => st.tasks_selected = st.tasks_selected.saturating_sub(1),
+        Some(Action::CancelTask) => {
             if let Some(t) = st.tasks.get(st.tasks_selected).filter(|t| !t.finished()) {
                 return vec![Effect::CancelTask(t.id)];
             }
         }
-        KeyCode::Char('d') | KeyCode::Delete
-            if st.tasks.get(st.tasks_selected).is_some_and(Task::finished) =>
-        {
+        Some(Action::Dismiss) if st.tasks.get(st.tasks_selected).is_some_and(Task::finished) => {
             st.tasks.remove(st.tasks_selected);
             st.tasks_selected = st.tasks_selected.min(st.tasks.len().saturating_sub(1));
         }

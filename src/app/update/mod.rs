@@ -9,10 +9,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::dialog::{Confirm, ConfirmAction, Dialog, Form, FormKind};
 use super::filter::{compute_index, row_visible, Filter, Sort, SortKey};
-use super::keymap::Action;
+use super::keymap::{Action, Screen};
 use super::msg::{Effect, Msg, TaskOutcome, UploadRequest};
-use super::rows::Repl;
-use super::state::{Flash, Level, Mode, Pane, State};
+use super::state::{Flash, HelpView, Level, Mode, Pane, PeerDetail, State};
 use super::tasks::{Task, TaskState};
 
 /// Above this many rows, sorting and filtering run off the UI task.
@@ -24,7 +23,7 @@ mod keys;
 
 use dialogs::*;
 use index::*;
-pub use index::{reindex, scroll_into_view};
+pub use index::{peer_stats, reindex, scroll_into_view};
 use keys::*;
 
 pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
@@ -39,6 +38,7 @@ pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
 fn fit_pins(st: &mut State) {
     if let Some(area) = st.screen {
         st.pins_height = super::layout::pins_rows(area, st);
+        st.replication_height = super::layout::replication_rows(area, st);
     }
 }
 
@@ -85,7 +85,16 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             st.peers.selected = st.peers.selected.min(st.peers.rows.len().saturating_sub(1));
             st.peers.fresh.ok(st.now);
             recount_peers(st);
-            Vec::new()
+            let mut fx = on_health(st);
+            if st.pins.filter.has_peer_terms() {
+                // Names learned since the filter was typed.
+                let mut f = st.pins.filter.clone();
+                if f.resolve_peers(&st.peers.rows).is_ok() && f != st.pins.filter {
+                    st.pins.filter = f;
+                    fx.extend(reindex(st));
+                }
+            }
+            fx
         }
         Msg::Peers(Err(e), retry) => {
             st.peers.fresh.failed(e, retry, st.now);
@@ -119,22 +128,12 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Statuses(infos) => {
-            learn_peer_names(st, &infos);
-            for g in &infos {
-                st.pins
-                    .repl
-                    .insert(g.cid.clone().into_boxed_str(), Repl::from_info(g));
-            }
-            Vec::new()
-        }
+        Msg::Statuses(infos) => on_statuses(st, &infos),
         Msg::Selected(Ok(info), every) => {
             learn_peer_names(st, std::slice::from_ref(&info));
             if st.replication.cid.as_deref() == Some(info.cid.as_str()) {
                 st.replication.fresh.interval = every;
-                st.pins
-                    .repl
-                    .insert(info.cid.clone().into_boxed_str(), Repl::from_info(&info));
+                st.pins.repl.observe(&info);
                 st.replication.info = Some(sanitize_info(info));
                 st.replication.fresh.ok(st.now);
             }
@@ -232,8 +231,31 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
                 if f.kind == FormKind::Upload && f.value(0) == typed {
                     f.fields[0].set(&completed);
-                    f.error = (candidates == 0).then(|| "no such file or folder".to_string());
+                    f.error = candidates
+                        .is_empty()
+                        .then(|| "no such file or folder".to_string());
+                    f.note = (candidates.len() > 1).then(|| {
+                        let shown: Vec<&str> =
+                            candidates.iter().take(12).map(String::as_str).collect();
+                        let more = candidates.len().saturating_sub(shown.len());
+                        let more = if more > 0 {
+                            format!(" … {more} more")
+                        } else {
+                            String::new()
+                        };
+                        format!("{}{more}", shown.join("  "))
+                    });
                 }
+            }
+            Vec::new()
+        }
+        Msg::FetchNeedsFolder(folder) => {
+            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+                f.note = Some(format!(
+                    "the folder {folder} does not exist. Enter creates it, Esc stops."
+                ));
+                f.force = true;
+                f.pending = false;
             }
             Vec::new()
         }
@@ -244,10 +266,11 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![Effect::RefreshNow]
         }
-        Msg::Index { generation, index } => {
+        Msg::Index { generation, indexed } => {
             if st.pins.index_pending == Some(generation) {
                 st.pins.index_pending = None;
-                set_index(st, index);
+                st.pins.problems = indexed.problems;
+                set_index(st, indexed.index);
             }
             Vec::new()
         }

@@ -1,0 +1,181 @@
+//! The `:` command line: its verbs (each with a description, which help and
+//! completion show) and Tab completion for verbs, peer names, sort keys and
+//! filter fields. Pure: `update` runs what this parses.
+
+/// A verb of the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verb {
+    pub name: &'static str,
+    pub args: &'static str,
+    pub about: &'static str,
+}
+
+pub const VERBS: &[Verb] = &[
+    Verb { name: "pins", args: "", about: "every item (leaves the problems view)" },
+    Verb { name: "problems", args: "", about: "only items not fully replicated" },
+    Verb { name: "peers", args: "", about: "the peers pane" },
+    Verb { name: "peer", args: "NAME", about: "a peer's detail (Tab completes the name)" },
+    Verb { name: "replication", args: "", about: "the replication pane" },
+    Verb { name: "filter", args: "TEXT", about: "filter the pins, as / does (empty: clear)" },
+    Verb { name: "sort", args: "name|created|size|status", about: "sort the pins (again: reverse)" },
+    Verb { name: "upload", args: "[PATH]", about: "upload a file or folder" },
+    Verb { name: "fetch", args: "[CID]", about: "fetch an item to disk" },
+    Verb { name: "recover", args: "[all]", about: "recover the selected item, or every item in error" },
+    Verb { name: "tasks", args: "", about: "transfers" },
+    Verb { name: "refresh", args: "", about: "poll everything now" },
+    Verb { name: "freeze", args: "", about: "freeze/unfreeze updates" },
+    Verb { name: "help", args: "", about: "keys of the main screen" },
+    Verb { name: "quit", args: "", about: "quit (also :q)" },
+];
+
+pub const SORT_KEYS: &[&str] = &["name", "created", "size", "status"];
+pub const FILTER_FIELDS: &[&str] = &["status:", "org:", "name:", "cid:", "peer:"];
+pub const STATUS_VALUES: &[&str] = &["error", "pinning", "pinned", "problem"];
+
+/// A typed verb: an exact name, `q`, or the start of exactly one verb.
+pub fn resolve(word: &str) -> Result<&'static Verb, String> {
+    let word = word.trim_start_matches(':');
+    let alias = match word {
+        "q" | "q!" | "exit" => "quit",
+        "h" => "help",
+        "repl" | "status" => "replication",
+        "all" => "pins",
+        w => w,
+    };
+    if let Some(v) = VERBS.iter().find(|v| v.name == alias) {
+        return Ok(v);
+    }
+    let matches: Vec<&Verb> = VERBS.iter().filter(|v| v.name.starts_with(alias)).collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!(
+            "unknown command :{word} (Tab completes; :help lists the keys)"
+        )),
+        many => Err(format!(
+            ":{word} could be {}",
+            many.iter().map(|v| v.name).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// What Tab makes of a word: the completed text and, when it stays
+/// ambiguous, the candidates to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub text: String,
+    pub candidates: Vec<String>,
+}
+
+/// Completes the last word of `typed` against `candidates`: one match is
+/// taken whole (with `after` appended), several are cut to their common
+/// start and listed.
+pub fn complete_word<'a>(
+    typed: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    after: &str,
+) -> Completion {
+    let start = typed.rfind(' ').map_or(0, |i| i + 1);
+    let (head, word) = typed.split_at(start);
+    let found: Vec<&str> = candidates
+        .into_iter()
+        .filter(|c| c.starts_with(word))
+        .collect();
+    match found.as_slice() {
+        [] => Completion {
+            text: typed.to_string(),
+            candidates: Vec::new(),
+        },
+        [one] => Completion {
+            text: format!("{head}{one}{after}"),
+            candidates: Vec::new(),
+        },
+        many => {
+            let first = many[0];
+            let common = many.iter().fold(first.len(), |n, c| {
+                first
+                    .char_indices()
+                    .zip(c.chars())
+                    .take_while(|((_, a), b)| a == b)
+                    .last()
+                    .map_or(0, |((i, a), _)| i + a.len_utf8())
+                    .min(n)
+            });
+            Completion {
+                text: format!("{head}{}", &first[..common]),
+                candidates: many.iter().map(|s| s.to_string()).collect(),
+            }
+        }
+    }
+}
+
+/// Tab on the command line: the verb, then its argument.
+pub fn complete_command(typed: &str, peer_names: &[String]) -> Completion {
+    match typed.split_once(' ') {
+        None => complete_word(typed, VERBS.iter().map(|v| v.name), " "),
+        Some((verb, _)) => match resolve(verb).map(|v| v.name) {
+            Ok("peer") => complete_word(typed, peer_names.iter().map(String::as_str), ""),
+            Ok("sort") => complete_word(typed, SORT_KEYS.iter().copied(), ""),
+            Ok("recover") => complete_word(typed, ["all"], ""),
+            Ok("filter") => complete_filter(typed, peer_names),
+            _ => Completion {
+                text: typed.to_string(),
+                candidates: Vec::new(),
+            },
+        },
+    }
+}
+
+/// Tab in a filter: field names, then `status:` values and peer names.
+pub fn complete_filter(typed: &str, peer_names: &[String]) -> Completion {
+    let start = typed.rfind(' ').map_or(0, |i| i + 1);
+    let word = &typed[start..];
+    let word = word.strip_prefix('!').unwrap_or(word);
+    if word.starts_with("status:") {
+        let c: Vec<String> = STATUS_VALUES.iter().map(|s| format!("status:{s}")).collect();
+        return complete_prefixed(typed, &c);
+    }
+    if word.starts_with("peer:") {
+        let c: Vec<String> = peer_names.iter().map(|s| format!("peer:{s}")).collect();
+        return complete_prefixed(typed, &c);
+    }
+    complete_prefixed(typed, &FILTER_FIELDS.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+}
+
+fn complete_prefixed(typed: &str, candidates: &[String]) -> Completion {
+    // `!` before the first word stays where it is.
+    let start = typed.rfind(' ').map_or(0, |i| i + 1);
+    let bang = typed[start..].starts_with('!');
+    let (head, rest) = typed.split_at(start + usize::from(bang));
+    let mut c = complete_word(rest, candidates.iter().map(String::as_str), "");
+    c.text = format!("{head}{}", c.text);
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbs_resolve_by_unique_prefix() {
+        assert_eq!(resolve("pro").unwrap().name, "problems");
+        assert_eq!(resolve("peer").unwrap().name, "peer", "exact beats prefix");
+        assert_eq!(resolve("q").unwrap().name, "quit");
+        assert!(resolve("p").unwrap_err().contains("pins, problems, peers, peer"));
+        assert!(resolve("zzz").unwrap_err().contains("unknown command"));
+    }
+
+    #[test]
+    fn tab_completes_verbs_and_arguments() {
+        let peers = vec!["nas".to_string(), "chll".to_string(), "meerkat".to_string()];
+        assert_eq!(complete_command("pro", &peers).text, "problems ");
+        let c = complete_command("p", &peers);
+        assert_eq!(c.text, "p");
+        assert_eq!(c.candidates, ["pins", "problems", "peers", "peer"]);
+        assert_eq!(complete_command("pe", &peers).text, "peer");
+        assert_eq!(complete_command("peer me", &peers).text, "peer meerkat");
+        assert_eq!(complete_command("sort si", &peers).text, "sort size");
+        assert_eq!(complete_command("filter st", &peers).text, "filter status:");
+        assert_eq!(complete_filter("!status:er", &peers).text, "!status:error");
+        assert_eq!(complete_filter("x peer:c", &peers).text, "x peer:chll");
+    }
+}

@@ -1,0 +1,106 @@
+//! Overlay: one peer in detail: who it is, where it listens, and what of the
+//! archive rests on it.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::theme::Theme;
+use super::widgets::centered;
+use crate::app::state::PeerDetail;
+use crate::app::State;
+use crate::format::human_bytes;
+
+pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Theme) {
+    let Some(p) = st.peers.rows.iter().find(|p| p.id == d.id) else {
+        return;
+    };
+    let label = |k: &str| Span::styled(format!("{k:<14}"), th.dim());
+    let mut lines: Vec<Line> = Vec::new();
+    let state = if p.online() {
+        Span::styled("online", th.ok())
+    } else {
+        Span::styled(p.error.clone(), th.bad())
+    };
+    lines.push(Line::from(vec![label("state"), state]));
+    lines.push(Line::from(vec![label("peer ID"), Span::raw(p.id.clone())]));
+    lines.push(Line::from(vec![
+        label("version"),
+        Span::raw(if p.version.is_empty() {
+            "-".to_string()
+        } else {
+            p.version.clone()
+        }),
+    ]));
+    lines.push(Line::from(vec![
+        label("free space"),
+        Span::raw(
+            p.free_space
+                .filter(|_| p.online())
+                .map(human_bytes)
+                .unwrap_or_else(|| "-".into()),
+        ),
+    ]));
+    let s = &d.stats;
+    lines.push(Line::from(vec![
+        label("allocated"),
+        Span::raw(format!("{} items", s.allocated)),
+    ]));
+    lines.push(Line::from(vec![
+        label("in error"),
+        Span::styled(
+            format!("{} items", s.errors),
+            if s.errors > 0 { th.bad() } else { th.ok() },
+        ),
+    ]));
+    let only = if s.only_copy == 0 {
+        Span::styled("none: every item it holds has another pinned copy", th.ok())
+    } else {
+        let mut t = format!("{} items", s.only_copy);
+        if !s.only_copy_names.is_empty() {
+            t.push_str(&format!(": {}", s.only_copy_names.join(", ")));
+            if s.only_copy > s.only_copy_names.len() {
+                t.push_str(", …");
+            }
+        }
+        Span::styled(t, th.bad())
+    };
+    lines.push(Line::from(vec![label("only copy"), only]));
+    let addrs = |title: &str, v: &[String], lines: &mut Vec<Line>| {
+        if v.is_empty() {
+            lines.push(Line::from(vec![label(title), Span::raw("-")]));
+        }
+        for (i, a) in v.iter().enumerate() {
+            lines.push(Line::from(vec![
+                label(if i == 0 { title } else { "" }),
+                Span::raw(a.clone()),
+            ]));
+        }
+    };
+    addrs("addresses", &p.addresses, &mut lines);
+    lines.push(Line::from(vec![
+        label("IPFS ID"),
+        Span::raw(if p.ipfs_id.is_empty() {
+            "-".to_string()
+        } else {
+            p.ipfs_id.clone()
+        }),
+    ]));
+    addrs("IPFS addrs", &p.ipfs_addresses, &mut lines);
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "p/Enter its items · y copies the ID · j/k next peer · Esc closes · ? keys",
+        th.dim(),
+    )));
+    let w = area.width.saturating_sub(4).min(100);
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let r = centered(area, w, h);
+    f.render_widget(Clear, r);
+    let name = if p.name.is_empty() { "?" } else { &p.name };
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.focused_border())
+        .title(Span::styled(format!(" peer {name} "), th.title()));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(b), r);
+}
