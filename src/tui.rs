@@ -146,7 +146,10 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                         let tx = tx.clone();
                         tokio::task::spawn_blocking(move || {
                             let indexed = compute_index(&rows, &filter, sort, &repl, only);
-                            let _ = tx.blocking_send(Msg::Index { generation, indexed });
+                            let _ = tx.blocking_send(Msg::Index {
+                                generation,
+                                indexed,
+                            });
                         });
                     }
                 }

@@ -123,7 +123,12 @@ fn unpin_needs_an_explicit_yes() {
     );
     let cid = st.pins.selected_row().unwrap().cid.clone();
     assert_eq!(
-        st.pins.repl.observed.get(&cid).map(|r| r.summary()).as_deref(),
+        st.pins
+            .repl
+            .observed
+            .get(&cid)
+            .map(|r| r.summary())
+            .as_deref(),
         Some("unpinning")
     );
     ch(&mut st, 'x');
@@ -381,7 +386,13 @@ fn fetch_form_checks_the_cid_as_you_type() {
     assert!(f.note.as_ref().unwrap().contains("Enter creates it"));
     let fx = k(&mut st, KeyCode::Enter);
     assert!(
-        matches!(fx.first(), Some(Effect::Fetch { create_folder: true, .. })),
+        matches!(
+            fx.first(),
+            Some(Effect::Fetch {
+                create_folder: true,
+                ..
+            })
+        ),
         "{fx:?}"
     );
 }

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use ccs_tui::app::rows::{PeerRow, PinRow};
 use ccs_tui::app::filter::Indexed;
+use ccs_tui::app::rows::{PeerRow, PinRow};
 use ccs_tui::app::{update, Effect, Mode, Msg, Pane, State};
 use ccs_tui::cluster::gojson::{GoTime, List, Map};
 use ccs_tui::cluster::types::{GlobalPinInfo, Pin, PinInfoShort, TrackerStatus};

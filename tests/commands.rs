@@ -71,9 +71,15 @@ async fn peers_and_health() {
         "{}",
         o.stdout
     );
+    // Listings follow one rule: one object per line (as `ls --json`).
     let o = run(args(&h, &["peers", "--json"]), creds()).await;
-    let v: Value = serde_json::from_str(&o.stdout).expect("one JSON document");
-    assert_eq!(v.as_array().unwrap().len(), 5);
+    let peers: Vec<Value> = o
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one object per line"))
+        .collect();
+    assert_eq!(peers.len(), 5);
+    assert!(peers.iter().all(|p| p["id"].is_string()));
     let o = run(args(&h, &["health"]), creds()).await;
     assert_eq!(o.code, 2, "a peer offline is an error (as ccs health)");
     assert!(

@@ -339,14 +339,20 @@ fn ctrl_z_suspends_and_fg_resumes_cleanly() {
     }
     {
         let p = s.parser.lock().unwrap();
-        assert!(!p.screen().alternate_screen(), "the shell gets its screen back");
+        assert!(
+            !p.screen().alternate_screen(),
+            "the shell gets its screen back"
+        );
         assert!(!p.screen().hide_cursor(), "and its cursor");
     }
     // `fg`: the shell sends SIGCONT; the console takes the screen again.
     s.signal("-CONT");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !s.parser.lock().unwrap().screen().alternate_screen() {
-        assert!(Instant::now() < deadline, "not back on the alternate screen");
+        assert!(
+            Instant::now() < deadline,
+            "not back on the alternate screen"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     s.wait_for("peers (5)");

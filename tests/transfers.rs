@@ -132,7 +132,7 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
     let h = common::demo().await;
     let c = Arc::new(common::client_for(&h));
     let (tx, mut rx) = mpsc::channel(256);
-    let t = Effects::new(c, tx);
+    let t = Effects::new(c.clone(), tx);
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("big.bin");
     let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
@@ -147,6 +147,9 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
         } => cid,
         other => panic!("{other:?}"),
     };
+    // As ccs does: the item carries its size, so the console's SIZE is not blank.
+    let pin = c.allocation(&cid).await.unwrap();
+    assert_eq!(pin.metadata.get("size"), Some("3000000"));
     h.set_faults(Faults {
         gateway_corrupt: true,
         ..Default::default()
@@ -178,7 +181,10 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
         Msg::FetchNeedsFolder(f) => assert!(f.ends_with("restored/2026"), "{f}"),
         other => panic!("{other:?}"),
     }
-    assert!(!tmp.path().join("restored").exists(), "nothing created unasked");
+    assert!(
+        !tmp.path().join("restored").exists(),
+        "nothing created unasked"
+    );
     t.fetch(5, cid, deep.display().to_string(), true);
     assert!(matches!(
         next_done(&mut rx).await,
@@ -331,7 +337,10 @@ fn path_completion() {
     let base = format!("{}/", tmp.path().display());
     assert_eq!(
         complete(&format!("{base}scans")),
-        (format!("{base}scans-2026/"), vec!["scans-2026/".to_string()])
+        (
+            format!("{base}scans-2026/"),
+            vec!["scans-2026/".to_string()]
+        )
     );
     assert_eq!(
         complete(&format!("{base}scan-")),

@@ -11,21 +11,81 @@ pub struct Verb {
 }
 
 pub const VERBS: &[Verb] = &[
-    Verb { name: "pins", args: "", about: "every item (leaves the problems view)" },
-    Verb { name: "problems", args: "", about: "only items not fully replicated" },
-    Verb { name: "peers", args: "", about: "the peers pane" },
-    Verb { name: "peer", args: "NAME", about: "a peer's detail (Tab completes the name)" },
-    Verb { name: "replication", args: "", about: "the replication pane" },
-    Verb { name: "filter", args: "TEXT", about: "filter the pins, as / does (empty: clear)" },
-    Verb { name: "sort", args: "name|created|size|status", about: "sort the pins (again: reverse)" },
-    Verb { name: "upload", args: "[PATH]", about: "upload a file or folder" },
-    Verb { name: "fetch", args: "[CID]", about: "fetch an item to disk" },
-    Verb { name: "recover", args: "[all]", about: "recover the selected item, or every item in error" },
-    Verb { name: "tasks", args: "", about: "transfers" },
-    Verb { name: "refresh", args: "", about: "poll everything now" },
-    Verb { name: "freeze", args: "", about: "freeze/unfreeze updates" },
-    Verb { name: "help", args: "", about: "keys of the main screen" },
-    Verb { name: "quit", args: "", about: "quit (also :q)" },
+    Verb {
+        name: "pins",
+        args: "",
+        about: "every item (leaves the problems view)",
+    },
+    Verb {
+        name: "problems",
+        args: "",
+        about: "only items not fully replicated",
+    },
+    Verb {
+        name: "peers",
+        args: "",
+        about: "the peers pane",
+    },
+    Verb {
+        name: "peer",
+        args: "NAME",
+        about: "a peer's detail (Tab completes the name)",
+    },
+    Verb {
+        name: "replication",
+        args: "",
+        about: "the replication pane",
+    },
+    Verb {
+        name: "filter",
+        args: "TEXT",
+        about: "filter the pins, as / does (empty: clear)",
+    },
+    Verb {
+        name: "sort",
+        args: "name|created|size|status",
+        about: "sort the pins (again: reverse)",
+    },
+    Verb {
+        name: "upload",
+        args: "[PATH]",
+        about: "upload a file or folder",
+    },
+    Verb {
+        name: "fetch",
+        args: "[CID]",
+        about: "fetch an item to disk",
+    },
+    Verb {
+        name: "recover",
+        args: "[all]",
+        about: "recover the selected item, or every item in error",
+    },
+    Verb {
+        name: "tasks",
+        args: "",
+        about: "transfers",
+    },
+    Verb {
+        name: "refresh",
+        args: "",
+        about: "poll everything now",
+    },
+    Verb {
+        name: "freeze",
+        args: "",
+        about: "freeze/unfreeze updates",
+    },
+    Verb {
+        name: "help",
+        args: "",
+        about: "keys of the main screen",
+    },
+    Verb {
+        name: "quit",
+        args: "",
+        about: "quit (also :q)",
+    },
 ];
 
 pub const SORT_KEYS: &[&str] = &["name", "created", "size", "status"];
@@ -131,14 +191,23 @@ pub fn complete_filter(typed: &str, peer_names: &[String]) -> Completion {
     let word = &typed[start..];
     let word = word.strip_prefix('!').unwrap_or(word);
     if word.starts_with("status:") {
-        let c: Vec<String> = STATUS_VALUES.iter().map(|s| format!("status:{s}")).collect();
+        let c: Vec<String> = STATUS_VALUES
+            .iter()
+            .map(|s| format!("status:{s}"))
+            .collect();
         return complete_prefixed(typed, &c);
     }
     if word.starts_with("peer:") {
         let c: Vec<String> = peer_names.iter().map(|s| format!("peer:{s}")).collect();
         return complete_prefixed(typed, &c);
     }
-    complete_prefixed(typed, &FILTER_FIELDS.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    complete_prefixed(
+        typed,
+        &FILTER_FIELDS
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn complete_prefixed(typed: &str, candidates: &[String]) -> Completion {
@@ -160,7 +229,9 @@ mod tests {
         assert_eq!(resolve("pro").unwrap().name, "problems");
         assert_eq!(resolve("peer").unwrap().name, "peer", "exact beats prefix");
         assert_eq!(resolve("q").unwrap().name, "quit");
-        assert!(resolve("p").unwrap_err().contains("pins, problems, peers, peer"));
+        assert!(resolve("p")
+            .unwrap_err()
+            .contains("pins, problems, peers, peer"));
         assert!(resolve("zzz").unwrap_err().contains("unknown command"));
     }
 

@@ -215,8 +215,7 @@ pub fn compute_index(
         let rp = book.of(row);
         let problem = rp.is_some_and(|r| r.is_problem());
         problems += usize::from(problem);
-        if (!only_problems || problem) && (filter.is_empty() || filter.matches(row, rp.as_ref()))
-        {
+        if (!only_problems || problem) && (filter.is_empty() || filter.matches(row, rp.as_ref())) {
             idx.push(i as u32);
         }
     }

@@ -126,7 +126,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "help for this screen",
-            Action::Command => "command line (:pins :problems :peer NAME :upload …; Tab completes)",
+            Action::Command => "command line: :problems :peer NAME :sort size … (Tab completes)",
             Action::Filter => "filter (!invert, status:error, org:x, peer:NAME)",
             Action::Back => "back: clear the filter, leave problems, clear marks",
             Action::NextPane => "next pane",
@@ -575,8 +575,9 @@ impl Keymap {
         let map = self.maps.entry(screen).or_default();
         let mut parsed = Vec::new();
         for k in keys {
-            parsed
-                .push(Key::parse(&k).ok_or_else(|| format!("keymap: {action}: unknown key {k:?}"))?);
+            parsed.push(
+                Key::parse(&k).ok_or_else(|| format!("keymap: {action}: unknown key {k:?}"))?,
+            );
         }
         map.retain(|(k, x)| *x != a && !parsed.contains(k));
         // New bindings go where the action's defaults were, so help keeps its order.
@@ -639,7 +640,11 @@ impl Keymap {
     pub fn markdown(&self) -> String {
         let mut s = String::new();
         for screen in Screen::ALL {
-            s.push_str(&format!("\n**{}** (`{}:`)\n\n| key | does |\n|---|---|\n", screen.title(), screen.key()));
+            s.push_str(&format!(
+                "\n**{}** (`{}:`)\n\n| key | does |\n|---|---|\n",
+                screen.title(),
+                screen.key()
+            ));
             for r in self.help_rows(screen) {
                 let keys: Vec<String> = r
                     .keys
@@ -672,14 +677,24 @@ mod tests {
             .overlay("quit: x\nfilter: [\"ctrl-f\", \"s\"]\ntasks:\n  cancel_task: k\n")
             .unwrap();
         let main = |c, m| km.action(Screen::Main, &ev(c, m));
-        assert_eq!(main(KeyCode::Char('x'), KeyModifiers::NONE), Some(Action::Quit));
-        assert_eq!(main(KeyCode::Char('q'), KeyModifiers::NONE), None, "default key gone");
+        assert_eq!(
+            main(KeyCode::Char('x'), KeyModifiers::NONE),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            main(KeyCode::Char('q'), KeyModifiers::NONE),
+            None,
+            "default key gone"
+        );
         assert_eq!(
             main(KeyCode::Char('f'), KeyModifiers::CONTROL),
             Some(Action::Filter),
             "a key taken from another action"
         );
-        assert_eq!(main(KeyCode::Char('s'), KeyModifiers::NONE), Some(Action::Filter));
+        assert_eq!(
+            main(KeyCode::Char('s'), KeyModifiers::NONE),
+            Some(Action::Filter)
+        );
         assert_eq!(
             km.action(Screen::Tasks, &ev(KeyCode::Char('k'), KeyModifiers::NONE)),
             Some(Action::CancelTask)

@@ -86,9 +86,7 @@ pub const REPLICATION_HEAD: u16 = 3;
 /// header, keeping a line for "+N more").
 pub fn replication_rows(area: Rect, st: &State) -> usize {
     areas(area, st).replication.map_or(1, |r| {
-        r.height
-            .saturating_sub(2 + REPLICATION_HEAD + 1 + 1)
-            .max(1) as usize
+        r.height.saturating_sub(2 + REPLICATION_HEAD + 1 + 1).max(1) as usize
     })
 }
 

@@ -201,7 +201,8 @@ impl Repl {
                 _ => {}
             }
         }
-        let allocated = |id: &str| g.allocations.is_empty() || g.allocations.iter().any(|a| a == id);
+        let allocated =
+            |id: &str| g.allocations.is_empty() || g.allocations.iter().any(|a| a == id);
         for (id, p) in &g.peer_map {
             if p.status == TrackerStatus::ClusterError && allocated(id) {
                 r.cluster_errors += 1;
@@ -344,7 +345,11 @@ pub struct PeerLine {
 /// that should hold the item first (trouble first, then by name), then the
 /// others, `remote` last. Allocated peers that are down and dropped from the
 /// status are listed too: a copy that cannot be served is news.
-pub fn peer_lines(g: &GlobalPinInfo, health: &Health, names: &HashMap<String, String>) -> Vec<PeerLine> {
+pub fn peer_lines(
+    g: &GlobalPinInfo,
+    health: &Health,
+    names: &HashMap<String, String>,
+) -> Vec<PeerLine> {
     let allocated = |id: &str| g.allocations.is_empty() || g.allocations.iter().any(|a| a == id);
     let mut v: Vec<PeerLine> = g
         .peer_map
@@ -357,7 +362,7 @@ pub fn peer_lines(g: &GlobalPinInfo, health: &Health, names: &HashMap<String, St
                 p.peername.clone()
             },
             status: Some(p.status),
-            since: Some(p.timestamp.clone()),
+            since: Some(p.timestamp),
             attempts: p.attempt_count as i64,
             error: p.error.clone(),
             allocated: allocated(id),
@@ -379,7 +384,9 @@ pub fn peer_lines(g: &GlobalPinInfo, health: &Health, names: &HashMap<String, St
     v.sort_by(|a, b| {
         let key = |l: &PeerLine| {
             let remote = l.status == Some(TrackerStatus::Remote);
-            let trouble = l.status.is_none_or(|s| s.is_error() || s != TrackerStatus::Pinned);
+            let trouble = l
+                .status
+                .is_none_or(|s| s.is_error() || s != TrackerStatus::Pinned);
             (remote, !l.allocated, !trouble)
         };
         key(a)

@@ -271,10 +271,19 @@ fn unpack_and_verify(
     let f = std::fs::File::open(tar_path).map_err(|e| cleanup(io(tar_path, e)))?;
     let mut ar = tar::Archive::new(f);
     ar.set_preserve_permissions(false);
+    // Times are set below: the archive's when it holds one, else the time
+    // of the fetch (a zero mtime would make every restored file 1970).
+    ar.set_preserve_mtime(false);
+    let mut times: Vec<(PathBuf, u64)> = Vec::new();
     let entries = ar.entries().map_err(|e| cleanup(io(tar_path, e)))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| cleanup(io(tar_path, e)))?;
         let path = entry.path().map(|p| p.to_path_buf()).unwrap_or_default();
+        if let Ok(t) = entry.header().mtime() {
+            if t > 0 {
+                times.push((path.clone(), t));
+            }
+        }
         // unpack_in refuses paths that would leave the folder (.., absolute).
         let inside = entry.unpack_in(&stage).map_err(|e| cleanup(io(&path, e)))?;
         if !inside {
@@ -282,6 +291,25 @@ fn unpack_and_verify(
                 &path,
                 "refused: the path would escape the target folder",
             )));
+        }
+    }
+    // Deepest first: setting a file's time after its folder's would not
+    // change the folder's, but writing into a folder would.
+    times.sort_by_key(|(p, _)| std::cmp::Reverse(p.components().count()));
+    let inside = stage.canonicalize().unwrap_or_else(|_| stage.clone());
+    for (p, t) in times {
+        // Only what was unpacked, never through a link to elsewhere.
+        let target = stage.join(&p);
+        let real = match target.canonicalize() {
+            Ok(r) if r.starts_with(&inside) => r,
+            _ => continue,
+        };
+        if std::fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
+            continue;
+        }
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t);
+        if let Ok(f) = std::fs::File::open(real) {
+            let _ = f.set_modified(at);
         }
     }
     ordinary_modes(&stage);
@@ -344,6 +372,56 @@ mod mode_tests {
         assert_eq!(mode(&d), 0o755);
         assert_eq!(mode(&setuid), 0o755);
         assert_eq!(mode(&writable), 0o644);
+    }
+}
+
+#[cfg(all(test, unix))]
+mod time_tests {
+    /// A one-folder tar: `item/` with `old.txt` (mtime set) and `new.txt` (mtime 0).
+    fn tar() -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut dir = tar::Header::new_ustar();
+        dir.set_entry_type(tar::EntryType::Directory);
+        dir.set_mode(0o755);
+        dir.set_size(0);
+        dir.set_mtime(1_600_000_000);
+        b.append_data(&mut dir, "item/", std::io::empty()).unwrap();
+        for (name, mtime) in [("item/old.txt", 1_500_000_000u64), ("item/new.txt", 0)] {
+            let mut h = tar::Header::new_ustar();
+            h.set_mode(0o644);
+            h.set_size(2);
+            h.set_mtime(mtime);
+            b.append_data(&mut h, name, &b"hi"[..]).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn restored_files_keep_the_archive_times_else_the_fetch_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let tar_path = tmp.path().join("item.tar");
+        std::fs::write(&tar_path, tar()).unwrap();
+        let dest = tmp.path().join("out");
+        let cid =
+            crate::unixfs::parse_cid("QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m").unwrap();
+        let before = std::time::SystemTime::now() - std::time::Duration::from_secs(5);
+        // The CID does not match this folder: it is kept aside, unpacked as any other.
+        let (verified, _) = super::unpack_and_verify(&tar_path, &dest, &cid, false).unwrap();
+        let kept = match verified {
+            super::Verified::Mismatch { kept, .. } => kept,
+            super::Verified::Match => panic!("cannot match"),
+        };
+        let mtime = |n: &str| std::fs::metadata(kept.join(n)).unwrap().modified().unwrap();
+        assert_eq!(
+            mtime("old.txt"),
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_500_000_000)
+        );
+        assert!(mtime("new.txt") >= before, "a zero time is not 1970");
+        assert_eq!(
+            std::fs::metadata(&kept).unwrap().modified().unwrap(),
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000),
+            "the folder's time survives its files being written"
+        );
     }
 }
 

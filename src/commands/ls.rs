@@ -19,7 +19,7 @@ pub(super) async fn run(cx: &Ctx, a: &LsArgs) -> Result<u8, CmdError> {
         while let Some(g) = s.next().await {
             let g = g?;
             if cx.json {
-                out_exact(&serde_json::to_string(&g).unwrap_or_default());
+                print_item(&g);
             } else {
                 let mut by: Vec<String> = g
                     .peer_map
@@ -36,7 +36,7 @@ pub(super) async fn run(cx: &Ctx, a: &LsArgs) -> Result<u8, CmdError> {
     while let Some(p) = s.next().await {
         let p = p?;
         if cx.json {
-            out_exact(&serde_json::to_string(&p).unwrap_or_default());
+            print_item(&p);
         } else {
             let repl = if p.replication_factor_min == -1 {
                 "everywhere".to_string()

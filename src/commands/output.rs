@@ -21,8 +21,15 @@ pub(super) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(FAIL)
 }
 
+/// One JSON document (a report, one item): the whole of stdout.
 pub(super) fn print_json(v: &serde_json::Value) {
     out_exact(&v.to_string());
+}
+
+/// One element of a listing (peers, pins, statuses): one object per line,
+/// the one rule for every listing, so `jq -c`, `grep` and a stream all work.
+pub(super) fn print_item<T: serde::Serialize>(item: &T) {
+    out_exact(&serde_json::to_string(item).unwrap_or_default());
 }
 
 /// One line of text for people on stdout, cleaned of control characters and

@@ -6,7 +6,7 @@ use super::Ctx;
 pub(super) async fn run(cx: &Ctx) -> Result<u8, CmdError> {
     let list = cx.client.members().await?;
     if cx.json {
-        print_json(&serde_json::to_value(&list).unwrap_or_default());
+        list.iter().for_each(print_item);
     } else {
         for p in &list {
             if p.error.is_empty() {

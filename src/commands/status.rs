@@ -53,7 +53,7 @@ pub(super) async fn status_all(cx: &Ctx) -> Result<u8, CmdError> {
             code = PARTIAL;
         }
         if cx.json {
-            out_exact(&serde_json::to_string(&g).unwrap_or_default());
+            print_item(&g);
         } else {
             status_text(&g).iter().for_each(|l| out(l));
         }
@@ -67,7 +67,6 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
         return status_all(cx).await;
     }
     let mut code = OK;
-    let mut docs = Vec::new();
     for c in cids {
         if let Err(e) = unixfs::parse_cid(c) {
             tell!("ccs-tui: {c}: not a valid CID: {e}");
@@ -93,17 +92,10 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
             code = code.max(PARTIAL);
         }
         if cx.json {
-            docs.push(serde_json::to_value(&g).unwrap_or_default());
+            print_item(&g);
         } else {
             status_text(&g).iter().for_each(|l| out(l));
         }
-    }
-    if cx.json {
-        print_json(&if docs.len() == 1 {
-            docs.remove(0)
-        } else {
-            serde_json::Value::Array(docs)
-        });
     }
     Ok(code)
 }

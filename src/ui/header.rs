@@ -1,7 +1,8 @@
-//! The top line: cluster, peers up, items, problems, transfers, modes.
+//! The top line: cluster, peers up, items, problems, transfers, modes;
+//! shortened (the user, then words) until it fits the width.
 
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -10,6 +11,15 @@ use super::theme::Theme;
 use crate::app::State;
 
 pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
+    let line = (0..3)
+        .map(|terse| header(st, th, terse))
+        .find(|l| l.width() <= r.width as usize)
+        .unwrap_or_else(|| header(st, th, 2));
+    f.render_widget(Paragraph::new(line), r);
+}
+
+/// The header at a level of terseness: 0 whole, 1 without the user, 2 short words.
+fn header(st: &State, th: Theme, terse: u8) -> Line<'static> {
     let online = st.online_peers();
     let errors = st
         .pins
@@ -18,59 +28,66 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         .values()
         .filter(|x| x.errors > 0)
         .count();
-    let sep = || Span::styled(" │ ", th.dim());
-    let mut spans = vec![
-        Span::styled(" ccs-tui ", th.title()),
-        Span::raw(format!("cluster {}", st.cluster)),
-    ];
-    if let Some(u) = &st.user {
-        spans.push(Span::raw(format!(" as {u}")));
+    let mut spans: Vec<Span<'static>> = vec![Span::styled(" ccs-tui ", th.title())];
+    let seg = |spans: &mut Vec<Span<'static>>, text: String, style: Style| {
+        spans.push(Span::styled(" │ ", th.dim()));
+        spans.push(Span::styled(text, style));
+    };
+    let mut who = if terse < 2 {
+        format!("cluster {}", st.cluster)
+    } else {
+        st.cluster.clone()
+    };
+    if let (Some(u), 0) = (&st.user, terse) {
+        who.push_str(&format!(" as {u}"));
     }
-    spans.push(sep());
+    spans.push(Span::raw(who));
     let peer_style = if online < st.peers.rows.len() {
         th.warn()
     } else {
         th.ok()
     };
-    spans.push(Span::styled(
-        format!("{online}/{} peers up", st.peers.rows.len()),
-        peer_style,
-    ));
-    spans.push(sep());
-    spans.push(Span::raw(format!("{} items", st.pins.rows.len())));
+    let peers = if terse < 2 {
+        format!("{online}/{} peers up", st.peers.rows.len())
+    } else {
+        format!("{online}/{} up", st.peers.rows.len())
+    };
+    seg(&mut spans, peers, peer_style);
+    seg(
+        &mut spans,
+        format!("{} items", st.pins.rows.len()),
+        Style::default(),
+    );
     // The same count the problems view (`p`) lists.
     if st.pins.problems > 0 {
-        spans.push(sep());
         let mut text = format!("{} problems", st.pins.problems);
         if errors > 0 {
-            text.push_str(&format!(" ({errors} in error)"));
+            text.push_str(&if terse < 2 {
+                format!(" ({errors} in error)")
+            } else {
+                format!(", {errors} err")
+            });
         }
-        spans.push(Span::styled(
+        seg(
+            &mut spans,
             text,
             if errors > 0 { th.bad() } else { th.warn() },
-        ));
+        );
     }
     let running = st.running_tasks();
     if running > 0 {
-        spans.push(sep());
-        spans.push(Span::styled(
-            format!(
-                "{running} transfer{} (w)",
-                if running == 1 { "" } else { "s" }
-            ),
-            th.warn(),
-        ));
+        let s = if running == 1 { "" } else { "s" };
+        seg(&mut spans, format!("{running} transfer{s} (w)"), th.warn());
     }
     if st.read_only {
-        spans.push(sep());
-        spans.push(Span::styled("read-only", th.warn()));
+        seg(&mut spans, "read-only".into(), th.warn());
     }
     if st.frozen {
-        spans.push(sep());
-        spans.push(Span::styled(
-            "FROZEN (f)",
+        seg(
+            &mut spans,
+            "FROZEN (f)".into(),
             th.bad().add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ));
+        );
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), r);
+    Line::from(spans)
 }

@@ -121,10 +121,7 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                         th.ok()
                     },
                 ),
-                None => (
-                    format!("?/{}", row.wanted(st.peers.rows.len())),
-                    th.dim(),
-                ),
+                None => (format!("?/{}", row.wanted(st.peers.rows.len())), th.dim()),
             };
             let marked = p.marked.contains(&row.cid);
             let mut cells = vec![

@@ -2,6 +2,7 @@
 //! peers that should hold it first, `remote` last, "+N more" when cut.
 
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -154,11 +155,16 @@ fn push_line(lines: &mut Vec<Line<'static>>, l: &PeerLine, selected: bool, w: us
     } else {
         String::new()
     };
-    let mark = if l.allocated { "" } else { "·" };
+    // Peers that need not hold it are dimmed: their state is not the item's.
+    let (name_style, style) = if l.allocated {
+        (Style::default(), style)
+    } else {
+        (th.dim(), th.dim())
+    };
     let mut line = Line::from(vec![
-        Span::raw(format!("{:<9} ", ellipsize(&format!("{label}{mark}"), 9))),
+        Span::styled(format!("{:<9} ", ellipsize(&label, 9)), name_style),
         Span::styled(format!("{status:<13} "), style),
-        Span::raw(format!("{when:<11} {tries}")),
+        Span::styled(format!("{when:<11} {tries}"), name_style),
     ]);
     if selected {
         line = line.style(th.selected());

@@ -186,7 +186,10 @@ pub(super) fn on_problems(
 
 /// Statuses of the rows on screen: observed, and the problem count kept
 /// exact without a pass over the pinset (the window is small).
-pub(super) fn on_statuses(st: &mut State, infos: &[crate::cluster::types::GlobalPinInfo]) -> Vec<Effect> {
+pub(super) fn on_statuses(
+    st: &mut State,
+    infos: &[crate::cluster::types::GlobalPinInfo],
+) -> Vec<Effect> {
     learn_peer_names(st, infos);
     let mut changed = false;
     for g in infos {

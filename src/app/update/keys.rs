@@ -250,10 +250,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             if arg.is_empty() {
                 return action(st, Action::Fetch);
             }
-            st.dialog = Some(Dialog::Form(Form::fetch(
-                arg,
-                &st.fetch_dir(arg),
-            )));
+            st.dialog = Some(Dialog::Form(Form::fetch(arg, &st.fetch_dir(arg))));
             if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
                 f.error = validate_live(f);
             }
@@ -556,7 +553,13 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 _ => st.pins.selected_row().map(|r| r.cid.clone()),
             };
             let Some(cid) = cid else { return Vec::new() };
-            if st.pins.repl.observed.get(&cid).is_some_and(|r| r.errors > 0) {
+            if st
+                .pins
+                .repl
+                .observed
+                .get(&cid)
+                .is_some_and(|r| r.errors > 0)
+            {
                 flash(st, format!("recovering {cid}…"), Level::Info);
                 vec![Effect::Recover(cid.to_string())]
             } else {
@@ -573,7 +576,13 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 flash(st, "read-only: recover is disabled", Level::Error);
                 return Vec::new();
             }
-            let n = st.pins.repl.observed.values().filter(|r| r.errors > 0).count();
+            let n = st
+                .pins
+                .repl
+                .observed
+                .values()
+                .filter(|r| r.errors > 0)
+                .count();
             if n == 0 {
                 flash(st, "nothing to recover", Level::Info);
             } else {

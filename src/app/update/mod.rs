@@ -266,7 +266,10 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![Effect::RefreshNow]
         }
-        Msg::Index { generation, indexed } => {
+        Msg::Index {
+            generation,
+            indexed,
+        } => {
             if st.pins.index_pending == Some(generation) {
                 st.pins.index_pending = None;
                 st.pins.problems = indexed.problems;
