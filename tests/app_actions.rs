@@ -5,10 +5,11 @@
 use std::time::{Duration, Instant};
 
 use ccs_tui::app::dialog::{ConfirmAction, Dialog};
+use ccs_tui::app::filter::SortKey;
 use ccs_tui::app::msg::{TaskOutcome, UploadRequest};
 use ccs_tui::app::rows::{PeerRow, PinRow, Repl};
 use ccs_tui::app::tasks::TaskKind;
-use ccs_tui::app::{update, Effect, Msg, State};
+use ccs_tui::app::{update, Effect, Mode, Msg, State};
 use ccs_tui::cluster::gojson::{GoTime, List, Map};
 use ccs_tui::cluster::types::Pin;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -166,6 +167,23 @@ fn read_only_refuses_every_change_in_one_place() {
     assert!(st.flash.as_ref().unwrap().text.contains("read-only"));
     assert!(ch(&mut st, 'a').is_empty());
     assert!(st.dialog.is_none());
+    // R and r refuse at once too, even with items in error (no dialog first).
+    let cid = st.pins.selected_row().unwrap().cid.clone();
+    st.pins.repl.observed.insert(
+        cid,
+        Repl {
+            errors: 1,
+            allocated: 1,
+            ..Default::default()
+        },
+    );
+    st.flash = None;
+    assert!(ch(&mut st, 'R').is_empty());
+    assert!(st.dialog.is_none(), "no confirmation to refuse later");
+    assert!(st.flash.as_ref().unwrap().text.contains("read-only"));
+    st.flash = None;
+    assert!(ch(&mut st, 'r').is_empty());
+    assert!(st.flash.as_ref().unwrap().text.contains("read-only"));
     // Even a confirmation opened before read-only took effect is gated.
     st.read_only = false;
     ch(&mut st, 'x');
@@ -446,4 +464,244 @@ fn tasks_view_cancels_and_dismisses() {
     assert!(st.tasks.is_empty());
     k(&mut st, KeyCode::Esc);
     assert!(!st.show_tasks);
+}
+
+fn command(st: &mut State, line: &str) -> Vec<Effect> {
+    ch(st, ':');
+    typed(st, line);
+    k(st, KeyCode::Enter)
+}
+
+#[test]
+fn the_command_line_completes_and_runs_verbs() {
+    let mut st = loaded();
+    // A unique start runs; Tab completes it.
+    command(&mut st, "pro");
+    assert!(st.pins.problems_only);
+    command(&mut st, "pins");
+    assert!(!st.pins.problems_only);
+    ch(&mut st, ':');
+    typed(&mut st, "pro");
+    k(&mut st, KeyCode::Tab);
+    assert_eq!(st.mode, Mode::Command("problems ".into()));
+    k(&mut st, KeyCode::Esc);
+    // Ambiguous: the candidates are listed, the text kept.
+    ch(&mut st, ':');
+    typed(&mut st, "p");
+    k(&mut st, KeyCode::Tab);
+    assert_eq!(st.mode, Mode::Command("p".into()));
+    assert_eq!(
+        st.prompt_hint.as_deref(),
+        Some("pins  problems  peers  peer")
+    );
+    k(&mut st, KeyCode::Esc);
+    // Peer names complete after `peer `.
+    ch(&mut st, ':');
+    typed(&mut st, "peer n");
+    k(&mut st, KeyCode::Tab);
+    assert_eq!(st.mode, Mode::Command("peer nas".into()));
+    k(&mut st, KeyCode::Enter);
+    assert_eq!(st.peer_detail.as_ref().map(|d| d.id.as_str()), Some("p1"));
+    k(&mut st, KeyCode::Esc);
+    assert!(st.peer_detail.is_none());
+    command(&mut st, "sort size");
+    assert_eq!(st.pins.sort.key, SortKey::Size);
+    command(&mut st, "filter org:hrdag item-3");
+    assert_eq!(st.pins.filter.raw, "org:hrdag item-3");
+    assert_eq!(st.pins.index.len(), 1);
+    command(&mut st, "filter");
+    assert!(st.pins.filter.is_empty());
+    command(&mut st, "filter peer:nobody");
+    assert!(st.flash.as_ref().unwrap().text.contains("no peer named"));
+    command(&mut st, "filter");
+    command(&mut st, "upload /srv/scans");
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!("upload form")
+    };
+    assert_eq!(f.value(0), "/srv/scans");
+    k(&mut st, KeyCode::Esc);
+    command(&mut st, &cid(9));
+    assert!(st.flash.as_ref().unwrap().text.contains("unknown command"));
+    command(&mut st, &format!("fetch {}", cid(9)));
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!("fetch form")
+    };
+    assert_eq!(f.value(1), cid(9));
+    k(&mut st, KeyCode::Esc);
+    command(&mut st, "tasks");
+    assert!(st.show_tasks);
+    k(&mut st, KeyCode::Esc);
+    command(&mut st, "help");
+    assert!(st.help.is_some());
+    k(&mut st, KeyCode::Esc);
+    command(&mut st, "recover all");
+    assert!(st
+        .flash
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("nothing to recover"));
+    // ↑ recalls earlier commands.
+    ch(&mut st, ':');
+    k(&mut st, KeyCode::Up);
+    assert_eq!(st.mode, Mode::Command("recover all".into()));
+    k(&mut st, KeyCode::Up);
+    assert_eq!(st.mode, Mode::Command("help".into()));
+    k(&mut st, KeyCode::Esc);
+    assert_eq!(command(&mut st, "q"), vec![Effect::Quit]);
+}
+
+#[test]
+fn upload_form_checks_replication_bounds_and_lists_candidates() {
+    let mut st = loaded();
+    let mut peers = st.peers.rows.clone();
+    for i in 2..=5 {
+        let mut p = peers[0].clone();
+        p.id = format!("p{i}");
+        p.name = format!("peer{i}");
+        peers.push(p);
+    }
+    update(&mut st, Msg::Peers(Ok(peers), Duration::from_secs(5)));
+    ch(&mut st, 'a');
+    typed(&mut st, "/srv/x");
+    let field = |st: &mut State, i: usize, v: &str| {
+        // Move to field i from wherever the focus is.
+        if let Some(Dialog::Form(f)) = &mut st.dialog {
+            f.focus = i;
+            f.fields[i].set("");
+        }
+        typed(st, v);
+        if v.is_empty() {
+            k(st, KeyCode::Backspace);
+        }
+    };
+    let error = |st: &State| match &st.dialog {
+        Some(Dialog::Form(f)) => f.error.clone(),
+        _ => panic!("form closed"),
+    };
+    field(&mut st, 2, "5");
+    field(&mut st, 3, "2");
+    assert_eq!(
+        error(&st).as_deref(),
+        Some("replication min 5 is more than max 2: min must be at most max"),
+        "said as it is typed"
+    );
+    assert!(k(&mut st, KeyCode::Enter).is_empty(), "and never sent");
+    field(&mut st, 2, "-1");
+    assert!(error(&st).unwrap().contains("both min and max"));
+    field(&mut st, 3, "-1");
+    assert_eq!(error(&st), None);
+    field(&mut st, 2, "6");
+    field(&mut st, 3, "");
+    assert!(error(&st).unwrap().contains("the cluster has 5 peers"));
+    field(&mut st, 2, "2");
+    field(&mut st, 3, "3");
+    assert_eq!(error(&st), None);
+    // Tab with several matches lists them.
+    if let Some(Dialog::Form(f)) = &mut st.dialog {
+        f.focus = 0;
+    }
+    update(
+        &mut st,
+        Msg::Completion {
+            typed: "/srv/x".into(),
+            completed: "/srv/x".into(),
+            candidates: vec!["x1.tif".into(), "x2.tif".into(), "xdir/".into()],
+        },
+    );
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert_eq!(f.note.as_deref(), Some("x1.tif  x2.tif  xdir/"));
+    let fx = k(&mut st, KeyCode::Enter);
+    assert!(
+        matches!(fx.first(), Some(Effect::Upload(r)) if r.replication_min == Some(2) && r.replication_max == Some(3)),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn a_copy_says_when_it_may_not_reach_the_clipboard() {
+    use ccs_tui::app::state::Clipboard;
+    let mut st = loaded();
+    assert_eq!(ch(&mut st, 'y').len(), 1);
+    assert!(!st.flash.as_ref().unwrap().text.contains('('));
+    st.clipboard = Clipboard::Tmux { passthrough: false };
+    ch(&mut st, 'y');
+    assert!(st.flash.as_ref().unwrap().text.contains("set-clipboard"));
+    st.clipboard = Clipboard::Screen;
+    ch(&mut st, 'y');
+    assert!(st.flash.as_ref().unwrap().text.contains("GNU screen"));
+}
+
+/// Items whose only pinned copy is a peer's: allocated to it alone, or with
+/// the other holders down or not pinned (from the problems list).
+#[test]
+fn peer_detail_counts_the_items_resting_on_one_peer() {
+    use ccs_tui::app::update::peer_stats;
+    use ccs_tui::cluster::types::{GlobalPinInfo, PinInfoShort, TrackerStatus};
+    let mut st = State::new("x".into(), None, Instant::now());
+    let peer = |id: &str, err: &str| PeerRow {
+        id: id.into(),
+        name: id.into(),
+        error: err.into(),
+        ..Default::default()
+    };
+    update(
+        &mut st,
+        Msg::Peers(
+            Ok(vec![
+                peer("p1", ""),
+                peer("p2", "dial backoff"),
+                peer("p3", ""),
+            ]),
+            Duration::from_secs(5),
+        ),
+    );
+    let item = |i: usize, allocs: &[&str]| {
+        PinRow::from_pin(&Pin {
+            cid: cid(i),
+            name: format!("item-{i}"),
+            allocations: List::from(allocs.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            ..Default::default()
+        })
+    };
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows: vec![
+                item(0, &["p1"]),
+                item(1, &["p1", "p2"]),
+                item(2, &["p1", "p3"]),
+                item(3, &["p1", "p3"]),
+                item(4, &["p2", "p3"]),
+            ],
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    let mut g = GlobalPinInfo {
+        cid: cid(2),
+        allocations: List::from(vec!["p1".to_string(), "p3".to_string()]),
+        ..Default::default()
+    };
+    for (id, s) in [
+        ("p1", TrackerStatus::Pinned),
+        ("p3", TrackerStatus::PinError),
+    ] {
+        g.peer_map.insert(
+            id.into(),
+            PinInfoShort {
+                status: s,
+                ..Default::default()
+            },
+        );
+    }
+    update(&mut st, Msg::Problems(Ok(vec![g]), Duration::from_secs(15)));
+    let s = peer_stats(&st, "p1");
+    assert_eq!(s.allocated, 4);
+    assert_eq!(s.only_copy, 3, "{:?}", s.only_copy_names);
+    assert_eq!(s.only_copy_names, ["item-0", "item-1", "item-2"]);
+    assert_eq!(peer_stats(&st, "p3").only_copy, 1, "item-4: p2 is down");
 }

@@ -574,3 +574,32 @@ fn errors_from_a_problems_list_that_came_first_reach_peers_listed_later() {
     let errors: Vec<usize> = st.peers.rows.iter().map(|p| p.errors).collect();
     assert_eq!(errors, vec![0, 1]);
 }
+
+/// The README's key tables are the keymap's own text: a key added, moved or
+/// described differently fails here until the README says the same.
+/// `UPDATE_README=1 cargo test readme` rewrites them.
+#[test]
+fn readme_key_tables_are_the_keymap() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let begin =
+        "<!-- keys:begin: generated from the keymap (UPDATE_README=1 cargo test readme) -->\n";
+    let end = "<!-- keys:end -->";
+    let (Some(a), Some(b)) = (readme.find(begin), readme.find(end)) else {
+        panic!("README.md has no key section between {begin:?} and {end:?}");
+    };
+    let want = format!(
+        "{}\n**The `:` command line** (Tab completes verbs, peer names, sort keys and filter fields; ↑ recalls)\n\n{}",
+        ccs_tui::app::keymap::Keymap::default().markdown(),
+        ccs_tui::app::command_line::markdown()
+    );
+    let have = &readme[a + begin.len()..b];
+    if have != want {
+        if std::env::var_os("UPDATE_README").is_some() {
+            let new = format!("{}{begin}{want}{}", &readme[..a], &readme[b..]);
+            std::fs::write(&path, new).unwrap();
+        } else {
+            panic!("README key tables differ from the keymap; run UPDATE_README=1 cargo test readme\n--- README\n{have}\n--- keymap\n{want}");
+        }
+    }
+}

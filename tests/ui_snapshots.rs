@@ -197,7 +197,13 @@ fn key(st: &mut State, c: KeyCode) {
 }
 
 fn render(st: &mut State, w: u16, h: u16) -> String {
-    st.pins_height = ccs_tui::ui::layout::pins_rows(ratatui::layout::Rect::new(0, 0, w, h), st);
+    update(
+        st,
+        Msg::Resize {
+            width: w,
+            height: h,
+        },
+    );
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| view(st, f)).unwrap();
     let buf = t.backend().buffer().clone();
@@ -316,4 +322,259 @@ fn every_size_renders_without_panic() {
         }
     }
     snap!("too_small", &mut st, 30, 6);
+}
+
+fn press(st: &mut State, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\r' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        key(st, code);
+    }
+}
+
+/// The problems view and the header's count follow one rule, and it needs
+/// no status of any row: the pinset's allocations and the peers that are
+/// down say what is under-replicated; the problems list adds errors and pins
+/// in flight.
+#[test]
+fn problems_are_complete_at_once_and_the_header_agrees() {
+    let mut st = demo_state();
+    // pihost (PEERS[3]) is down: items allocated to it lack a copy, except
+    // those whose status was observed; 39 is in error, 37 pinning.
+    let observed = 30..37;
+    let expected = (0..40)
+        .filter(|i| *i == 39 || *i == 37 || (!observed.contains(i) && [1, 2, 3].contains(&(i % 5))))
+        .count();
+    assert_eq!(st.pins.problems, expected);
+    let screen = render(&mut st, 120, 40);
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap()
+            .contains(&format!("{expected} problems")),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("?/"),
+        "every row has its summary:\n{screen}"
+    );
+    key(&mut st, KeyCode::Char('p'));
+    assert_eq!(st.pins.index.len(), expected);
+    // Another peer goes down: the count follows at once, no status needed.
+    let mut rows = st.peers.rows.clone();
+    rows[2].error = "context deadline exceeded".into();
+    update(&mut st, Msg::Peers(Ok(rows), Duration::from_secs(5)));
+    assert!(st.pins.problems > expected);
+    assert_eq!(st.pins.index.len(), st.pins.problems);
+}
+
+#[test]
+fn the_bottom_row_gets_its_status_and_the_end_fills_the_pane() {
+    let mut st = demo_state();
+    for (w, h) in [(80, 24), (100, 30), (120, 40)] {
+        let screen = render(&mut st, w, h);
+        let drawn = screen.lines().filter(|l| l.contains("QmT78z")).count();
+        assert_eq!(st.visible_cids().len(), drawn, "{w}x{h}: asked = drawn");
+        key(&mut st, KeyCode::Char('G'));
+        let screen = render(&mut st, w, h);
+        let lines: Vec<&str> = screen.lines().collect();
+        let bottom = lines.iter().rposition(|l| l.contains("QmT78z")).unwrap();
+        assert!(
+            lines[bottom + 1].starts_with('└'),
+            "{w}x{h}: the last row sits on the pane's border:\n{screen}"
+        );
+        assert!(
+            lines[bottom].contains("commit_2026-01-01T03:33:17Z")
+                || lines[bottom].contains(&*st.pins.selected_row().unwrap().name)
+        );
+        key(&mut st, KeyCode::Char('g'));
+    }
+}
+
+/// An item on twenty peers at 100x30: allocated peers first, `remote` last,
+/// "+N more" when cut, and `j` scrolls.
+#[test]
+fn the_replication_pane_scrolls() {
+    let mut st = demo_state();
+    key(&mut st, KeyCode::Enter);
+    let cid = st.replication.cid.clone().unwrap().to_string();
+    let mut peer_map = BTreeMap::new();
+    let mut allocations = Vec::new();
+    for i in 0..20 {
+        let id = format!("12D3KooWEXTRA{i:038}");
+        if i < 3 {
+            allocations.push(id.clone());
+        }
+        peer_map.insert(
+            id,
+            PinInfoShort {
+                peername: format!("member{i:02}"),
+                status: if i < 3 {
+                    TrackerStatus::Pinned
+                } else {
+                    TrackerStatus::Remote
+                },
+                timestamp: GoTime::from_unix(1_767_225_600, 0, 0),
+                ..Default::default()
+            },
+        );
+    }
+    let g = GlobalPinInfo {
+        cid: cid.clone(),
+        name: "eight".into(),
+        allocations: List::from(allocations),
+        peer_map,
+        ..Default::default()
+    };
+    update(&mut st, Msg::Selected(Ok(g), Duration::from_secs(5)));
+    let screen = render(&mut st, 100, 30);
+    assert!(screen.contains("more ↓"), "{screen}");
+    let pos = |s: &str, name: &str| s.find(name).unwrap_or(usize::MAX);
+    assert!(
+        pos(&screen, "member00") < pos(&screen, "member03"),
+        "allocated first"
+    );
+    for _ in 0..19 {
+        key(&mut st, KeyCode::Char('j'));
+    }
+    let screen = render(&mut st, 100, 30);
+    assert!(
+        screen.contains("member19"),
+        "j reached the last peer:\n{screen}"
+    );
+    assert!(screen.contains("above ↑"), "{screen}");
+    snap!("replication_scrolled", &mut st, 100, 30);
+}
+
+#[test]
+fn peer_detail_and_its_items() {
+    let mut st = demo_state();
+    press(&mut st, "1j\r");
+    let d = st.peer_detail.clone().expect("Enter on a peer opens it");
+    assert_eq!(d.id, PEERS[1].0);
+    let allocated = (0..40).filter(|i| [0, 4, 3].contains(&(i % 5))).count();
+    assert_eq!(d.stats.allocated, allocated);
+    assert_eq!(d.stats.errors, 1, "39 is in error on chll");
+    let screen = render(&mut st, 80, 24);
+    for what in [
+        "peer chll",
+        "allocated",
+        "in error",
+        "only copy",
+        "IPFS ID",
+        PEERS[1].0,
+    ] {
+        assert!(screen.contains(what), "{what}:\n{screen}");
+    }
+    snap!("peer_detail", &mut st, 80, 24);
+    // Its items: the pins filtered to the peer.
+    key(&mut st, KeyCode::Char('p'));
+    assert!(st.peer_detail.is_none());
+    assert_eq!(st.pins.filter.raw, "peer:chll");
+    assert_eq!(st.pins.index.len(), allocated);
+}
+
+/// Every row of every screen's help can be reached at 80x24 by scrolling,
+/// and the footer always starts with help and the way out.
+#[test]
+fn every_help_row_is_reachable_at_80x24() {
+    use ccs_tui::app::keymap::Screen;
+    let openers: &[(Screen, &str)] = &[
+        (Screen::Main, "?"),
+        (Screen::Tasks, "w?"),
+        (Screen::Peer, "1\r?"),
+        (Screen::Confirm, "x?"),
+        (Screen::Form, "a"),
+        (Screen::Prompt, "/"),
+    ];
+    for (screen, keys) in openers {
+        let mut st = demo_state();
+        press(&mut st, keys);
+        if matches!(screen, Screen::Form | Screen::Prompt) {
+            key(&mut st, KeyCode::F(1));
+        }
+        assert_eq!(
+            st.help.as_ref().map(|h| h.of),
+            Some(*screen),
+            "{keys:?} opens the help of {screen:?}"
+        );
+        let mut seen = String::new();
+        for _ in 0..60 {
+            seen.push_str(&render(&mut st, 80, 24));
+            key(&mut st, KeyCode::Char('j'));
+        }
+        for row in st.keymap.help_rows(*screen) {
+            let text: String = row.text.chars().take(40).collect();
+            assert!(seen.contains(&text), "{screen:?}: {text:?} never shown");
+        }
+        key(&mut st, KeyCode::Esc);
+        assert!(st.help.is_none());
+    }
+}
+
+#[test]
+fn the_footer_leads_with_help_and_quit_at_every_width() {
+    let mut st = demo_state();
+    for pane in ['1', '2', '3'] {
+        key(&mut st, KeyCode::Char(pane));
+        for w in [40u16, 60, 80, 100, 160] {
+            let screen = render(&mut st, w, 24);
+            let footer = screen.lines().last().unwrap();
+            assert!(
+                footer.starts_with("<?> help  <q> quit"),
+                "{pane} at {w}: {footer:?}"
+            );
+            assert!(footer.chars().count() <= w as usize);
+        }
+    }
+}
+
+#[test]
+fn frozen_and_transfers_show_in_the_header() {
+    let mut st = demo_state();
+    key(&mut st, KeyCode::Char('f'));
+    let later = st.now + Duration::from_secs(5);
+    update(&mut st, Msg::Tick(later));
+    update(
+        &mut st,
+        Msg::TaskStarted {
+            id: 1,
+            kind: ccs_tui::app::tasks::TaskKind::Upload,
+            what: "scans".into(),
+            total: Some(10),
+        },
+    );
+    let screen = render(&mut st, 120, 40);
+    let head = screen.lines().next().unwrap();
+    assert!(head.contains("FROZEN"), "{head}");
+    assert!(head.contains("1 transfer (w)"), "{head}");
+    assert!(
+        screen.contains("frozen ·"),
+        "panes say frozen, not live:\n{screen}"
+    );
+    assert!(!screen.contains(" live "), "{screen}");
+}
+
+#[test]
+fn long_form_errors_wrap_inside_the_form() {
+    let mut st = demo_state();
+    key(&mut st, KeyCode::Char('a'));
+    let long = "cannot read /home/archivist/scans-2026/box-14/folder-3/page-0001.tif: permission denied (the file belongs to another user)";
+    update(&mut st, Msg::FormRefused(long.into()));
+    let screen = render(&mut st, 80, 24);
+    let flat: String = screen
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("permission denied (the file belongs to another user)"),
+        "{screen}"
+    );
+    snap!("upload_form_error", &mut st, 80, 24);
 }

@@ -92,6 +92,21 @@ pub const SORT_KEYS: &[&str] = &["name", "created", "size", "status"];
 pub const FILTER_FIELDS: &[&str] = &["status:", "org:", "name:", "cid:", "peer:"];
 pub const STATUS_VALUES: &[&str] = &["error", "pinning", "pinned", "problem"];
 
+/// The verbs as a Markdown table (the README's is this text; a test holds
+/// it to that).
+pub fn markdown() -> String {
+    let mut s = String::from("| command | does |\n|---|---|\n");
+    for v in VERBS {
+        let args = if v.args.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", v.args.replace('|', "\\|"))
+        };
+        s.push_str(&format!("| `:{}{args}` | {} |\n", v.name, v.about));
+    }
+    s
+}
+
 /// A typed verb: an exact name, `q`, or the start of exactly one verb.
 pub fn resolve(word: &str) -> Result<&'static Verb, String> {
     let word = word.trim_start_matches(':');

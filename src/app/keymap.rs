@@ -172,6 +172,30 @@ impl Action {
         }
     }
 
+    /// The description on a given screen, where the general one would mislead.
+    pub fn describe_in(self, screen: Screen) -> &'static str {
+        match (screen, self) {
+            (Screen::Peer, Action::Down) => "next peer",
+            (Screen::Peer, Action::Up) => "previous peer",
+            (Screen::Peer, Action::Copy) => "copy the peer ID (OSC 52)",
+            (Screen::Tasks, Action::Down) => "next transfer",
+            (Screen::Tasks, Action::Up) => "previous transfer",
+            (Screen::Help, Action::Down) => "scroll down",
+            (Screen::Help, Action::Up) => "scroll up",
+            (Screen::Prompt, Action::Complete) => {
+                "complete the verb, its argument, a filter field or a peer name"
+            }
+            (Screen::Form, Action::Complete) => {
+                "complete the path (in the path field), else next field"
+            }
+            (Screen::Prompt, Action::Submit) => "run the command / keep the filter",
+            (Screen::Prompt, Action::Close) => "close (a filter is cleared)",
+            (Screen::Form, Action::Submit) => "upload / fetch",
+            (Screen::Form, Action::Close) => "cancel: nothing is sent",
+            _ => self.describe(),
+        }
+    }
+
     /// Short label for the footer.
     pub fn short(self) -> &'static str {
         match self {
@@ -615,7 +639,7 @@ impl Keymap {
             .map(|(a, keys)| HelpRow {
                 keys: keys.join(" "),
                 action: Some(a),
-                text: a.describe(),
+                text: a.describe_in(screen),
             })
             .collect();
         out.extend(typed_keys(screen).iter().map(|(k, t)| HelpRow {

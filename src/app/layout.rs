@@ -55,8 +55,14 @@ pub fn areas(area: Rect, st: &State) -> Areas {
         a.pins = Some(pins);
         a.replication = Some(repl);
     } else if rest.height >= 18 {
-        // Half each: the replication pane lists a peer per line and scrolls.
-        let repl_h = (rest.height / 2).max(9);
+        // Half each, two thirds to the replication pane while it has the
+        // focus: it lists a peer per line and scrolls.
+        let repl_h = if st.focus == Pane::Replication {
+            rest.height * 2 / 3
+        } else {
+            rest.height / 2
+        }
+        .max(9);
         let [pins, repl] =
             Layout::vertical([Constraint::Min(6), Constraint::Length(repl_h)]).areas(rest);
         a.pins = Some(pins);

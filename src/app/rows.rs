@@ -376,7 +376,7 @@ pub fn peer_lines(
                 status: None,
                 since: None,
                 attempts: 0,
-                error: "down: not in the cluster's status".into(),
+                error: String::new(),
                 allocated: true,
             });
         }

@@ -15,8 +15,14 @@ pub(super) fn draw(form: &Form, f: &mut Frame, area: Rect, th: Theme) {
         FormKind::Upload => " upload to the archive ",
         FormKind::Fetch => " fetch from the archive ",
     };
-    let h = form.fields.len() as u16 * 2 + 5;
-    let r = centered(area, 76, h);
+    // The message under the fields wraps: a long error is read whole.
+    let w = 76u16.min(area.width);
+    let msg_lines = form.error.as_ref().or(form.note.as_ref()).map_or(1, |m| {
+        (unicode_width::UnicodeWidthStr::width(m.as_str()).max(1))
+            .div_ceil(w.saturating_sub(2).max(1) as usize) as u16
+    });
+    let h = form.fields.len() as u16 * 2 + 3 + msg_lines;
+    let r = centered(area, w, h);
     f.render_widget(Clear, r);
     let b = Block::default()
         .borders(Borders::ALL)
@@ -68,7 +74,7 @@ pub(super) fn draw(form: &Form, f: &mut Frame, area: Rect, th: Theme) {
         lines.push(Line::from(""));
     }
     lines.push(Line::from(Span::styled(
-        "Enter go · Esc cancel · ↑↓ field · Tab completes the path",
+        "Enter go · Esc cancel · ↑↓ field · Tab completes · F1 keys",
         th.dim(),
     )));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

@@ -3,11 +3,11 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::theme::Theme;
-use super::widgets::centered;
+use super::widgets::{centered, ellipsize};
 use crate::app::state::PeerDetail;
 use crate::app::State;
 use crate::format::human_bytes;
@@ -16,6 +16,9 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
     let Some(p) = st.peers.rows.iter().find(|p| p.id == d.id) else {
         return;
     };
+    let w = area.width.saturating_sub(4).min(100);
+    // Values are cut, not wrapped: a multiaddr wrapped mid-way misleads.
+    let value_w = (w as usize).saturating_sub(2 + 14);
     let label = |k: &str| Span::styled(format!("{k:<14}"), th.dim());
     let mut lines: Vec<Line> = Vec::new();
     let state = if p.online() {
@@ -43,21 +46,22 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         ),
     ]));
     let s = &d.stats;
+    let items = |n: usize| format!("{n} item{}", if n == 1 { "" } else { "s" });
     lines.push(Line::from(vec![
         label("allocated"),
-        Span::raw(format!("{} items", s.allocated)),
+        Span::raw(items(s.allocated)),
     ]));
     lines.push(Line::from(vec![
         label("in error"),
         Span::styled(
-            format!("{} items", s.errors),
+            items(s.errors),
             if s.errors > 0 { th.bad() } else { th.ok() },
         ),
     ]));
     let only = if s.only_copy == 0 {
         Span::styled("none: every item it holds has another pinned copy", th.ok())
     } else {
-        let mut t = format!("{} items", s.only_copy);
+        let mut t = items(s.only_copy);
         if !s.only_copy_names.is_empty() {
             t.push_str(&format!(": {}", s.only_copy_names.join(", ")));
             if s.only_copy > s.only_copy_names.len() {
@@ -71,10 +75,17 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         if v.is_empty() {
             lines.push(Line::from(vec![label(title), Span::raw("-")]));
         }
-        for (i, a) in v.iter().enumerate() {
+        const SHOWN: usize = 3;
+        for (i, a) in v.iter().take(SHOWN).enumerate() {
             lines.push(Line::from(vec![
                 label(if i == 0 { title } else { "" }),
-                Span::raw(a.clone()),
+                Span::raw(ellipsize(a, value_w)),
+            ]));
+        }
+        if v.len() > SHOWN {
+            lines.push(Line::from(vec![
+                label(""),
+                Span::styled(format!("+{} more", v.len() - SHOWN), th.dim()),
             ]));
         }
     };
@@ -93,7 +104,6 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         "p/Enter its items · y copies the ID · j/k next peer · Esc closes · ? keys",
         th.dim(),
     )));
-    let w = area.width.saturating_sub(4).min(100);
     let h = (lines.len() as u16 + 2).min(area.height);
     let r = centered(area, w, h);
     f.render_widget(Clear, r);
@@ -102,5 +112,5 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         .borders(Borders::ALL)
         .border_style(th.focused_border())
         .title(Span::styled(format!(" peer {name} "), th.title()));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(b), r);
+    f.render_widget(Paragraph::new(lines).block(b), r);
 }

@@ -38,13 +38,20 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         .map(|g| g.name.clone())
         .or_else(|| row.map(|x| x.name.to_string()))
         .unwrap_or_default();
-    let mut lines: Vec<Line> = vec![
-        Line::from(Span::styled(
-            ellipsize(if name.is_empty() { "(no name)" } else { &name }, w),
-            th.title(),
-        )),
-        Line::from(Span::raw(ellipsize(cid, w))),
-    ];
+    let name = if name.is_empty() { "(no name)" } else { &name };
+    // Name and CID share a line when both fit (wide panes), else one each.
+    let name_w = unicode_width::UnicodeWidthStr::width(name);
+    let mut lines: Vec<Line> = if name_w + 2 + cid.len() <= w {
+        vec![Line::from(vec![
+            Span::styled(name.to_string(), th.title()),
+            Span::raw(format!("{:>pad$}", cid, pad = w - name_w)),
+        ])]
+    } else {
+        vec![
+            Line::from(Span::styled(ellipsize(name, w), th.title())),
+            Line::from(Span::raw(ellipsize(cid, w))),
+        ]
+    };
     let mut meta = String::new();
     if let Some(x) = row {
         meta = if x.rmin == -1 && x.rmax == -1 {
@@ -122,6 +129,11 @@ fn first_shown(all: &[PeerLine], offset: usize, selected: usize, room: usize) ->
     if selected < start {
         return selected;
     }
+    // Near the end, show earlier entries rather than blank lines.
+    let tail = |s: usize| all[s..].iter().map(height_of).sum::<usize>() + usize::from(s > 0);
+    while start > 0 && tail(start - 1) <= room {
+        start -= 1;
+    }
     loop {
         let need: usize = all[start..=selected.min(all.len().saturating_sub(1))]
             .iter()
@@ -143,6 +155,7 @@ fn push_line(lines: &mut Vec<Line<'static>>, l: &PeerLine, selected: bool, w: us
     };
     let (status, style) = match l.status {
         Some(s) => (s.upper().to_string(), th.status(s)),
+        // Down, and dropped from the status by the daemon (crdt).
         None => ("DOWN".to_string(), th.bad()),
     };
     let when = l
