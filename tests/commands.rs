@@ -6,32 +6,7 @@ mod common;
 
 use serde_json::Value;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> Out {
-    tokio::task::spawn_blocking(move || {
-        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"));
-        c.args(&args)
-            .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
-            .env_remove("CLUSTER_CREDENTIALS")
-            .stdin(std::process::Stdio::null());
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        let o = c.output().unwrap();
-        Out {
-            code: o.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    })
-    .await
-    .unwrap()
-}
+use common::cli::run;
 
 fn args(h: &ccs_tui::sim::SimHandle, rest: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = rest.iter().map(|s| s.to_string()).collect();

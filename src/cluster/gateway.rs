@@ -66,6 +66,11 @@ fn item_url(gateway: &Url, cid: &str, path: &str, tar: bool) -> Url {
 }
 
 impl ClusterClient {
+    /// The HTTP client for gateways (no API credentials go to them).
+    pub fn gateway_http(&self) -> &reqwest::Client {
+        &self.gw_http
+    }
+
     /// The gateway beside the peer we talk to.
     pub fn default_gateway(&self) -> Url {
         self.endpoint().gateway.clone()

@@ -2,7 +2,9 @@
 //! client. Nothing here knows about the terminal UI.
 
 pub mod add;
+pub mod audit;
 pub mod client;
+pub mod dag;
 pub mod error;
 pub mod fetch;
 pub mod gateway;

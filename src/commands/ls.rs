@@ -7,12 +7,18 @@ use crate::cluster::PinTypeFilter;
 /// `ccs-tui ls`
 #[derive(clap::Args, Debug, Clone)]
 pub struct LsArgs {
+    /// A folder inside the archive, CID[/path]: its entries (verified blocks).
+    /// Without it: the pinset.
+    target: Option<String>,
     /// Tracker statuses, e.g. pin_error,pinning or error,queued.
     #[arg(long)]
     filter: Option<String>,
 }
 
 pub(super) async fn run(cx: &Ctx, a: &LsArgs) -> Result<u8, CmdError> {
+    if let Some(t) = &a.target {
+        return super::browse::ls(cx, t).await;
+    }
     let filter = a.filter.as_deref();
     if let Some(f) = filter {
         let mut s = cx.client.pins(Some(f), &[], false).await?;

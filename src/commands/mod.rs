@@ -4,6 +4,8 @@
 //! 1 partial (e.g. fewer replicas than the minimum), 2 failure.
 
 mod add;
+mod audit;
+mod browse;
 mod config;
 mod get;
 pub mod health;
@@ -22,6 +24,8 @@ use crate::cluster::ClusterClient;
 use crate::config::Resolved;
 
 pub use add::AddArgs;
+pub use audit::AuditArgs;
+pub use browse::CatArgs;
 pub use config::ConfigArgs;
 pub use get::GetArgs;
 pub use ls::LsArgs;
@@ -33,8 +37,14 @@ pub use status::StatusArgs;
 pub enum Command {
     /// Add a file or folder to the archive (pinned across the cluster).
     Add(AddArgs),
-    /// List the pinset (or, with --filter, items by tracker status).
+    /// List the pinset (or, with --filter, items by tracker status); with
+    /// CID[/path], the entries of a folder inside an item.
     Ls(LsArgs),
+    /// Write a file of the archive (CID or CID/path) to stdout, verified block by block.
+    Cat(CatArgs),
+    /// Check that every peer that should hold an item can serve it, whole and
+    /// unchanged (exit 0 all good, 1 missing or unreachable, 2 corrupt).
+    Audit(AuditArgs),
     /// Replication of items, peer by peer.
     Status(StatusArgs),
     /// Fetch an item (file or folder) to disk: atomic and verified.
@@ -65,7 +75,7 @@ impl Command {
 
 /// What a command runs with.
 struct Ctx {
-    client: ClusterClient,
+    client: std::sync::Arc<ClusterClient>,
     resolved: Resolved,
     json: bool,
 }
@@ -103,13 +113,15 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         }
     }
     let cx = Ctx {
-        client,
+        client: std::sync::Arc::new(client),
         resolved,
         json: inv.json,
     };
     let r: Result<u8, output::CmdError> = match cmd {
         Command::Add(a) => add::run(&cx, a).await,
         Command::Ls(a) => ls::run(&cx, a).await,
+        Command::Cat(a) => browse::cat(&cx, a).await,
+        Command::Audit(a) => audit::run(&cx, a).await,
         Command::Status(a) => status::run(&cx, a).await,
         Command::Get(a) => get::run(&cx, a).await,
         Command::Rm(a) => rm::run(&cx, a).await,

@@ -177,6 +177,8 @@ pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ClientError>
 #[derive(Debug)]
 pub enum CmdError {
     Client(ClientError),
+    /// Reading inside an item: a block missing, corrupt, a gateway down…
+    Block(crate::cluster::dag::BlockError),
     /// A flag or argument that cannot be used as given.
     Usage {
         what: String,
@@ -203,6 +205,7 @@ impl std::fmt::Display for CmdError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CmdError::Client(e) => e.fmt(f),
+            CmdError::Block(e) => e.fmt(f),
             CmdError::Usage { what, message } => write!(f, "{what}: {message}"),
         }
     }

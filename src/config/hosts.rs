@@ -74,3 +74,33 @@ fn gateway_url(g: &str) -> Result<url::Url, String> {
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .ok_or_else(|| format!("gateway {g:?}: not an http(s) URL"))
 }
+
+/// A node of the configuration and the gateway of its own kubo: what an
+/// audit asks, peer by peer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeGateway {
+    pub name: String,
+    pub peer_id: Option<String>,
+    pub gateway: url::Url,
+}
+
+/// Every node's gateway: its `gateway:`, else port 8080 of its host.
+pub fn node_gateways(file: &FileConfig, https: bool) -> Result<Vec<NodeGateway>, ConfigError> {
+    let mut out = Vec::new();
+    for (name, spec) in &file.nodes {
+        let gateway = match spec.gateway() {
+            Some(g) => gateway_url(g).map_err(|e| ConfigError(format!("nodes.{name}: {e}")))?,
+            None => {
+                parse_host(spec.host(), https)
+                    .map_err(|e| ConfigError(format!("nodes.{name}: {e}")))?
+                    .gateway
+            }
+        };
+        out.push(NodeGateway {
+            name: name.clone(),
+            peer_id: spec.peer_id().map(String::from),
+            gateway,
+        });
+    }
+    Ok(out)
+}

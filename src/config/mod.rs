@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 mod credentials;
 mod hosts;
+pub use hosts::{node_gateways, NodeGateway};
 
 use crate::cluster::{Auth, Endpoint};
 

@@ -34,6 +34,20 @@ pub struct Faults {
     pub gateway_corrupt: bool,
     /// The gateway drops the connection after this many body bytes.
     pub gateway_drop_after_bytes: Option<u64>,
+    /// What one peer's own gateway does wrong, by peer name: an audit must
+    /// find that peer among healthy ones.
+    pub peer_gateways: std::collections::BTreeMap<String, PeerGatewayFault>,
+}
+
+/// A fault of one peer's gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerGatewayFault {
+    /// Its copy went bad: every block it serves has one byte flipped.
+    Corrupt,
+    /// It lost its copy: no block is in its store (412 when asked
+    /// only-if-cached, as kubo answers).
+    Missing,
 }
 
 impl Faults {

@@ -15,15 +15,26 @@ use http_body::Frame;
 use http_body_util::StreamBody;
 use tokio::sync::mpsc;
 
+use super::faults::PeerGatewayFault;
 use super::Ctx;
 use crate::unixfs::{DataType, PbNode, UnixfsData};
 
 const RAW: u64 = 0x55;
 
 pub fn router(ctx: Ctx) -> Router {
+    router_for(ctx, None)
+}
+
+/// Which peer a gateway belongs to (`None`: the cluster's shared one).
+#[derive(Debug, Clone)]
+struct PeerGateway(Option<String>);
+
+/// A gateway as one peer's kubo serves it: what that peer's faults say.
+pub fn router_for(ctx: Ctx, peer: Option<String>) -> Router {
     Router::new()
         .route("/ipfs/{*path}", get(serve).head(serve))
         .fallback(|| async { (StatusCode::NOT_FOUND, "404 page not found\n").into_response() })
+        .layer(axum::Extension(PeerGateway(peer)))
         .with_state(ctx)
 }
 
@@ -211,12 +222,32 @@ async fn serve(
     Query(q): Query<std::collections::HashMap<String, String>>,
     req: Request,
 ) -> Response {
-    let faults = ctx.faults();
+    let mut faults = ctx.faults();
     if faults.gateway_stall {
         // A gateway that accepted the connection and will never answer.
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
     let head = req.method() == Method::HEAD;
+    let peer = req
+        .extensions()
+        .get::<PeerGateway>()
+        .and_then(|p| p.0.clone());
+    let peer_fault = peer
+        .as_ref()
+        .and_then(|p| faults.peer_gateways.get(p).copied());
+    if let Some(p) = &peer {
+        let down = ctx
+            .state
+            .read()
+            .peers
+            .iter()
+            .any(|x| &x.name == p && (x.offline.is_some() || x.ipfs_down));
+        if down {
+            // A stopped kubo refuses connections; the closest an open
+            // listener can come is failing every request.
+            return text(StatusCode::BAD_GATEWAY, format!("{p}: IPFS daemon down"));
+        }
+    }
     let trailing = req.uri().path().ends_with('/');
     let mut segs = path.split('/').filter(|s| !s.is_empty());
     let Some(root_s) = segs.next() else {
@@ -229,6 +260,30 @@ async fn serve(
             format!("invalid path \"/ipfs/{path}\": invalid cid: selected encoding not supported"),
         );
     };
+    match peer_fault {
+        Some(PeerGatewayFault::Missing) => {
+            // Not in this peer's store: kubo answers 412 to only-if-cached,
+            // and times out looking for it otherwise.
+            let cached_only = req
+                .headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("only-if-cached"));
+            return if cached_only {
+                text(
+                    StatusCode::PRECONDITION_FAILED,
+                    format!("{root} not in local datastore"),
+                )
+            } else {
+                text(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "Unable to retrieve content within timeout period".into(),
+                )
+            };
+        }
+        Some(PeerGatewayFault::Corrupt) => faults.gateway_corrupt = true,
+        None => {}
+    }
     if ctx.state.read().unavailable.contains(&root.to_string()) {
         return text(
             StatusCode::GATEWAY_TIMEOUT,
@@ -290,7 +345,7 @@ async fn serve(
     }
     let format = requested_format(&q, &req);
     match format {
-        Format::Raw => return serve_raw(&ctx, cur, h, head),
+        Format::Raw => return serve_raw(&ctx, cur, h, head, faults.gateway_corrupt),
         Format::Car => return serve_car(&ctx, cur, h, head),
         Format::Tar => return serve_tar(ctx, cur, h, head),
         Format::Plain => {}
@@ -364,10 +419,16 @@ async fn serve(
 }
 
 /// `?format=raw`: the block itself, verifiable against its CID.
-fn serve_raw(ctx: &Ctx, c: Cid, mut h: HeaderMap, head: bool) -> Response {
-    let Some(block) = get_block(ctx, &c) else {
+fn serve_raw(ctx: &Ctx, c: Cid, mut h: HeaderMap, head: bool, corrupt: bool) -> Response {
+    let Some(mut block) = get_block(ctx, &c) else {
         return text(StatusCode::NOT_FOUND, format!("block {c} not found"));
     };
+    if corrupt && !block.is_empty() {
+        let mut b = block.to_vec();
+        let mid = b.len() / 2;
+        b[mid] ^= 0x20;
+        block = Bytes::from(b);
+    }
     h.insert(
         "content-type",
         HeaderValue::from_static("application/vnd.ipld.raw"),

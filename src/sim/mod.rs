@@ -165,6 +165,9 @@ pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
 pub struct SimHandle {
     pub api_addr: SocketAddr,
     pub gateway_addr: SocketAddr,
+    /// Each peer's own gateway (name, peer ID, address), as every member of
+    /// a community cluster runs its kubo: what an audit asks peer by peer.
+    pub peer_gateways: Vec<(String, String, SocketAddr)>,
     pub ctx: Ctx,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -234,10 +237,24 @@ pub async fn start(
     let api_addr = api_l.local_addr()?;
     let gateway_addr = gw_l.local_addr()?;
     let mut tasks = Vec::new();
-    for (listener, router) in [
+    let mut listeners = vec![
         (api_l, api::router(ctx.clone())),
         (gw_l, gateway::router(ctx.clone())),
-    ] {
+    ];
+    let peers: Vec<(String, String)> = ctx
+        .state
+        .read()
+        .peers
+        .iter()
+        .map(|p| (p.name.clone(), p.id.clone()))
+        .collect();
+    let mut peer_gateways = Vec::new();
+    for (name, id) in peers {
+        let l = TcpListener::bind(SocketAddr::new(gateway.ip(), 0)).await?;
+        peer_gateways.push((name.clone(), id, l.local_addr()?));
+        listeners.push((l, gateway::router_for(ctx.clone(), Some(name))));
+    }
+    for (listener, router) in listeners {
         let mut rx = rx.clone();
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {
@@ -258,6 +275,7 @@ pub async fn start(
     Ok(SimHandle {
         api_addr,
         gateway_addr,
+        peer_gateways,
         ctx,
         stop,
         tasks,

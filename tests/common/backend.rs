@@ -82,12 +82,17 @@ impl Backend {
         )
         .await
         .expect("simulator starts");
+        // Each peer with its own gateway, as each member runs its kubo.
         let peers = PEERS
             .iter()
             .map(|n| PeerAccess {
                 name: n.to_string(),
                 api: h.api_url(),
-                gateway: h.gateway_url(),
+                gateway: h
+                    .peer_gateways
+                    .iter()
+                    .find(|(name, _, _)| name == n)
+                    .map_or_else(|| h.gateway_url(), |(_, _, a)| format!("http://{a}")),
             })
             .collect();
         Backend {
@@ -169,6 +174,24 @@ impl Backend {
         cfg.idle_timeout = Duration::from_secs(20);
         cfg.request_timeout = Duration::from_secs(30);
         ClusterClient::new(cfg).expect("client builds")
+    }
+
+    /// A ccs configuration naming every peer with its own gateway (as a
+    /// community's config does): what `audit` asks, peer by peer.
+    pub fn config_file(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let mut yaml = format!(
+            "cluster:\n  default_node: {}\n  basic_auth_user: {}\n  basic_auth_password: {}\nnodes:\n",
+            self.peers[0].name, self.user, self.password
+        );
+        for p in &self.peers {
+            yaml.push_str(&format!(
+                "  {}:\n    host: {}\n    gateway: {}\n",
+                p.name, p.api, p.gateway
+            ));
+        }
+        let path = dir.join("ccs-config.yml");
+        std::fs::write(&path, yaml).expect("config written");
+        path
     }
 
     /// `--host … --gateway … --basic-auth …` for the binary.

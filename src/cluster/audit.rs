@@ -1,0 +1,232 @@
+//! Fixity audit: does each peer that should hold an item hold it, whole and
+//! unchanged? Each peer is asked through its own gateway, only for what it
+//! has (`only-if-cached`, so it cannot borrow from its neighbours), and every
+//! block is checked against its CID. Nothing in ccs, ipfs-cluster-ctl or the
+//! web UI does this: a pin status says a peer *claims* a copy.
+
+use std::sync::Arc;
+
+use cid::Cid;
+use futures_util::StreamExt;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::dag::{BlockError, Dag, Node};
+use super::types::Pin;
+use super::ClusterClient;
+
+/// A peer that can be asked, and the gateway of its kubo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub name: String,
+    pub peer_id: String,
+    pub gateway: Url,
+}
+
+/// What one peer's copy of one item is. Ordered by gravity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    /// The peer could not be asked (down, no gateway known, failing).
+    Unreachable,
+    /// The peer does not have (all of) it.
+    Missing,
+    /// The peer has it and it is not what the CID names.
+    Corrupt,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Unreachable => "unreachable",
+            Outcome::Missing => "missing",
+            Outcome::Corrupt => "corrupt",
+        }
+    }
+}
+
+/// One peer's copy of one item, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub peer: String,
+    pub peer_id: String,
+    pub cid: String,
+    pub name: String,
+    pub outcome: Outcome,
+    /// Blocks verified.
+    pub blocks: u64,
+    /// What went wrong, naming the block and the gateway.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// How much of each item to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Every block.
+    Full,
+    /// One random path from the root to a leaf: a spot check.
+    Sample,
+}
+
+/// The peers that should hold `pin`: its allocations, or (pinned
+/// everywhere) every holder; with those the configuration does not name.
+pub fn holders_of<'a>(
+    pin: &Pin,
+    holders: &'a [Holder],
+    members: &[(String, String)],
+) -> Vec<Result<&'a Holder, (String, String)>> {
+    let ids: Vec<String> = if pin.allocations.is_empty() {
+        members.iter().map(|(id, _)| id.clone()).collect()
+    } else {
+        pin.allocations.iter().cloned().collect()
+    };
+    ids.into_iter()
+        .map(|id| {
+            holders.iter().find(|h| h.peer_id == id).ok_or_else(|| {
+                let name = members
+                    .iter()
+                    .find(|(m, _)| *m == id)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                (id, name)
+            })
+        })
+        .collect()
+}
+
+/// Checks one item on one peer.
+pub async fn check(dag: &Dag, root: &Cid, depth: Depth, seed: u64) -> (Outcome, u64, String) {
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    let mut blocks = 0u64;
+    let mut todo = vec![*root];
+    while let Some(c) = todo.pop() {
+        let node = match dag.node(&c).await {
+            Ok(n) => n,
+            Err(e) => return (outcome_of(&e), blocks, e.to_string()),
+        };
+        blocks += 1;
+        let mut next: Vec<Cid> = match node {
+            Node::File { children, .. } => children,
+            Node::Dir { entries, shards } => {
+                entries.into_iter().map(|e| e.cid).chain(shards).collect()
+            }
+            Node::Symlink(_) => Vec::new(),
+        };
+        match depth {
+            Depth::Full => {
+                // Depth first, in order: a peer missing a file's tail is
+                // found as surely as one missing its root.
+                next.reverse();
+                todo.extend(next);
+            }
+            Depth::Sample => {
+                if let Some(c) = next.choose(&mut rng) {
+                    todo.push(*c);
+                }
+            }
+        }
+    }
+    (Outcome::Ok, blocks, String::new())
+}
+
+fn outcome_of(e: &BlockError) -> Outcome {
+    match e {
+        BlockError::Corrupt { .. } => Outcome::Corrupt,
+        BlockError::Missing { .. } => Outcome::Missing,
+        BlockError::Unreachable { .. } => Outcome::Unreachable,
+        // A verified block this reader cannot follow is still the archive's:
+        // what could be checked was fine.
+        BlockError::Malformed { .. } | BlockError::NoSuchPath { .. } => Outcome::Ok,
+    }
+}
+
+/// An audit run: the items, the holders, how deep.
+pub struct Audit {
+    pub client: Arc<ClusterClient>,
+    pub holders: Vec<Holder>,
+    /// Member peers (ID, name), for items pinned everywhere and for names.
+    pub members: Vec<(String, String)>,
+    pub depth: Depth,
+    /// Only this peer (name or ID).
+    pub peer: Option<String>,
+    pub seed: u64,
+}
+
+impl Audit {
+    /// Checks `pins`, each on every peer that should hold it, a few items
+    /// at a time; `on_item` hears each item's checks as it completes.
+    pub async fn run(&self, pins: Vec<Pin>, mut on_item: impl FnMut(Vec<Check>)) {
+        let mut s = futures_util::stream::iter(pins.into_iter().enumerate())
+            .map(|(i, pin)| async move { self.item(&pin, i as u64).await })
+            .buffer_unordered(4);
+        while let Some(checks) = s.next().await {
+            on_item(checks);
+        }
+    }
+
+    async fn item(&self, pin: &Pin, i: u64) -> Vec<Check> {
+        let Ok(root) = crate::unixfs::parse_cid(&pin.cid) else {
+            return Vec::new();
+        };
+        let wanted = holders_of(pin, &self.holders, &self.members);
+        let jobs = wanted.into_iter().filter(|h| match (&self.peer, h) {
+            (None, _) => true,
+            (Some(p), Ok(h)) => h.name == *p || h.peer_id == *p,
+            (Some(p), Err((id, name))) => name == p || id == p,
+        });
+        let seed = self.seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let checks = jobs.map(|h| async move {
+            match h {
+                Ok(h) => {
+                    let mut dag = Dag::new(self.client.clone(), h.gateway.clone());
+                    dag.only_if_cached = true;
+                    let (outcome, blocks, detail) = check(&dag, &root, self.depth, seed).await;
+                    Check {
+                        peer: h.name.clone(),
+                        peer_id: h.peer_id.clone(),
+                        cid: pin.cid.clone(),
+                        name: pin.name.clone(),
+                        outcome,
+                        blocks,
+                        detail,
+                    }
+                }
+                Err((id, name)) => Check {
+                    peer: name,
+                    peer_id: id,
+                    cid: pin.cid.clone(),
+                    name: pin.name.clone(),
+                    outcome: Outcome::Unreachable,
+                    blocks: 0,
+                    detail: "no gateway known for this peer: give its node a gateway (or peer_id) in the configuration".into(),
+                },
+            }
+        });
+        futures_util::future::join_all(checks).await
+    }
+}
+
+/// `sample` items at random (all when there are fewer).
+pub fn sample(mut pins: Vec<Pin>, n: usize, seed: u64) -> Vec<Pin> {
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    if n < pins.len() {
+        pins.shuffle(&mut rng);
+        pins.truncate(n);
+    }
+    pins
+}
+
+/// The exit code for a set of checks: 0 all good, 1 something missing or
+/// unreachable, 2 something corrupt.
+pub fn exit_code(worst: Outcome) -> u8 {
+    match worst {
+        Outcome::Ok => 0,
+        Outcome::Unreachable | Outcome::Missing => 1,
+        Outcome::Corrupt => 2,
+    }
+}

@@ -1,0 +1,233 @@
+//! `audit`: fixity, peer by peer, through each peer's own gateway.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::audit::{exit_code, sample, Audit, Check, Depth, Holder, Outcome};
+use crate::cluster::PinTypeFilter;
+
+/// `ccs-tui audit`
+#[derive(clap::Args, Debug, Clone)]
+pub struct AuditArgs {
+    /// Items to audit (default: the whole pinset).
+    cids: Vec<String>,
+    /// Spot-check N random items, one random path of blocks each.
+    #[arg(long, value_name = "N")]
+    sample: Option<usize>,
+    /// Only this peer (name or ID).
+    #[arg(long, value_name = "NAME")]
+    peer: Option<String>,
+    /// Start a full audit over, forgetting where the last one stopped.
+    #[arg(long)]
+    restart: bool,
+}
+
+/// Where a full audit notes the items it has checked, so an interrupted
+/// one resumes there (one JSON line per check).
+fn journal_path(cluster: &str, peer: Option<&str>) -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    let key: String = format!("{cluster}-{}", peer.unwrap_or("all"))
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    Some(base.join("ccs-tui").join(format!("audit-{key}.jsonl")))
+}
+
+pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
+    for c in &a.cids {
+        if let Err(e) = crate::unixfs::parse_cid(c) {
+            return Err(CmdError::usage(c, format!("not a valid CID: {e}")));
+        }
+    }
+    let nodes = crate::config::node_gateways(&cx.resolved.file, false)
+        .map_err(|e| CmdError::usage("configuration", e.to_string()))?;
+    let members = cx.client.members().await?;
+    let members: Vec<(String, String)> = members
+        .iter()
+        .map(|p| (p.id.clone(), p.peername.clone()))
+        .collect();
+    // A node without a peer_id is matched to the member of its name.
+    let holders: Vec<Holder> = nodes
+        .into_iter()
+        .filter_map(|n| {
+            let id = n.peer_id.clone().or_else(|| {
+                members
+                    .iter()
+                    .find(|(_, name)| *name == n.name)
+                    .map(|(id, _)| id.clone())
+            })?;
+            let name = members
+                .iter()
+                .find(|(m, _)| *m == id)
+                .map(|(_, name)| name.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or(n.name);
+            Some(Holder {
+                name,
+                peer_id: id,
+                gateway: n.gateway,
+            })
+        })
+        .collect();
+    if let Some(p) = &a.peer {
+        if !members.iter().any(|(id, name)| id == p || name == p) {
+            return Err(CmdError::usage(
+                format!("--peer {p}"),
+                "no such member peer",
+            ));
+        }
+    }
+    let mut pins = Vec::new();
+    if a.cids.is_empty() {
+        let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+        while let Some(p) = s.next().await {
+            pins.push(p?);
+        }
+    } else {
+        for c in &a.cids {
+            pins.push(cx.client.allocation(c).await?);
+        }
+    }
+    let seed: u64 = rand::random();
+    let depth = if a.sample.is_some() {
+        Depth::Sample
+    } else {
+        Depth::Full
+    };
+    if let Some(n) = a.sample {
+        pins = sample(pins, n, seed);
+    }
+    // A full audit of the pinset resumes where the last one stopped.
+    let journal = (depth == Depth::Full && a.cids.is_empty())
+        .then(|| journal_path(&cx.client.endpoint().label(), a.peer.as_deref()))
+        .flatten();
+    let mut done: Vec<Check> = Vec::new();
+    if let Some(j) = &journal {
+        if a.restart {
+            let _ = std::fs::remove_file(j);
+        } else if let Ok(text) = std::fs::read_to_string(j) {
+            done = text
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect();
+            if !done.is_empty() {
+                let items: HashSet<&str> = done.iter().map(|c| c.cid.as_str()).collect();
+                tell!(
+                    "ccs-tui: resuming the audit: {} item(s) already checked (--restart starts over)",
+                    items.len()
+                );
+            }
+        }
+    }
+    let checked: HashSet<String> = done.iter().map(|c| c.cid.clone()).collect();
+    pins.retain(|p| !checked.contains(&p.cid));
+    let mut file = journal.as_ref().and_then(|j| {
+        let _ = std::fs::create_dir_all(j.parent()?);
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(j)
+            .ok()
+    });
+    for c in &done {
+        report(cx, c);
+    }
+    let audit = Audit {
+        client: cx.client.clone(),
+        holders,
+        members,
+        depth,
+        peer: a.peer.clone(),
+        seed,
+    };
+    let total = pins.len();
+    let mut n = 0;
+    let progress = progress_on();
+    let mut all = done;
+    audit
+        .run(pins, |checks| {
+            n += 1;
+            if let Some(f) = file.as_mut() {
+                for c in &checks {
+                    if let Ok(line) = serde_json::to_string(c) {
+                        let _ = writeln!(f, "{line}");
+                    }
+                }
+            }
+            for c in &checks {
+                report(cx, c);
+            }
+            if progress {
+                eprint!("\raudited {n} / {total} items   ");
+            }
+            all.extend(checks);
+        })
+        .await;
+    if progress {
+        eprintln!();
+    }
+    if let Some(j) = &journal {
+        let _ = std::fs::remove_file(j);
+    }
+    summary(cx, &all);
+    let worst = all.iter().map(|c| c.outcome).max().unwrap_or(Outcome::Ok);
+    Ok(exit_code(worst))
+}
+
+/// One check: JSON, a line each; text, only what is not ok.
+fn report(cx: &Ctx, c: &Check) {
+    if cx.json {
+        print_item(c);
+    } else if c.outcome != Outcome::Ok {
+        say!(
+            "{:<12} {} {} {}: {}",
+            c.outcome.label().to_uppercase(),
+            if c.peer.is_empty() {
+                &c.peer_id
+            } else {
+                &c.peer
+            },
+            c.cid,
+            c.name,
+            c.detail
+        );
+    }
+}
+
+/// Per peer, items by outcome (text on stdout, or stderr with --json).
+fn summary(cx: &Ctx, all: &[Check]) {
+    let mut by: BTreeMap<&str, BTreeMap<Outcome, usize>> = BTreeMap::new();
+    for c in all {
+        let peer = if c.peer.is_empty() {
+            &c.peer_id
+        } else {
+            &c.peer
+        };
+        *by.entry(peer).or_default().entry(c.outcome).or_default() += 1;
+    }
+    if by.is_empty() {
+        tell!("ccs-tui: nothing to audit");
+    }
+    for (peer, counts) in by {
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|(o, n)| format!("{n} {}", o.label()))
+            .collect();
+        let blocks: u64 = all
+            .iter()
+            .filter(|c| c.peer == peer || c.peer_id == peer)
+            .map(|c| c.blocks)
+            .sum();
+        let line = format!("{peer}: {} ({blocks} blocks verified)", parts.join(", "));
+        if cx.json {
+            tell!("{line}");
+        } else {
+            say!("{line}");
+        }
+    }
+}

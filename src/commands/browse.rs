@@ -1,0 +1,120 @@
+//! `ls CID[/path]` and `cat CID/path`: inside an item, from verified blocks.
+
+use std::io::Write;
+
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::dag::{BlockError, Dag, Kind, ReadError};
+use crate::format::human_bytes;
+
+/// `ccs-tui cat`
+#[derive(clap::Args, Debug, Clone)]
+pub struct CatArgs {
+    /// The file: CID, or CID/path inside a folder item.
+    target: String,
+}
+
+/// `CID/a/b` → the CID and the path inside it.
+fn split_target(t: &str) -> Result<(cid::Cid, String), CmdError> {
+    let t = t.trim().trim_start_matches("/ipfs/");
+    let (c, path) = t.split_once('/').unwrap_or((t, ""));
+    let cid = crate::unixfs::parse_cid(c)
+        .map_err(|e| CmdError::usage(c, format!("not a valid CID: {e}")))?;
+    Ok((cid, path.trim_matches('/').to_string()))
+}
+
+fn dag(cx: &Ctx) -> Dag {
+    Dag::new(cx.client.clone(), cx.client.default_gateway())
+}
+
+fn block_error(e: BlockError) -> CmdError {
+    CmdError::Block(e)
+}
+
+#[derive(Serialize)]
+struct Listed<'a> {
+    name: &'a str,
+    cid: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    size: u64,
+}
+
+pub(super) async fn ls(cx: &Ctx, target: &str) -> Result<u8, CmdError> {
+    let (root, path) = split_target(target)?;
+    let dag = dag(cx);
+    let at = dag.resolve(&root, &path).await.map_err(block_error)?;
+    let entries = match dag.list(&at).await {
+        Ok(e) => e,
+        // A file: list it alone, as `ls` does.
+        Err(BlockError::Malformed { .. }) => {
+            let st = dag.stat(&at).await.map_err(block_error)?;
+            let name = path.rsplit('/').next().filter(|n| !n.is_empty());
+            vec![crate::cluster::dag::Entry {
+                name: name.unwrap_or(&at.to_string()).to_string(),
+                cid: at,
+                tsize: st.size,
+            }]
+        }
+        Err(e) => return Err(block_error(e)),
+    };
+    // Each entry's type and size from its own root block, a few at a time.
+    let mut stats = futures_util::stream::iter(entries.iter())
+        .map(|e| {
+            let dag = &dag;
+            async move { (e, dag.stat(&e.cid).await) }
+        })
+        .buffered(8);
+    while let Some((e, st)) = stats.next().await {
+        let st = st.map_err(block_error)?;
+        let kind = match st.kind {
+            Kind::File => "file",
+            Kind::Dir => "dir",
+            Kind::Symlink => "symlink",
+        };
+        if cx.json {
+            print_item(&Listed {
+                name: &e.name,
+                cid: e.cid.to_string(),
+                kind,
+                size: st.size,
+            });
+        } else {
+            let slash = if st.kind == Kind::Dir { "/" } else { "" };
+            say!("{} {:>9} {}{slash}", e.cid, human_bytes(st.size), e.name);
+        }
+    }
+    Ok(OK)
+}
+
+pub(super) async fn cat(cx: &Ctx, a: &CatArgs) -> Result<u8, CmdError> {
+    let (root, path) = split_target(&a.target)?;
+    let dag = dag(cx);
+    let at = dag.resolve(&root, &path).await.map_err(block_error)?;
+    let mut out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout());
+    let mut write = |b: &[u8]| out.write_all(b);
+    match dag.read(&at, None, &mut write).await {
+        Ok(_) => {}
+        Err(ReadError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::exit(141)
+        }
+        Err(ReadError::Output(e)) => return Err(CmdError::usage("stdout", e.to_string())),
+        Err(ReadError::Block(BlockError::Malformed { .. })) => {
+            return Err(CmdError::usage(
+                &a.target,
+                "a folder, not a file (ccs-tui ls lists it)",
+            ))
+        }
+        Err(ReadError::Block(e)) => return Err(block_error(e)),
+    }
+    if let Err(e) = out.flush() {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141)
+        }
+        return Err(CmdError::usage("stdout", e.to_string()));
+    }
+    Ok(OK)
+}

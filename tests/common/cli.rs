@@ -1,0 +1,28 @@
+//! The real binary, run as a user runs it: arguments, environment, no stdin.
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> Out {
+    tokio::task::spawn_blocking(move || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"));
+        c.args(&args)
+            .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
+            .env_remove("CLUSTER_CREDENTIALS")
+            .stdin(std::process::Stdio::null());
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
