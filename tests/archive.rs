@@ -49,7 +49,7 @@ async fn cli(b: &Backend, rest: &[&str]) -> Out {
     run(a, vec![]).await
 }
 
-async fn audit(b: &Backend, config: &std::path::Path, rest: &[&str]) -> Out {
+async fn audit(_b: &Backend, config: &std::path::Path, rest: &[&str]) -> Out {
     let mut a = vec![
         "audit".to_string(),
         "--config".into(),
