@@ -49,7 +49,7 @@ async fn cli(b: &Backend, rest: &[&str]) -> Out {
     run(a, vec![]).await
 }
 
-async fn audit(_b: &Backend, config: &std::path::Path, rest: &[&str]) -> Out {
+async fn audit(config: &std::path::Path, rest: &[&str]) -> Out {
     let mut a = vec![
         "audit".to_string(),
         "--config".into(),
@@ -140,7 +140,7 @@ mod both {
         folder(&dir);
         let cid = add(&b, &dir).await;
         let config = b.config_file(tmp.path());
-        let o = audit(&b, &config, &[&cid, "--json"]).await;
+        let o = audit(&config, &[&cid, "--json"]).await;
         assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
         let v = json_lines(&o);
         let peers: Vec<&str> = v.iter().map(|c| c["peer"].as_str().unwrap()).collect();
@@ -149,7 +149,7 @@ mod both {
             .iter()
             .all(|c| c["outcome"] == "ok" && c["blocks"].as_u64() > Some(3)));
         b.stop_ipfs("chll").await;
-        let o = audit(&b, &config, &[&cid]).await;
+        let o = audit(&config, &[&cid]).await;
         b.start_ipfs("chll").await;
         assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
         assert!(o.stdout.contains("UNREACHABLE  chll"), "{}", o.stdout);
@@ -238,7 +238,7 @@ async fn the_audit_finds_the_one_corrupted_peer() {
         }
         other => panic!("{other:?}"),
     }
-    let o = audit(&b, &config, &[&cid, "--json"]).await;
+    let o = audit(&config, &[&cid, "--json"]).await;
     assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
     let v = json_lines(&o);
     for c in &v {
@@ -249,12 +249,12 @@ async fn the_audit_finds_the_one_corrupted_peer() {
         };
         assert_eq!(c["outcome"], want, "{c}");
     }
-    let o = audit(&b, &config, &[&cid]).await;
+    let o = audit(&config, &[&cid]).await;
     assert!(o.stdout.contains("CORRUPT      meerkat"), "{}", o.stdout);
     assert!(o.stdout.contains("does not match its CID"), "{}", o.stdout);
     // Lost, not changed: missing, exit 1.
     set("chll", Some(PeerGatewayFault::Missing));
-    let o = audit(&b, &config, &[&cid, "--peer", "chll"]).await;
+    let o = audit(&config, &[&cid, "--peer", "chll"]).await;
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("MISSING      chll"), "{}", o.stdout);
     assert!(
@@ -264,10 +264,10 @@ async fn the_audit_finds_the_one_corrupted_peer() {
     );
     set("chll", None);
     // A spot check of the whole pinset: a path of blocks per item.
-    let o = audit(&b, &config, &["--sample", "5", "--json"]).await;
+    let o = audit(&config, &["--sample", "5", "--json"]).await;
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert!(!json_lines(&o).is_empty());
-    let o = audit(&b, &config, &["--peer", "nobody"]).await;
+    let o = audit(&config, &["--peer", "nobody"]).await;
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("no such member peer"), "{}", o.stderr);
 }
