@@ -86,6 +86,7 @@ async fn main() -> ExitCode {
     st.default_org = default_org;
     st.clipboard = ccs_tui::term::detect_clipboard(console.osc52_passthrough);
     st.cwd = std::env::current_dir().unwrap_or_default();
+    st.job_control = ccs_tui::term::job_control();
     let opts = TuiOptions {
         mouse: cli.mouse,
         poll: poll_config(&console),

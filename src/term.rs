@@ -159,6 +159,19 @@ pub fn suspend(mouse: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Whether a shell with job control started us: it put us in a process
+/// group of our own within its session. Started as tmux's or ssh's command,
+/// we lead the session, and a stop would leave nothing to resume us.
+pub fn job_control() -> bool {
+    #[cfg(unix)]
+    {
+        use nix::unistd::{getpgrp, getsid};
+        getsid(None).is_ok_and(|sid| sid != getpgrp())
+    }
+    #[cfg(not(unix))]
+    false
+}
+
 /// How OSC 52 reaches the clipboard from here, from the environment:
 /// tmux (`TMUX`), GNU screen (`STY`), the Linux console (`TERM=linux`).
 /// `passthrough` is the config's `console.osc52_passthrough`.

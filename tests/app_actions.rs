@@ -242,7 +242,7 @@ fn upload_form_validates_then_asks_the_task() {
     };
     assert_eq!(
         f.error.as_deref(),
-        Some("replication min 2, but the cluster has 1 peer: the add would fail")
+        Some("replication min 2, but 1 peer is up: the add would fail")
     );
     k(&mut st, KeyCode::Backspace);
     typed(&mut st, "1");
@@ -593,7 +593,7 @@ fn upload_form_checks_replication_bounds_and_lists_candidates() {
     assert_eq!(error(&st), None);
     field(&mut st, 2, "6");
     field(&mut st, 3, "");
-    assert!(error(&st).unwrap().contains("the cluster has 5 peers"));
+    assert!(error(&st).unwrap().contains("but 5 peers are up"));
     field(&mut st, 2, "2");
     field(&mut st, 3, "3");
     assert_eq!(error(&st), None);
@@ -704,4 +704,90 @@ fn peer_detail_counts_the_items_resting_on_one_peer() {
     assert_eq!(s.only_copy, 3, "{:?}", s.only_copy_names);
     assert_eq!(s.only_copy_names, ["item-0", "item-1", "item-2"]);
     assert_eq!(peer_stats(&st, "p3").only_copy, 1, "item-4: p2 is down");
+}
+
+/// `/pins?filter=…` lists only the peers whose status matched: the others
+/// allocated hold their copy (the real daemon answers so).
+#[test]
+fn the_problems_list_names_only_peers_in_trouble() {
+    use ccs_tui::cluster::types::{GlobalPinInfo, PinInfoShort, TrackerStatus};
+    let mut st = State::new("x".into(), None, Instant::now());
+    let peers = ["p1", "p2", "p3"]
+        .iter()
+        .map(|id| PeerRow {
+            id: id.to_string(),
+            name: id.to_string(),
+            ..Default::default()
+        })
+        .collect();
+    update(&mut st, Msg::Peers(Ok(peers), Duration::from_secs(5)));
+    let row = PinRow::from_pin(&Pin {
+        cid: cid(1),
+        name: "scan-0052.tif".into(),
+        allocations: List::from(vec!["p1".into(), "p2".into(), "p3".into()]),
+        ..Default::default()
+    });
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows: vec![row],
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    let mut g = GlobalPinInfo {
+        cid: cid(1),
+        allocations: List::from(vec!["p1".into(), "p2".into(), "p3".into()]),
+        ..Default::default()
+    };
+    g.peer_map.insert(
+        "p2".into(),
+        PinInfoShort {
+            status: TrackerStatus::PinError,
+            ..Default::default()
+        },
+    );
+    update(&mut st, Msg::Problems(Ok(vec![g]), Duration::from_secs(15)));
+    let row = st.pins.rows[0].clone();
+    assert_eq!(st.pins.repl.of(&row).unwrap().summary(), "2/3, 1 error");
+    ch(&mut st, 'x');
+    let Some(Dialog::Confirm(c)) = &st.dialog else {
+        panic!()
+    };
+    assert!(
+        matches!(&c.action, ConfirmAction::Unpin(v) if v[0].2 == 2),
+        "held by 2"
+    );
+}
+
+#[test]
+fn esc_goes_back_one_step_at_a_time() {
+    let mut st = loaded();
+    ch(&mut st, '/');
+    typed(&mut st, "item");
+    k(&mut st, KeyCode::Enter);
+    k(&mut st, KeyCode::Enter);
+    assert_eq!(st.focus, ccs_tui::app::Pane::Replication);
+    k(&mut st, KeyCode::Esc);
+    assert_eq!(st.focus, ccs_tui::app::Pane::Pins, "out of the pane first");
+    assert_eq!(st.pins.filter.raw, "item", "the filter behind it stays");
+    k(&mut st, KeyCode::Esc);
+    assert!(st.pins.filter.is_empty());
+    // A question in a form: Esc answers no and keeps the form.
+    ch(&mut st, 'o');
+    update(&mut st, Msg::FetchNeedsFolder("/srv/new".into()));
+    k(&mut st, KeyCode::Esc);
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!("the form stays to be changed")
+    };
+    assert!(f.note.is_none() && !f.force);
+    k(&mut st, KeyCode::Esc);
+    assert!(st.dialog.is_none());
+    // An error about what was typed goes once the text changes.
+    ch(&mut st, '/');
+    typed(&mut st, "status:e");
+    assert!(st.flash.as_ref().unwrap().text.contains("unknown status"));
+    typed(&mut st, "rror");
+    assert!(st.flash.is_none(), "{:?}", st.flash);
 }

@@ -578,3 +578,16 @@ fn long_form_errors_wrap_inside_the_form() {
     );
     snap!("upload_form_error", &mut st, 80, 24);
 }
+
+/// The unpin confirmation fits 80x24 with its buttons, and says loudest
+/// when the item's only pinned copy would go.
+#[test]
+fn unpin_confirmation_fits_and_names_the_only_copy() {
+    let mut st = demo_state();
+    press(&mut st, "jjx");
+    let screen = render(&mut st, 80, 24);
+    assert!(screen.contains(" Cancel "), "{screen}");
+    assert!(screen.contains(" Unpin "), "{screen}");
+    assert!(screen.contains("THE ONLY PINNED COPY"), "{screen}");
+    snap!("unpin_only_copy", &mut st, 80, 24);
+}

@@ -183,15 +183,23 @@ pub fn complete_word<'a>(
     }
 }
 
+/// Names a completion can offer besides verbs: peers and orgs.
+#[derive(Debug, Clone, Default)]
+pub struct Known<'a> {
+    pub peers: &'a [String],
+    pub orgs: &'a [String],
+}
+
 /// Tab on the command line: the verb, then its argument.
-pub fn complete_command(typed: &str, peer_names: &[String]) -> Completion {
+pub fn complete_command(typed: &str, known: &Known) -> Completion {
+    let peer_names = known.peers;
     match typed.split_once(' ') {
         None => complete_word(typed, VERBS.iter().map(|v| v.name), " "),
         Some((verb, _)) => match resolve(verb).map(|v| v.name) {
             Ok("peer") => complete_word(typed, peer_names.iter().map(String::as_str), ""),
             Ok("sort") => complete_word(typed, SORT_KEYS.iter().copied(), ""),
             Ok("recover") => complete_word(typed, ["all"], ""),
-            Ok("filter") => complete_filter(typed, peer_names),
+            Ok("filter") => complete_filter(typed, known),
             _ => Completion {
                 text: typed.to_string(),
                 candidates: Vec::new(),
@@ -200,8 +208,8 @@ pub fn complete_command(typed: &str, peer_names: &[String]) -> Completion {
     }
 }
 
-/// Tab in a filter: field names, then `status:` values and peer names.
-pub fn complete_filter(typed: &str, peer_names: &[String]) -> Completion {
+/// Tab in a filter: field names, then `status:` values, peer names and orgs.
+pub fn complete_filter(typed: &str, known: &Known) -> Completion {
     let start = typed.rfind(' ').map_or(0, |i| i + 1);
     let word = &typed[start..];
     let word = word.strip_prefix('!').unwrap_or(word);
@@ -213,7 +221,11 @@ pub fn complete_filter(typed: &str, peer_names: &[String]) -> Completion {
         return complete_prefixed(typed, &c);
     }
     if word.starts_with("peer:") {
-        let c: Vec<String> = peer_names.iter().map(|s| format!("peer:{s}")).collect();
+        let c: Vec<String> = known.peers.iter().map(|s| format!("peer:{s}")).collect();
+        return complete_prefixed(typed, &c);
+    }
+    if word.starts_with("org:") {
+        let c: Vec<String> = known.orgs.iter().map(|s| format!("org:{s}")).collect();
         return complete_prefixed(typed, &c);
     }
     complete_prefixed(
@@ -252,7 +264,12 @@ mod tests {
 
     #[test]
     fn tab_completes_verbs_and_arguments() {
-        let peers = vec!["nas".to_string(), "chll".to_string(), "meerkat".to_string()];
+        let names = vec!["nas".to_string(), "chll".to_string(), "meerkat".to_string()];
+        let orgs = vec!["dignidad".to_string(), "hrdag".to_string()];
+        let peers = Known {
+            peers: &names,
+            orgs: &orgs,
+        };
         assert_eq!(complete_command("pro", &peers).text, "problems ");
         let c = complete_command("p", &peers);
         assert_eq!(c.text, "p");
@@ -263,5 +280,10 @@ mod tests {
         assert_eq!(complete_command("filter st", &peers).text, "filter status:");
         assert_eq!(complete_filter("!status:er", &peers).text, "!status:error");
         assert_eq!(complete_filter("x peer:c", &peers).text, "x peer:chll");
+        assert_eq!(complete_filter("org:d", &peers).text, "org:dignidad");
+        assert_eq!(
+            complete_filter("org:", &peers).candidates,
+            ["org:dignidad", "org:hrdag"]
+        );
     }
 }

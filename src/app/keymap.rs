@@ -126,7 +126,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "help for this screen",
-            Action::Command => "command line: :problems :peer NAME :sort size … (Tab completes)",
+            Action::Command => "command line (:problems :peer NAME …; Tab completes)",
             Action::Filter => "filter (!invert, status:error, org:x, peer:NAME)",
             Action::Back => "back: clear the filter, leave problems, clear marks",
             Action::NextPane => "next pane",
@@ -183,7 +183,7 @@ impl Action {
             (Screen::Help, Action::Down) => "scroll down",
             (Screen::Help, Action::Up) => "scroll up",
             (Screen::Prompt, Action::Complete) => {
-                "complete the verb, its argument, a filter field or a peer name"
+                "complete the verb, argument, filter field or value"
             }
             (Screen::Form, Action::Complete) => {
                 "complete the path (in the path field), else next field"
@@ -461,7 +461,6 @@ const TASKS: &[(Key, Action)] = &[
     (Key::ch('k'), A::Up),
     (Key::code(K::Up), A::Up),
     (Key::ch('c'), A::CancelTask),
-    (Key::code(K::Enter), A::CancelTask),
     (Key::ch('d'), A::Dismiss),
     (Key::code(K::Delete), A::Dismiss),
 ];
@@ -500,11 +499,13 @@ pub fn typed_keys(s: Screen) -> &'static [(&'static str, &'static str)] {
         Screen::Prompt => &[
             ("text", "type the filter or command; Backspace deletes"),
             ("↑ ↓", "command line: earlier commands"),
+            ("word", "filter: name, org or CID containing it"),
+            ("status:", "filter: error, pinning, pinned or problem"),
+            ("org: name:", "filter: that field contains it"),
+            ("cid: peer:", "filter: CID contains it; items a peer holds"),
+            ("!…", "filter: leading ! inverts the whole filter"),
         ],
-        Screen::Form => &[(
-            "text",
-            "type in the field; ← → Home End move, Backspace and Ctrl-W delete",
-        )],
+        Screen::Form => &[("text", "type; ← → Home End move; Backspace, Ctrl-W delete")],
         _ => &[],
     }
 }
@@ -731,6 +732,29 @@ mod tests {
         assert!(Keymap::default().overlay("fly: x").is_err());
         assert!(Keymap::default().overlay("tasks:\n  upload: x\n").is_err());
         assert!(Keymap::default().overlay("nowhere:\n  quit: x\n").is_err());
+    }
+
+    /// Help is 80 columns wide at least: a description must fit beside its keys.
+    #[test]
+    fn every_description_fits_the_help_at_80_columns() {
+        let km = Keymap::default();
+        for s in Screen::ALL {
+            let rows = km.help_rows(s);
+            let keys_w = rows
+                .iter()
+                .map(|r| r.keys.chars().count())
+                .max()
+                .unwrap_or(0);
+            for r in rows {
+                // The help box is 76 wide inside at 80 columns; keys take their widest.
+                assert!(
+                    keys_w + 1 + r.text.chars().count() <= 74,
+                    "{s:?}: {:?} {:?} is too long for 80 columns",
+                    r.keys,
+                    r.text
+                );
+            }
+        }
     }
 
     #[test]

@@ -220,6 +220,16 @@ impl Repl {
         r
     }
 
+    /// From an entry of a filtered status list (`/pins?filter=…`): the
+    /// daemon lists only the peers whose status matched, so an allocated
+    /// peer left out holds its copy.
+    pub fn from_partial(g: &GlobalPinInfo, health: &Health) -> Self {
+        let mut r = Self::from_info(g, health);
+        let trouble = r.errors + r.pinning + r.queued + r.unpinning + r.cluster_errors;
+        r.pinned = r.allocated.saturating_sub(trouble);
+        r
+    }
+
     /// What the pinset and the peers say without a status: every allocated
     /// peer that is up holds its copy (errors and pins in flight come from
     /// the problems list, which is asked of the cluster as a whole).
@@ -256,7 +266,12 @@ impl Repl {
         let want = self.allocated.max(1);
         if self.errors > 0 {
             let e = if self.errors == 1 { "error" } else { "errors" };
-            return format!("{}/{want}, {} {e}", self.pinned, self.errors);
+            let down = if self.cluster_errors > 0 {
+                format!(", {} down", self.cluster_errors)
+            } else {
+                String::new()
+            };
+            return format!("{}/{want}, {} {e}{down}", self.pinned, self.errors);
         }
         if self.unpinning > 0 {
             return "unpinning".into();
@@ -323,6 +338,12 @@ impl ReplBook {
 
     pub fn observe(&mut self, g: &GlobalPinInfo) {
         let r = Repl::from_info(g, &self.health);
+        self.observed.insert(g.cid.clone().into_boxed_str(), r);
+    }
+
+    /// An entry of the problems list, which names only the peers in trouble.
+    pub fn observe_partial(&mut self, g: &GlobalPinInfo) {
+        let r = Repl::from_partial(g, &self.health);
         self.observed.insert(g.cid.clone().into_boxed_str(), r);
     }
 }

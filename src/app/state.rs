@@ -197,6 +197,8 @@ pub struct PinsState {
     /// Items allocated to each peer ID in the last complete pinset, and items
     /// pinned everywhere (for the peers pane).
     pub alloc_counts: HashMap<Arc<str>, usize>,
+    /// The orgs items carry (a few), for completing `org:`.
+    pub orgs: Vec<String>,
     pub everywhere: usize,
     /// Items each peer ID reports in error, from the last problems list; kept
     /// here so peers listed after that list arrives get theirs too.
@@ -270,6 +272,8 @@ pub struct State {
     /// Peer lines the replication pane can show.
     pub replication_height: usize,
     pub clipboard: Clipboard,
+    /// A shell with job control started us: Ctrl-Z has somewhere to return.
+    pub job_control: bool,
     /// Where relative fetch destinations land (shown absolute in the form).
     pub cwd: std::path::PathBuf,
     /// The terminal's area, once the event loop has said it.
@@ -307,6 +311,7 @@ impl State {
             pins_height: 10,
             replication_height: 5,
             clipboard: Clipboard::Direct,
+            job_control: true,
             cwd: std::path::PathBuf::new(),
             screen: None,
         }

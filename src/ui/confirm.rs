@@ -9,8 +9,12 @@ use ratatui::Frame;
 use super::theme::Theme;
 use super::widgets::*;
 use crate::app::dialog::{Confirm, ConfirmAction};
+use crate::format::short_id;
 
 pub(super) fn draw(c: &Confirm, f: &mut Frame, area: Rect, th: Theme) {
+    let w = area.width.saturating_sub(2).min(100);
+    // Item lines are cut, not wrapped: the buttons must always fit.
+    let inner = w.saturating_sub(2) as usize;
     let (title, mut lines, verb): (&str, Vec<Line>, &str) = match &c.action {
         ConfirmAction::Unpin(items) => {
             let mut l = vec![Line::from(Span::styled(
@@ -25,10 +29,24 @@ pub(super) fn draw(c: &Confirm, f: &mut Frame, area: Rect, th: Theme) {
                 th.warn(),
             ))];
             for (cid, name, holders) in items.iter().take(6) {
-                l.push(Line::from(format!(
-                    "  {} · {cid} · held by {holders} peer(s)",
-                    if name.is_empty() { "(no name)" } else { name }
-                )));
+                let name = if name.is_empty() { "(no name)" } else { name };
+                // The last copy in the archive is said loudest.
+                let (held, style) = match holders {
+                    0 => ("no pinned copy".to_string(), th.warn()),
+                    1 => ("THE ONLY PINNED COPY".to_string(), th.bad()),
+                    n => (
+                        format!("held by {n} peers"),
+                        ratatui::style::Style::default(),
+                    ),
+                };
+                let head = ellipsize(
+                    &format!("  {name} · {}", short_id(cid, 6)),
+                    inner.saturating_sub(held.len() + 3),
+                );
+                l.push(Line::from(vec![
+                    ratatui::text::Span::raw(format!("{head} · ")),
+                    ratatui::text::Span::styled(held, style),
+                ]));
             }
             if items.len() > 6 {
                 l.push(Line::from(format!("  … and {} more", items.len() - 6)));
@@ -58,8 +76,12 @@ pub(super) fn draw(c: &Confirm, f: &mut Frame, area: Rect, th: Theme) {
         Span::styled(format!(" {verb} "), act_style),
         Span::styled("    y confirms · Esc/n cancels · ←→ moves", th.dim()),
     ]));
-    let h = lines.len() as u16 + 2;
-    let r = centered(area, 100, h);
+    let h: u16 = lines
+        .iter()
+        .map(|l| (l.width().max(1).div_ceil(inner.max(1))) as u16)
+        .sum::<u16>()
+        + 2;
+    let r = centered(area, w, h);
     f.render_widget(Clear, r);
     let b = Block::default()
         .borders(Borders::ALL)

@@ -25,11 +25,16 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                 Span::raw(t.clone()),
                 Span::raw("█"),
             ];
+            let room = (r.width as usize).saturating_sub(t.chars().count() + 5);
             match (&st.prompt_hint, &st.flash) {
-                (Some(h), _) => spans.push(Span::styled(format!("   {h}"), th.dim())),
-                (None, Some(fl)) if matches!(fl.level, Level::Error) => {
-                    spans.push(Span::styled(format!("   {}", fl.text), th.bad()))
-                }
+                (Some(h), _) => spans.push(Span::styled(
+                    format!("   {}", super::widgets::ellipsize(h, room)),
+                    th.dim(),
+                )),
+                (None, Some(fl)) if matches!(fl.level, Level::Error) => spans.push(Span::styled(
+                    format!("   {}", super::widgets::ellipsize(&fl.text, room)),
+                    th.bad(),
+                )),
                 _ => spans.push(Span::styled("   Tab completes · Enter · Esc", th.dim())),
             }
             Line::from(spans)
@@ -92,7 +97,18 @@ fn footer_actions(st: &State) -> (Screen, &'static [A]) {
         },
         Screen::Tasks => &[A::Help, A::Close, A::CancelTask, A::Dismiss, A::Down, A::Up],
         Screen::Peer => &[A::Help, A::Close, A::PeerItems, A::Copy, A::Down, A::Up],
-        Screen::Help => &[A::Close, A::Down, A::Up],
+        Screen::Help => {
+            let scrolls = st.help.as_ref().is_some_and(|h| {
+                let rows = st.keymap.help_rows(h.of).len();
+                st.screen
+                    .is_some_and(|a| crate::app::layout::help_visible(a, rows) < rows)
+            });
+            if scrolls {
+                &[A::Close, A::Down, A::Up, A::PageDown]
+            } else {
+                &[A::Close]
+            }
+        }
         Screen::Confirm => &[A::Help, A::Cancel, A::Confirm],
         Screen::Form => &[A::Help, A::Close, A::Submit, A::Complete],
         Screen::Prompt => &[A::Submit, A::Close, A::Complete],

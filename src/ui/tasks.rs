@@ -2,7 +2,7 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::theme::Theme;
@@ -11,14 +11,29 @@ use crate::app::tasks::{TaskKind, TaskState};
 use crate::app::State;
 
 pub(super) fn draw(st: &State, f: &mut Frame, area: Rect, th: Theme) {
-    let h = (st.tasks.len() as u16 * 2 + 3).max(5).min(area.height);
-    let r = centered(area, area.width.saturating_sub(6).min(100), h);
+    let w = area.width.saturating_sub(6).min(100);
+    let inner_w = w.saturating_sub(2).max(1) as usize;
+    // A failure's message wraps: it is the part to read whole.
+    let state_lines: u16 = st
+        .tasks
+        .iter()
+        .map(|t| match &t.state {
+            TaskState::Done(m) | TaskState::Failed(m) => {
+                (m.chars().count() + 2).div_ceil(inner_w) as u16
+            }
+            _ => 1,
+        })
+        .sum();
+    let h = (st.tasks.len() as u16 + state_lines + 2)
+        .max(5)
+        .min(area.height);
+    let r = centered(area, w, h);
     f.render_widget(Clear, r);
     let b = Block::default()
         .borders(Borders::ALL)
         .border_style(th.focused_border())
         .title(Span::styled(
-            " transfers (c cancels · d dismisses · Esc closes) ",
+            " transfers (c cancels · d dismisses · Esc closes · ? keys) ",
             th.title(),
         ));
     let inner = b.inner(r);
@@ -63,5 +78,5 @@ pub(super) fn draw(st: &State, f: &mut Frame, area: Rect, th: Theme) {
         lines.push(l);
         lines.push(Line::from(Span::styled(format!("  {state}"), style)));
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -88,6 +88,13 @@ pub(super) fn form_key(
     }
     let n = f.fields.len();
     match act {
+        // A question pending (create the folder? upload anyway?): Esc
+        // answers no and leaves the form to be changed.
+        Some(Action::Close) if f.force => {
+            f.force = false;
+            f.note = None;
+            None
+        }
         Some(Action::Close) => {
             flash(st, "cancelled: nothing sent", Level::Info);
             Some(Vec::new())
@@ -154,11 +161,12 @@ pub(super) fn replication_bounds(f: &Form) -> Result<(Option<i32>, Option<i32>),
         }
         _ => {}
     }
+    // The cluster allocates to peers that are up: fewer than min fails the add.
     if let Some(m) = rmin.filter(|m| *m > 0 && f.members > 0 && *m as usize > f.members) {
         return Err(format!(
-            "replication min {m}, but the cluster has {} peer{}: the add would fail",
+            "replication min {m}, but {} peer{} up: the add would fail",
             f.members,
-            if f.members == 1 { "" } else { "s" }
+            if f.members == 1 { " is" } else { "s are" }
         ));
     }
     Ok((rmin, rmax))

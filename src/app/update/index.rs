@@ -155,7 +155,7 @@ pub(super) fn on_problems(
         !listed_kind || now_problem.contains(cid)
     });
     for g in &list {
-        st.pins.repl.observe(g);
+        st.pins.repl.observe_partial(g);
     }
     st.pins.repl.unpinned_at = list
         .iter()
@@ -332,4 +332,21 @@ pub(super) fn count_allocations(st: &mut State) {
     }
     st.pins.alloc_counts = counts;
     st.pins.everywhere = everywhere;
+    // Orgs are interned: a few distinct pointers among a million rows.
+    let mut orgs: Vec<String> = Vec::new();
+    let mut seen: Vec<*const u8> = Vec::new();
+    for r in st.pins.rows.iter() {
+        let p = r.org.as_ptr();
+        if !r.org.is_empty() && !seen.contains(&p) {
+            seen.push(p);
+            if !orgs.iter().any(|o| **o == *r.org) {
+                orgs.push(r.org.to_string());
+            }
+            if seen.len() > 1000 {
+                break;
+            }
+        }
+    }
+    orgs.sort();
+    st.pins.orgs = orgs;
 }

@@ -86,10 +86,14 @@ fn prompt_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Vec<Effect> {
         }
         Some(Action::Complete) => {
             let names = peer_names(st);
+            let known = command_line::Known {
+                peers: &names,
+                orgs: &st.pins.orgs,
+            };
             let c = if is_command {
-                command_line::complete_command(&text, &names)
+                command_line::complete_command(&text, &known)
             } else {
-                command_line::complete_filter(&text, &names)
+                command_line::complete_filter(&text, &known)
             };
             return apply_completion(st, is_command, c);
         }
@@ -117,6 +121,14 @@ fn prompt_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Vec<Effect> {
         _ => return Vec::new(),
     }
     st.prompt_hint = None;
+    // An error about what was typed before is stale now.
+    if st
+        .flash
+        .as_ref()
+        .is_some_and(|f| matches!(f.level, Level::Error))
+    {
+        st.flash = None;
+    }
     if is_command {
         st.mode = Mode::Command(text);
         Vec::new()
@@ -353,6 +365,14 @@ fn copy(st: &mut State, text: String) -> Vec<Effect> {
 pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
     match a {
         Action::Quit => vec![Effect::Quit],
+        Action::Suspend if !st.job_control => {
+            flash(
+                st,
+                "no shell to return to (started without job control): q quits",
+                Level::Error,
+            );
+            Vec::new()
+        }
         Action::Suspend => vec![Effect::Suspend],
         Action::Help => {
             st.help = Some(HelpView {
@@ -372,14 +392,16 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Back => {
-            if !st.pins.filter.is_empty() {
+            // Back from the replication pane first: what is behind it (a
+            // filter, the problems view) is not what Esc seems to be about.
+            if st.focus == Pane::Replication {
+                st.focus = Pane::Pins;
+                Vec::new()
+            } else if !st.pins.filter.is_empty() {
                 set_filter(st, "")
             } else if st.pins.problems_only {
                 st.pins.problems_only = false;
                 reindex(st)
-            } else if st.focus == Pane::Replication {
-                st.focus = Pane::Pins;
-                Vec::new()
             } else if !st.pins.marked.is_empty() {
                 st.pins.marked.clear();
                 Vec::new()
@@ -474,9 +496,10 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             if st.read_only {
                 flash(st, "read-only: uploads are disabled", Level::Error);
             } else {
+                st.flash = None;
                 st.dialog = Some(Dialog::Form(Form::upload(
                     st.default_org.as_deref(),
-                    st.peers.rows.len(),
+                    st.online_peers(),
                 )));
             }
             Vec::new()
@@ -502,6 +525,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                     .unwrap_or_default(),
             };
             let base = safe_basename(&name).unwrap_or_else(|| cid.clone());
+            st.flash = None;
             st.dialog = Some(Dialog::Form(Form::fetch(&cid, &st.fetch_dir(&base))));
             Vec::new()
         }

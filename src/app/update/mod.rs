@@ -164,7 +164,7 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::UploadExists { name, summary } => {
             if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
                 f.note = Some(format!(
-                    "already in the archive as '{name}', {summary}. Enter uploads anyway, Esc stops."
+                    "already in the archive as '{name}', {summary}. Enter uploads anyway, Esc edits."
                 ));
                 f.force = true;
                 f.pending = false;
@@ -252,7 +252,7 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::FetchNeedsFolder(folder) => {
             if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
                 f.note = Some(format!(
-                    "the folder {folder} does not exist. Enter creates it, Esc stops."
+                    "the folder {folder} does not exist. Enter creates it, Esc edits."
                 ));
                 f.force = true;
                 f.pending = false;
@@ -330,9 +330,14 @@ fn sanitize_info(
 }
 
 fn flash(st: &mut State, text: impl Into<String>, level: Level) {
+    // Errors stay longer: they are what must be read.
+    let secs = match level {
+        Level::Info => 4,
+        Level::Error => 10,
+    };
     st.flash = Some(Flash {
         text: text.into(),
         level,
-        until: st.now + Duration::from_secs(4),
+        until: st.now + Duration::from_secs(secs),
     });
 }
