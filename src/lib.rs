@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod format;
+pub mod preview;
 pub mod sim;
 pub mod tasks;
 pub mod term;

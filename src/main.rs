@@ -36,7 +36,7 @@ async fn main() -> ExitCode {
     }
     let mut default_org: Option<String> = None;
     let mut read_only_file = false;
-    let (client, label, user, console, _sim) = if cli.demo {
+    let (client, label, user, console, _sim, nodes) = if cli.demo {
         match demo_cluster(&cli).await {
             Ok(x) => x,
             Err(e) => {
@@ -59,7 +59,16 @@ async fn main() -> ExitCode {
         if resolved.file.profiles.len() == 1 {
             default_org = resolved.file.profiles.keys().next().cloned();
         }
-        (client, label, user, resolved.file.console.clone(), None)
+        // A node list that does not parse only costs the audit its gateways.
+        let nodes = config::node_gateways(&resolved.file, cli.https).unwrap_or_default();
+        (
+            client,
+            label,
+            user,
+            resolved.file.console.clone(),
+            None,
+            nodes,
+        )
     };
     if !std::io::stdout().is_terminal() {
         // No terminal to draw on (a pipe, cron): print the overview instead.
@@ -90,6 +99,7 @@ async fn main() -> ExitCode {
     let opts = TuiOptions {
         mouse: cli.mouse,
         poll: poll_config(&console),
+        nodes,
     };
     match tui::run(Arc::new(client), st, opts).await {
         // As a shell reports a process a signal ended: 128 + its number.
@@ -139,6 +149,7 @@ type Started = (
     Option<String>,
     config::ConsoleSection,
     Option<sim::SimHandle>,
+    Vec<ccs_tui::cluster::audit::Node>,
 );
 
 /// Starts the simulated community cluster in this process and a client for it.
@@ -161,12 +172,25 @@ async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
         problems_interval: Some(5),
         ..Default::default()
     };
+    // Every member's own gateway, as a community's config names them.
+    let nodes = handle
+        .peer_gateways
+        .iter()
+        .filter_map(|(name, id, addr)| {
+            Some(ccs_tui::cluster::audit::Node {
+                name: name.clone(),
+                peer_id: Some(id.clone()),
+                gateway: url::Url::parse(&format!("http://{addr}")).ok()?,
+            })
+        })
+        .collect();
     Ok((
         client,
         "demo (simulated)".into(),
         None,
         console,
         Some(handle),
+        nodes,
     ))
 }
 

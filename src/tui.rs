@@ -19,10 +19,12 @@ use crate::tasks::pollers::{self, PollConfig, Watched};
 use crate::term::{osc52, SyncBackend, TerminalGuard};
 use crate::ui::view;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct TuiOptions {
     pub mouse: bool,
     pub poll: PollConfig,
+    /// Each node with its gateway (for `:audit`).
+    pub nodes: Vec<crate::cluster::audit::Node>,
 }
 
 /// Why the loop ended.
@@ -84,7 +86,7 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
     terminal.clear()?;
     let (tx, mut rx) = mpsc::channel::<Msg>(1024);
     let pollers = pollers::spawn(client.clone(), tx.clone(), opts.poll);
-    let effects = Effects::new(client, tx.clone());
+    let effects = Effects::new(client, tx.clone()).with_nodes(opts.nodes.clone());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -132,6 +134,16 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                         create_folder,
                     } => effects.fetch(id, cid, dest, create_folder),
                     Effect::CancelTask(id) => effects.cancel(id),
+                    Effect::BrowseList { generation, cid } => effects.browse_list(generation, cid),
+                    Effect::BrowseStat { generation, cids } => {
+                        effects.browse_stat(generation, cids)
+                    }
+                    Effect::Preview {
+                        generation,
+                        cid,
+                        name,
+                    } => effects.preview(generation, cid, name),
+                    Effect::Audit { id, sample } => effects.audit(id, sample),
                     Effect::Unpin(cids) => effects.unpin(cids),
                     Effect::Recover(cid) => effects.recover(Some(cid)),
                     Effect::RecoverAll => effects.recover(None),

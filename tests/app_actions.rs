@@ -791,3 +791,194 @@ fn esc_goes_back_one_step_at_a_time() {
     typed(&mut st, "rror");
     assert!(st.flash.is_none(), "{:?}", st.flash);
 }
+
+mod browsing {
+    use super::*;
+    use ccs_tui::app::browse::PreviewState;
+    use ccs_tui::app::msg::PreviewAnswer;
+    use ccs_tui::cluster::dag::Kind;
+
+    fn entries(names: &[(&str, usize)]) -> Vec<(String, String, u64)> {
+        names
+            .iter()
+            .map(|(n, i)| (n.to_string(), cid(*i), 1000 * *i as u64))
+            .collect()
+    }
+
+    fn generation(fx: &[Effect]) -> u64 {
+        fx.iter()
+            .find_map(|e| match e {
+                Effect::BrowseList { generation, .. } => Some(*generation),
+                _ => None,
+            })
+            .expect("a listing is asked for")
+    }
+
+    #[test]
+    fn inside_an_item_entries_arrive_lazily_and_folders_open() {
+        let mut st = loaded();
+        st.browse_height = 10;
+        let item = st.pins.selected_row().unwrap().cid.to_string();
+        let fx = ch(&mut st, 'l');
+        assert!(matches!(&fx[..], [Effect::BrowseList { cid, .. }] if *cid == item));
+        let g = generation(&fx);
+        // A sharded folder: the first shard's entries show before the rest.
+        let fx = update(
+            &mut st,
+            Msg::BrowseEntries {
+                generation: g,
+                entries: entries(&[("scans", 100), ("data.json", 101)]),
+                done: false,
+                error: None,
+            },
+        );
+        let b = st.browse.as_ref().unwrap();
+        assert!(b.loading);
+        assert_eq!(b.selected_entry().unwrap().name, "data.json", "by name");
+        // Types and sizes of what is on screen, and the selected one's preview.
+        assert!(fx
+            .iter()
+            .any(|e| matches!(e, Effect::BrowseStat { cids, .. } if cids.len() == 2)));
+        assert!(fx
+            .iter()
+            .any(|e| matches!(e, Effect::Preview { cid: c, .. } if *c == cid(101))));
+        update(
+            &mut st,
+            Msg::BrowseEntries {
+                generation: g,
+                entries: entries(&[("index.html", 102)]),
+                done: true,
+                error: None,
+            },
+        );
+        update(
+            &mut st,
+            Msg::BrowseStats {
+                generation: g,
+                stats: vec![
+                    (cid(100), Ok((Kind::Dir, 5_000_000))),
+                    (cid(101), Ok((Kind::File, 51))),
+                ],
+            },
+        );
+        let p = ccs_tui::preview::preview("data.json", br#"{"a":1}"#, 7);
+        update(
+            &mut st,
+            Msg::Preview {
+                generation: g,
+                cid: cid(101),
+                result: Ok(PreviewAnswer::File(p.clone())),
+            },
+        );
+        let b = st.browse.as_ref().unwrap();
+        assert!(!b.loading);
+        assert_eq!(b.entries.len(), 3);
+        assert!(matches!(&b.preview, PreviewState::Ready { preview, .. } if *preview == p));
+        // Sorted by size: the folder first.
+        ch(&mut st, 'Z');
+        let b = st.browse.as_ref().unwrap();
+        assert_eq!(b.entries[b.order[0]].name, "scans");
+        assert_eq!(
+            b.selected_entry().unwrap().name,
+            "data.json",
+            "selection kept"
+        );
+        ch(&mut st, 'g');
+        // y copies the path, o fetches the entry.
+        assert_eq!(
+            ch(&mut st, 'y'),
+            vec![Effect::Copy(format!("/ipfs/{item}/scans"))]
+        );
+        ch(&mut st, 'o');
+        let Some(Dialog::Form(f)) = &st.dialog else {
+            panic!("fetch form")
+        };
+        assert_eq!(f.value(1), cid(100));
+        k(&mut st, KeyCode::Esc);
+        // Into the folder: a new listing; late answers for the old one drop.
+        let fx = k(&mut st, KeyCode::Enter);
+        let g2 = generation(&fx);
+        assert!(g2 > g);
+        update(
+            &mut st,
+            Msg::BrowseEntries {
+                generation: g,
+                entries: entries(&[("stale", 9)]),
+                done: true,
+                error: None,
+            },
+        );
+        let b = st.browse.as_ref().unwrap();
+        assert!(b.entries.is_empty(), "stale answer dropped");
+        assert_eq!(b.path(), "scans");
+        update(
+            &mut st,
+            Msg::BrowseEntries {
+                generation: g2,
+                entries: entries(&[("page-0001.tif", 200), ("page-0002.tif", 201)]),
+                done: true,
+                error: None,
+            },
+        );
+        ch(&mut st, '/');
+        typed(&mut st, "0002");
+        k(&mut st, KeyCode::Enter);
+        let b = st.browse.as_ref().unwrap();
+        assert_eq!(b.order.len(), 1);
+        assert_eq!(
+            b.ipfs_path(b.selected_entry().unwrap()),
+            format!("/ipfs/{item}/scans/page-0002.tif")
+        );
+        // Up again: back on the folder left.
+        let fx = ch(&mut st, 'h');
+        let g3 = generation(&fx);
+        update(
+            &mut st,
+            Msg::BrowseEntries {
+                generation: g3,
+                entries: entries(&[("scans", 100), ("data.json", 101), ("index.html", 102)]),
+                done: true,
+                error: None,
+            },
+        );
+        assert_eq!(
+            st.browse.as_ref().unwrap().selected_entry().unwrap().name,
+            "scans"
+        );
+        ch(&mut st, 'h');
+        assert!(st.browse.is_none(), "up at the top closes");
+    }
+
+    /// A block that does not match its CID is an error naming the gateway;
+    /// nothing of it is shown.
+    #[test]
+    fn a_corrupted_block_is_reported_never_shown() {
+        let mut st = loaded();
+        let g = generation(&ch(&mut st, 'l'));
+        update(
+            &mut st,
+            Msg::BrowseEntries {
+                generation: g,
+                entries: entries(&[("notes.txt", 5)]),
+                done: true,
+                error: None,
+            },
+        );
+        let why = format!(
+            "block {} from 127.0.0.1:18090 does not match its CID: a corrupt copy",
+            cid(5)
+        );
+        update(
+            &mut st,
+            Msg::Preview {
+                generation: g,
+                cid: cid(5),
+                result: Err(why.clone()),
+            },
+        );
+        assert!(matches!(
+            &st.browse.as_ref().unwrap().preview,
+            PreviewState::Failed { error, .. } if *error == why
+        ));
+    }
+}

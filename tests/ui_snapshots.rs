@@ -488,6 +488,7 @@ fn every_help_row_is_reachable_at_80x24() {
         (Screen::Main, "?"),
         (Screen::Tasks, "w?"),
         (Screen::Peer, "1\r?"),
+        (Screen::Browse, "l?"),
         (Screen::Confirm, "x?"),
         (Screen::Form, "a"),
         (Screen::Prompt, "/"),
@@ -590,4 +591,81 @@ fn unpin_confirmation_fits_and_names_the_only_copy() {
     assert!(screen.contains(" Unpin "), "{screen}");
     assert!(screen.contains("THE ONLY PINNED COPY"), "{screen}");
     snap!("unpin_only_copy", &mut st, 80, 24);
+}
+
+fn browsing(st: &mut State) -> u64 {
+    key(st, KeyCode::Char('l'));
+    let b = st.browse.as_ref().expect("l looks inside");
+    let g = b.generation;
+    update(
+        st,
+        Msg::BrowseEntries {
+            generation: g,
+            entries: vec![
+                ("data.json".into(), cid(101), 180),
+                ("index.html".into(), cid(102), 2_400),
+                ("scans".into(), cid(103), 48_000_000),
+                ("oral-history-007.mp3".into(), cid(104), 1_600_000),
+            ],
+            done: true,
+            error: None,
+        },
+    );
+    use ccs_tui::cluster::dag::Kind;
+    update(
+        st,
+        Msg::BrowseStats {
+            generation: g,
+            stats: vec![
+                (cid(101), Ok((Kind::File, 171))),
+                (cid(102), Ok((Kind::File, 2_311))),
+                (cid(103), Ok((Kind::Dir, 48_000_000))),
+                (cid(104), Ok((Kind::File, 1_600_000))),
+            ],
+        },
+    );
+    g
+}
+
+#[test]
+fn browsing_with_previews() {
+    use ccs_tui::app::msg::PreviewAnswer;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut st = demo_state();
+        let g = browsing(&mut st);
+        let json = br#"{"commit":"2026-01-12T03:33:17Z","org":"hrdag","files":["index.html","scans/"],"verified":true}"#;
+        update(
+            &mut st,
+            Msg::Preview {
+                generation: g,
+                cid: cid(101),
+                result: Ok(PreviewAnswer::File(ccs_tui::preview::preview(
+                    "data.json",
+                    json,
+                    json.len() as u64,
+                ))),
+            },
+        );
+        let screen = render(&mut st, w, h);
+        assert!(screen.contains("\"verified\": true"), "{screen}");
+        assert!(screen.contains("scans/"), "{screen}");
+        snap!("browse", &mut st, w, h);
+    }
+    // A corrupted block: the error and the gateway, no content.
+    let mut st = demo_state();
+    let g = browsing(&mut st);
+    update(
+        &mut st,
+        Msg::Preview {
+            generation: g,
+            cid: cid(101),
+            result: Err(format!(
+                "block {} from 127.0.0.1:18090 does not match its CID: a corrupt copy",
+                cid(101)
+            )),
+        },
+    );
+    let screen = render(&mut st, 120, 40);
+    assert!(screen.contains("does not match its CID"), "{screen}");
+    assert!(screen.contains("Nothing is shown that does not match its CID."));
 }

@@ -62,9 +62,19 @@ pub const VERBS: &[Verb] = &[
         about: "recover the selected item, or every item in error",
     },
     Verb {
+        name: "browse",
+        args: "",
+        about: "look inside the selected item",
+    },
+    Verb {
+        name: "audit",
+        args: "[N]",
+        about: "check every peer's copies (N: a sample of N items)",
+    },
+    Verb {
         name: "tasks",
         args: "",
-        about: "transfers",
+        about: "transfers and audits",
     },
     Verb {
         name: "refresh",

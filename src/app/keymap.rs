@@ -24,11 +24,14 @@ pub enum Screen {
     Tasks,
     /// One peer, in detail.
     Peer,
+    /// Inside an item: folders and a preview.
+    Browse,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 7] = [
+    pub const ALL: [Screen; 8] = [
         Screen::Main,
+        Screen::Browse,
         Screen::Prompt,
         Screen::Help,
         Screen::Form,
@@ -46,6 +49,7 @@ impl Screen {
             Screen::Confirm => "confirmations",
             Screen::Tasks => "transfers",
             Screen::Peer => "peer detail",
+            Screen::Browse => "inside an item",
         }
     }
 
@@ -59,6 +63,7 @@ impl Screen {
             Screen::Confirm => "confirm",
             Screen::Tasks => "tasks",
             Screen::Peer => "peer",
+            Screen::Browse => "browse",
         }
     }
 }
@@ -119,6 +124,12 @@ pub enum Action {
     Dismiss,
     /// From a peer's detail: the pins filtered to it.
     PeerItems,
+    /// Look inside the selected item.
+    Browse,
+    /// Into the selected folder (browsing).
+    Open,
+    /// Up one folder (browsing).
+    Parent,
 }
 
 impl Action {
@@ -140,7 +151,7 @@ impl Action {
             Action::Bottom => "bottom",
             Action::PageDown => "page down",
             Action::PageUp => "page up",
-            Action::Inspect => "inspect the item / open the peer",
+            Action::Inspect => "inspect the item / open the peer / look inside",
             Action::Mark => "mark the item",
             Action::Refresh => "refresh now",
             Action::Freeze => "freeze/unfreeze updates",
@@ -169,6 +180,9 @@ impl Action {
             Action::CancelTask => "cancel the selected transfer",
             Action::Dismiss => "dismiss a finished transfer",
             Action::PeerItems => "show the items allocated to this peer",
+            Action::Browse => "look inside the item: folders, previews",
+            Action::Open => "open the folder",
+            Action::Parent => "up one folder (at the top: close)",
         }
     }
 
@@ -192,6 +206,12 @@ impl Action {
             (Screen::Prompt, Action::Close) => "close (a filter is cleared)",
             (Screen::Form, Action::Submit) => "upload / fetch",
             (Screen::Form, Action::Close) => "cancel: nothing is sent",
+            (Screen::Browse, Action::Close) => "back to the panes",
+            (Screen::Browse, Action::Filter) => "filter the entries by name",
+            (Screen::Browse, Action::SortName) => "sort by name",
+            (Screen::Browse, Action::SortSize) => "sort by size, biggest first",
+            (Screen::Browse, Action::Fetch) => "fetch the entry (file or folder) to disk",
+            (Screen::Browse, Action::Copy) => "copy /ipfs/CID/path (OSC 52)",
             _ => self.describe(),
         }
     }
@@ -228,6 +248,9 @@ impl Action {
             Action::CancelTask => "cancel",
             Action::Dismiss => "dismiss",
             Action::PeerItems => "its items",
+            Action::Browse => "browse",
+            Action::Open => "open",
+            Action::Parent => "up",
             Action::SortName => "name",
             Action::SortSize => "size",
             Action::SortStatus => "status",
@@ -368,7 +391,6 @@ const MAIN: &[(Key, Action)] = &[
     (Key::code(K::PageUp), A::PageUp),
     (Key::ctrl('b'), A::PageUp),
     (Key::code(K::Enter), A::Inspect),
-    (Key::ch('l'), A::Inspect),
     (Key::ch(' '), A::Mark),
     (Key::ch('p'), A::Problems),
     (Key::ch('N'), A::SortName),
@@ -387,7 +409,35 @@ const MAIN: &[(Key, Action)] = &[
     (Key::ch('r'), A::Recover),
     (Key::ch('R'), A::RecoverAll),
     (Key::ch('w'), A::Tasks),
+    (Key::ch('l'), A::Browse),
+    (Key::code(K::Right), A::Browse),
     (Key::ctrl('z'), A::Suspend),
+];
+
+const BROWSE: &[(Key, Action)] = &[
+    (Key::ch('?'), A::Help),
+    (Key::code(K::F(1)), A::Help),
+    (Key::code(K::Esc), A::Close),
+    (Key::ch('q'), A::Close),
+    (Key::code(K::Enter), A::Open),
+    (Key::ch('l'), A::Open),
+    (Key::code(K::Right), A::Open),
+    (Key::ch('h'), A::Parent),
+    (Key::code(K::Left), A::Parent),
+    (Key::code(K::Backspace), A::Parent),
+    (Key::ch('j'), A::Down),
+    (Key::code(K::Down), A::Down),
+    (Key::ch('k'), A::Up),
+    (Key::code(K::Up), A::Up),
+    (Key::ch('g'), A::Top),
+    (Key::ch('G'), A::Bottom),
+    (Key::code(K::PageDown), A::PageDown),
+    (Key::code(K::PageUp), A::PageUp),
+    (Key::ch('/'), A::Filter),
+    (Key::ch('N'), A::SortName),
+    (Key::ch('Z'), A::SortSize),
+    (Key::ch('o'), A::Fetch),
+    (Key::ch('y'), A::Copy),
 ];
 
 const PROMPT: &[(Key, Action)] = &[
@@ -489,6 +539,7 @@ fn defaults(s: Screen) -> &'static [(Key, Action)] {
         Screen::Confirm => CONFIRM,
         Screen::Tasks => TASKS,
         Screen::Peer => PEER,
+        Screen::Browse => BROWSE,
     }
 }
 

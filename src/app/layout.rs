@@ -112,3 +112,35 @@ pub fn help_area(area: Rect, rows: usize) -> Rect {
 pub fn help_visible(area: Rect, rows: usize) -> usize {
     help_area(area, rows).height.saturating_sub(2).max(1) as usize
 }
+
+/// Where browsing draws: the list, and the preview beside it (wide) or
+/// below it (narrow).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BrowseAreas {
+    pub list: Rect,
+    pub preview: Rect,
+}
+
+pub fn browse_areas(area: Rect) -> BrowseAreas {
+    let [_, body, _] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    if body.width >= 100 {
+        let [list, preview] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(body);
+        BrowseAreas { list, preview }
+    } else {
+        let [list, preview] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+        BrowseAreas { list, preview }
+    }
+}
+
+/// Entries the browse list shows (inside borders, below its column header).
+pub fn browse_rows(area: Rect) -> usize {
+    browse_areas(area).list.height.saturating_sub(3).max(1) as usize
+}

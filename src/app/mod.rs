@@ -1,6 +1,7 @@
 //! The console's state and its one pure `update`. Nothing here does I/O or
 //! imports the UI; effects describe what the event loop must do.
 
+pub mod browse;
 pub mod command_line;
 pub mod dialog;
 pub mod filter;

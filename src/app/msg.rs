@@ -79,6 +79,41 @@ pub enum Msg {
     FetchNeedsFolder(String),
     /// The outcome of an unpin or recover.
     ActionDone(Result<String, String>),
+    /// Entries of the folder being browsed (a batch per shard); `done` on the last.
+    BrowseEntries {
+        generation: u64,
+        entries: Vec<(String, String, u64)>,
+        done: bool,
+        error: Option<String>,
+    },
+    /// Type and size of browsed entries, from their root blocks.
+    BrowseStats {
+        generation: u64,
+        stats: Vec<EntryStat>,
+    },
+    /// The preview of a browsed file (or why there is none).
+    Preview {
+        generation: u64,
+        cid: String,
+        result: Result<PreviewAnswer, String>,
+    },
+    /// An audit task's items checked so far.
+    AuditProgress {
+        id: u64,
+        done: u64,
+        total: u64,
+    },
+}
+
+/// An entry's CID and its type and size (or why they could not be read).
+pub type EntryStat = (String, Result<(crate::cluster::dag::Kind, u64), String>);
+
+/// What a preview read found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewAnswer {
+    File(crate::preview::Preview),
+    Folder,
+    Symlink(String),
 }
 
 /// How a background task ended.
@@ -127,6 +162,27 @@ pub enum Effect {
     },
     /// Stop the console and give the shell the terminal (Ctrl-Z).
     Suspend,
+    /// List a folder inside an item (lazily, shard by shard).
+    BrowseList {
+        generation: u64,
+        cid: String,
+    },
+    /// Type and size these entries (the ones on screen).
+    BrowseStat {
+        generation: u64,
+        cids: Vec<String>,
+    },
+    /// Read the start of a file for its preview.
+    Preview {
+        generation: u64,
+        cid: String,
+        name: String,
+    },
+    /// Check the archive's copies, peer by peer (`:audit`).
+    Audit {
+        id: u64,
+        sample: Option<usize>,
+    },
     CancelTask(u64),
     /// Changes to the cluster: only ever emitted after a confirmation, and
     /// never in read-only mode (see `update::gate`).

@@ -35,6 +35,8 @@ pub enum Mode {
     Filter(String),
     /// Typing a `:` command.
     Command(String),
+    /// Typing a filter of the folder being browsed.
+    BrowseFilter(String),
 }
 
 /// The help overlay: the keys of the screen it was opened on, scrolled.
@@ -244,6 +246,11 @@ pub struct State {
     pub help: Option<HelpView>,
     /// A peer opened from the peers pane.
     pub peer_detail: Option<PeerDetail>,
+    /// Inside an item: its folders and a preview.
+    pub browse: Option<super::browse::Browse>,
+    pub browse_generation: u64,
+    /// Rows the browse list shows (from the layout).
+    pub browse_height: usize,
     /// Candidates of an ambiguous Tab on the prompt line.
     pub prompt_hint: Option<String>,
     /// Commands run from the `:` line, oldest first (↑ recalls).
@@ -291,6 +298,9 @@ impl State {
             mode: Mode::Normal,
             help: None,
             peer_detail: None,
+            browse: None,
+            browse_generation: 0,
+            browse_height: 10,
             prompt_hint: None,
             history: Vec::new(),
             history_pos: None,
@@ -331,6 +341,8 @@ impl State {
         }
         if !matches!(self.mode, Mode::Normal) {
             Screen::Prompt
+        } else if self.browse.is_some() {
+            Screen::Browse
         } else if self.peer_detail.is_some() {
             Screen::Peer
         } else if self.show_tasks {

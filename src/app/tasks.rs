@@ -6,6 +6,8 @@ use std::time::Instant;
 pub enum TaskKind {
     Upload,
     Fetch,
+    /// Items checked, not bytes.
+    Audit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +42,13 @@ impl Task {
             .as_secs_f64()
             .max(0.001);
         let rate = self.bytes as f64 / secs;
+        if self.kind == TaskKind::Audit {
+            // Items, not bytes.
+            return match self.total {
+                Some(t) => format!("{} / {t} items", self.bytes),
+                None => "listing the pinset…".into(),
+            };
+        }
         let mut s = human_bytes(self.bytes);
         if let Some(t) = self.total {
             s.push_str(&format!(" / {}", human_bytes(t)));

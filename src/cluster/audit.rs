@@ -13,9 +13,64 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::dag::{BlockError, Dag, Node};
+use super::dag::{self, BlockError, Dag};
 use super::types::Pin;
 use super::ClusterClient;
+
+/// A node as the configuration names it: its peer ID when given, and the
+/// gateway of its kubo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub name: String,
+    pub peer_id: Option<String>,
+    pub gateway: Url,
+}
+
+/// The members that can be asked: each node matched to its member, by
+/// peer ID or else by name.
+pub fn holders(nodes: &[Node], members: &[(String, String)]) -> Vec<Holder> {
+    nodes
+        .iter()
+        .filter_map(|n| {
+            let id = n.peer_id.clone().or_else(|| {
+                members
+                    .iter()
+                    .find(|(_, name)| *name == n.name)
+                    .map(|(id, _)| id.clone())
+            })?;
+            let name = members
+                .iter()
+                .find(|(m, _)| *m == id)
+                .map(|(_, name)| name.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| n.name.clone());
+            Some(Holder {
+                name,
+                peer_id: id,
+                gateway: n.gateway.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Per peer, items by outcome: `nas: 300 ok; chll: 299 ok, 1 corrupt`.
+pub fn summary(all: &[Check]) -> Vec<(String, std::collections::BTreeMap<Outcome, usize>, u64)> {
+    let mut by: std::collections::BTreeMap<
+        String,
+        (std::collections::BTreeMap<Outcome, usize>, u64),
+    > = Default::default();
+    for c in all {
+        let peer = if c.peer.is_empty() {
+            &c.peer_id
+        } else {
+            &c.peer
+        };
+        let e = by.entry(peer.clone()).or_default();
+        *e.0.entry(c.outcome).or_default() += 1;
+        e.1 += c.blocks;
+    }
+    by.into_iter().map(|(p, (m, b))| (p, m, b)).collect()
+}
 
 /// A peer that can be asked, and the gateway of its kubo.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,11 +166,11 @@ pub async fn check(dag: &Dag, root: &Cid, depth: Depth, seed: u64) -> (Outcome, 
         };
         blocks += 1;
         let mut next: Vec<Cid> = match node {
-            Node::File { children, .. } => children,
-            Node::Dir { entries, shards } => {
+            dag::Node::File { children, .. } => children,
+            dag::Node::Dir { entries, shards } => {
                 entries.into_iter().map(|e| e.cid).chain(shards).collect()
             }
-            Node::Symlink(_) => Vec::new(),
+            dag::Node::Symlink(_) => Vec::new(),
         };
         match depth {
             Depth::Full => {

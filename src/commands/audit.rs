@@ -1,12 +1,12 @@
 //! `audit`: fixity, peer by peer, through each peer's own gateway.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::audit::{exit_code, sample, Audit, Check, Depth, Holder, Outcome};
+use crate::cluster::audit::{exit_code, holders, sample, summary, Audit, Check, Depth, Outcome};
 use crate::cluster::PinTypeFilter;
 
 /// `ccs-tui audit`
@@ -51,29 +51,7 @@ pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
         .iter()
         .map(|p| (p.id.clone(), p.peername.clone()))
         .collect();
-    // A node without a peer_id is matched to the member of its name.
-    let holders: Vec<Holder> = nodes
-        .into_iter()
-        .filter_map(|n| {
-            let id = n.peer_id.clone().or_else(|| {
-                members
-                    .iter()
-                    .find(|(_, name)| *name == n.name)
-                    .map(|(id, _)| id.clone())
-            })?;
-            let name = members
-                .iter()
-                .find(|(m, _)| *m == id)
-                .map(|(_, name)| name.clone())
-                .filter(|s| !s.is_empty())
-                .unwrap_or(n.name);
-            Some(Holder {
-                name,
-                peer_id: id,
-                gateway: n.gateway,
-            })
-        })
-        .collect();
+    let holders = holders(&nodes, &members);
     if let Some(p) = &a.peer {
         if !members.iter().any(|(id, name)| id == p || name == p) {
             return Err(CmdError::usage(
@@ -174,7 +152,7 @@ pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     if let Some(j) = &journal {
         let _ = std::fs::remove_file(j);
     }
-    summary(cx, &all);
+    summary_lines(cx, &all);
     let worst = all.iter().map(|c| c.outcome).max().unwrap_or(Outcome::Ok);
     Ok(exit_code(worst))
 }
@@ -200,29 +178,16 @@ fn report(cx: &Ctx, c: &Check) {
 }
 
 /// Per peer, items by outcome (text on stdout, or stderr with --json).
-fn summary(cx: &Ctx, all: &[Check]) {
-    let mut by: BTreeMap<&str, BTreeMap<Outcome, usize>> = BTreeMap::new();
-    for c in all {
-        let peer = if c.peer.is_empty() {
-            &c.peer_id
-        } else {
-            &c.peer
-        };
-        *by.entry(peer).or_default().entry(c.outcome).or_default() += 1;
-    }
+fn summary_lines(cx: &Ctx, all: &[Check]) {
+    let by = summary(all);
     if by.is_empty() {
         tell!("ccs-tui: nothing to audit");
     }
-    for (peer, counts) in by {
+    for (peer, counts, blocks) in by {
         let parts: Vec<String> = counts
             .iter()
             .map(|(o, n)| format!("{n} {}", o.label()))
             .collect();
-        let blocks: u64 = all
-            .iter()
-            .filter(|c| c.peer == peer || c.peer_id == peer)
-            .map(|c| c.blocks)
-            .sum();
         let line = format!("{peer}: {} ({blocks} blocks verified)", parts.join(", "));
         if cx.json {
             tell!("{line}");

@@ -75,17 +75,11 @@ fn gateway_url(g: &str) -> Result<url::Url, String> {
         .ok_or_else(|| format!("gateway {g:?}: not an http(s) URL"))
 }
 
-/// A node of the configuration and the gateway of its own kubo: what an
-/// audit asks, peer by peer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NodeGateway {
-    pub name: String,
-    pub peer_id: Option<String>,
-    pub gateway: url::Url,
-}
-
 /// Every node's gateway: its `gateway:`, else port 8080 of its host.
-pub fn node_gateways(file: &FileConfig, https: bool) -> Result<Vec<NodeGateway>, ConfigError> {
+pub fn node_gateways(
+    file: &FileConfig,
+    https: bool,
+) -> Result<Vec<crate::cluster::audit::Node>, ConfigError> {
     let mut out = Vec::new();
     for (name, spec) in &file.nodes {
         let gateway = match spec.gateway() {
@@ -96,7 +90,7 @@ pub fn node_gateways(file: &FileConfig, https: bool) -> Result<Vec<NodeGateway>,
                     .gateway
             }
         };
-        out.push(NodeGateway {
+        out.push(crate::cluster::audit::Node {
             name: name.clone(),
             peer_id: spec.peer_id().map(String::from),
             gateway,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 mod credentials;
 mod hosts;
-pub use hosts::{node_gateways, NodeGateway};
+pub use hosts::node_gateways;
 
 use crate::cluster::{Auth, Endpoint};
 

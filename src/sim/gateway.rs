@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use super::faults::PeerGatewayFault;
 use super::Ctx;
+use crate::cluster::types::TrackerStatus;
 use crate::unixfs::{DataType, PbNode, UnixfsData};
 
 const RAW: u64 = 0x55;
@@ -259,6 +260,21 @@ async fn serve(
             StatusCode::BAD_REQUEST,
             format!("invalid path \"/ipfs/{path}\": invalid cid: selected encoding not supported"),
         );
+    };
+    // A peer's own kubo holds an item's blocks only where its status for
+    // that item is pinned (not where it failed, or is not allocated).
+    let not_held = peer.as_ref().is_some_and(|p| {
+        let st = ctx.state.read();
+        let (Some(idx), Some(rec)) = (st.peer_by_name_or_id(p), st.pins.get(&root.to_string()))
+        else {
+            return false;
+        };
+        st.peer_status(rec, idx, std::time::Instant::now()).status != TrackerStatus::Pinned
+    });
+    let peer_fault = if not_held {
+        Some(PeerGatewayFault::Missing)
+    } else {
+        peer_fault
     };
     match peer_fault {
         Some(PeerGatewayFault::Missing) => {

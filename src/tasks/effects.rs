@@ -26,16 +26,22 @@ fn reporter(tx: mpsc::Sender<Msg>, id: u64) -> impl Fn(u64, Option<u64>) + Send 
         }
     }
 }
+use crate::app::msg::PreviewAnswer;
+use crate::app::sanitize::clean;
 use crate::app::Msg;
+use crate::cluster::dag::{BlockError, Dag};
 use crate::cluster::fetch::{fetch, Verified};
 use crate::cluster::types::PinOptions;
 use crate::cluster::{AddOptions, ClusterClient};
 use crate::unixfs::ImportOptions;
+use futures_util::StreamExt;
 
 pub struct Effects {
     client: Arc<ClusterClient>,
     tx: mpsc::Sender<Msg>,
     cancels: Arc<Mutex<HashMap<u64, CancellationToken>>>,
+    /// The nodes and their gateways, for audits (from the configuration).
+    nodes: Vec<crate::cluster::audit::Node>,
 }
 
 /// `~` and `~/x` as the shell expands them.
@@ -102,7 +108,217 @@ impl Effects {
             client,
             tx,
             cancels: Arc::new(Mutex::new(HashMap::new())),
+            nodes: Vec::new(),
         }
+    }
+
+    /// The nodes an audit asks, each through its own gateway.
+    pub fn with_nodes(mut self, nodes: Vec<crate::cluster::audit::Node>) -> Self {
+        self.nodes = nodes;
+        self
+    }
+
+    fn dag(&self) -> Dag {
+        Dag::new(self.client.clone(), self.client.default_gateway())
+    }
+
+    /// Lists a folder, a batch per HAMT shard as it arrives.
+    pub fn browse_list(&self, generation: u64, cid: String) {
+        let (dag, tx) = (self.dag(), self.tx.clone());
+        tokio::spawn(async move {
+            let Ok(c) = crate::unixfs::parse_cid(&cid) else {
+                return;
+            };
+            let batch = |es: &[crate::cluster::dag::Entry]| {
+                let entries = es
+                    .iter()
+                    .map(|e| (clean(&e.name).into_owned(), e.cid.to_string(), e.tsize))
+                    .collect();
+                let _ = tx.try_send(Msg::BrowseEntries {
+                    generation,
+                    entries,
+                    done: false,
+                    error: None,
+                });
+            };
+            let r = dag.list_with(&c, batch).await;
+            let error = match r {
+                Ok(_) => None,
+                // A file item: nothing to list; the preview says what it is.
+                Err(BlockError::Malformed { .. }) => None,
+                Err(e) => Some(e.to_string()),
+            };
+            let _ = tx
+                .send(Msg::BrowseEntries {
+                    generation,
+                    entries: Vec::new(),
+                    done: true,
+                    error,
+                })
+                .await;
+        });
+    }
+
+    /// Types and sizes entries from their root blocks, a few at a time.
+    pub fn browse_stat(&self, generation: u64, cids: Vec<String>) {
+        let (dag, tx) = (self.dag(), self.tx.clone());
+        tokio::spawn(async move {
+            let dag = &dag;
+            let mut s = futures_util::stream::iter(cids)
+                .map(|cid| async move {
+                    let r = match crate::unixfs::parse_cid(&cid) {
+                        Ok(c) => dag
+                            .stat(&c)
+                            .await
+                            .map(|st| (st.kind, st.size))
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(e),
+                    };
+                    (cid, r)
+                })
+                .buffered(8);
+            let mut stats = Vec::new();
+            while let Some(x) = s.next().await {
+                stats.push(x);
+                if stats.len() >= 8 {
+                    let _ = tx
+                        .send(Msg::BrowseStats {
+                            generation,
+                            stats: std::mem::take(&mut stats),
+                        })
+                        .await;
+                }
+            }
+            let _ = tx.send(Msg::BrowseStats { generation, stats }).await;
+        });
+    }
+
+    /// Reads the start of a file (verified) and says what it is.
+    pub fn preview(&self, generation: u64, cid: String, name: String) {
+        let (dag, tx) = (self.dag(), self.tx.clone());
+        tokio::spawn(async move {
+            let result = async {
+                let c = crate::unixfs::parse_cid(&cid)?;
+                let node = dag.node(&c).await.map_err(|e| e.to_string())?;
+                let size = match node {
+                    crate::cluster::dag::Node::Dir { .. } => return Ok(PreviewAnswer::Folder),
+                    crate::cluster::dag::Node::Symlink(t) => return Ok(PreviewAnswer::Symlink(t)),
+                    crate::cluster::dag::Node::File { size, .. } => size,
+                };
+                let mut head = Vec::new();
+                dag.read(
+                    &c,
+                    Some(crate::preview::PREVIEW_BYTES),
+                    &mut |b: &[u8]| {
+                        head.extend_from_slice(b);
+                        Ok(())
+                    },
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok(PreviewAnswer::File(crate::preview::preview(
+                    &name, &head, size,
+                )))
+            }
+            .await;
+            let _ = tx
+                .send(Msg::Preview {
+                    generation,
+                    cid,
+                    result,
+                })
+                .await;
+        });
+    }
+
+    /// `:audit`: every item (or a sample) on every peer that should hold it.
+    pub fn audit(&self, id: u64, sample: Option<usize>) {
+        let (client, tx, nodes) = (self.client.clone(), self.tx.clone(), self.nodes.clone());
+        let cancel = self.token(id);
+        let cancels = self.cancels.clone();
+        tokio::spawn(async move {
+            use crate::cluster::audit::{self, Audit, Depth, Outcome};
+            let run = async {
+                if nodes.is_empty() {
+                    return Err("no node gateways: name each node (with its gateway) in the configuration's nodes".to_string());
+                }
+                let members: Vec<(String, String)> = client
+                    .members()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .iter()
+                    .map(|p| (p.id.clone(), p.peername.clone()))
+                    .collect();
+                let mut pins = Vec::new();
+                let mut s = client
+                    .allocations(crate::cluster::PinTypeFilter::Pin)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                while let Some(p) = s.next().await {
+                    pins.push(p.map_err(|e| e.to_string())?);
+                }
+                let seed: u64 = rand::random();
+                if let Some(n) = sample {
+                    pins = audit::sample(pins, n, seed);
+                }
+                let total = pins.len() as u64;
+                let a = Audit {
+                    client: client.clone(),
+                    holders: audit::holders(&nodes, &members),
+                    members,
+                    depth: if sample.is_some() {
+                        Depth::Sample
+                    } else {
+                        Depth::Full
+                    },
+                    peer: None,
+                    seed,
+                };
+                let mut all = Vec::new();
+                let mut done = 0u64;
+                let report = reporter(tx.clone(), id);
+                a.run(pins, |checks| {
+                    done += 1;
+                    all.extend(checks);
+                    let _ = tx.try_send(Msg::AuditProgress { id, done, total });
+                    report(done, Some(total));
+                })
+                .await;
+                Ok(all)
+            };
+            let outcome = tokio::select! {
+                _ = cancel.cancelled() => TaskOutcome::Cancelled,
+                r = run => match r {
+                    Err(e) => TaskOutcome::Failed(e),
+                    Ok(all) => {
+                        let lines: Vec<String> = audit::summary(&all)
+                            .into_iter()
+                            .map(|(peer, counts, _)| {
+                                let parts: Vec<String> =
+                                    counts.iter().map(|(o, n)| format!("{n} {}", o.label())).collect();
+                                format!("{peer}: {}", parts.join(", "))
+                            })
+                            .collect();
+                        let bad: Vec<String> = all
+                            .iter()
+                            .filter(|c| c.outcome != Outcome::Ok)
+                            .take(3)
+                            .map(|c| format!("{} {} on {}", c.outcome.label().to_uppercase(), c.name, c.peer))
+                            .collect();
+                        let message = format!("{}{}", lines.join(" · "), if bad.is_empty() { String::new() } else { format!(" — {}", bad.join("; ")) });
+                        if all.iter().all(|c| c.outcome == Outcome::Ok) {
+                            TaskOutcome::Done { message, select: None }
+                        } else {
+                            TaskOutcome::Failed(message)
+                        }
+                    }
+                },
+            };
+            if let Ok(mut m) = cancels.lock() {
+                m.remove(&id);
+            }
+            let _ = tx.send(Msg::TaskDone { id, outcome }).await;
+        });
     }
 
     fn token(&self, id: u64) -> CancellationToken {

@@ -14,8 +14,8 @@ use crate::app::{Mode, Pane, State};
 
 pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let line = match &st.mode {
-        Mode::Filter(t) | Mode::Command(t) if st.help.is_none() => {
-            let sigil = if matches!(st.mode, Mode::Filter(_)) {
+        Mode::Filter(t) | Mode::Command(t) | Mode::BrowseFilter(t) if st.help.is_none() => {
+            let sigil = if matches!(st.mode, Mode::Filter(_) | Mode::BrowseFilter(_)) {
                 "/"
             } else {
                 ":"
@@ -96,6 +96,17 @@ fn footer_actions(st: &State) -> (Screen, &'static [A]) {
             ],
         },
         Screen::Tasks => &[A::Help, A::Close, A::CancelTask, A::Dismiss, A::Down, A::Up],
+        Screen::Browse => &[
+            A::Help,
+            A::Close,
+            A::Open,
+            A::Parent,
+            A::Filter,
+            A::Fetch,
+            A::Copy,
+            A::SortSize,
+            A::SortName,
+        ],
         Screen::Peer => &[A::Help, A::Close, A::PeerItems, A::Copy, A::Down, A::Up],
         Screen::Help => {
             let scrolls = st.help.as_ref().is_some_and(|h| {

@@ -1,5 +1,6 @@
 //! Drawing: pure functions from `&State` to a frame.
 
+mod browse;
 mod confirm;
 mod footer;
 mod form;

@@ -52,6 +52,7 @@ pub(super) fn draw(st: &State, f: &mut Frame, area: Rect, th: Theme) {
     let bar_w = 20usize;
     for (i, t) in st.tasks.iter().enumerate() {
         let kind = match t.kind {
+            TaskKind::Audit => "audit ",
             TaskKind::Upload => "upload",
             TaskKind::Fetch => "fetch ",
         };

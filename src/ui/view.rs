@@ -6,7 +6,7 @@ use ratatui::Frame;
 
 use super::layout::{areas, usable, MIN_HEIGHT, MIN_WIDTH};
 use super::theme::Theme;
-use super::{confirm, footer, form, header, help, peer, peers, pins, replication, tasks};
+use super::{browse, confirm, footer, form, header, help, peer, peers, pins, replication, tasks};
 use crate::app::dialog::Dialog;
 use crate::app::State;
 
@@ -23,14 +23,18 @@ pub fn view(st: &State, f: &mut Frame) {
     }
     let a = areas(area, st);
     header::draw(st, f, a.header, th);
-    if let Some(r) = a.peers {
-        peers::draw(st, f, r, th);
-    }
-    if let Some(r) = a.pins {
-        pins::draw(st, f, r, th);
-    }
-    if let Some(r) = a.replication {
-        replication::draw(st, f, r, th);
+    if let Some(b) = &st.browse {
+        browse::draw(st, b, f, area, th);
+    } else {
+        if let Some(r) = a.peers {
+            peers::draw(st, f, r, th);
+        }
+        if let Some(r) = a.pins {
+            pins::draw(st, f, r, th);
+        }
+        if let Some(r) = a.replication {
+            replication::draw(st, f, r, th);
+        }
     }
     footer::draw(st, f, a.footer, th);
     if st.show_tasks {

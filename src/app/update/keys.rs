@@ -22,6 +22,7 @@ pub(super) fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
         Screen::Form | Screen::Confirm => dialog_key(st, k, act),
         Screen::Prompt => prompt_key(st, k, act),
         Screen::Peer => peer_key(st, act),
+        Screen::Browse => browse::browse_key(st, act),
         Screen::Tasks => tasks_key(st, act),
         Screen::Main => act.map(|a| action(st, a)).unwrap_or_default(),
     }
@@ -54,10 +55,13 @@ fn help_key(st: &mut State, act: Option<Action>) {
 }
 
 fn prompt_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Vec<Effect> {
+    if let Mode::BrowseFilter(text) = &st.mode {
+        return browse_filter_key(st, k, act, text.clone());
+    }
     let is_command = matches!(st.mode, Mode::Command(_));
     let mut text = match &st.mode {
         Mode::Filter(t) | Mode::Command(t) => t.clone(),
-        Mode::Normal => return Vec::new(),
+        Mode::Normal | Mode::BrowseFilter(_) => return Vec::new(),
     };
     match act {
         Some(Action::Submit) => {
@@ -138,6 +142,35 @@ fn prompt_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Vec<Effect> {
     }
 }
 
+/// Typing the filter of the folder being browsed: applied as typed.
+fn browse_filter_key(
+    st: &mut State,
+    k: KeyEvent,
+    act: Option<Action>,
+    mut text: String,
+) -> Vec<Effect> {
+    match act {
+        Some(Action::Submit) => {
+            st.mode = Mode::Normal;
+            return Vec::new();
+        }
+        Some(Action::Close) => {
+            st.mode = Mode::Normal;
+            return browse::set_browse_filter(st, "");
+        }
+        _ => {}
+    }
+    match k.code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+        _ => return Vec::new(),
+    }
+    st.mode = Mode::BrowseFilter(text.clone());
+    browse::set_browse_filter(st, &text)
+}
+
 fn apply_completion(st: &mut State, is_command: bool, c: Completion) -> Vec<Effect> {
     st.prompt_hint = (!c.candidates.is_empty()).then(|| c.candidates.join("  "));
     if is_command {
@@ -204,6 +237,40 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
         "tasks" => {
             st.show_tasks = true;
             Vec::new()
+        }
+        "browse" => browse::open_item(st),
+        "audit" => {
+            let sample = if arg.is_empty() {
+                None
+            } else {
+                match arg.parse::<usize>() {
+                    Ok(n) if n > 0 => Some(n),
+                    _ => {
+                        flash(
+                            st,
+                            format!(":audit takes a number of items to sample, not {arg:?}"),
+                            Level::Error,
+                        );
+                        return Vec::new();
+                    }
+                }
+            };
+            let id = st.next_task;
+            st.next_task += 1;
+            st.tasks.push(Task {
+                id,
+                kind: crate::app::tasks::TaskKind::Audit,
+                what: match sample {
+                    Some(n) => format!("audit of {n} items, sampled"),
+                    None => "audit of the archive".into(),
+                },
+                bytes: 0,
+                total: None,
+                started: st.now,
+                state: crate::app::tasks::TaskState::Running,
+            });
+            st.show_tasks = true;
+            vec![Effect::Audit { id, sample }]
         }
         "refresh" => action(st, Action::Refresh),
         "freeze" => action(st, Action::Freeze),
@@ -446,7 +513,12 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 Vec::new()
             }
             Pane::Peers => open_peer(st),
-            Pane::Replication => Vec::new(),
+            // Enter again: inside the item.
+            Pane::Replication => browse::open_item(st),
+        },
+        Action::Browse => match st.focus {
+            Pane::Peers => open_peer(st),
+            _ => browse::open_item(st),
         },
         Action::Mark => {
             if st.focus == Pane::Pins {

@@ -17,6 +17,7 @@ use super::tasks::{Task, TaskState};
 /// Above this many rows, sorting and filtering run off the UI task.
 pub const SYNC_INDEX_LIMIT: usize = 50_000;
 
+mod browse;
 mod dialogs;
 mod index;
 mod keys;
@@ -39,6 +40,7 @@ fn fit_pins(st: &mut State) {
     if let Some(area) = st.screen {
         st.pins_height = super::layout::pins_rows(area, st);
         st.replication_height = super::layout::replication_rows(area, st);
+        st.browse_height = super::layout::browse_rows(area);
     }
 }
 
@@ -265,6 +267,25 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
                 Err(e) => flash(st, e, Level::Error),
             }
             vec![Effect::RefreshNow]
+        }
+        Msg::BrowseEntries {
+            generation,
+            entries,
+            done,
+            error,
+        } => browse::on_entries(st, generation, entries, done, error),
+        Msg::BrowseStats { generation, stats } => browse::on_stats(st, generation, stats),
+        Msg::Preview {
+            generation,
+            cid,
+            result,
+        } => browse::on_preview(st, generation, cid, result),
+        Msg::AuditProgress { id, done, total } => {
+            if let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) {
+                t.bytes = done;
+                t.total = Some(total);
+            }
+            Vec::new()
         }
         Msg::Index {
             generation,
