@@ -130,8 +130,8 @@ mod both {
         assert!(o.stderr.contains("not a valid CID"), "{}", o.stderr);
     }
 
-    /// Every peer that should hold the item serves it whole; a peer whose
-    /// IPFS daemon stops is unreachable (exit 1) until it is back.
+    /// Every peer that should hold the item serves it whole, through its own
+    /// gateway (a stopped kubo is in `faults.rs`: it runs alone).
     #[tokio::test]
     async fn audit_asks_each_peer_through_its_own_gateway() {
         let b = Backend::start().await;

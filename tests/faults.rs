@@ -212,3 +212,42 @@ async fn when_the_peer_it_talks_to_dies_the_client_fails_over() {
         .await;
     }
 }
+
+/// The audit asks each peer through its own gateway: a peer whose kubo is
+/// stopped is unreachable (exit 1), the others ok; once back, all ok.
+#[tokio::test]
+async fn the_audit_finds_a_stopped_ipfs_daemon_unreachable() {
+    let b = Backend::start().await;
+    let (tmp, cid) = add_one(&b, "audited while chll's kubo stops").await;
+    b.wait_pinned(&cid, SOON).await;
+    let config = b.config_file(tmp.path());
+    let state = tempfile::tempdir().unwrap();
+    let audit = || {
+        common::cli::run(
+            vec![
+                "audit".into(),
+                cid.clone(),
+                "--config".into(),
+                config.display().to_string(),
+            ],
+            vec![("XDG_STATE_HOME", state.path().display().to_string())],
+        )
+    };
+    b.stop_ipfs("chll").await;
+    let o = audit().await;
+    b.start_ipfs("chll").await;
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("UNREACHABLE  chll"), "{}", o.stdout);
+    assert!(o.stdout.contains("nas: 1 ok"), "{}", o.stdout);
+    assert!(o.stdout.contains("chll: 1 unreachable"), "{}", o.stdout);
+    let o = eventually("chll serves its copy again", SOON, || async {
+        let o = audit().await;
+        if o.code == 0 {
+            Ok(o)
+        } else {
+            Err(o.stdout)
+        }
+    })
+    .await;
+    assert!(o.stdout.contains("chll: 1 ok"), "{}", o.stdout);
+}
