@@ -455,6 +455,13 @@ async fn script(b: &Backend) -> Vec<Value> {
     let big_raw = c.cid("big.bin", 0, Some(true), false, false);
     let local = c.cid("local.txt", 0, None, false, false);
     let nas_only = c.cid("nas-only.txt", 0, None, false, false);
+    // Never added: what a peer that lost its copy is asked for.
+    let absent = ccs_tui::unixfs::cid_of_bytes(
+        b"never added to the cluster\n",
+        ccs_tui::unixfs::ImportOptions::default(),
+    )
+    .cid
+    .to_string();
     let mut r = Recorder {
         t: &t,
         cids: vec![
@@ -467,6 +474,7 @@ async fn script(b: &Backend) -> Vec<Value> {
             (big_raw.clone(), "<big-raw>".into()),
             (local.clone(), "<local>".into()),
             (nas_only.clone(), "<nas-only>".into()),
+            (absent.clone(), "<absent>".into()),
         ],
         out: Vec::new(),
     };
@@ -677,7 +685,7 @@ async fn script(b: &Backend) -> Vec<Value> {
     .await;
 
     // The gateway: (exchange, method, path, extra header).
-    let gateway: [GatewayProbe; 14] = [
+    let gateway: [GatewayProbe; 16] = [
         ("gw-head-file", "HEAD", format!("/ipfs/{hello}"), None),
         ("gw-get-file", "GET", format!("/ipfs/{hello}"), None),
         ("gw-folder-redirect", "GET", format!("/ipfs/{docs}"), None),
@@ -717,6 +725,19 @@ async fn script(b: &Backend) -> Vec<Value> {
             Some(("Accept", "application/vnd.ipld.raw")),
         ),
         ("gw-car", "GET", format!("/ipfs/{docs}?format=car"), None),
+        // The audit's question: do you hold it yourself?
+        (
+            "gw-raw-only-if-cached",
+            "GET",
+            format!("/ipfs/{hello}?format=raw"),
+            Some(("Cache-Control", "only-if-cached")),
+        ),
+        (
+            "gw-raw-absent-only-if-cached",
+            "GET",
+            format!("/ipfs/{absent}?format=raw"),
+            Some(("Cache-Control", "only-if-cached")),
+        ),
     ];
     for (name, method, path, header) in gateway {
         let mut req = t.gw_req(method, &path);

@@ -271,24 +271,27 @@ async fn serve(
         };
         st.peer_status(rec, idx, std::time::Instant::now()).status != TrackerStatus::Pinned
     });
-    let peer_fault = if not_held {
+    let absent = !ctx.state.read().blocks.contains_key(&root.to_bytes());
+    let peer_fault = if not_held || absent {
         Some(PeerGatewayFault::Missing)
     } else {
         peer_fault
     };
+    let cached_only = req
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("only-if-cached"));
     match peer_fault {
+        // Absent and not asked only-if-cached: resolving says so (below).
+        Some(PeerGatewayFault::Missing) if absent && !cached_only => {}
         Some(PeerGatewayFault::Missing) => {
             // Not in this peer's store: kubo answers 412 to only-if-cached,
             // and times out looking for it otherwise.
-            let cached_only = req
-                .headers()
-                .get("cache-control")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("only-if-cached"));
             return if cached_only {
                 text(
                     StatusCode::PRECONDITION_FAILED,
-                    format!("{root} not in local datastore"),
+                    format!("\"/ipfs/{path}\" not in local datastore"),
                 )
             } else {
                 text(
