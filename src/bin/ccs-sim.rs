@@ -43,6 +43,10 @@ struct Args {
     /// Settle pin operations at once instead of over a few seconds.
     #[arg(long)]
     instant: bool,
+    /// Write a ccs-tui configuration naming every peer with its own gateway
+    /// (for `ccs-tui --config FILE audit`, `ls`, …).
+    #[arg(long, value_name = "FILE")]
+    write_config: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -105,6 +109,27 @@ async fn main() -> ExitCode {
         handle.api_url(),
         handle.gateway_url()
     );
+    for (name, _, addr) in &handle.peer_gateways {
+        eprintln!("  {name:<9} its own gateway http://{addr}");
+    }
+    if let Some(path) = &args.write_config {
+        let mut yaml = format!("cluster:\n  default_node: {}\n", handle.peer_gateways.first().map_or("sim", |p| p.0.as_str()));
+        if let Some((u, p)) = args.basic_auth.as_deref().and_then(|a| a.split_once(':')) {
+            yaml.push_str(&format!("  basic_auth_user: {u}\n  basic_auth_password: {p}\n"));
+        }
+        yaml.push_str("nodes:\n");
+        for (name, id, addr) in &handle.peer_gateways {
+            yaml.push_str(&format!(
+                "  {name}:\n    host: {}\n    peer_id: {id}\n    gateway: http://{addr}\n",
+                handle.api_url()
+            ));
+        }
+        if let Err(e) = std::fs::write(path, yaml) {
+            eprintln!("ccs-sim: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+        eprintln!("  config    {}", path.display());
+    }
     wait_for_signal().await;
     eprintln!("ccs-sim: stopping");
     handle.shutdown().await;

@@ -112,8 +112,9 @@ pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
             .open(j)
             .ok()
     });
+    let mut unreachable: std::collections::BTreeMap<String, (String, usize)> = Default::default();
     for c in &done {
-        report(cx, c);
+        report(cx, c, &mut unreachable);
     }
     let audit = Audit {
         client: cx.client.clone(),
@@ -138,7 +139,7 @@ pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
                 }
             }
             for c in &checks {
-                report(cx, c);
+                report(cx, c, &mut unreachable);
             }
             if progress {
                 eprint!("\raudited {n} / {total} items   ");
@@ -149,6 +150,10 @@ pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     if progress {
         eprintln!();
     }
+    // A peer that cannot be asked is one line, not one per item.
+    for (peer, (why, n)) in &unreachable {
+        say!("{:<12} {peer}: {why} ({n} item(s) not checked)", "UNREACHABLE");
+    }
     if let Some(j) = &journal {
         let _ = std::fs::remove_file(j);
     }
@@ -157,10 +162,21 @@ pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     Ok(exit_code(worst))
 }
 
-/// One check: JSON, a line each; text, only what is not ok.
-fn report(cx: &Ctx, c: &Check) {
+/// One check: JSON, a line each; text, only what is not ok (a peer that
+/// cannot be asked is gathered into one line at the end).
+fn report(
+    cx: &Ctx,
+    c: &Check,
+    unreachable: &mut std::collections::BTreeMap<String, (String, usize)>,
+) {
+    let peer = if c.peer.is_empty() { &c.peer_id } else { &c.peer };
     if cx.json {
         print_item(c);
+    } else if c.outcome == Outcome::Unreachable {
+        let e = unreachable
+            .entry(peer.clone())
+            .or_insert_with(|| (c.detail.clone(), 0));
+        e.1 += 1;
     } else if c.outcome != Outcome::Ok {
         say!(
             "{:<12} {} {} {}: {}",

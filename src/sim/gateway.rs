@@ -261,27 +261,29 @@ async fn serve(
             format!("invalid path \"/ipfs/{path}\": invalid cid: selected encoding not supported"),
         );
     };
+    let cached_only = req
+        .headers()
+        .get("cache-control")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("only-if-cached"));
     // A peer's own kubo holds an item's blocks only where its status for
-    // that item is pinned (not where it failed, or is not allocated).
-    let not_held = peer.as_ref().is_some_and(|p| {
-        let st = ctx.state.read();
-        let (Some(idx), Some(rec)) = (st.peer_by_name_or_id(p), st.pins.get(&root.to_string()))
-        else {
-            return false;
-        };
-        st.peer_status(rec, idx, std::time::Instant::now()).status != TrackerStatus::Pinned
-    });
+    // that item is pinned; asked for more, it fetches from the others
+    // (bitswap), unless asked only-if-cached.
+    let not_held = cached_only
+        && peer.as_ref().is_some_and(|p| {
+            let st = ctx.state.read();
+            let (Some(idx), Some(rec)) = (st.peer_by_name_or_id(p), st.pins.get(&root.to_string()))
+            else {
+                return false;
+            };
+            st.peer_status(rec, idx, std::time::Instant::now()).status != TrackerStatus::Pinned
+        });
     let absent = !ctx.state.read().blocks.contains_key(&root.to_bytes());
     let peer_fault = if not_held || absent {
         Some(PeerGatewayFault::Missing)
     } else {
         peer_fault
     };
-    let cached_only = req
-        .headers()
-        .get("cache-control")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("only-if-cached"));
     match peer_fault {
         // Absent and not asked only-if-cached: resolving says so (below).
         Some(PeerGatewayFault::Missing) if absent && !cached_only => {}
