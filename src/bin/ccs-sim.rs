@@ -113,9 +113,14 @@ async fn main() -> ExitCode {
         eprintln!("  {name:<9} its own gateway http://{addr}");
     }
     if let Some(path) = &args.write_config {
-        let mut yaml = format!("cluster:\n  default_node: {}\n", handle.peer_gateways.first().map_or("sim", |p| p.0.as_str()));
+        let mut yaml = format!(
+            "cluster:\n  default_node: {}\n",
+            handle.peer_gateways.first().map_or("sim", |p| p.0.as_str())
+        );
         if let Some((u, p)) = args.basic_auth.as_deref().and_then(|a| a.split_once(':')) {
-            yaml.push_str(&format!("  basic_auth_user: {u}\n  basic_auth_password: {p}\n"));
+            yaml.push_str(&format!(
+                "  basic_auth_user: {u}\n  basic_auth_password: {p}\n"
+            ));
         }
         yaml.push_str("nodes:\n");
         for (name, id, addr) in &handle.peer_gateways {

@@ -152,7 +152,10 @@ pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     }
     // A peer that cannot be asked is one line, not one per item.
     for (peer, (why, n)) in &unreachable {
-        say!("{:<12} {peer}: {why} ({n} item(s) not checked)", "UNREACHABLE");
+        say!(
+            "{:<12} {peer}: {why} ({n} item(s) not checked)",
+            "UNREACHABLE"
+        );
     }
     if let Some(j) = &journal {
         let _ = std::fs::remove_file(j);
@@ -169,7 +172,11 @@ fn report(
     c: &Check,
     unreachable: &mut std::collections::BTreeMap<String, (String, usize)>,
 ) {
-    let peer = if c.peer.is_empty() { &c.peer_id } else { &c.peer };
+    let peer = if c.peer.is_empty() {
+        &c.peer_id
+    } else {
+        &c.peer
+    };
     if cx.json {
         print_item(c);
     } else if c.outcome == Outcome::Unreachable {
