@@ -1022,6 +1022,80 @@ mod both {
         c.unpin(&cid).await.unwrap();
     }
 
+    /// A re-pin as the real daemon (1.1.6) treats it: allocations that are
+    /// valid and within the bounds stay (user allocations only fill what is
+    /// needed); above the maximum some are dropped; and the name and metadata
+    /// not given again are forgotten (so any edit must read-merge-write).
+    #[tokio::test]
+    async fn a_re_pin_keeps_valid_allocations_and_forgets_what_it_is_not_given() {
+        let b = Backend::start().await;
+        let c = b.client();
+        let ids: std::collections::HashMap<String, String> = c
+            .members()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.peername, p.id))
+            .collect();
+        let id = |n: &str| ids[n].clone();
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("moved.txt");
+        std::fs::write(&path, unique_text("re-pinned")).unwrap();
+        let opts = AddOptions {
+            pin: PinOptions {
+                name: Some("moved.txt".into()),
+                replication_min: Some(1),
+                replication_max: Some(1),
+                user_allocations: vec![id("nas")],
+                metadata: vec![("org".into(), "hrdag".into())],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let cid = add_file(&b, &path, &opts).await;
+        let allocs = |p: &ccs_tui::cluster::types::Pin| {
+            let mut v: Vec<String> = p.allocations.iter().cloned().collect();
+            v.sort();
+            v
+        };
+        let sorted = |names: &[&str]| {
+            let mut v: Vec<String> = names.iter().map(|n| id(n)).collect();
+            v.sort();
+            v
+        };
+        let repin = |users: &[&str], n: i32| PinOptions {
+            replication_min: Some(n),
+            replication_max: Some(n),
+            user_allocations: users.iter().map(|u| id(u)).collect(),
+            ..Default::default()
+        };
+        assert_eq!(allocs(&c.allocation(&cid).await.unwrap()), sorted(&["nas"]));
+        // Another peer, same count: nothing moves; name and metadata are gone.
+        c.pin(&cid, &repin(&["chll"], 1)).await.unwrap();
+        let p = c.allocation(&cid).await.unwrap();
+        assert_eq!(allocs(&p), sorted(&["nas"]));
+        assert_eq!(p.name, "");
+        assert!(p.metadata.is_empty(), "{:?}", p.metadata);
+        // One more needed: filled from the user allocations.
+        c.pin(&cid, &repin(&["nas", "chll"], 2)).await.unwrap();
+        assert_eq!(
+            allocs(&c.allocation(&cid).await.unwrap()),
+            sorted(&["nas", "chll"])
+        );
+        // Both valid and within bounds: asking for others moves nothing.
+        c.pin(&cid, &repin(&["chll", "meerkat"], 2)).await.unwrap();
+        assert_eq!(
+            allocs(&c.allocation(&cid).await.unwrap()),
+            sorted(&["nas", "chll"])
+        );
+        // Above the maximum: the daemon drops some (which is its choice).
+        c.pin(&cid, &repin(&[], 1)).await.unwrap();
+        let left = allocs(&c.allocation(&cid).await.unwrap());
+        assert_eq!(left.len(), 1);
+        assert!(sorted(&["nas", "chll"]).contains(&left[0]));
+        c.unpin(&cid).await.unwrap();
+    }
+
     #[tokio::test]
     async fn errors_the_product_handles() {
         let b = Backend::start().await;
