@@ -32,9 +32,13 @@ pub struct Cli {
     #[arg(long, alias = "enc", value_name = "text|json", global = true)]
     pub encoding: Option<String>,
 
-    /// Configuration file [default: ~/.ccs/config.yml].
+    /// Configuration file: ccs's YAML, or ccs v0.4's TOML [default:
+    /// ~/.ccs/config.yml, else /etc/tfc/ccs.toml].
     #[arg(long, value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
+    /// ccs v0.4's common.toml, under a TOML configuration [default: beside it].
+    #[arg(long, value_name = "PATH", global = true)]
+    pub common: Option<PathBuf>,
 
     /// Cluster peer(s) to talk to: a node name from the config, a host, a URL or a
     /// multiaddr; comma-separated hosts are tried in order (ipfs-cluster-ctl).
@@ -102,6 +106,7 @@ impl Cli {
     pub fn overrides(&self) -> Overrides {
         Overrides {
             config_path: self.config.clone(),
+            common_path: self.common.clone(),
             peername: self.cluster_peername.clone(),
             host: self.host.clone(),
             basic_auth: self.basic_auth.clone(),

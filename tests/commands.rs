@@ -933,3 +933,57 @@ async fn a_download_is_bounded_by_what_the_root_block_declares() {
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// ccs v0.4's TOML files, where it keeps them (`/etc/tfc`, moved here by
+/// `CCS_TFC_DIR`), with its `auth_file` and a `common.toml`: no new file.
+#[tokio::test]
+async fn ccs_v04_toml_configuration_works_unchanged() {
+    let h = demo_with_auth().await;
+    let tfc = tempfile::tempdir().unwrap();
+    let keys = tfc.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    std::fs::write(keys.join("ccs-auth"), "admin:secret\n").unwrap();
+    std::fs::write(
+        tfc.path().join("common.toml"),
+        format!(
+            "[org]\nname = \"hrdag\"\n[cluster]\nauth_file = \"{}\"\n",
+            keys.join("ccs-auth").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        tfc.path().join("ccs.toml"),
+        format!(
+            "[cluster]\ndefault_node = \"nas\"\nbackup_node = \"chll\"\nreplication_min = 2\nreplication_max = 3\n[profiles.hrdag]\nprimary = \"nas\"\n[nodes.nas]\nhost = \"{}\"\nreserved_min_gb = 200\n[nodes.chll]\nhost = \"{}\"\n",
+            h.api_url(),
+            h.api_url()
+        ),
+    )
+    .unwrap();
+    let env = vec![("CCS_TFC_DIR", tfc.path().display().to_string())];
+    let o = run(vec!["peers".into()], env.clone()).await;
+    assert_eq!(o.code, 1, "pihost is down in the demo: {}", o.stderr);
+    assert!(o.stdout.contains("| nas |"), "{}", o.stdout);
+    let o = run(vec!["config".into()], env.clone()).await;
+    assert!(o.stdout.contains("ccs.toml"), "{}", o.stdout);
+    assert!(!o.stdout.contains("secret"), "{}", o.stdout);
+    // Named on the command line, with --common elsewhere.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::rename(
+        tfc.path().join("common.toml"),
+        elsewhere.path().join("shared.toml"),
+    )
+    .unwrap();
+    let o = run(
+        vec![
+            "peers".into(),
+            "--config".into(),
+            tfc.path().join("ccs.toml").display().to_string(),
+            "--common".into(),
+            elsewhere.path().join("shared.toml").display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(o.stdout.contains("| nas |"), "{}{}", o.stdout, o.stderr);
+}

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 mod credentials;
 mod hosts;
+mod toml_files;
 pub use hosts::node_gateways;
 
 use crate::cluster::{Auth, Endpoint};
@@ -137,6 +138,8 @@ pub struct FileConfig {
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub config_path: Option<PathBuf>,
+    /// `--common` (ccs v0.4): the `common.toml` under a TOML configuration.
+    pub common_path: Option<PathBuf>,
     /// `--cluster-peername` (ccs): a node name from the file, or a host.
     pub peername: Option<String>,
     /// `--host` (ctl): comma-separated hosts, tried in order.
@@ -246,9 +249,23 @@ fn split_credentials(s: &str, source: &str) -> Result<(String, String), ConfigEr
 /// Loads the file (if any) and applies the overrides.
 pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
     let explicit = o.config_path.is_some();
-    let path = o.config_path.clone().or_else(default_path);
+    let mut path = o.config_path.clone().or_else(default_path);
+    // No ~/.ccs/config.yml: ccs v0.4's files, where it keeps them.
+    if !explicit && !path.as_ref().is_some_and(|p| p.exists()) {
+        let system = toml_files::system_dir().join("ccs.toml");
+        if system.exists() {
+            path = Some(system);
+        }
+    }
     let mut warnings = Vec::new();
+    let is_toml = path
+        .as_ref()
+        .is_some_and(|p| p.extension().is_some_and(|e| e == "toml"));
     let (file, file_path) = match &path {
+        Some(p) if is_toml => (
+            toml_files::load(p, o.common_path.as_deref())?,
+            Some(p.clone()),
+        ),
         Some(p) => {
             let shown = display_path(p);
             match std::fs::read_to_string(p) {
