@@ -830,6 +830,7 @@ mod browsing {
                 entries: entries(&[("scans", 100), ("data.json", 101)]),
                 done: false,
                 error: None,
+                root_file: false,
             },
         );
         let b = st.browse.as_ref().unwrap();
@@ -849,6 +850,7 @@ mod browsing {
                 entries: entries(&[("index.html", 102)]),
                 done: true,
                 error: None,
+                root_file: false,
             },
         );
         update(
@@ -906,6 +908,7 @@ mod browsing {
                 entries: entries(&[("stale", 9)]),
                 done: true,
                 error: None,
+                root_file: false,
             },
         );
         let b = st.browse.as_ref().unwrap();
@@ -918,6 +921,7 @@ mod browsing {
                 entries: entries(&[("page-0001.tif", 200), ("page-0002.tif", 201)]),
                 done: true,
                 error: None,
+                root_file: false,
             },
         );
         ch(&mut st, '/');
@@ -939,6 +943,7 @@ mod browsing {
                 entries: entries(&[("scans", 100), ("data.json", 101), ("index.html", 102)]),
                 done: true,
                 error: None,
+                root_file: false,
             },
         );
         assert_eq!(
@@ -947,6 +952,34 @@ mod browsing {
         );
         ch(&mut st, 'h');
         assert!(st.browse.is_none(), "up at the top closes");
+    }
+
+    /// An item that is a single file opens as itself: previewed, fetched and
+    /// copied as `/ipfs/CID`.
+    #[test]
+    fn a_single_file_item_opens_as_itself() {
+        let mut st = loaded();
+        let item = st.pins.selected_row().unwrap().cid.to_string();
+        let g = generation(&ch(&mut st, 'l'));
+        let fx = update(
+            &mut st,
+            Msg::BrowseEntries {
+                generation: g,
+                entries: vec![(item.clone(), item.clone(), 4000)],
+                done: true,
+                error: None,
+                root_file: true,
+            },
+        );
+        assert!(fx
+            .iter()
+            .any(|e| matches!(e, Effect::Preview { cid, .. } if *cid == item)));
+        let b = st.browse.as_ref().unwrap();
+        assert_eq!(b.selected_entry().unwrap().name, "item-4");
+        assert_eq!(
+            ch(&mut st, 'y'),
+            vec![Effect::Copy(format!("/ipfs/{item}"))]
+        );
     }
 
     /// A block that does not match its CID is an error naming the gateway;
@@ -962,6 +995,7 @@ mod browsing {
                 entries: entries(&[("notes.txt", 5)]),
                 done: true,
                 error: None,
+                root_file: false,
             },
         );
         let why = format!(

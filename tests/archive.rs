@@ -238,6 +238,14 @@ async fn the_audit_finds_the_one_corrupted_peer() {
         }
         other => panic!("{other:?}"),
     }
+    // Reading falls back to another gateway: any verified copy will do.
+    let others: Vec<url::Url> = b
+        .peers
+        .iter()
+        .map(|p| url::Url::parse(&p.gateway).unwrap())
+        .collect();
+    let dag = dag.with_fallbacks(others);
+    assert_eq!(dag.stat(&root).await.unwrap().kind, Kind::Dir);
     let o = audit(&config, &[&cid, "--json"]).await;
     assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
     let v = json_lines(&o);
@@ -267,9 +275,14 @@ async fn the_audit_finds_the_one_corrupted_peer() {
     let o = audit(&config, &["--sample", "5", "--json"]).await;
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert!(!json_lines(&o).is_empty());
+    // An audit that cannot run is 3, never taken for a corrupt copy (2).
     let o = audit(&config, &["--peer", "nobody"]).await;
-    assert_eq!(o.code, 2);
+    assert_eq!(o.code, 3);
     assert!(o.stderr.contains("no such member peer"), "{}", o.stderr);
+    let o = audit(&config, &["notacid"]).await;
+    assert_eq!(o.code, 3);
+    let o = audit(&config, &["--sample", "0"]).await;
+    assert_eq!(o.code, 3);
 }
 
 /// A full audit interrupted resumes where it stopped: checked items are not
@@ -315,7 +328,7 @@ async fn a_full_audit_resumes_where_it_stopped() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
         o.stderr
-            .contains("resuming the audit: 1 item(s) already checked"),
+            .contains("resuming the audit: 1 item(s) already found ok"),
         "{}",
         o.stderr
     );

@@ -609,6 +609,7 @@ fn browsing(st: &mut State) -> u64 {
             ],
             done: true,
             error: None,
+            root_file: false,
         },
     );
     use ccs_tui::cluster::dag::Kind;

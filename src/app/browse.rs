@@ -84,6 +84,10 @@ pub struct Browse {
     pub asked: std::collections::HashSet<String>,
     /// Going up: the folder just left, to select again once listed.
     pub return_to: Option<String>,
+    /// The item is a single file (listed alone).
+    pub root_file: bool,
+    /// The sort reversed (`N`/`Z` again).
+    pub descending: bool,
 }
 
 impl Browse {
@@ -129,6 +133,9 @@ impl Browse {
 
     /// `/ipfs/ITEM/path/entry`: what `y` copies and `cat` takes.
     pub fn ipfs_path(&self, e: &BrowseEntry) -> String {
+        if self.root_file {
+            return format!("/ipfs/{}", self.item);
+        }
         let p = self.path();
         if p.is_empty() {
             format!("/ipfs/{}/{}", self.item, e.name)
@@ -152,6 +159,9 @@ impl Browse {
                     .cmp(&e[a].shown_size())
                     .then_with(|| e[a].name.cmp(&e[b].name))
             }),
+        }
+        if self.descending {
+            order.reverse();
         }
         self.order = order;
         self.selected = keep

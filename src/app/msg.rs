@@ -85,6 +85,8 @@ pub enum Msg {
         entries: Vec<(String, String, u64)>,
         done: bool,
         error: Option<String>,
+        /// The item itself is a file: `entries` holds it alone.
+        root_file: bool,
     },
     /// Type and size of browsed entries, from their root blocks.
     BrowseStats {

@@ -145,14 +145,10 @@ impl Clipboard {
     pub fn caveat(self) -> &'static str {
         match self {
             Clipboard::Direct => "",
-            Clipboard::Tmux { passthrough: false } => {
-                " (through tmux: needs set-clipboard on or external)"
-            }
-            Clipboard::Tmux { passthrough: true } => {
-                " (tmux passthrough: needs allow-passthrough on)"
-            }
-            Clipboard::Screen => " (GNU screen may not pass it to the clipboard)",
-            Clipboard::NoClipboard => " (this terminal has no clipboard: not copied)",
+            Clipboard::Tmux { passthrough: false } => " (tmux: needs set-clipboard)",
+            Clipboard::Tmux { passthrough: true } => " (tmux: needs allow-passthrough)",
+            Clipboard::Screen => " (GNU screen may drop it)",
+            Clipboard::NoClipboard => " (no clipboard here: not copied)",
         }
     }
 }

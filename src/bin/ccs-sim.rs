@@ -133,6 +133,12 @@ async fn main() -> ExitCode {
             eprintln!("ccs-sim: cannot write {}: {e}", path.display());
             return ExitCode::from(2);
         }
+        // It may hold the password: readable by its owner only.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        }
         eprintln!("  config    {}", path.display());
     }
     wait_for_signal().await;

@@ -95,6 +95,9 @@ pub struct Dag {
     /// an audit must not let a peer fetch what it lacks from its neighbours.
     pub only_if_cached: bool,
     pub timeout: Duration,
+    /// Other gateways to ask when the first cannot give a block (missing,
+    /// down, or corrupt): any verified copy will do for reading.
+    pub fallbacks: Vec<Url>,
 }
 
 fn label(u: &Url) -> String {
@@ -112,21 +115,46 @@ impl Dag {
             client,
             gateway,
             only_if_cached: false,
+            fallbacks: Vec::new(),
         }
+    }
+
+    /// Reads through `gateway`, then each of `others` that differs from it.
+    pub fn with_fallbacks(mut self, others: impl IntoIterator<Item = Url>) -> Self {
+        for u in others {
+            if u != self.gateway && !self.fallbacks.contains(&u) {
+                self.fallbacks.push(u);
+            }
+        }
+        self
     }
 
     pub fn gateway_label(&self) -> String {
         label(&self.gateway)
     }
 
-    /// One block, verified.
+    /// One block, verified: from the gateway, else from the first fallback
+    /// that has a good copy. When none has, the first gateway's reason.
     pub async fn block(&self, cid: &Cid) -> Result<Bytes, BlockError> {
-        let gateway = self.gateway_label();
+        let first = self.block_from(&self.gateway, cid).await;
+        if first.is_ok() || self.fallbacks.is_empty() {
+            return first;
+        }
+        for g in &self.fallbacks {
+            if let Ok(b) = self.block_from(g, cid).await {
+                return Ok(b);
+            }
+        }
+        first
+    }
+
+    async fn block_from(&self, gw: &Url, cid: &Cid) -> Result<Bytes, BlockError> {
+        let gateway = label(gw);
         let unreachable = |reason: String| BlockError::Unreachable {
             gateway: gateway.clone(),
             reason,
         };
-        let mut u = self.gateway.clone();
+        let mut u = gw.clone();
         u.set_path(&format!("/ipfs/{cid}"));
         u.set_query(Some("format=raw"));
         let mut rb = self

@@ -38,7 +38,24 @@ fn journal_path(cluster: &str, peer: Option<&str>) -> Option<PathBuf> {
     Some(base.join("ccs-tui").join(format!("audit-{key}.jsonl")))
 }
 
+/// The audit could not run (a bad argument, the cluster unreachable): not
+/// to be taken for a corrupt copy (2), as ccs's config errors are 3.
+pub(super) const CANNOT_RUN: u8 = 3;
+
 pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
+    match audit(cx, a).await {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            tell!("ccs-tui: {e}");
+            Ok(CANNOT_RUN)
+        }
+    }
+}
+
+async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
+    if a.sample == Some(0) {
+        return Err(CmdError::usage("--sample 0", "sample at least one item"));
+    }
     for c in &a.cids {
         if let Err(e) = crate::unixfs::parse_cid(c) {
             return Err(CmdError::usage(c, format!("not a valid CID: {e}")));
@@ -89,17 +106,44 @@ pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
         if a.restart {
             let _ = std::fs::remove_file(j);
         } else if let Ok(text) = std::fs::read_to_string(j) {
-            done = text
+            let all: Vec<Check> = text
                 .lines()
                 .filter_map(|l| serde_json::from_str(l).ok())
                 .collect();
+            // Only what was found good is taken as checked: anything else is
+            // asked again (it may have been repaired since).
+            let bad: HashSet<String> = all
+                .iter()
+                .filter(|c| c.outcome != Outcome::Ok)
+                .map(|c| c.cid.clone())
+                .collect();
+            done = all.into_iter().filter(|c| !bad.contains(&c.cid)).collect();
             if !done.is_empty() {
                 let items: HashSet<&str> = done.iter().map(|c| c.cid.as_str()).collect();
+                let age = std::fs::metadata(j)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .map_or_else(String::new, |d| {
+                        let m = d.as_secs() / 60;
+                        if m >= 120 {
+                            format!(", last {} h ago", m / 60)
+                        } else {
+                            format!(", last {m} min ago")
+                        }
+                    });
                 tell!(
-                    "ccs-tui: resuming the audit: {} item(s) already checked (--restart starts over)",
+                    "ccs-tui: resuming the audit: {} item(s) already found ok{age} (--restart starts over)",
                     items.len()
                 );
             }
+            // The journal keeps only what stands.
+            let kept: String = done
+                .iter()
+                .filter_map(|c| serde_json::to_string(c).ok())
+                .map(|l| l + "\n")
+                .collect();
+            let _ = std::fs::write(j, kept);
         }
     }
     let checked: HashSet<String> = done.iter().map(|c| c.cid.clone()).collect();

@@ -26,8 +26,12 @@ fn split_target(t: &str) -> Result<(cid::Cid, String), CmdError> {
     Ok((cid, path.trim_matches('/').to_string()))
 }
 
+/// The default gateway, then each configured node's: a missing, down or
+/// corrupt copy at one is read from another (every block verified).
 fn dag(cx: &Ctx) -> Dag {
+    let nodes = crate::config::node_gateways(&cx.resolved.file, false).unwrap_or_default();
     Dag::new(cx.client.clone(), cx.client.default_gateway())
+        .with_fallbacks(nodes.into_iter().map(|n| n.gateway))
 }
 
 fn block_error(e: BlockError) -> CmdError {

@@ -43,7 +43,8 @@ pub enum Command {
     /// Write a file of the archive (CID or CID/path) to stdout, verified block by block.
     Cat(CatArgs),
     /// Check that every peer that should hold an item can serve it, whole and
-    /// unchanged (exit 0 all good, 1 missing or unreachable, 2 corrupt).
+    /// unchanged (exit 0 all good, 1 missing or unreachable, 2 corrupt, 3 the
+    /// audit could not run).
     Audit(AuditArgs),
     /// Replication of items, peer by peer.
     Status(StatusArgs),

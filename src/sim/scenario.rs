@@ -64,6 +64,38 @@ fn bytes(rng: &mut impl Rng, len: usize) -> Vec<u8> {
     v
 }
 
+/// Filler behind a real file header, so previews have something true to say.
+fn with_header(header: &[u8], rng: &mut impl Rng, len: usize) -> Vec<u8> {
+    let mut v = header.to_vec();
+    v.extend(bytes(rng, len.saturating_sub(header.len())));
+    v
+}
+
+/// A little-endian TIFF header whose one IFD says 2480 × 3508 (A4, 300 dpi).
+fn tiff_header() -> Vec<u8> {
+    let mut h = b"II*\0".to_vec();
+    h.extend(8u32.to_le_bytes());
+    h.extend(2u16.to_le_bytes());
+    for (tag, v) in [(256u16, 2480u32), (257, 3508)] {
+        h.extend(tag.to_le_bytes());
+        h.extend(4u16.to_le_bytes());
+        h.extend(1u32.to_le_bytes());
+        h.extend(v.to_le_bytes());
+    }
+    h.extend(0u32.to_le_bytes());
+    h
+}
+
+/// A JPEG start: SOI, a JFIF segment, then SOF0 for 800 × 600.
+const JPEG_HEADER: &[u8] = &[
+    0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xFF,
+    0xC0, 0x00, 0x11, 0x08, 0x02, 0x58, 0x03, 0x20, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03,
+    0x11, 0x01,
+];
+
+/// An MPEG-1 layer III frame header: 128 kbit/s, 44.1 kHz.
+const MP3_HEADER: &[u8] = &[0xFF, 0xFB, 0x90, 0x00];
+
 struct Collect<'a>(&'a mut Vec<(cid::Cid, Vec<u8>)>);
 impl BlockSink for Collect<'_> {
     fn put(&mut self, cid: &cid::Cid, block: Vec<u8>) {
@@ -145,7 +177,10 @@ fn item(kind: &str, i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u
                     format!("pins/{}/index.html", 5000 + i),
                     b"<html>pin</html>\n".to_vec(),
                 ),
-                (format!("pins/{}/image.jpg", 5000 + i), bytes(rng, 12_000)),
+                (
+                    format!("pins/{}/image.jpg", 5000 + i),
+                    with_header(JPEG_HEADER, rng, 12_000),
+                ),
                 (
                     "map/pins.geojson".to_string(),
                     b"{\"type\":\"FeatureCollection\",\"features\":[]}\n".to_vec(),
@@ -155,11 +190,17 @@ fn item(kind: &str, i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u
         }
         "scan" => (
             format!("scan-{:04}.tif", i + 1),
-            vec![(String::new(), bytes(rng, 8_000 + (i % 11) * 1_500))],
+            vec![(
+                String::new(),
+                with_header(&tiff_header(), rng, 8_000 + (i % 11) * 1_500),
+            )],
         ),
         _ => (
             format!("oral-history-{:03}.mp3", i + 1),
-            vec![(String::new(), bytes(rng, 16_000 + (i % 5) * 4_000))],
+            vec![(
+                String::new(),
+                with_header(MP3_HEADER, rng, 16_000 + (i % 5) * 4_000),
+            )],
         ),
     }
 }

@@ -118,8 +118,10 @@ impl Effects {
         self
     }
 
+    /// The default gateway, then every node's: any verified copy will do.
     fn dag(&self) -> Dag {
         Dag::new(self.client.clone(), self.client.default_gateway())
+            .with_fallbacks(self.nodes.iter().map(|n| n.gateway.clone()))
     }
 
     /// Lists a folder, a batch per HAMT shard as it arrives.
@@ -139,21 +141,27 @@ impl Effects {
                     entries,
                     done: false,
                     error: None,
+                    root_file: false,
                 });
             };
             let r = dag.list_with(&c, batch).await;
-            let error = match r {
-                Ok(_) => None,
-                // A file item: nothing to list; the preview says what it is.
-                Err(BlockError::Malformed { .. }) => None,
-                Err(e) => Some(e.to_string()),
+            let (entries, error, root_file) = match r {
+                Ok(_) => (Vec::new(), None, false),
+                // A file item: listed alone, so it is previewed and fetched
+                // as any entry is.
+                Err(BlockError::Malformed { .. }) => match dag.stat(&c).await {
+                    Ok(st) => (vec![(cid.clone(), cid.clone(), st.size)], None, true),
+                    Err(e) => (Vec::new(), Some(e.to_string()), false),
+                },
+                Err(e) => (Vec::new(), Some(e.to_string()), false),
             };
             let _ = tx
                 .send(Msg::BrowseEntries {
                     generation,
-                    entries: Vec::new(),
+                    entries,
                     done: true,
                     error,
+                    root_file,
                 })
                 .await;
         });
@@ -299,13 +307,22 @@ impl Effects {
                                 format!("{peer}: {}", parts.join(", "))
                             })
                             .collect();
-                        let bad: Vec<String> = all
+                        // The gravest first: corrupt, missing, then unreachable.
+                        let mut bad: Vec<&audit::Check> =
+                            all.iter().filter(|c| c.outcome != Outcome::Ok).collect();
+                        bad.sort_by(|a, b| b.outcome.cmp(&a.outcome).then_with(|| a.name.cmp(&b.name)));
+                        let named: Vec<String> = bad
                             .iter()
-                            .filter(|c| c.outcome != Outcome::Ok)
-                            .take(3)
+                            .take(4)
                             .map(|c| format!("{} {} on {}", c.outcome.label().to_uppercase(), c.name, c.peer))
                             .collect();
-                        let message = format!("{}{}", lines.join(" · "), if bad.is_empty() { String::new() } else { format!(" — {}", bad.join("; ")) });
+                        let more = bad.len().saturating_sub(named.len());
+                        let message = format!(
+                            "{}{}{}",
+                            lines.join(" · "),
+                            if named.is_empty() { String::new() } else { format!(" — {}", named.join("; ")) },
+                            if more > 0 { format!("; and {more} more (ccs-tui audit lists all)") } else { String::new() }
+                        );
                         if all.iter().all(|c| c.outcome == Outcome::Ok) {
                             TaskOutcome::Done { message, select: None }
                         } else {

@@ -25,13 +25,20 @@ pub(super) fn draw(st: &State, b: &Browse, f: &mut Frame, area: Rect, th: Theme)
 fn list(st: &State, b: &Browse, f: &mut Frame, r: Rect, th: Theme) {
     let crumbs: Vec<&str> = b.trail.iter().map(|c| c.name.as_str()).collect();
     let mut title = format!(" {} ", crumbs.join(" / "));
-    title.push_str(&format!("· {} entries", b.entries.len()));
+    if b.root_file {
+        title.push_str("· a single file");
+    } else {
+        let n = b.entries.len();
+        title.push_str(&format!("· {n} entr{}", if n == 1 { "y" } else { "ies" }));
+    }
     if !b.filter.is_empty() || matches!(st.mode, Mode::BrowseFilter(_)) {
         title.push_str(&format!(" · /{} ({})", b.filter, b.order.len()));
     }
-    title.push_str(match b.sort {
-        BrowseSort::Name => " · name ↑ ",
-        BrowseSort::Size => " · size ↓ ",
+    title.push_str(match (b.sort, b.descending) {
+        (BrowseSort::Name, false) => " · name ↑ ",
+        (BrowseSort::Name, true) => " · name ↓ ",
+        (BrowseSort::Size, false) => " · size ↓ ",
+        (BrowseSort::Size, true) => " · size ↑ ",
     });
     let inner_w = r.width.saturating_sub(2) as usize;
     let title = ellipsize(&title, inner_w);
@@ -98,12 +105,31 @@ fn list(st: &State, b: &Browse, f: &mut Frame, r: Rect, th: Theme) {
         widths.push(Constraint::Length(cid_w));
         head.push("CID");
     }
+    if let (Some(e), true) = (&b.error, b.entries.is_empty()) {
+        // Nothing could be listed: say why, whole (no gateway had a good copy).
+        let lines = vec![
+            Line::from(Span::styled("Cannot list this folder:", th.bad())),
+            Line::from(Span::styled(e.clone(), th.bad())),
+            Line::from(""),
+            Line::from(Span::styled(
+                "Every gateway known was asked; nothing unverified is shown.",
+                th.dim(),
+            )),
+        ];
+        f.render_widget(
+            Paragraph::new(lines)
+                .wrap(ratatui::widgets::Wrap { trim: false })
+                .block(block),
+            r,
+        );
+        return;
+    }
     let mut table = Table::new(rows, widths)
         .header(Row::new(head).style(th.header()))
         .block(block);
     if b.order.is_empty() && !b.loading {
         let msg = if b.entries.is_empty() {
-            "a file, not a folder: its preview is beside"
+            "an empty folder"
         } else {
             "no entry matches"
         };
@@ -115,13 +141,6 @@ fn list(st: &State, b: &Browse, f: &mut Frame, r: Rect, th: Theme) {
 fn preview(b: &Browse, f: &mut Frame, r: Rect, th: Theme) {
     let inner_w = r.width.saturating_sub(2) as usize;
     let (title, lines): (String, Vec<Line>) = match &b.preview {
-        PreviewState::Nothing if b.entries.is_empty() && !b.loading => (
-            " preview ".into(),
-            vec![Line::from(Span::styled(
-                "This item is a single file: o fetches it from the panes.",
-                th.dim(),
-            ))],
-        ),
         PreviewState::Nothing => (" preview ".into(), Vec::new()),
         PreviewState::Loading(_) => (
             " preview ".into(),

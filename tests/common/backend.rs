@@ -191,6 +191,11 @@ impl Backend {
         }
         let path = dir.join("ccs-config.yml");
         std::fs::write(&path, yaml).expect("config written");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        }
         path
     }
 

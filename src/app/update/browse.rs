@@ -103,13 +103,15 @@ pub(super) fn browse_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
             st.mode = Mode::BrowseFilter(b.filter.clone());
             return Vec::new();
         }
-        Some(Action::SortName) => {
-            b.sort = BrowseSort::Name;
-            b.reorder();
-            b.scroll(height);
-        }
-        Some(Action::SortSize) => {
-            b.sort = BrowseSort::Size;
+        Some(a @ (Action::SortName | Action::SortSize)) => {
+            let key = if a == Action::SortName {
+                BrowseSort::Name
+            } else {
+                BrowseSort::Size
+            };
+            // Again: the other way round.
+            b.descending = b.sort == key && !b.descending;
+            b.sort = key;
             b.reorder();
             b.scroll(height);
         }
@@ -191,10 +193,26 @@ pub(super) fn on_entries(
     entries: Vec<(String, String, u64)>,
     done: bool,
     error: Option<String>,
+    root_file: bool,
 ) -> Vec<Effect> {
     let height = st.browse_height;
     let Some(b) = st.browse.as_mut().filter(|b| b.generation == generation) else {
         return Vec::new();
+    };
+    let entries = if root_file {
+        b.root_file = true;
+        // The item itself, under its name.
+        let name = if b.item_name.is_empty() {
+            b.item.clone()
+        } else {
+            b.item_name.clone()
+        };
+        entries
+            .into_iter()
+            .map(|(_, cid, size)| (name.clone(), cid, size))
+            .collect()
+    } else {
+        entries
     };
     b.entries
         .extend(entries.into_iter().map(|(name, cid, tsize)| BrowseEntry {

@@ -273,7 +273,8 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             entries,
             done,
             error,
-        } => browse::on_entries(st, generation, entries, done, error),
+            root_file,
+        } => browse::on_entries(st, generation, entries, done, error, root_file),
         Msg::BrowseStats { generation, stats } => browse::on_stats(st, generation, stats),
         Msg::Preview {
             generation,
