@@ -790,6 +790,20 @@ fn esc_goes_back_one_step_at_a_time() {
     assert!(st.flash.as_ref().unwrap().text.contains("unknown status"));
     typed(&mut st, "rror");
     assert!(st.flash.is_none(), "{:?}", st.flash);
+    k(&mut st, KeyCode::Esc);
+    // The line edits as a shell's does.
+    ch(&mut st, ':');
+    typed(&mut st, "sort size");
+    update(
+        &mut st,
+        Msg::Key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(st.mode, Mode::Command("sort ".into()));
+    update(
+        &mut st,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(st.mode, Mode::Command(String::new()));
 }
 
 mod browsing {

@@ -548,7 +548,7 @@ fn defaults(s: Screen) -> &'static [(Key, Action)] {
 pub fn typed_keys(s: Screen) -> &'static [(&'static str, &'static str)] {
     match s {
         Screen::Prompt => &[
-            ("text", "type the filter or command; Backspace deletes"),
+            ("text", "type; Backspace, Ctrl-W (word), Ctrl-U (line)"),
             ("↑ ↓", "command line: earlier commands"),
             ("word", "filter: name, org or CID containing it"),
             ("status:", "filter: error, pinning, pinned or problem"),

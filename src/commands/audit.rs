@@ -94,6 +94,17 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     } else {
         Depth::Full
     };
+    // One peer: sample among the items it should hold.
+    if let Some(p) = &a.peer {
+        let ids: Vec<&str> = members
+            .iter()
+            .filter(|(id, name)| id == p || name == p)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        pins.retain(|pin| {
+            pin.allocations.is_empty() || pin.allocations.iter().any(|x| ids.contains(&x.as_str()))
+        });
+    }
     if let Some(n) = a.sample {
         pins = sample(pins, n, seed);
     }

@@ -107,6 +107,12 @@ fn prompt_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Vec<Effect> {
         KeyCode::Backspace => {
             text.pop();
         }
+        // As a shell's line: Ctrl-U clears it, Ctrl-W takes the last word.
+        KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+        KeyCode::Char('w') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+            let keep = text.trim_end().rfind(' ').map_or(0, |i| i + 1);
+            text.truncate(keep);
+        }
         KeyCode::Up | KeyCode::Down if is_command => {
             let n = st.history.len();
             if n == 0 {
@@ -164,6 +170,7 @@ fn browse_filter_key(
         KeyCode::Backspace => {
             text.pop();
         }
+        KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
         KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
         _ => return Vec::new(),
     }
