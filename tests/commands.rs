@@ -436,6 +436,110 @@ mod both {
         v
     }
 
+    /// An edit keeps what it does not change: the daemon forgets a re-pin's
+    /// name and metadata unless they are given again.
+    #[tokio::test]
+    async fn edit_reads_merges_and_writes() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("letter.txt");
+        std::fs::write(&f, unique_text("edited")).unwrap();
+        let o = run(
+            args(
+                &b,
+                &[
+                    "add",
+                    f.to_str().unwrap(),
+                    "--metadata",
+                    "org=hrdag",
+                    "--json",
+                    "--wait",
+                ],
+            ),
+            vec![],
+        )
+        .await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let v: Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        let cid = v["cid"]
+            .as_str()
+            .or(v["root_cid"].as_str())
+            .unwrap()
+            .to_string();
+        let pin = |o: &super::common::cli::Out| -> Value {
+            serde_json::from_str(o.stdout.trim()).unwrap()
+        };
+        // Dry run: the change said, nothing done (and allowed read-only).
+        let o = run(
+            args(
+                &b,
+                &["edit", &cid, "--meta", "box=14", "--dry-run", "--read-only"],
+            ),
+            vec![],
+        )
+        .await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("metadata: +box=14"), "{}", o.stdout);
+        let o = run(args(&b, &["edit", &cid, "--meta", "box=14"]), vec![]).await;
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        let o = run(args(&b, &["ls", "--json"]), vec![]).await;
+        let now: Value = o
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|p| p["cid"] == cid.as_str())
+            .unwrap();
+        assert_eq!(now["name"], "letter.txt", "the name is kept");
+        assert_eq!(now["metadata"]["org"], "hrdag", "the metadata is kept");
+        assert_eq!(now["metadata"]["box"], "14");
+        assert!(now["metadata"]["size"].is_string());
+        let o = run(
+            args(
+                &b,
+                &[
+                    "edit",
+                    &cid,
+                    "--unset-meta",
+                    "box",
+                    "--name",
+                    "letter-1926.txt",
+                    "--rmin",
+                    "1",
+                    "--rmax",
+                    "2",
+                    "--json",
+                ],
+            ),
+            vec![],
+        )
+        .await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let r = pin(&o);
+        assert_eq!(r["after"]["name"], "letter-1926.txt");
+        assert_eq!(r["after"]["replication_min"], 1);
+        assert!(r["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().contains("-box=14")));
+        let o = run(
+            args(&b, &["edit", &cid, "--rmin", "3", "--rmax", "2"]),
+            vec![],
+        )
+        .await;
+        assert_eq!(o.code, 2);
+        assert!(o.stderr.contains("larger than max"), "{}", o.stderr);
+        let o = run(
+            args(&b, &["edit", &cid, "--meta", "x=1", "--read-only"]),
+            vec![],
+        )
+        .await;
+        assert_eq!(o.code, 2);
+        assert!(o.stderr.contains("read-only"), "{}", o.stderr);
+        let o = run(args(&b, &["rm", &cid, "--yes"]), vec![]).await;
+        assert_eq!(o.code, 0);
+    }
+
     #[tokio::test]
     async fn peers_health_and_ls() {
         let b = Backend::start().await;

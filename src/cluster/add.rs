@@ -106,6 +106,15 @@ fn io(path: &Path, e: impl std::fmt::Display) -> ClientError {
 
 /// Checks everything is readable before a byte is sent, so a bad path fails
 /// with a clear message instead of a half-sent upload.
+/// As ccs does: an item carries `size` (the bytes added) unless it was
+/// given one; the one rule for the console's uploads and `add`.
+pub fn with_size(mut metadata: Vec<(String, String)>, total: u64) -> Vec<(String, String)> {
+    if !metadata.iter().any(|(k, _)| k == "size") {
+        metadata.push(("size".into(), total.to_string()));
+    }
+    metadata
+}
+
 pub fn plan(path: &Path, hidden: bool) -> Result<(Vec<WalkEntry>, u64), ClientError> {
     let entries = walk(path, hidden).map_err(|e| ClientError::Io {
         path: path.display().to_string(),

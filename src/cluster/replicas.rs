@@ -13,6 +13,17 @@ pub fn wanted(allocations: usize, members: usize) -> usize {
     }
 }
 
+/// Replication factors as the daemon validates them, with its messages.
+pub fn check_replication(rmin: i32, rmax: i32) -> Result<(), String> {
+    if (rmin < 0 && rmax >= 0) || (rmin >= 0 && rmax < 0) {
+        return Err("cluster.replication_factor_min and max must be -1 when one of them is".into());
+    }
+    if rmax >= 0 && rmin > rmax {
+        return Err("cluster.replication_factor_min is larger than max".into());
+    }
+    Ok(())
+}
+
 /// `pinned/wanted`, from an item's global status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReplicaCount {

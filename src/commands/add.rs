@@ -83,7 +83,8 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
         .with_chunker(chunker.as_deref().unwrap_or(""))
         .map_err(|e| CmdError::usage("--chunker", e.to_string()))?;
     // Refuse bad paths before anything is sent, with a clear message.
-    crate::cluster::add::plan(path, *hidden)?;
+    let (_, total) = crate::cluster::add::plan(path, *hidden)?;
+    let metadata = crate::cluster::add::with_size(metadata, total);
     // Is it already there? The CID kubo would give, computed here.
     if progress_on() {
         eprint!("computing the CID of {}…\r", path.display());

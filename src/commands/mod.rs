@@ -7,6 +7,7 @@ mod add;
 mod audit;
 mod browse;
 mod config;
+mod edit;
 mod get;
 pub mod health;
 mod ls;
@@ -27,6 +28,7 @@ pub use add::AddArgs;
 pub use audit::AuditArgs;
 pub use browse::CatArgs;
 pub use config::ConfigArgs;
+pub use edit::EditArgs;
 pub use get::GetArgs;
 pub use ls::LsArgs;
 pub use recover::RecoverArgs;
@@ -52,6 +54,9 @@ pub enum Command {
     Get(GetArgs),
     /// Unpin items from every peer of the cluster.
     Rm(RmArgs),
+    /// Change an item's name, replication, preferred peers or metadata,
+    /// keeping the rest (read, merge, write).
+    Edit(EditArgs),
     /// The member peers.
     Peers,
     /// Peers online, pins by status per peer, errors (exit 0 healthy, 1 degraded, 2 error).
@@ -68,6 +73,7 @@ impl Command {
         match self {
             Command::Add(_) => Some("add to the archive"),
             Command::Rm(_) => Some("unpin"),
+            Command::Edit(a) if !a.dry_run => Some("edit an item"),
             Command::Recover(a) if !a.dry_run => Some("recover"),
             _ => None,
         }
@@ -126,6 +132,7 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Command::Status(a) => status::run(&cx, a).await,
         Command::Get(a) => get::run(&cx, a).await,
         Command::Rm(a) => rm::run(&cx, a).await,
+        Command::Edit(a) => edit::run(&cx, a).await,
         Command::Peers => peers::run(&cx).await,
         Command::Health => health::run(&cx).await,
         Command::Recover(a) => recover::run(&cx, a).await,

@@ -620,16 +620,7 @@ fn is_trivial(c: &cid::Cid) -> bool {
         || s == "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 }
 
-/// Replication factor validation, with the daemon's messages.
-pub fn check_replication(rmin: i32, rmax: i32) -> Result<(), String> {
-    if (rmin < 0 && rmax >= 0) || (rmin >= 0 && rmax < 0) {
-        return Err("cluster.replication_factor_min and max must be -1 when one of them is".into());
-    }
-    if rmax >= 0 && rmin > rmax {
-        return Err("cluster.replication_factor_min is larger than max".into());
-    }
-    Ok(())
-}
+pub use crate::cluster::replicas::check_replication;
 
 pub type Shared = Arc<lock::RwLock<SimState>>;
 

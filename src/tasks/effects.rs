@@ -413,11 +413,7 @@ impl Effects {
                     total: Some(total),
                 })
                 .await;
-            // As ccs does: `size` is the bytes added, unless the operator set it.
-            let mut metadata = req.metadata.clone();
-            if !metadata.iter().any(|(k, _)| k == "size") {
-                metadata.push(("size".into(), total.to_string()));
-            }
+            let metadata = crate::cluster::add::with_size(req.metadata.clone(), total);
             let opts = AddOptions {
                 pin: PinOptions {
                     name: Some(req.name.clone().unwrap_or_else(|| what.clone())),

@@ -1,0 +1,236 @@
+//! `edit`: change an item's name, replication, allocations or metadata
+//! without losing the rest. The daemon forgets on a re-pin whatever it is not
+//! given again (name, metadata), so every edit reads the pin, merges, and
+//! writes it whole.
+
+use serde::Serialize;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::types::{Pin, PinOptions};
+use crate::unixfs;
+
+/// `ccs-tui edit`
+#[derive(clap::Args, Debug, Clone)]
+pub struct EditArgs {
+    cid: String,
+    /// A new name.
+    #[arg(long)]
+    name: Option<String>,
+    /// Replication minimum (-1: everywhere, with --rmax -1).
+    #[arg(long, alias = "replication-min", allow_hyphen_values = true)]
+    rmin: Option<i32>,
+    /// Replication maximum.
+    #[arg(long, alias = "replication-max", allow_hyphen_values = true)]
+    rmax: Option<i32>,
+    /// Peers to prefer (names or IDs, comma-separated): used where copies are needed.
+    #[arg(long, value_delimiter = ',')]
+    allocations: Vec<String>,
+    /// Set metadata (key=value, repeatable; `org=hrdag`).
+    #[arg(long = "meta", alias = "metadata", value_name = "KEY=VALUE")]
+    meta: Vec<String>,
+    /// Remove a metadata key (repeatable).
+    #[arg(long = "unset-meta", value_name = "KEY")]
+    unset: Vec<String>,
+    /// Show the change; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// The fields an edit can change, as the pin holds them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Editable {
+    pub name: String,
+    pub replication_min: i32,
+    pub replication_max: i32,
+    pub metadata: Vec<(String, String)>,
+    pub allocations: Vec<String>,
+}
+
+impl Editable {
+    fn of(p: &Pin) -> Self {
+        let mut metadata: Vec<(String, String)> = p
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        metadata.sort();
+        Editable {
+            name: p.name.clone(),
+            replication_min: p.replication_factor_min,
+            replication_max: p.replication_factor_max,
+            metadata,
+            allocations: p.allocations.iter().cloned().collect(),
+        }
+    }
+}
+
+/// The edit applied to what the pin holds: what is not changed is kept.
+pub fn merge(
+    before: &Editable,
+    a: &EditArgs,
+    meta: &[(String, String)],
+) -> Result<Editable, String> {
+    let mut after = before.clone();
+    if let Some(n) = &a.name {
+        after.name = n.clone();
+    }
+    if let Some(v) = a.rmin {
+        after.replication_min = v;
+    }
+    if let Some(v) = a.rmax {
+        after.replication_max = v;
+    }
+    crate::cluster::replicas::check_replication(after.replication_min, after.replication_max)?;
+    for k in &a.unset {
+        after.metadata.retain(|(x, _)| x != k);
+    }
+    for (k, v) in meta {
+        after.metadata.retain(|(x, _)| x != k);
+        after.metadata.push((k.clone(), v.clone()));
+    }
+    after.metadata.sort();
+    Ok(after)
+}
+
+/// `name: a → b`, `metadata: +org=x -old=y`, … one line per change.
+pub fn diff(before: &Editable, after: &Editable) -> Vec<String> {
+    let mut out = Vec::new();
+    if before.name != after.name {
+        out.push(format!("name: {:?} → {:?}", before.name, after.name));
+    }
+    if (before.replication_min, before.replication_max)
+        != (after.replication_min, after.replication_max)
+    {
+        out.push(format!(
+            "replication: min {} max {} → min {} max {}",
+            before.replication_min,
+            before.replication_max,
+            after.replication_min,
+            after.replication_max
+        ));
+    }
+    let mut m = Vec::new();
+    for (k, v) in &after.metadata {
+        match before.metadata.iter().find(|(x, _)| x == k) {
+            Some((_, old)) if old == v => {}
+            Some((_, old)) => m.push(format!("{k}: {old} → {v}")),
+            None => m.push(format!("+{k}={v}")),
+        }
+    }
+    for (k, v) in &before.metadata {
+        if !after.metadata.iter().any(|(x, _)| x == k) {
+            m.push(format!("-{k}={v}"));
+        }
+    }
+    if !m.is_empty() {
+        out.push(format!("metadata: {}", m.join(" ")));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    cid: &'a str,
+    before: &'a Editable,
+    after: &'a Editable,
+    changes: &'a [String],
+    dry_run: bool,
+    /// Preferred peers the cluster did not allocate (it moves a valid
+    /// allocation only when more copies are needed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    not_allocated: Vec<String>,
+}
+
+pub(super) async fn run(cx: &Ctx, a: &EditArgs) -> Result<u8, CmdError> {
+    if let Err(e) = unixfs::parse_cid(&a.cid) {
+        return Err(CmdError::usage(&a.cid, format!("not a valid CID: {e}")));
+    }
+    let meta = parse_metadata(&a.meta)?;
+    let pin = cx.client.allocation(&a.cid).await?;
+    let before = Editable::of(&pin);
+    let after = merge(&before, a, &meta).map_err(|e| CmdError::usage("replication", e))?;
+    // Preferred peers by name or ID.
+    let members = cx.client.members().await?;
+    let mut wanted = Vec::new();
+    for p in &a.allocations {
+        match members.iter().find(|m| m.peername == *p || m.id == *p) {
+            Some(m) => wanted.push(m.id.clone()),
+            None => {
+                return Err(CmdError::usage(
+                    format!("--allocations {p}"),
+                    "no such member peer",
+                ))
+            }
+        }
+    }
+    let mut changes = diff(&before, &after);
+    if !wanted.is_empty() {
+        changes.push(format!("preferred peers: {}", a.allocations.join(", ")));
+    }
+    let mut report = Report {
+        cid: &a.cid,
+        before: &before,
+        after: &after,
+        changes: &changes,
+        dry_run: a.dry_run,
+        not_allocated: Vec::new(),
+    };
+    if changes.is_empty() {
+        if cx.json {
+            print_item(&report);
+        } else {
+            say!("{}: nothing to change", a.cid);
+        }
+        return Ok(OK);
+    }
+    if !cx.json {
+        for c in &changes {
+            say!("{c}");
+        }
+    }
+    if a.dry_run {
+        if cx.json {
+            print_item(&report);
+        } else {
+            say!("dry run: nothing changed");
+        }
+        return Ok(OK);
+    }
+    // Written whole: the daemon keeps nothing it is not given again.
+    let opts = PinOptions {
+        name: Some(after.name.clone()),
+        replication_min: Some(after.replication_min),
+        replication_max: Some(after.replication_max),
+        user_allocations: wanted.clone(),
+        metadata: after.metadata.clone(),
+        ..Default::default()
+    };
+    let written = cx.client.pin(&a.cid, &opts).await?;
+    report.not_allocated = wanted
+        .iter()
+        .filter(|w| !written.allocations.iter().any(|x| x == *w))
+        .map(|w| {
+            members
+                .iter()
+                .find(|m| m.id == *w)
+                .map_or_else(|| w.clone(), |m| m.peername.clone())
+        })
+        .collect();
+    if cx.json {
+        print_item(&report);
+    } else {
+        say!("edited {}", a.cid);
+        if !report.not_allocated.is_empty() {
+            say!(
+                "not allocated to {}: the cluster keeps copies that are valid and within the bounds (raise --rmin to add one)",
+                report.not_allocated.join(", ")
+            );
+        }
+    }
+    Ok(if report.not_allocated.is_empty() {
+        OK
+    } else {
+        PARTIAL
+    })
+}
