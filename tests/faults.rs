@@ -252,3 +252,108 @@ async fn the_audit_finds_a_stopped_ipfs_daemon_unreachable() {
     .await;
     assert!(o.stdout.contains("chll: 1 ok"), "{}", o.stdout);
 }
+
+/// `ensure-pins`, as ccs v0.4 (from its TOML configuration): every item gets
+/// the profile's primary and the backup node, its name and metadata kept.
+/// It re-pins the whole pinset, so it runs here, alone.
+#[tokio::test]
+async fn ensure_pins_puts_the_primary_and_backup_on_every_item() {
+    use ccs_tui::cluster::types::PinOptions;
+    let b = Backend::start().await;
+    let c = b.client();
+    let ids: std::collections::HashMap<String, String> = c
+        .members()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.peername, p.id))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("meerkat-only.txt");
+    std::fs::write(&path, unique_text("one copy, on meerkat")).unwrap();
+    let opts = AddOptions {
+        pin: PinOptions {
+            name: Some("meerkat-only.txt".into()),
+            replication_min: Some(1),
+            replication_max: Some(1),
+            user_allocations: vec![ids["meerkat"].clone()],
+            metadata: vec![("org".into(), "hrdag".into())],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let cid = c
+        .add(&path, &opts, None, CancellationToken::new())
+        .await
+        .unwrap()
+        .root
+        .cid
+        .unwrap();
+    b.wait_status(&cid, SOON, |s| {
+        matches!(s, TrackerStatus::Pinned | TrackerStatus::Remote)
+    })
+    .await;
+    std::fs::write(tmp.path().join("auth"), b.credentials()).unwrap();
+    let mut toml = format!(
+        "[cluster]\ndefault_node = \"nas\"\nbackup_node = \"chll\"\nauth_file = \"{}\"\n[profiles.hrdag]\nprimary = \"nas\"\n",
+        tmp.path().join("auth").display()
+    );
+    for p in &b.peers {
+        toml.push_str(&format!("[nodes.{}]\nhost = \"{}\"\n", p.name, p.api));
+    }
+    let config = tmp.path().join("ccs.toml");
+    std::fs::write(&config, toml).unwrap();
+    let ensure = |extra: &[&str]| {
+        let mut a = vec![
+            "ensure-pins".to_string(),
+            "--profile".into(),
+            "hrdag".into(),
+            "--config".into(),
+            config.display().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        common::cli::run(a, vec![])
+    };
+    let o = ensure(&["--dry-run"]).await;
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("ensure-pins [DRY RUN] profile=hrdag"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("meerkat-only.txt would fix (+nas +chll"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(
+        c.allocation(&cid).await.unwrap().allocations.len(),
+        1,
+        "dry run"
+    );
+    let o = ensure(&[]).await;
+    assert_eq!(o.code, 1, "changed: {}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("meerkat-only.txt fixed"), "{}", o.stdout);
+    let p = c.allocation(&cid).await.unwrap();
+    for n in ["nas", "chll", "meerkat"] {
+        assert!(p.allocations.iter().any(|a| *a == ids[n]), "{n}: {p:#?}");
+    }
+    assert_eq!(p.name, "meerkat-only.txt", "name kept");
+    assert_eq!(p.metadata.get("org"), Some("hrdag"), "metadata kept");
+    assert_eq!(p.replication_factor_min, 3);
+    let o = ensure(&[]).await;
+    assert_eq!(o.code, 0, "nothing left to do: {}{}", o.stdout, o.stderr);
+    let o = common::cli::run(
+        vec![
+            "ensure-pins".into(),
+            "--profile".into(),
+            "nobody".into(),
+            "--config".into(),
+            config.display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    c.unpin(&cid).await.unwrap();
+}

@@ -8,6 +8,7 @@ mod audit;
 mod browse;
 mod config;
 mod edit;
+mod ensure_pins;
 mod get;
 pub mod health;
 mod ls;
@@ -29,6 +30,7 @@ pub use audit::AuditArgs;
 pub use browse::CatArgs;
 pub use config::ConfigArgs;
 pub use edit::EditArgs;
+pub use ensure_pins::EnsurePinsArgs;
 pub use get::GetArgs;
 pub use ls::LsArgs;
 pub use recover::RecoverArgs;
@@ -57,6 +59,9 @@ pub enum Command {
     /// Change an item's name, replication, preferred peers or metadata,
     /// keeping the rest (read, merge, write).
     Edit(EditArgs),
+    /// Put every item on the profile's primary node and the backup node, as
+    /// ccs v0.4 does (exit 0 nothing to do, 1 changed, 2 errors, 3 config).
+    EnsurePins(EnsurePinsArgs),
     /// The member peers.
     Peers,
     /// Peers online, pins by status per peer, errors (exit 0 healthy, 1 degraded, 2 error).
@@ -74,6 +79,7 @@ impl Command {
             Command::Add(_) => Some("add to the archive"),
             Command::Rm(_) => Some("unpin"),
             Command::Edit(a) if !a.dry_run => Some("edit an item"),
+            Command::EnsurePins(a) if !a.dry_run => Some("re-pin items"),
             Command::Recover(a) if !a.dry_run => Some("recover"),
             _ => None,
         }
@@ -133,6 +139,7 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Command::Get(a) => get::run(&cx, a).await,
         Command::Rm(a) => rm::run(&cx, a).await,
         Command::Edit(a) => edit::run(&cx, a).await,
+        Command::EnsurePins(a) => ensure_pins::run(&cx, a).await,
         Command::Peers => peers::run(&cx).await,
         Command::Health => health::run(&cx).await,
         Command::Recover(a) => recover::run(&cx, a).await,
