@@ -1091,3 +1091,98 @@ async fn ccs_v04_toml_configuration_works_unchanged() {
     .await;
     assert!(o.stdout.contains("| nas |"), "{}{}", o.stdout, o.stderr);
 }
+
+/// The risk report agrees with the cluster's own full statuses: an item is
+/// below its minimum when fewer peers report it pinned, single when one does.
+#[tokio::test]
+async fn the_risk_report_matches_the_statuses() {
+    let h = demo_with_auth().await;
+    let o = run(
+        args(&h, &["risk", "--if-fails", "meerkat", "--json"]),
+        creds(),
+    )
+    .await;
+    assert_eq!(o.code, 1, "the demo has items at risk: {}", o.stderr);
+    let r: Value = serde_json::from_str(&o.stdout).unwrap();
+    let list = |v: &Value| -> Vec<String> {
+        let mut l: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        l.sort();
+        l
+    };
+    // From the API directly: every item's full status.
+    let c = common::client_with(
+        &h,
+        ccs_tui::cluster::Auth::Basic {
+            user: "admin".into(),
+            password: "secret".into(),
+        },
+    );
+    let statuses = c
+        .pins(None, &[], false)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap();
+    let pins: std::collections::HashMap<String, ccs_tui::cluster::types::Pin> = c
+        .allocations(ccs_tui::cluster::PinTypeFilter::Pin)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.cid.clone(), p))
+        .collect();
+    let members = c.members().await.unwrap();
+    let meerkat = members
+        .iter()
+        .find(|m| m.peername == "meerkat")
+        .unwrap()
+        .id
+        .clone();
+    let (mut below, mut single, mut lost) = (Vec::new(), Vec::new(), Vec::new());
+    for g in &statuses {
+        let pinned: Vec<&String> = g
+            .peer_map
+            .iter()
+            .filter(|(_, p)| p.status == ccs_tui::cluster::types::TrackerStatus::Pinned)
+            .map(|(id, _)| id)
+            .collect();
+        let pin = &pins[&g.cid];
+        let min = if pin.replication_factor_min < 0 {
+            members.len()
+        } else {
+            pin.replication_factor_min as usize
+        };
+        if pinned.len() < min {
+            below.push(g.cid.clone());
+        }
+        if pinned.len() == 1 {
+            single.push(g.cid.clone());
+            if *pinned[0] == meerkat {
+                lost.push(g.cid.clone());
+            }
+        }
+    }
+    below.sort();
+    single.sort();
+    lost.sort();
+    assert!(!below.is_empty() && !single.is_empty());
+    assert_eq!(list(&r["below_min"]), below);
+    assert_eq!(list(&r["single_copy"]), single);
+    assert_eq!(list(&r["if_failed"]["lost"]), lost);
+    let o = run(args(&h, &["risk", "--if-fails", "meerkat"]), creds()).await;
+    assert!(
+        o.stdout.contains("if meerkat failed, lost:"),
+        "{}",
+        o.stdout
+    );
+    let o = run(args(&h, &["risk", "--if-fails", "nobody"]), creds()).await;
+    assert_eq!(o.code, 2);
+}

@@ -114,3 +114,126 @@ mod tests {
         assert_eq!(o.user_allocations, ["nas", "chll", "meerkat"]);
     }
 }
+
+/// What a failure would cost, from the pinset, who is up, and who is in
+/// trouble with what (the problems list names, per item, the peers without
+/// a pinned copy).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Risk {
+    /// Items with fewer serving copies than their minimum now.
+    pub below_min: Vec<String>,
+    /// Items with exactly one serving copy.
+    pub single_copy: Vec<String>,
+    /// If `peer` failed: items that would fall below their minimum, and
+    /// items that would have no copy left.
+    pub if_failed: Option<IfFailed>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IfFailed {
+    pub peer: String,
+    pub below_min: Vec<String>,
+    pub lost: Vec<String>,
+}
+
+/// The peers serving a pinned copy of `pin`: allocated (every member when
+/// pinned everywhere), up, and not named by the problems list for it.
+pub fn serving<'a>(
+    pin: &'a Pin,
+    up: &'a [String],
+    members: &'a [String],
+    not_pinned: &'a std::collections::HashMap<String, Vec<String>>,
+) -> Vec<&'a str> {
+    let holders: Vec<&str> = if pin.allocations.is_empty() {
+        members.iter().map(String::as_str).collect()
+    } else {
+        pin.allocations.iter().map(String::as_str).collect()
+    };
+    let trouble = not_pinned.get(&pin.cid);
+    holders
+        .into_iter()
+        .filter(|p| up.iter().any(|u| u == p))
+        .filter(|p| !trouble.is_some_and(|t| t.iter().any(|x| x == p)))
+        .collect()
+}
+
+/// The risk report. `up` and `members` are peer IDs; `fail` a peer ID.
+pub fn risk(
+    pins: &[Pin],
+    up: &[String],
+    members: &[String],
+    not_pinned: &std::collections::HashMap<String, Vec<String>>,
+    fail: Option<&str>,
+) -> Risk {
+    let mut r = Risk {
+        if_failed: fail.map(|p| IfFailed {
+            peer: p.to_string(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    for pin in pins {
+        let s = serving(pin, up, members, not_pinned);
+        let min = if pin.replication_factor_min < 0 {
+            members.len()
+        } else {
+            pin.replication_factor_min as usize
+        };
+        if s.len() < min {
+            r.below_min.push(pin.cid.clone());
+        }
+        if s.len() == 1 {
+            r.single_copy.push(pin.cid.clone());
+        }
+        if let (Some(f), Some(peer)) = (r.if_failed.as_mut(), fail) {
+            if s.contains(&peer) {
+                let left = s.len() - 1;
+                if left == 0 {
+                    f.lost.push(pin.cid.clone());
+                } else if left < min {
+                    f.below_min.push(pin.cid.clone());
+                }
+            }
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod risk_tests {
+    use super::*;
+    use crate::cluster::gojson::List;
+
+    fn pin(cid: &str, allocs: &[&str], min: i32) -> Pin {
+        Pin {
+            cid: cid.into(),
+            allocations: List::from(allocs.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            replication_factor_min: min,
+            replication_factor_max: min.max(3),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn what_a_failure_would_cost() {
+        let members: Vec<String> = ["nas", "chll", "meerkat", "pihost"]
+            .map(String::from)
+            .to_vec();
+        let up: Vec<String> = ["nas", "chll", "meerkat"].map(String::from).to_vec();
+        let mut trouble = std::collections::HashMap::new();
+        trouble.insert("c".to_string(), vec!["chll".to_string()]);
+        let pins = vec![
+            pin("a", &["nas", "chll", "meerkat"], 2),
+            pin("b", &["nas", "pihost"], 2),   // pihost down: 1 of 2
+            pin("c", &["nas", "chll"], 2),     // chll in error: 1 of 2
+            pin("d", &["meerkat", "chll"], 2), // fine, not on nas
+            pin("e", &[], -1),                 // everywhere: 3 of 4
+        ];
+        let r = risk(&pins, &up, &members, &trouble, Some("nas"));
+        assert_eq!(r.below_min, ["b", "c", "e"]);
+        assert_eq!(r.single_copy, ["b", "c"]);
+        let f = r.if_failed.unwrap();
+        assert_eq!(f.lost, ["b", "c"], "nas holds their only copy");
+        assert_eq!(f.below_min, ["e"], "a keeps 2 of min 2");
+    }
+}

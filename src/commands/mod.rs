@@ -15,6 +15,7 @@ mod ls;
 mod output;
 mod peers;
 mod recover;
+mod risk;
 mod rm;
 mod status;
 
@@ -34,6 +35,7 @@ pub use ensure_pins::EnsurePinsArgs;
 pub use get::GetArgs;
 pub use ls::LsArgs;
 pub use recover::RecoverArgs;
+pub use risk::RiskArgs;
 pub use rm::RmArgs;
 pub use status::StatusArgs;
 
@@ -59,6 +61,9 @@ pub enum Command {
     /// Change an item's name, replication, preferred peers or metadata,
     /// keeping the rest (read, merge, write).
     Edit(EditArgs),
+    /// What is fragile now (below minimum, a single copy) and what a peer's
+    /// failure would cost (exit 0 nothing at risk, 1 something is).
+    Risk(RiskArgs),
     /// Put every item on the profile's primary node and the backup node, as
     /// ccs v0.4 does (exit 0 nothing to do, 1 changed, 2 errors, 3 config).
     EnsurePins(EnsurePinsArgs),
@@ -140,6 +145,7 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Command::Rm(a) => rm::run(&cx, a).await,
         Command::Edit(a) => edit::run(&cx, a).await,
         Command::EnsurePins(a) => ensure_pins::run(&cx, a).await,
+        Command::Risk(a) => risk::run(&cx, a).await,
         Command::Peers => peers::run(&cx).await,
         Command::Health => health::run(&cx).await,
         Command::Recover(a) => recover::run(&cx, a).await,

@@ -1,0 +1,111 @@
+//! `risk`: what is fragile now, and what a peer's failure would cost.
+
+use std::collections::HashMap;
+
+use super::output::*;
+use super::Ctx;
+use crate::cluster::stewardship::risk;
+use crate::cluster::types::{TrackerStatus, PROBLEM_FILTER};
+use crate::cluster::PinTypeFilter;
+
+/// `ccs-tui risk`
+#[derive(clap::Args, Debug, Clone)]
+pub struct RiskArgs {
+    /// And if this peer failed (name or ID)?
+    #[arg(long = "if-fails", alias = "peer", value_name = "PEER")]
+    if_fails: Option<String>,
+}
+
+pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
+    let members = cx.client.members().await?;
+    let ids: Vec<String> = members.iter().map(|m| m.id.clone()).collect();
+    let up: Vec<String> = members
+        .iter()
+        .filter(|m| m.error.is_empty())
+        .map(|m| m.id.clone())
+        .collect();
+    let name = |id: &str| {
+        members
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.peername.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| id.to_string())
+    };
+    let fail = match &a.if_fails {
+        None => None,
+        Some(p) => match members.iter().find(|m| m.peername == *p || m.id == *p) {
+            Some(m) => Some(m.id.clone()),
+            None => {
+                return Err(CmdError::usage(
+                    format!("--if-fails {p}"),
+                    "no such member peer",
+                ))
+            }
+        },
+    };
+    // Who lacks a pinned copy of what: the problems list names only them.
+    let mut not_pinned: HashMap<String, Vec<String>> = HashMap::new();
+    let mut s = cx.client.pins(Some(PROBLEM_FILTER), &[], false).await?;
+    while let Some(g) = s.next().await {
+        let g = g?;
+        let who = g
+            .peer_map
+            .iter()
+            .filter(|(_, p)| p.status != TrackerStatus::Pinned)
+            .map(|(id, _)| id.clone())
+            .collect();
+        not_pinned.insert(g.cid.clone(), who);
+    }
+    let mut pins = Vec::new();
+    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+    while let Some(p) = s.next().await {
+        pins.push(p?);
+    }
+    let r = risk(&pins, &up, &ids, &not_pinned, fail.as_deref());
+    if cx.json {
+        print_json(&serde_json::to_value(&r).unwrap_or_default());
+    } else {
+        let label = |cid: &String| {
+            let n = pins
+                .iter()
+                .find(|p| p.cid == *cid)
+                .map(|p| p.name.as_str())
+                .unwrap_or("");
+            format!("  {cid} {n}")
+        };
+        let section = |title: String, list: &[String]| {
+            say!("{title}: {}", list.len());
+            for c in list.iter().take(20) {
+                say!("{}", label(c));
+            }
+            if list.len() > 20 {
+                say!("  … and {} more (--json lists all)", list.len() - 20);
+            }
+        };
+        say!(
+            "{} items, {}/{} peers up",
+            pins.len(),
+            up.len(),
+            members.len()
+        );
+        section("below their replication minimum now".into(), &r.below_min);
+        section("with a single serving copy".into(), &r.single_copy);
+        if let Some(f) = &r.if_failed {
+            let who = name(&f.peer);
+            section(format!("if {who} failed, lost"), &f.lost);
+            section(
+                format!("if {who} failed, below their minimum"),
+                &f.below_min,
+            );
+        }
+    }
+    let lost = r.if_failed.as_ref().is_some_and(|f| !f.lost.is_empty());
+    Ok(
+        if r.below_min.is_empty() && r.single_copy.is_empty() && !lost {
+            OK
+        } else {
+            PARTIAL
+        },
+    )
+}
