@@ -489,6 +489,7 @@ fn every_help_row_is_reachable_at_80x24() {
         (Screen::Tasks, "w?"),
         (Screen::Peer, "1\r?"),
         (Screen::Browse, "l?"),
+        (Screen::Risk, ":risk\r?"),
         (Screen::Confirm, "x?"),
         (Screen::Form, "a"),
         (Screen::Prompt, "/"),
@@ -669,4 +670,22 @@ fn browsing_with_previews() {
     let screen = render(&mut st, 120, 40);
     assert!(screen.contains("does not match its CID"), "{screen}");
     assert!(screen.contains("Nothing is shown that does not match its CID."));
+}
+
+/// `:risk PEER`: what is fragile, and what that peer's failure would cost,
+/// by the rule `ccs-tui risk` uses.
+#[test]
+fn the_risk_view() {
+    let mut st = demo_state();
+    press(&mut st, ":risk ipfs1\r");
+    let r = st.risk.clone().expect(":risk opens the view");
+    // 37: meerkat still pinning, pihost down: ipfs1 alone serves it.
+    assert!(r.below_min.contains(&cid(37)), "{r:?}");
+    assert!(r.single_copy.contains(&cid(37)));
+    assert!(r.if_failed.as_ref().unwrap().lost.contains(&cid(37)));
+    let screen = render(&mut st, 80, 24);
+    assert!(screen.contains("if ipfs1 failed, lost: "), "{screen}");
+    snap!("risk", &mut st, 80, 24);
+    key(&mut st, KeyCode::Esc);
+    assert!(st.risk.is_none());
 }

@@ -72,6 +72,11 @@ pub const VERBS: &[Verb] = &[
         about: "check every peer's copies (N: a sample of N items)",
     },
     Verb {
+        name: "risk",
+        args: "[PEER]",
+        about: "what is fragile, and what PEER's failure would cost",
+    },
+    Verb {
         name: "tasks",
         args: "",
         about: "transfers and audits",
@@ -206,7 +211,7 @@ pub fn complete_command(typed: &str, known: &Known) -> Completion {
     match typed.split_once(' ') {
         None => complete_word(typed, VERBS.iter().map(|v| v.name), " "),
         Some((verb, _)) => match resolve(verb).map(|v| v.name) {
-            Ok("peer") => complete_word(typed, peer_names.iter().map(String::as_str), ""),
+            Ok("peer" | "risk") => complete_word(typed, peer_names.iter().map(String::as_str), ""),
             Ok("sort") => complete_word(typed, SORT_KEYS.iter().copied(), ""),
             Ok("recover") => complete_word(typed, ["all"], ""),
             Ok("filter") => complete_filter(typed, known),

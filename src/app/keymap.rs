@@ -26,12 +26,15 @@ pub enum Screen {
     Peer,
     /// Inside an item: folders and a preview.
     Browse,
+    /// What a failure would cost (`:risk`).
+    Risk,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 8] = [
+    pub const ALL: [Screen; 9] = [
         Screen::Main,
         Screen::Browse,
+        Screen::Risk,
         Screen::Prompt,
         Screen::Help,
         Screen::Form,
@@ -50,6 +53,7 @@ impl Screen {
             Screen::Tasks => "transfers",
             Screen::Peer => "peer detail",
             Screen::Browse => "inside an item",
+            Screen::Risk => "risk",
         }
     }
 
@@ -64,6 +68,7 @@ impl Screen {
             Screen::Tasks => "tasks",
             Screen::Peer => "peer",
             Screen::Browse => "browse",
+            Screen::Risk => "risk",
         }
     }
 }
@@ -414,6 +419,13 @@ const MAIN: &[(Key, Action)] = &[
     (Key::ctrl('z'), A::Suspend),
 ];
 
+const RISK: &[(Key, Action)] = &[
+    (Key::ch('?'), A::Help),
+    (Key::code(K::F(1)), A::Help),
+    (Key::code(K::Esc), A::Close),
+    (Key::ch('q'), A::Close),
+];
+
 const BROWSE: &[(Key, Action)] = &[
     (Key::ch('?'), A::Help),
     (Key::code(K::F(1)), A::Help),
@@ -540,6 +552,7 @@ fn defaults(s: Screen) -> &'static [(Key, Action)] {
         Screen::Tasks => TASKS,
         Screen::Peer => PEER,
         Screen::Browse => BROWSE,
+        Screen::Risk => RISK,
     }
 }
 

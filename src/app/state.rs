@@ -242,6 +242,8 @@ pub struct State {
     pub help: Option<HelpView>,
     /// A peer opened from the peers pane.
     pub peer_detail: Option<PeerDetail>,
+    /// The risk view (`:risk [PEER]`).
+    pub risk: Option<crate::cluster::stewardship::Risk>,
     /// Inside an item: its folders and a preview.
     pub browse: Option<super::browse::Browse>,
     pub browse_generation: u64,
@@ -294,6 +296,7 @@ impl State {
             mode: Mode::Normal,
             help: None,
             peer_detail: None,
+            risk: None,
             browse: None,
             browse_generation: 0,
             browse_height: 10,
@@ -337,6 +340,8 @@ impl State {
         }
         if !matches!(self.mode, Mode::Normal) {
             Screen::Prompt
+        } else if self.risk.is_some() {
+            Screen::Risk
         } else if self.browse.is_some() {
             Screen::Browse
         } else if self.peer_detail.is_some() {

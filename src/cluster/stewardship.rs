@@ -136,33 +136,23 @@ pub struct IfFailed {
     pub lost: Vec<String>,
 }
 
-/// The peers serving a pinned copy of `pin`: allocated (every member when
-/// pinned everywhere), up, and not named by the problems list for it.
-pub fn serving<'a>(
-    pin: &'a Pin,
-    up: &'a [String],
-    members: &'a [String],
-    not_pinned: &'a std::collections::HashMap<String, Vec<String>>,
-) -> Vec<&'a str> {
-    let holders: Vec<&str> = if pin.allocations.is_empty() {
-        members.iter().map(String::as_str).collect()
-    } else {
-        pin.allocations.iter().map(String::as_str).collect()
-    };
-    let trouble = not_pinned.get(&pin.cid);
-    holders
-        .into_iter()
-        .filter(|p| up.iter().any(|u| u == p))
-        .filter(|p| !trouble.is_some_and(|t| t.iter().any(|x| x == p)))
-        .collect()
+/// An item as the risk rule needs it.
+#[derive(Debug, Clone)]
+pub struct RiskItem<'a> {
+    pub cid: &'a str,
+    /// Peer IDs; empty: pinned everywhere.
+    pub allocations: Vec<&'a str>,
+    pub replication_min: i32,
 }
 
-/// The risk report. `up` and `members` are peer IDs; `fail` a peer ID.
-pub fn risk(
-    pins: &[Pin],
-    up: &[String],
-    members: &[String],
-    not_pinned: &std::collections::HashMap<String, Vec<String>>,
+/// The one risk rule, for `ccs-tui risk` and the console's `:risk`: an
+/// item's serving copies are its holders (allocations, or every member)
+/// that are up and that the problems list does not name for it.
+pub fn risk_over<'a>(
+    items: impl IntoIterator<Item = RiskItem<'a>>,
+    up: &[&str],
+    members: &[&str],
+    not_pinned: impl Fn(&str, &str) -> bool,
     fail: Option<&str>,
 ) -> Risk {
     let mut r = Risk {
@@ -172,31 +162,67 @@ pub fn risk(
         }),
         ..Default::default()
     };
-    for pin in pins {
-        let s = serving(pin, up, members, not_pinned);
-        let min = if pin.replication_factor_min < 0 {
+    for it in items {
+        let holders: &[&str] = if it.allocations.is_empty() {
+            members
+        } else {
+            &it.allocations
+        };
+        let serving: Vec<&str> = holders
+            .iter()
+            .copied()
+            .filter(|p| up.contains(p) && !not_pinned(it.cid, p))
+            .collect();
+        let min = if it.replication_min < 0 {
             members.len()
         } else {
-            pin.replication_factor_min as usize
+            it.replication_min as usize
         };
-        if s.len() < min {
-            r.below_min.push(pin.cid.clone());
+        if serving.len() < min {
+            r.below_min.push(it.cid.to_string());
         }
-        if s.len() == 1 {
-            r.single_copy.push(pin.cid.clone());
+        if serving.len() == 1 {
+            r.single_copy.push(it.cid.to_string());
         }
         if let (Some(f), Some(peer)) = (r.if_failed.as_mut(), fail) {
-            if s.contains(&peer) {
-                let left = s.len() - 1;
-                if left == 0 {
-                    f.lost.push(pin.cid.clone());
-                } else if left < min {
-                    f.below_min.push(pin.cid.clone());
+            if serving.contains(&peer) {
+                match serving.len() - 1 {
+                    0 => f.lost.push(it.cid.to_string()),
+                    left if left < min => f.below_min.push(it.cid.to_string()),
+                    _ => {}
                 }
             }
         }
     }
     r
+}
+
+/// The risk report over the pinset as the API gives it. `up` and `members`
+/// are peer IDs; `not_pinned` the problems list's peers per item.
+pub fn risk(
+    pins: &[Pin],
+    up: &[String],
+    members: &[String],
+    not_pinned: &std::collections::HashMap<String, Vec<String>>,
+    fail: Option<&str>,
+) -> Risk {
+    let up: Vec<&str> = up.iter().map(String::as_str).collect();
+    let members: Vec<&str> = members.iter().map(String::as_str).collect();
+    risk_over(
+        pins.iter().map(|p| RiskItem {
+            cid: &p.cid,
+            allocations: p.allocations.iter().map(String::as_str).collect(),
+            replication_min: p.replication_factor_min,
+        }),
+        &up,
+        &members,
+        |cid, peer| {
+            not_pinned
+                .get(cid)
+                .is_some_and(|v| v.iter().any(|x| x == peer))
+        },
+        fail,
+    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod peer;
 mod peers;
 mod pins;
 mod replication;
+mod risk;
 mod tasks;
 pub mod theme;
 pub mod view;

@@ -6,7 +6,9 @@ use ratatui::Frame;
 
 use super::layout::{areas, usable, MIN_HEIGHT, MIN_WIDTH};
 use super::theme::Theme;
-use super::{browse, confirm, footer, form, header, help, peer, peers, pins, replication, tasks};
+use super::{
+    browse, confirm, footer, form, header, help, peer, peers, pins, replication, risk, tasks,
+};
 use crate::app::dialog::Dialog;
 use crate::app::State;
 
@@ -42,6 +44,9 @@ pub fn view(st: &State, f: &mut Frame) {
     }
     if let Some(d) = &st.peer_detail {
         peer::draw(st, d, f, area, th);
+    }
+    if let Some(r) = &st.risk {
+        risk::draw(st, r, f, area, th);
     }
     match &st.dialog {
         Some(Dialog::Form(form)) => form::draw(form, f, area, th),

@@ -350,3 +350,33 @@ pub(super) fn count_allocations(st: &mut State) {
     orgs.sort();
     st.pins.orgs = orgs;
 }
+
+/// The risk report from what the console holds, by the one rule
+/// `ccs-tui risk` uses (`cluster::stewardship::risk_over`).
+pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::stewardship::Risk {
+    use crate::cluster::stewardship::{risk_over, RiskItem};
+    let members: Vec<&str> = st.peers.rows.iter().map(|p| p.id.as_str()).collect();
+    let up: Vec<&str> = st
+        .peers
+        .rows
+        .iter()
+        .filter(|p| p.online())
+        .map(|p| p.id.as_str())
+        .collect();
+    let unpinned = &st.pins.repl.unpinned_at;
+    risk_over(
+        st.pins.rows.iter().map(|r| RiskItem {
+            cid: &r.cid,
+            allocations: r.allocations.iter().map(|a| &**a).collect(),
+            replication_min: r.rmin,
+        }),
+        &up,
+        &members,
+        |cid, peer| {
+            unpinned
+                .get(cid)
+                .is_some_and(|v| v.iter().any(|x| &**x == peer))
+        },
+        fail,
+    )
+}

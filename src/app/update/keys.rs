@@ -23,6 +23,12 @@ pub(super) fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
         Screen::Prompt => prompt_key(st, k, act),
         Screen::Peer => peer_key(st, act),
         Screen::Browse => browse::browse_key(st, act),
+        Screen::Risk => {
+            if act == Some(Action::Close) {
+                st.risk = None;
+            }
+            Vec::new()
+        }
         Screen::Tasks => tasks_key(st, act),
         Screen::Main => act.map(|a| action(st, a)).unwrap_or_default(),
     }
@@ -246,6 +252,27 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             Vec::new()
         }
         "browse" => browse::open_item(st),
+        "risk" => {
+            let fail = if arg.is_empty() {
+                None
+            } else {
+                match st.peers.rows.iter().find(|p| {
+                    p.name.eq_ignore_ascii_case(arg) || (arg.len() >= 4 && p.id.starts_with(arg))
+                }) {
+                    Some(p) => Some(p.id.clone()),
+                    None => {
+                        flash(
+                            st,
+                            format!("no peer named {arg:?} (Tab completes)"),
+                            Level::Error,
+                        );
+                        return Vec::new();
+                    }
+                }
+            };
+            st.risk = Some(index::risk_of(st, fail.as_deref()));
+            Vec::new()
+        }
         "audit" => {
             let sample = if arg.is_empty() {
                 None

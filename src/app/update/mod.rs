@@ -24,7 +24,7 @@ mod keys;
 
 use dialogs::*;
 use index::*;
-pub use index::{peer_stats, reindex, scroll_into_view};
+pub use index::{peer_stats, reindex, risk_of, scroll_into_view};
 use keys::*;
 
 pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {

@@ -1,0 +1,99 @@
+//! Overlay: what is fragile now, and what a peer's failure would cost.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use super::theme::Theme;
+use super::widgets::{centered, ellipsize};
+use crate::app::State;
+use crate::cluster::stewardship::Risk;
+
+pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
+    let w = area.width.saturating_sub(4).min(100);
+    let inner = w.saturating_sub(2) as usize;
+    let name_of = |cid: &str| {
+        st.pins
+            .rows
+            .iter()
+            .find(|x| &*x.cid == cid)
+            .map(|x| {
+                if x.name.is_empty() {
+                    cid.to_string()
+                } else {
+                    x.name.to_string()
+                }
+            })
+            .unwrap_or_else(|| cid.to_string())
+    };
+    let peer = |id: &str| {
+        st.peers
+            .rows
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| id.to_string(), |p| p.name.clone())
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let mut section = |title: String, list: &[String], bad: bool| {
+        let style = if list.is_empty() {
+            th.ok()
+        } else if bad {
+            th.bad()
+        } else {
+            th.warn()
+        };
+        lines.push(Line::from(Span::styled(
+            format!("{title}: {}", list.len()),
+            style,
+        )));
+        for c in list.iter().take(4) {
+            lines.push(Line::from(ellipsize(&format!("  {}", name_of(c)), inner)));
+        }
+        if list.len() > 4 {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  … and {} more (ccs-tui risk --json lists all)",
+                    list.len() - 4
+                ),
+                th.dim(),
+            )));
+        }
+    };
+    section(
+        "below their replication minimum now".into(),
+        &r.below_min,
+        false,
+    );
+    section("with a single serving copy".into(), &r.single_copy, false);
+    if let Some(x) = &r.if_failed {
+        let who = peer(&x.peer);
+        section(format!("if {who} failed, lost"), &x.lost, true);
+        section(
+            format!("if {who} failed, below their minimum"),
+            &x.below_min,
+            false,
+        );
+    } else {
+        lines.push(Line::from(Span::styled(
+            ":risk PEER shows what that peer's failure would cost.",
+            th.dim(),
+        )));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Serving: allocated, up, and not in the problems list. Esc closes.",
+        th.dim(),
+    )));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let rect = centered(area, w, h);
+    f.render_widget(Clear, rect);
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.focused_border())
+        .title(Span::styled(
+            format!(" risk · {} items ", st.pins.rows.len()),
+            th.title(),
+        ));
+    f.render_widget(Paragraph::new(lines).block(b), rect);
+}
