@@ -293,6 +293,18 @@ async fn ensure_pins_puts_the_primary_and_backup_on_every_item() {
         matches!(s, TrackerStatus::Pinned | TrackerStatus::Remote)
     })
     .await;
+    // The daemon allocates only to peers with fresh metrics: a kubo
+    // restarted by the test before this one reports free space again first.
+    eventually("every peer reports its free space", SOON, || async {
+        let m = c.metrics("freespace").await.map_err(|e| e.to_string())?;
+        let fresh = m.iter().filter(|x| x.valid).count();
+        if fresh >= ids.len() {
+            Ok(())
+        } else {
+            Err(format!("{fresh} of {} fresh: {m:?}", ids.len()))
+        }
+    })
+    .await;
     std::fs::write(tmp.path().join("auth"), b.credentials()).unwrap();
     let mut toml = format!(
         "[cluster]\ndefault_node = \"nas\"\nbackup_node = \"chll\"\nauth_file = \"{}\"\n[profiles.hrdag]\nprimary = \"nas\"\n",
