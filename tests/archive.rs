@@ -260,6 +260,11 @@ async fn the_audit_finds_the_one_corrupted_peer() {
     let o = audit(&config, &[&cid]).await;
     assert!(o.stdout.contains("CORRUPT      meerkat"), "{}", o.stdout);
     assert!(o.stdout.contains("does not match its CID"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("from meerkat (127.0.0.1:"),
+        "the peer is named: {}",
+        o.stdout
+    );
     // Lost, not changed: missing, exit 1.
     set("chll", Some(PeerGatewayFault::Missing));
     let o = audit(&config, &[&cid, "--peer", "chll"]).await;

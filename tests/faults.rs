@@ -237,7 +237,11 @@ async fn the_audit_finds_a_stopped_ipfs_daemon_unreachable() {
     let o = audit().await;
     b.start_ipfs("chll").await;
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
-    assert!(o.stdout.contains("UNREACHABLE  chll: "), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("UNREACHABLE  chll (127.0.0.1:"),
+        "{}",
+        o.stdout
+    );
     assert!(o.stdout.contains("(1 item(s) not checked)"), "{}", o.stdout);
     assert!(o.stdout.contains("nas: 1 ok"), "{}", o.stdout);
     assert!(o.stdout.contains("chll: 1 unreachable"), "{}", o.stdout);

@@ -241,6 +241,9 @@ impl Audit {
                     let mut dag = Dag::new(self.client.clone(), h.gateway.clone());
                     dag.only_if_cached = true;
                     let (outcome, blocks, detail) = check(&dag, &root, self.depth, seed).await;
+                    // Name the peer, not only its gateway's address.
+                    let label = dag.gateway_label();
+                    let detail = detail.replacen(&label, &format!("{} ({label})", h.name), 1);
                     Check {
                         peer: h.name.clone(),
                         peer_id: h.peer_id.clone(),

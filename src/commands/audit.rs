@@ -207,10 +207,13 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     }
     // A peer that cannot be asked is one line, not one per item.
     for (peer, (why, n)) in &unreachable {
-        say!(
-            "{:<12} {peer}: {why} ({n} item(s) not checked)",
-            "UNREACHABLE"
-        );
+        // The reason names the peer when its gateway is known.
+        let why = if why.starts_with(peer.as_str()) {
+            why.clone()
+        } else {
+            format!("{peer}: {why}")
+        };
+        say!("{:<12} {why} ({n} item(s) not checked)", "UNREACHABLE");
     }
     if let Some(j) = &journal {
         let _ = std::fs::remove_file(j);
