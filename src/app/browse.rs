@@ -172,13 +172,8 @@ impl Browse {
 
     /// Keeps the selection within `height` rows of the offset.
     pub fn scroll(&mut self, height: usize) {
-        let h = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + h {
-            self.offset = self.selected + 1 - h;
-        }
-        self.offset = self.offset.min(self.order.len().saturating_sub(h));
+        self.offset =
+            super::layout::keep_in_view(self.selected, self.offset, height, self.order.len());
     }
 
     /// CIDs of the entries on screen not yet typed and sized, nor asked.

@@ -92,10 +92,7 @@ impl Filter {
             if let Term::Peer(name, ids) = t {
                 *ids = peers
                     .iter()
-                    .filter(|p| {
-                        p.name.eq_ignore_ascii_case(name)
-                            || (name.len() >= 4 && p.id.starts_with(name.as_str()))
-                    })
+                    .filter(|p| p.answers_to(name))
                     .map(|p| Arc::from(p.id.as_str()))
                     .collect();
                 if ids.is_empty() {

@@ -85,6 +85,21 @@ pub fn pins_rows_in(pane: Rect) -> usize {
     pane.height.saturating_sub(3).max(1) as usize
 }
 
+/// The first row to show so that `selected` stays within `height` rows of a
+/// list of `len`, moving `offset` as little as possible: the one scrolling
+/// rule of the pins pane, the replication pane and browsing.
+pub fn keep_in_view(selected: usize, offset: usize, height: usize, len: usize) -> usize {
+    let h = height.max(1);
+    let offset = if selected < offset {
+        selected
+    } else if selected >= offset + h {
+        selected + 1 - h
+    } else {
+        offset
+    };
+    offset.min(len.saturating_sub(h))
+}
+
 /// Lines above the replication pane's peer list: name, CID, replication.
 pub const REPLICATION_HEAD: u16 = 3;
 

@@ -46,6 +46,12 @@ impl PeerRow {
     pub fn online(&self) -> bool {
         self.error.is_empty()
     }
+
+    /// Whether the operator means this peer by `name`: its name (any case),
+    /// or the start of its ID (four characters at least).
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name) || (name.len() >= 4 && self.id.starts_with(name))
+    }
 }
 
 /// One item of the pinset. Kept small: a million of these must fit easily.
@@ -330,6 +336,11 @@ impl ReplBook {
         }
         let d = Repl::derived(row, &self.health);
         (self.health.known || d.is_problem()).then_some(d)
+    }
+
+    /// Items some peer reports in error (what recover all would re-queue).
+    pub fn in_error(&self) -> usize {
+        self.observed.values().filter(|r| r.errors > 0).count()
     }
 
     pub fn is_problem(&self, row: &PinRow) -> bool {

@@ -53,6 +53,15 @@ pub fn holders(nodes: &[Node], members: &[(String, String)]) -> Vec<Holder> {
         .collect()
 }
 
+/// `299 ok, 1 corrupt`: a peer's items by outcome.
+pub fn counts_text(counts: &std::collections::BTreeMap<Outcome, usize>) -> String {
+    counts
+        .iter()
+        .map(|(o, n)| format!("{n} {}", o.label()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Per peer, items by outcome: `nas: 300 ok; chll: 299 ok, 1 corrupt`.
 pub fn summary(all: &[Check]) -> Vec<(String, std::collections::BTreeMap<Outcome, usize>, u64)> {
     let mut by: std::collections::BTreeMap<
@@ -60,12 +69,7 @@ pub fn summary(all: &[Check]) -> Vec<(String, std::collections::BTreeMap<Outcome
         (std::collections::BTreeMap<Outcome, usize>, u64),
     > = Default::default();
     for c in all {
-        let peer = if c.peer.is_empty() {
-            &c.peer_id
-        } else {
-            &c.peer
-        };
-        let e = by.entry(peer.clone()).or_default();
+        let e = by.entry(c.who().to_string()).or_default();
         *e.0.entry(c.outcome).or_default() += 1;
         e.1 += c.blocks;
     }
@@ -117,6 +121,17 @@ pub struct Check {
     /// What went wrong, naming the block and the gateway.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
+}
+
+impl Check {
+    /// The peer, by name when known.
+    pub fn who(&self) -> &str {
+        if self.peer.is_empty() {
+            &self.peer_id
+        } else {
+            &self.peer
+        }
+    }
 }
 
 /// How much of each item to check.

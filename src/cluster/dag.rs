@@ -100,13 +100,7 @@ pub struct Dag {
     pub fallbacks: Vec<Url>,
 }
 
-fn label(u: &Url) -> String {
-    match (u.host_str(), u.port_or_known_default()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_string(),
-        _ => u.to_string(),
-    }
-}
+use super::gateway::host_label as label;
 
 impl Dag {
     pub fn new(client: Arc<ClusterClient>, gateway: Url) -> Self {

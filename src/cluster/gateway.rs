@@ -43,7 +43,7 @@ impl ByteStream {
     }
 }
 
-fn host_label(u: &Url) -> String {
+pub(crate) fn host_label(u: &Url) -> String {
     format!(
         "{}:{}",
         u.host_str().unwrap_or("?"),

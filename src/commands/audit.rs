@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::audit::{exit_code, holders, sample, summary, Audit, Check, Depth, Outcome};
+use crate::cluster::audit::{
+    counts_text, exit_code, holders, sample, summary, Audit, Check, Depth, Outcome,
+};
 use crate::cluster::PinTypeFilter;
 
 /// `ccs-tui audit`
@@ -79,10 +81,12 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     }
     let mut pins = Vec::new();
     if a.cids.is_empty() {
-        let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
-        while let Some(p) = s.next().await {
-            pins.push(p?);
-        }
+        pins = cx
+            .client
+            .allocations(PinTypeFilter::Pin)
+            .await?
+            .collect()
+            .await?;
     } else {
         for c in &a.cids {
             pins.push(cx.client.allocation(c).await?);
@@ -230,27 +234,19 @@ fn report(
     c: &Check,
     unreachable: &mut std::collections::BTreeMap<String, (String, usize)>,
 ) {
-    let peer = if c.peer.is_empty() {
-        &c.peer_id
-    } else {
-        &c.peer
-    };
+    let peer = c.who();
     if cx.json {
         print_item(c);
     } else if c.outcome == Outcome::Unreachable {
         let e = unreachable
-            .entry(peer.clone())
+            .entry(peer.to_string())
             .or_insert_with(|| (c.detail.clone(), 0));
         e.1 += 1;
     } else if c.outcome != Outcome::Ok {
         say!(
             "{:<12} {} {} {}: {}",
             c.outcome.label().to_uppercase(),
-            if c.peer.is_empty() {
-                &c.peer_id
-            } else {
-                &c.peer
-            },
+            peer,
             c.cid,
             c.name,
             c.detail
@@ -265,11 +261,10 @@ fn summary_lines(cx: &Ctx, all: &[Check]) {
         tell!("ccs-tui: nothing to audit");
     }
     for (peer, counts, blocks) in by {
-        let parts: Vec<String> = counts
-            .iter()
-            .map(|(o, n)| format!("{n} {}", o.label()))
-            .collect();
-        let line = format!("{peer}: {} ({blocks} blocks verified)", parts.join(", "));
+        let line = format!(
+            "{peer}: {} ({blocks} blocks verified)",
+            counts_text(&counts)
+        );
         if cx.json {
             tell!("{line}");
         } else {

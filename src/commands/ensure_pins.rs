@@ -78,11 +78,12 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
         }
     }
     let ids: Vec<String> = required.iter().map(|(_, id)| id.clone()).collect();
-    let mut pins = Vec::new();
-    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
-    while let Some(p) = s.next().await {
-        pins.push(p?);
-    }
+    let pins = cx
+        .client
+        .allocations(PinTypeFilter::Pin)
+        .await?
+        .collect()
+        .await?;
     let plan = plan_ensure(&pins, &ids);
     if !cx.json {
         say!(

@@ -57,11 +57,12 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
             .collect();
         not_pinned.insert(g.cid.clone(), who);
     }
-    let mut pins = Vec::new();
-    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
-    while let Some(p) = s.next().await {
-        pins.push(p?);
-    }
+    let pins = cx
+        .client
+        .allocations(PinTypeFilter::Pin)
+        .await?
+        .collect()
+        .await?;
     let r = risk(&pins, &up, &ids, &not_pinned, fail.as_deref());
     if cx.json {
         print_json(&serde_json::to_value(&r).unwrap_or_default());

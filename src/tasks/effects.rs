@@ -257,14 +257,15 @@ impl Effects {
                     .iter()
                     .map(|p| (p.id.clone(), p.peername.clone()))
                     .collect();
-                let mut pins = Vec::new();
-                let mut s = client
-                    .allocations(crate::cluster::PinTypeFilter::Pin)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                while let Some(p) = s.next().await {
-                    pins.push(p.map_err(|e| e.to_string())?);
+                let mut pins = async {
+                    client
+                        .allocations(crate::cluster::PinTypeFilter::Pin)
+                        .await?
+                        .collect()
+                        .await
                 }
+                .await
+                .map_err(|e| e.to_string())?;
                 let seed: u64 = rand::random();
                 if let Some(n) = sample {
                     pins = audit::sample(pins, n, seed);
@@ -301,11 +302,7 @@ impl Effects {
                     Ok(all) => {
                         let lines: Vec<String> = audit::summary(&all)
                             .into_iter()
-                            .map(|(peer, counts, _)| {
-                                let parts: Vec<String> =
-                                    counts.iter().map(|(o, n)| format!("{n} {}", o.label())).collect();
-                                format!("{peer}: {}", parts.join(", "))
-                            })
+                            .map(|(peer, counts, _)| format!("{peer}: {}", audit::counts_text(&counts)))
                             .collect();
                         // The gravest first: corrupt, missing, then unreachable.
                         let mut bad: Vec<&audit::Check> =

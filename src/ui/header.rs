@@ -21,13 +21,7 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
 /// The header at a level of terseness: 0 whole, 1 without the user, 2 short words.
 fn header(st: &State, th: Theme, terse: u8) -> Line<'static> {
     let online = st.online_peers();
-    let errors = st
-        .pins
-        .repl
-        .observed
-        .values()
-        .filter(|x| x.errors > 0)
-        .count();
+    let errors = st.pins.repl.in_error();
     let mut spans: Vec<Span<'static>> = vec![Span::styled(" ccs-tui ", th.title())];
     let seg = |spans: &mut Vec<Span<'static>>, text: String, style: Style| {
         spans.push(Span::styled(" │ ", th.dim()));

@@ -3,11 +3,10 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::theme::Theme;
-use super::widgets::{centered, ellipsize};
+use super::widgets::{ellipsize, overlay};
 use crate::app::state::PeerDetail;
 use crate::app::State;
 use crate::format::human_bytes;
@@ -104,13 +103,6 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         "p/Enter its items · y copies the ID · j/k next peer · Esc closes · ? keys",
         th.dim(),
     )));
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let r = centered(area, w, h);
-    f.render_widget(Clear, r);
     let name = if p.name.is_empty() { "?" } else { &p.name };
-    let b = Block::default()
-        .borders(Borders::ALL)
-        .border_style(th.focused_border())
-        .title(Span::styled(format!(" peer {name} "), th.title()));
-    f.render_widget(Paragraph::new(lines).block(b), r);
+    overlay(f, area, w, format!(" peer {name} "), lines, th);
 }

@@ -2,11 +2,10 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::theme::Theme;
-use super::widgets::{centered, ellipsize};
+use super::widgets::{ellipsize, overlay};
 use crate::app::State;
 use crate::cluster::stewardship::Risk;
 
@@ -85,15 +84,6 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
         "Serving: allocated, up, and not in the problems list. Esc closes.",
         th.dim(),
     )));
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, w, h);
-    f.render_widget(Clear, rect);
-    let b = Block::default()
-        .borders(Borders::ALL)
-        .border_style(th.focused_border())
-        .title(Span::styled(
-            format!(" risk · {} items ", st.pins.rows.len()),
-            th.title(),
-        ));
-    f.render_widget(Paragraph::new(lines).block(b), rect);
+    let title = format!(" risk · {} items ", st.pins.rows.len());
+    overlay(f, area, w, title, lines, th);
 }

@@ -59,6 +59,26 @@ pub(super) fn block<'a>(
         )
 }
 
+/// A boxed overlay `w` wide, as tall as its lines, centred over `area`,
+/// cleared beneath: peer detail, risk.
+pub(super) fn overlay(
+    f: &mut ratatui::Frame,
+    area: Rect,
+    w: u16,
+    title: String,
+    lines: Vec<Line<'_>>,
+    th: Theme,
+) {
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let r = centered(area, w, h);
+    f.render_widget(ratatui::widgets::Clear, r);
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.focused_border())
+        .title(Span::styled(title, th.title()));
+    f.render_widget(ratatui::widgets::Paragraph::new(lines).block(b), r);
+}
+
 pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);

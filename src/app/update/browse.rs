@@ -119,18 +119,14 @@ pub(super) fn browse_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
             let Some(e) = b.selected_entry().cloned() else {
                 return Vec::new();
             };
-            let dest = st.fetch_dir(&dialogs::safe_basename(&e.name).unwrap_or(e.cid.clone()));
-            st.flash = None;
-            st.dialog = Some(Dialog::Form(Form::fetch(&e.cid, &dest)));
+            dialogs::open_fetch_form(st, &e.cid, &e.name);
             return Vec::new();
         }
         Some(Action::Copy) => {
             let Some(path) = b.selected_entry().map(|e| b.ipfs_path(e)) else {
                 return Vec::new();
             };
-            let note = st.clipboard.caveat();
-            flash(st, format!("copied {path}{note}"), Level::Info);
-            return vec![Effect::Copy(path)];
+            return keys::copy(st, path);
         }
         _ => return Vec::new(),
     }

@@ -254,6 +254,17 @@ pub(super) fn submit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
     }
 }
 
+/// The fetch form for `cid`, saved under `name` (if it is a safe file
+/// name, else the CID) in the working folder: one opening for every place
+/// that offers a fetch.
+pub(super) fn open_fetch_form(st: &mut State, cid: &str, name: &str) {
+    let base = safe_basename(name).unwrap_or_else(|| cid.to_string());
+    st.flash = None;
+    let mut f = Form::fetch(cid, &st.fetch_dir(&base));
+    f.error = validate_live(&f);
+    st.dialog = Some(Dialog::Form(f));
+}
+
 pub(super) fn safe_basename(name: &str) -> Option<String> {
     std::path::Path::new(name)
         .file_name()

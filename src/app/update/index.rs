@@ -3,15 +3,9 @@
 use super::*;
 
 pub fn scroll_into_view(st: &mut State) {
-    let h = st.pins_height.max(1);
     let p = &mut st.pins;
-    if p.selected < p.offset {
-        p.offset = p.selected;
-    } else if p.selected >= p.offset + h {
-        p.offset = p.selected + 1 - h;
-    }
-    let max_off = p.index.len().saturating_sub(h);
-    p.offset = p.offset.min(max_off);
+    p.offset =
+        super::super::layout::keep_in_view(p.selected, p.offset, st.pins_height, p.index.len());
 }
 
 /// Recomputes the pins order: inline for small pinsets, off the UI task for big ones.
@@ -250,52 +244,31 @@ pub(super) fn on_health(st: &mut State) -> Vec<Effect> {
     reindex(st)
 }
 
-/// Counts a peer's share of the archive for its detail view.
+/// Counts a peer's share of the archive for its detail view. "Only copy"
+/// is what the risk rule says its failure would lose: one rule for both.
 pub fn peer_stats(st: &State, id: &str) -> crate::app::state::PeerStats {
     let p = &st.pins;
-    let up = |peer: &str| st.peers.rows.iter().any(|r| r.id == peer && r.online());
-    // A peer holds a pinned copy when it is up and the problems list does
-    // not name it for the item.
-    let pinned_at = |peer: &str, cid: &str| {
-        up(peer)
-            && !p
-                .repl
-                .unpinned_at
-                .get(cid)
-                .is_some_and(|v| v.iter().any(|x| &**x == peer))
-    };
-    let mut s = crate::app::state::PeerStats {
+    let lost = risk_of(st, Some(id))
+        .if_failed
+        .map(|f| f.lost)
+        .unwrap_or_default();
+    let only_copy_names = lost
+        .iter()
+        .take(5)
+        .map(|cid| {
+            p.rows
+                .iter()
+                .find(|r| &*r.cid == cid.as_str())
+                .filter(|r| !r.name.is_empty())
+                .map_or_else(|| cid.clone(), |r| r.name.to_string())
+        })
+        .collect();
+    crate::app::state::PeerStats {
         allocated: p.alloc_counts.get(id).copied().unwrap_or(0) + p.everywhere,
         errors: p.peer_errors.get(id).copied().unwrap_or(0),
-        ..Default::default()
-    };
-    for row in p.rows.iter() {
-        let holds = row.allocations.is_empty() || row.allocations.iter().any(|a| &**a == id);
-        if !holds || !pinned_at(id, &row.cid) {
-            continue;
-        }
-        let another = if row.allocations.is_empty() {
-            st.peers
-                .rows
-                .iter()
-                .any(|r| r.id != id && pinned_at(&r.id, &row.cid))
-        } else {
-            row.allocations
-                .iter()
-                .any(|a| &**a != id && pinned_at(a, &row.cid))
-        };
-        if !another {
-            s.only_copy += 1;
-            if s.only_copy_names.len() < 5 {
-                s.only_copy_names.push(if row.name.is_empty() {
-                    row.cid.to_string()
-                } else {
-                    row.name.to_string()
-                });
-            }
-        }
+        only_copy: lost.len(),
+        only_copy_names,
     }
-    s
 }
 
 pub(super) fn refresh_peer_detail(st: &mut State) {

@@ -256,9 +256,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             let fail = if arg.is_empty() {
                 None
             } else {
-                match st.peers.rows.iter().find(|p| {
-                    p.name.eq_ignore_ascii_case(arg) || (arg.len() >= 4 && p.id.starts_with(arg))
-                }) {
+                match st.peers.rows.iter().find(|p| p.answers_to(arg)) {
                     Some(p) => Some(p.id.clone()),
                     None => {
                         flash(
@@ -331,9 +329,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
                 st.focus = Pane::Peers;
                 return open_peer(st);
             }
-            let found = st.peers.rows.iter().position(|p| {
-                p.name.eq_ignore_ascii_case(arg) || (arg.len() >= 4 && p.id.starts_with(arg))
-            });
+            let found = st.peers.rows.iter().position(|p| p.answers_to(arg));
             match found {
                 Some(i) => {
                     st.focus = Pane::Peers;
@@ -363,10 +359,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             if arg.is_empty() {
                 return action(st, Action::Fetch);
             }
-            st.dialog = Some(Dialog::Form(Form::fetch(arg, &st.fetch_dir(arg))));
-            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
-                f.error = validate_live(f);
-            }
+            open_fetch_form(st, arg, arg);
             Vec::new()
         }
         "recover" => match arg {
@@ -457,7 +450,7 @@ fn peer_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
     Vec::new()
 }
 
-fn copy(st: &mut State, text: String) -> Vec<Effect> {
+pub(super) fn copy(st: &mut State, text: String) -> Vec<Effect> {
     let note = st.clipboard.caveat();
     flash(st, format!("copied {text}{note}"), Level::Info);
     vec![Effect::Copy(text)]
@@ -630,9 +623,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                     .map(|r| (r.cid.to_string(), r.name.to_string()))
                     .unwrap_or_default(),
             };
-            let base = safe_basename(&name).unwrap_or_else(|| cid.clone());
-            st.flash = None;
-            st.dialog = Some(Dialog::Form(Form::fetch(&cid, &st.fetch_dir(&base))));
+            open_fetch_form(st, &cid, &name);
             Vec::new()
         }
         Action::Unpin => {
@@ -706,13 +697,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 flash(st, "read-only: recover is disabled", Level::Error);
                 return Vec::new();
             }
-            let n = st
-                .pins
-                .repl
-                .observed
-                .values()
-                .filter(|r| r.errors > 0)
-                .count();
+            let n = st.pins.repl.in_error();
             if n == 0 {
                 flash(st, "nothing to recover", Level::Info);
             } else {
@@ -796,15 +781,9 @@ pub(super) fn move_by(st: &mut State, delta: i64) -> Vec<Effect> {
 
 /// Keeps the selected peer line of the replication pane on screen.
 pub(super) fn scroll_replication(st: &mut State) {
-    let h = st.replication_height.max(1);
     let n = st.replication_lines().len();
     let r = &mut st.replication;
-    if r.selected < r.offset {
-        r.offset = r.selected;
-    } else if r.selected >= r.offset + h {
-        r.offset = r.selected + 1 - h;
-    }
-    r.offset = r.offset.min(n.saturating_sub(h));
+    r.offset = super::super::layout::keep_in_view(r.selected, r.offset, st.replication_height, n);
 }
 
 pub(super) fn tasks_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
