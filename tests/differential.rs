@@ -672,6 +672,26 @@ async fn script(b: &Backend) -> Vec<Value> {
             "POST",
             format!("/pins/{nas_only}?replication-min=3&replication-max=2"),
         ),
+        // `pin-update=FROM` pins a CID as FROM is pinned: FROM's
+        // allocations, replication and metadata; only a name replaces FROM's.
+        (
+            "pin-update",
+            "POST",
+            format!("/pins/{absent}?pin-update={nas_only}&name=renamed&replication-min=3&replication-max=3&meta-k=v"),
+        ),
+        ("pin-update-read-back", "GET", format!("/allocations/{absent}")),
+        ("unpin-updated", "DELETE", format!("/pins/{absent}")),
+        (
+            "pin-update-from-unpinned",
+            "POST",
+            format!("/pins/{nas_only}?pin-update={absent}"),
+        ),
+        // A bad pin-update is a 400, and the pin happens anyway.
+        (
+            "pin-update-bad",
+            "POST",
+            format!("/pins/{nas_only}?name=nas-only.txt&replication-min=1&replication-max=1&pin-update=nonsense"),
+        ),
         ("recover-one", "POST", format!("/pins/{hello}/recover")),
         ("recover-all", "POST", "/pins/recover".to_string()),
         (

@@ -243,7 +243,7 @@ pub struct State {
     /// A peer opened from the peers pane.
     pub peer_detail: Option<PeerDetail>,
     /// The risk view (`:risk [PEER]`).
-    pub risk: Option<crate::cluster::stewardship::Risk>,
+    pub risk: Option<crate::cluster::steward::Risk>,
     /// Inside an item: its folders and a preview.
     pub browse: Option<super::browse::Browse>,
     pub browse_generation: u64,

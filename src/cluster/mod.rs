@@ -12,7 +12,7 @@ pub mod gojson;
 pub mod host;
 pub mod members;
 pub mod replicas;
-pub mod stewardship;
+pub mod steward;
 pub mod stream;
 pub mod types;
 

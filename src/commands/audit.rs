@@ -30,14 +30,10 @@ pub struct AuditArgs {
 /// Where a full audit notes the items it has checked, so an interrupted
 /// one resumes there (one JSON line per check).
 fn journal_path(cluster: &str, peer: Option<&str>) -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    let key: String = format!("{cluster}-{}", peer.unwrap_or("all"))
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    Some(base.join("ccs-tui").join(format!("audit-{key}.jsonl")))
+    crate::cluster::steward::journal::state_path(
+        "audit",
+        &format!("{cluster}-{}", peer.unwrap_or("all")),
+    )
 }
 
 /// The audit could not run (a bad argument, the cluster unreachable): not

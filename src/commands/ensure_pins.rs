@@ -1,12 +1,12 @@
 //! `ensure-pins --profile X`: as ccs v0.4 does, every item keeps a copy on
 //! the profile's primary node and on the backup node; on the daemon's terms
-//! (see `cluster::stewardship`).
+//! (see `cluster::steward::ensure`).
 
 use serde::Serialize;
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::stewardship::{plan_ensure, repin_options, Ensure};
+use crate::cluster::steward::{plan_ensure, repin_options, Ensure};
 use crate::cluster::PinTypeFilter;
 
 /// `ccs-tui ensure-pins`
@@ -21,7 +21,7 @@ pub struct EnsurePinsArgs {
 }
 
 /// The required peers could not be named (ccs's AllocationError, RC 3).
-const CONFIG_ERROR: u8 = 3;
+pub(super) const CONFIG_ERROR: u8 = 3;
 
 #[derive(Serialize)]
 struct Done<'a> {

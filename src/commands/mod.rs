@@ -7,6 +7,7 @@ mod add;
 mod audit;
 mod browse;
 mod config;
+mod drain;
 mod edit;
 mod ensure_pins;
 mod get;
@@ -14,10 +15,12 @@ pub mod health;
 mod ls;
 mod output;
 mod peers;
+mod rebalance;
 mod recover;
 mod risk;
 mod rm;
 mod status;
+mod steward;
 
 use std::process::ExitCode;
 
@@ -30,10 +33,12 @@ pub use add::AddArgs;
 pub use audit::AuditArgs;
 pub use browse::CatArgs;
 pub use config::ConfigArgs;
+pub use drain::DrainArgs;
 pub use edit::EditArgs;
 pub use ensure_pins::EnsurePinsArgs;
 pub use get::GetArgs;
 pub use ls::LsArgs;
+pub use rebalance::RebalanceArgs;
 pub use recover::RecoverArgs;
 pub use risk::RiskArgs;
 pub use rm::RmArgs;
@@ -67,6 +72,15 @@ pub enum Command {
     /// Put every item on the profile's primary node and the backup node, as
     /// ccs v0.4 does (exit 0 nothing to do, 1 changed, 2 errors, 3 config).
     EnsurePins(EnsurePinsArgs),
+    /// Converge every item to ccs v0.4's rule: primary and backup kept, filled
+    /// to replication_min by free space less reserve, trimmed above
+    /// replication_max, orphans dropped; copies pinned before any is released
+    /// (exit 0 nothing to do, 1 changed, 2 errors, 3 config).
+    Rebalance(RebalanceArgs),
+    /// Move every item off a peer (or the items named), each new copy pinned
+    /// before the peer's is released; resumable (exit 0 nothing to move, 1
+    /// moved, 2 errors or items that cannot move).
+    Drain(DrainArgs),
     /// The member peers.
     Peers,
     /// Peers online, pins by status per peer, errors (exit 0 healthy, 1 degraded, 2 error).
@@ -85,6 +99,8 @@ impl Command {
             Command::Rm(_) => Some("unpin"),
             Command::Edit(a) if !a.dry_run => Some("edit an item"),
             Command::EnsurePins(a) if !a.dry_run => Some("re-pin items"),
+            Command::Rebalance(a) if !a.dry_run => Some("rebalance"),
+            Command::Drain(a) if !a.dry_run => Some("drain a peer"),
             Command::Recover(a) if !a.dry_run => Some("recover"),
             _ => None,
         }
@@ -146,6 +162,8 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Command::Edit(a) => edit::run(&cx, a).await,
         Command::EnsurePins(a) => ensure_pins::run(&cx, a).await,
         Command::Risk(a) => risk::run(&cx, a).await,
+        Command::Rebalance(a) => rebalance::run(&cx, a).await,
+        Command::Drain(a) => drain::run(&cx, a).await,
         Command::Peers => peers::run(&cx).await,
         Command::Health => health::run(&cx).await,
         Command::Recover(a) => recover::run(&cx, a).await,

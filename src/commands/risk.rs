@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::stewardship::risk;
+use crate::cluster::steward::risk;
 use crate::cluster::types::{TrackerStatus, PROBLEM_FILTER};
 use crate::cluster::PinTypeFilter;
 

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 mod credentials;
+mod fleet;
 mod hosts;
 mod toml_files;
+pub use fleet::fleet;
 pub use hosts::node_gateways;
 
 use crate::cluster::{Auth, Endpoint};
@@ -57,6 +59,15 @@ impl NodeSpec {
         match self {
             NodeSpec::Host(_) => None,
             NodeSpec::Full { peer_id, .. } => peer_id.as_deref(),
+        }
+    }
+    /// ccs's `reserved_min_gb` (0 unless set).
+    pub fn reserved_min_gb(&self) -> u64 {
+        match self {
+            NodeSpec::Host(_) => 0,
+            NodeSpec::Full {
+                reserved_min_gb, ..
+            } => reserved_min_gb.unwrap_or(0),
         }
     }
     pub fn gateway(&self) -> Option<&str> {

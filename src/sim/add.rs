@@ -378,7 +378,7 @@ async fn run_add(
         p.local,
     );
     if let Err(e) = pinned {
-        let _ = tx.send(Out::Error(e)).await;
+        let _ = tx.send(Out::Error(e.1)).await;
     }
 }
 

@@ -467,9 +467,28 @@ async fn pin_cid(State(ctx): State<Ctx>, CidPath(cid): CidPath, req: Request) ->
 
 fn do_pin(ctx: &Ctx, cid: &str, opts: &QueryPinOptions) -> Response {
     let mut st = ctx.state.write();
-    match commit_pin(&mut st, cid, opts, false) {
+    let pinned = commit_pin(&mut st, cid, opts, false);
+    if let Some(bad) = &opts.update_error {
+        // 1.1.6 writes the 400, then pins anyway and writes the pin after it.
+        let mut body = crate::cluster::gojson::encode(&crate::cluster::types::ApiError {
+            code: 400,
+            message: bad.clone(),
+        });
+        body.push(b'\n');
+        if let Ok(pin) = &pinned {
+            body.extend_from_slice(&crate::cluster::gojson::encode(pin));
+            body.push(b'\n');
+        }
+        let mut r = (StatusCode::BAD_REQUEST, body).into_response();
+        r.headers_mut().insert(
+            "content-type",
+            axum::http::HeaderValue::from_static("application/json"),
+        );
+        return r;
+    }
+    match pinned {
         Ok(pin) => json_ok(&pin),
-        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(f) => f.into_response(),
     }
 }
 
@@ -516,6 +535,7 @@ fn do_unpin(ctx: &Ctx, cid: &str) -> Response {
     let Some(rec) = st.pins.remove(cid) else {
         return json_error(StatusCode::NOT_FOUND, NOT_IN_PINSET);
     };
+    st.account(&rec, -1);
     let pin = st.pin_json(&rec);
     st.unpinning.insert(
         cid.to_string(),
@@ -614,7 +634,7 @@ async fn metrics(State(ctx): State<Ctx>, Path(name): Path<String>) -> Response {
     let mut out: Vec<Metric> = Vec::new();
     for p in st.peers.iter().filter(|p| p.offline.is_none()) {
         let (value, weight) = match name.as_str() {
-            "freespace" => (p.free_space.to_string(), p.free_space as i64),
+            "freespace" => (p.free_now().to_string(), p.free_now() as i64),
             "ping" => (
                 serde_json::json!({
                     "peer_name": p.name,

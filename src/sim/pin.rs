@@ -19,6 +19,13 @@ pub struct QueryPinOptions {
     pub user_allocations: Vec<String>,
     pub metadata: Vec<(String, String)>,
     pub expire_at: i64,
+    /// `pin-update=FROM`: pin this CID as FROM is pinned (its allocations,
+    /// replication and metadata; only the name may change).
+    pub pin_update: Option<String>,
+    /// The daemon answers 400 for a bad `pin-update` and pins anyway with
+    /// the options it read before it (`FromQuery` returns early, the handler
+    /// goes on).
+    pub update_error: Option<String>,
 }
 
 pub fn pin_options(q: &[(String, String)]) -> Result<QueryPinOptions, Fail> {
@@ -57,6 +64,12 @@ pub fn pin_options(q: &[(String, String)]) -> Result<QueryPinOptions, Fail> {
                     o.expire_at = chrono::Utc::now().timestamp() + secs;
                 }
             }
+            "pin-update" if !v.is_empty() => match crate::unixfs::parse_cid(v) {
+                Ok(c) => o.pin_update = Some(c.to_string()),
+                Err(e) => {
+                    o.update_error = Some(format!("error decoding update option parameter: {e}"))
+                }
+            },
             k if k.starts_with("meta-") => {
                 o.metadata.push((k["meta-".len()..].to_string(), v.clone()));
             }
@@ -85,7 +98,10 @@ pub fn commit_pin(
     cid: &str,
     opts: &QueryPinOptions,
     force_local: bool,
-) -> Result<Pin, String> {
+) -> Result<Pin, Fail> {
+    if let Some(from) = opts.pin_update.as_deref().filter(|f| *f != cid) {
+        return commit_update(st, cid, from, opts);
+    }
     let rmin = if opts.rmin == 0 {
         st.default_rmin
     } else {
@@ -96,18 +112,19 @@ pub fn commit_pin(
     } else {
         opts.rmax
     };
-    check_replication(rmin, rmax)?;
+    check_replication(rmin, rmax).map_err(internal)?;
     if opts.expire_at != 0 && opts.expire_at < chrono::Utc::now().timestamp() {
-        return Err("pin.ExpireAt set before current time".into());
+        return Err(internal("pin.ExpireAt set before current time".into()));
     }
     let available = st.content_known(cid);
-    let now = chrono::Utc::now();
     let current = st
         .pins
         .get(cid)
         .map(|p| p.allocations.clone())
         .unwrap_or_default();
-    let allocations = st.allocate(rmin, rmax, &opts.user_allocations, force_local, &current)?;
+    let allocations = st
+        .allocate(rmin, rmax, &opts.user_allocations, force_local, &current)
+        .map_err(internal)?;
     let rec = PinRec {
         cid: cid.to_string(),
         name: opts.name.clone(),
@@ -118,7 +135,7 @@ pub fn commit_pin(
         user_allocations: opts.user_allocations.clone(),
         mode_direct: opts.direct,
         expire_at: opts.expire_at,
-        timestamp: now.timestamp(),
+        timestamp: chrono::Utc::now().timestamp(),
         started: st.pins.get(cid).map_or_else(Instant::now, |p| p.started),
         available,
         overrides: st
@@ -126,14 +143,84 @@ pub fn commit_pin(
             .get(cid)
             .map(|p| p.overrides.clone())
             .unwrap_or_default(),
+        pin_update: None,
     };
+    Ok(store(st, rec, None))
+}
+
+/// `pin-update=FROM` (cluster.go `PinUpdate`): FROM's pin under the new CID,
+/// FROM kept; a name given replaces FROM's, nothing else does.
+fn commit_update(
+    st: &mut SimState,
+    cid: &str,
+    from: &str,
+    opts: &QueryPinOptions,
+) -> Result<Pin, Fail> {
+    let Some(existing) = st.pins.get(from) else {
+        return Err(Fail(
+            axum::http::StatusCode::NOT_FOUND,
+            "pin is not part of the pinset".into(),
+        ));
+    };
+    let mut rec = existing.clone();
+    rec.cid = cid.to_string();
+    if !opts.name.is_empty() {
+        rec.name = opts.name.clone();
+    }
+    if opts.expire_at > chrono::Utc::now().timestamp() {
+        rec.expire_at = opts.expire_at;
+    }
+    rec.timestamp = chrono::Utc::now().timestamp();
+    rec.started = Instant::now();
+    rec.available = st.content_known(cid);
+    rec.overrides = Vec::new();
+    rec.pin_update = Some(from.to_string());
+    Ok(store(st, rec, Some(from.to_string())))
+}
+
+fn internal(message: String) -> Fail {
+    Fail(axum::http::StatusCode::INTERNAL_SERVER_ERROR, message)
+}
+
+/// Puts `rec` in the pinset: peers newly allocated start pinning now, the
+/// space the copies take moves from the old holders to the new ones.
+fn store(st: &mut SimState, mut rec: PinRec, update_from: Option<String>) -> Pin {
+    let now = chrono::Utc::now();
+    if let Some(old) = st.pins.get(&rec.cid) {
+        if !old.allocations.is_empty() {
+            let new_peers: Vec<u16> = rec
+                .allocations
+                .iter()
+                .copied()
+                .filter(|p| !old.allocations.contains(p))
+                .collect();
+            for p in new_peers {
+                let o = rec.override_mut(p);
+                o.restarted = Some(Instant::now());
+                o.error = None;
+            }
+        }
+        let old = old.clone();
+        st.account(&old, -1);
+    }
+    st.account(&rec, 1);
     let mut echo = st.pin_json(&rec);
     // The echo is the in-memory object, not a state read-back.
-    echo.metadata = Map::from(rec.metadata.clone());
-    echo.origins = List::null();
+    // An update echoes the stored pin it copied (null metadata when empty).
+    echo.metadata = if update_from.is_some() && rec.metadata.is_empty() {
+        Map::null()
+    } else {
+        Map::from(rec.metadata.clone())
+    };
+    echo.origins = if update_from.is_some() {
+        List::empty()
+    } else {
+        List::null()
+    };
     echo.user_allocations = List::null();
+    echo.pin_update = update_from;
     echo.timestamp = GoTime(now.with_timezone(&st.tz));
-    st.unpinning.remove(cid);
-    st.pins.insert(cid.to_string(), rec);
-    Ok(echo)
+    st.unpinning.remove(&rec.cid);
+    st.pins.insert(rec.cid.clone(), rec);
+    echo
 }

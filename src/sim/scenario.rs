@@ -253,6 +253,7 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
                     started: started_ago(3600),
                     available: true,
                     overrides: Vec::new(),
+                    pin_update: None,
                 },
             );
             index += 1;
@@ -360,6 +361,7 @@ pub fn synthetic(peers: usize, pins: usize, seed: u64) -> SimState {
                 started,
                 available: true,
                 overrides: Vec::new(),
+                pin_update: None,
             },
         );
     }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::{FixedOffset, Local, Utc};
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::cluster::gojson::{GoTime, List, Map};
@@ -82,6 +83,16 @@ pub struct SimPeer {
     pub offline_since: Option<Instant>,
     /// Its IPFS daemon is stopped: the cluster peer is up but cannot pin.
     pub ipfs_down: bool,
+    /// Bytes its copies took since the start (negative: it released more
+    /// than it took); the free space it reports moves with them.
+    pub used: i64,
+}
+
+impl SimPeer {
+    /// The `freespace` metric: what the disk had, less the copies it took.
+    pub fn free_now(&self) -> u64 {
+        u64::try_from((self.free_space as i64).saturating_sub(self.used)).unwrap_or(0)
+    }
 }
 
 impl SimPeer {
@@ -124,6 +135,8 @@ pub struct PinRec {
     /// Peers can fetch this content (it was added, or the scenario says so).
     pub available: bool,
     pub overrides: Vec<(u16, PeerOverride)>,
+    /// The pin it was updated from (`pin-update`), as the state keeps it.
+    pub pin_update: Option<String>,
 }
 
 impl PinRec {
@@ -202,6 +215,7 @@ impl SimState {
                 offline: None,
                 offline_since: None,
                 ipfs_down: false,
+                used: 0,
             })
             .collect();
         Self {
@@ -331,7 +345,7 @@ impl SimState {
             } else {
                 Map::from(rec.metadata.clone())
             },
-            pin_update: None,
+            pin_update: rec.pin_update.clone(),
             origins: List::empty(),
             cid: rec.cid.clone(),
             pin_type: "pin".into(),
@@ -567,8 +581,8 @@ impl SimState {
         let by_space = |v: &mut Vec<u16>| {
             v.sort_by(|a, b| {
                 self.peers[usize::from(*b)]
-                    .free_space
-                    .cmp(&self.peers[usize::from(*a)].free_space)
+                    .free_now()
+                    .cmp(&self.peers[usize::from(*a)].free_now())
             })
         };
         let mut candidates: Vec<u16> = (0..self.peers.len() as u16)
@@ -580,8 +594,13 @@ impl SimState {
         let needed = i64::from(rmin) - n_current;
         let wanted = i64::from(rmax) - n_current;
         if wanted < 0 {
+            // The daemon keeps the first of its current peers in Go map
+            // order: which ones go is anybody's guess (seen on 1.1.6).
             let keep = usize::try_from(n_current + wanted).unwrap_or(0);
-            return Ok(current_valid[..keep].to_vec());
+            let mut kept = current_valid;
+            kept.shuffle(&mut rand::thread_rng());
+            kept.truncate(keep);
+            return Ok(kept);
         }
         if needed <= 0 {
             return Ok(current.to_vec());
@@ -596,6 +615,41 @@ impl SimState {
         let mut chosen = current_valid;
         chosen.extend(priority.into_iter().chain(candidates).take(take));
         Ok(chosen)
+    }
+
+    /// Moves an item's size onto (`sign` 1) or off (-1) the peers holding it.
+    pub fn account(&mut self, rec: &PinRec, sign: i64) {
+        let size = self.item_size(rec) as i64 * sign;
+        let holders: Vec<u16> = if rec.allocations.is_empty() {
+            (0..self.peers.len() as u16).collect()
+        } else {
+            rec.allocations.clone()
+        };
+        for p in holders {
+            if let Some(peer) = self.peers.get_mut(usize::from(p)) {
+                peer.used = peer.used.saturating_add(size);
+            }
+        }
+    }
+
+    /// What an item takes on a peer: its `size` metadata, else what its root
+    /// block declares.
+    pub fn item_size(&self, rec: &PinRec) -> u64 {
+        if let Some(s) = rec
+            .metadata
+            .iter()
+            .find(|(k, _)| k == "size")
+            .and_then(|(_, v)| v.parse().ok())
+        {
+            return s;
+        }
+        let Ok(c) = crate::unixfs::parse_cid(&rec.cid) else {
+            return 0;
+        };
+        self.blocks
+            .get(&c.to_bytes())
+            .and_then(|root| crate::unixfs::declared_bound(&c, root))
+            .unwrap_or(0)
     }
 
     pub fn has_block(&self, cid: &cid::Cid) -> bool {

@@ -208,7 +208,12 @@ impl SimState {
             }
             out.push(b'}');
         }
-        out.extend_from_slice(b",\"pin_update\":null,\"origins\":[],\"cid\":");
+        out.extend_from_slice(b",\"pin_update\":");
+        match &rec.pin_update {
+            Some(from) => go_str(out, from),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"origins\":[],\"cid\":");
         go_str(out, &rec.cid);
         out.extend_from_slice(b",\"type\":\"pin\",\"allocations\":[");
         for (i, p) in rec.allocations.iter().enumerate() {

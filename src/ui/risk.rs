@@ -7,7 +7,7 @@ use ratatui::Frame;
 use super::theme::Theme;
 use super::widgets::{ellipsize, overlay};
 use crate::app::State;
-use crate::cluster::stewardship::Risk;
+use crate::cluster::steward::Risk;
 
 pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
     let w = area.width.saturating_sub(4).min(100);

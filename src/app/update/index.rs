@@ -325,9 +325,9 @@ pub(super) fn count_allocations(st: &mut State) {
 }
 
 /// The risk report from what the console holds, by the one rule
-/// `ccs-tui risk` uses (`cluster::stewardship::risk_over`).
-pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::stewardship::Risk {
-    use crate::cluster::stewardship::{risk_over, RiskItem};
+/// `ccs-tui risk` uses (`cluster::steward::risk_over`).
+pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::steward::Risk {
+    use crate::cluster::steward::{risk_over, RiskItem};
     let members: Vec<&str> = st.peers.rows.iter().map(|p| p.id.as_str()).collect();
     let up: Vec<&str> = st
         .peers

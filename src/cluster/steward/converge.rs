@@ -1,0 +1,310 @@
+//! Carrying a plan out on the daemon's terms: an item's allocations become
+//! a target set, copies are added before any is released, and an item never
+//! has fewer pinned copies than it had when it started, except for the
+//! releases the plan asks for.
+//!
+//! What ipfs-cluster 1.1.6 allows (`allocate.go`, seen on the real daemon):
+//! allocations that are valid and within [min, max] never move; preferred
+//! peers (`user-allocations`) are used only when more copies are needed, so
+//! a peer is added by raising the minimum with that peer preferred; above
+//! the maximum the daemon keeps the first of its current peers in Go map
+//! order, so *which* peer a shrink releases is random. A release is
+//! therefore a shrink by one, repeated: when the daemon let go of a peer
+//! the plan keeps, that peer is asked back at once (its blocks are still on
+//! its disk until garbage collection) and the shrink is tried again.
+//!
+//! Every re-pin gives the name and metadata again: the daemon forgets what
+//! a re-pin does not give.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cluster::types::{Pin, PinOptions, TrackerStatus};
+use crate::cluster::{ClientError, ClusterClient};
+
+/// What happened, for progress lines and the tasks view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Peers asked to take a copy.
+    Grow { peers: Vec<String> },
+    /// A peer reports its copy pinned.
+    Pinned { peer: String },
+    /// The daemon released a peer the plan wanted released.
+    Released { peer: String },
+    /// The daemon released a peer the plan keeps; asked back.
+    Retry { peer: String, attempt: usize },
+    /// The item's replication bounds at the end.
+    Settled { min: i32, max: i32 },
+}
+
+/// Why an item did not reach its target; it is left with at least the
+/// copies it had.
+#[derive(Debug)]
+pub enum ConvergeError {
+    Api(ClientError),
+    /// The daemon did not allocate the peers asked for.
+    NotAllocated {
+        wanted: Vec<String>,
+        got: Vec<String>,
+    },
+    /// A new copy did not arrive in time (or failed).
+    NotPinned {
+        peer: String,
+        status: TrackerStatus,
+        error: String,
+    },
+    /// A shrink released nobody: some peer the daemon counts for the item
+    /// has no fresh metrics (down, or just restarted).
+    KeptAll,
+    /// The daemon kept releasing peers the plan keeps.
+    GaveUp {
+        attempts: usize,
+    },
+}
+
+impl std::fmt::Display for ConvergeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConvergeError::Api(e) => write!(f, "{e}"),
+            ConvergeError::NotAllocated { wanted, got } => write!(
+                f,
+                "the cluster did not allocate {} (allocated: {})",
+                wanted.join(", "),
+                got.join(", ")
+            ),
+            ConvergeError::NotPinned {
+                peer,
+                status,
+                error,
+            } if error.is_empty() => {
+                write!(f, "the new copy on {peer} is still {status} after the wait")
+            }
+            ConvergeError::NotPinned { peer, error, .. } => {
+                write!(f, "the new copy on {peer} failed: {error}")
+            }
+            ConvergeError::KeptAll => f.write_str(
+                "the cluster released no peer: one of the item's peers has no fresh metrics (down or just restarted)",
+            ),
+            ConvergeError::GaveUp { attempts } => write!(
+                f,
+                "the cluster released a peer to keep {attempts} times in a row; left with an extra copy"
+            ),
+        }
+    }
+}
+
+impl From<ClientError> for ConvergeError {
+    fn from(e: ClientError) -> Self {
+        ConvergeError::Api(e)
+    }
+}
+
+/// How patient the executor is.
+#[derive(Debug, Clone, Copy)]
+pub struct Patience {
+    /// How long a new copy may take to be pinned.
+    pub pin_wait: Duration,
+    /// Between status polls.
+    pub poll: Duration,
+    /// Shrinks that release the wrong peer before giving up.
+    pub attempts: usize,
+}
+
+impl Default for Patience {
+    fn default() -> Self {
+        Patience {
+            pin_wait: Duration::from_secs(600),
+            poll: Duration::from_millis(500),
+            attempts: 12,
+        }
+    }
+}
+
+/// The bounds an item ends with: its own, widened only as far as its final
+/// number of copies needs (the daemon would move a valid allocation outside
+/// them at the next re-pin).
+pub fn settled(orig: (i32, i32), copies: usize) -> (i32, i32) {
+    let c = i32::try_from(copies).unwrap_or(i32::MAX);
+    (orig.0.min(c), orig.1.max(c))
+}
+
+/// Moves `pin`'s allocations to `target`. `orig` are the bounds to settle
+/// to: the pin's own, or those a journal kept from an interrupted run.
+/// Returns the allocations at the end.
+pub async fn converge(
+    client: &ClusterClient,
+    pin: &Pin,
+    orig: (i32, i32),
+    target: &[String],
+    patience: Patience,
+    on: &mut (dyn FnMut(Step) + Send),
+) -> Result<Vec<String>, ConvergeError> {
+    let mut current: Vec<String> = pin.allocations.iter().cloned().collect();
+    let add: Vec<String> = target
+        .iter()
+        .filter(|t| !current.contains(t))
+        .cloned()
+        .collect();
+    if !add.is_empty() {
+        current = grow(client, pin, orig, &current, &add, patience, on).await?;
+    }
+    let mut attempts = 0;
+    while current.iter().any(|c| !target.contains(c)) {
+        let keep = current.len().saturating_sub(1);
+        if keep == 0 {
+            return Err(ConvergeError::NotAllocated {
+                wanted: target.to_vec(),
+                got: current,
+            });
+        }
+        let keep = i32::try_from(keep).unwrap_or(i32::MAX);
+        let after = repin(client, pin, (orig.0.min(keep), keep), &[]).await?;
+        let dropped: Vec<String> = current
+            .iter()
+            .filter(|c| !after.contains(c))
+            .cloned()
+            .collect();
+        if dropped.is_empty() {
+            // Leave the bounds as they let the daemon keep every copy.
+            let (min, max) = settled(orig, current.len());
+            repin(client, pin, (min, max), &[]).await?;
+            return Err(ConvergeError::KeptAll);
+        }
+        let wrong: Vec<String> = dropped
+            .iter()
+            .filter(|d| target.contains(d))
+            .cloned()
+            .collect();
+        for d in dropped.iter().filter(|d| !target.contains(d)) {
+            on(Step::Released { peer: d.clone() });
+        }
+        current = after;
+        if !wrong.is_empty() {
+            attempts += 1;
+            for w in &wrong {
+                on(Step::Retry {
+                    peer: w.clone(),
+                    attempt: attempts,
+                });
+            }
+            current = grow(client, pin, orig, &current, &wrong, patience, on).await?;
+            if attempts >= patience.attempts {
+                let (min, max) = settled(orig, current.len());
+                repin(client, pin, (min, max), &[]).await?;
+                return Err(ConvergeError::GaveUp { attempts });
+            }
+        }
+    }
+    let (min, max) = settled(orig, current.len());
+    if (min, max) != (pin.replication_factor_min, pin.replication_factor_max)
+        || !add.is_empty()
+        || attempts > 0
+        || current.len() != pin.allocations.len()
+    {
+        current = repin(client, pin, (min, max), &[]).await?;
+    }
+    on(Step::Settled { min, max });
+    Ok(current)
+}
+
+/// Adds `add` to the item (min raised to the copies it must have, `add`
+/// preferred) and waits until each reports its copy pinned.
+async fn grow(
+    client: &ClusterClient,
+    pin: &Pin,
+    orig: (i32, i32),
+    current: &[String],
+    add: &[String],
+    patience: Patience,
+    on: &mut (dyn FnMut(Step) + Send),
+) -> Result<Vec<String>, ConvergeError> {
+    let n = i32::try_from(current.len() + add.len()).unwrap_or(i32::MAX);
+    on(Step::Grow {
+        peers: add.to_vec(),
+    });
+    let got = repin(client, pin, (n, orig.1.max(n)), add).await?;
+    if !add.iter().all(|a| got.contains(a)) {
+        return Err(ConvergeError::NotAllocated {
+            wanted: add.to_vec(),
+            got,
+        });
+    }
+    for peer in add {
+        wait_pinned(client, &pin.cid, peer, patience).await?;
+        on(Step::Pinned { peer: peer.clone() });
+    }
+    Ok(got)
+}
+
+/// A re-pin with everything the item holds given again.
+async fn repin(
+    client: &ClusterClient,
+    pin: &Pin,
+    (min, max): (i32, i32),
+    prefer: &[String],
+) -> Result<Vec<String>, ConvergeError> {
+    let opts = PinOptions {
+        name: Some(pin.name.clone()),
+        replication_min: Some(min),
+        replication_max: Some(max),
+        user_allocations: prefer.to_vec(),
+        metadata: pin
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    };
+    let p = client.pin(&pin.cid, &opts).await?;
+    Ok(p.allocations.iter().cloned().collect())
+}
+
+async fn wait_pinned(
+    client: &ClusterClient,
+    cid: &str,
+    peer: &str,
+    patience: Patience,
+) -> Result<(), ConvergeError> {
+    let deadline = tokio::time::Instant::now() + patience.pin_wait;
+    loop {
+        let g = client.pin_status(cid, false).await?;
+        let (status, error) = g
+            .peer_map
+            .get(peer)
+            .map_or((TrackerStatus::Unpinned, String::new()), |p| {
+                (p.status, p.error.clone())
+            });
+        match status {
+            TrackerStatus::Pinned => return Ok(()),
+            TrackerStatus::PinError => {
+                return Err(ConvergeError::NotPinned {
+                    peer: peer.to_string(),
+                    status,
+                    error,
+                })
+            }
+            _ if tokio::time::Instant::now() >= deadline => {
+                return Err(ConvergeError::NotPinned {
+                    peer: peer.to_string(),
+                    status,
+                    error,
+                })
+            }
+            _ => tokio::time::sleep(patience.poll).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::settled;
+
+    #[test]
+    fn bounds_widen_only_as_far_as_the_copies_need() {
+        assert_eq!(settled((2, 3), 3), (2, 3));
+        assert_eq!(settled((2, 3), 4), (2, 4));
+        assert_eq!(settled((3, 5), 2), (2, 5));
+    }
+}

@@ -1,0 +1,109 @@
+//! ccs v0.4's `ensure-pins`: the profile's primary and the backup node on
+//! every item, by raising the item's minimum to the peers it must have.
+
+use serde::Serialize;
+
+use crate::cluster::types::{Pin, PinOptions};
+
+/// One item that lacks required peers, and what fixes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ensure {
+    pub cid: String,
+    pub name: String,
+    pub current: Vec<String>,
+    /// Required peers it lacks (IDs).
+    pub add: Vec<String>,
+    pub replication_min: (i32, i32),
+    pub replication_max: (i32, i32),
+}
+
+/// The items of `pins` that lack one of `required` (peer IDs), each with
+/// the replication bounds that make the daemon allocate them. Items pinned
+/// everywhere already have every peer.
+pub fn plan_ensure(pins: &[Pin], required: &[String]) -> Vec<Ensure> {
+    pins.iter()
+        .filter(|p| !p.allocations.is_empty())
+        .filter_map(|p| {
+            let add: Vec<String> = required
+                .iter()
+                .filter(|r| !p.allocations.iter().any(|a| a == *r))
+                .cloned()
+                .collect();
+            if add.is_empty() {
+                return None;
+            }
+            let want = (p.allocations.len() + add.len()) as i32;
+            let rmin = p.replication_factor_min.max(want);
+            let rmax = p.replication_factor_max.max(rmin);
+            Some(Ensure {
+                cid: p.cid.clone(),
+                name: p.name.clone(),
+                current: p.allocations.iter().cloned().collect(),
+                add,
+                replication_min: (p.replication_factor_min, rmin),
+                replication_max: (p.replication_factor_max, rmax),
+            })
+        })
+        .collect()
+}
+
+/// The re-pin that carries out `e` for `pin`: everything the pin holds
+/// (name, metadata) given again, the new bounds, the peers to add preferred.
+pub fn repin_options(pin: &Pin, e: &Ensure) -> PinOptions {
+    PinOptions {
+        name: Some(pin.name.clone()),
+        replication_min: Some(e.replication_min.1),
+        replication_max: Some(e.replication_max.1),
+        user_allocations: e.add.iter().chain(e.current.iter()).cloned().collect(),
+        metadata: pin
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::gojson::{List, Map};
+
+    fn pin(cid: &str, allocs: &[&str], min: i32, max: i32) -> Pin {
+        Pin {
+            cid: cid.into(),
+            name: format!("{cid}.txt"),
+            allocations: List::from(allocs.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            replication_factor_min: min,
+            replication_factor_max: max,
+            metadata: Map::from(vec![("org".to_string(), "hrdag".to_string())]),
+            ..Default::default()
+        }
+    }
+
+    /// ccs's rule (primary and backup always allocated) on the daemon's
+    /// terms: the minimum becomes the number of peers the item must have.
+    #[test]
+    fn required_peers_raise_the_minimum_they_need() {
+        let req = vec!["nas".to_string(), "chll".to_string()];
+        let pins = vec![
+            pin("a", &["nas", "chll", "meerkat"], 2, 3),
+            pin("b", &["meerkat"], 1, 1),
+            pin("c", &["nas", "meerkat"], 2, 3),
+            pin("d", &[], -1, -1),
+        ];
+        let plan = plan_ensure(&pins, &req);
+        assert_eq!(plan.len(), 2, "a has both, d is everywhere");
+        assert_eq!(plan[0].cid, "b");
+        assert_eq!(plan[0].add, ["nas", "chll"]);
+        assert_eq!(plan[0].replication_min, (1, 3));
+        assert_eq!(plan[0].replication_max, (1, 3));
+        assert_eq!(plan[1].add, ["chll"]);
+        assert_eq!(plan[1].replication_min, (2, 3));
+        assert_eq!(plan[1].replication_max, (3, 3));
+        let o = repin_options(&pins[1], &plan[0]);
+        assert_eq!(o.name.as_deref(), Some("b.txt"), "the name is given again");
+        assert_eq!(o.metadata, [("org".to_string(), "hrdag".to_string())]);
+        assert_eq!(o.user_allocations, ["nas", "chll", "meerkat"]);
+    }
+}

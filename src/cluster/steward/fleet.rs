@@ -1,0 +1,94 @@
+//! The peers a plan may put copies on, as ccs v0.4 knows them: the nodes of
+//! the configuration with their peer IDs and reserves, the free space each
+//! reports, the backup node and each org's primary.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::cluster::types::Metric;
+
+const GIB: u64 = 1024 * 1024 * 1024;
+
+/// One node a plan may use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+    pub name: String,
+    pub peer_id: String,
+    /// Bytes never to fill (ccs's `reserved_min_gb`, GiB as ccs counts).
+    pub reserve: u64,
+}
+
+impl Node {
+    pub fn new(name: &str, peer_id: &str, reserved_min_gb: u64) -> Self {
+        Node {
+            name: name.to_string(),
+            peer_id: peer_id.to_string(),
+            reserve: reserved_min_gb.saturating_mul(GIB),
+        }
+    }
+}
+
+/// The known nodes and what they can take.
+#[derive(Debug, Clone, Default)]
+pub struct Fleet {
+    pub nodes: Vec<Node>,
+    /// Free bytes by peer ID, from the `freespace` metric; a node that
+    /// reports none has no room a plan may count on.
+    pub free: HashMap<String, u64>,
+    /// The backup node's peer ID: on every item.
+    pub backup: Option<String>,
+    /// Each org's primary peer ID: on every item of that org.
+    pub primaries: HashMap<String, String>,
+    /// ccs's `replication_min`/`replication_max` (3 and 5 unless set).
+    pub replication: (usize, usize),
+}
+
+impl Fleet {
+    /// Free space from `/monitor/metrics/freespace`; values that are not
+    /// numbers are left out, as ccs leaves them.
+    pub fn with_metrics(mut self, metrics: &[Metric]) -> Self {
+        self.free = metrics
+            .iter()
+            .filter_map(|m| Some((m.peer.clone(), m.value.parse().ok()?)))
+            .collect();
+        self
+    }
+
+    pub fn node(&self, peer_id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.peer_id == peer_id)
+    }
+
+    pub fn knows(&self, peer_id: &str) -> bool {
+        self.node(peer_id).is_some()
+    }
+
+    /// A node's name, else the peer ID cut as ccs cuts it (16 characters).
+    pub fn name_of(&self, peer_id: &str) -> String {
+        self.node(peer_id)
+            .map_or_else(|| peer_id.chars().take(16).collect(), |n| n.name.clone())
+    }
+
+    /// Room for copies: free space less the node's reserve; nothing for a
+    /// peer that is not a known node or reports no free space.
+    pub fn available(&self, peer_id: &str) -> u64 {
+        match (self.node(peer_id), self.free.get(peer_id)) {
+            (Some(n), Some(free)) => free.saturating_sub(n.reserve),
+            _ => 0,
+        }
+    }
+
+    /// The peers an item of `org` must keep: its org's primary and the backup.
+    pub fn required(&self, org: Option<&str>) -> Vec<String> {
+        let mut r: Vec<String> = Vec::new();
+        if let Some(p) = org.and_then(|o| self.primaries.get(o)) {
+            r.push(p.clone());
+        }
+        if let Some(b) = &self.backup {
+            if !r.contains(b) {
+                r.push(b.clone());
+            }
+        }
+        r
+    }
+}

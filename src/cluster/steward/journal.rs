@@ -1,0 +1,123 @@
+//! What an interrupted drain or rebalance must finish: the bounds each item
+//! had before the run changed them, until the item has settled. A run that
+//! starts again reads them back and settles those items to their own
+//! bounds, not to the raised ones it finds.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// `$XDG_STATE_HOME/ccs-tui/<kind>-<key>.jsonl` (else `~/.local/state`):
+/// where ccs-tui keeps what a long run needs to resume.
+pub fn state_path(kind: &str, key: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    let key: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    Some(base.join("ccs-tui").join(format!("{kind}-{key}.jsonl")))
+}
+
+#[derive(Serialize, Deserialize)]
+struct Line {
+    cid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bounds: Option<(i32, i32)>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    done: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Journal {
+    path: Option<PathBuf>,
+    open: HashMap<String, (i32, i32)>,
+}
+
+impl Journal {
+    /// The journal of `kind` for `key` (the cluster and what is drained),
+    /// with what an earlier run left open. Without a state directory it
+    /// keeps nothing and says so through [`Journal::is_kept`].
+    pub fn open(kind: &str, key: &str) -> Journal {
+        let path = state_path(kind, key);
+        let mut open = HashMap::new();
+        if let Some(text) = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
+            for l in text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<Line>(l).ok())
+            {
+                match (l.bounds, l.done) {
+                    (_, true) => {
+                        open.remove(&l.cid);
+                    }
+                    (Some(b), false) => {
+                        open.entry(l.cid).or_insert(b);
+                    }
+                    (None, false) => {}
+                }
+            }
+        }
+        Journal { path, open }
+    }
+
+    pub fn is_kept(&self) -> bool {
+        self.path.is_some()
+    }
+
+    /// Items an earlier run changed and did not settle, with their bounds.
+    pub fn unfinished(&self) -> &HashMap<String, (i32, i32)> {
+        &self.open
+    }
+
+    /// The bounds to settle `cid` to: an earlier run's, else `now`, noted
+    /// before anything changes.
+    pub fn begin(&mut self, cid: &str, now: (i32, i32)) -> (i32, i32) {
+        if let Some(b) = self.open.get(cid) {
+            return *b;
+        }
+        self.open.insert(cid.to_string(), now);
+        self.append(&Line {
+            cid: cid.to_string(),
+            bounds: Some(now),
+            done: false,
+        });
+        now
+    }
+
+    pub fn done(&mut self, cid: &str) {
+        if self.open.remove(cid).is_some() {
+            self.append(&Line {
+                cid: cid.to_string(),
+                bounds: None,
+                done: true,
+            });
+        }
+    }
+
+    /// Forgets the file once nothing is left open.
+    pub fn close(self) {
+        if let (true, Some(p)) = (self.open.is_empty(), &self.path) {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
+    fn append(&self, line: &Line) {
+        let Some(p) = &self.path else { return };
+        if let Some(dir) = p.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let (Ok(mut f), Ok(text)) = (
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p),
+            serde_json::to_string(line),
+        ) {
+            // One line per write, flushed: an interrupted run leaves whole lines.
+            let _ = f.write_all(format!("{text}\n").as_bytes());
+        }
+    }
+}

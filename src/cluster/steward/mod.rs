@@ -1,0 +1,19 @@
+//! Stewardship: where the copies of the archive live. Plans (pure: the
+//! pinset, the fleet, a rule) and the executor that carries a plan out on
+//! the daemon's terms, never with fewer copies than an item had.
+
+pub mod converge;
+pub mod drain;
+pub mod ensure;
+pub mod fleet;
+pub mod journal;
+pub mod rebalance;
+pub mod risk;
+
+pub use converge::{converge, settled, ConvergeError, Patience, Step};
+pub use drain::{plan_drain, Blocked, DrainMove};
+pub use ensure::{plan_ensure, repin_options, Ensure};
+pub use fleet::{Fleet, Node};
+pub use journal::Journal;
+pub use rebalance::{node_summary, plan_rebalance, Action, Move};
+pub use risk::{risk, risk_over, IfFailed, Risk, RiskItem};
