@@ -373,3 +373,194 @@ async fn ensure_pins_puts_the_primary_and_backup_on_every_item() {
     assert_eq!(o.code, 3, "{}", o.stderr);
     c.unpin(&cid).await.unwrap();
 }
+
+/// A ccs v0.4 configuration naming the backend's peers, nas the primary of
+/// `hrdag` and chll the backup, and the credentials in an `auth_file`.
+fn ccs_toml(b: &Backend, dir: &std::path::Path, extra: &str) -> std::path::PathBuf {
+    std::fs::write(dir.join("auth"), b.credentials()).unwrap();
+    let mut toml = format!(
+        "[cluster]\ndefault_node = \"nas\"\nbackup_node = \"chll\"\nauth_file = \"{}\"\n{extra}[profiles.hrdag]\nprimary = \"nas\"\n",
+        dir.join("auth").display()
+    );
+    for p in &b.peers {
+        toml.push_str(&format!("[nodes.{}]\nhost = \"{}\"\n", p.name, p.api));
+    }
+    let config = dir.join("ccs.toml");
+    std::fs::write(&config, toml).unwrap();
+    config
+}
+
+/// Until every member reports fresh free space: the daemon allocates only
+/// to those (a kubo restarted by an earlier test reports again first).
+async fn fresh_metrics(b: &Backend) {
+    let c = b.client();
+    let n = c.members().await.unwrap().len();
+    eventually("every peer reports its free space", SOON, || async {
+        let m = c.metrics("freespace").await.map_err(|e| e.to_string())?;
+        let fresh = m.iter().filter(|x| x.valid).count();
+        if fresh >= n {
+            Ok(())
+        } else {
+            Err(format!("{fresh} of {n} fresh"))
+        }
+    })
+    .await;
+}
+
+/// Items added with `rmin..rmax` copies, meerkat among them, `size` metadata.
+async fn add_on_meerkat(b: &Backend, dir: &std::path::Path, what: &[(&str, i32)]) -> Vec<String> {
+    use ccs_tui::cluster::types::PinOptions;
+    let c = b.client();
+    let ids: std::collections::HashMap<String, String> = c
+        .members()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.peername, p.id))
+        .collect();
+    let mut cids = Vec::new();
+    for (name, copies) in what {
+        let path = dir.join(name);
+        let text = unique_text(name);
+        std::fs::write(&path, &text).unwrap();
+        let opts = AddOptions {
+            pin: PinOptions {
+                name: Some(name.to_string()),
+                replication_min: Some(*copies),
+                replication_max: Some(*copies),
+                user_allocations: vec![ids["meerkat"].clone()],
+                metadata: vec![
+                    ("org".into(), "hrdag".into()),
+                    ("size".into(), text.len().to_string()),
+                ],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let cid = c
+            .add(&path, &opts, None, CancellationToken::new())
+            .await
+            .unwrap()
+            .root
+            .cid
+            .unwrap();
+        let p = c.allocation(&cid).await.unwrap();
+        assert!(p.allocations.contains(&ids["meerkat"]), "{name}: {p:?}");
+        cids.push(cid);
+    }
+    for cid in &cids {
+        b.wait_status(cid, SOON, |s| {
+            matches!(s, TrackerStatus::Pinned | TrackerStatus::Remote)
+        })
+        .await;
+    }
+    cids
+}
+
+#[tokio::test]
+async fn drain_moves_items_off_a_peer_never_below_their_pinned_copies() {
+    let b = Backend::start().await;
+    let c = b.client();
+    let tmp = tempfile::tempdir().unwrap();
+    let cids = add_on_meerkat(
+        &b,
+        tmp.path(),
+        &[("two-a.txt", 2), ("two-b.txt", 2), ("one.txt", 1)],
+    )
+    .await;
+    fresh_metrics(&b).await;
+    let meerkat = c
+        .members()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.peername == "meerkat")
+        .unwrap()
+        .id;
+    let config = ccs_toml(&b, tmp.path(), "");
+    let before: Vec<usize> = {
+        let mut v = Vec::new();
+        for cid in &cids {
+            v.push(b.held_by(cid).await.len());
+        }
+        v
+    };
+    assert_eq!(before, [2, 2, 1]);
+    let drain = |extra: &[&str]| {
+        let mut a = vec![
+            "drain".to_string(),
+            "meerkat".into(),
+            "--config".into(),
+            config.display().to_string(),
+        ];
+        a.extend(cids.iter().cloned());
+        a.extend(extra.iter().map(|s| s.to_string()));
+        common::cli::run(
+            a,
+            vec![(
+                "XDG_STATE_HOME",
+                tmp.path().join("state").display().to_string(),
+            )],
+        )
+    };
+    let o = drain(&["--dry-run"]).await;
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .contains("drain meerkat [DRY RUN]: 3 item(s) to move"),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("one.txt  meerkat → "), "{}", o.stdout);
+
+    // Sampled while the drain runs, from each peer's IPFS daemon (the
+    // cluster reports `pinning` for a moment on peers that keep their copy
+    // when the allocations change): no item ever has fewer pinned copies.
+    let stop = CancellationToken::new();
+    let sampler = async {
+        let mut samples = 0;
+        while !stop.is_cancelled() {
+            for (cid, min) in cids.iter().zip(&before) {
+                let held = b.held_by(cid).await;
+                assert!(
+                    held.len() >= *min,
+                    "{cid}: pinned on {held:?} only, had {min}"
+                );
+            }
+            samples += 1;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        samples
+    };
+    let run = async {
+        let o = drain(&[]).await;
+        stop.cancel();
+        o
+    };
+    let (o, samples) = tokio::join!(run, sampler);
+    assert_eq!(o.code, 1, "moved: {}{}", o.stdout, o.stderr);
+    assert!(samples >= 3, "sampled {samples} times");
+    assert!(o.stdout.contains("meerkat released"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("0 item(s) still allocated to meerkat"),
+        "{}",
+        o.stdout
+    );
+    for (i, cid) in cids.iter().enumerate() {
+        let p = c.allocation(cid).await.unwrap();
+        assert!(!p.allocations.contains(&meerkat), "{p:?}");
+        assert_eq!(p.allocations.len(), before[i], "{p:?}");
+        assert_eq!(
+            (p.replication_factor_min, p.replication_factor_max),
+            (before[i] as i32, before[i] as i32),
+            "its own bounds again"
+        );
+        assert_eq!(p.metadata.get("org"), Some("hrdag"), "metadata kept");
+        assert!(!p.name.is_empty(), "name kept");
+    }
+    let o = drain(&[]).await;
+    assert_eq!(o.code, 0, "nothing left: {}{}", o.stdout, o.stderr);
+    for cid in &cids {
+        c.unpin(cid).await.unwrap();
+    }
+}

@@ -32,9 +32,15 @@ struct PeerGateway(Option<String>);
 
 /// A gateway as one peer's kubo serves it: what that peer's faults say.
 pub fn router_for(ctx: Ctx, peer: Option<String>) -> Router {
-    Router::new()
-        .route("/ipfs/{*path}", get(serve).head(serve))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "404 page not found\n").into_response() })
+    let mut r = Router::new().route("/ipfs/{*path}", get(serve).head(serve));
+    if peer.is_some() {
+        r = r.route(
+            "/api/v0/pin/ls",
+            axum::routing::post(super::kubo_rpc::pin_ls),
+        );
+    }
+    r.fallback(|| async { (StatusCode::NOT_FOUND, "404 page not found\n").into_response() })
+        .layer(axum::Extension(peer.clone()))
         .layer(axum::Extension(PeerGateway(peer)))
         .with_state(ctx)
 }

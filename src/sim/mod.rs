@@ -7,6 +7,7 @@ mod api;
 pub mod faults;
 mod gateway;
 mod jwt;
+mod kubo_rpc;
 mod pin;
 pub mod scenario;
 pub mod state;

@@ -187,17 +187,32 @@ fn internal(message: String) -> Fail {
 fn store(st: &mut SimState, mut rec: PinRec, update_from: Option<String>) -> Pin {
     let now = chrono::Utc::now();
     if let Some(old) = st.pins.get(&rec.cid) {
-        if !old.allocations.is_empty() {
-            let new_peers: Vec<u16> = rec
+        let changed = !old.allocations.is_empty() && {
+            let (mut a, mut b) = (old.allocations.clone(), rec.allocations.clone());
+            a.sort_unstable();
+            b.sort_unstable();
+            a != b
+        };
+        if changed {
+            // 1.1.6 re-queues the pin on every allocated peer when the
+            // allocations change: peers that had it show `pinning` again
+            // for a moment while kubo keeps their pin; new peers start.
+            let now = Instant::now();
+            let held: Vec<(u16, bool)> = rec
                 .allocations
                 .iter()
-                .copied()
-                .filter(|p| !old.allocations.contains(p))
+                .map(|p| {
+                    let had = old.allocations.contains(p) && st.holds(old, *p, now);
+                    (*p, had)
+                })
                 .collect();
-            for p in new_peers {
+            for (p, had) in held {
                 let o = rec.override_mut(p);
-                o.restarted = Some(Instant::now());
-                o.error = None;
+                o.restarted = Some(now);
+                o.held = had;
+                if !had {
+                    o.error = None;
+                }
             }
         }
         let old = old.clone();

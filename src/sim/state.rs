@@ -113,8 +113,12 @@ pub struct PeerOverride {
     /// An injected pin error (e.g. a full disk); stays until recovered.
     pub error: Option<String>,
     pub attempts: u32,
-    /// When the current attempt started (after a recover).
+    /// When the current attempt started (after a recover, or a re-pin that
+    /// changed the allocations: 1.1.6 then re-queues every peer's pin).
     pub restarted: Option<Instant>,
+    /// The peer's IPFS daemon holds a pinned copy while the cluster
+    /// re-queues it (kubo keeps a pin it is asked for again).
+    pub held: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -650,6 +654,22 @@ impl SimState {
             .get(&c.to_bytes())
             .and_then(|root| crate::unixfs::declared_bound(&c, root))
             .unwrap_or(0)
+    }
+
+    /// Whether `peer`'s IPFS daemon holds a recursive pin of the item (what
+    /// kubo's `pin/ls` answers): pinned, or pinned before and re-queued.
+    pub fn holds(&self, rec: &PinRec, peer: u16, now: Instant) -> bool {
+        if !rec.allocated_to(peer)
+            || self
+                .peers
+                .get(usize::from(peer))
+                .is_none_or(|p| p.ipfs_down)
+        {
+            return false;
+        }
+        rec.override_for(peer)
+            .is_some_and(|o| o.held && o.error.is_none())
+            || self.peer_status(rec, peer, now).status == TrackerStatus::Pinned
     }
 
     pub fn has_block(&self, cid: &cid::Cid) -> bool {

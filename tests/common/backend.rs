@@ -30,6 +30,8 @@ pub struct PeerAccess {
     pub name: String,
     pub api: String,
     pub gateway: String,
+    /// Its kubo's RPC API (the simulator serves `pin/ls` on the gateway port).
+    pub rpc: String,
 }
 
 pub struct Backend {
@@ -85,14 +87,18 @@ impl Backend {
         // Each peer with its own gateway, as each member runs its kubo.
         let peers = PEERS
             .iter()
-            .map(|n| PeerAccess {
-                name: n.to_string(),
-                api: h.api_url(),
-                gateway: h
+            .map(|n| {
+                let gateway = h
                     .peer_gateways
                     .iter()
                     .find(|(name, _, _)| name == n)
-                    .map_or_else(|| h.gateway_url(), |(_, _, a)| format!("http://{a}")),
+                    .map_or_else(|| h.gateway_url(), |(_, _, a)| format!("http://{a}"));
+                PeerAccess {
+                    name: n.to_string(),
+                    api: h.api_url(),
+                    rpc: gateway.clone(),
+                    gateway,
+                }
             })
             .collect();
         Backend {
@@ -121,6 +127,7 @@ impl Backend {
                     name: n.to_string(),
                     api: var(format!("CCS_REAL_{up}_API")),
                     gateway: var(format!("CCS_REAL_{up}_GATEWAY")),
+                    rpc: var(format!("CCS_REAL_{up}_RPC")),
                 }
             })
             .collect();
@@ -215,6 +222,25 @@ impl Backend {
     pub async fn wait_pinned(&self, cid: &str, within: Duration) -> Duration {
         self.wait_status(cid, within, |s| s == TrackerStatus::Pinned)
             .await
+    }
+
+    /// The peers whose IPFS daemon holds a recursive pin of `cid` (kubo's
+    /// `pin/ls`): the copies that exist, whatever the cluster reports while
+    /// it re-queues pins.
+    pub async fn held_by(&self, cid: &str) -> Vec<String> {
+        let http = reqwest::Client::new();
+        let mut out = Vec::new();
+        for p in &self.peers {
+            let r = http
+                .post(format!("{}/api/v0/pin/ls?arg={cid}&type=recursive", p.rpc))
+                .send()
+                .await
+                .expect("kubo RPC answers");
+            if r.status().is_success() {
+                out.push(p.name.clone());
+            }
+        }
+        out
     }
 
     /// Waits until every peer reports a status that `done` accepts.
