@@ -564,3 +564,91 @@ async fn drain_moves_items_off_a_peer_never_below_their_pinned_copies() {
         c.unpin(cid).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn rebalance_converges_items_to_ccs_rule() {
+    let b = Backend::start().await;
+    let c = b.client();
+    let tmp = tempfile::tempdir().unwrap();
+    let cids = add_on_meerkat(
+        &b,
+        tmp.path(),
+        &[("stray.txt", 1), ("crowded.txt", 3)],
+    )
+    .await;
+    fresh_metrics(&b).await;
+    let ids: std::collections::HashMap<String, String> = c
+        .members()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.peername, p.id))
+        .collect();
+    let config = ccs_toml(
+        &b,
+        tmp.path(),
+        "replication_min = 2\nreplication_max = 2\n",
+    );
+    let rebalance = |extra: &[&str]| {
+        let mut a = vec![
+            "rebalance".to_string(),
+            "--config".into(),
+            config.display().to_string(),
+        ];
+        a.extend(cids.iter().cloned());
+        a.extend(extra.iter().map(|s| s.to_string()));
+        common::cli::run(
+            a,
+            vec![("XDG_STATE_HOME", tmp.path().join("state").display().to_string())],
+        )
+    };
+    let o = rebalance(&["--dry-run"]).await;
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("rebalance [DRY RUN] target=2-2"), "{}", o.stdout);
+    let line = |name: &str| {
+        o.stdout
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line("stray.txt").ends_with("[add_replicas] +nas +chll -meerkat"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        line("crowded.txt").ends_with("[remove_replicas] -meerkat"),
+        "{}",
+        o.stdout
+    );
+    let o = rebalance(&["--dry-run", "--json"]).await;
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).expect(&o.stdout);
+    assert_eq!(report["total_pins"], 2);
+    assert_eq!(report["added_replicas"], 1);
+    // As ccs counts: an item that gains and loses a peer counts in both.
+    assert_eq!(report["removed_replicas"], 2);
+    assert_eq!(report["node_summary"]["meerkat"]["after"], 0);
+
+    let o = rebalance(&[]).await;
+    assert_eq!(o.code, 1, "changed: {}{}", o.stdout, o.stderr);
+    for (cid, orig) in cids.iter().zip([(1, 1), (3, 3)]) {
+        let p = c.allocation(cid).await.unwrap();
+        let mut got: Vec<&str> = p.allocations.iter().map(String::as_str).collect();
+        got.sort_unstable();
+        let mut want = vec![ids["nas"].as_str(), ids["chll"].as_str()];
+        want.sort_unstable();
+        assert_eq!(got, want, "{}: {}", p.name, o.stdout);
+        assert_eq!(p.metadata.get("org"), Some("hrdag"), "metadata kept");
+        // Its own bounds, widened only as far as its two copies need.
+        assert_eq!(
+            (p.replication_factor_min, p.replication_factor_max),
+            (orig.0.min(2), orig.1.max(2))
+        );
+    }
+    let o = rebalance(&[]).await;
+    assert_eq!(o.code, 0, "nothing left: {}{}", o.stdout, o.stderr);
+    for cid in &cids {
+        c.unpin(cid).await.unwrap();
+    }
+}

@@ -13,6 +13,8 @@ use crate::cluster::PinTypeFilter;
 /// `ccs-tui rebalance`
 #[derive(clap::Args, Debug, Clone)]
 pub struct RebalanceArgs {
+    /// Only these items (default: the whole pinset, as ccs does).
+    cids: Vec<String>,
     /// Show the plan; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -33,12 +35,15 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
         return Ok(super::ensure_pins::CONFIG_ERROR);
     }
-    let pins = cx
+    let mut pins = cx
         .client
         .allocations(PinTypeFilter::Pin)
         .await?
         .collect()
         .await?;
+    if !a.cids.is_empty() {
+        pins.retain(|p| a.cids.contains(&p.cid));
+    }
     let plan = plan_rebalance(&pins, &fleet);
     let json = cx.json || a.output.is_some();
     let (rmin, rmax) = fleet.replication;
