@@ -1186,3 +1186,120 @@ async fn the_risk_report_matches_the_statuses() {
     let o = run(args(&h, &["risk", "--if-fails", "nobody"]), creds()).await;
     assert_eq!(o.code, 2);
 }
+
+/// Ctrl-C in the middle of a drain (a new copy on its way) leaves every
+/// item with its copies; the same command again finishes, and each item
+/// ends with its own bounds, not the raised ones the interruption left.
+#[tokio::test]
+async fn an_interrupted_drain_resumes_and_settles_items_to_their_own_bounds() {
+    use ccs_tui::cluster::types::PinOptions;
+    use ccs_tui::cluster::AddOptions;
+    let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+    let mut st = ccs_tui::sim::SimState::new(&names, 7);
+    // New copies take a while: the interruption lands while one is coming.
+    st.timings = ccs_tui::sim::Timings {
+        pin: std::time::Duration::from_millis(800),
+        fail_after: std::time::Duration::from_secs(3600),
+        ..ccs_tui::sim::Timings::instant()
+    };
+    let h = common::start(st).await;
+    let c = common::client_for(&h);
+    let a_id = h.ctx.state.read().peers[0].id.clone();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cids = Vec::new();
+    for i in 0..3 {
+        let path = tmp.path().join(format!("item-{i}.txt"));
+        std::fs::write(&path, format!("item {i} of the drain\n")).unwrap();
+        let opts = AddOptions {
+            pin: PinOptions {
+                name: Some(format!("item-{i}.txt")),
+                replication_min: Some(2),
+                replication_max: Some(2),
+                user_allocations: vec![a_id.clone()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let r = c
+            .add(
+                &path,
+                &opts,
+                None,
+                tokio_util::sync::CancellationToken::new(),
+            )
+            .await
+            .unwrap();
+        cids.push(r.root.cid.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    let state = tmp.path().join("state");
+    let journal = state.join("ccs-tui");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"));
+    child
+        .args(args(&h, &["drain", "a"]))
+        .args(&cids)
+        .env("XDG_STATE_HOME", &state)
+        .env("HOME", tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stdin(std::process::Stdio::null());
+    let child = child.spawn().unwrap();
+    // The journal is written before the first item changes.
+    for _ in 0..200 {
+        if std::fs::read_dir(&journal).is_ok_and(|mut d| d.next().is_some()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    // Waited off the runtime: the simulator answers on it meanwhile.
+    let o = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("interrupted"), "{stdout}");
+    let mut grown = Vec::new();
+    for cid in &cids {
+        let p = c.allocation(cid).await.unwrap();
+        assert!(p.allocations.len() >= 2, "never fewer copies: {p:?}");
+        if p.allocations.len() == 3 {
+            assert!(p.allocations.contains(&a_id), "a kept while the copy comes");
+            assert_eq!(p.replication_factor_min, 3, "raised while it grows");
+            grown.push(p.name);
+        }
+    }
+    assert_eq!(grown.len(), 1, "one item was growing: {stdout}");
+
+    let o = run(
+        [args(&h, &["drain", "a"]), cids.clone()].concat(),
+        vec![("XDG_STATE_HOME", state.display().to_string())],
+    )
+    .await;
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("already copied; release left"),
+        "{}",
+        o.stdout
+    );
+    for cid in &cids {
+        let p = c.allocation(cid).await.unwrap();
+        assert!(!p.allocations.contains(&a_id), "{p:?}");
+        assert_eq!(p.allocations.len(), 2, "{p:?}");
+        assert_eq!(
+            (p.replication_factor_min, p.replication_factor_max),
+            (2, 2),
+            "its own bounds, from the journal: {}",
+            o.stdout
+        );
+    }
+    assert!(
+        std::fs::read_dir(&journal).unwrap().next().is_none(),
+        "nothing left open: the journal is gone"
+    );
+}

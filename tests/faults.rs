@@ -570,12 +570,7 @@ async fn rebalance_converges_items_to_ccs_rule() {
     let b = Backend::start().await;
     let c = b.client();
     let tmp = tempfile::tempdir().unwrap();
-    let cids = add_on_meerkat(
-        &b,
-        tmp.path(),
-        &[("stray.txt", 1), ("crowded.txt", 3)],
-    )
-    .await;
+    let cids = add_on_meerkat(&b, tmp.path(), &[("stray.txt", 1), ("crowded.txt", 3)]).await;
     fresh_metrics(&b).await;
     let ids: std::collections::HashMap<String, String> = c
         .members()
@@ -584,11 +579,7 @@ async fn rebalance_converges_items_to_ccs_rule() {
         .into_iter()
         .map(|p| (p.peername, p.id))
         .collect();
-    let config = ccs_toml(
-        &b,
-        tmp.path(),
-        "replication_min = 2\nreplication_max = 2\n",
-    );
+    let config = ccs_toml(&b, tmp.path(), "replication_min = 2\nreplication_max = 2\n");
     let rebalance = |extra: &[&str]| {
         let mut a = vec![
             "rebalance".to_string(),
@@ -599,12 +590,19 @@ async fn rebalance_converges_items_to_ccs_rule() {
         a.extend(extra.iter().map(|s| s.to_string()));
         common::cli::run(
             a,
-            vec![("XDG_STATE_HOME", tmp.path().join("state").display().to_string())],
+            vec![(
+                "XDG_STATE_HOME",
+                tmp.path().join("state").display().to_string(),
+            )],
         )
     };
     let o = rebalance(&["--dry-run"]).await;
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
-    assert!(o.stdout.contains("rebalance [DRY RUN] target=2-2"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("rebalance [DRY RUN] target=2-2"),
+        "{}",
+        o.stdout
+    );
     let line = |name: &str| {
         o.stdout
             .lines()

@@ -58,7 +58,24 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
     }
     let key = format!("{}-{peer}", cx.client.endpoint().label());
     let mut journal = Journal::open("drain", &key);
-    let plan = plan_drain(&pins, &peer, &fleet);
+    // Items an interrupted drain gave their new copy already: only the
+    // release is left (the planner would look for yet another peer).
+    let resumed: Vec<&crate::cluster::types::Pin> = pins
+        .iter()
+        .filter(|p| p.allocations.contains(&peer))
+        .filter(|p| {
+            journal
+                .unfinished()
+                .get(&p.cid)
+                .is_some_and(|b| p.allocations.len() > b.copies)
+        })
+        .collect();
+    let rest: Vec<crate::cluster::types::Pin> = pins
+        .iter()
+        .filter(|p| !resumed.iter().any(|r| r.cid == p.cid))
+        .cloned()
+        .collect();
+    let plan = plan_drain(&rest, &peer, &fleet);
     let movable: Vec<_> = plan.iter().filter(|m| m.to.is_some()).collect();
     let blocked: Vec<_> = plan.iter().filter(|m| m.blocked.is_some()).collect();
     let bytes: u64 = movable.iter().filter_map(|m| m.size).sum();
@@ -68,6 +85,7 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
         .iter()
         .filter(|p| journal.unfinished().contains_key(&p.cid))
         .filter(|p| !plan.iter().any(|m| m.cid == p.cid))
+        .filter(|p| !resumed.iter().any(|r| r.cid == p.cid))
         .collect();
     if cx.json {
         for m in &plan {
@@ -81,7 +99,7 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
         say!(
             "drain {name} [{}]: {} item(s) to move, {}{} to copy",
             if a.dry_run { "DRY RUN" } else { "LIVE" },
-            movable.len(),
+            movable.len() + resumed.len(),
             crate::format::human_bytes(bytes),
             if unknown > 0 {
                 format!(" (+{unknown} of unknown size)")
@@ -89,6 +107,9 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
                 String::new()
             }
         );
+        for p in &resumed {
+            say!("  {}  {name} → already copied; release left", label(p));
+        }
         for m in &plan {
             let size = m
                 .size
@@ -120,6 +141,18 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
             pin: p,
             target: p.allocations.iter().cloned().collect(),
             label: format!("{} (settling what an earlier drain left)", label(p)),
+        });
+    }
+    for p in &resumed {
+        work.push(Work {
+            pin: p,
+            target: p
+                .allocations
+                .iter()
+                .filter(|a| **a != peer)
+                .cloned()
+                .collect(),
+            label: label(p),
         });
     }
     for m in &movable {
@@ -179,7 +212,7 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
     Ok(
         if !t.failed.is_empty() || !blocked.is_empty() || t.interrupted {
             FAIL
-        } else if movable.is_empty() {
+        } else if movable.is_empty() && resumed.is_empty() {
             OK
         } else {
             PARTIAL

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::output::*;
 use super::Ctx;
+use crate::cluster::steward::journal::Before;
 use crate::cluster::steward::{converge, Fleet, Journal, Patience, Step};
 use crate::cluster::types::{PeerId, Pin};
 
@@ -54,10 +55,15 @@ pub(super) async fn carry_out(
             t.interrupted = true;
             break;
         }
-        let orig = journal.begin(
-            &w.pin.cid,
-            (w.pin.replication_factor_min, w.pin.replication_factor_max),
-        );
+        let orig = journal
+            .begin(
+                &w.pin.cid,
+                Before {
+                    bounds: (w.pin.replication_factor_min, w.pin.replication_factor_max),
+                    copies: w.pin.allocations.len(),
+                },
+            )
+            .bounds;
         let steps = std::sync::Mutex::new(Vec::<String>::new());
         let said = |steps: &std::sync::Mutex<Vec<String>>| {
             steps.lock().map(|v| v.join(", ")).unwrap_or_default()

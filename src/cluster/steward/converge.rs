@@ -151,6 +151,18 @@ pub async fn converge(
         current = grow(client, pin, orig, &current, &add, patience, on).await?;
     }
     let mut attempts = 0;
+    if current.iter().any(|c| !target.contains(c)) {
+        // Nothing is released while a copy that stays is not pinned (a new
+        // one an interrupted run asked for may still be on its way).
+        let stays: Vec<String> = current
+            .iter()
+            .filter(|c| target.contains(c))
+            .cloned()
+            .collect();
+        for peer in &stays {
+            wait_pinned(client, &pin.cid, peer, patience).await?;
+        }
+    }
     while current.iter().any(|c| !target.contains(c)) {
         let keep = current.len().saturating_sub(1);
         if keep == 0 {
@@ -268,6 +280,8 @@ async fn wait_pinned(
     patience: Patience,
 ) -> Result<(), ConvergeError> {
     let deadline = tokio::time::Instant::now() + patience.pin_wait;
+    // A copy a peer still has on disk lands at once: ask soon, then less often.
+    let mut pause = Duration::from_millis(50);
     loop {
         let g = client.pin_status(cid, false).await?;
         let (status, error) = g
@@ -292,7 +306,10 @@ async fn wait_pinned(
                     error,
                 })
             }
-            _ => tokio::time::sleep(patience.poll).await,
+            _ => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(patience.poll);
+            }
         }
     }
 }

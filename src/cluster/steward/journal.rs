@@ -22,11 +22,19 @@ pub fn state_path(kind: &str, key: &str) -> Option<PathBuf> {
     Some(base.join("ccs-tui").join(format!("{kind}-{key}.jsonl")))
 }
 
+/// An item as it was before a run changed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Before {
+    pub bounds: (i32, i32),
+    /// Its allocations then.
+    pub copies: usize,
+}
+
 #[derive(Serialize, Deserialize)]
 struct Line {
     cid: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    bounds: Option<(i32, i32)>,
+    before: Option<Before>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     done: bool,
 }
@@ -34,7 +42,7 @@ struct Line {
 #[derive(Debug, Default)]
 pub struct Journal {
     path: Option<PathBuf>,
-    open: HashMap<String, (i32, i32)>,
+    open: HashMap<String, Before>,
 }
 
 impl Journal {
@@ -49,7 +57,7 @@ impl Journal {
                 .lines()
                 .filter_map(|l| serde_json::from_str::<Line>(l).ok())
             {
-                match (l.bounds, l.done) {
+                match (l.before, l.done) {
                     (_, true) => {
                         open.remove(&l.cid);
                     }
@@ -67,21 +75,21 @@ impl Journal {
         self.path.is_some()
     }
 
-    /// Items an earlier run changed and did not settle, with their bounds.
-    pub fn unfinished(&self) -> &HashMap<String, (i32, i32)> {
+    /// Items an earlier run changed and did not settle, as they were.
+    pub fn unfinished(&self) -> &HashMap<String, Before> {
         &self.open
     }
 
-    /// The bounds to settle `cid` to: an earlier run's, else `now`, noted
-    /// before anything changes.
-    pub fn begin(&mut self, cid: &str, now: (i32, i32)) -> (i32, i32) {
+    /// How `cid` was before any run changed it: an earlier run's record,
+    /// else `now`, noted before anything changes.
+    pub fn begin(&mut self, cid: &str, now: Before) -> Before {
         if let Some(b) = self.open.get(cid) {
             return *b;
         }
         self.open.insert(cid.to_string(), now);
         self.append(&Line {
             cid: cid.to_string(),
-            bounds: Some(now),
+            before: Some(now),
             done: false,
         });
         now
@@ -91,7 +99,7 @@ impl Journal {
         if self.open.remove(cid).is_some() {
             self.append(&Line {
                 cid: cid.to_string(),
-                bounds: None,
+                before: None,
                 done: true,
             });
         }
