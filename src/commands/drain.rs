@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, label, Work};
+use super::steward::{carry_out, fleet};
 use super::Ctx;
-use crate::cluster::steward::{plan_drain, Journal};
+use crate::cluster::steward::{Journal, Plan};
 use crate::cluster::PinTypeFilter;
 
 /// `ccs-tui drain`
@@ -56,50 +56,20 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
     if !a.cids.is_empty() {
         pins.retain(|p| a.cids.contains(&p.cid));
     }
-    let key = format!("{}-{peer}", cx.client.endpoint().label());
-    let mut journal = Journal::open("drain", &key);
-    // Items an interrupted drain gave their new copy already: only the
-    // release is left (the planner would look for yet another peer).
-    let resumed: Vec<&crate::cluster::types::Pin> = pins
-        .iter()
-        .filter(|p| p.allocations.contains(&peer))
-        .filter(|p| {
-            journal
-                .unfinished()
-                .get(&p.cid)
-                .is_some_and(|b| p.allocations.len() > b.copies)
-        })
-        .collect();
-    let rest: Vec<crate::cluster::types::Pin> = pins
-        .iter()
-        .filter(|p| !resumed.iter().any(|r| r.cid == p.cid))
-        .cloned()
-        .collect();
-    let plan = plan_drain(&rest, &peer, &fleet);
-    let movable: Vec<_> = plan.iter().filter(|m| m.to.is_some()).collect();
-    let blocked: Vec<_> = plan.iter().filter(|m| m.blocked.is_some()).collect();
-    let bytes: u64 = movable.iter().filter_map(|m| m.size).sum();
-    let unknown = movable.iter().filter(|m| m.size.is_none()).count();
-    // Items an interrupted drain left off the peer with raised bounds.
-    let unsettled: Vec<_> = pins
-        .iter()
-        .filter(|p| journal.unfinished().contains_key(&p.cid))
-        .filter(|p| !plan.iter().any(|m| m.cid == p.cid))
-        .filter(|p| !resumed.iter().any(|r| r.cid == p.cid))
-        .collect();
+    let label = cx.client.endpoint().label();
+    let mut journal = Journal::open("drain", &format!("{label}-{peer}"));
+    let plan = Plan::drain(&pins, &peer, &fleet, &journal);
+    let moving = plan.moving().count();
+    let blocked = plan.blocked().count();
     if cx.json {
-        for m in &plan {
-            print_item(&serde_json::json!({
-                "cid": m.cid, "name": m.name, "size": m.size,
-                "from": peer, "to": m.to,
-                "blocked": m.blocked.map(|b| b.describe()),
-            }));
+        for i in &plan.items {
+            print_item(i);
         }
     } else {
+        let (bytes, unknown) = plan.bytes_to_copy();
         say!(
-            "drain {name} [{}]: {} item(s) to move, {}{} to copy",
+            "drain {name} [{}]: {moving} item(s) to move, {}{} to copy",
             if a.dry_run { "DRY RUN" } else { "LIVE" },
-            movable.len() + resumed.len(),
             crate::format::human_bytes(bytes),
             if unknown > 0 {
                 format!(" (+{unknown} of unknown size)")
@@ -107,78 +77,37 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
                 String::new()
             }
         );
-        for p in &resumed {
-            say!("  {}  {name} → already copied; release left", label(p));
-        }
-        for m in &plan {
-            let size = m
+        for i in &plan.items {
+            let size = i
                 .size
                 .map(|s| format!("  {}", crate::format::human_bytes(s)))
                 .unwrap_or_default();
-            let what = if m.name.is_empty() { &m.cid } else { &m.name };
-            match (&m.to, m.blocked) {
-                (Some(to), _) => say!("  {what}  {name} → {}{size}", fleet.name_of(to)),
-                (None, Some(b)) => say!("  {what}  stays: {}", b.describe()),
-                (None, None) => {}
+            let to: Vec<String> = i.added().map(|p| plan.name_of(p)).collect();
+            match (&i.blocked, i.resumed, to.is_empty()) {
+                (Some(why), _, _) => say!("  {}  stays: {why}", i.label()),
+                (None, true, true) if i.current.contains(&peer) => {
+                    say!("  {}  {name} → already copied; release left", i.label())
+                }
+                (None, true, true) => {
+                    say!("  {}  settling the bounds an earlier drain left", i.label())
+                }
+                (None, _, _) => say!("  {}  {name} → {}{size}", i.label(), to.join(", ")),
             }
         }
     }
     if a.dry_run {
-        return Ok(if blocked.is_empty() {
-            if movable.is_empty() {
-                OK
-            } else {
-                PARTIAL
-            }
-        } else {
-            FAIL
-        });
-    }
-    let mut work: Vec<Work> = Vec::new();
-    for p in &unsettled {
-        // Settle only: the item keeps the allocations it has.
-        work.push(Work {
-            pin: p,
-            target: p.allocations.iter().cloned().collect(),
-            label: format!("{} (settling what an earlier drain left)", label(p)),
-        });
-    }
-    for p in &resumed {
-        work.push(Work {
-            pin: p,
-            target: p
-                .allocations
-                .iter()
-                .filter(|a| **a != peer)
-                .cloned()
-                .collect(),
-            label: label(p),
-        });
-    }
-    for m in &movable {
-        let Some(pin) = pins.iter().find(|p| p.cid == m.cid) else {
-            continue;
-        };
-        let mut target: Vec<String> = pin
-            .allocations
-            .iter()
-            .filter(|a| **a != peer)
-            .cloned()
-            .collect();
-        target.extend(m.to.iter().cloned());
-        work.push(Work {
-            pin,
-            target,
-            label: label(pin),
+        return Ok(match (blocked, moving) {
+            (0, 0) => OK,
+            (0, _) => PARTIAL,
+            _ => FAIL,
         });
     }
     let t = carry_out(
         cx,
         cx.json,
+        &plan,
         &mut journal,
-        work,
         Duration::from_secs(a.wait),
-        &fleet,
     )
     .await;
     journal.close();
@@ -194,10 +123,9 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
         .filter(|p| p.allocations.contains(&peer))
         .count();
     let summary = format!(
-        "drain {name}: {} moved, {} failed, {} blocked; {left} item(s) still allocated to {name}{}",
-        t.done.saturating_sub(unsettled.len()),
+        "drain {name}: {} moved, {} failed, {blocked} blocked; {left} item(s) still allocated to {name}{}",
+        t.done,
         t.failed.len(),
-        blocked.len(),
         if t.interrupted {
             " (interrupted: run the same command again to finish)"
         } else {
@@ -209,13 +137,11 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
     } else {
         say!("{summary}");
     }
-    Ok(
-        if !t.failed.is_empty() || !blocked.is_empty() || t.interrupted {
-            FAIL
-        } else if movable.is_empty() && resumed.is_empty() {
-            OK
-        } else {
-            PARTIAL
-        },
-    )
+    Ok(if !t.failed.is_empty() || blocked > 0 || t.interrupted {
+        FAIL
+    } else if moving == 0 {
+        OK
+    } else {
+        PARTIAL
+    })
 }

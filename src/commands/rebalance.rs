@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, label, Work};
+use super::steward::{carry_out, fleet};
 use super::Ctx;
-use crate::cluster::steward::{node_summary, plan_rebalance, Journal, Move};
+use crate::cluster::steward::{node_summary, plan_rebalance, Journal, Move, Plan};
 use crate::cluster::PinTypeFilter;
 
 /// `ccs-tui rebalance`
@@ -44,7 +44,10 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
     if !a.cids.is_empty() {
         pins.retain(|p| a.cids.contains(&p.cid));
     }
+    let label = cx.client.endpoint().label();
+    let mut journal = Journal::open("rebalance", &label);
     let plan = plan_rebalance(&pins, &fleet);
+    let steward = Plan::rebalance(&pins, &fleet, &journal);
     let json = cx.json || a.output.is_some();
     let (rmin, rmax) = fleet.replication;
     if !json {
@@ -58,33 +61,19 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
     let (skipped, movable): (Vec<&Move>, Vec<&Move>) = changed.iter().partition(|m| m.everywhere);
     let mut errors: Vec<(String, String)> = Vec::new();
     let mut interrupted = false;
-    if !a.dry_run && !movable.is_empty() {
-        let key = cx.client.endpoint().label();
-        let mut journal = Journal::open("rebalance", &key);
-        let work: Vec<Work> = movable
-            .iter()
-            .filter_map(|m| {
-                let pin = pins.iter().find(|p| p.cid == m.cid)?;
-                Some(Work {
-                    pin,
-                    target: m.target.clone(),
-                    label: label(pin),
-                })
-            })
-            .collect();
+    if !a.dry_run && steward.moving().next().is_some() {
         let t = carry_out(
             cx,
             json,
+            &steward,
             &mut journal,
-            work,
             Duration::from_secs(a.wait),
-            &fleet,
         )
         .await;
         errors = t.failed;
         interrupted = t.interrupted;
-        journal.close();
     }
+    journal.close();
     let added = movable.iter().filter(|m| !m.added.is_empty()).count();
     let removed = movable.iter().filter(|m| !m.removed.is_empty()).count();
     let summary = node_summary(&plan, &fleet);

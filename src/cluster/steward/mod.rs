@@ -7,13 +7,17 @@ pub mod drain;
 pub mod ensure;
 pub mod fleet;
 pub mod journal;
+pub mod plan;
 pub mod rebalance;
 pub mod risk;
+pub mod run;
 
 pub use converge::{converge, settled, ConvergeError, Patience, Step};
 pub use drain::{plan_drain, Blocked, DrainMove};
 pub use ensure::{plan_ensure, repin_options, Ensure};
 pub use fleet::{Fleet, Node};
 pub use journal::Journal;
+pub use plan::Plan;
 pub use rebalance::{node_summary, plan_rebalance, Action, Move};
 pub use risk::{risk, risk_over, IfFailed, Risk, RiskItem};
+pub use run::{execute, Event, Tally};
