@@ -36,6 +36,7 @@ async fn main() -> ExitCode {
     }
     let mut default_org: Option<String> = None;
     let mut read_only_file = false;
+    let mut file_config = config::FileConfig::default();
     let (client, label, user, console, _sim, nodes) = if cli.demo {
         match demo_cluster(&cli).await {
             Ok(x) => x,
@@ -61,6 +62,7 @@ async fn main() -> ExitCode {
         }
         // A node list that does not parse only costs the audit its gateways.
         let nodes = config::node_gateways(&resolved.file, cli.https).unwrap_or_default();
+        file_config = resolved.file.clone();
         (
             client,
             label,
@@ -100,6 +102,7 @@ async fn main() -> ExitCode {
         mouse: cli.mouse,
         poll: poll_config(&console),
         nodes,
+        config: file_config,
     };
     match tui::run(Arc::new(client), st, opts).await {
         // As a shell reports a process a signal ended: 128 + its number.

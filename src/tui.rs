@@ -25,6 +25,8 @@ pub struct TuiOptions {
     pub poll: PollConfig,
     /// Each node with its gateway (for `:audit`).
     pub nodes: Vec<crate::cluster::audit::Node>,
+    /// The configuration's stewardship rules (for `:rebalance`, `:drain`).
+    pub config: crate::config::FileConfig,
 }
 
 /// Why the loop ended.
@@ -86,7 +88,9 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
     terminal.clear()?;
     let (tx, mut rx) = mpsc::channel::<Msg>(1024);
     let pollers = pollers::spawn(client.clone(), tx.clone(), opts.poll);
-    let effects = Effects::new(client, tx.clone()).with_nodes(opts.nodes.clone());
+    let effects = Effects::new(client, tx.clone())
+        .with_nodes(opts.nodes.clone())
+        .with_config(opts.config.clone());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -147,6 +151,10 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                     Effect::Unpin(cids) => effects.unpin(cids),
                     Effect::Recover(cid) => effects.recover(Some(cid)),
                     Effect::RecoverAll => effects.recover(None),
+                    Effect::StewardPlan(req) => effects.steward_plan(req),
+                    Effect::Steward { id, plan } => effects.steward(id, plan),
+                    Effect::EditLoad(cid) => effects.edit_load(cid),
+                    Effect::Edit { id, edit } => effects.edit(id, edit),
                     Effect::Reindex { generation } => {
                         let rows = st.pins.rows.clone();
                         let (filter, sort, repl, only) = (

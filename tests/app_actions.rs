@@ -1030,3 +1030,198 @@ mod browsing {
         ));
     }
 }
+
+fn a_plan() -> Box<ccs_tui::cluster::steward::Plan> {
+    use ccs_tui::cluster::steward::plan::{Item, Kind, Plan};
+    Box::new(Plan {
+        kind: Kind::Drain {
+            peer: "p1".into(),
+            name: "nas".into(),
+        },
+        items: vec![
+            Item {
+                cid: cid(1),
+                name: "item-1".into(),
+                size: Some(1000),
+                current: vec!["p1".into(), "p2".into()],
+                target: vec!["p2".into(), "p3".into()],
+                blocked: None,
+                resumed: false,
+            },
+            Item {
+                cid: cid(2),
+                name: "item-2".into(),
+                size: None,
+                current: vec![],
+                target: vec![],
+                blocked: Some("pinned on every peer".into()),
+                resumed: false,
+            },
+        ],
+        checked: 5,
+        names: vec![("p1".into(), "nas".into()), ("p3".into(), "meerkat".into())],
+    })
+}
+
+#[test]
+fn drain_and_rebalance_show_their_plan_and_need_an_explicit_yes() {
+    let mut st = loaded();
+    let fx = command(&mut st, "drain nas");
+    assert!(
+        matches!(&fx[..], [Effect::StewardPlan(ccs_tui::app::msg::StewardRequest::Drain(p))] if p == "p1"),
+        "{fx:?}"
+    );
+    let fx = command(&mut st, "drain nobody");
+    assert!(fx.is_empty());
+    assert!(st.flash.as_ref().unwrap().text.contains("no peer named"));
+    let fx = command(&mut st, "rebalance");
+    assert!(matches!(
+        &fx[..],
+        [Effect::StewardPlan(
+            ccs_tui::app::msg::StewardRequest::Rebalance
+        )]
+    ));
+
+    // The plan arrives: a confirmation, Cancel focused; Enter cancels.
+    update(&mut st, Msg::StewardPlanned(Ok(a_plan())));
+    match &st.dialog {
+        Some(Dialog::Confirm(c)) => {
+            assert!(matches!(c.action, ConfirmAction::Steward(_)));
+            assert!(!c.on_action, "Cancel is focused");
+        }
+        other => panic!("{other:?}"),
+    }
+    let fx = k(&mut st, KeyCode::Enter);
+    assert!(fx.is_empty() && st.dialog.is_none(), "{fx:?}");
+    // Asked again; `y` says yes: a task carries it out.
+    update(&mut st, Msg::StewardPlanned(Ok(a_plan())));
+    let fx = ch(&mut st, 'y');
+    let Some(Effect::Steward { id, plan }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(plan.moving().count(), 1);
+    let t = st.tasks.iter().find(|t| t.id == *id).unwrap();
+    assert_eq!(t.kind, TaskKind::Steward);
+    assert_eq!(t.total, Some(1));
+    assert!(st.show_tasks);
+
+    // Nothing to do is said, not asked.
+    let mut empty = a_plan();
+    empty.items.clear();
+    update(&mut st, Msg::StewardPlanned(Ok(empty)));
+    assert!(st.dialog.is_none());
+    assert!(st.flash.as_ref().unwrap().text.contains("nothing to do"));
+}
+
+#[test]
+fn read_only_refuses_stewardship_before_any_plan() {
+    let mut st = loaded();
+    st.read_only = true;
+    for line in ["rebalance", "drain nas", "edit"] {
+        let fx = command(&mut st, line);
+        assert!(fx.is_empty(), "{line}: {fx:?}");
+        assert!(st.flash.as_ref().unwrap().text.starts_with("read-only"));
+    }
+    assert!(ch(&mut st, 'e').is_empty());
+}
+
+#[test]
+fn edit_shows_the_changes_before_writing_them() {
+    let mut st = loaded();
+    let fx = ch(&mut st, 'e');
+    let Some(Effect::EditLoad(c)) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    let mut pin = Pin {
+        cid: c.clone(),
+        name: "report.pdf".into(),
+        metadata: Map::from(vec![
+            ("org".to_string(), "hrdag".to_string()),
+            ("size".to_string(), "42".to_string()),
+        ]),
+        allocations: List::from(vec!["p1".to_string(), "p2".to_string()]),
+        replication_factor_min: 2,
+        replication_factor_max: 3,
+        ..Default::default()
+    };
+    pin.timestamp = GoTime::from_unix(1_700_000_000, 0, 0);
+    let members = vec![
+        ("p1".to_string(), "nas".to_string()),
+        ("p2".to_string(), "chll".to_string()),
+        ("p3".to_string(), "meerkat".to_string()),
+    ];
+    update(&mut st, Msg::EditLoaded(Ok((pin, members))));
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!("{:?}", st.dialog)
+    };
+    assert_eq!(f.value(3), "nas chll", "peers by name");
+    assert_eq!(f.value(4), "org=hrdag size=42");
+    // Unchanged: nothing to write.
+    k(&mut st, KeyCode::Enter);
+    assert!(st.dialog.is_none());
+    assert_eq!(st.flash.as_ref().unwrap().text, "nothing to change");
+
+    let fx = ch(&mut st, 'e');
+    assert!(matches!(fx.first(), Some(Effect::EditLoad(_))));
+    let mut pin2 = Pin {
+        cid: cid(0),
+        name: "report.pdf".into(),
+        metadata: Map::from(vec![("org".to_string(), "hrdag".to_string())]),
+        allocations: List::from(vec!["p1".to_string(), "p2".to_string()]),
+        replication_factor_min: 2,
+        replication_factor_max: 3,
+        ..Default::default()
+    };
+    pin2.timestamp = GoTime::from_unix(1_700_000_000, 0, 0);
+    update(
+        &mut st,
+        Msg::EditLoaded(Ok((
+            pin2,
+            vec![
+                ("p1".to_string(), "nas".to_string()),
+                ("p2".to_string(), "chll".to_string()),
+                ("p3".to_string(), "meerkat".to_string()),
+            ],
+        ))),
+    );
+    // Peers: nas → meerkat; a metadata key; a bad peer first.
+    k(&mut st, KeyCode::Tab);
+    k(&mut st, KeyCode::Tab);
+    k(&mut st, KeyCode::Tab);
+    typed(&mut st, " nobody");
+    k(&mut st, KeyCode::Enter);
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert_eq!(
+        f.error.as_deref(),
+        Some("peers: no member named \"nobody\"")
+    );
+    for _ in 0.." nobody nas chll".len() {
+        k(&mut st, KeyCode::Backspace);
+    }
+    typed(&mut st, "chll meerkat");
+    k(&mut st, KeyCode::Tab);
+    typed(&mut st, " box=12");
+    k(&mut st, KeyCode::Enter);
+    let Some(Dialog::Confirm(c)) = &st.dialog else {
+        panic!("{:?}", st.dialog)
+    };
+    assert!(!c.on_action, "Cancel is focused");
+    let ConfirmAction::Edit(e) = &c.action else {
+        panic!()
+    };
+    assert_eq!(e.changes, ["peers: +meerkat -nas", "metadata: +box=12"]);
+    let fx = ch(&mut st, 'y');
+    let Some(Effect::Edit { edit, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(edit.after.allocations, ["p2", "p3"]);
+    assert_eq!(
+        edit.after.metadata,
+        [
+            ("box".to_string(), "12".to_string()),
+            ("org".to_string(), "hrdag".to_string())
+        ]
+    );
+}

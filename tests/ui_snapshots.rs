@@ -689,3 +689,59 @@ fn the_risk_view() {
     key(&mut st, KeyCode::Esc);
     assert!(st.risk.is_none());
 }
+
+/// A drain's plan before it runs: how much, from → to by node names, what
+/// cannot move and why; Cancel focused; it fits 80x24 with its buttons.
+#[test]
+fn a_stewardship_plan_is_shown_before_it_runs() {
+    use ccs_tui::cluster::steward::plan::{Item, Kind, Plan};
+    let mut st = demo_state();
+    let ids: Vec<(String, String)> = st
+        .peers
+        .rows
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect();
+    let items = (0..11)
+        .map(|i| Item {
+            cid: cid(200 + i),
+            name: format!("commit_2026-01-{:02}", i + 1),
+            size: Some(1_500_000 * (i as u64 + 1)),
+            current: vec![ids[0].0.clone(), ids[1].0.clone()],
+            target: vec![ids[1].0.clone(), ids[2 + i % 2].0.clone()],
+            blocked: None,
+            resumed: false,
+        })
+        .chain(std::iter::once(Item {
+            cid: cid(300),
+            name: "everywhere.txt".into(),
+            size: None,
+            current: vec![],
+            target: vec![],
+            blocked: Some(
+                "pinned on every peer: it leaves this peer only when the peer leaves the cluster"
+                    .into(),
+            ),
+            resumed: false,
+        }))
+        .collect();
+    let plan = Plan {
+        kind: Kind::Drain {
+            peer: ids[0].0.clone(),
+            name: ids[0].1.clone(),
+        },
+        items,
+        checked: 300,
+        names: ids.clone(),
+    };
+    update(&mut st, Msg::StewardPlanned(Ok(Box::new(plan))));
+    let screen = render(&mut st, 80, 24);
+    assert!(screen.contains(" Cancel "), "{screen}");
+    assert!(screen.contains(" Go "), "{screen}");
+    assert!(screen.contains("… and 3 more"), "{screen}");
+    assert!(
+        screen.contains(&format!("+{} -{}", ids[2].1, ids[0].1)),
+        "{screen}"
+    );
+    snap!("drain_plan", &mut st, 80, 24);
+}

@@ -77,6 +77,21 @@ pub const VERBS: &[Verb] = &[
         about: "what is fragile, and what PEER's failure would cost",
     },
     Verb {
+        name: "edit",
+        args: "",
+        about: "edit the selected item, its changes shown first",
+    },
+    Verb {
+        name: "rebalance",
+        args: "",
+        about: "converge every item to the configured rule (plan first)",
+    },
+    Verb {
+        name: "drain",
+        args: "PEER",
+        about: "move every item off PEER, copies first (plan first)",
+    },
+    Verb {
         name: "tasks",
         args: "",
         about: "transfers and audits",
@@ -211,7 +226,9 @@ pub fn complete_command(typed: &str, known: &Known) -> Completion {
     match typed.split_once(' ') {
         None => complete_word(typed, VERBS.iter().map(|v| v.name), " "),
         Some((verb, _)) => match resolve(verb).map(|v| v.name) {
-            Ok("peer" | "risk") => complete_word(typed, peer_names.iter().map(String::as_str), ""),
+            Ok("peer" | "risk" | "drain") => {
+                complete_word(typed, peer_names.iter().map(String::as_str), "")
+            }
             Ok("sort") => complete_word(typed, SORT_KEYS.iter().copied(), ""),
             Ok("recover") => complete_word(typed, ["all"], ""),
             Ok("filter") => complete_filter(typed, known),

@@ -37,7 +37,16 @@ impl Field {
 pub enum FormKind {
     Upload,
     Fetch,
+    /// Editing an item: the pin as read, and the members (ID, name).
+    Edit(Box<crate::cluster::types::Pin>, Vec<(String, String)>),
 }
+
+/// The edit form's fields.
+pub const EDIT_NAME: usize = 0;
+pub const EDIT_MIN: usize = 1;
+pub const EDIT_MAX: usize = 2;
+pub const EDIT_PEERS: usize = 3;
+pub const EDIT_META: usize = 4;
 
 /// The fetch form's fields: where first (what an operator decides), then what.
 pub const FETCH_DEST: usize = 0;
@@ -102,6 +111,55 @@ impl Form {
         }
     }
 
+    /// The edit form, filled with what the item holds now.
+    pub fn edit(pin: crate::cluster::types::Pin, members: Vec<(String, String)>) -> Self {
+        let name_of = |id: &str| {
+            members
+                .iter()
+                .find(|(m, _)| m == id)
+                .map_or(id.to_string(), |(_, n)| n.clone())
+        };
+        let peers: Vec<String> = pin.allocations.iter().map(|a| name_of(a)).collect();
+        let mut meta: Vec<String> = pin
+            .metadata
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        meta.sort();
+        Form {
+            fields: vec![
+                Field::new("name", &pin.name, "the item's name"),
+                Field::new(
+                    "replication min",
+                    &pin.replication_factor_min.to_string(),
+                    "-1 with max -1: on every peer",
+                ),
+                Field::new(
+                    "replication max",
+                    &pin.replication_factor_max.to_string(),
+                    "",
+                ),
+                Field::new(
+                    "peers",
+                    &peers.join(" "),
+                    "the peers to hold it (empty: every peer); copies land before any leaves",
+                ),
+                Field::new(
+                    "metadata",
+                    &meta.join(" "),
+                    "key=value ...; a key left out is removed",
+                ),
+            ],
+            kind: FormKind::Edit(Box::new(pin), members),
+            members: 0,
+            focus: 0,
+            error: None,
+            note: None,
+            force: false,
+            pending: false,
+        }
+    }
+
     pub fn value(&self, i: usize) -> &str {
         self.fields.get(i).map_or("", Field::value)
     }
@@ -114,6 +172,10 @@ pub enum ConfirmAction {
     Unpin(Vec<(String, String, usize)>),
     /// Recover every item in error.
     RecoverAll(usize),
+    /// Carry out a stewardship plan.
+    Steward(Box<crate::cluster::steward::Plan>),
+    /// Write an edit (its changes, line by line, are shown).
+    Edit(Box<crate::cluster::steward::edit::Edit>),
 }
 
 #[derive(Debug, Clone)]

@@ -107,6 +107,8 @@ pub enum Action {
     Unpin,
     Recover,
     RecoverAll,
+    /// Edit the item: name, replication, peers, metadata.
+    Edit,
     Tasks,
     Suspend,
     /// Leave an overlay.
@@ -171,6 +173,7 @@ impl Action {
             Action::Unpin => "unpin the marked items, or the selected one",
             Action::Recover => "recover the selected item's errors",
             Action::RecoverAll => "recover every item in error",
+            Action::Edit => "edit the item (name, replication, peers, metadata)",
             Action::Tasks => "transfers (tasks view)",
             Action::Suspend => "suspend to the shell (fg resumes)",
             Action::Close => "close",
@@ -241,6 +244,7 @@ impl Action {
             Action::Unpin => "unpin",
             Action::Recover => "recover",
             Action::RecoverAll => "recover all",
+            Action::Edit => "edit",
             Action::Tasks => "tasks",
             Action::Down => "down",
             Action::Up => "up",
@@ -413,6 +417,7 @@ const MAIN: &[(Key, Action)] = &[
     (Key::ctrl('d'), A::Unpin),
     (Key::ch('r'), A::Recover),
     (Key::ch('R'), A::RecoverAll),
+    (Key::ch('e'), A::Edit),
     (Key::ch('w'), A::Tasks),
     (Key::ch('l'), A::Browse),
     (Key::code(K::Right), A::Browse),

@@ -105,6 +105,10 @@ pub enum Msg {
         done: u64,
         total: u64,
     },
+    /// A stewardship plan, to confirm (or why none could be made).
+    StewardPlanned(Result<Box<crate::cluster::steward::Plan>, String>),
+    /// The item to edit, read fresh, and the member peers (ID, name).
+    EditLoaded(Result<(crate::cluster::types::Pin, Vec<(String, String)>), String>),
 }
 
 /// An entry's CID and its type and size (or why they could not be read).
@@ -186,11 +190,33 @@ pub enum Effect {
         sample: Option<usize>,
     },
     CancelTask(u64),
+    /// Work out a stewardship plan (reads only).
+    StewardPlan(StewardRequest),
+    /// Read an item fresh for the edit form.
+    EditLoad(String),
     /// Changes to the cluster: only ever emitted after a confirmation, and
     /// never in read-only mode (see `update::gate`).
     Unpin(Vec<String>),
     Recover(String),
     RecoverAll,
+    /// Carry a confirmed plan out, as a task.
+    Steward {
+        id: u64,
+        plan: Box<crate::cluster::steward::Plan>,
+    },
+    /// Write a confirmed edit, as a task.
+    Edit {
+        id: u64,
+        edit: Box<crate::cluster::steward::edit::Edit>,
+    },
+}
+
+/// Which stewardship plan to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StewardRequest {
+    Rebalance,
+    /// The peer's ID.
+    Drain(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,7 +236,12 @@ impl Effect {
     pub fn mutates(&self) -> bool {
         matches!(
             self,
-            Effect::Upload(_) | Effect::Unpin(_) | Effect::Recover(_) | Effect::RecoverAll
+            Effect::Upload(_)
+                | Effect::Unpin(_)
+                | Effect::Recover(_)
+                | Effect::RecoverAll
+                | Effect::Steward { .. }
+                | Effect::Edit { .. }
         )
     }
 }

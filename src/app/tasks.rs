@@ -8,6 +8,10 @@ pub enum TaskKind {
     Fetch,
     /// Items checked, not bytes.
     Audit,
+    /// Items moved (rebalance, drain), not bytes.
+    Steward,
+    /// One item's edit.
+    Edit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +46,10 @@ impl Task {
             .as_secs_f64()
             .max(0.001);
         let rate = self.bytes as f64 / secs;
-        if self.kind == TaskKind::Audit {
+        if matches!(
+            self.kind,
+            TaskKind::Audit | TaskKind::Steward | TaskKind::Edit
+        ) {
             // Items, not bytes.
             return match self.total {
                 Some(t) => format!("{} / {t} items", self.bytes),

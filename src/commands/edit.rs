@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::types::{Pin, PinOptions};
+use crate::cluster::steward::edit::{diff, Editable};
+use crate::cluster::types::PinOptions;
 use crate::unixfs;
 
 /// `ccs-tui edit`
@@ -37,34 +38,6 @@ pub struct EditArgs {
     pub dry_run: bool,
 }
 
-/// The fields an edit can change, as the pin holds them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Editable {
-    pub name: String,
-    pub replication_min: i32,
-    pub replication_max: i32,
-    pub metadata: Vec<(String, String)>,
-    pub allocations: Vec<String>,
-}
-
-impl Editable {
-    fn of(p: &Pin) -> Self {
-        let mut metadata: Vec<(String, String)> = p
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        metadata.sort();
-        Editable {
-            name: p.name.clone(),
-            replication_min: p.replication_factor_min,
-            replication_max: p.replication_factor_max,
-            metadata,
-            allocations: p.allocations.iter().cloned().collect(),
-        }
-    }
-}
-
 /// The edit applied to what the pin holds: what is not changed is kept.
 pub fn merge(
     before: &Editable,
@@ -91,42 +64,6 @@ pub fn merge(
     }
     after.metadata.sort();
     Ok(after)
-}
-
-/// `name: a → b`, `metadata: +org=x -old=y`, … one line per change.
-pub fn diff(before: &Editable, after: &Editable) -> Vec<String> {
-    let mut out = Vec::new();
-    if before.name != after.name {
-        out.push(format!("name: {:?} → {:?}", before.name, after.name));
-    }
-    if (before.replication_min, before.replication_max)
-        != (after.replication_min, after.replication_max)
-    {
-        out.push(format!(
-            "replication: min {} max {} → min {} max {}",
-            before.replication_min,
-            before.replication_max,
-            after.replication_min,
-            after.replication_max
-        ));
-    }
-    let mut m = Vec::new();
-    for (k, v) in &after.metadata {
-        match before.metadata.iter().find(|(x, _)| x == k) {
-            Some((_, old)) if old == v => {}
-            Some((_, old)) => m.push(format!("{k}: {old} → {v}")),
-            None => m.push(format!("+{k}={v}")),
-        }
-    }
-    for (k, v) in &before.metadata {
-        if !after.metadata.iter().any(|(x, _)| x == k) {
-            m.push(format!("-{k}={v}"));
-        }
-    }
-    if !m.is_empty() {
-        out.push(format!("metadata: {}", m.join(" ")));
-    }
-    out
 }
 
 #[derive(Serialize)]
@@ -164,7 +101,7 @@ pub(super) async fn run(cx: &Ctx, a: &EditArgs) -> Result<u8, CmdError> {
             }
         }
     }
-    let mut changes = diff(&before, &after);
+    let mut changes = diff(&before, &after, &|id: &str| id.to_string());
     if !wanted.is_empty() {
         changes.push(format!("preferred peers: {}", a.allocations.join(", ")));
     }

@@ -37,11 +37,14 @@ use crate::unixfs::ImportOptions;
 use futures_util::StreamExt;
 
 pub struct Effects {
-    client: Arc<ClusterClient>,
-    tx: mpsc::Sender<Msg>,
-    cancels: Arc<Mutex<HashMap<u64, CancellationToken>>>,
+    pub(super) client: Arc<ClusterClient>,
+    pub(super) tx: mpsc::Sender<Msg>,
+    pub(super) cancels: Arc<Mutex<HashMap<u64, CancellationToken>>>,
     /// The nodes and their gateways, for audits (from the configuration).
     nodes: Vec<crate::cluster::audit::Node>,
+    /// The configuration's stewardship rules (nodes, reserves, backup,
+    /// primaries, replication), for rebalance and drain.
+    pub(super) config: Arc<crate::config::FileConfig>,
 }
 
 /// `~` and `~/x` as the shell expands them.
@@ -109,7 +112,14 @@ impl Effects {
             tx,
             cancels: Arc::new(Mutex::new(HashMap::new())),
             nodes: Vec::new(),
+            config: Arc::default(),
         }
+    }
+
+    /// The stewardship rules of the configuration.
+    pub fn with_config(mut self, config: crate::config::FileConfig) -> Self {
+        self.config = Arc::new(config);
+        self
     }
 
     /// The nodes an audit asks, each through its own gateway.
@@ -335,7 +345,7 @@ impl Effects {
         });
     }
 
-    fn token(&self, id: u64) -> CancellationToken {
+    pub(super) fn token(&self, id: u64) -> CancellationToken {
         let t = CancellationToken::new();
         if let Ok(mut m) = self.cancels.lock() {
             m.insert(id, t.clone());

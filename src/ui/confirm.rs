@@ -11,6 +11,69 @@ use super::widgets::*;
 use crate::app::dialog::{Confirm, ConfirmAction};
 use crate::format::short_id;
 
+/// Rows of a plan shown before the buttons; the rest is counted.
+const PLAN_ROWS: usize = 8;
+
+/// What a stewardship plan will do: how much, item by item (from → to),
+/// and what cannot move and why.
+fn plan_lines(plan: &crate::cluster::steward::Plan, inner: usize, th: Theme) -> Vec<Line<'static>> {
+    let moving: Vec<_> = plan.moving().collect();
+    let blocked: Vec<_> = plan.blocked().collect();
+    let (bytes, unknown) = plan.bytes_to_copy();
+    let mut l = vec![Line::from(Span::styled(
+        format!(
+            "{}: {} of {} items change, {} to copy{}.",
+            plan.kind.title(),
+            moving.len(),
+            plan.checked,
+            crate::format::human_bytes(bytes),
+            if unknown > 0 {
+                format!(" (+{unknown} of unknown size)")
+            } else {
+                String::new()
+            }
+        ),
+        th.warn(),
+    ))];
+    for i in moving.iter().take(PLAN_ROWS) {
+        let change = plan.change_text(i);
+        let change = if change.is_empty() {
+            "settle its bounds".to_string()
+        } else {
+            change
+        };
+        let head = ellipsize(
+            &format!("  {}", i.label()),
+            inner.saturating_sub(change.len() + 3),
+        );
+        l.push(Line::from(vec![
+            Span::raw(format!("{head}  ")),
+            Span::styled(change, th.title()),
+        ]));
+    }
+    if moving.len() > PLAN_ROWS {
+        l.push(Line::from(format!(
+            "  … and {} more",
+            moving.len() - PLAN_ROWS
+        )));
+    }
+    if !blocked.is_empty() {
+        let why = blocked[0].blocked.clone().unwrap_or_default();
+        l.push(Line::from(Span::styled(
+            ellipsize(
+                &format!("  {} stay as they are: {why}", blocked.len()),
+                inner,
+            ),
+            th.bad(),
+        )));
+    }
+    l.push(Line::from(Span::styled(
+        "  Copies are added and pinned before any is released; c in the tasks view stops between items.",
+        th.dim(),
+    )));
+    l
+}
+
 pub(super) fn draw(c: &Confirm, f: &mut Frame, area: Rect, th: Theme) {
     let w = area.width.saturating_sub(2).min(100);
     // Item lines are cut, not wrapped: the buttons must always fit.
@@ -58,6 +121,28 @@ pub(super) fn draw(c: &Confirm, f: &mut Frame, area: Rect, th: Theme) {
             vec![Line::from(format!("Re-queue every item in error ({n})?"))],
             "Recover",
         ),
+        ConfirmAction::Steward(plan) => (" plan ", plan_lines(plan, inner, th), "Go"),
+        ConfirmAction::Edit(e) => {
+            let name = if e.before.name.is_empty() {
+                e.cid.as_str()
+            } else {
+                e.before.name.as_str()
+            };
+            let mut l = vec![Line::from(Span::styled(
+                ellipsize(&format!("Change {name}?"), inner),
+                th.warn(),
+            ))];
+            for c in &e.changes {
+                l.push(Line::from(ellipsize(&format!("  {c}"), inner)));
+            }
+            if e.before.allocations != e.after.allocations && !e.after.allocations.is_empty() {
+                l.push(Line::from(Span::styled(
+                    "  New copies are pinned before any peer lets go of its copy.",
+                    th.dim(),
+                )));
+            }
+            (" edit ", l, "Write")
+        }
     };
     lines.push(Line::from(""));
     let cancel_style = if c.on_action {

@@ -14,6 +14,7 @@ pub(super) fn draw(form: &Form, f: &mut Frame, area: Rect, th: Theme) {
     let title = match form.kind {
         FormKind::Upload => " upload to the archive ",
         FormKind::Fetch => " fetch from the archive ",
+        FormKind::Edit(..) => " edit the item ",
     };
     // The message under the fields wraps: a long error is read whole.
     let w = 76u16.min(area.width);

@@ -55,6 +55,8 @@ pub(super) fn draw(st: &State, f: &mut Frame, area: Rect, th: Theme) {
             TaskKind::Audit => "audit ",
             TaskKind::Upload => "upload",
             TaskKind::Fetch => "fetch ",
+            TaskKind::Steward => "copies",
+            TaskKind::Edit => "edit  ",
         };
         let filled = (t.ratio() * bar_w as f64).round() as usize;
         let bar = format!(

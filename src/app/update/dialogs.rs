@@ -69,6 +69,8 @@ pub(super) fn confirmed(st: &mut State, action: ConfirmAction) -> Vec<Effect> {
             flash(st, format!("recovering {n} item(s)…"), Level::Info);
             vec![Effect::RecoverAll]
         }
+        ConfirmAction::Steward(plan) => super::steward::confirmed_plan(st, plan),
+        ConfirmAction::Edit(edit) => super::steward::confirmed_edit(st, edit),
     }
 }
 
@@ -140,6 +142,7 @@ pub(super) fn validate_live(f: &Form) -> Option<String> {
             None
         }
         FormKind::Upload => replication_bounds(f).err(),
+        FormKind::Edit(..) => None,
     }
 }
 
@@ -187,6 +190,7 @@ pub(super) fn parse_replication(v: &str, what: &str) -> Result<Option<i32>, Stri
 
 pub(super) fn submit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
     match f.kind {
+        FormKind::Edit(..) => super::steward::submit_edit(st, f),
         FormKind::Upload => {
             let path = f.value(0).trim().to_string();
             if path.is_empty() {
@@ -200,16 +204,13 @@ pub(super) fn submit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
                     return None;
                 }
             };
-            let mut metadata = Vec::new();
-            for kv in f.value(4).split_whitespace() {
-                match kv.split_once('=') {
-                    Some((k, v)) if !k.is_empty() => metadata.push((k.to_string(), v.to_string())),
-                    _ => {
-                        f.error = Some(format!("metadata {kv:?}: write key=value"));
-                        return None;
-                    }
+            let metadata = match crate::cluster::steward::edit::parse_metadata_words(f.value(4)) {
+                Ok(m) => m,
+                Err(e) => {
+                    f.error = Some(e);
+                    return None;
                 }
-            }
+            };
             let name = Some(f.value(1).trim().to_string()).filter(|n| !n.is_empty());
             let id = st.next_task;
             st.next_task += 1;

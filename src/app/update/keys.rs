@@ -304,6 +304,9 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             st.show_tasks = true;
             vec![Effect::Audit { id, sample }]
         }
+        "rebalance" => super::steward::rebalance(st),
+        "drain" => super::steward::drain(st, arg),
+        "edit" => super::steward::edit(st),
         "refresh" => action(st, Action::Refresh),
         "freeze" => action(st, Action::Freeze),
         "filter" => {
@@ -712,6 +715,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             st.show_tasks = !st.show_tasks;
             Vec::new()
         }
+        Action::Edit => super::steward::edit(st),
         Action::SortName => sort_by(st, SortKey::Name),
         Action::SortCreated => sort_by(st, SortKey::Created),
         Action::SortSize => sort_by(st, SortKey::Size),

@@ -21,6 +21,7 @@ mod browse;
 mod dialogs;
 mod index;
 mod keys;
+mod steward;
 
 use dialogs::*;
 use index::*;
@@ -281,6 +282,8 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             cid,
             result,
         } => browse::on_preview(st, generation, cid, result),
+        Msg::StewardPlanned(r) => steward::planned(st, r),
+        Msg::EditLoaded(r) => steward::edit_loaded(st, r),
         Msg::AuditProgress { id, done, total } => {
             if let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) {
                 t.bytes = done;

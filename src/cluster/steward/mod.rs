@@ -4,6 +4,7 @@
 
 pub mod converge;
 pub mod drain;
+pub mod edit;
 pub mod ensure;
 pub mod fleet;
 pub mod journal;

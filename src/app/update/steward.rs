@@ -1,0 +1,174 @@
+//! Stewardship in the console: `:rebalance` and `:drain PEER` show their
+//! plan first and ask (Cancel focused) before a task carries it out; `e`
+//! edits an item through a form whose changes are shown before they are
+//! written. `--read-only` refuses each at the start.
+
+use super::*;
+use crate::app::msg::StewardRequest;
+use crate::app::tasks::TaskKind;
+use crate::cluster::steward::edit::Edit;
+use crate::cluster::steward::Plan;
+
+fn refuse_read_only(st: &mut State, what: &str) -> bool {
+    if st.read_only {
+        flash(
+            st,
+            format!("read-only: {what} would change the cluster"),
+            Level::Error,
+        );
+    }
+    st.read_only
+}
+
+/// `:rebalance`
+pub(super) fn rebalance(st: &mut State) -> Vec<Effect> {
+    if refuse_read_only(st, "rebalance") {
+        return Vec::new();
+    }
+    flash(st, "planning the rebalance…", Level::Info);
+    vec![Effect::StewardPlan(StewardRequest::Rebalance)]
+}
+
+/// `:drain PEER`
+pub(super) fn drain(st: &mut State, arg: &str) -> Vec<Effect> {
+    if refuse_read_only(st, "drain") {
+        return Vec::new();
+    }
+    if arg.is_empty() {
+        flash(st, ":drain takes a peer (Tab completes)", Level::Error);
+        return Vec::new();
+    }
+    let Some(peer) = st.peers.rows.iter().find(|p| p.answers_to(arg)) else {
+        flash(
+            st,
+            format!("no peer named {arg:?} (Tab completes)"),
+            Level::Error,
+        );
+        return Vec::new();
+    };
+    let id = peer.id.clone();
+    flash(st, format!("planning the drain of {arg}…"), Level::Info);
+    vec![Effect::StewardPlan(StewardRequest::Drain(id))]
+}
+
+/// A plan arrived: nothing to do is said; anything else is asked.
+pub(super) fn planned(st: &mut State, r: Result<Box<Plan>, String>) -> Vec<Effect> {
+    match r {
+        Err(e) => flash(st, format!("no plan: {e}"), Level::Error),
+        Ok(plan) if plan.moving().next().is_none() && plan.blocked().next().is_none() => flash(
+            st,
+            format!(
+                "{}: nothing to do ({} items checked)",
+                plan.kind.title(),
+                plan.checked
+            ),
+            Level::Info,
+        ),
+        Ok(plan) => {
+            st.dialog = Some(Dialog::Confirm(Confirm {
+                action: ConfirmAction::Steward(plan),
+                on_action: false,
+            }));
+        }
+    }
+    Vec::new()
+}
+
+/// `e`: the selected item, read fresh, in the edit form.
+pub(super) fn edit(st: &mut State) -> Vec<Effect> {
+    if refuse_read_only(st, "an edit") {
+        return Vec::new();
+    }
+    let cid = match st.focus {
+        Pane::Replication => st.replication.cid.clone(),
+        _ => st.pins.selected_row().map(|r| r.cid.clone()),
+    };
+    match cid {
+        Some(cid) => vec![Effect::EditLoad(cid.to_string())],
+        None => Vec::new(),
+    }
+}
+
+pub(super) fn edit_loaded(
+    st: &mut State,
+    r: Result<(crate::cluster::types::Pin, Vec<(String, String)>), String>,
+) -> Vec<Effect> {
+    match r {
+        Ok((pin, members)) => st.dialog = Some(Dialog::Form(Form::edit(pin, members))),
+        Err(e) => flash(st, format!("cannot edit: {e}"), Level::Error),
+    }
+    Vec::new()
+}
+
+/// Enter in the edit form: the changes, to confirm; nothing if none.
+pub(super) fn submit_edit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
+    use crate::app::dialog::{EDIT_MAX, EDIT_META, EDIT_MIN, EDIT_NAME, EDIT_PEERS};
+    let FormKind::Edit(pin, members) = &f.kind else {
+        return None;
+    };
+    let e = Edit::from_form(
+        pin,
+        members,
+        f.value(EDIT_NAME),
+        f.value(EDIT_MIN),
+        f.value(EDIT_MAX),
+        f.value(EDIT_PEERS),
+        f.value(EDIT_META),
+    );
+    match e {
+        Err(e) => {
+            f.error = Some(e);
+            None
+        }
+        Ok(e) if e.changes.is_empty() => {
+            flash(st, "nothing to change", Level::Info);
+            Some(Vec::new())
+        }
+        Ok(e) => {
+            st.dialog = Some(Dialog::Confirm(Confirm {
+                action: ConfirmAction::Edit(Box::new(e)),
+                on_action: false,
+            }));
+            Some(Vec::new())
+        }
+    }
+}
+
+fn start_task(st: &mut State, kind: TaskKind, what: String, total: Option<u64>) -> u64 {
+    let id = st.next_task;
+    st.next_task += 1;
+    st.tasks.push(Task {
+        id,
+        kind,
+        what,
+        bytes: 0,
+        total,
+        started: st.now,
+        state: TaskState::Running,
+    });
+    st.show_tasks = true;
+    id
+}
+
+/// A confirmed plan becomes a task.
+pub(super) fn confirmed_plan(st: &mut State, plan: Box<Plan>) -> Vec<Effect> {
+    let n = plan.moving().count() as u64;
+    let id = start_task(st, TaskKind::Steward, plan.kind.title(), Some(n));
+    flash(
+        st,
+        format!("{}: {n} item(s)…", plan.kind.title()),
+        Level::Info,
+    );
+    vec![Effect::Steward { id, plan }]
+}
+
+/// A confirmed edit becomes a task.
+pub(super) fn confirmed_edit(st: &mut State, edit: Box<Edit>) -> Vec<Effect> {
+    let label = if edit.after.name.is_empty() {
+        edit.cid.clone()
+    } else {
+        edit.after.name.clone()
+    };
+    let id = start_task(st, TaskKind::Edit, format!("edit {label}"), Some(1));
+    vec![Effect::Edit { id, edit }]
+}

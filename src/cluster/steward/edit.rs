@@ -1,0 +1,224 @@
+//! Editing an item: its name, replication, peers and metadata, read, merged
+//! and written whole (the daemon forgets on a re-pin whatever it is not
+//! given again). A change of peers goes through the executor: copies land
+//! before any leaves.
+
+use serde::Serialize;
+
+use super::converge::{converge, Patience, Step};
+use crate::cluster::types::{Pin, PinOptions};
+use crate::cluster::ClusterClient;
+
+/// The fields an edit can change, as the pin holds them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Editable {
+    pub name: String,
+    pub replication_min: i32,
+    pub replication_max: i32,
+    pub metadata: Vec<(String, String)>,
+    pub allocations: Vec<String>,
+}
+
+impl Editable {
+    pub fn of(p: &Pin) -> Self {
+        let mut metadata: Vec<(String, String)> = p
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        metadata.sort();
+        Editable {
+            name: p.name.clone(),
+            replication_min: p.replication_factor_min,
+            replication_max: p.replication_factor_max,
+            metadata,
+            allocations: p.allocations.iter().cloned().collect(),
+        }
+    }
+}
+
+/// `key=value` words (the upload and edit forms): a word without `=` or
+/// with an empty key is refused.
+pub fn parse_metadata_words(text: &str) -> Result<Vec<(String, String)>, String> {
+    text.split_whitespace()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(format!("metadata {kv:?}: write key=value")),
+        })
+        .collect()
+}
+
+/// `name: a → b`, `metadata: +org=x -old=y`, … one line per change; peers
+/// by `name_of`.
+pub fn diff(before: &Editable, after: &Editable, name_of: &dyn Fn(&str) -> String) -> Vec<String> {
+    let mut out = Vec::new();
+    if before.name != after.name {
+        out.push(format!("name: {:?} → {:?}", before.name, after.name));
+    }
+    if (before.replication_min, before.replication_max)
+        != (after.replication_min, after.replication_max)
+    {
+        out.push(format!(
+            "replication: min {} max {} → min {} max {}",
+            before.replication_min,
+            before.replication_max,
+            after.replication_min,
+            after.replication_max
+        ));
+    }
+    let plus: Vec<String> = after
+        .allocations
+        .iter()
+        .filter(|a| !before.allocations.contains(a))
+        .map(|a| format!("+{}", name_of(a)))
+        .collect();
+    let minus: Vec<String> = before
+        .allocations
+        .iter()
+        .filter(|a| !after.allocations.contains(a))
+        .map(|a| format!("-{}", name_of(a)))
+        .collect();
+    if !plus.is_empty() || !minus.is_empty() {
+        out.push(format!(
+            "peers: {}",
+            plus.into_iter().chain(minus).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    let mut m = Vec::new();
+    for (k, v) in &after.metadata {
+        match before.metadata.iter().find(|(x, _)| x == k) {
+            Some((_, old)) if old == v => {}
+            Some((_, old)) => m.push(format!("{k}: {old} → {v}")),
+            None => m.push(format!("+{k}={v}")),
+        }
+    }
+    for (k, v) in &before.metadata {
+        if !after.metadata.iter().any(|(x, _)| x == k) {
+            m.push(format!("-{k}={v}"));
+        }
+    }
+    if !m.is_empty() {
+        out.push(format!("metadata: {}", m.join(" ")));
+    }
+    out
+}
+
+/// A confirmed edit of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    pub cid: String,
+    pub before: Editable,
+    pub after: Editable,
+    /// What changes, one line each, as the confirmation shows it.
+    pub changes: Vec<String>,
+}
+
+impl Edit {
+    /// The edit the form describes; peers by name or ID among `members`
+    /// (ID, name). No peers: every peer (replication -1).
+    pub fn from_form(
+        pin: &Pin,
+        members: &[(String, String)],
+        name: &str,
+        min: &str,
+        max: &str,
+        peers: &str,
+        metadata: &str,
+    ) -> Result<Edit, String> {
+        let before = Editable::of(pin);
+        let int = |what: &str, v: &str| -> Result<i32, String> {
+            v.trim()
+                .parse()
+                .map_err(|_| format!("replication {what}: a number (-1: every peer)"))
+        };
+        let (min, max) = (int("min", min)?, int("max", max)?);
+        crate::cluster::replicas::check_replication(min, max)?;
+        let mut allocations = Vec::new();
+        for p in peers.split([' ', ',']).filter(|p| !p.is_empty()) {
+            let id = members
+                .iter()
+                .find(|(id, n)| n == p || id == p)
+                .map(|(id, _)| id.clone())
+                .ok_or_else(|| format!("peers: no member named {p:?}"))?;
+            if !allocations.contains(&id) {
+                allocations.push(id);
+            }
+        }
+        if min >= 0 && allocations.is_empty() {
+            return Err(
+                "peers: name the peers to hold it (or replication -1 for every peer)".into(),
+            );
+        }
+        if min < 0 && !allocations.is_empty() {
+            return Err("on every peer (replication -1): leave peers empty".into());
+        }
+        let mut metadata = parse_metadata_words(metadata)?;
+        metadata.sort();
+        let after = Editable {
+            name: name.trim().to_string(),
+            replication_min: min,
+            replication_max: max,
+            metadata,
+            allocations,
+        };
+        let name_of = |id: &str| {
+            members
+                .iter()
+                .find(|(m, _)| m == id)
+                .map_or(id.to_string(), |(_, n)| n.clone())
+        };
+        let changes = diff(&before, &after, &name_of);
+        Ok(Edit {
+            cid: pin.cid.clone(),
+            before,
+            after,
+            changes,
+        })
+    }
+
+    fn peers_change(&self) -> bool {
+        let (mut a, mut b) = (
+            self.before.allocations.clone(),
+            self.after.allocations.clone(),
+        );
+        a.sort();
+        b.sort();
+        a != b && !b.is_empty() && !a.is_empty()
+    }
+}
+
+/// Writes `edit` over the pin as it is now: peers that change go through
+/// the executor (new copies pinned before any is released), everything
+/// else in one re-pin with the whole item given again.
+pub async fn apply(
+    client: &ClusterClient,
+    edit: &Edit,
+    patience: Patience,
+    on: &mut (dyn FnMut(Step) + Send),
+) -> Result<Vec<String>, String> {
+    let mut pin = client
+        .allocation(&edit.cid)
+        .await
+        .map_err(|e| e.to_string())?;
+    pin.name = edit.after.name.clone();
+    pin.metadata = crate::cluster::gojson::Map::from(edit.after.metadata.clone());
+    let bounds = (edit.after.replication_min, edit.after.replication_max);
+    if edit.peers_change() {
+        return converge(client, &pin, bounds, &edit.after.allocations, patience, on)
+            .await
+            .map_err(|e| e.to_string());
+    }
+    let opts = PinOptions {
+        name: Some(pin.name.clone()),
+        replication_min: Some(bounds.0),
+        replication_max: Some(bounds.1),
+        user_allocations: edit.after.allocations.clone(),
+        metadata: edit.after.metadata.clone(),
+        ..Default::default()
+    };
+    let p = client
+        .pin(&edit.cid, &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(p.allocations.iter().cloned().collect())
+}

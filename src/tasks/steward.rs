@@ -1,0 +1,161 @@
+//! The console's stewardship work: making a plan (reads only), carrying a
+//! confirmed plan out with progress in the tasks view, reading an item for
+//! the edit form and writing a confirmed edit. The same planners, journal
+//! and executor as the command line.
+
+use crate::app::msg::{StewardRequest, TaskOutcome};
+use crate::app::Msg;
+use crate::cluster::steward::edit::{apply, Edit};
+use crate::cluster::steward::{execute, Event, Journal, Patience, Plan};
+use crate::cluster::PinTypeFilter;
+
+use super::effects::Effects;
+
+impl Effects {
+    /// Works out the plan a request asks for and sends it back to confirm.
+    pub fn steward_plan(&self, req: StewardRequest) {
+        let (client, tx, config) = (self.client.clone(), self.tx.clone(), self.config.clone());
+        tokio::spawn(async move {
+            let plan = async {
+                let members = client.members().await.map_err(|e| e.to_string())?;
+                let metrics = client
+                    .metrics("freespace")
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let fleet = crate::config::fleet(&config, &members).with_metrics(&metrics);
+                let pins = async {
+                    client
+                        .allocations(PinTypeFilter::Pin)
+                        .await?
+                        .collect()
+                        .await
+                }
+                .await
+                .map_err(|e| e.to_string())?;
+                let label = client.endpoint().label();
+                Ok(Box::new(match &req {
+                    StewardRequest::Rebalance => {
+                        Plan::rebalance(&pins, &fleet, &Journal::open("rebalance", &label))
+                    }
+                    StewardRequest::Drain(peer) => Plan::drain(
+                        &pins,
+                        peer,
+                        &fleet,
+                        &Journal::open("drain", &format!("{label}-{peer}")),
+                    ),
+                }))
+            }
+            .await;
+            let _ = tx.send(Msg::StewardPlanned(plan)).await;
+        });
+    }
+
+    /// Carries a confirmed plan out; progress in items, Esc in the tasks
+    /// view (`c`) stops it between steps (the journal finishes it next time).
+    pub fn steward(&self, id: u64, plan: Box<Plan>) {
+        let (client, tx, cancels) = (self.client.clone(), self.tx.clone(), self.cancels.clone());
+        let cancel = self.token(id);
+        tokio::spawn(async move {
+            let (kind, key) = plan.kind.journal(&client.endpoint().label());
+            let mut journal = Journal::open(kind, &key);
+            let total = plan.moving().count() as u64;
+            let mut done = 0u64;
+            let mut on = |e: Event| {
+                if matches!(e, Event::Done { .. } | Event::Failed { .. }) {
+                    done += 1;
+                    let _ = tx.try_send(Msg::TaskProgress {
+                        id,
+                        bytes: done,
+                        total: Some(total),
+                    });
+                }
+            };
+            let t = execute(
+                &client,
+                &plan,
+                &mut journal,
+                Patience::default(),
+                &cancel,
+                &mut on,
+            )
+            .await;
+            journal.close();
+            let title = plan.kind.title();
+            let outcome = if t.interrupted {
+                TaskOutcome::Failed(format!(
+                    "{title}: stopped after {} item(s); :{} again finishes it",
+                    t.done,
+                    match plan.kind {
+                        crate::cluster::steward::plan::Kind::Rebalance { .. } =>
+                            "rebalance".to_string(),
+                        crate::cluster::steward::plan::Kind::Drain { ref name, .. } =>
+                            format!("drain {name}"),
+                    }
+                ))
+            } else if let Some((cid, e)) = t.failed.first() {
+                let label = plan
+                    .items
+                    .iter()
+                    .find(|i| &i.cid == cid)
+                    .map_or(cid.as_str(), |i| i.label());
+                TaskOutcome::Failed(format!(
+                    "{title}: {} done, {} failed — {label}: {e}",
+                    t.done,
+                    t.failed.len()
+                ))
+            } else {
+                TaskOutcome::Done {
+                    message: format!("{title}: {} item(s) done", t.done),
+                    select: None,
+                }
+            };
+            if let Ok(mut m) = cancels.lock() {
+                m.remove(&id);
+            }
+            let _ = tx.send(Msg::TaskDone { id, outcome }).await;
+        });
+    }
+
+    /// The item, read fresh, and the members, for the edit form.
+    pub fn edit_load(&self, cid: String) {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let r = async {
+                let pin = client.allocation(&cid).await?;
+                let members = client.members().await?;
+                Ok::<_, crate::cluster::ClientError>((
+                    pin,
+                    members
+                        .into_iter()
+                        .map(|m| (m.id, m.peername))
+                        .collect::<Vec<_>>(),
+                ))
+            }
+            .await
+            .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::EditLoaded(r)).await;
+        });
+    }
+
+    /// Writes a confirmed edit.
+    pub fn edit(&self, id: u64, edit: Box<Edit>) {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let r = apply(&client, &edit, Patience::default(), &mut |_| {}).await;
+            let label = if edit.after.name.is_empty() {
+                edit.cid.clone()
+            } else {
+                edit.after.name.clone()
+            };
+            let outcome = match r {
+                // Selected again once the pinset shows the change.
+                Ok(_) => TaskOutcome::Done {
+                    message: format!("edited {label}: {}", edit.changes.join("; ")),
+                    select: Some(edit.cid.clone()),
+                },
+                Err(e) => TaskOutcome::Failed(format!("edit of {label}: {e}")),
+            };
+            let _ = tx.send(Msg::TaskDone { id, outcome }).await;
+        });
+    }
+}
