@@ -447,3 +447,90 @@ mod both {
         assert!(gone.is_err(), "still in the pinset: {gone:?}");
     }
 }
+
+/// `:drain PEER` in the console: its plan, a yes, a task that moves every
+/// item; then `e` edits an item and the change is shown before it is written.
+#[test]
+fn drain_and_edit_from_the_console() {
+    use ccs_tui::cluster::types::PinOptions;
+    use ccs_tui::cluster::AddOptions;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let names: Vec<String> = ["nas", "chll", "meerkat", "ipfs1"]
+        .map(String::from)
+        .to_vec();
+    let mut st = ccs_tui::sim::SimState::new(&names, 3);
+    st.timings = ccs_tui::sim::Timings {
+        fail_after: Duration::from_secs(3600),
+        ..ccs_tui::sim::Timings::instant()
+    };
+    let h = rt.block_on(common::start(st));
+    let c = common::client_for(&h);
+    let nas = h.ctx.state.read().peers[0].id.clone();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cids = Vec::new();
+    for i in 0..3 {
+        let path = tmp.path().join(format!("box-{i}.txt"));
+        std::fs::write(&path, format!("box {i}\n")).unwrap();
+        let opts = AddOptions {
+            pin: PinOptions {
+                name: Some(format!("box-{i}.txt")),
+                replication_min: Some(2),
+                replication_max: Some(2),
+                user_allocations: vec![nas.clone()],
+                metadata: vec![("org".into(), "hrdag".into())],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let r = rt
+            .block_on(c.add(&path, &opts, None, tokio_util::sync::CancellationToken::new()))
+            .unwrap();
+        cids.push(r.root.cid.unwrap());
+    }
+    let api = h.api_url();
+    let mut s = Session::start_with_env(
+        &["--host", &api],
+        &[("XDG_STATE_HOME", &tmp.path().display().to_string())],
+    );
+    s.wait_for("peers (4)");
+    s.wait_for("box-2.txt");
+    s.keys(":drain nas\r");
+    s.wait_for("drain nas: 3 of 3 items change");
+    s.keys("\r");
+    s.wait_for("cancelled: nothing changed");
+    s.keys(":drain nas\r");
+    s.wait_for("drain nas: 3 of 3 items change");
+    s.keys("y");
+    s.wait_for("drain nas: 3 item(s) done");
+    for cid in &cids {
+        let p = rt.block_on(c.allocation(cid)).unwrap();
+        assert!(!p.allocations.contains(&nas), "{p:?}");
+        assert_eq!(p.allocations.len(), 2);
+    }
+    // Edit the selected item: a metadata key more.
+    s.keys("\u{1b}");
+    s.keys("g");
+    s.keys("e");
+    s.wait_for("edit the item");
+    s.keys("\t\t\t\t");
+    s.keys(" shelf=7");
+    s.keys("\r");
+    s.wait_for("metadata: +shelf=7");
+    s.keys("y");
+    s.wait_for("edited box-");
+    // The tasks view first, then the console.
+    s.keys("\u{1b}");
+    s.keys("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+    let edited = cids
+        .iter()
+        .map(|cid| rt.block_on(c.allocation(cid)).unwrap())
+        .find(|p| p.metadata.get("shelf").is_some())
+        .expect("one item has the new key");
+    assert_eq!(edited.metadata.get("org"), Some("hrdag"), "the rest kept");
+}
