@@ -95,6 +95,7 @@ async fn main() -> ExitCode {
     st.color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     st.keymap = keymap;
     st.default_org = default_org;
+    st.node_orgs = config::node_orgs(&file_config);
     st.clipboard = ccs_tui::term::detect_clipboard(console.osc52_passthrough);
     st.cwd = std::env::current_dir().unwrap_or_default();
     st.job_control = ccs_tui::term::job_control();

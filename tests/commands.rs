@@ -1185,6 +1185,64 @@ async fn the_risk_report_matches_the_statuses() {
     );
     let o = run(args(&h, &["risk", "--if-fails", "nobody"]), creds()).await;
     assert_eq!(o.code, 2);
+
+    // With the orgs that run the peers: items whose pinned copies all sit
+    // with one org, as the statuses say.
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("config.yml");
+    let org = |n: &str| match n {
+        "nas" | "chll" => Some("hrdag"),
+        "meerkat" | "ipfs1" => Some("orgB"),
+        _ => None,
+    };
+    let mut yaml = String::from("nodes:\n");
+    for m in &members {
+        yaml.push_str(&format!("  {}:\n    host: {}\n", m.peername, h.api_url()));
+        if let Some(o) = org(&m.peername) {
+            yaml.push_str(&format!("    org: {o}\n"));
+        }
+    }
+    std::fs::write(&cfg, yaml).unwrap();
+    let cfg = cfg.display().to_string();
+    let o = run(args(&h, &["risk", "--json", "--config", &cfg]), creds()).await;
+    let r: Value = serde_json::from_str(&o.stdout).expect(&o.stderr);
+    let mut got: Vec<(String, String)> = r["one_org"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["cid"].as_str().unwrap().into(),
+                x["org"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    got.sort();
+    let name_of = |id: &str| {
+        members
+            .iter()
+            .find(|m| m.id == id)
+            .unwrap()
+            .peername
+            .clone()
+    };
+    let mut want: Vec<(String, String)> = Vec::new();
+    for g in &statuses {
+        let orgs: Vec<Option<&str>> = g
+            .peer_map
+            .iter()
+            .filter(|(_, p)| p.status == ccs_tui::cluster::types::TrackerStatus::Pinned)
+            .map(|(id, _)| org(&name_of(id)))
+            .collect();
+        if let Some(Some(first)) = orgs.first() {
+            if orgs.iter().all(|o| *o == Some(*first)) {
+                want.push((g.cid.clone(), first.to_string()));
+            }
+        }
+    }
+    want.sort();
+    assert!(!want.is_empty(), "the demo has items held by one org only");
+    assert_eq!(got, want);
 }
 
 /// Ctrl-C in the middle of a drain (a new copy on its way) leaves every

@@ -487,7 +487,12 @@ fn drain_and_edit_from_the_console() {
             ..Default::default()
         };
         let r = rt
-            .block_on(c.add(&path, &opts, None, tokio_util::sync::CancellationToken::new()))
+            .block_on(c.add(
+                &path,
+                &opts,
+                None,
+                tokio_util::sync::CancellationToken::new(),
+            ))
             .unwrap();
         cids.push(r.root.cid.unwrap());
     }

@@ -662,3 +662,53 @@ async fn gateway_headers_match_kubo() {
         400
     );
 }
+
+/// Free space moves as copies land and leave: the `freespace` metric of a
+/// peer drops by an item's size when it takes a copy, and comes back when
+/// it lets the copy go.
+#[tokio::test]
+async fn free_space_moves_with_the_copies() {
+    use ccs_tui::cluster::types::PinOptions;
+    let names: Vec<String> = ["nas", "chll", "meerkat"].map(String::from).to_vec();
+    let mut st = ccs_tui::sim::SimState::new(&names, 5);
+    st.timings = ccs_tui::sim::Timings::instant();
+    let h = common::start(st).await;
+    let c = common::client_for(&h);
+    let ids: Vec<String> = h
+        .ctx
+        .state
+        .read()
+        .peers
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
+    let free = || async {
+        let m = c.metrics("freespace").await.unwrap();
+        ids.iter()
+            .map(|id| {
+                m.iter()
+                    .find(|x| x.peer == *id)
+                    .unwrap()
+                    .value
+                    .parse::<u64>()
+                    .unwrap()
+            })
+            .collect::<Vec<u64>>()
+    };
+    let before = free().await;
+    let cid = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
+    let opts = |peer: &str| PinOptions {
+        replication_min: Some(1),
+        replication_max: Some(1),
+        user_allocations: vec![peer.to_string()],
+        metadata: vec![("size".into(), "5000000000".into())],
+        ..Default::default()
+    };
+    let p = c.pin(cid, &opts(&ids[1])).await.unwrap();
+    assert_eq!(p.allocations.iter().collect::<Vec<_>>(), [&ids[1]]);
+    let after = free().await;
+    assert_eq!(after[1], before[1] - 5_000_000_000, "chll took the copy");
+    assert_eq!((after[0], after[2]), (before[0], before[2]));
+    c.unpin(cid).await.unwrap();
+    assert_eq!(free().await, before, "the copy left");
+}

@@ -244,6 +244,8 @@ pub struct State {
     pub peer_detail: Option<PeerDetail>,
     /// The risk view (`:risk [PEER]`).
     pub risk: Option<crate::cluster::steward::Risk>,
+    /// Which org runs each node (node name, org), from the configuration.
+    pub node_orgs: Vec<(String, String)>,
     /// Inside an item: its folders and a preview.
     pub browse: Option<super::browse::Browse>,
     pub browse_generation: u64,
@@ -297,6 +299,7 @@ impl State {
             help: None,
             peer_detail: None,
             risk: None,
+            node_orgs: Vec::new(),
             browse: None,
             browse_generation: 0,
             browse_height: 10,

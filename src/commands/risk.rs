@@ -63,7 +63,14 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
         .await?
         .collect()
         .await?;
-    let r = risk(&pins, &up, &ids, &not_pinned, fail.as_deref());
+    let orgs = crate::config::node_orgs(&cx.resolved.file);
+    let org_of = |id: &str| -> Option<String> {
+        let m = members.iter().find(|m| m.id == id)?;
+        orgs.iter()
+            .find(|(n, _)| *n == m.peername)
+            .map(|(_, o)| o.clone())
+    };
+    let r = risk(&pins, &up, &ids, &not_pinned, &org_of, fail.as_deref());
     if cx.json {
         print_json(&serde_json::to_value(&r).unwrap_or_default());
     } else {
@@ -92,6 +99,15 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
         );
         section("below their replication minimum now".into(), &r.below_min);
         section("with a single serving copy".into(), &r.single_copy);
+        if !orgs.is_empty() {
+            say!("with every copy at one org: {}", r.one_org.len());
+            for o in r.one_org.iter().take(20) {
+                say!("{} ({})", label(&o.cid), o.org);
+            }
+            if r.one_org.len() > 20 {
+                say!("  … and {} more (--json lists all)", r.one_org.len() - 20);
+            }
+        }
         if let Some(f) = &r.if_failed {
             let who = name(&f.peer);
             section(format!("if {who} failed, lost"), &f.lost);
@@ -103,7 +119,7 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
     }
     let lost = r.if_failed.as_ref().is_some_and(|f| !f.lost.is_empty());
     Ok(
-        if r.below_min.is_empty() && r.single_copy.is_empty() && !lost {
+        if r.below_min.is_empty() && r.single_copy.is_empty() && r.one_org.is_empty() && !lost {
             OK
         } else {
             PARTIAL

@@ -59,3 +59,36 @@ pub fn fleet(file: &FileConfig, members: &[PeerId]) -> Fleet {
         ),
     }
 }
+
+/// Which org runs each node (by node name): `nodes.N.org`, else the one
+/// profile naming it primary. A node primary for several orgs, or for none
+/// (the shared backup), has no org of its own.
+pub fn node_orgs(file: &FileConfig) -> Vec<(String, String)> {
+    use super::NodeSpec;
+    let mut out = Vec::new();
+    let names = file
+        .nodes
+        .keys()
+        .chain(file.profiles.values().filter_map(|p| p.primary.as_ref()));
+    let mut seen: Vec<&String> = Vec::new();
+    for name in names {
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        if let Some(NodeSpec::Full { org: Some(o), .. }) = file.nodes.get(name) {
+            out.push((name.clone(), o.clone()));
+            continue;
+        }
+        let of: Vec<&String> = file
+            .profiles
+            .iter()
+            .filter(|(_, p)| p.primary.as_ref() == Some(name))
+            .map(|(o, _)| o)
+            .collect();
+        if let [one] = of.as_slice() {
+            out.push((name.clone(), (*one).clone()));
+        }
+    }
+    out
+}

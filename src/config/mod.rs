@@ -14,7 +14,7 @@ mod credentials;
 mod fleet;
 mod hosts;
 mod toml_files;
-pub use fleet::fleet;
+pub use fleet::{fleet, node_orgs};
 pub use hosts::node_gateways;
 
 use crate::cluster::{Auth, Endpoint};
@@ -45,6 +45,10 @@ pub enum NodeSpec {
         /// The node's own gateway, when it is not port 8080 of its host.
         #[serde(default)]
         gateway: Option<String>,
+        /// The member organisation that runs it (else: the org whose
+        /// profile names it primary).
+        #[serde(default)]
+        org: Option<String>,
     },
 }
 

@@ -34,7 +34,7 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
             .map_or_else(|| id.to_string(), |p| p.name.clone())
     };
     let mut lines: Vec<Line> = Vec::new();
-    let mut section = |title: String, list: &[String], bad: bool| {
+    let mut section = |title: String, list: Vec<String>, bad: bool| {
         let style = if list.is_empty() {
             th.ok()
         } else if bad {
@@ -46,8 +46,8 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
             format!("{title}: {}", list.len()),
             style,
         )));
-        for c in list.iter().take(4) {
-            lines.push(Line::from(ellipsize(&format!("  {}", name_of(c)), inner)));
+        for l in list.iter().take(4) {
+            lines.push(Line::from(ellipsize(&format!("  {l}"), inner)));
         }
         if list.len() > 4 {
             lines.push(Line::from(Span::styled(
@@ -59,18 +59,31 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
             )));
         }
     };
+    let named = |cids: &[String]| cids.iter().map(|c| name_of(c)).collect::<Vec<_>>();
     section(
         "below their replication minimum now".into(),
-        &r.below_min,
+        named(&r.below_min),
         false,
     );
-    section("with a single serving copy".into(), &r.single_copy, false);
+    section(
+        "with a single serving copy".into(),
+        named(&r.single_copy),
+        false,
+    );
+    if !st.node_orgs.is_empty() {
+        let at_one: Vec<String> = r
+            .one_org
+            .iter()
+            .map(|o| format!("{} ({})", name_of(&o.cid), o.org))
+            .collect();
+        section("with every copy at one org".into(), at_one, false);
+    }
     if let Some(x) = &r.if_failed {
         let who = peer(&x.peer);
-        section(format!("if {who} failed, lost"), &x.lost, true);
+        section(format!("if {who} failed, lost"), named(&x.lost), true);
         section(
             format!("if {who} failed, below their minimum"),
-            &x.below_min,
+            named(&x.below_min),
             false,
         );
     } else {

@@ -350,6 +350,13 @@ pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::steward::Risk 
                 .get(cid)
                 .is_some_and(|v| v.iter().any(|x| &**x == peer))
         },
+        &|peer: &str| {
+            let name = &st.peers.rows.iter().find(|p| p.id == peer)?.name;
+            st.node_orgs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, o)| o.clone())
+        },
         fail,
     )
 }

@@ -15,9 +15,19 @@ pub struct Risk {
     pub below_min: Vec<String>,
     /// Items with exactly one serving copy.
     pub single_copy: Vec<String>,
+    /// Items whose serving copies all sit with one org (a community's
+    /// copies should not depend on one member organisation), with that org.
+    /// Only when the peers belong to two orgs or more.
+    pub one_org: Vec<OneOrg>,
     /// If `peer` failed: items that would fall below their minimum, and
     /// items that would have no copy left.
     pub if_failed: Option<IfFailed>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct OneOrg {
+    pub cid: String,
+    pub org: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -44,8 +54,13 @@ pub fn risk_over<'a>(
     up: &[&str],
     members: &[&str],
     not_pinned: impl Fn(&str, &str) -> bool,
+    org_of: &dyn Fn(&str) -> Option<String>,
     fail: Option<&str>,
 ) -> Risk {
+    let mut orgs: Vec<String> = members.iter().filter_map(|m| org_of(m)).collect();
+    orgs.sort();
+    orgs.dedup();
+    let orgs_matter = orgs.len() >= 2;
     let mut r = Risk {
         if_failed: fail.map(|p| IfFailed {
             peer: p.to_string(),
@@ -75,6 +90,17 @@ pub fn risk_over<'a>(
         if serving.len() == 1 {
             r.single_copy.push(it.cid.to_string());
         }
+        if orgs_matter && !serving.is_empty() {
+            let of: Vec<Option<String>> = serving.iter().map(|p| org_of(p)).collect();
+            if let Some(Some(first)) = of.first() {
+                if of.iter().all(|o| o.as_ref() == Some(first)) {
+                    r.one_org.push(OneOrg {
+                        cid: it.cid.to_string(),
+                        org: first.clone(),
+                    });
+                }
+            }
+        }
         if let (Some(f), Some(peer)) = (r.if_failed.as_mut(), fail) {
             if serving.contains(&peer) {
                 match serving.len() - 1 {
@@ -95,6 +121,7 @@ pub fn risk(
     up: &[String],
     members: &[String],
     not_pinned: &std::collections::HashMap<String, Vec<String>>,
+    org_of: &dyn Fn(&str) -> Option<String>,
     fail: Option<&str>,
 ) -> Risk {
     let up: Vec<&str> = up.iter().map(String::as_str).collect();
@@ -112,6 +139,7 @@ pub fn risk(
                 .get(cid)
                 .is_some_and(|v| v.iter().any(|x| x == peer))
         },
+        org_of,
         fail,
     )
 }
@@ -146,11 +174,27 @@ mod risk_tests {
             pin("d", &["meerkat", "chll"], 2), // fine, not on nas
             pin("e", &[], -1),                 // everywhere: 3 of 4
         ];
-        let r = risk(&pins, &up, &members, &trouble, Some("nas"));
+        let org_of = |p: &str| match p {
+            "nas" | "chll" => Some("hrdag".to_string()),
+            "meerkat" => Some("orgB".to_string()),
+            _ => None,
+        };
+        let r = risk(&pins, &up, &members, &trouble, &org_of, Some("nas"));
         assert_eq!(r.below_min, ["b", "c", "e"]);
         assert_eq!(r.single_copy, ["b", "c"]);
         let f = r.if_failed.unwrap();
         assert_eq!(f.lost, ["b", "c"], "nas holds their only copy");
         assert_eq!(f.below_min, ["e"], "a keeps 2 of min 2");
+        // b and c serve from nas alone; a spans both orgs; d too; e's
+        // copies are on nas, chll (hrdag) and meerkat (orgB).
+        let one: Vec<(&str, &str)> = r
+            .one_org
+            .iter()
+            .map(|o| (o.cid.as_str(), o.org.as_str()))
+            .collect();
+        assert_eq!(one, [("b", "hrdag"), ("c", "hrdag")]);
+        let single_org = |_: &str| Some("hrdag".to_string());
+        let r = risk(&pins, &up, &members, &trouble, &single_org, None);
+        assert!(r.one_org.is_empty(), "one org in all: nothing to say");
     }
 }
