@@ -92,6 +92,11 @@ pub const VERBS: &[Verb] = &[
         about: "move every item off PEER, copies first (plan first)",
     },
     Verb {
+        name: "ensure-pins",
+        args: "ORG",
+        about: "the org's primary and the backup on every item (plan first)",
+    },
+    Verb {
         name: "tasks",
         args: "",
         about: "transfers and audits",
@@ -232,6 +237,7 @@ pub fn complete_command(typed: &str, known: &Known) -> Completion {
             Ok("sort") => complete_word(typed, SORT_KEYS.iter().copied(), ""),
             Ok("recover") => complete_word(typed, ["all"], ""),
             Ok("filter") => complete_filter(typed, known),
+            Ok("ensure-pins") => complete_word(typed, known.orgs.iter().map(String::as_str), ""),
             _ => Completion {
                 text: typed.to_string(),
                 candidates: Vec::new(),

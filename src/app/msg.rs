@@ -217,6 +217,8 @@ pub enum StewardRequest {
     Rebalance,
     /// The peer's ID.
     Drain(String),
+    /// The profile (org).
+    Ensure(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

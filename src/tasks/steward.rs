@@ -43,6 +43,10 @@ impl Effects {
                         &fleet,
                         &Journal::open("drain", &format!("{label}-{peer}")),
                     ),
+                    StewardRequest::Ensure(profile) => {
+                        let required = fleet.required_of(profile)?;
+                        Plan::ensure(&pins, profile, &required, &fleet)
+                    }
                 }))
             }
             .await;
@@ -85,12 +89,7 @@ impl Effects {
                 TaskOutcome::Failed(format!(
                     "{title}: stopped after {} item(s); :{} again finishes it",
                     t.done,
-                    match plan.kind {
-                        crate::cluster::steward::plan::Kind::Rebalance { .. } =>
-                            "rebalance".to_string(),
-                        crate::cluster::steward::plan::Kind::Drain { ref name, .. } =>
-                            format!("drain {name}"),
-                    }
+                    plan.kind.command()
                 ))
             } else if let Some((cid, e)) = t.failed.first() {
                 let label = plan

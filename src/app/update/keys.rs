@@ -306,6 +306,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
         }
         "rebalance" => super::steward::rebalance(st),
         "drain" => super::steward::drain(st, arg),
+        "ensure-pins" => super::steward::ensure(st, arg),
         "edit" => super::steward::edit(st),
         "refresh" => action(st, Action::Refresh),
         "freeze" => action(st, Action::Freeze),

@@ -51,6 +51,19 @@ pub(super) fn drain(st: &mut State, arg: &str) -> Vec<Effect> {
     vec![Effect::StewardPlan(StewardRequest::Drain(id))]
 }
 
+/// `:ensure-pins PROFILE`
+pub(super) fn ensure(st: &mut State, arg: &str) -> Vec<Effect> {
+    if refuse_read_only(st, "ensure-pins") {
+        return Vec::new();
+    }
+    if arg.is_empty() {
+        flash(st, ":ensure-pins takes a profile (org)", Level::Error);
+        return Vec::new();
+    }
+    flash(st, format!("planning ensure-pins {arg}…"), Level::Info);
+    vec![Effect::StewardPlan(StewardRequest::Ensure(arg.to_string()))]
+}
+
 /// A plan arrived: nothing to do is said; anything else is asked.
 pub(super) fn planned(st: &mut State, r: Result<Box<Plan>, String>) -> Vec<Effect> {
     match r {

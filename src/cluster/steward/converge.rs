@@ -290,6 +290,17 @@ async fn wait_pinned(
             .map_or((TrackerStatus::Unpinned, String::new()), |p| {
                 (p.status, p.error.clone())
             });
+        // Someone else re-pinned it meanwhile and the peer is no longer
+        // asked: the state says so (a status's own list lags behind it).
+        if status != TrackerStatus::Pinned && !g.allocations.iter().any(|a| a == peer) {
+            let p = client.allocation(cid).await?;
+            if !p.allocations.is_empty() && !p.allocations.iter().any(|a| a == peer) {
+                return Err(ConvergeError::NotAllocated {
+                    wanted: vec![peer.to_string()],
+                    got: p.allocations.iter().cloned().collect(),
+                });
+            }
+        }
         match status {
             TrackerStatus::Pinned => return Ok(()),
             TrackerStatus::PinError => {

@@ -1,9 +1,10 @@
-//! ccs v0.4's `ensure-pins`: the profile's primary and the backup node on
-//! every item, by raising the item's minimum to the peers it must have.
+//! ccs v0.4's `ensure-pins` rule: the profile's primary and the backup node
+//! on every item. The bounds are what a re-pin needs to make the daemon add
+//! them (the executor settles them back afterwards).
 
 use serde::Serialize;
 
-use crate::cluster::types::{Pin, PinOptions};
+use crate::cluster::types::Pin;
 
 /// One item that lacks required peers, and what fixes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,23 +48,6 @@ pub fn plan_ensure(pins: &[Pin], required: &[String]) -> Vec<Ensure> {
         .collect()
 }
 
-/// The re-pin that carries out `e` for `pin`: everything the pin holds
-/// (name, metadata) given again, the new bounds, the peers to add preferred.
-pub fn repin_options(pin: &Pin, e: &Ensure) -> PinOptions {
-    PinOptions {
-        name: Some(pin.name.clone()),
-        replication_min: Some(e.replication_min.1),
-        replication_max: Some(e.replication_max.1),
-        user_allocations: e.add.iter().chain(e.current.iter()).cloned().collect(),
-        metadata: pin
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        ..Default::default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,9 +85,5 @@ mod tests {
         assert_eq!(plan[1].add, ["chll"]);
         assert_eq!(plan[1].replication_min, (2, 3));
         assert_eq!(plan[1].replication_max, (3, 3));
-        let o = repin_options(&pins[1], &plan[0]);
-        assert_eq!(o.name.as_deref(), Some("b.txt"), "the name is given again");
-        assert_eq!(o.metadata, [("org".to_string(), "hrdag".to_string())]);
-        assert_eq!(o.user_allocations, ["nas", "chll", "meerkat"]);
     }
 }

@@ -78,6 +78,22 @@ impl Fleet {
         }
     }
 
+    /// ccs's `_get_allocations(profile)`: the profile's primary and the
+    /// backup, or why they cannot be named (ccs's AllocationError).
+    pub fn required_of(&self, profile: &str) -> Result<Vec<String>, String> {
+        let primary = self.primaries.get(profile).ok_or_else(|| {
+            format!("profiles.{profile}.primary: no such profile, or its node has no peer_id and no member of its name")
+        })?;
+        let backup = self.backup.as_ref().ok_or(
+            "cluster.backup_node: unset, or its node has no peer_id and no member of its name",
+        )?;
+        let mut r = vec![primary.clone()];
+        if backup != primary {
+            r.push(backup.clone());
+        }
+        Ok(r)
+    }
+
     /// The peers an item of `org` must keep: its org's primary and the backup.
     pub fn required(&self, org: Option<&str>) -> Vec<String> {
         let mut r: Vec<String> = Vec::new();

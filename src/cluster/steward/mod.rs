@@ -15,7 +15,7 @@ pub mod run;
 
 pub use converge::{converge, settled, ConvergeError, Patience, Step};
 pub use drain::{plan_drain, Blocked, DrainMove};
-pub use ensure::{plan_ensure, repin_options, Ensure};
+pub use ensure::{plan_ensure, Ensure};
 pub use fleet::{Fleet, Node};
 pub use journal::Journal;
 pub use plan::Plan;

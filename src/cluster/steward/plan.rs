@@ -14,8 +14,18 @@ use crate::cluster::types::Pin;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kind {
-    Rebalance { min: usize, max: usize },
-    Drain { peer: String, name: String },
+    Rebalance {
+        min: usize,
+        max: usize,
+    },
+    Drain {
+        peer: String,
+        name: String,
+    },
+    /// ccs's ensure-pins: the profile's primary and the backup on every item.
+    Ensure {
+        profile: String,
+    },
 }
 
 impl Kind {
@@ -23,6 +33,15 @@ impl Kind {
         match self {
             Kind::Rebalance { min, max } => format!("rebalance to {min}..{max} copies"),
             Kind::Drain { name, .. } => format!("drain {name}"),
+            Kind::Ensure { profile } => format!("ensure-pins {profile}"),
+        }
+    }
+    /// The console command that makes this plan again (to finish it).
+    pub fn command(&self) -> String {
+        match self {
+            Kind::Rebalance { .. } => "rebalance".into(),
+            Kind::Drain { name, .. } => format!("drain {name}"),
+            Kind::Ensure { profile } => format!("ensure-pins {profile}"),
         }
     }
     /// The journal's kind and key within a cluster.
@@ -30,6 +49,7 @@ impl Kind {
         match self {
             Kind::Rebalance { .. } => ("rebalance", cluster.to_string()),
             Kind::Drain { peer, .. } => ("drain", format!("{cluster}-{peer}")),
+            Kind::Ensure { profile } => ("ensure-pins", format!("{cluster}-{profile}")),
         }
     }
 }
@@ -220,6 +240,37 @@ impl Plan {
             kind: Kind::Drain {
                 peer: peer.to_string(),
                 name: fleet.name_of(peer),
+            },
+            items,
+            checked: pins.len(),
+            names: names(fleet),
+        }
+    }
+}
+
+impl Plan {
+    /// ccs's ensure-pins: every item gets the `required` peers it lacks
+    /// (items pinned on every peer have them all).
+    pub fn ensure(pins: &[Pin], profile: &str, required: &[String], fleet: &Fleet) -> Plan {
+        let items = super::ensure::plan_ensure(pins, required)
+            .into_iter()
+            .map(|e| Item {
+                size: pins
+                    .iter()
+                    .find(|p| p.cid == e.cid)
+                    .and_then(|p| p.metadata.get("size"))
+                    .and_then(|s| s.parse().ok()),
+                target: e.current.iter().chain(e.add.iter()).cloned().collect(),
+                cid: e.cid,
+                name: e.name,
+                current: e.current,
+                blocked: None,
+                resumed: false,
+            })
+            .collect();
+        Plan {
+            kind: Kind::Ensure {
+                profile: profile.to_string(),
             },
             items,
             checked: pins.len(),
