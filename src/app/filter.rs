@@ -119,16 +119,13 @@ impl Filter {
 
 fn term_matches(t: &Term, row: &PinRow, repl: Option<&Repl>) -> bool {
     match t {
-        Term::Text(q, lq) => row.key.contains(lq.as_str()) || row.cid.contains(q.as_str()),
-        // `key` is name U+001F org, lowercased.
-        Term::Org(o) => row
-            .key
-            .split_once('\u{1f}')
-            .is_some_and(|(_, org)| org.contains(o.as_str())),
-        Term::Name(n) => row
-            .key
-            .split_once('\u{1f}')
-            .is_some_and(|(name, _)| name.contains(n.as_str())),
+        Term::Text(q, lq) => {
+            contains_folded(&row.name, lq)
+                || contains_folded(&row.org, lq)
+                || row.cid.contains(q.as_str())
+        }
+        Term::Org(o) => contains_folded(&row.org, o),
+        Term::Name(n) => contains_folded(&row.name, n),
         Term::Cid(c) => row.cid.contains(c.as_str()),
         Term::Peer(_, ids) => {
             row.allocations.is_empty() || row.allocations.iter().any(|a| ids.contains(a))
@@ -199,6 +196,32 @@ pub struct Indexed {
     pub problems: usize,
 }
 
+/// Whether `hay` contains `needle` (already lowercased), ignoring case. A
+/// million rows are matched per keystroke: ASCII (nearly every name) is
+/// compared in place, without a lowercased copy of each row.
+pub fn contains_folded(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return true;
+    }
+    if hay.is_ascii() && needle.is_ascii() {
+        if n.len() > h.len() {
+            return false;
+        }
+        let last = h.len() - n.len();
+        return memchr::memchr2_iter(n[0], n[0].to_ascii_uppercase(), &h[..=last])
+            .any(|i| h[i..i + n.len()].eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(needle)
+}
+
+/// `a` against `b`, ignoring case, without allocating.
+pub fn cmp_folded(a: &str, b: &str) -> Ordering {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .cmp(b.chars().flat_map(char::to_lowercase))
+}
+
 pub fn compute_index(
     rows: &[PinRow],
     filter: &Filter,
@@ -221,7 +244,9 @@ pub fn compute_index(
         let (ra, rb) = (&rows[*a as usize], &rows[*b as usize]);
         let o = match sort.key {
             SortKey::Cid => ra.cid.cmp(&rb.cid),
-            SortKey::Name => ra.key.cmp(&rb.key),
+            SortKey::Name => {
+                cmp_folded(&ra.name, &rb.name).then_with(|| cmp_folded(&ra.org, &rb.org))
+            }
             SortKey::Created => ra.created.cmp(&rb.created),
             SortKey::Size => ra.size.cmp(&rb.size),
             SortKey::Status => rank(ra).cmp(&rank(rb)),
@@ -233,5 +258,24 @@ pub fn compute_index(
     Indexed {
         index: idx,
         problems,
+    }
+}
+
+#[cfg(test)]
+mod folded_tests {
+    use super::{cmp_folded, contains_folded};
+    use std::cmp::Ordering;
+
+    #[test]
+    fn case_is_ignored_without_copies() {
+        assert!(contains_folded("Oral-History-007.mp3", "history-0"));
+        assert!(contains_folded("SCAN", "scan"));
+        assert!(!contains_folded("scan", "scans"));
+        assert!(contains_folded("anything", ""));
+        assert!(contains_folded("Éclair Über", "über"), "beyond ASCII too");
+        assert!(!contains_folded("ab", "abc"));
+        assert_eq!(cmp_folded("apple", "Banana"), Ordering::Less);
+        assert_eq!(cmp_folded("Zeta", "alpha"), Ordering::Greater);
+        assert_eq!(cmp_folded("Same", "sAME"), Ordering::Equal);
     }
 }

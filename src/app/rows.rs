@@ -66,10 +66,9 @@ pub struct PinRow {
     pub created: i64,
     pub rmin: i32,
     pub rmax: i32,
-    /// Peer IDs the item is allocated to (empty: everywhere); interned.
-    pub allocations: Box<[Arc<str>]>,
-    /// Lowercased `name` U+001F `org` for filtering, precomputed once.
-    pub key: Box<str>,
+    /// Peer IDs the item is allocated to (empty: everywhere). The list
+    /// itself is interned: a million items share a few thousand peer sets.
+    pub allocations: Arc<[Arc<str>]>,
 }
 
 /// Shares the strings that repeat across rows (peer IDs, orgs): with a
@@ -77,6 +76,7 @@ pub struct PinRow {
 #[derive(Debug, Default)]
 pub struct Interner {
     map: HashMap<String, Arc<str>>,
+    sets: HashMap<Vec<Arc<str>>, Arc<[Arc<str>]>>,
 }
 
 impl Interner {
@@ -89,6 +89,20 @@ impl Interner {
         // turn the interner into a leak.
         if self.map.len() < 10_000 {
             self.map.insert(s.to_string(), a.clone());
+        }
+        a
+    }
+
+    /// An allocation list, shared with every row that has the same one.
+    pub fn set<'a>(&mut self, peers: impl IntoIterator<Item = &'a str>) -> Arc<[Arc<str>]> {
+        let v: Vec<Arc<str>> = peers.into_iter().map(|p| self.get(p)).collect();
+        if let Some(a) = self.sets.get(&v) {
+            return a.clone();
+        }
+        let a: Arc<[Arc<str>]> = Arc::from(v.clone());
+        // Bounded as the strings are: sets are few unless the pinset is odd.
+        if self.sets.len() < 100_000 {
+            self.sets.insert(v, a.clone());
         }
         a
     }
@@ -122,7 +136,6 @@ impl PinRow {
         let get = |k: &str| meta.get(k).map(|v| v.as_ref());
         let name = clean(&p.name).into_owned();
         let org = get("org").map(clean).unwrap_or_default();
-        let key = format!("{}\u{1f}{}", name.to_lowercase(), org.to_lowercase());
         let created = p
             .timestamp
             .as_deref()
@@ -134,13 +147,7 @@ impl PinRow {
             created,
             rmin: p.replication_factor_min,
             rmax: p.replication_factor_max,
-            allocations: p
-                .allocations
-                .unwrap_or_default()
-                .iter()
-                .map(|a| strings.get(a))
-                .collect(),
-            key: key.into_boxed_str(),
+            allocations: strings.set(p.allocations.unwrap_or_default().iter().map(|a| &**a)),
             name: name.into_boxed_str(),
             org: strings.get(&org),
         })
@@ -153,16 +160,13 @@ impl PinRow {
     pub fn from_pin_interned(p: &Pin, strings: &mut Interner) -> Self {
         let name = clean(&p.name).into_owned();
         let org = p.metadata.get("org").map(clean).unwrap_or_default();
-        // Sanitized strings hold no control characters, so U+001F separates.
-        let key = format!("{}\u{1f}{}", name.to_lowercase(), org.to_lowercase());
         Self {
             cid: p.cid.clone().into_boxed_str(),
             size: p.metadata.get("size").and_then(|s| s.trim().parse().ok()),
             created: p.timestamp.unix(),
             rmin: p.replication_factor_min,
             rmax: p.replication_factor_max,
-            allocations: p.allocations.iter().map(|a| strings.get(a)).collect(),
-            key: key.into_boxed_str(),
+            allocations: strings.set(p.allocations.iter().map(String::as_str)),
             name: name.into_boxed_str(),
             org: strings.get(&org),
         }
