@@ -243,7 +243,7 @@ async fn main() {
     tokio::spawn(async move {
         let mut strings = ccs_tui::app::rows::Interner::default();
         let _ =
-            pollers::stream_pinset(&c2, &tx, 1, &mut strings, |_| Duration::from_secs(30)).await;
+            pollers::stream_pinset(&c2, &tx, 1, &mut strings, |_, _| Duration::from_secs(30)).await;
     });
     let mut st = State::new("bench".into(), None, Instant::now());
     st.pins_height = 54;

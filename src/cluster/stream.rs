@@ -30,6 +30,8 @@ pub struct NdjsonStream<T> {
     errors: Vec<String>,
     reported: bool,
     items: u64,
+    /// Body bytes received so far (what the listing cost the cluster).
+    bytes: u64,
     _t: PhantomData<fn() -> T>,
 }
 
@@ -45,6 +47,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
             errors: Vec::new(),
             reported: false,
             items: 0,
+            bytes: 0,
             _t: PhantomData,
         }
     }
@@ -57,6 +60,11 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
     /// Items decoded so far.
     pub fn count(&self) -> u64 {
         self.items
+    }
+
+    /// Body bytes received so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// Errors the server put in `X-Stream-Error` trailers (after the end).
@@ -179,6 +187,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                         if self.buf.is_empty() && data.has_remaining() {
                             self.line_started = Some(Instant::now());
                         }
+                        self.bytes += data.remaining() as u64;
                         while data.has_remaining() {
                             let chunk = data.chunk();
                             self.buf.extend_from_slice(chunk);

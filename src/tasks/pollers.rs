@@ -162,6 +162,21 @@ async fn peers(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, mu
 
 const CHUNK: usize = 5000;
 
+/// What full pinset reloads may ask of the cluster on average: the serving
+/// peer reads its whole state for each (about 560 MB at a million pins), so
+/// a large pinset is reloaded every few minutes (about 10 at a million),
+/// Ctrl-R at once, while rows on screen and problems have their own requests.
+pub const PINSET_BYTES_PER_SEC: u64 = 900_000;
+
+/// The same for the problems list, which grows with what is wrong.
+pub const PROBLEMS_BYTES_PER_SEC: u64 = 100_000;
+
+/// The next delay of a poller whose last answer was `bytes` long: its own
+/// interval, or longer so that it asks at most `budget` bytes a second.
+pub fn within_budget(interval: Duration, bytes: u64, budget: u64) -> Duration {
+    interval.max(Duration::from_secs_f64(bytes as f64 / budget.max(1) as f64))
+}
+
 async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, mut ctl: Ctl) {
     let mut generation = 0u64;
     let mut failures = 0;
@@ -169,9 +184,10 @@ async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, m
     let mut strings = Interner::default();
     loop {
         generation += 1;
-        let res = stream_pinset(&c, &tx, generation, &mut strings, |elapsed| {
-            // A pinset that takes long to stream is not re-fetched often.
-            every = cfg.pinset.max(elapsed * 10);
+        let res = stream_pinset(&c, &tx, generation, &mut strings, |elapsed, bytes| {
+            // A pinset that takes long to stream, or that is large, is not
+            // re-fetched often.
+            every = within_budget(cfg.pinset.max(elapsed * 10), bytes, PINSET_BYTES_PER_SEC);
             every
         })
         .await;
@@ -223,7 +239,7 @@ pub async fn stream_pinset(
     tx: &mpsc::Sender<Msg>,
     generation: u64,
     strings: &mut Interner,
-    mut next_every: impl FnMut(Duration) -> Duration,
+    mut next_every: impl FnMut(Duration, u64) -> Duration,
 ) -> Result<(), LoadError> {
     let cluster = |e: crate::cluster::ClientError| LoadError::Cluster(e.to_string());
     let started = Instant::now();
@@ -250,7 +266,7 @@ pub async fn stream_pinset(
             last_send = Instant::now();
         }
     }
-    let every = next_every(started.elapsed());
+    let every = next_every(started.elapsed(), s.bytes());
     tx.send(Msg::PinsetChunk {
         generation,
         rows: batch,
@@ -311,23 +327,22 @@ async fn problems(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig,
     let mut failures = 0;
     loop {
         let res = async {
-            c.pins(Some(PROBLEM_FILTER), &[], false)
-                .await?
-                .collect()
-                .await
+            let mut s = c.pins(Some(PROBLEM_FILTER), &[], false).await?;
+            let mut list = Vec::new();
+            while let Some(g) = s.next().await {
+                list.push(g?);
+            }
+            Ok::<_, crate::cluster::ClientError>((list, s.bytes()))
         }
         .await;
         let delay = match res {
-            Ok(list) => {
+            Ok((list, bytes)) => {
                 failures = 0;
-                if tx
-                    .send(Msg::Problems(Ok(list), cfg.problems))
-                    .await
-                    .is_err()
-                {
+                let every = within_budget(cfg.problems, bytes, PROBLEMS_BYTES_PER_SEC);
+                if tx.send(Msg::Problems(Ok(list), every)).await.is_err() {
                     return;
                 }
-                cfg.problems
+                every
             }
             Err(e) => {
                 failures += 1;
