@@ -733,6 +733,7 @@ fn a_stewardship_plan_is_shown_before_it_runs() {
         items,
         checked: 300,
         names: ids.clone(),
+        up: ids.iter().map(|(id, _)| id.clone()).collect(),
     };
     update(&mut st, Msg::StewardPlanned(Ok(Box::new(plan))));
     let screen = render(&mut st, 80, 24);

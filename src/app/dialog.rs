@@ -120,12 +120,13 @@ impl Form {
                 .map_or(id.to_string(), |(_, n)| n.clone())
         };
         let peers: Vec<String> = pin.allocations.iter().map(|a| name_of(a)).collect();
-        let mut meta: Vec<String> = pin
+        let mut meta: Vec<(String, String)> = pin
             .metadata
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         meta.sort();
+        let meta = crate::cluster::steward::edit::metadata_words(&meta);
         Form {
             fields: vec![
                 Field::new("name", &pin.name, "the item's name"),
@@ -142,12 +143,12 @@ impl Form {
                 Field::new(
                     "peers",
                     &peers.join(" "),
-                    "the peers to hold it (empty: every peer); copies land before any leaves",
+                    "names; new copies are pinned before any peer lets go",
                 ),
                 Field::new(
                     "metadata",
-                    &meta.join(" "),
-                    "key=value ...; a key left out is removed",
+                    &meta,
+                    "key=value, key=\"two words\"; a key left out is removed",
                 ),
             ],
             kind: FormKind::Edit(Box::new(pin), members),

@@ -48,7 +48,7 @@ impl Screen {
             Screen::Main => "main screen",
             Screen::Prompt => "filter and command line",
             Screen::Help => "help",
-            Screen::Form => "upload and fetch forms",
+            Screen::Form => "forms (upload, fetch, edit)",
             Screen::Confirm => "confirmations",
             Screen::Tasks => "transfers",
             Screen::Peer => "peer detail",

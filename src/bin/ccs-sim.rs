@@ -122,6 +122,12 @@ async fn main() -> ExitCode {
                 "  basic_auth_user: {u}\n  basic_auth_password: {p}\n"
             ));
         }
+        // The demo is a ccs v0.4 deployment: its stewardship rules too.
+        if args.scenario.as_deref() == Some("demo") {
+            yaml.push_str(
+                "  backup_node: chll\n  replication_min: 2\n  replication_max: 3\nprofiles:\n  hrdag: {primary: nas}\n  historypin: {primary: chll}\n  tfc: {primary: meerkat}\n  dignidad: {primary: ipfs1}\n",
+            );
+        }
         yaml.push_str("nodes:\n");
         for (name, id, addr) in &handle.peer_gateways {
             yaml.push_str(&format!(

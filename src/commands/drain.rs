@@ -91,11 +91,14 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
                 (None, true, true) => {
                     say!("  {}  settling the bounds an earlier drain left", i.label())
                 }
-                (None, _, _) => say!("  {}  {name} → {}{size}", i.label(), to.join(", ")),
+                (None, _, _) => say!("  {}  {}{size}", i.label(), plan.change_text(i)),
             }
         }
     }
     if a.dry_run {
+        if !cx.json {
+            say!("dry run: {moving} to move, {blocked} staying; nothing changed");
+        }
         return Ok(match (blocked, moving) {
             (0, 0) => OK,
             (0, _) => PARTIAL,
@@ -136,6 +139,11 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
         tell!("{summary}");
     } else {
         say!("{summary}");
+    }
+    if left == 0 && a.cids.is_empty() {
+        tell!(
+            "{name} holds nothing now. Until it leaves the cluster (ipfs-cluster-ctl peers rm, or your deployment's role), mark it retiring (`retiring = true` under [nodes.{name}], YAML `retiring: true`): rebalance and ensure-pins then give it no new copies."
+        );
     }
     Ok(if !t.failed.is_empty() || blocked > 0 || t.interrupted {
         FAIL

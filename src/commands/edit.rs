@@ -54,6 +54,10 @@ pub fn merge(
     if let Some(v) = a.rmax {
         after.replication_max = v;
     }
+    let (min, max) = (after.replication_min, after.replication_max);
+    if min >= 0 && max >= 0 && min > max {
+        return Err(format!("replication min {min} is more than max {max}"));
+    }
     crate::cluster::replicas::check_replication(after.replication_min, after.replication_max)?;
     for k in &a.unset {
         after.metadata.retain(|(x, _)| x != k);

@@ -46,7 +46,7 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
     let plan = Plan::ensure(&pins, &a.profile, &required, &fleet);
     if !cx.json {
         say!(
-            "ensure-pins [{}] profile={}",
+            "ensure-pins [{}] profile={} (every item of every org, as ccs does)",
             if a.dry_run { "DRY RUN" } else { "LIVE" },
             a.profile
         );

@@ -58,9 +58,18 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         say!("");
     }
     let changed: Vec<&Move> = plan.iter().filter(|m| m.changes()).collect();
-    let (skipped, movable): (Vec<&Move>, Vec<&Move>) = changed.iter().partition(|m| m.everywhere);
+    let blocked = |cid: &str| {
+        steward
+            .items
+            .iter()
+            .find(|i| i.cid == cid)
+            .and_then(|i| i.blocked.clone())
+    };
+    let (skipped, movable): (Vec<&Move>, Vec<&Move>) =
+        changed.iter().partition(|m| blocked(&m.cid).is_some());
     let mut errors: Vec<(String, String)> = Vec::new();
     let mut interrupted = false;
+    let mut done: Vec<String> = Vec::new();
     if !a.dry_run && steward.moving().next().is_some() {
         let t = carry_out(
             cx,
@@ -72,11 +81,22 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         .await;
         errors = t.failed;
         interrupted = t.interrupted;
+        done = t.done_cids;
     }
     journal.close();
-    let added = movable.iter().filter(|m| !m.added.is_empty()).count();
-    let removed = movable.iter().filter(|m| !m.removed.is_empty()).count();
-    let summary = node_summary(&plan, &fleet);
+    // What happened (a dry run: what would): failed, blocked and unreached
+    // items count as unchanged.
+    let applied =
+        |cid: &str| (a.dry_run || done.iter().any(|d| d == cid)) && blocked(cid).is_none();
+    let added = movable
+        .iter()
+        .filter(|m| !m.added.is_empty() && applied(&m.cid))
+        .count();
+    let removed = movable
+        .iter()
+        .filter(|m| !m.removed.is_empty() && applied(&m.cid))
+        .count();
+    let summary = node_summary(&plan, &fleet, &applied);
     if json {
         let report = serde_json::json!({
             "checked_at": chrono::Utc::now().to_rfc3339(),
@@ -84,7 +104,7 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
             "already_correct": plan.len() - changed.len(),
             "added_replicas": added,
             "removed_replicas": removed,
-            "skipped_everywhere": skipped.len(),
+            "left_as_they_are": skipped.len(),
             "errors": errors.len(),
             "dry_run": a.dry_run,
             "interrupted": interrupted,
@@ -94,6 +114,9 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
                 let mut v = serde_json::to_value(m).unwrap_or_default();
                 if let Some((_, e)) = errors.iter().find(|(c, _)| *c == m.cid) {
                     v["error"] = serde_json::Value::String(e.clone());
+                }
+                if let Some(why) = blocked(&m.cid) {
+                    v["left_as_it_is"] = serde_json::Value::String(why);
                 }
                 v
             }).collect::<Vec<_>>(),
@@ -119,7 +142,7 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         say!("  {verb_rm}: {removed}");
         if !skipped.is_empty() {
             say!(
-                "  left as they are: {} (pinned on every peer: allocations cannot change them)",
+                "  left as they are: {} (pinned on every peer, or a peer holding them is down)",
                 skipped.len()
             );
         }
@@ -172,6 +195,13 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
                     },
                     plus.into_iter().chain(minus).collect::<Vec<_>>().join(" ")
                 );
+                if let Some(why) = blocked(&m.cid) {
+                    say!("      {why}");
+                } else if let Some((_, e)) = errors.iter().find(|(c, _)| *c == m.cid) {
+                    say!("      FAILED: {e}");
+                } else if !a.dry_run && !applied(&m.cid) {
+                    say!("      not reached (interrupted)");
+                }
             }
             if changed.len() > LISTED {
                 say!(

@@ -31,6 +31,8 @@ pub(super) async fn carry_out(
         ..Patience::default()
     };
     let mut steps: Vec<String> = Vec::new();
+    // A shrink that released the wrong peer is retried: said once, counted.
+    let (mut retries, mut retrying) = (0usize, false);
     let mut on = |e: Event| {
         if json {
             print_item(&e);
@@ -44,22 +46,55 @@ pub(super) async fn carry_out(
                 .map_or(cid, |i| i.label());
             say!("[{}/{}] {label}: {what}", index + 1, plan.moving().count());
         };
-        match e {
-            Event::Start { .. } => steps.clear(),
-            Event::Step { step, .. } => steps.push(describe(&step, plan)),
-            Event::Done { index, cid } => line(index, &cid, steps.join(", ")),
-            Event::Interrupted { index, cid } => {
-                line(index, &cid, format!("interrupted ({})", steps.join(", ")))
+        let said = |steps: &mut Vec<String>, retries: usize| {
+            if retries > 0 {
+                steps.push(format!(
+                    "{retries} retr{} (the cluster released a peer to keep; asked back)",
+                    if retries == 1 { "y" } else { "ies" }
+                ));
             }
-            Event::Failed { index, cid, error } => line(
-                index,
-                &cid,
-                if steps.is_empty() {
-                    format!("FAILED: {error}")
-                } else {
-                    format!("FAILED: {error} (after: {})", steps.join(", "))
-                },
-            ),
+            steps.join(", ")
+        };
+        match e {
+            Event::Start { .. } => {
+                steps.clear();
+                (retries, retrying) = (0, false);
+            }
+            Event::Step {
+                step: Step::Retry { .. },
+                ..
+            } => {
+                retries += 1;
+                retrying = true;
+            }
+            Event::Step {
+                step: Step::Grow { .. } | Step::Pinned { .. },
+                ..
+            } if retrying => {}
+            Event::Step { step, .. } => {
+                retrying = false;
+                steps.push(describe(&step, plan));
+            }
+            Event::Done { index, cid } => {
+                let text = said(&mut steps, retries);
+                line(index, &cid, text)
+            }
+            Event::Interrupted { index, cid } => {
+                let text = said(&mut steps, retries);
+                line(index, &cid, format!("interrupted ({text})"))
+            }
+            Event::Failed { index, cid, error } => {
+                let text = said(&mut steps, retries);
+                line(
+                    index,
+                    &cid,
+                    if text.is_empty() {
+                        format!("FAILED: {error}")
+                    } else {
+                        format!("FAILED: {error} (after: {text})")
+                    },
+                )
+            }
         }
     };
     execute(&cx.client, plan, journal, patience, &cancel, &mut on).await

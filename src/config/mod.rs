@@ -49,6 +49,9 @@ pub enum NodeSpec {
         /// profile names it primary).
         #[serde(default)]
         org: Option<String>,
+        /// Being retired: stewardship never gives it new copies (drain it).
+        #[serde(default)]
+        retiring: Option<bool>,
     },
 }
 
@@ -65,6 +68,16 @@ impl NodeSpec {
             NodeSpec::Full { peer_id, .. } => peer_id.as_deref(),
         }
     }
+    pub fn retiring(&self) -> bool {
+        matches!(
+            self,
+            NodeSpec::Full {
+                retiring: Some(true),
+                ..
+            }
+        )
+    }
+
     /// ccs's `reserved_min_gb` (0 unless set).
     pub fn reserved_min_gb(&self) -> u64 {
         match self {

@@ -206,9 +206,16 @@ fn store(st: &mut SimState, mut rec: PinRec, update_from: Option<String>) -> Pin
                     (*p, had)
                 })
                 .collect();
+            // A peer that holds it pins again at once (kubo has the blocks).
+            let t = st.timings;
+            let quick = now
+                .checked_sub(
+                    (t.queue + t.pin).saturating_sub(std::time::Duration::from_millis(100)),
+                )
+                .unwrap_or(now);
             for (p, had) in held {
                 let o = rec.override_mut(p);
-                o.restarted = Some(now);
+                o.restarted = Some(if had { quick } else { now });
                 o.held = had;
                 if !had {
                     o.error = None;

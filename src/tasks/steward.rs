@@ -103,8 +103,14 @@ impl Effects {
                     t.failed.len()
                 ))
             } else {
+                let hint = match &plan.kind {
+                    crate::cluster::steward::plan::Kind::Drain { name, .. } => format!(
+                        "; mark {name} retiring in the configuration until it leaves the cluster"
+                    ),
+                    _ => String::new(),
+                };
                 TaskOutcome::Done {
-                    message: format!("{title}: {} item(s) done", t.done),
+                    message: format!("{title}: {} item(s) done{hint}", t.done),
                     select: None,
                 }
             };

@@ -212,6 +212,10 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             match outcome {
                 TaskOutcome::Done { message, select } => {
                     t.state = TaskState::Done(message.clone());
+                    // Counted in items: done means all of them.
+                    if let Some(total) = t.total {
+                        t.bytes = t.bytes.max(total);
+                    }
                     flash(st, message, Level::Info);
                     if let Some(cid) = select {
                         st.select_when_loaded = Some(cid.into_boxed_str());

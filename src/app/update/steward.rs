@@ -78,6 +78,7 @@ pub(super) fn planned(st: &mut State, r: Result<Box<Plan>, String>) -> Vec<Effec
             Level::Info,
         ),
         Ok(plan) => {
+            st.flash = None;
             st.dialog = Some(Dialog::Confirm(Confirm {
                 action: ConfirmAction::Steward(plan),
                 on_action: false,

@@ -131,13 +131,15 @@ pub fn settled(orig: (i32, i32), copies: usize) -> (i32, i32) {
 }
 
 /// Moves `pin`'s allocations to `target`. `orig` are the bounds to settle
-/// to: the pin's own, or those a journal kept from an interrupted run.
-/// Returns the allocations at the end.
+/// to: the pin's own, or those a journal kept from an interrupted run. `up`
+/// are the peers the daemon counts (fresh metrics). Returns the allocations
+/// at the end.
 pub async fn converge(
     client: &ClusterClient,
     pin: &Pin,
     orig: (i32, i32),
     target: &[String],
+    up: &[String],
     patience: Patience,
     on: &mut (dyn FnMut(Step) + Send),
 ) -> Result<Vec<String>, ConvergeError> {
@@ -148,7 +150,7 @@ pub async fn converge(
         .cloned()
         .collect();
     if !add.is_empty() {
-        current = grow(client, pin, orig, &current, &add, patience, on).await?;
+        current = grow(client, pin, orig, &current, &add, up, patience, on).await?;
     }
     let mut attempts = 0;
     if current.iter().any(|c| !target.contains(c)) {
@@ -201,7 +203,7 @@ pub async fn converge(
                     attempt: attempts,
                 });
             }
-            current = grow(client, pin, orig, &current, &wrong, patience, on).await?;
+            current = grow(client, pin, orig, &current, &wrong, up, patience, on).await?;
             if attempts >= patience.attempts {
                 let (min, max) = settled(orig, current.len());
                 repin(client, pin, (min, max), &[]).await?;
@@ -222,17 +224,22 @@ pub async fn converge(
 }
 
 /// Adds `add` to the item (min raised to the copies it must have, `add`
-/// preferred) and waits until each reports its copy pinned.
+/// preferred) and waits until each reports its copy pinned. The daemon
+/// counts only current peers with fresh metrics (`up`): asking for more
+/// would make it add peers nobody planned.
+#[allow(clippy::too_many_arguments)]
 async fn grow(
     client: &ClusterClient,
     pin: &Pin,
     orig: (i32, i32),
     current: &[String],
     add: &[String],
+    up: &[String],
     patience: Patience,
     on: &mut (dyn FnMut(Step) + Send),
 ) -> Result<Vec<String>, ConvergeError> {
-    let n = i32::try_from(current.len() + add.len()).unwrap_or(i32::MAX);
+    let counted = current.iter().filter(|c| up.contains(c)).count();
+    let n = i32::try_from(counted + add.len()).unwrap_or(i32::MAX);
     on(Step::Grow {
         peers: add.to_vec(),
     });

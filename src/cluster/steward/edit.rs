@@ -37,15 +37,59 @@ impl Editable {
     }
 }
 
-/// `key=value` words (the upload and edit forms): a word without `=` or
-/// with an empty key is refused.
+/// `key=value` words (the upload and edit forms); a value with spaces is
+/// written `key="two words"` (`\"` inside). A word without `=` or with an
+/// empty key is refused.
 pub fn parse_metadata_words(text: &str) -> Result<Vec<(String, String)>, String> {
-    text.split_whitespace()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => Err(format!("metadata {kv:?}: write key=value")),
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return Ok(out);
+        }
+        let mut word = String::new();
+        let mut quoted = false;
+        let mut was_quoted = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    was_quoted = true;
+                }
+                '\\' if quoted && chars.peek() == Some(&'"') => {
+                    word.push('"');
+                    chars.next();
+                }
+                c if c.is_whitespace() && !quoted => break,
+                c => word.push(c),
+            }
+        }
+        if quoted {
+            return Err(format!("metadata {word:?}: a quote is not closed"));
+        }
+        match word.split_once('=') {
+            Some((k, v)) if !k.is_empty() => out.push((k.to_string(), v.to_string())),
+            _ if was_quoted => return Err(format!("metadata {word:?}: write key=\"value\"")),
+            _ => return Err(format!("metadata {word:?}: write key=value")),
+        }
+    }
+}
+
+/// Metadata as the form shows it: `key=value`, quoted when it must be.
+pub fn metadata_words(meta: &[(String, String)]) -> String {
+    meta.iter()
+        .map(|(k, v)| {
+            if v.is_empty() || v.chars().any(|c| c.is_whitespace() || c == '"') {
+                format!("{k}=\"{}\"", v.replace('"', "\\\""))
+            } else {
+                format!("{k}={v}")
+            }
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `name: a → b`, `metadata: +org=x -old=y`, … one line per change; peers
@@ -132,6 +176,9 @@ impl Edit {
                 .map_err(|_| format!("replication {what}: a number (-1: every peer)"))
         };
         let (min, max) = (int("min", min)?, int("max", max)?);
+        if min >= 0 && max >= 0 && min > max {
+            return Err(format!("replication min {min} is more than max {max}"));
+        }
         crate::cluster::replicas::check_replication(min, max)?;
         let mut allocations = Vec::new();
         for p in peers.split([' ', ',']).filter(|p| !p.is_empty()) {
@@ -204,9 +251,30 @@ pub async fn apply(
     pin.metadata = crate::cluster::gojson::Map::from(edit.after.metadata.clone());
     let bounds = (edit.after.replication_min, edit.after.replication_max);
     if edit.peers_change() {
-        return converge(client, &pin, bounds, &edit.after.allocations, patience, on)
+        let up: Vec<String> = client
+            .metrics("freespace")
             .await
-            .map_err(|e| e.to_string());
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|m| m.valid)
+            .map(|m| m.peer)
+            .collect();
+        if let Some(down) = pin.allocations.iter().find(|a| !up.contains(a)) {
+            return Err(format!(
+                "{down} holds a copy but is down: changing the peers now would make the cluster forget that copy"
+            ));
+        }
+        return converge(
+            client,
+            &pin,
+            bounds,
+            &edit.after.allocations,
+            &up,
+            patience,
+            on,
+        )
+        .await
+        .map_err(|e| e.to_string());
     }
     let opts = PinOptions {
         name: Some(pin.name.clone()),
@@ -221,4 +289,27 @@ pub async fn apply(
         .await
         .map_err(|e| e.to_string())?;
     Ok(p.allocations.iter().cloned().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_words_round_trip_with_spaces_and_quotes() {
+        let meta = vec![
+            ("org".to_string(), "hrdag".to_string()),
+            ("title".to_string(), "Oral history \"7\"".to_string()),
+            ("empty".to_string(), String::new()),
+        ];
+        let text = metadata_words(&meta);
+        assert_eq!(text, r#"org=hrdag title="Oral history \"7\"" empty="""#);
+        assert_eq!(parse_metadata_words(&text).unwrap(), meta);
+        assert!(parse_metadata_words("a=1 nokey").is_err());
+        assert!(parse_metadata_words(r#"t="open"#).is_err());
+        assert_eq!(
+            parse_metadata_words("  a=1   b=x=y ").unwrap(),
+            [("a".into(), "1".into()), ("b".into(), "x=y".into())]
+        );
+    }
 }

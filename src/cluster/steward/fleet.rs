@@ -17,6 +17,8 @@ pub struct Node {
     pub peer_id: String,
     /// Bytes never to fill (ccs's `reserved_min_gb`, GiB as ccs counts).
     pub reserve: u64,
+    /// Being retired (`nodes.N.retiring`): never given new copies.
+    pub retiring: bool,
 }
 
 impl Node {
@@ -25,6 +27,7 @@ impl Node {
             name: name.to_string(),
             peer_id: peer_id.to_string(),
             reserve: reserved_min_gb.saturating_mul(GIB),
+            retiring: false,
         }
     }
 }
@@ -46,13 +49,52 @@ pub struct Fleet {
 
 impl Fleet {
     /// Free space from `/monitor/metrics/freespace`; values that are not
-    /// numbers are left out, as ccs leaves them.
+    /// numbers are left out, as ccs leaves them, and so are metrics that
+    /// expired: the daemon allocates only to peers with fresh ones.
     pub fn with_metrics(mut self, metrics: &[Metric]) -> Self {
         self.free = metrics
             .iter()
+            .filter(|m| m.valid)
             .filter_map(|m| Some((m.peer.clone(), m.value.parse().ok()?)))
             .collect();
         self
+    }
+
+    /// Whether the daemon counts `peer` now: it reports fresh metrics.
+    pub fn is_up(&self, peer: &str) -> bool {
+        self.free.contains_key(peer)
+    }
+
+    /// Peers the daemon counts now.
+    pub fn up(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.free.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Why `allocations` cannot change now: a known node that holds a copy
+    /// is down, and any re-pin that adds a copy makes the daemon forget the
+    /// copies of peers without fresh metrics. `except` (a peer being
+    /// drained) may be down: its copy is what is being replaced.
+    pub fn holder_down<'a>(
+        &self,
+        allocations: impl IntoIterator<Item = &'a String>,
+        except: Option<&str>,
+    ) -> Option<String> {
+        allocations
+            .into_iter()
+            .find(|a| Some(a.as_str()) != except && self.knows(a) && !self.is_up(a))
+            .map(|a| {
+                format!(
+                    "{} holds a copy but is down: changing the item now would make the cluster forget that copy (run again when it is back)",
+                    self.name_of(a)
+                )
+            })
+    }
+
+    /// Nodes that may take new copies: not retiring.
+    pub fn takes_copies(&self, peer_id: &str) -> bool {
+        self.node(peer_id).is_some_and(|n| !n.retiring)
     }
 
     pub fn node(&self, peer_id: &str) -> Option<&Node> {
@@ -73,6 +115,7 @@ impl Fleet {
     /// peer that is not a known node or reports no free space.
     pub fn available(&self, peer_id: &str) -> u64 {
         match (self.node(peer_id), self.free.get(peer_id)) {
+            (Some(n), Some(_)) if n.retiring => 0,
             (Some(n), Some(free)) => free.saturating_sub(n.reserve),
             _ => 0,
         }
@@ -82,7 +125,12 @@ impl Fleet {
     /// backup, or why they cannot be named (ccs's AllocationError).
     pub fn required_of(&self, profile: &str) -> Result<Vec<String>, String> {
         let primary = self.primaries.get(profile).ok_or_else(|| {
-            format!("profiles.{profile}.primary: no such profile, or its node has no peer_id and no member of its name")
+            let mut known: Vec<&str> = self.primaries.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            format!(
+                "profiles.{profile}.primary: no such profile, or its node has no peer_id and no member of its name (profiles: {})",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )
         })?;
         let backup = self.backup.as_ref().ok_or(
             "cluster.backup_node: unset, or its node has no peer_id and no member of its name",

@@ -68,7 +68,35 @@ impl Journal {
                 }
             }
         }
-        Journal { path, open }
+        let j = Journal { path, open };
+        j.compact();
+        j
+    }
+
+    /// Rewrites the file with only what is open: a journal does not grow
+    /// with every run.
+    fn compact(&self) {
+        let Some(p) = &self.path else { return };
+        if !p.exists() {
+            return;
+        }
+        let text: String = self
+            .open
+            .iter()
+            .filter_map(|(cid, b)| {
+                serde_json::to_string(&Line {
+                    cid: cid.clone(),
+                    before: Some(*b),
+                    done: false,
+                })
+                .ok()
+            })
+            .map(|l| l + "\n")
+            .collect();
+        let tmp = p.with_extension("jsonl.tmp");
+        if std::fs::write(&tmp, text).is_ok() {
+            let _ = std::fs::rename(&tmp, p);
+        }
     }
 
     pub fn is_kept(&self) -> bool {

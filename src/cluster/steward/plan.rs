@@ -33,7 +33,9 @@ impl Kind {
         match self {
             Kind::Rebalance { min, max } => format!("rebalance to {min}..{max} copies"),
             Kind::Drain { name, .. } => format!("drain {name}"),
-            Kind::Ensure { profile } => format!("ensure-pins {profile}"),
+            Kind::Ensure { profile } => {
+                format!("ensure-pins {profile} (every item, as ccs does)")
+            }
         }
     }
     /// The console command that makes this plan again (to finish it).
@@ -98,6 +100,10 @@ pub struct Plan {
     /// Peer ID → node name, to show the plan.
     #[serde(skip)]
     pub names: Vec<(String, String)>,
+    /// Peers the daemon counts (fresh metrics) when the plan was made: a
+    /// re-pin that adds copies keeps only these of the current ones.
+    #[serde(skip)]
+    pub up: Vec<String>,
 }
 
 impl Plan {
@@ -122,8 +128,14 @@ impl Plan {
             .find(|(id, _)| id == peer)
             .map_or_else(|| peer.chars().take(16).collect(), |(_, n)| n.clone())
     }
-    /// `from → to` for one item, by node names.
+    /// `from → to` for one item, by node names (`+a -b` when it is not one
+    /// peer for another).
     pub fn change_text(&self, i: &Item) -> String {
+        let (added, removed): (Vec<&String>, Vec<&String>) =
+            (i.added().collect(), i.removed().collect());
+        if let ([to], [from]) = (added.as_slice(), removed.as_slice()) {
+            return format!("{} → {}", self.name_of(from), self.name_of(to));
+        }
         let plus: Vec<String> = i.added().map(|p| format!("+{}", self.name_of(p))).collect();
         let minus: Vec<String> = i
             .removed()
@@ -155,12 +167,18 @@ impl Plan {
                 target: if m.changes() {
                     m.target.clone()
                 } else {
-                    pin_allocs
+                    pin_allocs.clone()
                 },
-                blocked: m.everywhere.then(|| {
-                    "pinned on every peer: allocations cannot change it without fewer copies"
-                        .to_string()
-                }),
+                blocked: if m.everywhere {
+                    Some(
+                        "pinned on every peer: allocations cannot change it without fewer copies"
+                            .to_string(),
+                    )
+                } else if m.changes() {
+                    fleet.holder_down(&pin_allocs, None)
+                } else {
+                    None
+                },
                 resumed,
             });
         }
@@ -172,6 +190,7 @@ impl Plan {
             items,
             checked: pins.len(),
             names: names(fleet),
+            up: fleet.up(),
         }
     }
 
@@ -201,7 +220,9 @@ impl Plan {
         }
         let rest: Vec<Pin> = rest.into_iter().cloned().collect();
         for m in plan_drain(&rest, peer, fleet) {
+            let down = fleet.holder_down(&m.current, Some(peer));
             let target = match &m.to {
+                Some(_) if down.is_some() => Vec::new(),
                 Some(to) => {
                     let mut t: Vec<String> =
                         m.current.iter().filter(|a| *a != peer).cloned().collect();
@@ -217,7 +238,7 @@ impl Plan {
                 size: m.size,
                 current: m.current,
                 target,
-                blocked: m.blocked.map(|b| b.describe().to_string()),
+                blocked: down.or_else(|| m.blocked.map(|b| b.describe().to_string())),
             });
         }
         // Off the peer already, but left with raised bounds: settle them.
@@ -244,6 +265,7 @@ impl Plan {
             items,
             checked: pins.len(),
             names: names(fleet),
+            up: fleet.up(),
         }
     }
 }
@@ -261,10 +283,10 @@ impl Plan {
                     .and_then(|p| p.metadata.get("size"))
                     .and_then(|s| s.parse().ok()),
                 target: e.current.iter().chain(e.add.iter()).cloned().collect(),
+                blocked: fleet.holder_down(&e.current, None),
                 cid: e.cid,
                 name: e.name,
                 current: e.current,
-                blocked: None,
                 resumed: false,
             })
             .collect();
@@ -275,6 +297,7 @@ impl Plan {
             items,
             checked: pins.len(),
             names: names(fleet),
+            up: fleet.up(),
         }
     }
 }
@@ -285,4 +308,87 @@ fn names(fleet: &Fleet) -> Vec<(String, String)> {
         .iter()
         .map(|n| (n.peer_id.clone(), n.name.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::gojson::{List, Map};
+    use crate::cluster::steward::fleet::Node;
+
+    fn pin(cid: &str, allocs: &[&str], min: i32, max: i32) -> Pin {
+        Pin {
+            cid: cid.into(),
+            name: cid.into(),
+            allocations: List::from(allocs.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            replication_factor_min: min,
+            replication_factor_max: max,
+            metadata: Map::from(vec![("size".to_string(), "10".to_string())]),
+            ..Default::default()
+        }
+    }
+
+    /// a, b, c, d up; e known but down (no fresh metric).
+    fn fleet() -> Fleet {
+        Fleet {
+            nodes: ["a", "b", "c", "d", "e"]
+                .iter()
+                .map(|n| Node::new(n, n, 0))
+                .collect(),
+            free: [("a", 100), ("b", 200), ("c", 300), ("d", 400)]
+                .into_iter()
+                .map(|(p, f)| (p.to_string(), f))
+                .collect(),
+            replication: (2, 2),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_item_with_a_copy_on_a_down_peer_stays_as_it_is() {
+        let j = Journal::default();
+        let pins = vec![
+            pin("x", &["a", "e", "b"], 2, 3),
+            pin("y", &["a", "b"], 2, 2),
+        ];
+        // Drain a: x has a copy on e, which is down: a re-pin that adds a
+        // copy would make the daemon forget e's.
+        let p = Plan::drain(&pins, "a", &fleet(), &j);
+        let x = p.items.iter().find(|i| i.cid == "x").unwrap();
+        assert!(x
+            .blocked
+            .as_deref()
+            .unwrap()
+            .starts_with("e holds a copy but is down"));
+        assert!(!x.moves());
+        let y = p.items.iter().find(|i| i.cid == "y").unwrap();
+        assert_eq!(p.change_text(y), "a → d", "most room");
+        // The drained peer itself may be down: its copy is what goes.
+        let p = Plan::drain(&[pin("z", &["e", "a"], 2, 2)], "e", &fleet(), &j);
+        assert!(p.items[0].moves(), "{:?}", p.items[0]);
+        // Rebalance the same way.
+        let p = Plan::rebalance(&pins, &fleet(), &j);
+        let x = p.items.iter().find(|i| i.cid == "x").unwrap();
+        assert!(x.blocked.is_some());
+        assert_eq!(p.up, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn an_items_own_higher_minimum_is_kept() {
+        let j = Journal::default();
+        // Raised to 3 by a steward; the rule says 2..2.
+        let p = Plan::rebalance(&[pin("x", &["a", "b", "c"], 3, 3)], &fleet(), &j);
+        assert!(p.items.is_empty(), "nothing trimmed: {:?}", p.items);
+        let p = Plan::rebalance(&[pin("y", &["a", "b"], 3, 4)], &fleet(), &j);
+        assert_eq!(p.change_text(&p.items[0]), "+d", "filled to its own 3");
+    }
+
+    #[test]
+    fn a_retiring_node_takes_no_new_copies() {
+        let j = Journal::default();
+        let mut f = fleet();
+        f.nodes[3].retiring = true;
+        let p = Plan::drain(&[pin("y", &["a", "b"], 2, 2)], "a", &f, &j);
+        assert_eq!(p.change_text(&p.items[0]), "a → c", "d is retiring");
+    }
 }

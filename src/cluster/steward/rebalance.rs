@@ -8,6 +8,10 @@
 //! Ties, which ccs leaves to Python's set order, are broken by peer ID: for
 //! filling, the larger ID first (ccs sorts `(room, id)` descending); for
 //! trimming, the smaller first.
+//!
+//! One deviation, for safety: an item whose own minimum is higher than
+//! `replication_min` (a steward raised it with `edit`) is filled to its own
+//! minimum and never trimmed below it; ccs would lower it silently.
 
 use serde::Serialize;
 
@@ -55,7 +59,8 @@ pub fn plan_rebalance(pins: &[Pin], fleet: &Fleet) -> Vec<Move> {
 }
 
 fn plan_one(pin: &Pin, fleet: &Fleet) -> Move {
-    let (rmin, rmax) = fleet.replication;
+    let own = usize::try_from(pin.replication_factor_min).unwrap_or(0);
+    let (rmin, rmax) = (fleet.replication.0.max(own), fleet.replication.1.max(own));
     let org = pin.metadata.get("org");
     let required = fleet.required(org);
     let current: Vec<String> = pin
@@ -134,8 +139,13 @@ fn plan_one(pin: &Pin, fleet: &Fleet) -> Move {
 }
 
 /// Per node, how many items it holds before and after the plan (ccs's
-/// `node_summary`), in the fleet's order.
-pub fn node_summary(plan: &[Move], fleet: &Fleet) -> Vec<(String, usize, usize)> {
+/// `node_summary`), in the fleet's order; `applied` says which moves took
+/// place (the others count as they were).
+pub fn node_summary(
+    plan: &[Move],
+    fleet: &Fleet,
+    applied: &dyn Fn(&str) -> bool,
+) -> Vec<(String, usize, usize)> {
     fleet
         .nodes
         .iter()
@@ -147,7 +157,7 @@ pub fn node_summary(plan: &[Move], fleet: &Fleet) -> Vec<(String, usize, usize)>
             let after = plan
                 .iter()
                 .filter(|m| {
-                    if m.changes() {
+                    if m.changes() && applied(&m.cid) {
                         m.target.contains(&n.peer_id)
                     } else {
                         m.current.contains(&n.peer_id)
@@ -327,7 +337,7 @@ mod shared_cases {
             ],
             &fleet(),
         );
-        let s = node_summary(&plan, &fleet());
+        let s = node_summary(&plan, &fleet(), &|_| true);
         assert_eq!(s[0], ("nas".to_string(), 1, 1));
         assert_eq!(s[2], ("chll".to_string(), 2, 2));
         assert_eq!(s[3], ("pihost".to_string(), 0, 2));

@@ -45,6 +45,8 @@ pub enum Event {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
     pub done: usize,
+    /// The items carried out.
+    pub done_cids: Vec<String>,
     pub failed: Vec<(String, String)>,
     pub interrupted: bool,
 }
@@ -102,7 +104,7 @@ pub async fn execute(
                 })
             };
             tokio::select! {
-                r = converge(client, &pin, orig, &item.target, patience, &mut step) => Some(r),
+                r = converge(client, &pin, orig, &item.target, &plan.up, patience, &mut step) => Some(r),
                 _ = cancel.cancelled() => None,
             }
         };
@@ -115,6 +117,7 @@ pub async fn execute(
             Ok(_) => {
                 journal.done(&cid);
                 t.done += 1;
+                t.done_cids.push(cid.clone());
                 on(Event::Done { index, cid });
             }
             Err(e) => {
