@@ -741,7 +741,7 @@ fn a_stewardship_plan_is_shown_before_it_runs() {
     assert!(screen.contains(" Go "), "{screen}");
     assert!(screen.contains("… and 3 more"), "{screen}");
     assert!(
-        screen.contains(&format!("+{} -{}", ids[2].1, ids[0].1)),
+        screen.contains(&format!("{} → {}", ids[0].1, ids[2].1)),
         "{screen}"
     );
     snap!("drain_plan", &mut st, 80, 24);
