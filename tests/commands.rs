@@ -528,7 +528,11 @@ mod both {
         )
         .await;
         assert_eq!(o.code, 2);
-        assert!(o.stderr.contains("larger than max"), "{}", o.stderr);
+        assert!(
+            o.stderr.contains("replication min 3 is more than max 2"),
+            "{}",
+            o.stderr
+        );
         let o = run(
             args(&b, &["edit", &cid, "--meta", "x=1", "--read-only"]),
             vec![],

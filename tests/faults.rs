@@ -587,7 +587,12 @@ async fn rebalance_converges_items_to_ccs_rule() {
     let b = Backend::start().await;
     let c = b.client();
     let tmp = tempfile::tempdir().unwrap();
-    let cids = add_on_meerkat(&b, tmp.path(), &[("stray.txt", 1), ("crowded.txt", 3)]).await;
+    let mut cids = add_on_meerkat(
+        &b,
+        tmp.path(),
+        &[("stray.txt", 1), ("crowded.txt", 3), ("guarded.txt", 3)],
+    )
+    .await;
     fresh_metrics(&b).await;
     let ids: std::collections::HashMap<String, String> = c
         .members()
@@ -596,6 +601,28 @@ async fn rebalance_converges_items_to_ccs_rule() {
         .into_iter()
         .map(|p| (p.peername, p.id))
         .collect();
+    // crowded: three copies with a minimum of 2, which the rule trims;
+    // guarded: a steward's minimum of 3, which rebalance keeps.
+    let crowded = c.allocation(&cids[1]).await.unwrap();
+    let p = c
+        .pin(
+            &cids[1],
+            &ccs_tui::cluster::types::PinOptions {
+                name: Some(crowded.name.clone()),
+                replication_min: Some(2),
+                replication_max: Some(3),
+                metadata: crowded
+                    .metadata
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.allocations.len(), 3, "valid and within bounds: kept");
+    let guarded = cids.pop().unwrap();
     let config = ccs_toml(&b, tmp.path(), "replication_min = 2\nreplication_max = 2\n");
     let rebalance = |extra: &[&str]| {
         let mut a = vec![
@@ -606,6 +633,7 @@ async fn rebalance_converges_items_to_ccs_rule() {
             config.display().to_string(),
         ];
         a.extend(cids.iter().cloned());
+        a.push(guarded.clone());
         a.extend(extra.iter().map(|s| s.to_string()));
         common::cli::run(
             a,
@@ -641,15 +669,18 @@ async fn rebalance_converges_items_to_ccs_rule() {
     );
     let o = rebalance(&["--dry-run", "--json"]).await;
     let report: serde_json::Value = serde_json::from_str(&o.stdout).expect(&o.stdout);
-    assert_eq!(report["total_pins"], 2);
+    assert_eq!(report["total_pins"], 3);
     assert_eq!(report["added_replicas"], 1);
     // As ccs counts: an item that gains and loses a peer counts in both.
     assert_eq!(report["removed_replicas"], 2);
-    assert_eq!(report["node_summary"]["meerkat"]["after"], 0);
+    assert_eq!(
+        report["node_summary"]["meerkat"]["after"], 1,
+        "guarded keeps its copy"
+    );
 
     let o = rebalance(&[]).await;
     assert_eq!(o.code, 1, "changed: {}{}", o.stdout, o.stderr);
-    for (cid, orig) in cids.iter().zip([(1, 1), (3, 3)]) {
+    for (cid, orig) in cids.iter().zip([(1, 1), (2, 3)]) {
         let p = c.allocation(cid).await.unwrap();
         let mut got: Vec<&str> = p.allocations.iter().map(String::as_str).collect();
         got.sort_unstable();
@@ -665,7 +696,10 @@ async fn rebalance_converges_items_to_ccs_rule() {
     }
     let o = rebalance(&[]).await;
     assert_eq!(o.code, 0, "nothing left: {}{}", o.stdout, o.stderr);
-    for cid in &cids {
+    let g = c.allocation(&guarded).await.unwrap();
+    assert_eq!(g.allocations.len(), 3, "its own minimum kept");
+    assert_eq!((g.replication_factor_min, g.replication_factor_max), (3, 3));
+    for cid in cids.iter().chain([&guarded]) {
         c.unpin(cid).await.unwrap();
     }
 }
