@@ -31,8 +31,6 @@ pub(super) async fn carry_out(
         ..Patience::default()
     };
     let mut steps: Vec<String> = Vec::new();
-    // A shrink that released the wrong peer is retried: said once, counted.
-    let (mut retries, mut retrying) = (0usize, false);
     let mut on = |e: Event| {
         if json {
             print_item(&e);
@@ -46,45 +44,15 @@ pub(super) async fn carry_out(
                 .map_or(cid, |i| i.label());
             say!("[{}/{}] {label}: {what}", index + 1, plan.moving().count());
         };
-        let said = |steps: &mut Vec<String>, retries: usize| {
-            if retries > 0 {
-                steps.push(format!(
-                    "{retries} retr{} (the cluster released a peer to keep; asked back)",
-                    if retries == 1 { "y" } else { "ies" }
-                ));
-            }
-            steps.join(", ")
-        };
         match e {
-            Event::Start { .. } => {
-                steps.clear();
-                (retries, retrying) = (0, false);
-            }
-            Event::Step {
-                step: Step::Retry { .. },
-                ..
-            } => {
-                retries += 1;
-                retrying = true;
-            }
-            Event::Step {
-                step: Step::Grow { .. } | Step::Pinned { .. },
-                ..
-            } if retrying => {}
-            Event::Step { step, .. } => {
-                retrying = false;
-                steps.push(describe(&step, plan));
-            }
-            Event::Done { index, cid } => {
-                let text = said(&mut steps, retries);
-                line(index, &cid, text)
-            }
+            Event::Start { .. } => steps.clear(),
+            Event::Step { step, .. } => steps.push(describe(&step, plan)),
+            Event::Done { index, cid } => line(index, &cid, steps.join(", ")),
             Event::Interrupted { index, cid } => {
-                let text = said(&mut steps, retries);
-                line(index, &cid, format!("interrupted ({text})"))
+                line(index, &cid, format!("interrupted ({})", steps.join(", ")))
             }
             Event::Failed { index, cid, error } => {
-                let text = said(&mut steps, retries);
+                let text = steps.join(", ");
                 line(
                     index,
                     &cid,
@@ -109,10 +77,6 @@ pub fn describe(s: &Step, plan: &Plan) -> String {
         }
         Step::Pinned { peer } => format!("{} pinned", plan.name_of(peer)),
         Step::Released { peer } => format!("{} released", plan.name_of(peer)),
-        Step::Retry { peer, attempt } => format!(
-            "the cluster released {} instead (attempt {attempt}), asked back",
-            plan.name_of(peer)
-        ),
         Step::Settled { min, max } => format!("replication {min}..{max}"),
     }
 }

@@ -3,18 +3,21 @@
 //! has fewer pinned copies than it had when it started, except for the
 //! releases the plan asks for.
 //!
-//! What ipfs-cluster 1.1.6 allows (`allocate.go`, seen on the real daemon):
-//! allocations that are valid and within [min, max] never move; preferred
-//! peers (`user-allocations`) are used only when more copies are needed, so
-//! a peer is added by raising the minimum with that peer preferred; above
-//! the maximum the daemon keeps the first of its current peers in Go map
-//! order, so *which* peer a shrink releases is random. A release is
-//! therefore a shrink by one, repeated: when the daemon let go of a peer
-//! the plan keeps, that peer is asked back at once (its blocks are still on
-//! its disk until garbage collection) and the shrink is tried again.
+//! What ipfs-cluster 1.1.6 allows (`allocate.go`, `cluster.go`, seen on
+//! the real daemon): allocations that are valid and within [min, max] never
+//! move; preferred peers (`user-allocations`) are used only when more copies
+//! are *needed*, so a peer is added by raising the minimum with that peer
+//! preferred. Above the maximum the daemon keeps the first of its peers in
+//! Go map order, which is neither ours to choose nor fair (with three peers
+//! it drops the same one three times in four). So releases go another way:
+//! `pin-update=FROM` pins an item with FROM's allocations *as they are*
+//! (`PinUpdate` does not allocate), so a helper pin (an identity CID, which
+//! costs no peer anything) is first allocated to exactly the peers the item
+//! keeps, the item is updated from it, and the helper is removed.
 //!
 //! Every re-pin gives the name and metadata again: the daemon forgets what
-//! a re-pin does not give.
+//! a re-pin does not give. The helper carries them too, so the item is never
+//! stored without them.
 
 use std::time::Duration;
 
@@ -31,10 +34,8 @@ pub enum Step {
     Grow { peers: Vec<String> },
     /// A peer reports its copy pinned.
     Pinned { peer: String },
-    /// The daemon released a peer the plan wanted released.
+    /// The peer's copy released.
     Released { peer: String },
-    /// The daemon released a peer the plan keeps; asked back.
-    Retry { peer: String, attempt: usize },
     /// The item's replication bounds at the end.
     Settled { min: i32, max: i32 },
 }
@@ -54,13 +55,6 @@ pub enum ConvergeError {
         peer: String,
         status: TrackerStatus,
         error: String,
-    },
-    /// A shrink released nobody: some peer the daemon counts for the item
-    /// has no fresh metrics (down, or just restarted).
-    KeptAll,
-    /// The daemon kept releasing peers the plan keeps.
-    GaveUp {
-        attempts: usize,
     },
 }
 
@@ -84,13 +78,6 @@ impl std::fmt::Display for ConvergeError {
             ConvergeError::NotPinned { peer, error, .. } => {
                 write!(f, "the new copy on {peer} failed: {error}")
             }
-            ConvergeError::KeptAll => f.write_str(
-                "the cluster released no peer: one of the item's peers has no fresh metrics (down or just restarted)",
-            ),
-            ConvergeError::GaveUp { attempts } => write!(
-                f,
-                "the cluster released a peer to keep {attempts} times in a row; left with an extra copy"
-            ),
         }
     }
 }
@@ -108,8 +95,6 @@ pub struct Patience {
     pub pin_wait: Duration,
     /// Between status polls.
     pub poll: Duration,
-    /// Shrinks that release the wrong peer before giving up.
-    pub attempts: usize,
 }
 
 impl Default for Patience {
@@ -117,7 +102,6 @@ impl Default for Patience {
         Patience {
             pin_wait: Duration::from_secs(600),
             poll: Duration::from_millis(500),
-            attempts: 12,
         }
     }
 }
@@ -152,8 +136,8 @@ pub async fn converge(
     if !add.is_empty() {
         current = grow(client, pin, orig, &current, &add, up, patience, on).await?;
     }
-    let mut attempts = 0;
-    if current.iter().any(|c| !target.contains(c)) {
+    let releases = current.iter().any(|c| !target.contains(c));
+    if releases {
         // Nothing is released while a copy that stays is not pinned (a new
         // one an interrupted run asked for may still be on its way).
         let stays: Vec<String> = current
@@ -164,58 +148,16 @@ pub async fn converge(
         for peer in &stays {
             wait_pinned(client, &pin.cid, peer, patience).await?;
         }
-    }
-    while current.iter().any(|c| !target.contains(c)) {
-        let keep = current.len().saturating_sub(1);
-        if keep == 0 {
-            return Err(ConvergeError::NotAllocated {
-                wanted: target.to_vec(),
-                got: current,
-            });
-        }
-        let keep = i32::try_from(keep).unwrap_or(i32::MAX);
-        let after = repin(client, pin, (orig.0.min(keep), keep), &[]).await?;
-        let dropped: Vec<String> = current
-            .iter()
-            .filter(|c| !after.contains(c))
-            .cloned()
-            .collect();
-        if dropped.is_empty() {
-            // Leave the bounds as they let the daemon keep every copy.
-            let (min, max) = settled(orig, current.len());
-            repin(client, pin, (min, max), &[]).await?;
-            return Err(ConvergeError::KeptAll);
-        }
-        let wrong: Vec<String> = dropped
-            .iter()
-            .filter(|d| target.contains(d))
-            .cloned()
-            .collect();
-        for d in dropped.iter().filter(|d| !target.contains(d)) {
-            on(Step::Released { peer: d.clone() });
-        }
-        current = after;
-        if !wrong.is_empty() {
-            attempts += 1;
-            for w in &wrong {
-                on(Step::Retry {
-                    peer: w.clone(),
-                    attempt: attempts,
-                });
-            }
-            current = grow(client, pin, orig, &current, &wrong, up, patience, on).await?;
-            if attempts >= patience.attempts {
-                let (min, max) = settled(orig, current.len());
-                repin(client, pin, (min, max), &[]).await?;
-                return Err(ConvergeError::GaveUp { attempts });
-            }
+        let before = current.clone();
+        current = set_exactly(client, pin, target).await?;
+        for gone in before.iter().filter(|p| !current.contains(p)) {
+            on(Step::Released { peer: gone.clone() });
         }
     }
     let (min, max) = settled(orig, current.len());
     if (min, max) != (pin.replication_factor_min, pin.replication_factor_max)
         || !add.is_empty()
-        || attempts > 0
-        || current.len() != pin.allocations.len()
+        || releases
     {
         current = repin(client, pin, (min, max), &[]).await?;
     }
@@ -257,10 +199,81 @@ async fn grow(
     Ok(got)
 }
 
+/// The item's allocations made exactly `target`: a helper pin allocated to
+/// those peers (preferred, and the only ones needed), the item updated from
+/// it (`pin-update` keeps the helper's allocations as they are), the helper
+/// removed. The helper is an identity CID: its block is inside its CID, so
+/// pinning it costs no peer a fetch or a byte of disk.
+async fn set_exactly(
+    client: &ClusterClient,
+    pin: &Pin,
+    target: &[String],
+) -> Result<Vec<String>, ConvergeError> {
+    let helper = helper_cid(&pin.cid);
+    let n = i32::try_from(target.len()).unwrap_or(i32::MAX);
+    let h = repin_as(client, pin, &helper, (n, n), target).await;
+    let result = match h {
+        Ok(got) if same_peers(&got, target) => {
+            let opts = PinOptions {
+                pin_update: Some(helper.clone()),
+                ..Default::default()
+            };
+            match client.pin(&pin.cid, &opts).await {
+                Ok(p) => {
+                    let got: Vec<String> = p.allocations.iter().cloned().collect();
+                    if same_peers(&got, target) {
+                        Ok(got)
+                    } else {
+                        Err(ConvergeError::NotAllocated {
+                            wanted: target.to_vec(),
+                            got,
+                        })
+                    }
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Ok(got) => Err(ConvergeError::NotAllocated {
+            wanted: target.to_vec(),
+            got,
+        }),
+        Err(e) => Err(e),
+    };
+    // The helper goes whatever happened (an error removing it is not the
+    // item's: it is a few bytes, pinned nowhere that matters).
+    let _ = client.unpin(&helper).await;
+    result
+}
+
+fn same_peers(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
+}
+
+/// A CIDv1 with the identity hash (raw codec): its bytes are the block.
+fn helper_cid(item: &str) -> String {
+    let tail: String = item.chars().rev().take(8).collect();
+    let data = format!("ccs-tui {tail} {:016x}", rand::random::<u64>());
+    match multihash::Multihash::<64>::wrap(0x00, data.as_bytes()) {
+        Ok(mh) => cid::Cid::new_v1(0x55, mh).to_string(),
+        Err(_) => cid::Cid::new_v1(0x55, multihash::Multihash::<64>::default()).to_string(),
+    }
+}
+
 /// A re-pin with everything the item holds given again.
 async fn repin(
     client: &ClusterClient,
     pin: &Pin,
+    bounds: (i32, i32),
+    prefer: &[String],
+) -> Result<Vec<String>, ConvergeError> {
+    repin_as(client, pin, &pin.cid, bounds, prefer).await
+}
+
+/// `pin`'s name, metadata, bounds and preferred peers, pinned on `cid`.
+async fn repin_as(
+    client: &ClusterClient,
+    pin: &Pin,
+    cid: &str,
     (min, max): (i32, i32),
     prefer: &[String],
 ) -> Result<Vec<String>, ConvergeError> {
@@ -276,7 +289,7 @@ async fn repin(
             .collect(),
         ..Default::default()
     };
-    let p = client.pin(&pin.cid, &opts).await?;
+    let p = client.pin(cid, &opts).await?;
     Ok(p.allocations.iter().cloned().collect())
 }
 
