@@ -209,6 +209,165 @@ impl Drop for Pty {
     }
 }
 
+/// Bytes the console asks of the API, split into full pinset listings and
+/// everything else, counted by a proxy that reads each request's path.
+#[derive(Default)]
+struct Counted {
+    pinset: std::sync::atomic::AtomicU64,
+    other: std::sync::atomic::AtomicU64,
+}
+
+/// A TCP proxy in front of `upstream` that counts the answers' bytes.
+async fn counting_proxy(upstream: String, counted: Arc<Counted>) -> String {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let up = upstream.trim_start_matches("http://").to_string();
+    tokio::spawn(async move {
+        while let Ok((mut down, _)) = l.accept().await {
+            let (up, counted) = (up.clone(), counted.clone());
+            tokio::spawn(async move {
+                let Ok(mut server) = tokio::net::TcpStream::connect(&up).await else {
+                    return;
+                };
+                let (mut dr, mut dw) = down.split();
+                let (mut sr, mut sw) = server.split();
+                // Requests go one at a time on a connection: the answer
+                // belongs to the last request line seen.
+                let listing = AtomicBool::new(false);
+                let to_server = async {
+                    let mut buf = vec![0u8; 16 << 10];
+                    loop {
+                        let n = match dr.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let head = String::from_utf8_lossy(&buf[..n.min(64)]);
+                        if head.starts_with("GET ") {
+                            listing.store(head.starts_with("GET /allocations"), Ordering::Relaxed);
+                        }
+                        if sw.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                let to_client = async {
+                    let mut buf = vec![0u8; 64 << 10];
+                    loop {
+                        let n = match sr.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        let c = if listing.load(Ordering::Relaxed) {
+                            &counted.pinset
+                        } else {
+                            &counted.other
+                        };
+                        c.fetch_add(n as u64, Ordering::Relaxed);
+                        if dw.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                tokio::join!(to_server, to_client);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// Median and 95th percentile of `GET /id` answer times, in ms.
+async fn answer_times(http: &reqwest::Client, api: &str, n: usize, every: Duration) -> (f64, f64) {
+    let mut v = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        let _ = http
+            .get(format!("{api}/id"))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status());
+        v.push(t.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(every).await;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    (v[v.len() / 2], v[(v.len() * 95 / 100).min(v.len() - 1)])
+}
+
+/// What the console asks of the cluster with `n` pins on 50 peers: its
+/// pollers (the console's own code) through a counting proxy for `window`,
+/// with 50 rows on screen. Returns (steady bytes per minute, pinset reload
+/// interval, answer time of the serving peer idle and while the console
+/// runs: p50, p95).
+async fn cluster_load(n: usize, window: Duration) -> (f64, Duration, (f64, f64), (f64, f64)) {
+    use std::sync::atomic::Ordering;
+    let s = sim(&["--pins", &n.to_string(), "--peers", "50"]);
+    let http = reqwest::Client::new();
+    let idle = answer_times(&http, &s.api, 20, Duration::from_millis(50)).await;
+    let counted = Arc::new(Counted::default());
+    let via = counting_proxy(s.api.clone(), counted.clone()).await;
+    let client = Arc::new(
+        ClusterClient::new(ClientConfig::new(vec![parse_host(&via, false).unwrap()])).unwrap(),
+    );
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let p = pollers::spawn(client, tx, pollers::PollConfig::default());
+    let mut st = State::new("bench".into(), None, Instant::now());
+    st.pins_height = 50;
+    let mut interval = Duration::ZERO;
+    // The first full listing, then the window.
+    while let Some(m) = rx.recv().await {
+        if let Msg::PinsetChunk {
+            done: true, every, ..
+        } = &m
+        {
+            interval = *every;
+            update(&mut st, m);
+            break;
+        }
+        update(&mut st, m);
+    }
+    let visible: Vec<String> = st
+        .pins
+        .rows
+        .iter()
+        .take(50)
+        .map(|r| r.cid.to_string())
+        .collect();
+    p.watch(pollers::Watched {
+        selected: visible.first().cloned(),
+        visible,
+    });
+    let first_listing = counted.pinset.load(Ordering::Relaxed);
+    let other0 = counted.other.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let drain = async {
+        while let Some(m) = rx.recv().await {
+            update(&mut st, m);
+        }
+    };
+    let probe = async {
+        let busy = answer_times(
+            &http,
+            &s.api,
+            (window.as_millis() / 500) as usize,
+            Duration::from_millis(500),
+        )
+        .await;
+        busy
+    };
+    let busy = tokio::select! {
+        b = probe => b,
+        _ = drain => (0.0, 0.0),
+    };
+    let secs = started.elapsed().as_secs_f64();
+    let other = (counted.other.load(Ordering::Relaxed) - other0) as f64;
+    drop(p);
+    // Steady state: each full listing once per interval, the rest as measured.
+    let per_min =
+        other / secs * 60.0 + first_listing as f64 * 60.0 / interval.as_secs_f64().max(1.0);
+    (per_min, interval, idle, busy)
+}
+
 #[tokio::main]
 async fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -221,6 +380,49 @@ async fn main() {
         .unwrap_or(2);
     let mut rows = Vec::new();
     let tmp = tempfile::tempdir().unwrap();
+    let only = |what: &str| std::env::args().any(|a| a == what);
+
+    // What the console asks of the cluster, and how the serving peer answers
+    // meanwhile (`-- load` runs this alone).
+    if only("load") || !only("pinset") {
+        for n in [1_000usize, 100_000, 1_000_000] {
+            println!("cluster load: ccs-sim --pins {n} --peers 50");
+            let (per_min, interval, idle, busy) = cluster_load(n, Duration::from_secs(30)).await;
+            let mbs = per_min / 60.0 / 1e6;
+            row(
+                &mut rows,
+                &format!("API bytes the console asks, {n} pins (steady)"),
+                if n == 1_000_000 {
+                    "≤ 1 MB/s"
+                } else {
+                    "small"
+                },
+                format!(
+                    "{:.1} MB/min ({mbs:.3} MB/s), full reload every {} s",
+                    per_min / 1e6,
+                    interval.as_secs()
+                ),
+                n != 1_000_000 || mbs <= 1.0,
+            );
+            row(
+                &mut rows,
+                &format!("serving peer's answer time while it runs, {n} pins"),
+                "p95 < 50 ms",
+                format!(
+                    "p50 {:.1} ms, p95 {:.1} ms ({:.1}× idle p95 {:.1} ms)",
+                    busy.0,
+                    busy.1,
+                    busy.1 / idle.1.max(0.001),
+                    idle.1
+                ),
+                busy.1 < 50.0,
+            );
+        }
+        if only("load") {
+            print_rows(&rows);
+            return;
+        }
+    }
 
     // 3 and 4: the pinset at a million pins, in this (fresh) process.
     println!("pinset: ccs-sim --pins 1000000 --peers 50");

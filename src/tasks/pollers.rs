@@ -166,10 +166,15 @@ const CHUNK: usize = 5000;
 /// peer reads its whole state for each (about 560 MB at a million pins), so
 /// a large pinset is reloaded every few minutes (about 10 at a million),
 /// Ctrl-R at once, while rows on screen and problems have their own requests.
-pub const PINSET_BYTES_PER_SEC: u64 = 900_000;
+pub const PINSET_BYTES_PER_SEC: u64 = 700_000;
 
 /// The same for the problems list, which grows with what is wrong.
 pub const PROBLEMS_BYTES_PER_SEC: u64 = 100_000;
+
+/// The same for the statuses of the rows on screen (a row's status lists
+/// every peer: fifty peers make it a few kilobytes). With the peers and
+/// metrics, the console asks at most about 1 MB/s of the cluster.
+pub const STATUS_BYTES_PER_SEC: u64 = 120_000;
 
 /// The next delay of a poller whose last answer was `bytes` long: its own
 /// interval, or longer so that it asks at most `budget` bytes a second.
@@ -291,9 +296,19 @@ async fn status(
         if !w.visible.is_empty() {
             // The rows on screen: one request, however many rows.
             let cids: Vec<String> = w.visible.iter().take(200).cloned().collect();
-            match async { c.pins(None, &cids, false).await?.collect().await }.await {
-                Ok(list) => {
+            let res = async {
+                let mut s = c.pins(None, &cids, false).await?;
+                let mut list = Vec::new();
+                while let Some(g) = s.next().await {
+                    list.push(g?);
+                }
+                Ok::<_, crate::cluster::ClientError>((list, s.bytes()))
+            }
+            .await;
+            match res {
+                Ok((list, bytes)) => {
                     failures = 0;
+                    delay = within_budget(cfg.status, bytes, STATUS_BYTES_PER_SEC);
                     if tx.send(Msg::Statuses(list)).await.is_err() {
                         return;
                     }
@@ -307,7 +322,7 @@ async fn status(
         if let Some(cid) = &w.selected {
             let r = c.pin_status(cid, false).await.map_err(|e| e.to_string());
             let d = if r.is_ok() {
-                cfg.status
+                delay
             } else {
                 delay.max(backoff(cfg.status, failures + 1, cfg.max_backoff))
             };
@@ -354,5 +369,20 @@ async fn problems(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig,
             }
         };
         ctl.pause(delay).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_answers_are_asked_for_less_often() {
+        let base = Duration::from_secs(30);
+        assert_eq!(within_budget(base, 560_000, PINSET_BYTES_PER_SEC), base);
+        // A million pins: about 560 MB a listing.
+        let at_1m = within_budget(base, 560_000_000, PINSET_BYTES_PER_SEC);
+        assert!(at_1m >= Duration::from_secs(600), "{at_1m:?}");
+        assert!(at_1m <= Duration::from_secs(900), "{at_1m:?}");
     }
 }

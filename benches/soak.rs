@@ -1,0 +1,161 @@
+//! The soak run, in one command: `cargo bench --bench soak [-- MINUTES]`
+//! (default 60). The console's own pollers and `update` hold a pinset while
+//! ccs-sim churns it (an item added and one removed every second); RSS is
+//! sampled every 10 s. Memory must stay flat: the last quarter of the run
+//! may not sit above the first quarter by more than 10 % (allocator noise).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ccs_tui::app::{update, Msg, State};
+use ccs_tui::cluster::types::PinOptions;
+use ccs_tui::cluster::{parse_host, ClientConfig, ClusterClient};
+use ccs_tui::tasks::pollers;
+
+struct Sim(Child);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// An identity CID: a new item with nothing to fetch.
+fn item(i: u64) -> String {
+    let data = format!("soak item {i}");
+    let mh = multihash::Multihash::<64>::wrap(0x00, data.as_bytes()).unwrap();
+    cid::Cid::new_v1(0x55, mh).to_string()
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("benchmark: run it with cargo bench --bench soak [-- MINUTES]");
+        return;
+    }
+    let minutes: f64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(60.0);
+    let (api, gw) = (free_port(), free_port());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ccs-sim"))
+        .args([
+            "--listen",
+            &format!("127.0.0.1:{api}"),
+            "--gateway",
+            &format!("127.0.0.1:{gw}"),
+            "--pins",
+            "20000",
+            "--peers",
+            "10",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ccs-sim runs");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for l in lines.by_ref() {
+        if l.unwrap_or_default().contains("ready") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let _sim = Sim(child);
+    let api = format!("http://127.0.0.1:{api}");
+    let client = Arc::new(
+        ClusterClient::new(ClientConfig::new(vec![parse_host(&api, false).unwrap()])).unwrap(),
+    );
+    // Pollers faster than a console's defaults: more churn seen per hour.
+    let cfg = pollers::PollConfig {
+        pinset: Duration::from_secs(5),
+        problems: Duration::from_secs(5),
+        status: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let p = pollers::spawn(client.clone(), tx, cfg);
+    let churn = {
+        let c = client.clone();
+        tokio::spawn(async move {
+            let mut i = 0u64;
+            loop {
+                let opts = PinOptions {
+                    name: Some(format!("soak-{i}")),
+                    replication_min: Some(2),
+                    replication_max: Some(3),
+                    metadata: vec![("org".into(), "soak".into())],
+                    ..Default::default()
+                };
+                let _ = c.pin(&item(i), &opts).await;
+                if i >= 100 {
+                    let _ = c.unpin(&item(i - 100)).await;
+                }
+                i += 1;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        })
+    };
+    let mut st = State::new("soak".into(), None, Instant::now());
+    st.pins_height = 50;
+    let end = Instant::now() + Duration::from_secs_f64(minutes * 60.0);
+    let mut next_sample = Instant::now() + Duration::from_secs(10);
+    let mut samples: Vec<(f64, f64)> = Vec::new();
+    let started = Instant::now();
+    println!("soak: {minutes} min, 20,000 pins on 10 peers, one item in and one out every second");
+    while Instant::now() < end {
+        match tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+            Ok(Some(m)) => {
+                for e in update(&mut st, m) {
+                    if let ccs_tui::app::Effect::Watch { visible, selected } = e {
+                        p.watch(pollers::Watched { visible, selected });
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {}
+        }
+        update(&mut st, Msg::Tick(Instant::now()));
+        if Instant::now() >= next_sample {
+            next_sample += Duration::from_secs(10);
+            let m = started.elapsed().as_secs_f64() / 60.0;
+            let r = rss_mib();
+            samples.push((m, r));
+            println!("  {m:6.1} min  {r:7.1} MiB  {} rows", st.pins.rows.len());
+        }
+    }
+    churn.abort();
+    drop(p);
+    let q = (samples.len() / 4).max(1);
+    let avg = |s: &[(f64, f64)]| s.iter().map(|x| x.1).sum::<f64>() / s.len().max(1) as f64;
+    let first = avg(&samples[..q.min(samples.len())]);
+    let last = avg(&samples[samples.len().saturating_sub(q)..]);
+    let max = samples.iter().map(|x| x.1).fold(0.0, f64::max);
+    let ok = last <= first * 1.10;
+    println!("\n| measure | goal | measured | |\n|---|---|---|---|");
+    println!(
+        "| console RSS over {minutes} min against a churning cluster | flat (last quarter ≤ first quarter + 10 %) | {first:.0} → {last:.0} MiB (max {max:.0}) | {} |",
+        if ok { "ok" } else { "MISSED" }
+    );
+}
