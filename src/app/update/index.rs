@@ -105,6 +105,9 @@ pub(super) fn on_chunk(
     st.pins.fresh.ok(st.now);
     let live: HashSet<&str> = st.pins.rows.iter().map(|r| &*r.cid).collect();
     st.pins.marked.retain(|c| live.contains(&**c));
+    // What was observed of items that left the pinset is forgotten with
+    // them: a console watching a churning archive for days stays flat.
+    st.pins.repl.observed.retain(|c, _| live.contains(&**c));
     count_allocations(st);
     recount_peers(st);
     refresh_peer_detail(st);
