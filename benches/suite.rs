@@ -82,6 +82,19 @@ fn rss_kib() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The process's peak resident memory so far (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
 fn timed(mut c: Command) -> (f64, String, String) {
     let t = Instant::now();
     let o = c.output().expect("command runs");
@@ -434,6 +447,8 @@ async fn main() {
         c
     });
     let base = rss_kib();
+    // The peak from here (what the load section before held is not ours).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
     let client = Arc::new(
         ClusterClient::new(ClientConfig::new(vec![parse_host(&s.api, false).unwrap()])).unwrap(),
     );
@@ -474,9 +489,9 @@ async fn main() {
     row(
         &mut rows,
         "pinset load vs curl (1M pins, 50 peers)",
-        "≤ 2×",
+        "≤ 1.5×",
         format!("{:.2}× ({load:.1} s vs {curl_secs:.1} s)", load / curl_secs),
-        load / curl_secs <= 2.0,
+        load / curl_secs <= 1.5,
     );
     row(
         &mut rows,
@@ -491,6 +506,16 @@ async fn main() {
         "< 400 MiB",
         format!("{mem:.0} MiB"),
         mem < 400.0,
+    );
+    // The whole bench process at its highest while it loaded (its own
+    // baseline is a few MiB): what a small machine must have free.
+    let peak = peak_rss_mib();
+    row(
+        &mut rows,
+        "peak memory loading 1M pins (whole process)",
+        "≤ 160 MiB",
+        format!("{peak:.0} MiB"),
+        peak <= 160.0,
     );
     let f = Filter::parse("item-012345").unwrap();
     let mut best = f64::MAX;
