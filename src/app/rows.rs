@@ -76,7 +76,10 @@ pub struct PinRow {
 #[derive(Debug, Default)]
 pub struct Interner {
     map: HashMap<String, Arc<str>>,
-    sets: HashMap<Vec<Arc<str>>, Arc<[Arc<str>]>>,
+    /// By the IDs joined with a space: one lookup per row, however many
+    /// peers it has.
+    sets: HashMap<String, Arc<[Arc<str>]>>,
+    scratch: String,
 }
 
 impl Interner {
@@ -94,16 +97,24 @@ impl Interner {
     }
 
     /// An allocation list, shared with every row that has the same one.
-    pub fn set<'a>(&mut self, peers: impl IntoIterator<Item = &'a str>) -> Arc<[Arc<str>]> {
-        let v: Vec<Arc<str>> = peers.into_iter().map(|p| self.get(p)).collect();
-        if let Some(a) = self.sets.get(&v) {
-            return a.clone();
+    pub fn set<'a>(&mut self, peers: impl IntoIterator<Item = &'a str> + Clone) -> Arc<[Arc<str>]> {
+        let mut key = std::mem::take(&mut self.scratch);
+        key.clear();
+        for p in peers.clone() {
+            key.push_str(p);
+            key.push(' ');
         }
-        let a: Arc<[Arc<str>]> = Arc::from(v.clone());
+        if let Some(a) = self.sets.get(key.as_str()) {
+            let a = a.clone();
+            self.scratch = key;
+            return a;
+        }
+        let a: Arc<[Arc<str>]> = peers.into_iter().map(|p| self.get(p)).collect();
         // Bounded as the strings are: sets are few unless the pinset is odd.
         if self.sets.len() < 100_000 {
-            self.sets.insert(v, a.clone());
+            self.sets.insert(key.clone(), a.clone());
         }
+        self.scratch = key;
         a
     }
 }
