@@ -6,8 +6,6 @@
 //! last quarter may not sit above the first by more than 10 % + 2 MiB, and
 //! the slope is printed in MiB per hour.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,34 +14,7 @@ use ccs_tui::cluster::types::PinOptions;
 use ccs_tui::cluster::{parse_host, ClientConfig, ClusterClient};
 use ccs_tui::tasks::pollers;
 
-struct Sim(Child);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
-        / 1024.0
-}
+mod common;
 
 /// An identity CID: a new item with nothing to fetch.
 fn item(i: u64) -> String {
@@ -62,30 +33,8 @@ async fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(60.0);
-    let (api, gw) = (free_port(), free_port());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccs-sim"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{api}"),
-            "--gateway",
-            &format!("127.0.0.1:{gw}"),
-            "--pins",
-            "20000",
-            "--peers",
-            "10",
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ccs-sim runs");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    for l in lines.by_ref() {
-        if l.unwrap_or_default().contains("ready") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
-    let _sim = Sim(child);
-    let api = format!("http://127.0.0.1:{api}");
+    let sim = common::sim(&["--pins", "20000", "--peers", "10"]);
+    let api = sim.api.clone();
     let client = Arc::new(
         ClusterClient::new(ClientConfig::new(vec![parse_host(&api, false).unwrap()])).unwrap(),
     );
@@ -142,7 +91,7 @@ async fn main() {
         if Instant::now() >= next_sample {
             next_sample += Duration::from_secs(10);
             let m = started.elapsed().as_secs_f64() / 60.0;
-            let r = rss_mib();
+            let r = common::status_mib("VmRSS:");
             samples.push((m, r));
             println!("  {m:6.1} min  {r:7.1} MiB  {} rows", st.pins.rows.len());
         }

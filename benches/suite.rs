@@ -4,9 +4,9 @@
 //! same run (curl, a static file, sha256sum), because shared machines are
 //! noisy. Prints a table; README shows the latest one.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,82 +17,16 @@ use ccs_tui::tasks::pollers;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-struct Sim {
-    child: Child,
-    api: String,
-    gw: String,
-    ready: f64,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn sim(args: &[&str]) -> Sim {
-    let (p, g) = (free_port(), free_port());
-    let t = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ccs-sim"))
-        .args([
-            "--listen",
-            &format!("127.0.0.1:{p}"),
-            "--gateway",
-            &format!("127.0.0.1:{g}"),
-        ])
-        .args(args)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ccs-sim runs");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    for l in lines.by_ref() {
-        let l = l.unwrap_or_default();
-        if l.contains("ready") {
-            break;
-        }
-        assert!(!l.contains("cannot"), "{l}");
-    }
-    // Keep reading its stderr: a closed pipe would kill it at its next line.
-    std::thread::spawn(move || for _ in lines {});
-    Sim {
-        child,
-        api: format!("http://127.0.0.1:{p}"),
-        gw: format!("http://127.0.0.1:{g}"),
-        ready: t.elapsed().as_secs_f64(),
-    }
-}
+mod common;
+use common::{sim, Sim};
 
 fn rss_kib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0.0)
+    common::status_mib("VmRSS:") * 1024.0
 }
 
 /// The process's peak resident memory so far (VmHWM), in MiB.
 fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .unwrap_or(0.0)
-        / 1024.0
+    common::status_mib("VmHWM:")
 }
 
 fn timed(mut c: Command) -> (f64, String, String) {

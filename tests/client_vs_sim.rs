@@ -1030,13 +1030,7 @@ mod both {
     async fn a_re_pin_keeps_valid_allocations_and_forgets_what_it_is_not_given() {
         let b = Backend::start().await;
         let c = b.client();
-        let ids: std::collections::HashMap<String, String> = c
-            .members()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|p| (p.peername, p.id))
-            .collect();
+        let ids = b.peer_ids().await;
         let id = |n: &str| ids[n].clone();
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("moved.txt");

@@ -262,81 +262,23 @@ async fn the_audit_finds_a_stopped_ipfs_daemon_unreachable() {
 /// It re-pins the whole pinset, so it runs here, alone.
 #[tokio::test]
 async fn ensure_pins_puts_the_primary_and_backup_on_every_item() {
-    use ccs_tui::cluster::types::PinOptions;
     let b = Backend::start().await;
     let c = b.client();
-    let ids: std::collections::HashMap<String, String> = c
-        .members()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| (p.peername, p.id))
-        .collect();
+    let ids = b.peer_ids().await;
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("meerkat-only.txt");
-    std::fs::write(&path, unique_text("one copy, on meerkat")).unwrap();
-    let opts = AddOptions {
-        pin: PinOptions {
-            name: Some("meerkat-only.txt".into()),
-            replication_min: Some(1),
-            replication_max: Some(1),
-            user_allocations: vec![ids["meerkat"].clone()],
-            metadata: vec![("org".into(), "hrdag".into())],
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let cid = c
-        .add(&path, &opts, None, CancellationToken::new())
+    let cid = add_on_meerkat(&b, tmp.path(), &[("meerkat-only.txt", 1)])
         .await
-        .unwrap()
-        .root
-        .cid
-        .unwrap();
-    b.wait_status(&cid, SOON, |s| {
-        matches!(s, TrackerStatus::Pinned | TrackerStatus::Remote)
-    })
-    .await;
+        .remove(0);
     // The daemon allocates only to peers with fresh metrics: a kubo
     // restarted by the test before this one reports free space again first.
-    eventually("every peer reports its free space", SOON, || async {
-        let m = c.metrics("freespace").await.map_err(|e| e.to_string())?;
-        let fresh = m.iter().filter(|x| x.valid).count();
-        if fresh >= ids.len() {
-            Ok(())
-        } else {
-            Err(format!("{fresh} of {} fresh: {m:?}", ids.len()))
-        }
-    })
-    .await;
-    std::fs::write(tmp.path().join("auth"), b.credentials()).unwrap();
-    let mut toml = format!(
-        "[cluster]\ndefault_node = \"nas\"\nbackup_node = \"chll\"\nauth_file = \"{}\"\n[profiles.hrdag]\nprimary = \"nas\"\n",
-        tmp.path().join("auth").display()
-    );
-    for p in &b.peers {
-        toml.push_str(&format!("[nodes.{}]\nhost = \"{}\"\n", p.name, p.api));
-    }
-    let config = tmp.path().join("ccs.toml");
-    std::fs::write(&config, toml).unwrap();
+    b.fresh_metrics().await;
+    let config = ccs_toml(&b, tmp.path(), "");
     let ensure = |extra: &[&str]| {
-        let mut a = vec![
-            "ensure-pins".to_string(),
-            "--profile".into(),
-            "hrdag".into(),
-            "--wait".into(),
-            "120".into(),
-            "--config".into(),
-            config.display().to_string(),
-        ];
+        let mut a: Vec<String> = ["ensure-pins", "--profile", "hrdag"]
+            .map(String::from)
+            .to_vec();
         a.extend(extra.iter().map(|s| s.to_string()));
-        common::cli::run(
-            a,
-            vec![(
-                "XDG_STATE_HOME",
-                tmp.path().join("state").display().to_string(),
-            )],
-        )
+        steward(tmp.path(), &config, a)
     };
     let o = ensure(&["--dry-run"]).await;
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
@@ -405,34 +347,30 @@ fn ccs_toml(b: &Backend, dir: &std::path::Path, extra: &str) -> std::path::PathB
     config
 }
 
-/// Until every member reports fresh free space: the daemon allocates only
-/// to those (a kubo restarted by an earlier test reports again first).
-async fn fresh_metrics(b: &Backend) {
-    let c = b.client();
-    let n = c.members().await.unwrap().len();
-    eventually("every peer reports its free space", SOON, || async {
-        let m = c.metrics("freespace").await.map_err(|e| e.to_string())?;
-        let fresh = m.iter().filter(|x| x.valid).count();
-        if fresh >= n {
-            Ok(())
-        } else {
-            Err(format!("{fresh} of {n} fresh"))
-        }
-    })
-    .await;
+/// `ccs-tui ARGS --wait 120 --config CONFIG`, journals under `dir/state`.
+async fn steward(
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    mut args: Vec<String>,
+) -> common::cli::Out {
+    args.extend([
+        "--wait".to_string(),
+        "120".into(),
+        "--config".into(),
+        config.display().to_string(),
+    ]);
+    common::cli::run(
+        args,
+        vec![("XDG_STATE_HOME", dir.join("state").display().to_string())],
+    )
+    .await
 }
 
 /// Items added with `rmin..rmax` copies, meerkat among them, `size` metadata.
 async fn add_on_meerkat(b: &Backend, dir: &std::path::Path, what: &[(&str, i32)]) -> Vec<String> {
     use ccs_tui::cluster::types::PinOptions;
     let c = b.client();
-    let ids: std::collections::HashMap<String, String> = c
-        .members()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| (p.peername, p.id))
-        .collect();
+    let ids = b.peer_ids().await;
     let mut cids = Vec::new();
     for (name, copies) in what {
         let path = dir.join(name);
@@ -483,7 +421,7 @@ async fn drain_moves_items_off_a_peer_never_below_their_pinned_copies() {
         &[("two-a.txt", 2), ("two-b.txt", 2), ("one.txt", 1)],
     )
     .await;
-    fresh_metrics(&b).await;
+    b.fresh_metrics().await;
     let meerkat = c
         .members()
         .await
@@ -502,23 +440,10 @@ async fn drain_moves_items_off_a_peer_never_below_their_pinned_copies() {
     };
     assert_eq!(before, [2, 2, 1]);
     let drain = |extra: &[&str]| {
-        let mut a = vec![
-            "drain".to_string(),
-            "meerkat".into(),
-            "--wait".into(),
-            "120".into(),
-            "--config".into(),
-            config.display().to_string(),
-        ];
+        let mut a = vec!["drain".to_string(), "meerkat".into()];
         a.extend(cids.iter().cloned());
         a.extend(extra.iter().map(|s| s.to_string()));
-        common::cli::run(
-            a,
-            vec![(
-                "XDG_STATE_HOME",
-                tmp.path().join("state").display().to_string(),
-            )],
-        )
+        steward(tmp.path(), &config, a)
     };
     let o = drain(&["--dry-run"]).await;
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
@@ -593,14 +518,8 @@ async fn rebalance_converges_items_to_ccs_rule() {
         &[("stray.txt", 1), ("crowded.txt", 3), ("guarded.txt", 3)],
     )
     .await;
-    fresh_metrics(&b).await;
-    let ids: std::collections::HashMap<String, String> = c
-        .members()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| (p.peername, p.id))
-        .collect();
+    b.fresh_metrics().await;
+    let ids = b.peer_ids().await;
     // crowded: three copies with a minimum of 2, which the rule trims;
     // guarded: a steward's minimum of 3, which rebalance keeps.
     let crowded = c.allocation(&cids[1]).await.unwrap();
@@ -625,23 +544,11 @@ async fn rebalance_converges_items_to_ccs_rule() {
     let guarded = cids.pop().unwrap();
     let config = ccs_toml(&b, tmp.path(), "replication_min = 2\nreplication_max = 2\n");
     let rebalance = |extra: &[&str]| {
-        let mut a = vec![
-            "rebalance".to_string(),
-            "--wait".into(),
-            "120".into(),
-            "--config".into(),
-            config.display().to_string(),
-        ];
+        let mut a = vec!["rebalance".to_string()];
         a.extend(cids.iter().cloned());
         a.push(guarded.clone());
         a.extend(extra.iter().map(|s| s.to_string()));
-        common::cli::run(
-            a,
-            vec![(
-                "XDG_STATE_HOME",
-                tmp.path().join("state").display().to_string(),
-            )],
-        )
+        steward(tmp.path(), &config, a)
     };
     let o = rebalance(&["--dry-run"]).await;
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);

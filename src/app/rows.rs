@@ -173,7 +173,7 @@ impl PinRow {
         let org = p.metadata.get("org").map(clean).unwrap_or_default();
         Self {
             cid: p.cid.clone().into_boxed_str(),
-            size: p.metadata.get("size").and_then(|s| s.trim().parse().ok()),
+            size: p.size(),
             created: p.timestamp.unix(),
             rmin: p.replication_factor_min,
             rmax: p.replication_factor_max,

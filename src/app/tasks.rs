@@ -34,6 +34,25 @@ pub struct Task {
 }
 
 impl Task {
+    /// A task that starts now.
+    pub fn running(
+        id: u64,
+        kind: TaskKind,
+        what: String,
+        total: Option<u64>,
+        now: Instant,
+    ) -> Self {
+        Task {
+            id,
+            kind,
+            what,
+            bytes: 0,
+            total,
+            started: now,
+            state: TaskState::Running,
+        }
+    }
+
     pub fn finished(&self) -> bool {
         self.state != TaskState::Running
     }

@@ -75,6 +75,15 @@ pub struct Pin {
     pub timestamp: GoTime,
 }
 
+impl Pin {
+    /// The item's `size` metadata (ccs sets it on add), when it has one.
+    pub fn size(&self) -> Option<u64> {
+        self.metadata
+            .get("size")
+            .and_then(|s| s.trim().parse().ok())
+    }
+}
+
 impl Default for Pin {
     fn default() -> Self {
         Self {

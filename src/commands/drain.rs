@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet};
+use super::steward::{carry_out, fleet, pinset};
 use super::Ctx;
+use crate::cluster::steward::plan::Kind;
 use crate::cluster::steward::{Journal, Plan};
-use crate::cluster::PinTypeFilter;
 
 /// `ccs-tui drain`
 #[derive(clap::Args, Debug, Clone)]
@@ -47,17 +47,8 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
         ));
     };
     let name = fleet.name_of(&peer);
-    let mut pins = cx
-        .client
-        .allocations(PinTypeFilter::Pin)
-        .await?
-        .collect()
-        .await?;
-    if !a.cids.is_empty() {
-        pins.retain(|p| a.cids.contains(&p.cid));
-    }
-    let label = cx.client.endpoint().label();
-    let mut journal = Journal::open("drain", &format!("{label}-{peer}"));
+    let pins = pinset(cx, &a.cids).await?;
+    let journal = Journal::of(&Kind::drain(&peer, &fleet), &cx.client.endpoint().label());
     let plan = Plan::drain(&pins, &peer, &fleet, &journal);
     let moving = plan.moving().count();
     let blocked = plan.blocked().count();
@@ -105,29 +96,16 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
             _ => FAIL,
         });
     }
-    let t = carry_out(
-        cx,
-        cx.json,
-        &plan,
-        &mut journal,
-        Duration::from_secs(a.wait),
-    )
-    .await;
-    journal.close();
+    let t = carry_out(cx, cx.json, &plan, journal, Duration::from_secs(a.wait)).await;
     // What is left on the peer, read back from the cluster.
-    let left = cx
-        .client
-        .allocations(PinTypeFilter::Pin)
+    let left = pinset(cx, &a.cids)
         .await?
-        .collect()
-        .await?
-        .into_iter()
-        .filter(|p| a.cids.is_empty() || a.cids.contains(&p.cid))
+        .iter()
         .filter(|p| p.allocations.contains(&peer))
         .count();
     let summary = format!(
         "drain {name}: {} moved, {} failed, {blocked} blocked; {left} item(s) still allocated to {name}{}",
-        t.done,
+        t.done(),
         t.failed.len(),
         if t.interrupted {
             " (interrupted: run the same command again to finish)"

@@ -6,10 +6,9 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet};
+use super::steward::{carry_out, fleet, pinset};
 use super::Ctx;
 use crate::cluster::steward::{Journal, Plan};
-use crate::cluster::PinTypeFilter;
 
 /// `ccs-tui ensure-pins`
 #[derive(clap::Args, Debug, Clone)]
@@ -37,12 +36,7 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
             return Ok(CONFIG_ERROR);
         }
     };
-    let pins = cx
-        .client
-        .allocations(PinTypeFilter::Pin)
-        .await?
-        .collect()
-        .await?;
+    let pins = pinset(cx, &[]).await?;
     let plan = Plan::ensure(&pins, &a.profile, &required, &fleet);
     if !cx.json {
         say!(
@@ -72,17 +66,8 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
             }
         }
     } else if total > 0 {
-        let (kind, key) = plan.kind.journal(&cx.client.endpoint().label());
-        let mut journal = Journal::open(kind, &key);
-        let t = carry_out(
-            cx,
-            cx.json,
-            &plan,
-            &mut journal,
-            Duration::from_secs(a.wait),
-        )
-        .await;
-        journal.close();
+        let journal = Journal::of(&plan.kind, &cx.client.endpoint().label());
+        let t = carry_out(cx, cx.json, &plan, journal, Duration::from_secs(a.wait)).await;
         failed = t.failed.len() + usize::from(t.interrupted);
     }
     let summary = format!(

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet};
+use super::steward::{carry_out, fleet, pinset};
 use super::Ctx;
+use crate::cluster::steward::plan::Kind;
 use crate::cluster::steward::{node_summary, plan_rebalance, Journal, Move, Plan};
-use crate::cluster::PinTypeFilter;
 
 /// `ccs-tui rebalance`
 #[derive(clap::Args, Debug, Clone)]
@@ -35,19 +35,10 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
         return Ok(super::ensure_pins::CONFIG_ERROR);
     }
-    let mut pins = cx
-        .client
-        .allocations(PinTypeFilter::Pin)
-        .await?
-        .collect()
-        .await?;
-    if !a.cids.is_empty() {
-        pins.retain(|p| a.cids.contains(&p.cid));
-    }
-    let label = cx.client.endpoint().label();
-    let mut journal = Journal::open("rebalance", &label);
+    let pins = pinset(cx, &a.cids).await?;
+    let journal = Journal::of(&Kind::rebalance(&fleet), &cx.client.endpoint().label());
     let plan = plan_rebalance(&pins, &fleet);
-    let steward = Plan::rebalance(&pins, &fleet, &journal);
+    let steward = Plan::from_moves(&plan, &pins, &fleet, &journal);
     let json = cx.json || a.output.is_some();
     let (rmin, rmax) = fleet.replication;
     if !json {
@@ -71,19 +62,13 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
     let mut interrupted = false;
     let mut done: Vec<String> = Vec::new();
     if !a.dry_run && steward.moving().next().is_some() {
-        let t = carry_out(
-            cx,
-            json,
-            &steward,
-            &mut journal,
-            Duration::from_secs(a.wait),
-        )
-        .await;
+        let t = carry_out(cx, json, &steward, journal, Duration::from_secs(a.wait)).await;
         errors = t.failed;
         interrupted = t.interrupted;
         done = t.done_cids;
+    } else {
+        journal.close();
     }
-    journal.close();
     // What happened (a dry run: what would): failed, blocked and unreached
     // items count as unchanged.
     let applied =

@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::output::*;
 use super::Ctx;
 use crate::cluster::steward::{execute, Event, Fleet, Journal, Patience, Plan, Step, Tally};
-use crate::cluster::types::PeerId;
+use crate::cluster::types::{PeerId, Pin};
+use crate::cluster::PinTypeFilter;
 
 /// The fleet with the free space each member reports now.
 pub(super) async fn fleet(cx: &Ctx) -> Result<(Fleet, Vec<PeerId>), CmdError> {
@@ -17,12 +18,27 @@ pub(super) async fn fleet(cx: &Ctx) -> Result<(Fleet, Vec<PeerId>), CmdError> {
     Ok((fleet, members))
 }
 
-/// Carries out `plan`; one line per item (or one JSON event per line).
+/// The pinset, or only the items named (`cids`, when any are).
+pub(super) async fn pinset(cx: &Ctx, cids: &[String]) -> Result<Vec<Pin>, CmdError> {
+    let mut pins = cx
+        .client
+        .allocations(PinTypeFilter::Pin)
+        .await?
+        .collect()
+        .await?;
+    if !cids.is_empty() {
+        pins.retain(|p| cids.contains(&p.cid));
+    }
+    Ok(pins)
+}
+
+/// Carries out `plan` with its journal (closed at the end); one line per
+/// item (or one JSON event per line).
 pub(super) async fn carry_out(
     cx: &Ctx,
     json: bool,
     plan: &Plan,
-    journal: &mut Journal,
+    mut journal: Journal,
     pin_wait: Duration,
 ) -> Tally {
     let (cancel, _guard) = cancel_on_ctrl_c();
@@ -65,7 +81,9 @@ pub(super) async fn carry_out(
             }
         }
     };
-    execute(&cx.client, plan, journal, patience, &cancel, &mut on).await
+    let t = execute(&cx.client, plan, &mut journal, patience, &cancel, &mut on).await;
+    journal.close();
+    t
 }
 
 /// One step, by node names.

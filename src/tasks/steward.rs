@@ -6,6 +6,7 @@
 use crate::app::msg::{StewardRequest, TaskOutcome};
 use crate::app::Msg;
 use crate::cluster::steward::edit::{apply, Edit};
+use crate::cluster::steward::plan::Kind;
 use crate::cluster::steward::{execute, Event, Journal, Patience, Plan};
 use crate::cluster::PinTypeFilter;
 
@@ -35,14 +36,13 @@ impl Effects {
                 let label = client.endpoint().label();
                 Ok(Box::new(match &req {
                     StewardRequest::Rebalance => {
-                        Plan::rebalance(&pins, &fleet, &Journal::open("rebalance", &label))
+                        let kind = Kind::rebalance(&fleet);
+                        Plan::rebalance(&pins, &fleet, &Journal::of(&kind, &label))
                     }
-                    StewardRequest::Drain(peer) => Plan::drain(
-                        &pins,
-                        peer,
-                        &fleet,
-                        &Journal::open("drain", &format!("{label}-{peer}")),
-                    ),
+                    StewardRequest::Drain(peer) => {
+                        let kind = Kind::drain(peer, &fleet);
+                        Plan::drain(&pins, peer, &fleet, &Journal::of(&kind, &label))
+                    }
                     StewardRequest::Ensure(profile) => {
                         let required = fleet.required_of(profile)?;
                         Plan::ensure(&pins, profile, &required, &fleet)
@@ -60,8 +60,7 @@ impl Effects {
         let (client, tx, cancels) = (self.client.clone(), self.tx.clone(), self.cancels.clone());
         let cancel = self.token(id);
         tokio::spawn(async move {
-            let (kind, key) = plan.kind.journal(&client.endpoint().label());
-            let mut journal = Journal::open(kind, &key);
+            let mut journal = Journal::of(&plan.kind, &client.endpoint().label());
             let total = plan.moving().count() as u64;
             let mut done = 0u64;
             let mut on = |e: Event| {
@@ -88,7 +87,7 @@ impl Effects {
             let outcome = if t.interrupted {
                 TaskOutcome::Failed(format!(
                     "{title}: stopped after {} item(s); :{} again finishes it",
-                    t.done,
+                    t.done(),
                     plan.kind.command()
                 ))
             } else if let Some((cid, e)) = t.failed.first() {
@@ -99,7 +98,7 @@ impl Effects {
                     .map_or(cid.as_str(), |i| i.label());
                 TaskOutcome::Failed(format!(
                     "{title}: {} done, {} failed — {label}: {e}",
-                    t.done,
+                    t.done(),
                     t.failed.len()
                 ))
             } else {
@@ -110,7 +109,7 @@ impl Effects {
                     _ => String::new(),
                 };
                 TaskOutcome::Done {
-                    message: format!("{title}: {} item(s) done{hint}", t.done),
+                    message: format!("{title}: {} item(s) done{hint}", t.done()),
                     select: None,
                 }
             };

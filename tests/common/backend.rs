@@ -224,6 +224,38 @@ impl Backend {
             .await
     }
 
+    /// Member peer IDs by name.
+    pub async fn peer_ids(&self) -> std::collections::HashMap<String, String> {
+        self.client()
+            .members()
+            .await
+            .expect("the cluster lists its peers")
+            .into_iter()
+            .map(|p| (p.peername, p.id))
+            .collect()
+    }
+
+    /// Until every member reports fresh free space: the daemon allocates
+    /// only to those (a kubo an earlier test restarted reports again first).
+    pub async fn fresh_metrics(&self) {
+        let c = self.client();
+        let n = self.peer_ids().await.len();
+        eventually(
+            "every peer reports its free space",
+            Duration::from_secs(60),
+            || async {
+                let m = c.metrics("freespace").await.map_err(|e| e.to_string())?;
+                let fresh = m.iter().filter(|x| x.valid).count();
+                if fresh >= n {
+                    Ok(())
+                } else {
+                    Err(format!("{fresh} of {n} fresh"))
+                }
+            },
+        )
+        .await;
+    }
+
     /// The peers whose IPFS daemon holds a recursive pin of `cid` (kubo's
     /// `pin/ls`): the copies that exist, whatever the cluster reports while
     /// it re-queues pins.

@@ -289,18 +289,17 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             };
             let id = st.next_task;
             st.next_task += 1;
-            st.tasks.push(Task {
+            let what = match sample {
+                Some(n) => format!("audit of {n} items, sampled"),
+                None => "audit of the archive".into(),
+            };
+            st.tasks.push(Task::running(
                 id,
-                kind: crate::app::tasks::TaskKind::Audit,
-                what: match sample {
-                    Some(n) => format!("audit of {n} items, sampled"),
-                    None => "audit of the archive".into(),
-                },
-                bytes: 0,
-                total: None,
-                started: st.now,
-                state: crate::app::tasks::TaskState::Running,
-            });
+                crate::app::tasks::TaskKind::Audit,
+                what,
+                None,
+                st.now,
+            ));
             st.show_tasks = true;
             vec![Effect::Audit { id, sample }]
         }

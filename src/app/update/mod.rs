@@ -183,15 +183,7 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             if matches!(&st.dialog, Some(Dialog::Form(f)) if f.pending) {
                 st.dialog = None;
             }
-            st.tasks.push(Task {
-                id,
-                kind,
-                what,
-                bytes: 0,
-                total,
-                started: st.now,
-                state: TaskState::Running,
-            });
+            st.tasks.push(Task::running(id, kind, what, total, st.now));
             flash(st, "started (w shows transfers, c cancels)", Level::Info);
             Vec::new()
         }

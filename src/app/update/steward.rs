@@ -151,15 +151,7 @@ pub(super) fn submit_edit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
 fn start_task(st: &mut State, kind: TaskKind, what: String, total: Option<u64>) -> u64 {
     let id = st.next_task;
     st.next_task += 1;
-    st.tasks.push(Task {
-        id,
-        kind,
-        what,
-        bytes: 0,
-        total,
-        started: st.now,
-        state: TaskState::Running,
-    });
+    st.tasks.push(Task::running(id, kind, what, total, st.now));
     st.show_tasks = true;
     id
 }

@@ -55,7 +55,7 @@ pub fn plan_drain(pins: &[Pin], peer: &str, fleet: &Fleet) -> Vec<DrainMove> {
         if !everywhere && !p.allocations.iter().any(|a| a == peer) {
             continue;
         }
-        let size = p.metadata.get("size").and_then(|s| s.parse::<u64>().ok());
+        let size = p.size();
         let mut m = DrainMove {
             cid: p.cid.clone(),
             name: p.name.clone(),

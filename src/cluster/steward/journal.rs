@@ -99,6 +99,12 @@ impl Journal {
         }
     }
 
+    /// The journal of a run of `kind` on the cluster labelled `cluster`.
+    pub fn of(kind: &super::plan::Kind, cluster: &str) -> Journal {
+        let (k, key) = kind.journal(cluster);
+        Journal::open(k, &key)
+    }
+
     pub fn is_kept(&self) -> bool {
         self.path.is_some()
     }

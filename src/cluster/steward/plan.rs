@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::drain::plan_drain;
 use super::fleet::Fleet;
 use super::journal::Journal;
-use super::rebalance::plan_rebalance;
+use super::rebalance::{plan_rebalance, Move};
 use crate::cluster::types::Pin;
 
 /// Which run, and what names its journal.
@@ -29,6 +29,18 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub fn rebalance(fleet: &Fleet) -> Kind {
+        Kind::Rebalance {
+            min: fleet.replication.0,
+            max: fleet.replication.1,
+        }
+    }
+    pub fn drain(peer: &str, fleet: &Fleet) -> Kind {
+        Kind::Drain {
+            peer: peer.to_string(),
+            name: fleet.name_of(peer),
+        }
+    }
     pub fn title(&self) -> String {
         match self {
             Kind::Rebalance { min, max } => format!("rebalance to {min}..{max} copies"),
@@ -147,9 +159,14 @@ impl Plan {
     /// ccs's rebalance over `pins`. Items pinned on every peer are left as
     /// they are: allocations cannot change them without fewer copies.
     pub fn rebalance(pins: &[Pin], fleet: &Fleet, journal: &Journal) -> Plan {
-        let moves = plan_rebalance(pins, fleet);
+        Plan::from_moves(&plan_rebalance(pins, fleet), pins, fleet, journal)
+    }
+
+    /// The plan of moves the rebalance rule already made (the command
+    /// reports them as ccs does, and carries this out).
+    pub fn from_moves(moves: &[Move], pins: &[Pin], fleet: &Fleet, journal: &Journal) -> Plan {
         let mut items = Vec::new();
-        for m in &moves {
+        for m in moves {
             let resumed = journal.unfinished().contains_key(&m.cid);
             if !m.changes() && !resumed {
                 continue;
@@ -183,10 +200,7 @@ impl Plan {
             });
         }
         Plan {
-            kind: Kind::Rebalance {
-                min: fleet.replication.0,
-                max: fleet.replication.1,
-            },
+            kind: Kind::rebalance(fleet),
             items,
             checked: pins.len(),
             names: names(fleet),
@@ -211,7 +225,7 @@ impl Plan {
             items.push(Item {
                 cid: p.cid.clone(),
                 name: p.name.clone(),
-                size: p.metadata.get("size").and_then(|s| s.parse().ok()),
+                size: p.size(),
                 target: current.iter().filter(|a| *a != peer).cloned().collect(),
                 current,
                 blocked: None,
@@ -258,10 +272,7 @@ impl Plan {
             });
         }
         Plan {
-            kind: Kind::Drain {
-                peer: peer.to_string(),
-                name: fleet.name_of(peer),
-            },
+            kind: Kind::drain(peer, fleet),
             items,
             checked: pins.len(),
             names: names(fleet),
@@ -277,11 +288,7 @@ impl Plan {
         let items = super::ensure::plan_ensure(pins, required)
             .into_iter()
             .map(|e| Item {
-                size: pins
-                    .iter()
-                    .find(|p| p.cid == e.cid)
-                    .and_then(|p| p.metadata.get("size"))
-                    .and_then(|s| s.parse().ok()),
+                size: pins.iter().find(|p| p.cid == e.cid).and_then(Pin::size),
                 target: e.current.iter().chain(e.add.iter()).cloned().collect(),
                 blocked: fleet.holder_down(&e.current, None),
                 cid: e.cid,

@@ -124,7 +124,7 @@ fn plan_one(pin: &Pin, fleet: &Fleet) -> Move {
     Move {
         cid: pin.cid.clone(),
         name: pin.name.clone(),
-        size: pin.metadata.get("size").and_then(|s| s.parse().ok()),
+        size: pin.size(),
         action,
         current,
         target: if action == Action::AlreadyCorrect {

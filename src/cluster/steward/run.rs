@@ -44,11 +44,31 @@ pub enum Event {
 /// How a run ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Tally {
-    pub done: usize,
     /// The items carried out.
     pub done_cids: Vec<String>,
     pub failed: Vec<(String, String)>,
     pub interrupted: bool,
+}
+
+impl Tally {
+    pub fn done(&self) -> usize {
+        self.done_cids.len()
+    }
+}
+
+fn fail(
+    t: &mut Tally,
+    on: &mut (dyn FnMut(Event) + Send),
+    index: usize,
+    cid: String,
+    error: String,
+) {
+    on(Event::Failed {
+        index,
+        cid: cid.clone(),
+        error: error.clone(),
+    });
+    t.failed.push((cid, error));
 }
 
 pub async fn execute(
@@ -77,12 +97,7 @@ pub async fn execute(
         let pin = match client.allocation(&cid).await {
             Ok(p) => p,
             Err(e) => {
-                on(Event::Failed {
-                    index,
-                    cid: cid.clone(),
-                    error: e.to_string(),
-                });
-                t.failed.push((cid, e.to_string()));
+                fail(&mut t, on, index, cid, e.to_string());
                 continue;
             }
         };
@@ -108,26 +123,18 @@ pub async fn execute(
                 _ = cancel.cancelled() => None,
             }
         };
-        let Some(r) = r else {
-            t.interrupted = true;
-            on(Event::Interrupted { index, cid });
-            break;
-        };
         match r {
-            Ok(_) => {
+            None => {
+                t.interrupted = true;
+                on(Event::Interrupted { index, cid });
+                break;
+            }
+            Some(Ok(_)) => {
                 journal.done(&cid);
-                t.done += 1;
                 t.done_cids.push(cid.clone());
                 on(Event::Done { index, cid });
             }
-            Err(e) => {
-                on(Event::Failed {
-                    index,
-                    cid: cid.clone(),
-                    error: e.to_string(),
-                });
-                t.failed.push((cid, e.to_string()));
-            }
+            Some(Err(e)) => fail(&mut t, on, index, cid, e.to_string()),
         }
     }
     t
