@@ -4,8 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ccs_tui::app::filter::{compute_index, Filter, Sort, SortKey};
-use ccs_tui::app::rows::{Interner, PinRow};
+use ccs_tui::app::filter::{Filter, Sort, SortKey};
+use ccs_tui::app::order::compute_index;
+use ccs_tui::app::pinset::Pinset;
+use ccs_tui::app::rows::PinRow;
 use ccs_tui::app::State;
 use ccs_tui::cluster::gojson::{GoTime, List, Map};
 use ccs_tui::cluster::types::Pin;
@@ -13,38 +15,42 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-fn rows(n: usize) -> Vec<PinRow> {
-    let mut strings = Interner::default();
+fn rows(n: usize) -> Pinset {
     (0..n)
         .map(|i| {
-            PinRow::from_pin_interned(
-                &Pin {
-                    cid: format!(
-                        "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8{:04}",
-                        i % 10_000
-                    ),
-                    name: format!("item-{i:07}"),
-                    metadata: Map::from(vec![(
-                        "org".to_string(),
-                        ["hrdag", "tfc"][i % 2].to_string(),
-                    )]),
-                    allocations: List::from(vec!["peerA".to_string(), "peerB".to_string()]),
-                    timestamp: GoTime::from_unix(1_700_000_000 + i as i64, 0, 0),
-                    ..Default::default()
-                },
-                &mut strings,
-            )
+            PinRow::from_pin(&Pin {
+                cid: format!(
+                    "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8{:04}",
+                    i % 10_000
+                ),
+                name: format!("item-{i:07}"),
+                metadata: Map::from(vec![(
+                    "org".to_string(),
+                    ["hrdag", "tfc"][i % 2].to_string(),
+                )]),
+                allocations: List::from(vec!["peerA".to_string(), "peerB".to_string()]),
+                timestamp: GoTime::from_unix(1_700_000_000 + i as i64, 0, 0),
+                ..Default::default()
+            })
         })
         .collect()
 }
 
 fn bench(c: &mut Criterion) {
     let all = rows(1_000_000);
+    let some: Vec<Pinset> = [1_000usize, 100_000]
+        .iter()
+        .map(|n| all.iter().take(*n).map(|r| r.to_owned()).collect())
+        .collect();
     let mut g = c.benchmark_group("render pins pane 200x60");
     g.measurement_time(Duration::from_secs(3));
     for n in [1_000usize, 100_000, 1_000_000] {
         let mut st = State::new("bench".into(), None, Instant::now());
-        st.pins.rows = Arc::new(all[..n].to_vec());
+        st.pins.rows = Arc::new(match n {
+            1_000 => some[0].clone(),
+            100_000 => some[1].clone(),
+            _ => all.clone(),
+        });
         st.pins.index = (0..n as u32).collect();
         st.pins.selected = n / 2;
         st.pins.offset = n / 2;

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use crate::app::filter::compute_index;
+use crate::app::order::compute_index;
 use crate::app::{update, Effect, Msg, State};
 use crate::cluster::ClusterClient;
 use crate::tasks::effects::Effects;

@@ -122,12 +122,12 @@ fn unpin_needs_an_explicit_yes() {
             .count(),
         1
     );
-    let cid = st.pins.selected_row().unwrap().cid.clone();
+    let cid = st.pins.selected_row().unwrap().cid().to_string();
     assert_eq!(
         st.pins
             .repl
             .observed
-            .get(&cid)
+            .get(cid.as_str())
             .map(|r| r.summary())
             .as_deref(),
         Some("unpinning")
@@ -168,9 +168,9 @@ fn read_only_refuses_every_change_in_one_place() {
     assert!(ch(&mut st, 'a').is_empty());
     assert!(st.dialog.is_none());
     // R and r refuse at once too, even with items in error (no dialog first).
-    let cid = st.pins.selected_row().unwrap().cid.clone();
+    let cid = st.pins.selected_row().unwrap().cid().to_string();
     st.pins.repl.observed.insert(
-        cid,
+        cid.clone().into(),
         Repl {
             errors: 1,
             allocated: 1,
@@ -335,12 +335,12 @@ fn upload_form_validates_then_asks_the_task() {
         &mut st,
         Msg::PinsetChunk {
             generation: 2,
-            rows,
+            rows: rows.into(),
             done: true,
             every: Duration::from_secs(30),
         },
     );
-    assert_eq!(st.pins.selected_row().unwrap().cid.to_string(), new_cid);
+    assert_eq!(st.pins.selected_row().unwrap().cid().to_string(), new_cid);
     assert_eq!(st.replication.cid.as_deref(), Some(new_cid.as_str()));
 }
 
@@ -361,7 +361,7 @@ fn fetch_form_checks_the_cid_as_you_type() {
     let Some(Dialog::Form(f)) = &st.dialog else {
         panic!()
     };
-    let cid = st.pins.selected_row().unwrap().cid.to_string();
+    let cid = st.pins.selected_row().unwrap().cid().to_string();
     assert_eq!(f.focus, 0, "where it goes comes first");
     assert_eq!(
         f.value(0),
@@ -419,9 +419,9 @@ fn fetch_form_checks_the_cid_as_you_type() {
 fn recover_one_and_recover_all() {
     let mut st = loaded();
     assert!(ch(&mut st, 'r').is_empty(), "nothing in error");
-    let cid = st.pins.selected_row().unwrap().cid.clone();
+    let cid = st.pins.selected_row().unwrap().cid().to_string();
     st.pins.repl.observed.insert(
-        cid.clone(),
+        cid.clone().into(),
         Repl {
             errors: 1,
             allocated: 1,
@@ -676,7 +676,8 @@ fn peer_detail_counts_the_items_resting_on_one_peer() {
                 item(2, &["p1", "p3"]),
                 item(3, &["p1", "p3"]),
                 item(4, &["p2", "p3"]),
-            ],
+            ]
+            .into(),
             done: true,
             every: Duration::from_secs(30),
         },
@@ -731,7 +732,7 @@ fn the_problems_list_names_only_peers_in_trouble() {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows: vec![row],
+            rows: vec![row].into(),
             done: true,
             every: Duration::from_secs(30),
         },
@@ -749,8 +750,8 @@ fn the_problems_list_names_only_peers_in_trouble() {
         },
     );
     update(&mut st, Msg::Problems(Ok(vec![g]), Duration::from_secs(15)));
-    let row = st.pins.rows[0].clone();
-    assert_eq!(st.pins.repl.of(&row).unwrap().summary(), "2/3, 1 error");
+    let row = st.pins.rows.get(0).unwrap();
+    assert_eq!(st.pins.repl.of(row).unwrap().summary(), "2/3, 1 error");
     ch(&mut st, 'x');
     let Some(Dialog::Confirm(c)) = &st.dialog else {
         panic!()
@@ -832,7 +833,7 @@ mod browsing {
     fn inside_an_item_entries_arrive_lazily_and_folders_open() {
         let mut st = loaded();
         st.browse_height = 10;
-        let item = st.pins.selected_row().unwrap().cid.to_string();
+        let item = st.pins.selected_row().unwrap().cid().to_string();
         let fx = ch(&mut st, 'l');
         assert!(matches!(&fx[..], [Effect::BrowseList { cid, .. }] if *cid == item));
         let g = generation(&fx);
@@ -973,7 +974,7 @@ mod browsing {
     #[test]
     fn a_single_file_item_opens_as_itself() {
         let mut st = loaded();
-        let item = st.pins.selected_row().unwrap().cid.to_string();
+        let item = st.pins.selected_row().unwrap().cid().to_string();
         let g = generation(&ch(&mut st, 'l'));
         let fx = update(
             &mut st,

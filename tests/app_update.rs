@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ccs_tui::app::filter::Indexed;
+use ccs_tui::app::order::Indexed;
 use ccs_tui::app::rows::{PeerRow, PinRow};
 use ccs_tui::app::{update, Effect, Mode, Msg, Pane, State};
 use ccs_tui::cluster::gojson::{GoTime, List, Map};
@@ -94,7 +94,7 @@ pub fn loaded(n: usize) -> State {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows,
+            rows: rows.into(),
             done: true,
             every: Duration::from_secs(30),
         },
@@ -105,7 +105,7 @@ pub fn loaded(n: usize) -> State {
 fn selected_name(st: &State) -> String {
     st.pins
         .selected_row()
-        .map(|r| r.name.to_string())
+        .map(|r| r.name().to_string())
         .unwrap_or_default()
 }
 
@@ -139,7 +139,7 @@ fn streaming_chunks_show_rows_before_the_end() {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows: vec![pin(1, "a", "o", 1), pin(2, "b", "o", 2)],
+            rows: vec![pin(1, "a", "o", 1), pin(2, "b", "o", 2)].into(),
             done: false,
             every: Duration::from_secs(30),
         },
@@ -149,7 +149,7 @@ fn streaming_chunks_show_rows_before_the_end() {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows: vec![pin(3, "c", "o", 3)],
+            rows: vec![pin(3, "c", "o", 3)].into(),
             done: true,
             every: Duration::from_secs(30),
         },
@@ -161,7 +161,7 @@ fn streaming_chunks_show_rows_before_the_end() {
         &mut st,
         Msg::PinsetChunk {
             generation: 2,
-            rows: vec![pin(4, "d", "o", 4)],
+            rows: vec![pin(4, "d", "o", 4)].into(),
             done: false,
             every: Duration::from_secs(30),
         },
@@ -171,7 +171,7 @@ fn streaming_chunks_show_rows_before_the_end() {
         &mut st,
         Msg::PinsetChunk {
             generation: 2,
-            rows: vec![],
+            rows: vec![].into(),
             done: true,
             every: Duration::from_secs(30),
         },
@@ -182,7 +182,7 @@ fn streaming_chunks_show_rows_before_the_end() {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows: vec![pin(9, "z", "o", 9)],
+            rows: vec![pin(9, "z", "o", 9)].into(),
             done: true,
             every: Duration::from_secs(30),
         },
@@ -219,7 +219,7 @@ fn filter_typing_inverting_fields_and_esc() {
         .pins
         .index
         .iter()
-        .all(|i| &*st.pins.rows[*i as usize].org == "tfc"));
+        .all(|i| st.pins.rows.get(*i as usize).unwrap().org() == "tfc"));
     // A CID substring.
     update(&mut st, code(KeyCode::Esc));
     update(&mut st, key('/'));
@@ -241,8 +241,8 @@ fn filter_typing_inverting_fields_and_esc() {
 #[test]
 fn status_filter_and_problems_view() {
     let mut st = loaded(6);
-    let c0 = st.pins.rows[0].cid.to_string();
-    let c1 = st.pins.rows[1].cid.to_string();
+    let c0 = st.pins.rows.get(0).unwrap().cid().to_string();
+    let c1 = st.pins.rows.get(1).unwrap().cid().to_string();
     update(
         &mut st,
         Msg::Problems(
@@ -334,7 +334,7 @@ fn panes_inspect_and_back() {
     update(&mut st, key('2'));
     let fx = update(&mut st, code(KeyCode::Enter));
     assert_eq!(st.focus, Pane::Replication);
-    let cid = st.pins.selected_row().unwrap().cid.to_string();
+    let cid = st.pins.selected_row().unwrap().cid().to_string();
     assert!(fx
         .iter()
         .any(|e| matches!(e, Effect::Watch { selected: Some(c), .. } if *c == cid)));
@@ -378,7 +378,7 @@ fn mark_copy_refresh_freeze_help_quit() {
     assert_eq!(st.pins.marked.len(), 1, "space toggles");
     update(&mut st, code(KeyCode::Esc));
     assert!(st.pins.marked.is_empty(), "Esc clears marks");
-    let cid = st.pins.selected_row().unwrap().cid.to_string();
+    let cid = st.pins.selected_row().unwrap().cid().to_string();
     assert_eq!(update(&mut st, key('y')), vec![Effect::Copy(cid)]);
     update(&mut st, key('1'));
     assert_eq!(
@@ -469,7 +469,7 @@ fn large_pinsets_reindex_off_the_ui_task() {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows,
+            rows: rows.into(),
             done: true,
             every: Duration::from_secs(30),
         },

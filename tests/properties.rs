@@ -5,7 +5,7 @@ mod common;
 
 use proptest::prelude::*;
 
-use ccs_tui::app::rows::{Interner, PinRow};
+use ccs_tui::app::rows::PinRow;
 use ccs_tui::app::sanitize::clean;
 use ccs_tui::cluster::types::{AddedOutput, GlobalPinInfo, PeerId, Pin};
 
@@ -55,8 +55,7 @@ proptest! {
         let _ = serde_json::from_slice::<GlobalPinInfo>(&bytes);
         let _ = serde_json::from_slice::<PeerId>(&bytes);
         let _ = serde_json::from_slice::<AddedOutput>(&bytes);
-        let mut strings = Interner::default();
-        let _ = PinRow::from_json_line(&bytes, &mut strings);
+        let _ = PinRow::from_json_line(&bytes);
     }
 
     #[test]
@@ -65,8 +64,7 @@ proptest! {
         let _ = serde_json::from_str::<GlobalPinInfo>(&line);
         let _ = serde_json::from_str::<PeerId>(&line);
         let _ = serde_json::from_str::<AddedOutput>(&line);
-        let mut strings = Interner::default();
-        let fast = PinRow::from_json_line(line.as_bytes(), &mut strings);
+        let fast = PinRow::from_json_line(line.as_bytes());
         // What the fast decoder accepts, serde accepts too.
         if fast.is_ok() {
             prop_assert!(serde_json::from_str::<serde_json::Value>(&line).is_ok());

@@ -1,9 +1,9 @@
 //! The `/` filter and the pins pane's sort, as pure functions over rows.
 
-use std::cmp::Ordering;
 use std::sync::Arc;
 
-use super::rows::{PeerRow, PinRow, Repl, ReplBook};
+use super::pinset::Row;
+use super::rows::{PeerRow, Repl, ReplBook};
 
 /// What `/` typed, parsed: substring terms and `field:value` terms, all of
 /// which must match; a leading `!` inverts the whole filter (k9s).
@@ -111,24 +111,24 @@ impl Filter {
         Ok(())
     }
 
-    pub fn matches(&self, row: &PinRow, repl: Option<&Repl>) -> bool {
+    pub fn matches(&self, row: Row<'_>, repl: Option<&Repl>) -> bool {
         let all = self.terms.iter().all(|t| term_matches(t, row, repl));
         all != self.invert
     }
 }
 
-fn term_matches(t: &Term, row: &PinRow, repl: Option<&Repl>) -> bool {
+fn term_matches(t: &Term, row: Row<'_>, repl: Option<&Repl>) -> bool {
     match t {
         Term::Text(q, lq) => {
-            contains_folded(&row.name, lq)
-                || contains_folded(&row.org, lq)
-                || row.cid.contains(q.as_str())
+            contains_folded(row.name(), lq)
+                || contains_folded(row.org(), lq)
+                || row.cid().contains(q.as_str())
         }
-        Term::Org(o) => contains_folded(&row.org, o),
-        Term::Name(n) => contains_folded(&row.name, n),
-        Term::Cid(c) => row.cid.contains(c.as_str()),
+        Term::Org(o) => contains_folded(row.org(), o),
+        Term::Name(n) => contains_folded(row.name(), n),
+        Term::Cid(c) => row.cid().contains(c.as_str()),
         Term::Peer(_, ids) => {
-            row.allocations.is_empty() || row.allocations.iter().any(|a| ids.contains(a))
+            row.allocations().is_empty() || row.allocations().iter().any(|a| ids.contains(a))
         }
         Term::Status(class) => match (class, repl) {
             (_, None) => *class == StatusClass::Pinned,
@@ -179,21 +179,13 @@ impl Default for Sort {
 
 /// Whether a row is shown: the one rule, for a full reindex and for rows
 /// appended while the pinset streams in.
-pub fn row_visible(row: &PinRow, filter: &Filter, book: &ReplBook, only_problems: bool) -> bool {
+pub fn row_visible(row: Row<'_>, filter: &Filter, book: &ReplBook, only_problems: bool) -> bool {
     if !only_problems && filter.is_empty() {
         return true;
     }
     let rp = book.of(row);
     (!only_problems || rp.is_some_and(|r| r.is_problem()))
         && (filter.is_empty() || filter.matches(row, rp.as_ref()))
-}
-
-/// The rows to show, in order (indexes into `rows`), and how many items of
-/// the whole pinset are problems (for the header: the same rule as the view).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Indexed {
-    pub index: Vec<u32>,
-    pub problems: usize,
 }
 
 /// Whether `hay` contains `needle` (already lowercased), ignoring case. A
@@ -215,56 +207,9 @@ pub fn contains_folded(hay: &str, needle: &str) -> bool {
     hay.to_lowercase().contains(needle)
 }
 
-/// `a` against `b`, ignoring case, without allocating.
-pub fn cmp_folded(a: &str, b: &str) -> Ordering {
-    a.chars()
-        .flat_map(char::to_lowercase)
-        .cmp(b.chars().flat_map(char::to_lowercase))
-}
-
-pub fn compute_index(
-    rows: &[PinRow],
-    filter: &Filter,
-    sort: Sort,
-    book: &ReplBook,
-    only_problems: bool,
-) -> Indexed {
-    let mut problems = 0;
-    let mut idx: Vec<u32> = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let rp = book.of(row);
-        let problem = rp.is_some_and(|r| r.is_problem());
-        problems += usize::from(problem);
-        if (!only_problems || problem) && (filter.is_empty() || filter.matches(row, rp.as_ref())) {
-            idx.push(i as u32);
-        }
-    }
-    let rank = |r: &PinRow| book.of(r).map_or(3, |x| x.rank());
-    let cmp = |a: &u32, b: &u32| -> Ordering {
-        let (ra, rb) = (&rows[*a as usize], &rows[*b as usize]);
-        let o = match sort.key {
-            SortKey::Cid => ra.cid.cmp(&rb.cid),
-            SortKey::Name => {
-                cmp_folded(&ra.name, &rb.name).then_with(|| cmp_folded(&ra.org, &rb.org))
-            }
-            SortKey::Created => ra.created.cmp(&rb.created),
-            SortKey::Size => ra.size.cmp(&rb.size),
-            SortKey::Status => rank(ra).cmp(&rank(rb)),
-        };
-        let o = if sort.descending { o.reverse() } else { o };
-        o.then_with(|| ra.cid.cmp(&rb.cid))
-    };
-    idx.sort_unstable_by(cmp);
-    Indexed {
-        index: idx,
-        problems,
-    }
-}
-
 #[cfg(test)]
 mod folded_tests {
-    use super::{cmp_folded, contains_folded};
-    use std::cmp::Ordering;
+    use super::contains_folded;
 
     #[test]
     fn case_is_ignored_without_copies() {
@@ -274,8 +219,5 @@ mod folded_tests {
         assert!(contains_folded("anything", ""));
         assert!(contains_folded("Éclair Über", "über"), "beyond ASCII too");
         assert!(!contains_folded("ab", "abc"));
-        assert_eq!(cmp_folded("apple", "Banana"), Ordering::Less);
-        assert_eq!(cmp_folded("Zeta", "alpha"), Ordering::Greater);
-        assert_eq!(cmp_folded("Same", "sAME"), Ordering::Equal);
     }
 }

@@ -8,6 +8,8 @@ pub mod filter;
 pub mod keymap;
 pub mod layout;
 pub mod msg;
+pub mod order;
+pub mod pinset;
 pub mod rows;
 pub mod sanitize;
 pub mod state;

@@ -4,7 +4,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 
-use super::rows::{PeerRow, PinRow};
+use super::pinset::Pinset;
+use super::rows::PeerRow;
 use super::tasks::TaskKind;
 use crate::cluster::types::{GlobalPinInfo, Metric};
 
@@ -24,7 +25,7 @@ pub enum Msg {
     /// A batch of the pinset; `done` on the last.
     PinsetChunk {
         generation: u64,
-        rows: Vec<PinRow>,
+        rows: Pinset,
         done: bool,
         /// When the next reload comes (adapts to the pinset's size).
         every: Duration,
@@ -43,7 +44,7 @@ pub enum Msg {
     /// A recomputed order for the pins pane.
     Index {
         generation: u64,
-        indexed: super::filter::Indexed,
+        indexed: super::order::Indexed,
     },
     /// The open form cannot go on (bad path, target exists…).
     FormRefused(String),

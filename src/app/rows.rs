@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use super::pinset::Row;
 use super::sanitize::clean;
 use crate::cluster::types::{GlobalPinInfo, PeerId, Pin, TrackerStatus};
 
@@ -71,104 +72,17 @@ pub struct PinRow {
     pub allocations: Arc<[Arc<str>]>,
 }
 
-/// Shares the strings that repeat across rows (peer IDs, orgs): with a
-/// million rows this is most of the memory a naive row would take.
-#[derive(Debug, Default)]
-pub struct Interner {
-    map: HashMap<String, Arc<str>>,
-    /// By the IDs joined with a space: one lookup per row, however many
-    /// peers it has.
-    sets: HashMap<String, Arc<[Arc<str>]>>,
-    scratch: String,
-}
-
-impl Interner {
-    pub fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.map.get(s) {
-            return a.clone();
-        }
-        let a: Arc<str> = Arc::from(s);
-        // Bounded: orgs and peers are few; a pathological pinset must not
-        // turn the interner into a leak.
-        if self.map.len() < 10_000 {
-            self.map.insert(s.to_string(), a.clone());
-        }
-        a
-    }
-
-    /// An allocation list, shared with every row that has the same one.
-    pub fn set<'a>(&mut self, peers: impl IntoIterator<Item = &'a str> + Clone) -> Arc<[Arc<str>]> {
-        let mut key = std::mem::take(&mut self.scratch);
-        key.clear();
-        for p in peers.clone() {
-            key.push_str(p);
-            key.push(' ');
-        }
-        if let Some(a) = self.sets.get(key.as_str()) {
-            let a = a.clone();
-            self.scratch = key;
-            return a;
-        }
-        let a: Arc<[Arc<str>]> = peers.into_iter().map(|p| self.get(p)).collect();
-        // Bounded as the strings are: sets are few unless the pinset is odd.
-        if self.sets.len() < 100_000 {
-            self.sets.insert(key.clone(), a.clone());
-        }
-        self.scratch = key;
-        a
-    }
-}
-
-/// The few fields of an `/allocations` line the pins pane needs, borrowed
-/// from the line: a million of these are decoded per listing.
-#[derive(serde::Deserialize)]
-struct PinLine<'a> {
-    #[serde(borrow)]
-    cid: std::borrow::Cow<'a, str>,
-    #[serde(borrow, default)]
-    name: std::borrow::Cow<'a, str>,
-    #[serde(default)]
-    replication_factor_min: i32,
-    #[serde(default)]
-    replication_factor_max: i32,
-    #[serde(borrow, default)]
-    metadata: Option<BTreeMap<std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>>>,
-    #[serde(borrow, default)]
-    allocations: Option<Vec<std::borrow::Cow<'a, str>>>,
-    #[serde(borrow, default)]
-    timestamp: Option<std::borrow::Cow<'a, str>>,
-}
-
 impl PinRow {
-    /// Decodes one `/allocations` line straight into a row.
-    pub fn from_json_line(line: &[u8], strings: &mut Interner) -> Result<Self, String> {
-        let p: PinLine = serde_json::from_slice(line).map_err(|e| e.to_string())?;
-        let meta = p.metadata.unwrap_or_default();
-        let get = |k: &str| meta.get(k).map(|v| v.as_ref());
-        let name = clean(&p.name).into_owned();
-        let org = get("org").map(clean).unwrap_or_default();
-        let created = p
-            .timestamp
-            .as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map_or(0, |d| d.timestamp());
-        Ok(Self {
-            cid: p.cid.into_owned().into_boxed_str(),
-            size: get("size").and_then(|s| s.trim().parse().ok()),
-            created,
-            rmin: p.replication_factor_min,
-            rmax: p.replication_factor_max,
-            allocations: strings.set(p.allocations.unwrap_or_default().iter().map(|a| &**a)),
-            name: name.into_boxed_str(),
-            org: strings.get(&org),
-        })
+    /// Decodes one `/allocations` line (the console's own decoder).
+    pub fn from_json_line(line: &[u8]) -> Result<Self, String> {
+        let mut t = super::pinset::Pinset::default();
+        t.push_json_line(line)?;
+        t.get(0)
+            .map(|r| r.to_owned())
+            .ok_or_else(|| "no row".to_string())
     }
 
     pub fn from_pin(p: &Pin) -> Self {
-        Self::from_pin_interned(p, &mut Interner::default())
-    }
-
-    pub fn from_pin_interned(p: &Pin, strings: &mut Interner) -> Self {
         let name = clean(&p.name).into_owned();
         let org = p.metadata.get("org").map(clean).unwrap_or_default();
         Self {
@@ -177,9 +91,13 @@ impl PinRow {
             created: p.timestamp.unix(),
             rmin: p.replication_factor_min,
             rmax: p.replication_factor_max,
-            allocations: strings.set(p.allocations.iter().map(String::as_str)),
+            allocations: p
+                .allocations
+                .iter()
+                .map(|a| Arc::from(a.as_str()))
+                .collect(),
             name: name.into_boxed_str(),
-            org: strings.get(&org),
+            org: Arc::from(&*org),
         }
     }
 
@@ -254,12 +172,12 @@ impl Repl {
     /// What the pinset and the peers say without a status: every allocated
     /// peer that is up holds its copy (errors and pins in flight come from
     /// the problems list, which is asked of the cluster as a whole).
-    pub fn derived(row: &PinRow, health: &Health) -> Self {
+    pub fn derived(row: Row<'_>, health: &Health) -> Self {
         let allocated = row.wanted(health.members);
-        let down = if row.allocations.is_empty() {
+        let down = if row.allocations().is_empty() {
             health.down.len()
         } else {
-            row.allocations
+            row.allocations()
                 .iter()
                 .filter(|a| health.down.iter().any(|d| d == *a))
                 .count()
@@ -337,7 +255,7 @@ pub struct Health {
 /// sorting and the header's count.
 #[derive(Debug, Clone, Default)]
 pub struct ReplBook {
-    pub observed: HashMap<Box<str>, Repl>,
+    pub observed: HashMap<Box<str>, Repl, foldhash::fast::RandomState>,
     /// Peers the problems list names for each item it lists (any status
     /// but pinned): who does not hold a pinned copy.
     pub unpinned_at: HashMap<Box<str>, Vec<Box<str>>>,
@@ -345,8 +263,8 @@ pub struct ReplBook {
 }
 
 impl ReplBook {
-    pub fn of(&self, row: &PinRow) -> Option<Repl> {
-        if let Some(r) = self.observed.get(&row.cid) {
+    pub fn of(&self, row: Row<'_>) -> Option<Repl> {
+        if let Some(r) = self.observed.get(row.cid()) {
             return Some(*r);
         }
         let d = Repl::derived(row, &self.health);
@@ -358,7 +276,7 @@ impl ReplBook {
         self.observed.values().filter(|r| r.errors > 0).count()
     }
 
-    pub fn is_problem(&self, row: &PinRow) -> bool {
+    pub fn is_problem(&self, row: Row<'_>) -> bool {
         self.of(row).is_some_and(|r| r.is_problem())
     }
 
@@ -473,12 +391,12 @@ mod tests {
             let mut line = Vec::new();
             st.write_pin_line(rec, &ids, &mut line);
             let full: Pin = serde_json::from_slice(&line).unwrap();
-            let fast = PinRow::from_json_line(&line, &mut Interner::default()).unwrap();
+            let fast = PinRow::from_json_line(&line).unwrap();
             assert_eq!(fast, PinRow::from_pin(&full));
         }
         let odd = br#"{"cid":"Qm1","name":"a\u003cb\u001b[31m","metadata":null,"allocations":null,"timestamp":"0001-01-01T00:00:00Z"}"#;
-        let r = PinRow::from_json_line(odd, &mut Interner::default()).unwrap();
+        let r = PinRow::from_json_line(odd).unwrap();
         assert_eq!(&*r.name, "a<b");
-        assert!(PinRow::from_json_line(b"{\"name\":1}", &mut Interner::default()).is_err());
+        assert!(PinRow::from_json_line(b"{\"name\":1}").is_err());
     }
 }

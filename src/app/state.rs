@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use super::filter::{Filter, Sort};
 use super::keymap::{Keymap, Screen};
-use super::rows::{PeerRow, PinRow, ReplBook};
+use super::pinset::{Pinset, Row};
+use super::rows::{PeerRow, ReplBook};
 use crate::cluster::types::GlobalPinInfo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,9 +171,9 @@ pub struct Flash {
 /// them in, and the replication summaries polls have brought.
 #[derive(Debug, Clone, Default)]
 pub struct PinsState {
-    pub rows: Arc<Vec<PinRow>>,
+    pub rows: Arc<Pinset>,
     /// Rows of a reload still streaming in (the old rows stay on screen).
-    pub incoming: Vec<PinRow>,
+    pub incoming: Pinset,
     pub generation: u64,
     pub index: Vec<u32>,
     /// Set when `index` is being recomputed off the UI task.
@@ -206,10 +207,21 @@ pub struct PinsState {
 }
 
 impl PinsState {
-    pub fn selected_row(&self) -> Option<&PinRow> {
+    pub fn selected_row(&self) -> Option<Row<'_>> {
         self.index
             .get(self.selected)
             .and_then(|i| self.rows.get(*i as usize))
+    }
+
+    /// The row of `cid`: the selected one or one near it without a scan
+    /// (what is looked up is nearly always what the operator is on).
+    pub fn row_of(&self, cid: &str) -> Option<Row<'_>> {
+        let near = self.selected.saturating_sub(200)..(self.selected + 200).min(self.index.len());
+        self.index[near]
+            .iter()
+            .filter_map(|i| self.rows.get(*i as usize))
+            .find(|r| r.cid() == cid)
+            .or_else(|| self.rows.find(cid))
     }
 }
 
@@ -393,7 +405,7 @@ impl State {
         p.index[p.offset.min(end)..end]
             .iter()
             .filter_map(|i| p.rows.get(*i as usize))
-            .map(|r| r.cid.to_string())
+            .map(|r| r.cid().to_string())
             .collect()
     }
 }

@@ -78,7 +78,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
     }
 
     fn take_line(&mut self) -> Option<BytesMut> {
-        let Some(found) = self.buf[self.scanned..].iter().position(|b| *b == b'\n') else {
+        let Some(found) = memchr::memchr(b'\n', &self.buf[self.scanned..]) else {
             self.scanned = self.buf.len();
             return None;
         };

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::app::rows::{Interner, PeerRow, PinRow};
+use crate::app::pinset::Pinset;
+use crate::app::rows::PeerRow;
 use crate::app::Msg;
 use crate::cluster::types::PROBLEM_FILTER;
 use crate::cluster::{ClusterClient, PinTypeFilter};
@@ -186,10 +187,9 @@ async fn pinset(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, m
     let mut generation = 0u64;
     let mut failures = 0;
     let mut every = cfg.pinset;
-    let mut strings = Interner::default();
     loop {
         generation += 1;
-        let res = stream_pinset(&c, &tx, generation, &mut strings, |elapsed, bytes| {
+        let res = stream_pinset(&c, &tx, generation, |elapsed, bytes| {
             // A pinset that takes long to stream, or that is large, is not
             // re-fetched often.
             every = within_budget(cfg.pinset.max(elapsed * 10), bytes, PINSET_BYTES_PER_SEC);
@@ -243,23 +243,19 @@ pub async fn stream_pinset(
     c: &ClusterClient,
     tx: &mpsc::Sender<Msg>,
     generation: u64,
-    strings: &mut Interner,
     mut next_every: impl FnMut(Duration, u64) -> Duration,
 ) -> Result<(), LoadError> {
     let cluster = |e: crate::cluster::ClientError| LoadError::Cluster(e.to_string());
     let started = Instant::now();
     let mut s = c.allocations(PinTypeFilter::Pin).await.map_err(cluster)?;
-    let mut batch = Vec::with_capacity(CHUNK);
+    let mut batch = Pinset::default();
     let mut last_send = Instant::now();
-    while let Some(row) = s
-        .next_with(|line| PinRow::from_json_line(line, strings))
-        .await
-    {
-        batch.push(row.map_err(cluster)?);
+    while let Some(line) = s.next_with(|line| batch.push_json_line(line)).await {
+        line.map_err(cluster)?;
         if batch.len() >= CHUNK
             || (last_send.elapsed() > Duration::from_millis(100) && !batch.is_empty())
         {
-            let rows = std::mem::replace(&mut batch, Vec::with_capacity(CHUNK));
+            let rows = std::mem::take(&mut batch);
             tx.send(Msg::PinsetChunk {
                 generation,
                 rows,

@@ -31,12 +31,12 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         return;
     };
     let w = inner.width as usize;
-    let row = st.pins.rows.iter().find(|x| &x.cid == cid);
+    let row = st.pins.row_of(cid);
     let name = rs
         .info
         .as_ref()
         .map(|g| g.name.clone())
-        .or_else(|| row.map(|x| x.name.to_string()))
+        .or_else(|| row.map(|x| x.name().to_string()))
         .unwrap_or_default();
     let name = if name.is_empty() { "(no name)" } else { &name };
     // Name and CID share a line when both fit (wide panes), else one each.
@@ -54,15 +54,15 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     };
     let mut meta = String::new();
     if let Some(x) = row {
-        meta = if x.rmin == -1 && x.rmax == -1 {
+        meta = if x.rmin() == -1 && x.rmax() == -1 {
             "everywhere".to_string()
         } else {
-            format!("min {} max {}", x.rmin, x.rmax)
+            format!("min {} max {}", x.rmin(), x.rmax())
         };
-        if !x.org.is_empty() {
-            meta.push_str(&format!(" · org {}", x.org));
+        if !x.org().is_empty() {
+            meta.push_str(&format!(" · org {}", x.org()));
         }
-        if let Some(s) = x.size {
+        if let Some(s) = x.size() {
             meta.push_str(&format!(" · {}", human_bytes(s)));
         }
     }

@@ -16,12 +16,12 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
         st.pins
             .rows
             .iter()
-            .find(|x| &*x.cid == cid)
+            .find(|x| &*x.cid() == cid)
             .map(|x| {
-                if x.name.is_empty() {
+                if x.name().is_empty() {
                     cid.to_string()
                 } else {
-                    x.name.to_string()
+                    x.name().to_string()
                 }
             })
             .unwrap_or_else(|| cid.to_string())

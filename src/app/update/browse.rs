@@ -22,7 +22,7 @@ pub(super) fn open_item(st: &mut State) -> Vec<Effect> {
             None => return Vec::new(),
         },
         _ => match st.pins.selected_row() {
-            Some(r) => (r.cid.to_string(), r.name.to_string()),
+            Some(r) => (r.cid().to_string(), r.name().to_string()),
             None => return Vec::new(),
         },
     };

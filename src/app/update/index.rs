@@ -23,6 +23,12 @@ pub fn reindex(st: &mut State) -> Vec<Effect> {
         st.pins.problems = done.problems;
         set_index(st, done.index);
         Vec::new()
+    } else if st.pins.fresh.fetched.is_none() {
+        // The first load is still streaming into the table: a task holding
+        // it now would make every later chunk copy it. The last chunk
+        // reindexes anyway.
+        st.pins.index_pending = Some(st.pins.index_gen);
+        Vec::new()
     } else {
         st.pins.index_pending = Some(st.pins.index_gen);
         vec![Effect::Reindex {
@@ -34,10 +40,12 @@ pub fn reindex(st: &mut State) -> Vec<Effect> {
 /// Installs a new order, keeping the same item selected when it is still shown.
 pub(super) fn set_index(st: &mut State, index: Vec<u32>) {
     if let Some(want) = st.select_when_loaded.clone() {
-        if let Some(pos) = index
-            .iter()
-            .position(|i| st.pins.rows.get(*i as usize).is_some_and(|r| r.cid == want))
-        {
+        if let Some(pos) = index.iter().position(|i| {
+            st.pins
+                .rows
+                .get(*i as usize)
+                .is_some_and(|r| *r.cid() == *want)
+        }) {
             st.select_when_loaded = None;
             st.pins.select_top = false;
             st.pins.index = index;
@@ -51,15 +59,17 @@ pub(super) fn set_index(st: &mut State, index: Vec<u32>) {
         st.pins.offset = 0;
         None
     } else {
-        st.pins.selected_row().map(|r| r.cid.clone())
+        st.pins.selected_row().map(|r| Box::<str>::from(r.cid()))
     };
     st.pins.index = index;
     st.pins.selected = keep
         .and_then(|cid| {
-            st.pins
-                .index
-                .iter()
-                .position(|i| st.pins.rows.get(*i as usize).is_some_and(|r| r.cid == cid))
+            st.pins.index.iter().position(|i| {
+                st.pins
+                    .rows
+                    .get(*i as usize)
+                    .is_some_and(|r| *r.cid() == *cid)
+            })
         })
         .unwrap_or(0);
     scroll_into_view(st);
@@ -68,7 +78,7 @@ pub(super) fn set_index(st: &mut State, index: Vec<u32>) {
 pub(super) fn on_chunk(
     st: &mut State,
     generation: u64,
-    rows: Vec<crate::app::rows::PinRow>,
+    rows: crate::app::pinset::Pinset,
     done: bool,
 ) -> Vec<Effect> {
     if generation < st.pins.generation {
@@ -83,16 +93,22 @@ pub(super) fn on_chunk(
     if first_load {
         // Show rows as they stream in, in arrival order; sort once at the end.
         let start = st.pins.rows.len() as u32;
+        // Not shared while loading (`reindex` waits for the end), so this
+        // appends in place rather than copying the table.
         let all = Arc::make_mut(&mut st.pins.rows);
-        all.extend(rows);
+        all.append(rows);
         let end = all.len() as u32;
         let p = &st.pins;
         let new: Vec<u32> = (start..end)
-            .filter(|&i| row_visible(&p.rows[i as usize], &p.filter, &p.repl, p.problems_only))
+            .filter(|&i| {
+                p.rows
+                    .get(i as usize)
+                    .is_some_and(|r| row_visible(r, &p.filter, &p.repl, p.problems_only))
+            })
             .collect();
         st.pins.index.extend(new);
     } else {
-        st.pins.incoming.extend(rows);
+        st.pins.incoming.append(rows);
     }
     if !done {
         return Vec::new();
@@ -103,11 +119,7 @@ pub(super) fn on_chunk(
         st.pins.rows = Arc::new(std::mem::take(&mut st.pins.incoming));
     }
     st.pins.fresh.ok(st.now);
-    let live: HashSet<&str> = st.pins.rows.iter().map(|r| &*r.cid).collect();
-    st.pins.marked.retain(|c| live.contains(&**c));
-    // What was observed of items that left the pinset is forgotten with
-    // them: a console watching a churning archive for days stays flat.
-    st.pins.repl.observed.retain(|c, _| live.contains(&**c));
+    forget_gone(&mut st.pins);
     count_allocations(st);
     recount_peers(st);
     refresh_peer_detail(st);
@@ -191,10 +203,13 @@ pub(super) fn on_statuses(
     let mut changed = false;
     for g in infos {
         let row = visible_row(st, &g.cid);
-        let before = row.as_ref().map(|r| st.pins.repl.is_problem(r));
+        let before = row
+            .and_then(|i| st.pins.rows.get(i as usize))
+            .map(|r| st.pins.repl.is_problem(r));
         st.pins.repl.observe(g);
-        if let (Some(row), Some(before)) = (row, before) {
-            let after = st.pins.repl.is_problem(&row);
+        let now = row.and_then(|i| st.pins.rows.get(i as usize));
+        if let (Some(row), Some(before)) = (now, before) {
+            let after = st.pins.repl.is_problem(row);
             if after != before {
                 changed = true;
                 if after {
@@ -214,15 +229,39 @@ pub(super) fn on_statuses(
 }
 
 /// The row of `cid` if it is on screen (or selected).
-fn visible_row(st: &State, cid: &str) -> Option<crate::app::rows::PinRow> {
+fn visible_row(st: &State, cid: &str) -> Option<u32> {
     let p = &st.pins;
     let end = (p.offset + st.pins_height.max(1)).min(p.index.len());
     p.index[p.offset.min(end)..end]
         .iter()
         .chain(p.index.get(p.selected))
-        .filter_map(|i| p.rows.get(*i as usize))
-        .find(|r| &*r.cid == cid)
-        .cloned()
+        .copied()
+        .find(|i| p.rows.get(*i as usize).is_some_and(|r| r.cid() == cid))
+}
+
+/// What was marked or observed of items that left the pinset is forgotten
+/// with them: a console watching a churning archive for days stays flat.
+/// One pass that stops once every kept key is found (no set of ten million
+/// CIDs built for it).
+fn forget_gone(p: &mut crate::app::state::PinsState) {
+    if p.marked.is_empty() && p.repl.observed.is_empty() {
+        return;
+    }
+    let mut marked = std::collections::BTreeSet::new();
+    let mut observed = std::collections::HashMap::default();
+    for r in p.rows.iter() {
+        if let Some(c) = p.marked.take(r.cid()) {
+            marked.insert(c);
+        }
+        if let Some((k, v)) = p.repl.observed.remove_entry(r.cid()) {
+            observed.insert(k, v);
+        }
+        if p.marked.is_empty() && p.repl.observed.is_empty() {
+            break;
+        }
+    }
+    p.marked = marked;
+    p.repl.observed = observed;
 }
 
 /// Which members are down changed: what was observed as fine may no longer
@@ -259,11 +298,9 @@ pub fn peer_stats(st: &State, id: &str) -> crate::app::state::PeerStats {
         .iter()
         .take(5)
         .map(|cid| {
-            p.rows
-                .iter()
-                .find(|r| &*r.cid == cid.as_str())
-                .filter(|r| !r.name.is_empty())
-                .map_or_else(|| cid.clone(), |r| r.name.to_string())
+            p.row_of(cid)
+                .filter(|r| !r.name().is_empty())
+                .map_or_else(|| cid.clone(), |r| r.name().to_string())
         })
         .collect();
     crate::app::state::PeerStats {
@@ -296,34 +333,32 @@ pub(super) fn recount_peers(st: &mut State) {
 
 /// Counts, per peer ID, the items allocated to it (and those pinned everywhere).
 pub(super) fn count_allocations(st: &mut State) {
+    // Rows share a few thousand allocation sets: count rows per set, then
+    // each set's peers once.
+    let rows = &st.pins.rows;
+    let mut per_set = vec![0usize; rows.sets().len()];
+    for r in rows.iter() {
+        if let Some(n) = per_set.get_mut(r.set_id() as usize) {
+            *n += 1;
+        }
+    }
     let mut counts: HashMap<std::sync::Arc<str>, usize> = HashMap::new();
     let mut everywhere = 0;
-    for r in st.pins.rows.iter() {
-        if r.allocations.is_empty() {
-            everywhere += 1;
+    for (set, n) in rows.sets().iter().zip(per_set) {
+        if n == 0 {
+            continue;
         }
-        for a in r.allocations.iter() {
-            *counts.entry(a.clone()).or_default() += 1;
+        if set.is_empty() {
+            everywhere += n;
+        }
+        for a in set.iter() {
+            *counts.entry(a.clone()).or_default() += n;
         }
     }
+    let mut orgs: Vec<String> = rows.orgs().take(1000).map(String::from).collect();
+    orgs.sort();
     st.pins.alloc_counts = counts;
     st.pins.everywhere = everywhere;
-    // Orgs are interned: a few distinct pointers among a million rows.
-    let mut orgs: Vec<String> = Vec::new();
-    let mut seen: Vec<*const u8> = Vec::new();
-    for r in st.pins.rows.iter() {
-        let p = r.org.as_ptr();
-        if !r.org.is_empty() && !seen.contains(&p) {
-            seen.push(p);
-            if !orgs.iter().any(|o| **o == *r.org) {
-                orgs.push(r.org.to_string());
-            }
-            if seen.len() > 1000 {
-                break;
-            }
-        }
-    }
-    orgs.sort();
     st.pins.orgs = orgs;
 }
 
@@ -342,9 +377,9 @@ pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::steward::Risk 
     let unpinned = &st.pins.repl.unpinned_at;
     risk_over(
         st.pins.rows.iter().map(|r| RiskItem {
-            cid: &r.cid,
-            allocations: r.allocations.iter().map(|a| &**a).collect(),
-            replication_min: r.rmin,
+            cid: r.cid(),
+            allocations: r.allocations().iter().map(|a| &**a).collect(),
+            replication_min: r.rmin(),
         }),
         &up,
         &members,

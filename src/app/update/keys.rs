@@ -552,7 +552,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
         },
         Action::Mark => {
             if st.focus == Pane::Pins {
-                if let Some(cid) = st.pins.selected_row().map(|r| r.cid.clone()) {
+                if let Some(cid) = st.pins.selected_row().map(|r| Box::<str>::from(r.cid())) {
                     if !st.pins.marked.remove(&cid) {
                         st.pins.marked.insert(cid);
                     }
@@ -581,7 +581,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
         Action::Copy => {
             let text = match st.focus {
                 Pane::Peers => st.peers.rows.get(st.peers.selected).map(|p| p.id.clone()),
-                Pane::Pins => st.pins.selected_row().map(|r| r.cid.to_string()),
+                Pane::Pins => st.pins.selected_row().map(|r| r.cid().to_string()),
                 Pane::Replication => st.replication.cid.as_ref().map(|c| c.to_string()),
             };
             match text {
@@ -623,7 +623,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 _ => st
                     .pins
                     .selected_row()
-                    .map(|r| (r.cid.to_string(), r.name.to_string()))
+                    .map(|r| (r.cid().to_string(), r.name().to_string()))
                     .unwrap_or_default(),
             };
             open_fetch_form(st, &cid, &name);
@@ -633,7 +633,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             let cids: Vec<Box<str>> = if st.pins.marked.is_empty() {
                 st.pins
                     .selected_row()
-                    .map(|r| r.cid.clone())
+                    .map(|r| Box::<str>::from(r.cid()))
                     .into_iter()
                     .collect()
             } else {
@@ -649,14 +649,14 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             let items = cids
                 .iter()
                 .map(|c| {
-                    let row = st.pins.rows.iter().find(|r| &r.cid == c);
+                    let row = st.pins.row_of(c);
                     let holders = row
                         .and_then(|r| st.pins.repl.of(r))
                         .or_else(|| st.pins.repl.observed.get(c).copied())
                         .map_or(0, |r| usize::from(r.pinned));
                     (
                         c.to_string(),
-                        row.map(|r| r.name.to_string()).unwrap_or_default(),
+                        row.map(|r| r.name().to_string()).unwrap_or_default(),
                         holders,
                     )
                 })
@@ -674,7 +674,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             }
             let cid = match st.focus {
                 Pane::Replication => st.replication.cid.clone(),
-                _ => st.pins.selected_row().map(|r| r.cid.clone()),
+                _ => st.pins.selected_row().map(|r| Box::<str>::from(r.cid())),
             };
             let Some(cid) = cid else { return Vec::new() };
             if st
@@ -750,7 +750,7 @@ pub(super) fn sort_by(st: &mut State, key: SortKey) -> Vec<Effect> {
 }
 
 pub(super) fn inspect_selected(st: &mut State) {
-    let cid = st.pins.selected_row().map(|r| r.cid.clone());
+    let cid = st.pins.selected_row().map(|r| Box::<str>::from(r.cid()));
     if cid != st.replication.cid {
         st.replication.cid = cid;
         st.replication.info = None;

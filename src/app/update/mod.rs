@@ -8,9 +8,10 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::dialog::{Confirm, ConfirmAction, Dialog, Form, FormKind};
-use super::filter::{compute_index, row_visible, Filter, Sort, SortKey};
+use super::filter::{row_visible, Filter, Sort, SortKey};
 use super::keymap::{Action, Screen};
 use super::msg::{Effect, Msg, TaskOutcome, UploadRequest};
+use super::order::compute_index;
 use super::state::{Flash, HelpView, Level, Mode, Pane, PeerDetail, State};
 use super::tasks::{Task, TaskState};
 

@@ -95,7 +95,7 @@ pub(super) fn edit(st: &mut State) -> Vec<Effect> {
     }
     let cid = match st.focus {
         Pane::Replication => st.replication.cid.clone(),
-        _ => st.pins.selected_row().map(|r| r.cid.clone()),
+        _ => st.pins.selected_row().map(|r| Box::<str>::from(r.cid())),
     };
     match cid {
         Some(cid) => vec![Effect::EditLoad(cid.to_string())],

@@ -1,0 +1,268 @@
+//! The order the pins pane shows rows in, at ten million rows: each sort
+//! key's order is computed once per pinset (a radix sort on a short key, the
+//! rare ties settled by the full comparison) and kept; a filter or the
+//! problems view is then one pass over the rows, split across the cores.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use super::filter::{Filter, Sort, SortKey};
+use super::pinset::{Pinset, Row};
+use super::rows::ReplBook;
+
+/// The rows to show, in order (indexes into the pinset), and how many items
+/// of the whole pinset are problems (for the header: the same rule as the view).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Indexed {
+    pub index: Vec<u32>,
+    pub problems: usize,
+}
+
+/// Names sort ignoring ASCII case (then by org): a byte rule, so that a
+/// radix key of the first bytes agrees with it.
+pub fn cmp_folded(a: &str, b: &str) -> Ordering {
+    let fold = |s: &str| {
+        s.as_bytes()
+            .iter()
+            .map(u8::to_ascii_lowercase)
+            .collect::<Vec<_>>()
+    };
+    if a.is_ascii() && b.is_ascii() {
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        for (p, q) in x.iter().zip(y) {
+            match p.to_ascii_lowercase().cmp(&q.to_ascii_lowercase()) {
+                Ordering::Equal => {}
+                o => return o,
+            }
+        }
+        return x.len().cmp(&y.len());
+    }
+    fold(a).cmp(&fold(b))
+}
+
+/// The full ascending comparison of two rows under `key`; ties go by the
+/// rows' place in the listing (the daemon lists by CID).
+fn cmp_rows(key: SortKey, a: (u32, Row<'_>), b: (u32, Row<'_>)) -> Ordering {
+    let o = match key {
+        SortKey::Cid => a.1.cid().cmp(b.1.cid()),
+        SortKey::Name => {
+            cmp_folded(a.1.name(), b.1.name()).then_with(|| cmp_folded(a.1.org(), b.1.org()))
+        }
+        SortKey::Created => a.1.created().cmp(&b.1.created()),
+        SortKey::Size => a.1.size().cmp(&b.1.size()),
+        SortKey::Status => Ordering::Equal,
+    };
+    o.then(a.0.cmp(&b.0))
+}
+
+/// Eight bytes of `s` from `skip` (ASCII case folded for names) as a
+/// number that orders as the bytes do.
+fn prefix_key(s: &str, skip: usize, fold: bool) -> u64 {
+    let mut k = [0u8; 8];
+    for (d, b) in k.iter_mut().zip(s.as_bytes().iter().skip(skip)) {
+        *d = if fold { b.to_ascii_lowercase() } else { *b };
+    }
+    u64::from_be_bytes(k)
+}
+
+/// How many leading bytes every text shares (CIDs share `bafybei`, names
+/// often `scan-`): the radix key starts after them.
+fn common_prefix<'a>(mut texts: impl Iterator<Item = &'a str>, fold: bool) -> usize {
+    let Some(first) = texts.next() else {
+        return 0;
+    };
+    let first = first.as_bytes();
+    let mut n = first.len();
+    for t in texts {
+        let t = t.as_bytes();
+        n = n.min(
+            first[..n]
+                .iter()
+                .zip(t)
+                .take_while(|(a, b)| {
+                    if fold {
+                        a.eq_ignore_ascii_case(b)
+                    } else {
+                        a == b
+                    }
+                })
+                .count(),
+        );
+        if n == 0 {
+            break;
+        }
+    }
+    n
+}
+
+/// Every row's index, ascending by `key` (not `Status`, which moves with
+/// every poll).
+fn sorted(rows: &Pinset, key: SortKey) -> Vec<u32> {
+    fn text<'a>(key: SortKey, r: &Row<'a>) -> &'a str {
+        match key {
+            SortKey::Cid => r.cid(),
+            _ => r.name(),
+        }
+    }
+    let fold = key == SortKey::Name;
+    let exact = matches!(key, SortKey::Created | SortKey::Size);
+    let skip = if exact {
+        0
+    } else {
+        common_prefix(rows.iter().map(|r| text(key, &r)), fold)
+    };
+    let mut keyed: Vec<(u64, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let k = match key {
+                SortKey::Created => (r.created() as u64) ^ (1 << 63),
+                SortKey::Size => r.size().map_or(0, |s| s.saturating_add(1)),
+                _ => prefix_key(text(key, &r), skip, fold),
+            };
+            (k, i as u32)
+        })
+        .collect();
+    // Stable: equal keys stay in listing order.
+    radsort::sort_by_key(&mut keyed, |e| e.0);
+    let mut out: Vec<u32> = keyed.iter().map(|e| e.1).collect();
+    if !exact {
+        // Rows whose eight key bytes are equal: compare them in full.
+        let mut start = 0;
+        while start < keyed.len() {
+            let mut end = start + 1;
+            while end < keyed.len() && keyed[end].0 == keyed[start].0 {
+                end += 1;
+            }
+            if end - start > 1 {
+                out[start..end].sort_by(|a, b| {
+                    let ra = rows.get(*a as usize);
+                    let rb = rows.get(*b as usize);
+                    match (ra, rb) {
+                        (Some(x), Some(y)) => cmp_rows(key, (*a, x), (*b, y)),
+                        _ => a.cmp(b),
+                    }
+                });
+            }
+            start = end;
+        }
+    }
+    out
+}
+
+/// Per row: shown (bit 0), a problem (bit 1), and the status rank (bits 2–3).
+fn flags(rows: &Pinset, filter: &Filter, book: &ReplBook, only_problems: bool) -> Vec<u8> {
+    let one = |r: Row<'_>| -> u8 {
+        let rp = book.of(r);
+        let problem = rp.is_some_and(|x| x.is_problem());
+        let shown =
+            (!only_problems || problem) && (filter.is_empty() || filter.matches(r, rp.as_ref()));
+        let rank = rp.map_or(3, |x| x.rank()).min(3) as u8;
+        u8::from(shown) | (u8::from(problem) << 1) | (rank << 2)
+    };
+    let n = rows.len();
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if n < 200_000 || cores < 2 {
+        return rows.iter().map(one).collect();
+    }
+    let per = n.div_ceil(cores);
+    let mut out = vec![0u8; n];
+    std::thread::scope(|s| {
+        for (c, part) in out.chunks_mut(per).enumerate() {
+            let one = &one;
+            s.spawn(move || {
+                for (j, f) in part.iter_mut().enumerate() {
+                    if let Some(r) = rows.get(c * per + j) {
+                        *f = one(r);
+                    }
+                }
+            });
+        }
+    });
+    out
+}
+
+pub fn compute_index(
+    rows: &Pinset,
+    filter: &Filter,
+    sort: Sort,
+    book: &ReplBook,
+    only_problems: bool,
+) -> Indexed {
+    let f = flags(rows, filter, book, only_problems);
+    let problems = f.iter().filter(|x| *x & 2 != 0).count();
+    let shown = |i: u32| f.get(i as usize).is_some_and(|x| x & 1 != 0);
+    let mut index: Vec<u32> = if sort.key == SortKey::Status {
+        // Four ranks: a counting sort, listing order within each.
+        let mut by_rank: [Vec<u32>; 4] = Default::default();
+        for (i, x) in f.iter().enumerate() {
+            if x & 1 != 0 {
+                by_rank[usize::from(x >> 2)].push(i as u32);
+            }
+        }
+        by_rank.concat()
+    } else {
+        let order = rows.cached_order(sort.key as u8, || sorted(rows, sort.key));
+        order.iter().copied().filter(|i| shown(*i)).collect()
+    };
+    if sort.descending {
+        index.reverse();
+    }
+    Indexed { index, problems }
+}
+
+/// The ascending order of every row by `key`, computed at most once per pinset.
+pub fn order_of(rows: &Pinset, key: SortKey) -> Arc<[u32]> {
+    rows.cached_order(key as u8, || sorted(rows, key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::rows::PinRow;
+
+    fn row(cid: &str, name: &str, created: i64, size: Option<u64>) -> PinRow {
+        PinRow {
+            cid: cid.into(),
+            name: name.into(),
+            org: "".into(),
+            size,
+            created,
+            rmin: -1,
+            rmax: -1,
+            allocations: Arc::from(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn each_order_agrees_with_the_full_comparison() {
+        let mut rows = Vec::new();
+        for i in 0..3000u64 {
+            let n = (i * 7919) % 3000;
+            rows.push(row(
+                &format!("bafybeig{:012}", (n * 31) % 997),
+                &format!("Scan-{:03}-{}", n % 50, if n % 3 == 0 { "É" } else { "e" }),
+                (n % 17) as i64 - 8,
+                (n % 5 != 0).then_some(n % 13),
+            ));
+        }
+        let t: Pinset = rows.into();
+        for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
+            let mut want: Vec<u32> = (0..t.len() as u32).collect();
+            want.sort_by(|a, b| {
+                let (x, y) = (t.get(*a as usize).unwrap(), t.get(*b as usize).unwrap());
+                cmp_rows(key, (*a, x), (*b, y))
+            });
+            assert_eq!(sorted(&t, key), want, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn names_fold_ascii_case_only() {
+        assert_eq!(cmp_folded("apple", "Banana"), Ordering::Less);
+        assert_eq!(cmp_folded("Zeta", "alpha"), Ordering::Greater);
+        assert_eq!(cmp_folded("Same", "sAME"), Ordering::Equal);
+        assert_eq!(cmp_folded("ab", "abc"), Ordering::Less);
+        assert_eq!(cmp_folded("Éclair", "zebra"), Ordering::Greater);
+    }
+}

@@ -1,0 +1,556 @@
+//! The pinset as the console holds it: one table of fixed-size slots, with
+//! every CID and name back to back in one string and the few distinct orgs
+//! and allocation sets stored once. Ten million items must fit a small
+//! machine: a row costs its 48-byte slot and its text, nothing else.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use foldhash::fast::RandomState;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::rows::PinRow;
+use super::sanitize::clean;
+
+/// Peer sets and peers are few; a hostile pinset with a new one on every
+/// line still costs only what a row would have cost without sharing.
+const MAX_SHARED_PEERS: usize = 10_000;
+
+type Map<K, V> = HashMap<K, V, RandomState>;
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// Where its CID starts in `text`; the name follows it.
+    at: u64,
+    /// `u64::MAX`: unknown.
+    size: u64,
+    created: i64,
+    rmin: i32,
+    rmax: i32,
+    set: u32,
+    org: u32,
+    cid_len: u32,
+    name_len: u32,
+}
+
+const NO_SIZE: u64 = u64::MAX;
+
+pub struct Pinset {
+    slots: Vec<Slot>,
+    text: String,
+    /// Index 0 is the empty org.
+    orgs: Vec<Arc<str>>,
+    org_ids: Map<Arc<str>, u32>,
+    /// Index 0 is the empty set (allocated everywhere).
+    sets: Vec<Arc<[Arc<str>]>>,
+    /// By the IDs joined with a space: one lookup per decoded line.
+    set_ids: Map<Box<str>, u32>,
+    peers: Map<Box<str>, Arc<str>>,
+    /// Reused by the decoder for the joined IDs of a line.
+    scratch: String,
+    /// The last order computed (by a sort key's number): a table does not
+    /// change once loaded, so neither does its order.
+    order: Mutex<Option<(u8, Arc<[u32]>)>>,
+}
+
+impl Clone for Pinset {
+    fn clone(&self) -> Self {
+        Pinset {
+            slots: self.slots.clone(),
+            text: self.text.clone(),
+            orgs: self.orgs.clone(),
+            org_ids: self.org_ids.clone(),
+            sets: self.sets.clone(),
+            set_ids: self.set_ids.clone(),
+            peers: self.peers.clone(),
+            scratch: String::new(),
+            order: Mutex::new(None),
+        }
+    }
+}
+
+impl Default for Pinset {
+    fn default() -> Self {
+        let mut p = Pinset {
+            slots: Vec::new(),
+            text: String::new(),
+            orgs: Vec::new(),
+            org_ids: Map::default(),
+            sets: Vec::new(),
+            set_ids: Map::default(),
+            peers: Map::default(),
+            scratch: String::new(),
+            order: Mutex::new(None),
+        };
+        p.org_id("");
+        p.sets.push(Arc::from(Vec::new()));
+        p.set_ids.insert("".into(), 0);
+        p
+    }
+}
+
+impl fmt::Debug for Pinset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Pinset({} rows, {} text bytes, {} orgs, {} peer sets)",
+            self.slots.len(),
+            self.text.len(),
+            self.orgs.len(),
+            self.sets.len()
+        )
+    }
+}
+
+impl PartialEq for Pinset {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(a, b)| a == b)
+    }
+}
+
+/// One row of a `Pinset`, borrowed.
+#[derive(Clone, Copy)]
+pub struct Row<'a> {
+    set: &'a Pinset,
+    slot: &'a Slot,
+}
+
+impl<'a> Row<'a> {
+    pub fn cid(&self) -> &'a str {
+        let at = self.slot.at as usize;
+        &self.set.text[at..at + self.slot.cid_len as usize]
+    }
+    pub fn name(&self) -> &'a str {
+        let at = self.slot.at as usize + self.slot.cid_len as usize;
+        &self.set.text[at..at + self.slot.name_len as usize]
+    }
+    pub fn org(&self) -> &'a str {
+        &self.set.orgs[self.slot.org as usize]
+    }
+    /// Peer IDs it is allocated to (empty: everywhere).
+    pub fn allocations(&self) -> &'a [Arc<str>] {
+        &self.set.sets[self.slot.set as usize]
+    }
+    /// The shared allocation set, for counting per set rather than per row.
+    pub fn set_id(&self) -> u32 {
+        self.slot.set
+    }
+    pub fn size(&self) -> Option<u64> {
+        (self.slot.size != NO_SIZE).then_some(self.slot.size)
+    }
+    /// Unix seconds.
+    pub fn created(&self) -> i64 {
+        self.slot.created
+    }
+    pub fn rmin(&self) -> i32 {
+        self.slot.rmin
+    }
+    pub fn rmax(&self) -> i32 {
+        self.slot.rmax
+    }
+    /// How many peers should hold it (for "2/3 pinned").
+    pub fn wanted(&self, online_peers: usize) -> usize {
+        crate::cluster::replicas::wanted(self.allocations().len(), online_peers)
+    }
+    pub fn to_owned(&self) -> PinRow {
+        PinRow {
+            cid: self.cid().into(),
+            name: self.name().into(),
+            org: self.set.orgs[self.slot.org as usize].clone(),
+            size: self.size(),
+            created: self.created(),
+            rmin: self.rmin(),
+            rmax: self.rmax(),
+            allocations: self.set.sets[self.slot.set as usize].clone(),
+        }
+    }
+}
+
+impl PartialEq for Row<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        self.cid() == o.cid()
+            && self.name() == o.name()
+            && self.org() == o.org()
+            && self.size() == o.size()
+            && self.created() == o.created()
+            && self.rmin() == o.rmin()
+            && self.rmax() == o.rmax()
+            && self.allocations() == o.allocations()
+    }
+}
+
+impl fmt::Debug for Row<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_owned(), f)
+    }
+}
+
+impl Pinset {
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+    pub fn get(&self, i: usize) -> Option<Row<'_>> {
+        self.slots.get(i).map(|slot| Row { set: self, slot })
+    }
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Row<'_>> + Clone + '_ {
+        self.slots.iter().map(|slot| Row { set: self, slot })
+    }
+    /// The distinct orgs items carry (the empty one left out).
+    pub fn orgs(&self) -> impl Iterator<Item = &str> + '_ {
+        self.orgs.iter().skip(1).map(|o| &**o)
+    }
+    /// The distinct allocation sets, by the ID rows refer to them with.
+    pub fn sets(&self) -> &[Arc<[Arc<str>]>] {
+        &self.sets
+    }
+    /// The order numbered `key`, computed by `f` unless it was the last one.
+    pub fn cached_order(&self, key: u8, f: impl FnOnce() -> Vec<u32>) -> Arc<[u32]> {
+        let mut last = self.order.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((k, o)) = &*last {
+            if *k == key && o.len() == self.slots.len() {
+                return o.clone();
+            }
+        }
+        // Dropped before the new one is made: two orders of ten million
+        // rows are memory a small machine does not have.
+        *last = None;
+        let o: Arc<[u32]> = f().into();
+        *last = Some((key, o.clone()));
+        o
+    }
+
+    pub fn clear(&mut self) {
+        *self = Pinset::default();
+    }
+
+    /// The first row whose CID is `cid` (a scan: for what is not on screen).
+    pub fn find(&self, cid: &str) -> Option<Row<'_>> {
+        self.iter().find(|r| r.cid() == cid)
+    }
+
+    fn org_id(&mut self, org: &str) -> u32 {
+        if let Some(i) = self.org_ids.get(org) {
+            return *i;
+        }
+        let a: Arc<str> = Arc::from(org);
+        let i = self.orgs.len() as u32;
+        self.orgs.push(a.clone());
+        self.org_ids.insert(a, i);
+        i
+    }
+
+    fn peer(&mut self, id: &str) -> Arc<str> {
+        if let Some(a) = self.peers.get(id) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(id);
+        if self.peers.len() < MAX_SHARED_PEERS {
+            self.peers.insert(id.into(), a.clone());
+        }
+        a
+    }
+
+    /// The set whose IDs, each followed by a space, are `key`.
+    fn set_id(&mut self, key: &str) -> u32 {
+        if let Some(i) = self.set_ids.get(key) {
+            return *i;
+        }
+        let ids: Vec<Arc<str>> = key.split_terminator(' ').map(|p| self.peer(p)).collect();
+        let i = self.sets.len() as u32;
+        self.sets.push(Arc::from(ids));
+        self.set_ids.insert(key.into(), i);
+        i
+    }
+
+    fn set_of(&mut self, peers: &[Arc<str>]) -> u32 {
+        let mut key = std::mem::take(&mut self.scratch);
+        key.clear();
+        for p in peers {
+            key.push_str(p);
+            key.push(' ');
+        }
+        let i = self.set_id(&key);
+        self.scratch = key;
+        i
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_parts(
+        &mut self,
+        cid: &str,
+        name: &str,
+        org: &str,
+        size: Option<u64>,
+        created: i64,
+        rmin: i32,
+        rmax: i32,
+        set: u32,
+    ) {
+        let at = self.text.len() as u64;
+        self.text.push_str(cid);
+        self.text.push_str(name);
+        let org = self.org_id(org);
+        self.slots.push(Slot {
+            at,
+            size: size.unwrap_or(NO_SIZE),
+            created,
+            rmin,
+            rmax,
+            set,
+            org,
+            cid_len: cid.len() as u32,
+            name_len: name.len() as u32,
+        });
+    }
+
+    pub fn push(&mut self, r: &PinRow) {
+        let set = self.set_of(&r.allocations);
+        self.push_parts(
+            &r.cid, &r.name, &r.org, r.size, r.created, r.rmin, r.rmax, set,
+        );
+    }
+
+    /// Moves every row of `other` to the end of this table.
+    pub fn append(&mut self, other: Pinset) {
+        let orgs: Vec<u32> = other.orgs.iter().map(|o| self.org_id(o)).collect();
+        let sets: Vec<u32> = other.sets.iter().map(|s| self.set_of(s)).collect();
+        let base = self.text.len() as u64;
+        self.text.push_str(&other.text);
+        self.slots.extend(other.slots.iter().map(|s| Slot {
+            at: s.at + base,
+            org: orgs[s.org as usize],
+            set: sets[s.set as usize],
+            ..*s
+        }));
+    }
+
+    /// Decodes one `/allocations` line straight into a new row: only the
+    /// fields the console shows are kept, and nothing is allocated per line
+    /// but the row's own text.
+    pub fn push_json_line(&mut self, line: &[u8]) -> Result<(), String> {
+        let (rows, text) = (self.slots.len(), self.text.len());
+        let mut de = serde_json::Deserializer::from_slice(line);
+        let res = LineSeed(self).deserialize(&mut de).and_then(|()| de.end());
+        res.map_err(|e| {
+            // Trailing garbage is found after the row went in.
+            self.slots.truncate(rows);
+            self.text.truncate(text);
+            e.to_string()
+        })
+    }
+}
+
+impl FromIterator<PinRow> for Pinset {
+    fn from_iter<I: IntoIterator<Item = PinRow>>(iter: I) -> Self {
+        let mut p = Pinset::default();
+        for r in iter {
+            p.push(&r);
+        }
+        p
+    }
+}
+
+impl From<Vec<PinRow>> for Pinset {
+    fn from(rows: Vec<PinRow>) -> Self {
+        rows.into_iter().collect()
+    }
+}
+
+/// A string that borrows from the line unless it had escapes.
+#[derive(Deserialize)]
+struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum Field {
+    Cid,
+    Name,
+    ReplicationFactorMin,
+    ReplicationFactorMax,
+    Metadata,
+    Allocations,
+    Timestamp,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize, Default)]
+struct Meta<'a> {
+    #[serde(borrow, default)]
+    org: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    size: Option<Str<'a>>,
+}
+
+struct LineSeed<'t>(&'t mut Pinset);
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a pin object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let table = self.0;
+        let mut cid: Option<Str> = None;
+        let mut name: Option<Str> = None;
+        let (mut rmin, mut rmax) = (0, 0);
+        let mut meta = Meta::default();
+        let mut created = 0;
+        let mut key = std::mem::take(&mut table.scratch);
+        key.clear();
+        while let Some(f) = map.next_key::<Field>()? {
+            match f {
+                Field::Cid => cid = Some(map.next_value()?),
+                Field::Name => name = map.next_value()?,
+                Field::ReplicationFactorMin => rmin = map.next_value()?,
+                Field::ReplicationFactorMax => rmax = map.next_value()?,
+                Field::Metadata => meta = map.next_value::<Option<Meta>>()?.unwrap_or_default(),
+                Field::Allocations => {
+                    key.clear();
+                    map.next_value_seed(Joined(&mut key))?;
+                }
+                Field::Timestamp => {
+                    let t: Option<Str> = map.next_value()?;
+                    created = t
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t.0).ok())
+                        .map_or(0, |d| d.timestamp());
+                }
+                Field::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        let cid = cid.ok_or_else(|| de::Error::missing_field("cid"))?;
+        let set = table.set_id(&key);
+        table.scratch = key;
+        let name = name.map(|n| n.0).unwrap_or_default();
+        let org = meta.org.map(|o| o.0).unwrap_or_default();
+        table.push_parts(
+            &cid.0,
+            &clean(&name),
+            &clean(&org),
+            meta.size.and_then(|s| s.0.trim().parse().ok()),
+            created,
+            rmin,
+            rmax,
+            set,
+        );
+        Ok(())
+    }
+}
+
+/// A list of peer IDs (or null), each followed by a space.
+struct Joined<'k>(&'k mut String);
+
+impl<'de> DeserializeSeed<'de> for Joined<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Joined<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of peer IDs")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(Str(id)) = seq.next_element()? {
+            // A space would split an ID in two: no peer ID has one.
+            if id.contains(' ') {
+                return Err(de::Error::custom("a peer ID with a space"));
+            }
+            self.0.push_str(&id);
+            self.0.push(' ');
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cid: &str, name: &str, org: &str, peers: &[&str]) -> PinRow {
+        PinRow {
+            cid: cid.into(),
+            name: name.into(),
+            org: org.into(),
+            size: Some(7),
+            created: 5,
+            rmin: 1,
+            rmax: 2,
+            allocations: peers.iter().map(|p| Arc::from(*p)).collect(),
+        }
+    }
+
+    #[test]
+    fn rows_come_back_as_they_went_in_and_share_their_sets() {
+        let a = row("Qma", "one", "hrdag", &["p1", "p2"]);
+        let b = row("Qmb", "", "", &[]);
+        let c = row("Qmc", "three", "hrdag", &["p1", "p2"]);
+        let mut t: Pinset = vec![a.clone(), b.clone()].into();
+        t.append(vec![c.clone()].into());
+        let back: Vec<PinRow> = t.iter().map(|r| r.to_owned()).collect();
+        assert_eq!(back, vec![a, b, c]);
+        assert_eq!(t.sets().len(), 2, "the empty set and one shared");
+        assert_eq!(t.orgs().collect::<Vec<_>>(), vec!["hrdag"]);
+        assert_eq!(t.get(2).map(|r| r.set_id()), t.get(0).map(|r| r.set_id()));
+        assert_eq!(t.find("Qmb").map(|r| r.name()), Some(""));
+        assert_eq!(std::mem::size_of::<Slot>(), 48);
+    }
+
+    #[test]
+    fn a_line_decodes_to_the_fields_shown() {
+        let mut t = Pinset::default();
+        t.push_json_line(br#"{"cid":"Qm1","name":"a\u003cb\u001b[31m","metadata":{"org":"x","size":" 12 ","other":{"deep":[1]}},"allocations":["p1","p2"],"timestamp":"1970-01-01T00:01:00Z","origins":[],"replication_factor_min":-1,"replication_factor_max":-1}"#).unwrap();
+        t.push_json_line(br#"{"cid":"Qm2","metadata":null,"allocations":null,"name":null}"#)
+            .unwrap();
+        let r = t.get(0).unwrap();
+        assert_eq!((r.cid(), r.name(), r.org()), ("Qm1", "a<b", "x"));
+        assert_eq!(
+            (r.size(), r.created(), r.rmin(), r.rmax()),
+            (Some(12), 60, -1, -1)
+        );
+        assert_eq!(r.allocations().len(), 2);
+        let r = t.get(1).unwrap();
+        assert_eq!((r.name(), r.org(), r.size()), ("", "", None));
+        assert!(r.allocations().is_empty());
+        for bad in [
+            &br#"{"name":"no cid"}"#[..],
+            br#"{"cid":1}"#,
+            br#"{"cid":"Qm","allocations":["a b"]}"#,
+            br#"{"cid":"Qm"} trailing"#,
+            b"[]",
+        ] {
+            assert!(
+                t.push_json_line(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert_eq!(t.len(), 2, "a bad line adds nothing");
+    }
+}
