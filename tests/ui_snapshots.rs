@@ -390,7 +390,7 @@ fn the_bottom_row_gets_its_status_and_the_end_fills_the_pane() {
         );
         assert!(
             lines[bottom].contains("commit_2026-01-01T03:33:17Z")
-                || lines[bottom].contains(&*st.pins.selected_row().unwrap().name())
+                || lines[bottom].contains(st.pins.selected_row().unwrap().name())
         );
         key(&mut st, KeyCode::Char('g'));
     }

@@ -126,14 +126,14 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
             let marked = p.marked.contains(row.cid());
             let mut cells = vec![
                 Cell::from(if marked { "●" } else { " " }),
-                Cell::from(ellipsize(&row.name(), cols.name as usize)),
+                Cell::from(ellipsize(row.name(), cols.name as usize)),
             ];
             if cols.cid > 0 {
-                cells.push(Cell::from(cid_text(&row.cid(), cols.cid)));
+                cells.push(Cell::from(cid_text(row.cid(), cols.cid)));
             }
             cells.push(Cell::from(Span::styled(text, style)));
             if cols.wide {
-                cells.push(Cell::from(ellipsize(&row.org(), ORG_W as usize)));
+                cells.push(Cell::from(ellipsize(row.org(), ORG_W as usize)));
             }
             cells.push(Cell::from(row.size().map(human_bytes).unwrap_or_default()));
             if cols.wide {

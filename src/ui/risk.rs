@@ -7,23 +7,16 @@ use ratatui::Frame;
 use super::theme::Theme;
 use super::widgets::{ellipsize, overlay};
 use crate::app::State;
+use crate::cluster::steward::risk::SHOWN;
 use crate::cluster::steward::Risk;
 
 pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
     let w = area.width.saturating_sub(4).min(100);
     let inner = w.saturating_sub(2) as usize;
     let name_of = |cid: &str| {
-        st.pins
-            .rows
-            .iter()
-            .find(|x| &*x.cid() == cid)
-            .map(|x| {
-                if x.name().is_empty() {
-                    cid.to_string()
-                } else {
-                    x.name().to_string()
-                }
-            })
+        st.risk_names
+            .get(cid)
+            .cloned()
             .unwrap_or_else(|| cid.to_string())
     };
     let peer = |id: &str| {
@@ -46,14 +39,14 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
             format!("{title}: {}", list.len()),
             style,
         )));
-        for l in list.iter().take(4) {
+        for l in list.iter().take(SHOWN) {
             lines.push(Line::from(ellipsize(&format!("  {l}"), inner)));
         }
-        if list.len() > 4 {
+        if list.len() > SHOWN {
             lines.push(Line::from(Span::styled(
                 format!(
                     "  … and {} more (ccs-tui risk --json lists all)",
-                    list.len() - 4
+                    list.len() - SHOWN
                 ),
                 th.dim(),
             )));

@@ -362,6 +362,23 @@ pub(super) fn count_allocations(st: &mut State) {
     st.pins.orgs = orgs;
 }
 
+/// The names of `cids`, in one pass over the pinset that stops when every
+/// one is found (a view naming a few items must not scan ten million rows
+/// per item, nor per frame).
+pub fn names_of(st: &State, cids: &[&str]) -> HashMap<String, String> {
+    let mut want: HashSet<&str> = cids.iter().copied().collect();
+    let mut out = HashMap::new();
+    for r in st.pins.rows.iter() {
+        if want.is_empty() {
+            break;
+        }
+        if want.remove(r.cid()) && !r.name().is_empty() {
+            out.insert(r.cid().to_string(), r.name().to_string());
+        }
+    }
+    out
+}
+
 /// The risk report from what the console holds, by the one rule
 /// `ccs-tui risk` uses (`cluster::steward::risk_over`).
 pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::steward::Risk {

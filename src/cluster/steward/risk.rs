@@ -24,6 +24,26 @@ pub struct Risk {
     pub if_failed: Option<IfFailed>,
 }
 
+impl Risk {
+    /// The items a view of this report names: the first few of each list.
+    pub fn shown(&self) -> Vec<&str> {
+        fn few(v: &[String]) -> impl Iterator<Item = &str> {
+            v.iter().take(SHOWN).map(String::as_str)
+        }
+        let mut out: Vec<&str> = few(&self.below_min).collect();
+        out.extend(few(&self.single_copy));
+        out.extend(self.one_org.iter().take(SHOWN).map(|o| o.cid.as_str()));
+        if let Some(f) = &self.if_failed {
+            out.extend(few(&f.below_min));
+            out.extend(few(&f.lost));
+        }
+        out
+    }
+}
+
+/// How many items of each list a view names.
+pub const SHOWN: usize = 4;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct OneOrg {
     pub cid: String,
