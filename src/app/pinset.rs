@@ -335,7 +335,7 @@ impl Pinset {
     /// but the row's own text.
     pub fn push_json_line(&mut self, line: &[u8]) -> Result<(), String> {
         let (rows, text) = (self.slots.len(), self.text.len());
-        let mut de = serde_json::Deserializer::from_slice(line);
+        let mut de = sonic_rs::Deserializer::from_slice(line);
         let res = LineSeed(self).deserialize(&mut de).and_then(|()| de.end());
         res.map_err(|e| {
             // Trailing garbage is found after the row went in.

@@ -17,8 +17,31 @@ use super::error::ClientError;
 /// line that never ends must not fill the memory.
 pub const MAX_LINE: usize = 16 << 20;
 
+type Frame = Result<http_body::Frame<bytes::Bytes>, reqwest::Error>;
+
+/// Where the body's frames come from: read when a line is wanted, or read
+/// ahead by a task of their own so the server keeps sending while lines are
+/// decoded (a big listing then takes the time of the slower of the two, not
+/// their sum).
+enum Source {
+    Direct(reqwest::Body),
+    Ahead(tokio::sync::mpsc::Receiver<Option<Frame>>),
+}
+
+impl Source {
+    async fn frame(&mut self) -> Option<Frame> {
+        match self {
+            Source::Direct(b) => b.frame().await,
+            Source::Ahead(rx) => rx.recv().await.flatten(),
+        }
+    }
+}
+
+/// Frames read ahead at most (hyper's are up to 16 KiB or so).
+const AHEAD_FRAMES: usize = 32;
+
 pub struct NdjsonStream<T> {
-    body: Option<reqwest::Body>,
+    body: Option<Source>,
     buf: BytesMut,
     /// How much of `buf` is known to hold no newline: each byte is looked at once.
     scanned: usize,
@@ -38,7 +61,7 @@ pub struct NdjsonStream<T> {
 impl<T: DeserializeOwned> NdjsonStream<T> {
     pub(crate) fn new(resp: Option<reqwest::Response>, host: String, idle: Duration) -> Self {
         Self {
-            body: resp.map(reqwest::Body::from),
+            body: resp.map(|r| Source::Direct(reqwest::Body::from(r))),
             buf: BytesMut::new(),
             scanned: 0,
             line_started: None,
@@ -58,6 +81,28 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
     }
 
     /// Items decoded so far.
+    /// Reads the body ahead of the decoding, in a task of its own that
+    /// stops when this stream is dropped.
+    pub fn read_ahead(mut self) -> Self {
+        if let Some(Source::Direct(mut body)) = self.body.take() {
+            let (tx, rx) = tokio::sync::mpsc::channel(AHEAD_FRAMES);
+            tokio::spawn(async move {
+                loop {
+                    let f = tokio::select! {
+                        f = body.frame() => f,
+                        () = tx.closed() => return,
+                    };
+                    let end = !matches!(f, Some(Ok(_)));
+                    if tx.send(f).await.is_err() || end {
+                        return;
+                    }
+                }
+            });
+            self.body = Some(Source::Ahead(rx));
+        }
+        self
+    }
+
     pub fn count(&self) -> u64 {
         self.items
     }

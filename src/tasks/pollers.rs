@@ -247,7 +247,11 @@ pub async fn stream_pinset(
 ) -> Result<(), LoadError> {
     let cluster = |e: crate::cluster::ClientError| LoadError::Cluster(e.to_string());
     let started = Instant::now();
-    let mut s = c.allocations(PinTypeFilter::Pin).await.map_err(cluster)?;
+    let mut s = c
+        .allocations(PinTypeFilter::Pin)
+        .await
+        .map_err(cluster)?
+        .read_ahead();
     let mut batch = Pinset::default();
     let mut last_send = Instant::now();
     while let Some(line) = s.next_with(|line| batch.push_json_line(line)).await {
