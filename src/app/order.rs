@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::filter::{Filter, Sort, SortKey};
 use super::pinset::{Pinset, Row};
-use super::rows::ReplBook;
+use super::rows::{Repl, ReplBook};
 
 /// The rows to show, in order (indexes into the pinset), and how many items
 /// of the whole pinset are problems (for the header: the same rule as the view).
@@ -111,17 +111,34 @@ fn sorted(rows: &Pinset, key: SortKey) -> Vec<u32> {
     } else {
         common_prefix(rows.iter().map(|r| text(key, &r)), fold)
     };
+    let key_of = |r: &Row<'_>| match key {
+        SortKey::Created => (r.created() as u64) ^ (1 << 63),
+        SortKey::Size => r.size().map_or(0, |s| s.saturating_add(1)),
+        _ => prefix_key(text(key, r), skip, fold),
+    };
+    if exact {
+        // Dates and sizes of one archive span a narrow range: as an offset
+        // from the least they fit 32 bits beside the row's index, and a
+        // radix sort of those 8-byte numbers does half the passes over half
+        // the bytes.
+        let (lo, hi) = rows
+            .iter()
+            .map(|r| key_of(&r))
+            .fold((u64::MAX, 0), |(lo, hi), k| (lo.min(k), hi.max(k)));
+        if hi.saturating_sub(lo) <= u64::from(u32::MAX) {
+            let mut packed: Vec<u64> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| ((key_of(&r) - lo) << 32) | i as u64)
+                .collect();
+            radsort::sort_by_key(&mut packed, |p| (p >> 32) as u32);
+            return packed.iter().map(|p| *p as u32).collect();
+        }
+    }
     let mut keyed: Vec<(u64, u32)> = rows
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            let k = match key {
-                SortKey::Created => (r.created() as u64) ^ (1 << 63),
-                SortKey::Size => r.size().map_or(0, |s| s.saturating_add(1)),
-                _ => prefix_key(text(key, &r), skip, fold),
-            };
-            (k, i as u32)
-        })
+        .map(|(i, r)| (key_of(&r), i as u32))
         .collect();
     // Stable: equal keys stay in listing order.
     radsort::sort_by_key(&mut keyed, |e| e.0);
@@ -152,8 +169,14 @@ fn sorted(rows: &Pinset, key: SortKey) -> Vec<u32> {
 
 /// Per row: shown (bit 0), a problem (bit 1), and the status rank (bits 2–3).
 fn flags(rows: &Pinset, filter: &Filter, book: &ReplBook, only_problems: bool) -> Vec<u8> {
+    // Rows without a status share what their allocation set implies.
+    let by_set: Vec<Option<Repl>> = rows.sets().iter().map(|s| book.of_unobserved(s)).collect();
+    let observed = !book.observed.is_empty();
     let one = |r: Row<'_>| -> u8 {
-        let rp = book.of(r);
+        let rp = match observed.then(|| book.observed.get(r.cid())).flatten() {
+            Some(x) => Some(*x),
+            None => by_set.get(r.set_id() as usize).copied().flatten(),
+        };
         let problem = rp.is_some_and(|x| x.is_problem());
         let shown =
             (!only_problems || problem) && (filter.is_empty() || filter.matches(r, rp.as_ref()));
@@ -192,6 +215,7 @@ pub fn compute_index(
     let f = flags(rows, filter, book, only_problems);
     let problems = f.iter().filter(|x| *x & 2 != 0).count();
     let shown = |i: u32| f.get(i as usize).is_some_and(|x| x & 1 != 0);
+    let everything = filter.is_empty() && !only_problems;
     let mut index: Vec<u32> = if sort.key == SortKey::Status {
         // Four ranks: a counting sort, listing order within each.
         let mut by_rank: [Vec<u32>; 4] = Default::default();
@@ -203,7 +227,11 @@ pub fn compute_index(
         by_rank.concat()
     } else {
         let order = rows.cached_order(sort.key as u8, || sorted(rows, sort.key));
-        order.iter().copied().filter(|i| shown(*i)).collect()
+        if everything {
+            order.to_vec()
+        } else {
+            order.iter().copied().filter(|i| shown(*i)).collect()
+        }
     };
     if sort.descending {
         index.reverse();

@@ -173,11 +173,16 @@ impl Repl {
     /// peer that is up holds its copy (errors and pins in flight come from
     /// the problems list, which is asked of the cluster as a whole).
     pub fn derived(row: Row<'_>, health: &Health) -> Self {
-        let allocated = row.wanted(health.members);
-        let down = if row.allocations().is_empty() {
+        Self::derived_of(row.allocations(), health)
+    }
+
+    /// The same from the allocations alone (rows share a few thousand sets).
+    pub fn derived_of(allocations: &[Arc<str>], health: &Health) -> Self {
+        let allocated = crate::cluster::replicas::wanted(allocations.len(), health.members);
+        let down = if allocations.is_empty() {
             health.down.len()
         } else {
-            row.allocations()
+            allocations
                 .iter()
                 .filter(|a| health.down.iter().any(|d| d == *a))
                 .count()
@@ -267,7 +272,13 @@ impl ReplBook {
         if let Some(r) = self.observed.get(row.cid()) {
             return Some(*r);
         }
-        let d = Repl::derived(row, &self.health);
+        self.of_unobserved(row.allocations())
+    }
+
+    /// What an item no status has been seen of is known to be, from its
+    /// allocations: the same for every row sharing them.
+    pub fn of_unobserved(&self, allocations: &[Arc<str>]) -> Option<Repl> {
+        let d = Repl::derived_of(allocations, &self.health);
         (self.health.known || d.is_problem()).then_some(d)
     }
 
