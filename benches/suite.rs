@@ -386,15 +386,12 @@ async fn main() {
     } else {
         sizes
     };
-    let mut kept = None;
     for n in sizes {
         let st = pinset_at(n, &mut rows).await;
         if n == 1_000_000 {
-            kept = Some(st);
+            render_rows(&st, &mut rows);
         }
-    }
-    if let Some(st) = kept {
-        render_rows(&st, &mut rows);
+        // Dropped before the next size: each peak is its own.
     }
     // `cargo bench --bench suite -- pinset`: the pinset figures alone.
     if std::env::args().any(|a| a == "pinset") {

@@ -310,14 +310,82 @@ impl Pinset {
     }
 
     pub fn push(&mut self, r: &PinRow) {
+        self.complete_lookups();
         let set = self.set_of(&r.allocations);
         self.push_parts(
             &r.cid, &r.name, &r.org, r.size, r.created, r.rmin, r.rmax, set,
         );
     }
 
+    /// The rows decoded so far, as a table of their own; this one keeps its
+    /// shared orgs and sets (and the lookups that find them) for the next
+    /// lines, so a chunk of a listing appended after the previous one needs
+    /// no remapping.
+    pub fn take_rows(&mut self) -> Pinset {
+        Pinset {
+            slots: std::mem::take(&mut self.slots),
+            text: std::mem::take(&mut self.text),
+            orgs: self.orgs.clone(),
+            sets: self.sets.clone(),
+            ..Pinset::default()
+        }
+    }
+
+    /// Whether `other`'s shared tables start with this one's (it was taken
+    /// from the decoder that also made this table's rows).
+    fn continues(&self, other: &Pinset) -> bool {
+        fn prefix<T: ?Sized>(a: &[Arc<T>], b: &[Arc<T>]) -> bool {
+            a.last()
+                .zip(b.get(a.len().wrapping_sub(1)))
+                .is_some_and(|(x, y)| Arc::ptr_eq(x, y))
+        }
+        prefix(&self.sets, &other.sets) && prefix(&self.orgs, &other.orgs)
+    }
+
+    /// A table built from chunks got its orgs and sets without the lookups
+    /// that find them: rebuilt before anything is found by content.
+    fn complete_lookups(&mut self) {
+        if self.org_ids.len() < self.orgs.len() {
+            self.org_ids = (0..).zip(&self.orgs).map(|(i, o)| (o.clone(), i)).collect();
+        }
+        if self.set_ids.len() < self.sets.len() {
+            let mut ids = Map::default();
+            for (i, set) in (0..).zip(&self.sets) {
+                let mut key = String::new();
+                for p in set.iter() {
+                    key.push_str(p);
+                    key.push(' ');
+                }
+                ids.entry(key.into_boxed_str()).or_insert(i);
+            }
+            self.set_ids = ids;
+        }
+    }
+
     /// Moves every row of `other` to the end of this table.
-    pub fn append(&mut self, other: Pinset) {
+    pub fn append(&mut self, mut other: Pinset) {
+        if other.is_empty() {
+            return;
+        }
+        if self.is_empty() && self.sets.len() <= 1 && self.orgs.len() <= 1 {
+            // The first chunk: its tables become this one's.
+            std::mem::swap(self, &mut other);
+            self.append(other);
+            return;
+        }
+        if self.continues(&other) {
+            self.orgs.extend(other.orgs.drain(self.orgs.len()..));
+            self.sets.extend(other.sets.drain(self.sets.len()..));
+            let base = self.text.len() as u64;
+            self.text.push_str(&other.text);
+            self.slots.extend(other.slots.iter().map(|s| Slot {
+                at: s.at + base,
+                ..*s
+            }));
+            *self.order.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
+            return;
+        }
+        self.complete_lookups();
         let orgs: Vec<u32> = other.orgs.iter().map(|o| self.org_id(o)).collect();
         let sets: Vec<u32> = other.sets.iter().map(|s| self.set_of(s)).collect();
         let base = self.text.len() as u64;
@@ -520,6 +588,38 @@ mod tests {
         assert_eq!(t.get(2).map(|r| r.set_id()), t.get(0).map(|r| r.set_id()));
         assert_eq!(t.find("Qmb").map(|r| r.name()), Some(""));
         assert_eq!(std::mem::size_of::<Slot>(), 48);
+    }
+
+    #[test]
+    fn chunks_of_one_listing_append_without_remapping() {
+        let line = |i: usize, peers: &str| {
+            format!(
+                r#"{{"cid":"Qm{i}","name":"n{i}","metadata":{{"org":"o{}"}},"allocations":[{peers}]}}"#,
+                i % 2
+            )
+        };
+        let mut decoder = Pinset::default();
+        let mut table = Pinset::default();
+        let mut expect = Vec::new();
+        for (i, peers) in [r#""a","b""#, r#""b""#, r#""a","b""#, "", r#""c""#]
+            .iter()
+            .enumerate()
+        {
+            decoder.push_json_line(line(i, peers).as_bytes()).unwrap();
+            expect.push(decoder.get(decoder.len() - 1).unwrap().to_owned());
+            if i % 2 == 0 {
+                table.append(decoder.take_rows());
+            }
+        }
+        table.append(decoder.take_rows());
+        let got: Vec<PinRow> = table.iter().map(|r| r.to_owned()).collect();
+        assert_eq!(got, expect);
+        assert_eq!(table.sets().len(), 4, "empty, a b, b, c: each once");
+        assert_eq!(table.orgs().count(), 2);
+        // A table from elsewhere is remapped by content.
+        table.append(vec![expect[1].clone()].into());
+        assert_eq!(table.sets().len(), 4);
+        assert_eq!(table.get(5).unwrap().to_owned(), expect[1]);
     }
 
     #[test]

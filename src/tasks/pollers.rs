@@ -259,7 +259,7 @@ pub async fn stream_pinset(
         if batch.len() >= CHUNK
             || (last_send.elapsed() > Duration::from_millis(100) && !batch.is_empty())
         {
-            let rows = std::mem::take(&mut batch);
+            let rows = batch.take_rows();
             tx.send(Msg::PinsetChunk {
                 generation,
                 rows,
@@ -274,7 +274,7 @@ pub async fn stream_pinset(
     let every = next_every(started.elapsed(), s.bytes());
     tx.send(Msg::PinsetChunk {
         generation,
-        rows: batch,
+        rows: batch.take_rows(),
         done: true,
         every,
     })

@@ -357,6 +357,7 @@ pub(super) fn count_allocations(st: &mut State) {
     }
     let mut orgs: Vec<String> = rows.orgs().take(1000).map(String::from).collect();
     orgs.sort();
+    orgs.dedup();
     st.pins.alloc_counts = counts;
     st.pins.everywhere = everywhere;
     st.pins.orgs = orgs;
