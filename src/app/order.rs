@@ -95,6 +95,67 @@ fn common_prefix<'a>(mut texts: impl Iterator<Item = &'a str>, fold: bool) -> us
     n
 }
 
+/// `f` of every row (with its index), the rows split across the cores.
+fn par_rows<T: Send + Default + Clone>(
+    rows: &Pinset,
+    f: impl Fn(usize, Row<'_>) -> T + Sync,
+) -> Vec<T> {
+    let n = rows.len();
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if n < 200_000 || cores < 2 {
+        return rows.iter().enumerate().map(|(i, r)| f(i, r)).collect();
+    }
+    let per = n.div_ceil(cores);
+    let mut out = vec![T::default(); n];
+    std::thread::scope(|s| {
+        for (c, part) in out.chunks_mut(per).enumerate() {
+            let f = &f;
+            s.spawn(move || {
+                for (j, o) in part.iter_mut().enumerate() {
+                    let i = c * per + j;
+                    if let Some(r) = rows.get(i) {
+                        *o = f(i, r);
+                    }
+                }
+            });
+        }
+    });
+    out
+}
+
+/// A stable radix sort by `key`: the halves sorted on two cores, then merged
+/// (the left first on equal keys, so equal keys keep their order).
+fn par_sort<T: Copy + Send, K: radsort::Key + Ord>(mut v: Vec<T>, key: fn(&T) -> K) -> Vec<T> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if v.len() < 200_000 || cores < 2 {
+        radsort::sort_by_key(&mut v, key);
+        return v;
+    }
+    let mid = v.len() / 2;
+    {
+        let (a, b) = v.split_at_mut(mid);
+        std::thread::scope(|s| {
+            s.spawn(|| radsort::sort_by_key(a, key));
+            radsort::sort_by_key(b, key);
+        });
+    }
+    let (a, b) = v.split_at(mid);
+    let mut out = Vec::with_capacity(v.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if key(&b[j]) < key(&a[i]) {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
 /// Every row's index, ascending by `key` (not `Status`, which moves with
 /// every poll).
 fn sorted(rows: &Pinset, key: SortKey) -> Vec<u32> {
@@ -121,45 +182,82 @@ fn sorted(rows: &Pinset, key: SortKey) -> Vec<u32> {
         // from the least they fit 32 bits beside the row's index, and a
         // radix sort of those 8-byte numbers does half the passes over half
         // the bytes.
-        let (lo, hi) = rows
+        let (lo, hi) = par_rows(rows, |_, r| key_of(&r))
             .iter()
-            .map(|r| key_of(&r))
-            .fold((u64::MAX, 0), |(lo, hi), k| (lo.min(k), hi.max(k)));
+            .fold((u64::MAX, 0), |(lo, hi), k| (lo.min(*k), hi.max(*k)));
         if hi.saturating_sub(lo) <= u64::from(u32::MAX) {
-            let mut packed: Vec<u64> = rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| ((key_of(&r) - lo) << 32) | i as u64)
-                .collect();
-            radsort::sort_by_key(&mut packed, |p| (p >> 32) as u32);
+            let packed = par_rows(rows, |i, r| ((key_of(&r) - lo) << 32) | i as u64);
+            let packed = par_sort(packed, |p| (p >> 32) as u32);
             return packed.iter().map(|p| *p as u32).collect();
         }
     }
-    let mut keyed: Vec<(u64, u32)> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (key_of(&r), i as u32))
-        .collect();
-    // Stable: equal keys stay in listing order.
-    radsort::sort_by_key(&mut keyed, |e| e.0);
+    // Names tie on the org next: its rank rides in the key, so equal short
+    // names need no second look.
+    let org_rank: Vec<u16> = if fold {
+        let t = rows.org_table();
+        let mut by: Vec<usize> = (0..t.len()).collect();
+        by.sort_by(|a, b| cmp_folded(&t[*a], &t[*b]));
+        let mut rank = vec![u16::MAX; t.len()];
+        for (r, i) in by.into_iter().enumerate() {
+            rank[i] = u16::try_from(r).unwrap_or(u16::MAX);
+        }
+        rank
+    } else {
+        Vec::new()
+    };
+    let keyed = par_rows(rows, |i, r| {
+        let org = org_rank.get(r.org_id() as usize).copied().unwrap_or(0);
+        (key_of(&r), i as u32, org)
+    });
+    let keyed = if fold {
+        par_sort(keyed, |e| (e.0, e.2))
+    } else {
+        par_sort(keyed, |e| e.0)
+    };
     let mut out: Vec<u32> = keyed.iter().map(|e| e.1).collect();
     if !exact {
-        // Rows whose eight key bytes are equal: compare them in full.
+        // Rows whose eight key bytes (and org) are equal and whose text goes
+        // on past them: by the next eight (each row looked up once), then,
+        // rarer still, in full. Text that ended within the key is settled.
         let mut start = 0;
         while start < keyed.len() {
             let mut end = start + 1;
-            while end < keyed.len() && keyed[end].0 == keyed[start].0 {
+            while end < keyed.len()
+                && (keyed[end].0, keyed[end].2) == (keyed[start].0, keyed[start].2)
+            {
                 end += 1;
             }
-            if end - start > 1 {
-                out[start..end].sort_by(|a, b| {
-                    let ra = rows.get(*a as usize);
-                    let rb = rows.get(*b as usize);
-                    match (ra, rb) {
-                        (Some(x), Some(y)) => cmp_rows(key, (*a, x), (*b, y)),
-                        _ => a.cmp(b),
+            let org_capped = fold && keyed[start].2 == u16::MAX;
+            if end - start > 1 && (keyed[start].0 & 0xff != 0 || org_capped) {
+                let mut run: Vec<(u64, u32)> = out[start..end]
+                    .iter()
+                    .map(|i| {
+                        let k = rows
+                            .get(*i as usize)
+                            .map_or(0, |r| prefix_key(text(key, &r), skip + 8, fold));
+                        (k, *i)
+                    })
+                    .collect();
+                run.sort_unstable();
+                let mut a = 0;
+                while a < run.len() {
+                    let mut b = a + 1;
+                    while b < run.len() && run[b].0 == run[a].0 {
+                        b += 1;
                     }
-                });
+                    if b - a > 1 {
+                        run[a..b].sort_by(|x, y| {
+                            match (rows.get(x.1 as usize), rows.get(y.1 as usize)) {
+                                (Some(p), Some(q)) => cmp_rows(key, (x.1, p), (y.1, q)),
+                                _ => x.1.cmp(&y.1),
+                            }
+                        });
+                    }
+                    a = b;
+                }
+                for (o, r) in out[start..end].iter_mut().zip(run) {
+                    *o = r.1;
+                }
             }
             start = end;
         }
@@ -282,6 +380,34 @@ mod tests {
                 cmp_rows(key, (*a, x), (*b, y))
             });
             assert_eq!(sorted(&t, key), want, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn orders_split_across_cores_agree_with_the_full_comparison() {
+        // Past the size where keys and sorts run on every core; names that
+        // tie past the key, equal names in different orgs, equal dates.
+        let n = 250_000u64;
+        let t: Pinset = (0..n)
+            .map(|i| {
+                let m = (i * 7919) % n;
+                let mut r = row(
+                    &format!("Qm{:08}{}", m % 1000, m),
+                    &format!("scan-batch-{:02}-{}", m % 7, m % 9000),
+                    (m % 3000) as i64,
+                    Some(m % 5000),
+                );
+                r.org = ["b", "A", ""][(m % 3) as usize].into();
+                r
+            })
+            .collect();
+        for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
+            let mut want: Vec<u32> = (0..t.len() as u32).collect();
+            want.sort_by(|a, b| {
+                let (x, y) = (t.get(*a as usize).unwrap(), t.get(*b as usize).unwrap());
+                cmp_rows(key, (*a, x), (*b, y))
+            });
+            assert!(sorted(&t, key) == want, "{key:?}");
         }
     }
 

@@ -134,6 +134,10 @@ impl<'a> Row<'a> {
     pub fn allocations(&self) -> &'a [Arc<str>] {
         &self.set.sets[self.slot.set as usize]
     }
+    /// The shared org's number in `Pinset::org_table`.
+    pub fn org_id(&self) -> u32 {
+        self.slot.org
+    }
     /// The shared allocation set, for counting per set rather than per row.
     pub fn set_id(&self) -> u32 {
         self.slot.set
@@ -204,6 +208,10 @@ impl Pinset {
     /// The distinct orgs items carry (the empty one left out).
     pub fn orgs(&self) -> impl Iterator<Item = &str> + '_ {
         self.orgs.iter().skip(1).map(|o| &**o)
+    }
+    /// Every org by the number rows refer to it with (0: none).
+    pub fn org_table(&self) -> &[Arc<str>] {
+        &self.orgs
     }
     /// The distinct allocation sets, by the ID rows refer to them with.
     pub fn sets(&self) -> &[Arc<[Arc<str>]>] {
