@@ -603,3 +603,67 @@ fn readme_key_tables_are_the_keymap() {
         }
     }
 }
+
+fn chunk(generation: u64, rows: Vec<PinRow>, done: bool) -> Msg {
+    Msg::PinsetChunk {
+        generation,
+        rows: rows.into(),
+        done,
+        every: Duration::from_secs(30),
+    }
+}
+
+#[test]
+fn a_reload_in_place_keeps_the_selection_and_a_failed_one_changes_nothing() {
+    let mut st = State::new("x".into(), None, Instant::now());
+    st.pins_height = 10;
+    let first: Vec<PinRow> = (1..=5)
+        .map(|i| pin(i, &format!("n{i}"), "o", i as i64))
+        .collect();
+    update(&mut st, chunk(1, first.clone(), true));
+    // Newest first: n5 n4 n3 n2 n1; select n3.
+    update(&mut st, key('j'));
+    update(&mut st, key('j'));
+    assert_eq!(selected_name(&st), "n3");
+    // n4 renamed, n5 gone, n6 new; in two chunks.
+    update(
+        &mut st,
+        chunk(2, vec![pin(1, "n1", "o", 1), pin(2, "n2", "o", 2)], false),
+    );
+    assert_eq!(st.pins.rows.len(), 5, "the old rows stay shown");
+    assert_eq!(selected_name(&st), "n3");
+    update(
+        &mut st,
+        chunk(
+            2,
+            vec![
+                pin(3, "n3", "o", 3),
+                pin(4, "four", "o", 4),
+                pin(6, "n6", "o", 6),
+            ],
+            true,
+        ),
+    );
+    let names: Vec<String> = st
+        .pins
+        .index
+        .iter()
+        .map(|i| st.pins.rows.get(*i as usize).unwrap().name().to_string())
+        .collect();
+    assert_eq!(names, ["n6", "four", "n3", "n2", "n1"]);
+    assert_eq!(selected_name(&st), "n3");
+    // A reload that fails half-way leaves the table as it was.
+    let before: Vec<PinRow> = st.pins.rows.iter().map(|r| r.to_owned()).collect();
+    update(&mut st, chunk(3, vec![pin(7, "n7", "o", 7)], false));
+    update(
+        &mut st,
+        Msg::PinsetFailed {
+            generation: 3,
+            error: "connection broke mid-stream".into(),
+            retry_in: Duration::from_secs(5),
+        },
+    );
+    let after: Vec<PinRow> = st.pins.rows.iter().map(|r| r.to_owned()).collect();
+    assert_eq!(after, before);
+    assert_eq!(selected_name(&st), "n3");
+}

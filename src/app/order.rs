@@ -125,11 +125,21 @@ fn par_rows<T: Send + Default + Clone>(
 
 /// A stable radix sort by `key`: the halves sorted on two cores, then merged
 /// (the left first on equal keys, so equal keys keep their order).
-fn par_sort<T: Copy + Send, K: radsort::Key + Ord>(mut v: Vec<T>, key: fn(&T) -> K) -> Vec<T> {
+fn par_sort<T: Copy + Send, K: radsort::Key + Ord>(v: Vec<T>, key: fn(&T) -> K) -> Vec<T> {
+    par_sort_map(v, key, |t| *t)
+}
+
+/// The same, keeping only `keep` of each element in the merged output (the
+/// sorted elements themselves are not needed twice over).
+fn par_sort_map<T: Copy + Send, K: radsort::Key + Ord, U>(
+    mut v: Vec<T>,
+    key: fn(&T) -> K,
+    keep: fn(&T) -> U,
+) -> Vec<U> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     if v.len() < 200_000 || cores < 2 {
         radsort::sort_by_key(&mut v, key);
-        return v;
+        return v.iter().map(keep).collect();
     }
     let mid = v.len() / 2;
     {
@@ -144,15 +154,15 @@ fn par_sort<T: Copy + Send, K: radsort::Key + Ord>(mut v: Vec<T>, key: fn(&T) ->
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         if key(&b[j]) < key(&a[i]) {
-            out.push(b[j]);
+            out.push(keep(&b[j]));
             j += 1;
         } else {
-            out.push(a[i]);
+            out.push(keep(&a[i]));
             i += 1;
         }
     }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
+    out.extend(a[i..].iter().map(keep));
+    out.extend(b[j..].iter().map(keep));
     out
 }
 
@@ -187,8 +197,7 @@ fn sorted(rows: &Pinset, key: SortKey) -> Vec<u32> {
             .fold((u64::MAX, 0), |(lo, hi), k| (lo.min(*k), hi.max(*k)));
         if hi.saturating_sub(lo) <= u64::from(u32::MAX) {
             let packed = par_rows(rows, |i, r| ((key_of(&r) - lo) << 32) | i as u64);
-            let packed = par_sort(packed, |p| (p >> 32) as u32);
-            return packed.iter().map(|p| *p as u32).collect();
+            return par_sort_map(packed, |p| (p >> 32) as u32, |p| *p as u32);
         }
     }
     // Names tie on the org next: its rank rides in the key, so equal short

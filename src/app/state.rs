@@ -172,8 +172,11 @@ pub struct Flash {
 #[derive(Debug, Clone, Default)]
 pub struct PinsState {
     pub rows: Arc<Pinset>,
-    /// Rows of a reload still streaming in (the old rows stay on screen).
-    pub incoming: Pinset,
+    /// A reload being applied to `rows` in place (the old rows stay on
+    /// screen until it ends), and listing chunks waiting for the table while
+    /// an index task still reads it.
+    pub reload: Option<crate::app::pinset::Reload>,
+    pub pending: Vec<Pinset>,
     pub generation: u64,
     pub index: Vec<u32>,
     /// Set when `index` is being recomputed off the UI task.

@@ -86,7 +86,7 @@ pub(super) fn on_chunk(
     }
     if generation > st.pins.generation {
         st.pins.generation = generation;
-        st.pins.incoming.clear();
+        abandon_reload(st);
         st.pins.fresh.loading = true;
     }
     let first_load = st.pins.fresh.fetched.is_none();
@@ -108,7 +108,8 @@ pub(super) fn on_chunk(
             .collect();
         st.pins.index.extend(new);
     } else {
-        st.pins.incoming.append(rows);
+        st.pins.pending.push(rows);
+        apply_pending(st, done);
     }
     if !done {
         return Vec::new();
@@ -116,7 +117,7 @@ pub(super) fn on_chunk(
     if first_load {
         st.pins.select_top = st.pins.selected == 0;
     } else {
-        st.pins.rows = Arc::new(std::mem::take(&mut st.pins.incoming));
+        finish_reload(st);
     }
     st.pins.fresh.ok(st.now);
     forget_gone(&mut st.pins);
@@ -124,6 +125,66 @@ pub(super) fn on_chunk(
     recount_peers(st);
     refresh_peer_detail(st);
     reindex(st)
+}
+
+/// Applies the listing chunks waiting for the table: at once unless an
+/// index task still reads it (then at the next chunk, or `now` at the end,
+/// copying the table only if that task is still running).
+fn apply_pending(st: &mut State, now: bool) {
+    let p = &mut st.pins;
+    if p.pending.is_empty() {
+        return;
+    }
+    let table = if now {
+        Some(Arc::make_mut(&mut p.rows))
+    } else {
+        Arc::get_mut(&mut p.rows)
+    };
+    let Some(table) = table else {
+        return;
+    };
+    let reload = p.reload.get_or_insert_with(|| table.begin_reload());
+    for chunk in p.pending.drain(..) {
+        table.reload_chunk(reload, &chunk);
+    }
+}
+
+/// Ends a reload: rows the listing no longer has are dropped, and the order
+/// shown is carried over to where the rows now are (the reindex that
+/// follows replaces it).
+fn finish_reload(st: &mut State) {
+    let p = &mut st.pins;
+    let Some(reload) = p.reload.take() else {
+        return;
+    };
+    let done = Arc::make_mut(&mut p.rows).finish_reload(reload);
+    if !done.changed {
+        return;
+    }
+    let now = |i: u32| {
+        done.moved
+            .get(i as usize)
+            .copied()
+            .filter(|j| *j != crate::app::pinset::GONE)
+    };
+    let before = p
+        .index
+        .get(..p.selected)
+        .map_or(0, |s| s.iter().filter(|i| now(**i).is_none()).count());
+    p.index = p.index.iter().filter_map(|i| now(*i)).collect();
+    p.selected = p
+        .selected
+        .saturating_sub(before)
+        .min(p.index.len().saturating_sub(1));
+}
+
+/// Gives up a reload that will not end (its listing failed, or a newer one
+/// began): the table is as it was.
+pub(super) fn abandon_reload(st: &mut State) {
+    st.pins.pending.clear();
+    if let Some(reload) = st.pins.reload.take() {
+        Arc::make_mut(&mut st.pins.rows).abandon_reload(reload);
+    }
 }
 
 /// `/peers` gives no name for a peer that is down; statuses do.

@@ -127,7 +127,7 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             retry_in,
         } => {
             if generation >= st.pins.generation {
-                st.pins.incoming.clear();
+                abandon_reload(st);
                 st.pins.fresh.failed(error, retry_in, st.now);
             }
             Vec::new()

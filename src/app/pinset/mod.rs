@@ -15,6 +15,9 @@ use serde::Deserialize;
 use super::rows::PinRow;
 use super::sanitize::clean;
 
+mod reload;
+pub use reload::{Reload, Reloaded, GONE};
+
 /// Peer sets and peers are few; a hostile pinset with a new one on every
 /// line still costs only what a row would have cost without sharing.
 const MAX_SHARED_PEERS: usize = 10_000;
@@ -23,17 +26,43 @@ type Map<K, V> = HashMap<K, V, RandomState>;
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// Where its CID starts in `text`; the name follows it.
-    at: u64,
+    /// Where its CID starts in `text` (low 48 bits; the name follows it)
+    /// and the CID's length (high 16 bits): 40 bytes a row, not 48.
+    at_cid: u64,
     /// `u64::MAX`: unknown.
     size: u64,
     created: i64,
-    rmin: i32,
-    rmax: i32,
+    /// Saturated to ±32767: the rows are for showing; what is written to
+    /// the cluster is read from it first.
+    rmin: i16,
+    rmax: i16,
     set: u32,
     org: u32,
-    cid_len: u32,
     name_len: u32,
+}
+
+impl Slot {
+    fn at(&self) -> usize {
+        (self.at_cid & AT_MASK) as usize
+    }
+    fn cid_len(&self) -> usize {
+        (self.at_cid >> 48) as usize
+    }
+    fn moved_to(self, at: u64) -> Slot {
+        Slot {
+            at_cid: (self.at_cid & !AT_MASK) | at,
+            ..self
+        }
+    }
+}
+
+const AT_MASK: u64 = (1 << 48) - 1;
+
+/// The longest CID a row holds (a real one is under a hundred bytes).
+pub const MAX_CID: usize = u16::MAX as usize;
+
+fn small(n: i32) -> i16 {
+    n.clamp(i16::MIN.into(), i16::MAX.into()) as i16
 }
 
 const NO_SIZE: u64 = u64::MAX;
@@ -54,6 +83,9 @@ pub struct Pinset {
     /// The last order computed (by a sort key's number): a table does not
     /// change once loaded, so neither does its order.
     order: Mutex<Option<(u8, Arc<[u32]>)>>,
+    /// While a reload is applied: the rows shown (those before it began;
+    /// the ones it appends are not shown until it ends).
+    reloading_from: Option<usize>,
 }
 
 impl Clone for Pinset {
@@ -68,6 +100,7 @@ impl Clone for Pinset {
             peers: self.peers.clone(),
             scratch: String::new(),
             order: Mutex::new(None),
+            reloading_from: self.reloading_from,
         }
     }
 }
@@ -84,6 +117,7 @@ impl Default for Pinset {
             peers: Map::default(),
             scratch: String::new(),
             order: Mutex::new(None),
+            reloading_from: None,
         };
         p.org_id("");
         p.sets.push(Arc::from(Vec::new()));
@@ -120,11 +154,11 @@ pub struct Row<'a> {
 
 impl<'a> Row<'a> {
     pub fn cid(&self) -> &'a str {
-        let at = self.slot.at as usize;
-        &self.set.text[at..at + self.slot.cid_len as usize]
+        let at = self.slot.at();
+        &self.set.text[at..at + self.slot.cid_len()]
     }
     pub fn name(&self) -> &'a str {
-        let at = self.slot.at as usize + self.slot.cid_len as usize;
+        let at = self.slot.at() + self.slot.cid_len();
         &self.set.text[at..at + self.slot.name_len as usize]
     }
     pub fn org(&self) -> &'a str {
@@ -150,10 +184,10 @@ impl<'a> Row<'a> {
         self.slot.created
     }
     pub fn rmin(&self) -> i32 {
-        self.slot.rmin
+        self.slot.rmin.into()
     }
     pub fn rmax(&self) -> i32 {
-        self.slot.rmax
+        self.slot.rmax.into()
     }
     /// How many peers should hold it (for "2/3 pinned").
     pub fn wanted(&self, online_peers: usize) -> usize {
@@ -193,17 +227,22 @@ impl fmt::Debug for Row<'_> {
 }
 
 impl Pinset {
+    /// The rows shown: during a reload, those from before it.
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.reloading_from.unwrap_or(self.slots.len())
     }
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.len() == 0
     }
     pub fn get(&self, i: usize) -> Option<Row<'_>> {
-        self.slots.get(i).map(|slot| Row { set: self, slot })
+        self.slots[..self.len()]
+            .get(i)
+            .map(|slot| Row { set: self, slot })
     }
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Row<'_>> + Clone + '_ {
-        self.slots.iter().map(|slot| Row { set: self, slot })
+        self.slots[..self.len()]
+            .iter()
+            .map(|slot| Row { set: self, slot })
     }
     /// The distinct orgs items carry (the empty one left out).
     pub fn orgs(&self) -> impl Iterator<Item = &str> + '_ {
@@ -221,7 +260,7 @@ impl Pinset {
     pub fn cached_order(&self, key: u8, f: impl FnOnce() -> Vec<u32>) -> Arc<[u32]> {
         let mut last = self.order.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((k, o)) = &*last {
-            if *k == key && o.len() == self.slots.len() {
+            if *k == key && o.len() == self.len() {
                 return o.clone();
             }
         }
@@ -235,6 +274,10 @@ impl Pinset {
 
     pub fn clear(&mut self) {
         *self = Pinset::default();
+    }
+
+    fn cid_at(&self, s: &Slot) -> &str {
+        &self.text[s.at()..s.at() + s.cid_len()]
     }
 
     /// The first row whose CID is `cid` (a scan: for what is not on screen).
@@ -293,26 +336,27 @@ impl Pinset {
         &mut self,
         cid: &str,
         name: &str,
-        org: &str,
+        org: u32,
         size: Option<u64>,
         created: i64,
         rmin: i32,
         rmax: i32,
         set: u32,
     ) {
-        let at = self.text.len() as u64;
+        if cid.len() > MAX_CID {
+            return;
+        }
+        let at = self.text.len() as u64 | ((cid.len() as u64) << 48);
         self.text.push_str(cid);
         self.text.push_str(name);
-        let org = self.org_id(org);
         self.slots.push(Slot {
-            at,
+            at_cid: at,
             size: size.unwrap_or(NO_SIZE),
             created,
-            rmin,
-            rmax,
+            rmin: small(rmin),
+            rmax: small(rmax),
             set,
             org,
-            cid_len: cid.len() as u32,
             name_len: name.len() as u32,
         });
     }
@@ -320,9 +364,8 @@ impl Pinset {
     pub fn push(&mut self, r: &PinRow) {
         self.complete_lookups();
         let set = self.set_of(&r.allocations);
-        self.push_parts(
-            &r.cid, &r.name, &r.org, r.size, r.created, r.rmin, r.rmax, set,
-        );
+        let org = self.org_id(&r.org);
+        self.push_parts(&r.cid, &r.name, org, r.size, r.created, r.rmin, r.rmax, set);
     }
 
     /// The rows decoded so far, as a table of their own; this one keeps its
@@ -386,10 +429,8 @@ impl Pinset {
             self.sets.extend(other.sets.drain(self.sets.len()..));
             let base = self.text.len() as u64;
             self.text.push_str(&other.text);
-            self.slots.extend(other.slots.iter().map(|s| Slot {
-                at: s.at + base,
-                ..*s
-            }));
+            self.slots
+                .extend(other.slots.iter().map(|s| s.moved_to(s.at() as u64 + base)));
             *self.order.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
             return;
         }
@@ -399,7 +440,7 @@ impl Pinset {
         let base = self.text.len() as u64;
         self.text.push_str(&other.text);
         self.slots.extend(other.slots.iter().map(|s| Slot {
-            at: s.at + base,
+            at_cid: s.moved_to(s.at() as u64 + base).at_cid,
             org: orgs[s.org as usize],
             set: sets[s.set as usize],
             ..*s
@@ -510,14 +551,18 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
             }
         }
         let cid = cid.ok_or_else(|| de::Error::missing_field("cid"))?;
+        if cid.0.len() > MAX_CID {
+            return Err(de::Error::custom("a CID longer than 64 KiB"));
+        }
         let set = table.set_id(&key);
         table.scratch = key;
         let name = name.map(|n| n.0).unwrap_or_default();
         let org = meta.org.map(|o| o.0).unwrap_or_default();
+        let org = table.org_id(&clean(&org));
         table.push_parts(
             &cid.0,
             &clean(&name),
-            &clean(&org),
+            org,
             meta.size.and_then(|s| s.0.trim().parse().ok()),
             created,
             rmin,
@@ -595,7 +640,7 @@ mod tests {
         assert_eq!(t.orgs().collect::<Vec<_>>(), vec!["hrdag"]);
         assert_eq!(t.get(2).map(|r| r.set_id()), t.get(0).map(|r| r.set_id()));
         assert_eq!(t.find("Qmb").map(|r| r.name()), Some(""));
-        assert_eq!(std::mem::size_of::<Slot>(), 48);
+        assert_eq!(std::mem::size_of::<Slot>(), 40);
     }
 
     #[test]
