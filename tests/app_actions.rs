@@ -1214,6 +1214,14 @@ fn edit_shows_the_changes_before_writing_them() {
         panic!()
     };
     assert_eq!(e.changes, ["peers: +meerkat -nas", "metadata: +box=12"]);
+    // Cancelling the changes goes back to the form as it was typed.
+    let fx = ch(&mut st, 'n');
+    assert!(fx.is_empty());
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!("{:?}", st.dialog)
+    };
+    assert!(f.note.as_deref().unwrap_or("").contains("not written"));
+    k(&mut st, KeyCode::Enter);
     let fx = ch(&mut st, 'y');
     let Some(Effect::Edit { edit, .. }) = fx.first() else {
         panic!("{fx:?}")

@@ -522,6 +522,18 @@ mod both {
             .unwrap()
             .iter()
             .any(|c| c.as_str().unwrap().contains("-box=14")));
+        // Unsetting a key the item does not have says so.
+        let o = run(
+            args(&b, &["edit", &cid, "--unset-meta", "shelf", "--dry-run"]),
+            vec![],
+        )
+        .await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            o.stderr.contains("no metadata key \"shelf\""),
+            "{}",
+            o.stderr
+        );
         let o = run(
             args(&b, &["edit", &cid, "--rmin", "3", "--rmax", "2"]),
             vec![],

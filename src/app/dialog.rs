@@ -184,6 +184,9 @@ pub struct Confirm {
     pub action: ConfirmAction,
     /// Cancel is focused unless the user moves to the action.
     pub on_action: bool,
+    /// The form this confirms, reopened as it was when cancelled (an edit
+    /// is not typed again for changing one field).
+    pub back: Option<Box<Form>>,
 }
 
 #[derive(Debug, Clone)]

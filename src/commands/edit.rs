@@ -91,6 +91,11 @@ pub(super) async fn run(cx: &Ctx, a: &EditArgs) -> Result<u8, CmdError> {
     let pin = cx.client.allocation(&a.cid).await?;
     let before = Editable::of(&pin);
     let after = merge(&before, a, &meta).map_err(|e| CmdError::usage("replication", e))?;
+    for k in &a.unset {
+        if !before.metadata.iter().any(|(x, _)| x == k) {
+            tell!("{}: no metadata key {k:?} to unset", a.cid);
+        }
+    }
     // Preferred peers by name or ID.
     let members = cx.client.members().await?;
     let mut wanted = Vec::new();

@@ -25,7 +25,12 @@ pub(super) fn dialog_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Ve
                     Vec::new()
                 }
                 Some(false) => {
-                    flash(st, "cancelled: nothing changed", Level::Info);
+                    if let Some(mut f) = c.back {
+                        f.note = Some("not written: change it, or Esc to leave".into());
+                        st.dialog = Some(Dialog::Form(*f));
+                    } else {
+                        flash(st, "cancelled: nothing changed", Level::Info);
+                    }
                     Vec::new()
                 }
                 Some(true) => confirmed(st, c.action),

@@ -666,6 +666,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             st.dialog = Some(Dialog::Confirm(Confirm {
                 action: ConfirmAction::Unpin(items),
                 on_action: false,
+                back: None,
             }));
             Vec::new()
         }
@@ -709,6 +710,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 st.dialog = Some(Dialog::Confirm(Confirm {
                     action: ConfirmAction::RecoverAll(n),
                     on_action: false,
+                    back: None,
                 }));
             }
             Vec::new()

@@ -82,6 +82,7 @@ pub(super) fn planned(st: &mut State, r: Result<Box<Plan>, String>) -> Vec<Effec
             st.dialog = Some(Dialog::Confirm(Confirm {
                 action: ConfirmAction::Steward(plan),
                 on_action: false,
+                back: None,
             }));
         }
     }
@@ -142,6 +143,7 @@ pub(super) fn submit_edit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
             st.dialog = Some(Dialog::Confirm(Confirm {
                 action: ConfirmAction::Edit(Box::new(e)),
                 on_action: false,
+                back: Some(Box::new(f.clone())),
             }));
             Some(Vec::new())
         }
