@@ -682,13 +682,7 @@ async fn pinset_at(n: usize, rows: &mut Vec<Row>) -> State {
     // The order the console shows first (newest first), as its reindex task
     // computes it.
     let t = Instant::now();
-    let idx = compute_index(
-        &st.pins.rows,
-        &st.pins.filter,
-        st.pins.sort,
-        &st.pins.repl,
-        false,
-    );
+    let idx = shown_order(&st);
     let first_sort = t.elapsed().as_secs_f64();
     st.pins.index = idx.index;
     let mem = (rss_kib() - base) / 1024.0;
@@ -749,14 +743,7 @@ async fn pinset_at(n: usize, rows: &mut Vec<Row>) -> State {
                 break;
             }
         }
-        let idx = compute_index(
-            &st.pins.rows,
-            &st.pins.filter,
-            st.pins.sort,
-            &st.pins.repl,
-            false,
-        );
-        st.pins.index = idx.index;
+        st.pins.index = shown_order(&st).index;
         let again = peak_rss_mib();
         row(
             rows,
@@ -816,6 +803,17 @@ async fn pinset_at(n: usize, rows: &mut Vec<Row>) -> State {
         worst_sort <= 0.5,
     );
     st
+}
+
+/// The order the console shows, as its reindex task computes it.
+fn shown_order(st: &State) -> ccs_tui::app::order::Indexed {
+    compute_index(
+        &st.pins.rows,
+        &st.pins.filter,
+        st.pins.sort,
+        &st.pins.repl,
+        false,
+    )
 }
 
 fn human(n: usize) -> String {

@@ -119,43 +119,13 @@ impl Reload {
             .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
-    /// The table's number for the listing's set `id` (the decoder's tables
-    /// only grow within one listing: mapped once each).
+    /// The table's number for the listing's set `id`.
     fn set(&mut self, table: &mut Pinset, chunk: &Pinset, id: u32) -> u32 {
-        let id = id as usize;
-        if let Some((a, mine)) = self.sets.get(id) {
-            if chunk.sets.get(id).is_some_and(|b| Arc::ptr_eq(a, b)) {
-                return *mine;
-            }
-            // Another decoder's tables: map afresh.
-            self.sets.clear();
-        }
-        while self.sets.len() <= id {
-            let Some(s) = chunk.sets.get(self.sets.len()) else {
-                return 0;
-            };
-            let mine = table.set_of(s);
-            self.sets.push((s.clone(), mine));
-        }
-        self.sets[id].1
+        map_shared(&mut self.sets, &chunk.sets, id, |s| table.set_of(s))
     }
 
     fn org(&mut self, table: &mut Pinset, chunk: &Pinset, id: u32) -> u32 {
-        let id = id as usize;
-        if let Some((a, mine)) = self.orgs.get(id) {
-            if chunk.orgs.get(id).is_some_and(|b| Arc::ptr_eq(a, b)) {
-                return *mine;
-            }
-            self.orgs.clear();
-        }
-        while self.orgs.len() <= id {
-            let Some(o) = chunk.orgs.get(self.orgs.len()) else {
-                return 0;
-            };
-            let mine = table.org_id(o);
-            self.orgs.push((o.clone(), mine));
-        }
-        self.orgs[id].1
+        map_shared(&mut self.orgs, &chunk.orgs, id, |o| table.org_id(o))
     }
 }
 
@@ -255,6 +225,32 @@ impl Pinset {
         self.slots.truncate(r.rows);
         self.text.truncate(r.text);
     }
+}
+
+/// What the listing's shared entry `id` is in the table. A listing's
+/// tables only grow (the decoder keeps them across chunks), so each entry is
+/// mapped once; `memo` pairs each with the table's number for it.
+fn map_shared<T: ?Sized>(
+    memo: &mut Vec<(Arc<T>, u32)>,
+    theirs: &[Arc<T>],
+    id: u32,
+    mut mine: impl FnMut(&Arc<T>) -> u32,
+) -> u32 {
+    let id = id as usize;
+    if let Some((a, _)) = memo.get(id) {
+        if !theirs.get(id).is_some_and(|b| Arc::ptr_eq(a, b)) {
+            // Another decoder's tables: map afresh.
+            memo.clear();
+        }
+    }
+    while memo.len() <= id {
+        let Some(x) = theirs.get(memo.len()) else {
+            return 0;
+        };
+        let m = mine(x);
+        memo.push((x.clone(), m));
+    }
+    memo[id].1
 }
 
 fn same_row(old: Row<'_>, new: Row<'_>, set: u32, org: u32) -> bool {
