@@ -1,7 +1,7 @@
 //! The pinset as the console holds it: one table of fixed-size slots, with
 //! every CID and name back to back in one string and the few distinct orgs
 //! and allocation sets stored once. Ten million items must fit a small
-//! machine: a row costs its 48-byte slot and its text, nothing else.
+//! machine: a row costs its 40-byte slot and its text, nothing else.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -16,7 +16,9 @@ use super::rows::PinRow;
 use super::sanitize::clean;
 
 mod reload;
+mod text;
 pub use reload::{Reload, Reloaded, GONE};
+use text::Text;
 
 /// Peer sets and peers are few; a hostile pinset with a new one on every
 /// line still costs only what a row would have cost without sharing.
@@ -42,8 +44,8 @@ struct Slot {
 }
 
 impl Slot {
-    fn at(&self) -> usize {
-        (self.at_cid & AT_MASK) as usize
+    fn at(&self) -> text::At {
+        self.at_cid & AT_MASK
     }
     fn cid_len(&self) -> usize {
         (self.at_cid >> 48) as usize
@@ -69,7 +71,7 @@ const NO_SIZE: u64 = u64::MAX;
 
 pub struct Pinset {
     slots: Vec<Slot>,
-    text: String,
+    text: Text,
     /// Index 0 is the empty org.
     orgs: Vec<Arc<str>>,
     org_ids: Map<Arc<str>, u32>,
@@ -109,7 +111,7 @@ impl Default for Pinset {
     fn default() -> Self {
         let mut p = Pinset {
             slots: Vec::new(),
-            text: String::new(),
+            text: Text::default(),
             orgs: Vec::new(),
             org_ids: Map::default(),
             sets: Vec::new(),
@@ -132,7 +134,7 @@ impl fmt::Debug for Pinset {
             f,
             "Pinset({} rows, {} text bytes, {} orgs, {} peer sets)",
             self.slots.len(),
-            self.text.len(),
+            self.text.bytes(),
             self.orgs.len(),
             self.sets.len()
         )
@@ -154,12 +156,11 @@ pub struct Row<'a> {
 
 impl<'a> Row<'a> {
     pub fn cid(&self) -> &'a str {
-        let at = self.slot.at();
-        &self.set.text[at..at + self.slot.cid_len()]
+        self.set.text.get(self.slot.at(), self.slot.cid_len())
     }
     pub fn name(&self) -> &'a str {
-        let at = self.slot.at() + self.slot.cid_len();
-        &self.set.text[at..at + self.slot.name_len as usize]
+        let at = self.slot.at() + self.slot.cid_len() as u64;
+        self.set.text.get(at, self.slot.name_len as usize)
     }
     pub fn org(&self) -> &'a str {
         &self.set.orgs[self.slot.org as usize]
@@ -277,7 +278,7 @@ impl Pinset {
     }
 
     fn cid_at(&self, s: &Slot) -> &str {
-        &self.text[s.at()..s.at() + s.cid_len()]
+        self.text.get(s.at(), s.cid_len())
     }
 
     /// The first row whose CID is `cid` (a scan: for what is not on screen).
@@ -346,9 +347,10 @@ impl Pinset {
         if cid.len() > MAX_CID {
             return;
         }
-        let at = self.text.len() as u64 | ((cid.len() as u64) << 48);
-        self.text.push_str(cid);
-        self.text.push_str(name);
+        let Some(at) = self.text.push(&[cid, name]) else {
+            return;
+        };
+        let at = at | ((cid.len() as u64) << 48);
         self.slots.push(Slot {
             at_cid: at,
             size: size.unwrap_or(NO_SIZE),
@@ -427,31 +429,35 @@ impl Pinset {
         if self.continues(&other) {
             self.orgs.extend(other.orgs.drain(self.orgs.len()..));
             self.sets.extend(other.sets.drain(self.sets.len()..));
-            let base = self.text.len() as u64;
-            self.text.push_str(&other.text);
-            self.slots
-                .extend(other.slots.iter().map(|s| s.moved_to(s.at() as u64 + base)));
+            for s in &other.slots {
+                let len = s.cid_len() + s.name_len as usize;
+                if let Some(at) = self.text.push(&[other.text.get(s.at(), len)]) {
+                    self.slots.push(s.moved_to(at));
+                }
+            }
             *self.order.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
             return;
         }
         self.complete_lookups();
         let orgs: Vec<u32> = other.orgs.iter().map(|o| self.org_id(o)).collect();
         let sets: Vec<u32> = other.sets.iter().map(|s| self.set_of(s)).collect();
-        let base = self.text.len() as u64;
-        self.text.push_str(&other.text);
-        self.slots.extend(other.slots.iter().map(|s| Slot {
-            at_cid: s.moved_to(s.at() as u64 + base).at_cid,
-            org: orgs[s.org as usize],
-            set: sets[s.set as usize],
-            ..*s
-        }));
+        for s in &other.slots {
+            let len = s.cid_len() + s.name_len as usize;
+            if let Some(at) = self.text.push(&[other.text.get(s.at(), len)]) {
+                self.slots.push(Slot {
+                    org: orgs[s.org as usize],
+                    set: sets[s.set as usize],
+                    ..s.moved_to(at)
+                });
+            }
+        }
     }
 
     /// Decodes one `/allocations` line straight into a new row: only the
     /// fields the console shows are kept, and nothing is allocated per line
     /// but the row's own text.
     pub fn push_json_line(&mut self, line: &[u8]) -> Result<(), String> {
-        let (rows, text) = (self.slots.len(), self.text.len());
+        let (rows, text) = (self.slots.len(), self.text.end());
         let mut de = sonic_rs::Deserializer::from_slice(line);
         let res = LineSeed(self).deserialize(&mut de).and_then(|()| de.end());
         res.map_err(|e| {

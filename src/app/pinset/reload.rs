@@ -29,7 +29,7 @@ pub struct Reload {
     misses: usize,
     /// Rows (and text) before the reload: rows past these were appended by it.
     rows: usize,
-    text: usize,
+    text: super::text::At,
     seen: Vec<u64>,
     sets: Vec<(Arc<[Arc<str>]>, u32)>,
     orgs: Vec<(Arc<str>, u32)>,
@@ -140,7 +140,7 @@ impl Pinset {
             cursor: 0,
             misses: 0,
             rows: self.slots.len(),
-            text: self.text.len(),
+            text: self.text.end(),
             seen: vec![0; self.slots.len().div_ceil(64)],
             sets: Vec::new(),
             orgs: Vec::new(),
@@ -186,35 +186,28 @@ impl Pinset {
             return Reloaded::default();
         }
         let mut moved = vec![GONE; r.rows];
-        // Text lies in row order (rows only ever go on at the end), so
-        // moving each kept row's text to the left never overwrites a row
-        // not yet moved.
-        let mut text = std::mem::take(&mut self.text).into_bytes();
-        let (mut w, mut at) = (0usize, 0usize);
+        // The kept rows' text is copied into new segments; text lies in row
+        // order (rows only ever go on at the end), so each old segment is
+        // freed once the rows are past it: a segment or two more at most.
+        let mut old = std::mem::take(&mut self.text);
+        let mut w = 0usize;
         for i in 0..self.slots.len() {
+            let s = self.slots[i];
+            old.release_before(s.at());
             if i < r.rows && !r.was_seen(i) {
                 continue;
             }
-            let mut s = self.slots[i];
             let len = s.cid_len() + s.name_len as usize;
-            let from = s.at();
-            text.copy_within(from..from + len, at);
-            s = s.moved_to(at as u64);
-            at += len;
-            self.slots[w] = s;
+            let Some(at) = self.text.push(&[old.get(s.at(), len)]) else {
+                continue;
+            };
+            self.slots[w] = s.moved_to(at);
             if let Some(m) = moved.get_mut(i) {
                 *m = w as u32;
             }
             w += 1;
         }
         self.slots.truncate(w);
-        text.truncate(at);
-        match String::from_utf8(text) {
-            Ok(t) => self.text = t,
-            // Whole strings were moved: this cannot happen; if it did, an
-            // empty table is reloaded in full next time.
-            Err(_) => self.clear(),
-        }
         Reloaded { moved, changed }
     }
 
