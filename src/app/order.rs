@@ -123,47 +123,73 @@ fn par_rows<T: Send + Default + Clone>(
     out
 }
 
-/// A stable radix sort by `key`: the halves sorted on two cores, then merged
-/// (the left first on equal keys, so equal keys keep their order).
-fn par_sort<T: Copy + Send, K: radsort::Key + Ord>(v: Vec<T>, key: fn(&T) -> K) -> Vec<T> {
-    par_sort_map(v, key, |t| *t)
-}
+/// Runs of equal keys in a sorted order: (start, end, the first element).
+type Runs<T> = Vec<(usize, usize, T)>;
 
-/// The same, keeping only `keep` of each element in the merged output (the
-/// sorted elements themselves are not needed twice over).
-fn par_sort_map<T: Copy + Send, K: radsort::Key + Ord, U>(
+/// A stable radix sort by `key` of which only the row numbers (`row`) come
+/// out, with the runs of equal keys when `runs` is asked for. The halves are
+/// sorted apart and merged, the left first on equal keys: on two cores for
+/// big tables; one after the other below that, which holds one half's sort
+/// buffer at a time instead of two (memory is what is short there).
+fn sort_rows<T: Copy + Send, K: radsort::Key + Ord>(
     mut v: Vec<T>,
     key: fn(&T) -> K,
-    keep: fn(&T) -> U,
-) -> Vec<U> {
+    row: fn(&T) -> u32,
+    runs: bool,
+) -> (Vec<u32>, Runs<T>) {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    if v.len() < 200_000 || cores < 2 {
-        radsort::sort_by_key(&mut v, key);
-        return v.iter().map(keep).collect();
-    }
     let mid = v.len() / 2;
     {
         let (a, b) = v.split_at_mut(mid);
-        std::thread::scope(|s| {
-            s.spawn(|| radsort::sort_by_key(a, key));
+        if a.len() >= 1_000_000 && cores >= 2 {
+            std::thread::scope(|s| {
+                s.spawn(|| radsort::sort_by_key(a, key));
+                radsort::sort_by_key(b, key);
+            });
+        } else {
+            radsort::sort_by_key(a, key);
             radsort::sort_by_key(b, key);
-        });
+        }
     }
     let (a, b) = v.split_at(mid);
     let mut out = Vec::with_capacity(v.len());
+    let mut found: Runs<T> = Vec::new();
+    let mut start: Option<(usize, T)> = None;
+    let mut emit = |x: &T, out: &mut Vec<u32>| {
+        if runs {
+            match start {
+                Some((_, f)) if key(&f) == key(x) => {}
+                _ => {
+                    if let Some((s0, f)) = start {
+                        if out.len() - s0 > 1 {
+                            found.push((s0, out.len(), f));
+                        }
+                    }
+                    start = Some((out.len(), *x));
+                }
+            }
+        }
+        out.push(row(x));
+    };
     let (mut i, mut j) = (0, 0);
     while i < a.len() && j < b.len() {
         if key(&b[j]) < key(&a[i]) {
-            out.push(keep(&b[j]));
+            emit(&b[j], &mut out);
             j += 1;
         } else {
-            out.push(keep(&a[i]));
+            emit(&a[i], &mut out);
             i += 1;
         }
     }
-    out.extend(a[i..].iter().map(keep));
-    out.extend(b[j..].iter().map(keep));
-    out
+    for x in a[i..].iter().chain(&b[j..]) {
+        emit(x, &mut out);
+    }
+    if let Some((s0, f)) = start {
+        if out.len() - s0 > 1 {
+            found.push((s0, out.len(), f));
+        }
+    }
+    (out, found)
 }
 
 /// Every row's index, ascending by `key` (not `Status`, which moves with
@@ -197,7 +223,7 @@ fn sorted(rows: &Pinset, key: SortKey) -> Vec<u32> {
             .fold((u64::MAX, 0), |(lo, hi), k| (lo.min(*k), hi.max(*k)));
         if hi.saturating_sub(lo) <= u64::from(u32::MAX) {
             let packed = par_rows(rows, |i, r| ((key_of(&r) - lo) << 32) | i as u64);
-            return par_sort_map(packed, |p| (p >> 32) as u32, |p| *p as u32);
+            return sort_rows(packed, |p| (p >> 32) as u32, |p| *p as u32, false).0;
         }
     }
     // Names tie on the org next: its rank rides in the key, so equal short
@@ -218,57 +244,48 @@ fn sorted(rows: &Pinset, key: SortKey) -> Vec<u32> {
         let org = org_rank.get(r.org_id() as usize).copied().unwrap_or(0);
         (key_of(&r), i as u32, org)
     });
-    let keyed = if fold {
-        par_sort(keyed, |e| (e.0, e.2))
+    let (mut out, runs) = if fold {
+        sort_rows(keyed, |e| (e.0, e.2), |e| e.1, true)
     } else {
-        par_sort(keyed, |e| e.0)
+        // Dates and sizes are whole in their key: ties are in listing order.
+        sort_rows(keyed, |e| e.0, |e| e.1, !exact)
     };
-    let mut out: Vec<u32> = keyed.iter().map(|e| e.1).collect();
-    if !exact {
-        // Rows whose eight key bytes (and org) are equal and whose text goes
-        // on past them: by the next eight (each row looked up once), then,
-        // rarer still, in full. Text that ended within the key is settled.
-        let mut start = 0;
-        while start < keyed.len() {
-            let mut end = start + 1;
-            while end < keyed.len()
-                && (keyed[end].0, keyed[end].2) == (keyed[start].0, keyed[start].2)
-            {
-                end += 1;
+    // Rows whose eight key bytes (and org) are equal and whose text goes on
+    // past them: by the next eight (each row looked up once), then, rarer
+    // still, in full. Text that ended within the key is settled.
+    for (start, end, first) in runs {
+        let org_capped = fold && first.2 == u16::MAX;
+        if first.0 & 0xff == 0 && !org_capped {
+            continue;
+        }
+        let mut run: Vec<(u64, u32)> = out[start..end]
+            .iter()
+            .map(|i| {
+                let k = rows
+                    .get(*i as usize)
+                    .map_or(0, |r| prefix_key(text(key, &r), skip + 8, fold));
+                (k, *i)
+            })
+            .collect();
+        run.sort_unstable();
+        let mut a = 0;
+        while a < run.len() {
+            let mut b = a + 1;
+            while b < run.len() && run[b].0 == run[a].0 {
+                b += 1;
             }
-            let org_capped = fold && keyed[start].2 == u16::MAX;
-            if end - start > 1 && (keyed[start].0 & 0xff != 0 || org_capped) {
-                let mut run: Vec<(u64, u32)> = out[start..end]
-                    .iter()
-                    .map(|i| {
-                        let k = rows
-                            .get(*i as usize)
-                            .map_or(0, |r| prefix_key(text(key, &r), skip + 8, fold));
-                        (k, *i)
-                    })
-                    .collect();
-                run.sort_unstable();
-                let mut a = 0;
-                while a < run.len() {
-                    let mut b = a + 1;
-                    while b < run.len() && run[b].0 == run[a].0 {
-                        b += 1;
-                    }
-                    if b - a > 1 {
-                        run[a..b].sort_by(|x, y| {
-                            match (rows.get(x.1 as usize), rows.get(y.1 as usize)) {
-                                (Some(p), Some(q)) => cmp_rows(key, (x.1, p), (y.1, q)),
-                                _ => x.1.cmp(&y.1),
-                            }
-                        });
-                    }
-                    a = b;
-                }
-                for (o, r) in out[start..end].iter_mut().zip(run) {
-                    *o = r.1;
-                }
+            if b - a > 1 {
+                run[a..b].sort_by(
+                    |x, y| match (rows.get(x.1 as usize), rows.get(y.1 as usize)) {
+                        (Some(p), Some(q)) => cmp_rows(key, (x.1, p), (y.1, q)),
+                        _ => x.1.cmp(&y.1),
+                    },
+                );
             }
-            start = end;
+            a = b;
+        }
+        for (o, r) in out[start..end].iter_mut().zip(run) {
+            *o = r.1;
         }
     }
     out
@@ -381,6 +398,9 @@ mod tests {
                 (n % 5 != 0).then_some(n % 13),
             ));
         }
+        // Sizes and dates too far apart for 32 bits take the wide keys.
+        rows[7].size = Some(1 << 40);
+        rows[8].created = -(1 << 40);
         let t: Pinset = rows.into();
         for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
             let mut want: Vec<u32> = (0..t.len() as u32).collect();
