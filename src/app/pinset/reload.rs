@@ -147,9 +147,9 @@ impl Pinset {
         }
     }
 
-    /// Applies the next rows of the listing.
+    /// Applies the next rows of the listing (the rows shown, and so their
+    /// kept order, do not change until the end).
     pub fn reload_chunk(&mut self, r: &mut Reload, chunk: &Pinset) {
-        *self.order.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
         for new in chunk.iter() {
             let set = r.set(self, chunk, new.slot.set);
             let org = r.org(self, chunk, new.slot.org);
@@ -179,12 +179,14 @@ impl Pinset {
 
     /// Drops the rows the listing no longer has, in place.
     pub fn finish_reload(&mut self, r: Reload) -> Reloaded {
-        *self.order.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
         self.reloading_from = None;
         let changed = self.slots.len() > r.rows || (0..r.rows).any(|i| !r.was_seen(i));
         if !changed {
+            // The same rows: the orders kept for them still hold (a big
+            // archive that did not change is not sorted again).
             return Reloaded::default();
         }
+        *self.order.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
         let mut moved = vec![GONE; r.rows];
         // The kept rows' text is copied into new segments; text lies in row
         // order (rows only ever go on at the end), so each old segment is
@@ -213,7 +215,6 @@ impl Pinset {
 
     /// Gives up a reload: the table is as it was before it began.
     pub fn abandon_reload(&mut self, r: Reload) {
-        *self.order.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
         self.reloading_from = None;
         self.slots.truncate(r.rows);
         self.text.truncate(r.text);
@@ -315,13 +316,16 @@ mod tests {
             ]
         );
         assert_eq!(done.moved, vec![0, GONE, GONE, 1]);
-        // The same listing again changes nothing.
+        // The same listing again changes nothing, not even the kept order.
         let same = owned(&t);
+        let order = t.cached_order(1, || vec![3, 2, 1, 0]);
         let mut r = t.begin_reload();
         t.reload_chunk(&mut r, &Pinset::from(same.clone()));
+        assert_eq!(t.cached_order(1, || panic!("sorted again")), order);
         let done = t.finish_reload(r);
         assert!(!done.changed);
         assert_eq!(owned(&t), same);
+        assert_eq!(t.cached_order(1, || panic!("sorted again")), order);
     }
 
     #[test]
