@@ -307,26 +307,7 @@ fn flags(rows: &Pinset, filter: &Filter, book: &ReplBook, only_problems: bool) -
         let rank = rp.map_or(3, |x| x.rank()).min(3) as u8;
         u8::from(shown) | (u8::from(problem) << 1) | (rank << 2)
     };
-    let n = rows.len();
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    if n < 200_000 || cores < 2 {
-        return rows.iter().map(one).collect();
-    }
-    let per = n.div_ceil(cores);
-    let mut out = vec![0u8; n];
-    std::thread::scope(|s| {
-        for (c, part) in out.chunks_mut(per).enumerate() {
-            let one = &one;
-            s.spawn(move || {
-                for (j, f) in part.iter_mut().enumerate() {
-                    if let Some(r) = rows.get(c * per + j) {
-                        *f = one(r);
-                    }
-                }
-            });
-        }
-    });
-    out
+    par_rows(rows, |_, r| one(r))
 }
 
 pub fn compute_index(

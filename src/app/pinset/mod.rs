@@ -322,11 +322,7 @@ impl Pinset {
 
     fn set_of(&mut self, peers: &[Arc<str>]) -> u32 {
         let mut key = std::mem::take(&mut self.scratch);
-        key.clear();
-        for p in peers {
-            key.push_str(p);
-            key.push(' ');
-        }
+        set_key(peers, &mut key);
         let i = self.set_id(&key);
         self.scratch = key;
         i
@@ -405,10 +401,7 @@ impl Pinset {
             let mut ids = Map::default();
             for (i, set) in (0..).zip(&self.sets) {
                 let mut key = String::new();
-                for p in set.iter() {
-                    key.push_str(p);
-                    key.push(' ');
-                }
+                set_key(set, &mut key);
                 ids.entry(key.into_boxed_str()).or_insert(i);
             }
             self.set_ids = ids;
@@ -466,6 +459,16 @@ impl Pinset {
             self.text.truncate(text);
             e.to_string()
         })
+    }
+}
+
+/// The lookup key of a set of peers: each ID followed by a space (the
+/// decoder builds the same from a line's list).
+fn set_key(peers: &[Arc<str>], key: &mut String) {
+    key.clear();
+    for p in peers {
+        key.push_str(p);
+        key.push(' ');
     }
 }
 
