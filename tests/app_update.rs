@@ -488,7 +488,7 @@ fn large_pinsets_reindex_off_the_ui_task() {
         Msg::Index {
             generation: gen - 1,
             indexed: Indexed {
-                index: vec![0],
+                index: vec![0].into(),
                 problems: 0,
             },
         },
@@ -499,12 +499,12 @@ fn large_pinsets_reindex_off_the_ui_task() {
         Msg::Index {
             generation: gen,
             indexed: Indexed {
-                index: vec![5, 4],
+                index: vec![5, 4].into(),
                 problems: 0,
             },
         },
     );
-    assert_eq!(st.pins.index, vec![5, 4]);
+    assert_eq!(*st.pins.index, vec![5, 4]);
     assert_eq!(st.pins.index_pending, None);
 }
 

@@ -178,7 +178,7 @@ pub struct PinsState {
     pub reload: Option<crate::app::pinset::Reload>,
     pub pending: Vec<Pinset>,
     pub generation: u64,
-    pub index: Vec<u32>,
+    pub index: crate::app::pinset::Order,
     /// Set when `index` is being recomputed off the UI task.
     pub index_pending: Option<u64>,
     pub index_gen: u64,

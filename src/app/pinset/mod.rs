@@ -26,6 +26,10 @@ const MAX_SHARED_PEERS: usize = 10_000;
 
 type Map<K, V> = HashMap<K, V, RandomState>;
 
+/// Rows in an order, by index: shared between the kept order of a sort key
+/// and the pins pane showing it, copied only when one of them changes.
+pub type Order = Arc<Vec<u32>>;
+
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     /// Where its CID starts in `text` (low 48 bits; the name follows it)
@@ -69,6 +73,35 @@ fn small(n: i32) -> i16 {
 
 const NO_SIZE: u64 = u64::MAX;
 
+/// The least and greatest date and size of the rows pushed (wider than the
+/// rows' own once some have left): a sort by either starts from these,
+/// with no pass through the table to find them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spans {
+    pub created: (i64, i64),
+    /// Unknown sizes are the least.
+    pub size: (Option<u64>, Option<u64>),
+}
+
+impl Default for Spans {
+    fn default() -> Self {
+        Spans {
+            created: (i64::MAX, i64::MIN),
+            size: (Some(u64::MAX), None),
+        }
+    }
+}
+
+impl Spans {
+    fn widen(&mut self, o: &Spans) {
+        self.created = (
+            self.created.0.min(o.created.0),
+            self.created.1.max(o.created.1),
+        );
+        self.size = (self.size.0.min(o.size.0), self.size.1.max(o.size.1));
+    }
+}
+
 pub struct Pinset {
     slots: Vec<Slot>,
     text: Text,
@@ -82,9 +115,10 @@ pub struct Pinset {
     peers: Map<Box<str>, Arc<str>>,
     /// Reused by the decoder for the joined IDs of a line.
     scratch: String,
+    spans: Spans,
     /// The last order computed (by a sort key's number): a table does not
     /// change once loaded, so neither does its order.
-    order: Mutex<Option<(u8, Arc<[u32]>)>>,
+    order: Mutex<Option<(u8, Order)>>,
     /// While a reload is applied: the rows shown (those before it began;
     /// the ones it appends are not shown until it ends).
     reloading_from: Option<usize>,
@@ -94,6 +128,7 @@ impl Clone for Pinset {
     fn clone(&self) -> Self {
         Pinset {
             slots: self.slots.clone(),
+            spans: self.spans,
             text: self.text.clone(),
             orgs: self.orgs.clone(),
             org_ids: self.org_ids.clone(),
@@ -111,6 +146,7 @@ impl Default for Pinset {
     fn default() -> Self {
         let mut p = Pinset {
             slots: Vec::new(),
+            spans: Spans::default(),
             text: Text::default(),
             orgs: Vec::new(),
             org_ids: Map::default(),
@@ -258,7 +294,7 @@ impl Pinset {
         &self.sets
     }
     /// The order numbered `key`, computed by `f` unless it was the last one.
-    pub fn cached_order(&self, key: u8, f: impl FnOnce() -> Vec<u32>) -> Arc<[u32]> {
+    pub fn cached_order(&self, key: u8, f: impl FnOnce() -> Order) -> Order {
         let mut last = self.order.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((k, o)) = &*last {
             if *k == key && o.len() == self.len() {
@@ -268,9 +304,13 @@ impl Pinset {
         // Dropped before the new one is made: two orders of ten million
         // rows are memory a small machine does not have.
         *last = None;
-        let o: Arc<[u32]> = f().into();
+        let o = f();
         *last = Some((key, o.clone()));
         o
+    }
+
+    pub fn spans(&self) -> Spans {
+        self.spans
     }
 
     pub fn clear(&mut self) {
@@ -347,6 +387,10 @@ impl Pinset {
             return;
         };
         let at = at | ((cid.len() as u64) << 48);
+        self.spans.widen(&Spans {
+            created: (created, created),
+            size: (size, size),
+        });
         self.slots.push(Slot {
             at_cid: at,
             size: size.unwrap_or(NO_SIZE),
@@ -373,6 +417,7 @@ impl Pinset {
     pub fn take_rows(&mut self) -> Pinset {
         Pinset {
             slots: std::mem::take(&mut self.slots),
+            spans: std::mem::take(&mut self.spans),
             text: std::mem::take(&mut self.text),
             orgs: self.orgs.clone(),
             sets: self.sets.clone(),
@@ -419,6 +464,7 @@ impl Pinset {
             self.append(other);
             return;
         }
+        self.spans.widen(&other.spans);
         if self.continues(&other) {
             self.orgs.extend(other.orgs.drain(self.orgs.len()..));
             self.sets.extend(other.sets.drain(self.sets.len()..));

@@ -318,7 +318,7 @@ mod tests {
         assert_eq!(done.moved, vec![0, GONE, GONE, 1]);
         // The same listing again changes nothing, not even the kept order.
         let same = owned(&t);
-        let order = t.cached_order(1, || vec![3, 2, 1, 0]);
+        let order = t.cached_order(1, || Arc::new(vec![3, 2, 1, 0]));
         let mut r = t.begin_reload();
         t.reload_chunk(&mut r, &Pinset::from(same.clone()));
         assert_eq!(t.cached_order(1, || panic!("sorted again")), order);

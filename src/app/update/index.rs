@@ -1,6 +1,7 @@
 //! The pins index: loading the pinset in chunks, problems and statuses, what is visible and in which order, counts per peer.
 
 use super::*;
+use crate::app::pinset::Order;
 
 pub fn scroll_into_view(st: &mut State) {
     let p = &mut st.pins;
@@ -38,7 +39,7 @@ pub fn reindex(st: &mut State) -> Vec<Effect> {
 }
 
 /// Installs a new order, keeping the same item selected when it is still shown.
-pub(super) fn set_index(st: &mut State, index: Vec<u32>) {
+pub(super) fn set_index(st: &mut State, index: Order) {
     if let Some(want) = st.select_when_loaded.clone() {
         if let Some(pos) = index.iter().position(|i| {
             st.pins
@@ -106,7 +107,7 @@ pub(super) fn on_chunk(
                     .is_some_and(|r| row_visible(r, &p.filter, &p.repl, p.problems_only))
             })
             .collect();
-        st.pins.index.extend(new);
+        Arc::make_mut(&mut st.pins.index).extend(new);
     } else {
         st.pins.pending.push(rows);
         apply_pending(st, done);
@@ -171,7 +172,7 @@ fn finish_reload(st: &mut State) {
         .index
         .get(..p.selected)
         .map_or(0, |s| s.iter().filter(|i| now(**i).is_none()).count());
-    p.index = p.index.iter().filter_map(|i| now(*i)).collect();
+    p.index = Arc::new(p.index.iter().filter_map(|i| now(*i)).collect());
     p.selected = p
         .selected
         .saturating_sub(before)

@@ -1,0 +1,311 @@
+//! The order the pins pane shows rows in, at ten million rows: each sort
+//! key's order is computed once per pinset (a radix sort on a short key, the
+//! rare ties settled by the full comparison) and kept; a filter or the
+//! problems view is then one pass over the rows, split across the cores.
+
+mod keys;
+mod radix;
+
+use std::cmp::Ordering;
+use std::ops::Range;
+use std::sync::Arc;
+
+use keys::sorted;
+
+use super::filter::{Filter, Sort, SortKey};
+use super::pinset::{Order, Pinset, Row};
+use super::rows::{Repl, ReplBook};
+
+/// The rows to show, in order (indexes into the pinset), and how many items
+/// of the whole pinset are problems (for the header: the same rule as the view).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Indexed {
+    pub index: Order,
+    pub problems: usize,
+}
+
+/// Names sort ignoring ASCII case (then by org): a byte rule, so that a
+/// radix key of the first bytes agrees with it.
+pub fn cmp_folded(a: &str, b: &str) -> Ordering {
+    let fold = |s: &str| {
+        s.as_bytes()
+            .iter()
+            .map(u8::to_ascii_lowercase)
+            .collect::<Vec<_>>()
+    };
+    if a.is_ascii() && b.is_ascii() {
+        let (x, y) = (a.as_bytes(), b.as_bytes());
+        for (p, q) in x.iter().zip(y) {
+            match p.to_ascii_lowercase().cmp(&q.to_ascii_lowercase()) {
+                Ordering::Equal => {}
+                o => return o,
+            }
+        }
+        return x.len().cmp(&y.len());
+    }
+    fold(a).cmp(&fold(b))
+}
+
+/// `f` of each part of `0..n`, the parts split across the cores.
+fn par_ranges<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if n < 200_000 || cores < 2 {
+        return vec![f(0..n)];
+    }
+    let per = n.div_ceil(cores);
+    std::thread::scope(|s| {
+        let f = &f;
+        let parts: Vec<_> = (0..n)
+            .step_by(per)
+            .map(|a| s.spawn(move || f(a..(a + per).min(n))))
+            .collect();
+        parts
+            .into_iter()
+            .zip((0..n).step_by(per))
+            .map(|(h, a)| h.join().unwrap_or_else(|_| f(a..(a + per).min(n))))
+            .collect()
+    })
+}
+
+/// `f` of every row (with its index), the rows split across the cores.
+fn par_rows<T: Send + Default + Clone>(
+    rows: &Pinset,
+    f: impl Fn(usize, Row<'_>) -> T + Sync,
+) -> Vec<T> {
+    let n = rows.len();
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    if n < 200_000 || cores < 2 {
+        return rows.iter().enumerate().map(|(i, r)| f(i, r)).collect();
+    }
+    let per = n.div_ceil(cores);
+    let mut out = vec![T::default(); n];
+    std::thread::scope(|s| {
+        for (c, part) in out.chunks_mut(per).enumerate() {
+            let f = &f;
+            s.spawn(move || {
+                for (j, o) in part.iter_mut().enumerate() {
+                    let i = c * per + j;
+                    if let Some(r) = rows.get(i) {
+                        *o = f(i, r);
+                    }
+                }
+            });
+        }
+    });
+    out
+}
+
+/// Per row: shown (bit 0), a problem (bit 1), and the status rank (bits 2–3).
+fn flags(rows: &Pinset, filter: &Filter, book: &ReplBook, only_problems: bool) -> Vec<u8> {
+    // Rows without a status share what their allocation set implies.
+    let by_set: Vec<Option<Repl>> = rows.sets().iter().map(|s| book.of_unobserved(s)).collect();
+    let observed = !book.observed.is_empty();
+    let one = |r: Row<'_>| -> u8 {
+        let rp = match observed.then(|| book.observed.get(r.cid())).flatten() {
+            Some(x) => Some(*x),
+            None => by_set.get(r.set_id() as usize).copied().flatten(),
+        };
+        let problem = rp.is_some_and(|x| x.is_problem());
+        let shown =
+            (!only_problems || problem) && (filter.is_empty() || filter.matches(r, rp.as_ref()));
+        let rank = rp.map_or(3, |x| x.rank()).min(3) as u8;
+        u8::from(shown) | (u8::from(problem) << 1) | (rank << 2)
+    };
+    par_rows(rows, |_, r| one(r))
+}
+
+pub fn compute_index(
+    rows: &Pinset,
+    filter: &Filter,
+    sort: Sort,
+    book: &ReplBook,
+    only_problems: bool,
+) -> Indexed {
+    let f = flags(rows, filter, book, only_problems);
+    let problems = f.iter().filter(|x| *x & 2 != 0).count();
+    let shown = |i: u32| f.get(i as usize).is_some_and(|x| x & 1 != 0);
+    let everything = filter.is_empty() && !only_problems;
+    let mut index: Vec<u32> = if sort.key == SortKey::Status {
+        // Four ranks: a counting sort, listing order within each.
+        let mut by_rank: [Vec<u32>; 4] = Default::default();
+        for (i, x) in f.iter().enumerate() {
+            if x & 1 != 0 {
+                by_rank[usize::from(x >> 2)].push(i as u32);
+            }
+        }
+        by_rank.concat()
+    } else {
+        let order = rows.cached_order(sort.key as u8, || sorted(rows, sort.key));
+        if everything && !sort.descending {
+            // The kept order itself: ten million rows not copied.
+            return Indexed {
+                index: order,
+                problems,
+            };
+        }
+        if everything {
+            order.iter().rev().copied().collect()
+        } else {
+            let mut index: Vec<u32> = order.iter().copied().filter(|i| shown(*i)).collect();
+            if sort.descending {
+                index.reverse();
+            }
+            index
+        }
+    };
+    if sort.key == SortKey::Status && sort.descending {
+        index.reverse();
+    }
+    Indexed {
+        index: Arc::new(index),
+        problems,
+    }
+}
+
+/// The ascending order of every row by `key`, computed at most once per pinset.
+pub fn order_of(rows: &Pinset, key: SortKey) -> Order {
+    rows.cached_order(key as u8, || sorted(rows, key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::rows::PinRow;
+
+    /// The full ascending comparison of two rows under `key`; ties go by the
+    /// rows' place in the listing (the daemon lists by CID).
+    fn cmp_rows(key: SortKey, a: (u32, Row<'_>), b: (u32, Row<'_>)) -> Ordering {
+        let o = match key {
+            SortKey::Cid => a.1.cid().cmp(b.1.cid()),
+            SortKey::Name => {
+                cmp_folded(a.1.name(), b.1.name()).then_with(|| cmp_folded(a.1.org(), b.1.org()))
+            }
+            SortKey::Created => a.1.created().cmp(&b.1.created()),
+            SortKey::Size => a.1.size().cmp(&b.1.size()),
+            SortKey::Status => Ordering::Equal,
+        };
+        o.then(a.0.cmp(&b.0))
+    }
+
+    fn row(cid: &str, name: &str, created: i64, size: Option<u64>) -> PinRow {
+        PinRow {
+            cid: cid.into(),
+            name: name.into(),
+            org: "".into(),
+            size,
+            created,
+            rmin: -1,
+            rmax: -1,
+            allocations: Arc::from(Vec::new()),
+        }
+    }
+
+    #[test]
+    fn each_order_agrees_with_the_full_comparison() {
+        let mut rows = Vec::new();
+        for i in 0..3000u64 {
+            let n = (i * 7919) % 3000;
+            rows.push(row(
+                &format!("bafybeig{:012}", (n * 31) % 997),
+                &format!("Scan-{:03}-{}", n % 50, if n % 3 == 0 { "É" } else { "e" }),
+                (n % 17) as i64 - 8,
+                (n % 5 != 0).then_some(n % 13),
+            ));
+        }
+        // Sizes and dates too far apart for 32 bits take the wide keys.
+        rows[7].size = Some(1 << 40);
+        rows[8].created = -(1 << 40);
+        let t: Pinset = rows.into();
+        for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
+            let mut want: Vec<u32> = (0..t.len() as u32).collect();
+            want.sort_by(|a, b| {
+                let (x, y) = (t.get(*a as usize).unwrap(), t.get(*b as usize).unwrap());
+                cmp_rows(key, (*a, x), (*b, y))
+            });
+            assert_eq!(*sorted(&t, key), *want, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn orders_split_across_cores_agree_with_the_full_comparison() {
+        // Past the size where keys and sorts run on every core; names that
+        // tie past the key, equal names in different orgs, equal dates.
+        let n = 250_000u64;
+        let t: Pinset = (0..n)
+            .map(|i| {
+                let m = (i * 7919) % n;
+                let mut r = row(
+                    &format!("Qm{:08}{}", m % 1000, m),
+                    &format!("scan-batch-{:02}-{}", m % 7, m % 9000),
+                    (m % 3000) as i64,
+                    Some(m % 5000),
+                );
+                r.org = ["b", "A", ""][(m % 3) as usize].into();
+                r
+            })
+            .collect();
+        for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
+            let mut want: Vec<u32> = (0..t.len() as u32).collect();
+            want.sort_by(|a, b| {
+                let (x, y) = (t.get(*a as usize).unwrap(), t.get(*b as usize).unwrap());
+                cmp_rows(key, (*a, x), (*b, y))
+            });
+            assert!(*sorted(&t, key) == *want, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn long_shared_paths_and_bytes_the_sample_missed_sort_as_the_full_comparison() {
+        // Names that tie for several codes in a row (as archive paths do),
+        // a byte and a missing prefix only in rows the sample skips, equal
+        // names in different orgs, NUL bytes, and dates and sizes too wide
+        // for a code.
+        let n = 200_000u64;
+        let mut rows: Vec<PinRow> = (0..n)
+            .map(|i| {
+                let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                let mut r = row(
+                    &format!("bafybei{:010}", h % 150_000),
+                    &format!(
+                        "Hrdag/scans/{}/box-{:04}/page-{:03}.tif",
+                        1950 + h % 7,
+                        (h >> 3) % 40,
+                        i % 300
+                    ),
+                    (h % 1000) as i64,
+                    Some(h % 100),
+                );
+                r.org = ["b", "A", ""][(i % 3) as usize].into();
+                r
+            })
+            .collect();
+        // The sample takes every third row of these.
+        rows[12_346].name = "hrdag/scans/1951/box-0001/~page.tif".into();
+        rows[54_322].name = "a".into();
+        rows[54_321].name = "hrdag/scans/1951/box-0001/page\0.tif".into();
+        rows[54_323].name = "hrdag/scans/1951/box-0001/page".into();
+        rows[54_324].name = "".into();
+        rows[100_001].cid = "Qm-not-like-the-others".into();
+        rows[7].created = i64::MIN + 3;
+        rows[8].created = i64::MAX;
+        rows[9].size = Some(u64::MAX - 1);
+        let t: Pinset = rows.into();
+        for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
+            let mut want: Vec<u32> = (0..t.len() as u32).collect();
+            want.sort_by(|a, b| {
+                let (x, y) = (t.get(*a as usize).unwrap(), t.get(*b as usize).unwrap());
+                cmp_rows(key, (*a, x), (*b, y))
+            });
+            assert!(*sorted(&t, key) == want, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn names_fold_ascii_case_only() {
+        assert_eq!(cmp_folded("apple", "Banana"), Ordering::Less);
+        assert_eq!(cmp_folded("Zeta", "alpha"), Ordering::Greater);
+        assert_eq!(cmp_folded("Same", "sAME"), Ordering::Equal);
+        assert_eq!(cmp_folded("ab", "abc"), Ordering::Less);
+        assert_eq!(cmp_folded("Éclair", "zebra"), Ordering::Greater);
+    }
+}
