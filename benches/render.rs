@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
             100_000 => some[1].clone(),
             _ => all.clone(),
         });
-        st.pins.index = (0..n as u32).collect();
+        st.pins.index = std::sync::Arc::new((0..n as u32).collect());
         st.pins.selected = n / 2;
         st.pins.offset = n / 2;
         st.pins_height = 50;
