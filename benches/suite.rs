@@ -773,18 +773,41 @@ async fn pinset_at(n: usize, rows: &mut Vec<Row>) -> State {
         );
         (t.elapsed().as_secs_f64(), r.index.len())
     };
+    // Each figure is the median of three runs (the upper one of four for
+    // the date, counting the sort at the end of the load): this machine is
+    // shared, and one run can land on a busy moment. A key's order is kept
+    // until another key is sorted, so in this rotation every sort is a
+    // first one.
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
     let f = Filter::parse("item-012345").unwrap();
-    let (filter_s, hits) = timed_index(&f, SortKey::Created);
-    let (filter2_s, _) = timed_index(&Filter::parse("photos").unwrap(), SortKey::Created);
-    let (name_s, _) = timed_index(&Filter::default(), SortKey::Name);
-    let (cid_s, _) = timed_index(&Filter::default(), SortKey::Cid);
-    let (status_s, _) = timed_index(&Filter::default(), SortKey::Status);
-    let (created_s, _) = timed_index(&Filter::default(), SortKey::Created);
-    let worst_sort = first_sort
-        .max(name_s)
-        .max(cid_s)
-        .max(status_s)
-        .max(created_s);
+    let photos = Filter::parse("photos").unwrap();
+    let (mut filter1, mut filter2, mut hits) = (Vec::new(), Vec::new(), 0);
+    let keys = [
+        SortKey::Name,
+        SortKey::Cid,
+        SortKey::Created,
+        SortKey::Status,
+    ];
+    let mut sorts: Vec<Vec<f64>> = vec![Vec::new(); keys.len()];
+    sorts[2].push(first_sort);
+    for _ in 0..3 {
+        for (k, key) in keys.iter().enumerate() {
+            sorts[k].push(timed_index(&Filter::default(), *key).0);
+        }
+        // The date order is the one kept now: a filter is one pass.
+        let (secs, n) = timed_index(&f, SortKey::Created);
+        filter1.push(secs);
+        hits = n;
+        filter2.push(timed_index(&photos, SortKey::Created).0);
+    }
+    let (filter_s, filter2_s) = (median(filter1), median(filter2));
+    let [name_s, cid_s, created_s, status_s]: [f64; 4] =
+        std::array::from_fn(|k| median(sorts[k].clone()));
+    let (again_s, _) = timed_index(&Filter::default(), SortKey::Created);
+    let worst_sort = name_s.max(cid_s).max(status_s).max(created_s);
     let browsing = peak_rss_mib();
     row(
         rows,
@@ -795,22 +818,22 @@ async fn pinset_at(n: usize, rows: &mut Vec<Row>) -> State {
     );
     row(
         rows,
-        &format!("filter {label} rows (two substrings, {hits} hits)"),
+        &format!("filter {label} rows (two substrings, {hits} hits, median of 3)"),
         "≤ 0.5 s",
         format!("{:.0} ms, {:.0} ms", filter_s * 1000.0, filter2_s * 1000.0),
         filter_s.max(filter2_s) <= 0.5,
     );
     row(
         rows,
-        &format!("sort {label} rows (first time per key)"),
+        &format!("sort {label} rows (first time per key, median of 3)"),
         "≤ 0.5 s",
         format!(
-            "created {:.0} ms, name {:.0} ms, cid {:.0} ms, status {:.0} ms; again {:.0} ms",
-            first_sort * 1000.0,
+            "created {:.0} ms, name {:.0} ms, cid {:.0} ms, status {:.0} ms; kept {:.0} ms",
+            created_s * 1000.0,
             name_s * 1000.0,
             cid_s * 1000.0,
             status_s * 1000.0,
-            created_s * 1000.0
+            again_s * 1000.0
         ),
         worst_sort <= 0.5,
     );
@@ -849,15 +872,27 @@ fn paths_sorted(n: usize, rows: &mut Vec<Row>) {
             allocations: none.clone(),
         });
     }
-    let started = Instant::now();
-    let order = ccs_tui::app::order::order_of(&t, SortKey::Name);
-    let secs = started.elapsed().as_secs_f64();
+    // The median of three first sorts (the size order in between evicts
+    // the kept one).
+    let mut runs: Vec<(f64, usize)> = (0..3)
+        .map(|_| {
+            let _ = ccs_tui::app::order::order_of(&t, SortKey::Size);
+            let started = Instant::now();
+            let order = ccs_tui::app::order::order_of(&t, SortKey::Name);
+            (started.elapsed().as_secs_f64(), order.len())
+        })
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (secs, len) = runs[1];
     row(
         rows,
-        &format!("sort {} path-like names (first time)", human(n)),
+        &format!(
+            "sort {} path-like names (first time, median of 3)",
+            human(n)
+        ),
         "≤ 0.5 s",
         format!("{:.0} ms", secs * 1000.0),
-        secs <= 0.5 && order.len() == n,
+        secs <= 0.5 && len == n,
     );
 }
 

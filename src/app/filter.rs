@@ -122,11 +122,11 @@ fn term_matches(t: &Term, row: Row<'_>, repl: Option<&Repl>) -> bool {
         Term::Text(q, lq) => {
             contains_folded(row.name(), lq)
                 || contains_folded(row.org(), lq)
-                || row.cid().contains(q.as_str())
+                || contains(row.cid(), q)
         }
         Term::Org(o) => contains_folded(row.org(), o),
         Term::Name(n) => contains_folded(row.name(), n),
-        Term::Cid(c) => row.cid().contains(c.as_str()),
+        Term::Cid(c) => contains(row.cid(), c),
         Term::Peer(_, ids) => {
             row.allocations().is_empty() || row.allocations().iter().any(|a| ids.contains(a))
         }
@@ -191,6 +191,12 @@ pub fn row_visible(row: Row<'_>, filter: &Filter, book: &ReplBook, only_problems
 /// Whether `hay` contains `needle` (already lowercased), ignoring case. A
 /// million rows are matched per keystroke: ASCII (nearly every name) is
 /// compared in place, without a lowercased copy of each row.
+/// `str::contains` sets up a searcher for every haystack; a CID is short,
+/// and ten million of them are searched for one filter.
+fn contains(hay: &str, needle: &str) -> bool {
+    memchr::memmem::find(hay.as_bytes(), needle.as_bytes()).is_some()
+}
+
 pub fn contains_folded(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     if n.is_empty() {

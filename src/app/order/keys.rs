@@ -127,40 +127,60 @@ impl TextCode {
             .iter()
             .map(|b| f(*b))
             .collect();
+        // One row from each stretch of `step`, at a place that varies from
+        // stretch to stretch: a listing's rows can repeat with a period
+        // (orgs taking turns), and a fixed stride would see only one of them.
         let picked = |range: Range<usize>| {
             (range.start.div_ceil(step) * step..range.end)
                 .step_by(step)
+                .map(move |i| sampled(i, step))
                 .filter_map(|i| rows.get(i))
                 .map(move |r| text(key, &r))
         };
-        let skip = par_ranges(n, |range| {
-            picked(range).fold(first.len(), |n, t| {
-                first[..n]
-                    .iter()
-                    .zip(t)
-                    .take_while(|(a, b)| **a == f(**b))
-                    .count()
-            })
-        })
-        .into_iter()
-        .min()
-        .unwrap_or(0);
-        let used = par_ranges(n, |range| {
-            let mut used = [false; 256];
-            for t in picked(range) {
-                for b in t.get(skip..).unwrap_or_default() {
-                    used[usize::from(f(*b))] = true;
+        let shared = |n: usize, t: &[u8]| {
+            first[..n]
+                .iter()
+                .zip(t)
+                .take_while(|(a, b)| **a == f(**b))
+                .count()
+        };
+        let union = |all: [bool; 256], part: [bool; 256]| std::array::from_fn(|b| all[b] | part[b]);
+        let (skip, used) = if step > 1 {
+            let skip = par_ranges(n, |range| picked(range).fold(first.len(), shared))
+                .into_iter()
+                .min()
+                .unwrap_or(0);
+            let used = par_ranges(n, |range| {
+                let mut used = [false; 256];
+                for t in picked(range) {
+                    for b in t.get(skip..).unwrap_or_default() {
+                        used[usize::from(f(*b))] = true;
+                    }
                 }
-            }
-            used
-        })
-        .into_iter()
-        .fold([false; 256], |mut all, part| {
-            for (a, p) in all.iter_mut().zip(part) {
-                *a |= p;
-            }
-            all
-        });
+                used
+            });
+            (skip, used.into_iter().fold([false; 256], union))
+        } else {
+            // Every row, in one pass: the bytes of the shared prefix count
+            // as used too, which costs at most a few values of the base.
+            let parts = par_ranges(n, |range| {
+                let mut used = [false; 256];
+                let mut n = first.len();
+                for r in range.filter_map(|i| rows.get(i)) {
+                    let t = text(key, &r);
+                    n = shared(n, t);
+                    for b in t {
+                        used[usize::from(f(*b))] = true;
+                    }
+                }
+                (n, used)
+            });
+            let skip = parts.iter().map(|p| p.0).min().unwrap_or(0);
+            (
+                skip,
+                parts.into_iter().map(|p| p.1).fold([false; 256], union),
+            )
+        };
         // Folded bytes in byte order are the order `cmp_folded` compares in.
         let mut rank = [0u16; 256];
         let mut next = 0u16;
@@ -227,6 +247,12 @@ impl TextCode {
         // Bytes past the text's end are 0s: the shorter text first.
         Ok((x * self.pow[b.len()] + y) * self.pow[self.per - w.len()])
     }
+}
+
+/// The row sampled from the stretch of `step` rows that starts at `i`.
+pub(super) fn sampled(i: usize, step: usize) -> usize {
+    let jitter = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    i + jitter as usize % step.max(1)
 }
 
 fn by_text(rows: &Pinset, key: SortKey, low: u32, threads: usize) -> Vec<u64> {

@@ -279,13 +279,19 @@ mod tests {
                 r
             })
             .collect();
-        // The sample takes every third row of these.
-        rows[12_346].name = "hrdag/scans/1951/box-0001/~page.tif".into();
-        rows[54_322].name = "a".into();
+        // The sample takes one row of every three: these are rows it skips.
+        let skipped = |near: usize| {
+            (near..)
+                .find(|j| keys::sampled(j / 3 * 3, 3) != *j)
+                .unwrap_or(near)
+        };
+        assert_eq!(n as usize / 65_536, 3);
+        rows[skipped(12_346)].name = "hrdag/scans/1951/box-0001/~page.tif".into();
+        rows[skipped(54_330)].name = "a".into();
         rows[54_321].name = "hrdag/scans/1951/box-0001/page\0.tif".into();
         rows[54_323].name = "hrdag/scans/1951/box-0001/page".into();
         rows[54_324].name = "".into();
-        rows[100_001].cid = "Qm-not-like-the-others".into();
+        rows[skipped(100_001)].cid = "Qm-not-like-the-others".into();
         rows[7].created = i64::MIN + 3;
         rows[8].created = i64::MAX;
         rows[9].size = Some(u64::MAX - 1);
