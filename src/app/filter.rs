@@ -17,12 +17,13 @@ pub struct Filter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Term {
     /// Name or org (case-insensitive), or CID (exact case). Holds the text
-    /// as typed and lowercased, so matching a million rows allocates nothing.
-    Text(String, String),
+    /// lowercased, and as typed with its searcher built, so matching ten
+    /// million rows allocates and prepares nothing.
+    Text(Needle, String),
     Status(StatusClass),
     Org(String),
     Name(String),
-    Cid(String),
+    Cid(Needle),
     /// Items a peer should hold (allocated to it, or pinned everywhere): the
     /// name as typed, and the peer IDs it names once resolved.
     Peer(String, Vec<Arc<str>>),
@@ -59,9 +60,9 @@ impl Filter {
                 }),
                 Some(("org", v)) => Term::Org(v.to_lowercase()),
                 Some(("name", v)) => Term::Name(v.to_lowercase()),
-                Some(("cid", v)) => Term::Cid(v.to_string()),
+                Some(("cid", v)) => Term::Cid(Needle::new(v)),
                 Some(("peer", v)) if !v.is_empty() => Term::Peer(v.to_string(), Vec::new()),
-                _ => Term::Text(word.to_string(), word.to_lowercase()),
+                _ => Term::Text(Needle::new(word), word.to_lowercase()),
             };
             terms.push(term);
         }
@@ -112,21 +113,59 @@ impl Filter {
     }
 
     pub fn matches(&self, row: Row<'_>, repl: Option<&Repl>) -> bool {
-        let all = self.terms.iter().all(|t| term_matches(t, row, repl));
+        let org = |t: &Term| org_matches(t, row.org());
+        let all = self.terms.iter().all(|t| term_matches(t, row, repl, org(t)));
         all != self.invert
+    }
+
+    /// This filter for the rows of one table: what each term makes of
+    /// each of its orgs is found once (a table has a few orgs and up to
+    /// ten million rows).
+    pub fn ready<'a>(&'a self, orgs: &[Arc<str>]) -> Ready<'a> {
+        let orgs = self
+            .terms
+            .iter()
+            .map(|t| orgs.iter().map(|o| org_matches(t, o)).collect())
+            .collect();
+        Ready { filter: self, orgs }
     }
 }
 
-fn term_matches(t: &Term, row: Row<'_>, repl: Option<&Repl>) -> bool {
+/// A filter readied for one table (see `Filter::ready`).
+pub struct Ready<'a> {
+    filter: &'a Filter,
+    /// Per term, per org of the table.
+    orgs: Vec<Vec<bool>>,
+}
+
+impl Ready<'_> {
+    pub fn matches(&self, row: Row<'_>, repl: Option<&Repl>) -> bool {
+        let all = self.filter.terms.iter().zip(&self.orgs).all(|(t, orgs)| {
+            let org = match orgs.get(row.org_id() as usize) {
+                Some(hit) => *hit,
+                None => org_matches(t, row.org()),
+            };
+            term_matches(t, row, repl, org)
+        });
+        all != self.filter.invert
+    }
+}
+
+/// Whether a term's text is in `org` (for the terms that look at it).
+fn org_matches(t: &Term, org: &str) -> bool {
     match t {
-        Term::Text(q, lq) => {
-            contains_folded(row.name(), lq)
-                || contains_folded(row.org(), lq)
-                || contains(row.cid(), q)
-        }
-        Term::Org(o) => contains_folded(row.org(), o),
+        Term::Text(_, lq) | Term::Org(lq) => contains_folded(org, lq),
+        _ => false,
+    }
+}
+
+/// `org` is what `org_matches` says of the row's org.
+fn term_matches(t: &Term, row: Row<'_>, repl: Option<&Repl>, org: bool) -> bool {
+    match t {
+        Term::Text(q, lq) => org || contains_folded(row.name(), lq) || q.is_in(row.cid()),
+        Term::Org(_) => org,
         Term::Name(n) => contains_folded(row.name(), n),
-        Term::Cid(c) => contains(row.cid(), c),
+        Term::Cid(c) => c.is_in(row.cid()),
         Term::Peer(_, ids) => {
             row.allocations().is_empty() || row.allocations().iter().any(|a| ids.contains(a))
         }
@@ -191,11 +230,27 @@ pub fn row_visible(row: Row<'_>, filter: &Filter, book: &ReplBook, only_problems
 /// Whether `hay` contains `needle` (already lowercased), ignoring case. A
 /// million rows are matched per keystroke: ASCII (nearly every name) is
 /// compared in place, without a lowercased copy of each row.
-/// `str::contains` sets up a searcher for every haystack; a CID is short,
-/// and ten million of them are searched for one filter.
-fn contains(hay: &str, needle: &str) -> bool {
-    memchr::memmem::find(hay.as_bytes(), needle.as_bytes()).is_some()
+/// Text searched for exactly, its searcher built once: `str::contains`
+/// builds one for every haystack, and a filter searches ten million CIDs.
+#[derive(Clone, Debug)]
+pub struct Needle(memchr::memmem::Finder<'static>);
+
+impl Needle {
+    pub fn new(s: &str) -> Self {
+        Needle(memchr::memmem::Finder::new(s.as_bytes()).into_owned())
+    }
+    pub fn is_in(&self, hay: &str) -> bool {
+        self.0.find(hay.as_bytes()).is_some()
+    }
 }
+
+impl PartialEq for Needle {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.needle() == other.0.needle()
+    }
+}
+
+impl Eq for Needle {}
 
 pub fn contains_folded(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());

@@ -46,6 +46,21 @@ pub fn cmp_folded(a: &str, b: &str) -> Ordering {
     fold(a).cmp(&fold(b))
 }
 
+/// The full ascending comparison of two rows under `key`; ties go by the
+/// rows' place in the listing (the daemon lists by CID).
+fn cmp_rows(key: SortKey, a: (u32, Row<'_>), b: (u32, Row<'_>)) -> Ordering {
+    let o = match key {
+        SortKey::Cid => a.1.cid().cmp(b.1.cid()),
+        SortKey::Name => {
+            cmp_folded(a.1.name(), b.1.name()).then_with(|| cmp_folded(a.1.org(), b.1.org()))
+        }
+        SortKey::Created => a.1.created().cmp(&b.1.created()),
+        SortKey::Size => a.1.size().cmp(&b.1.size()),
+        SortKey::Status => Ordering::Equal,
+    };
+    o.then(a.0.cmp(&b.0))
+}
+
 /// `f` of each part of `0..n`, the parts split across the cores.
 fn par_ranges<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
@@ -100,6 +115,7 @@ fn flags(rows: &Pinset, filter: &Filter, book: &ReplBook, only_problems: bool) -
     // Rows without a status share what their allocation set implies.
     let by_set: Vec<Option<Repl>> = rows.sets().iter().map(|s| book.of_unobserved(s)).collect();
     let observed = !book.observed.is_empty();
+    let ready = filter.ready(rows.org_table());
     let one = |r: Row<'_>| -> u8 {
         let rp = match observed.then(|| book.observed.get(r.cid())).flatten() {
             Some(x) => Some(*x),
@@ -107,7 +123,7 @@ fn flags(rows: &Pinset, filter: &Filter, book: &ReplBook, only_problems: bool) -
         };
         let problem = rp.is_some_and(|x| x.is_problem());
         let shown =
-            (!only_problems || problem) && (filter.is_empty() || filter.matches(r, rp.as_ref()));
+            (!only_problems || problem) && (filter.is_empty() || ready.matches(r, rp.as_ref()));
         let rank = rp.map_or(3, |x| x.rank()).min(3) as u8;
         u8::from(shown) | (u8::from(problem) << 1) | (rank << 2)
     };
@@ -125,16 +141,31 @@ pub fn compute_index(
     let problems = f.iter().filter(|x| *x & 2 != 0).count();
     let shown = |i: u32| f.get(i as usize).is_some_and(|x| x & 1 != 0);
     let everything = filter.is_empty() && !only_problems;
+    let hits = || f.iter().enumerate().filter(|(_, x)| *x & 1 != 0).map(|(i, _)| i as u32);
     let mut index: Vec<u32> = if sort.key == SortKey::Status {
         // Four ranks: a counting sort, listing order within each.
         let mut by_rank: [Vec<u32>; 4] = Default::default();
-        for (i, x) in f.iter().enumerate() {
-            if x & 1 != 0 {
-                by_rank[usize::from(x >> 2)].push(i as u32);
-            }
+        for i in hits() {
+            by_rank[usize::from(f[i as usize] >> 2)].push(i);
         }
         by_rank.concat()
     } else {
+        if !everything && f.iter().filter(|x| *x & 1 != 0).count() <= rows.len() / 64 {
+            // A filter that keeps few rows: they are sorted themselves, with
+            // no pass through (or computing of) the order of every row.
+            let mut index: Vec<u32> = hits().collect();
+            index.sort_by(|a, b| match (rows.get(*a as usize), rows.get(*b as usize)) {
+                (Some(x), Some(y)) => cmp_rows(sort.key, (*a, x), (*b, y)),
+                _ => a.cmp(b),
+            });
+            if sort.descending {
+                index.reverse();
+            }
+            return Indexed {
+                index: Arc::new(index),
+                problems,
+            };
+        }
         let order = rows.cached_order(sort.key as u8, || sorted(rows, sort.key));
         if everything && !sort.descending {
             // The kept order itself: ten million rows not copied.
@@ -172,20 +203,6 @@ mod tests {
     use super::*;
     use crate::app::rows::PinRow;
 
-    /// The full ascending comparison of two rows under `key`; ties go by the
-    /// rows' place in the listing (the daemon lists by CID).
-    fn cmp_rows(key: SortKey, a: (u32, Row<'_>), b: (u32, Row<'_>)) -> Ordering {
-        let o = match key {
-            SortKey::Cid => a.1.cid().cmp(b.1.cid()),
-            SortKey::Name => {
-                cmp_folded(a.1.name(), b.1.name()).then_with(|| cmp_folded(a.1.org(), b.1.org()))
-            }
-            SortKey::Created => a.1.created().cmp(&b.1.created()),
-            SortKey::Size => a.1.size().cmp(&b.1.size()),
-            SortKey::Status => Ordering::Equal,
-        };
-        o.then(a.0.cmp(&b.0))
-    }
 
     fn row(cid: &str, name: &str, created: i64, size: Option<u64>) -> PinRow {
         PinRow {
@@ -303,6 +320,42 @@ mod tests {
                 cmp_rows(key, (*a, x), (*b, y))
             });
             assert!(*sorted(&t, key) == want, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn a_filter_that_keeps_few_rows_orders_them_as_the_whole_order_does() {
+        let n = 20_000u64;
+        let t: Pinset = (0..n)
+            .map(|i| {
+                let m = (i * 7919) % n;
+                let name = if m % 100 == 0 { "Needle" } else { "hay" };
+                let mut r = row(
+                    &format!("bafy{:06}", m % 5000),
+                    &format!("{name}-{}", m % 37),
+                    (m % 11) as i64,
+                    (m % 3 != 0).then_some(m % 13),
+                );
+                r.org = ["b", "A"][(m % 2) as usize].into();
+                r
+            })
+            .collect();
+        let filter = Filter::parse("needle").unwrap();
+        let book = ReplBook::default();
+        for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
+            for descending in [false, true] {
+                let got = compute_index(&t, &filter, Sort { key, descending }, &book, false);
+                let mut want: Vec<u32> = sorted(&t, key)
+                    .iter()
+                    .copied()
+                    .filter(|i| t.get(*i as usize).is_some_and(|r| r.name().starts_with('N')))
+                    .collect();
+                if descending {
+                    want.reverse();
+                }
+                assert_eq!(want.len(), 200);
+                assert_eq!(*got.index, want, "{key:?} descending {descending}");
+            }
         }
     }
 
