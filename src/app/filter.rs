@@ -114,7 +114,10 @@ impl Filter {
 
     pub fn matches(&self, row: Row<'_>, repl: Option<&Repl>) -> bool {
         let org = |t: &Term| org_matches(t, row.org());
-        let all = self.terms.iter().all(|t| term_matches(t, row, repl, org(t)));
+        let all = self
+            .terms
+            .iter()
+            .all(|t| term_matches(t, row, repl, org(t)));
         all != self.invert
     }
 

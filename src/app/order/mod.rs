@@ -141,7 +141,12 @@ pub fn compute_index(
     let problems = f.iter().filter(|x| *x & 2 != 0).count();
     let shown = |i: u32| f.get(i as usize).is_some_and(|x| x & 1 != 0);
     let everything = filter.is_empty() && !only_problems;
-    let hits = || f.iter().enumerate().filter(|(_, x)| *x & 1 != 0).map(|(i, _)| i as u32);
+    let hits = || {
+        f.iter()
+            .enumerate()
+            .filter(|(_, x)| *x & 1 != 0)
+            .map(|(i, _)| i as u32)
+    };
     let mut index: Vec<u32> = if sort.key == SortKey::Status {
         // Four ranks: a counting sort, listing order within each.
         let mut by_rank: [Vec<u32>; 4] = Default::default();
@@ -154,10 +159,12 @@ pub fn compute_index(
             // A filter that keeps few rows: they are sorted themselves, with
             // no pass through (or computing of) the order of every row.
             let mut index: Vec<u32> = hits().collect();
-            index.sort_by(|a, b| match (rows.get(*a as usize), rows.get(*b as usize)) {
-                (Some(x), Some(y)) => cmp_rows(sort.key, (*a, x), (*b, y)),
-                _ => a.cmp(b),
-            });
+            index.sort_by(
+                |a, b| match (rows.get(*a as usize), rows.get(*b as usize)) {
+                    (Some(x), Some(y)) => cmp_rows(sort.key, (*a, x), (*b, y)),
+                    _ => a.cmp(b),
+                },
+            );
             if sort.descending {
                 index.reverse();
             }
@@ -202,7 +209,6 @@ pub fn order_of(rows: &Pinset, key: SortKey) -> Order {
 mod tests {
     use super::*;
     use crate::app::rows::PinRow;
-
 
     fn row(cid: &str, name: &str, created: i64, size: Option<u64>) -> PinRow {
         PinRow {
@@ -348,7 +354,10 @@ mod tests {
                 let mut want: Vec<u32> = sorted(&t, key)
                     .iter()
                     .copied()
-                    .filter(|i| t.get(*i as usize).is_some_and(|r| r.name().starts_with('N')))
+                    .filter(|i| {
+                        t.get(*i as usize)
+                            .is_some_and(|r| r.name().starts_with('N'))
+                    })
                     .collect();
                 if descending {
                     want.reverse();
