@@ -263,8 +263,11 @@ fn by_text(rows: &Pinset, key: SortKey, low: u32, threads: usize) -> Vec<u64> {
     match coded_and_sorted(rows, &sampled, low, threads) {
         Ok(v) => v,
         Err(Unforeseen) => {
+            // Codes learnt from every row fit every row; were they not to,
+            // the listing order is shown rather than no rows at all.
             let every = TextCode::of(rows, key, low, 1);
-            coded_and_sorted(rows, &every, low, threads).unwrap_or_default()
+            coded_and_sorted(rows, &every, low, threads)
+                .unwrap_or_else(|_| (0..rows.len() as u64).collect())
         }
     }
 }
