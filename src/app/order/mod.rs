@@ -61,6 +61,17 @@ fn cmp_rows(key: SortKey, a: (u32, Row<'_>), b: (u32, Row<'_>)) -> Ordering {
     o.then(a.0.cmp(&b.0))
 }
 
+/// Row indexes put in order by the full comparison: for a few rows, where
+/// no order of every row is worth making.
+fn sort_by_rows(rows: &Pinset, key: SortKey, index: &mut [u32]) {
+    index.sort_by(
+        |a, b| match (rows.get(*a as usize), rows.get(*b as usize)) {
+            (Some(x), Some(y)) => cmp_rows(key, (*a, x), (*b, y)),
+            _ => a.cmp(b),
+        },
+    );
+}
+
 /// `f` of each part of `0..n`, the parts split across the cores.
 fn par_ranges<T: Send>(n: usize, f: impl Fn(Range<usize>) -> T + Sync) -> Vec<T> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
@@ -159,12 +170,7 @@ pub fn compute_index(
             // A filter that keeps few rows: they are sorted themselves, with
             // no pass through (or computing of) the order of every row.
             let mut index: Vec<u32> = hits().collect();
-            index.sort_by(
-                |a, b| match (rows.get(*a as usize), rows.get(*b as usize)) {
-                    (Some(x), Some(y)) => cmp_rows(sort.key, (*a, x), (*b, y)),
-                    _ => a.cmp(b),
-                },
-            );
+            sort_by_rows(rows, sort.key, &mut index);
             if sort.descending {
                 index.reverse();
             }
@@ -210,6 +216,14 @@ mod tests {
     use super::*;
     use crate::app::rows::PinRow;
 
+    /// Every row by the full comparison, the reference the orders are held to.
+    fn full_order(t: &Pinset, key: SortKey) -> Vec<u32> {
+        let mut want: Vec<u32> = (0..t.len() as u32).collect();
+        sort_by_rows(t, key, &mut want);
+        assert!(want.iter().all(|i| t.get(*i as usize).is_some()));
+        want
+    }
+
     fn row(cid: &str, name: &str, created: i64, size: Option<u64>) -> PinRow {
         PinRow {
             cid: cid.into(),
@@ -240,11 +254,7 @@ mod tests {
         rows[8].created = -(1 << 40);
         let t: Pinset = rows.into();
         for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
-            let mut want: Vec<u32> = (0..t.len() as u32).collect();
-            want.sort_by(|a, b| {
-                let (x, y) = (t.get(*a as usize).unwrap(), t.get(*b as usize).unwrap());
-                cmp_rows(key, (*a, x), (*b, y))
-            });
+            let want = full_order(&t, key);
             assert_eq!(*sorted(&t, key), *want, "{key:?}");
         }
     }
@@ -268,11 +278,7 @@ mod tests {
             })
             .collect();
         for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
-            let mut want: Vec<u32> = (0..t.len() as u32).collect();
-            want.sort_by(|a, b| {
-                let (x, y) = (t.get(*a as usize).unwrap(), t.get(*b as usize).unwrap());
-                cmp_rows(key, (*a, x), (*b, y))
-            });
+            let want = full_order(&t, key);
             assert!(*sorted(&t, key) == *want, "{key:?}");
         }
     }
@@ -320,11 +326,7 @@ mod tests {
         rows[9].size = Some(u64::MAX - 1);
         let t: Pinset = rows.into();
         for key in [SortKey::Cid, SortKey::Name, SortKey::Created, SortKey::Size] {
-            let mut want: Vec<u32> = (0..t.len() as u32).collect();
-            want.sort_by(|a, b| {
-                let (x, y) = (t.get(*a as usize).unwrap(), t.get(*b as usize).unwrap());
-                cmp_rows(key, (*a, x), (*b, y))
-            });
+            let want = full_order(&t, key);
             assert!(*sorted(&t, key) == want, "{key:?}");
         }
     }
