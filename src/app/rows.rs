@@ -255,12 +255,15 @@ pub struct Health {
     pub known: bool,
 }
 
+/// Statuses seen, by CID.
+pub type Observed = HashMap<Box<str>, Repl, foldhash::fast::RandomState>;
+
 /// Each item's replication: what status polls observed, else what the
 /// pinset and the members imply. The one rule for rows, problems, filters,
 /// sorting and the header's count.
 #[derive(Debug, Clone, Default)]
 pub struct ReplBook {
-    pub observed: HashMap<Box<str>, Repl, foldhash::fast::RandomState>,
+    pub observed: Observed,
     /// Peers the problems list names for each item it lists (any status
     /// but pinned): who does not hold a pinned copy.
     pub unpinned_at: HashMap<Box<str>, Vec<Box<str>>>,

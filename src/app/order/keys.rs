@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 
 use super::radix::{sort_packed, sort_with};
-use super::{cmp_folded, par_ranges, par_rows, SortKey};
+use super::{cmp_folded, par_fill, par_ranges, par_rows, SortKey};
 use crate::app::pinset::{Order, Pinset, Row};
 
 /// Every row's index, ascending by `key` (not `Status`, which moves with
@@ -33,7 +33,9 @@ pub(super) fn sorted(rows: &Pinset, key: SortKey) -> Order {
         SortKey::Status => return Arc::new((0..n as u32).collect()),
     };
     let mask = (1u64 << low) - 1;
-    Arc::new(packed.into_iter().map(|x| (x & mask) as u32).collect())
+    Arc::new(par_fill(n, |i| {
+        packed.get(i).map_or(0, |x| (x & mask) as u32)
+    }))
 }
 
 fn by_number(rows: &Pinset, key: SortKey, low: u32, threads: usize) -> Vec<u64> {
@@ -116,8 +118,9 @@ struct TextCode {
 struct Unforeseen;
 
 impl TextCode {
-    /// From every `step`th row; `code` finds out if a row does not fit.
-    fn of(rows: &Pinset, key: SortKey, low: u32, step: usize) -> TextCode {
+    /// From a sample of the rows when there are many, else from every
+    /// row; `code` finds out if a row does not fit.
+    fn of(rows: &Pinset, key: SortKey, low: u32, from_sample: bool) -> TextCode {
         let fold = key == SortKey::Name;
         let f = |b: u8| if fold { b.to_ascii_lowercase() } else { b };
         let n = rows.len();
@@ -127,16 +130,6 @@ impl TextCode {
             .iter()
             .map(|b| f(*b))
             .collect();
-        // One row from each stretch of `step`, at a place that varies from
-        // stretch to stretch: a listing's rows can repeat with a period
-        // (orgs taking turns), and a fixed stride would see only one of them.
-        let picked = |range: Range<usize>| {
-            (range.start.div_ceil(step) * step..range.end)
-                .step_by(step)
-                .map(move |i| sampled(i, step))
-                .filter_map(|i| rows.get(i))
-                .map(move |r| text(key, &r))
-        };
         let shared = |n: usize, t: &[u8]| {
             first[..n]
                 .iter()
@@ -145,41 +138,46 @@ impl TextCode {
                 .count()
         };
         let union = |all: [bool; 256], part: [bool; 256]| std::array::from_fn(|b| all[b] | part[b]);
-        let (skip, used) = if step > 1 {
-            let skip = par_ranges(n, |range| picked(range).fold(first.len(), shared))
-                .into_iter()
-                .min()
-                .unwrap_or(0);
-            let used = par_ranges(n, |range| {
-                let mut used = [false; 256];
-                for t in picked(range) {
-                    for b in t.get(skip..).unwrap_or_default() {
+        let (skip, used) = match sample(n).filter(|_| from_sample) {
+            Some(picked) => {
+                // One pass: each text's bytes past what it shares with the
+                // first; where it shares more than every text does, its
+                // bytes are the first's.
+                let (mut skip, mut most, mut used) = (first.len(), 0, [false; 256]);
+                for t in picked.filter_map(|i| rows.get(i)).map(|r| text(key, &r)) {
+                    let s = shared(first.len(), t);
+                    (skip, most) = (skip.min(s), most.max(s));
+                    for b in &t[s..] {
                         used[usize::from(f(*b))] = true;
                     }
                 }
-                used
-            });
-            (skip, used.into_iter().fold([false; 256], union))
-        } else {
-            // Every row, in one pass: the bytes of the shared prefix count
-            // as used too, which costs at most a few values of the base.
-            let parts = par_ranges(n, |range| {
-                let mut used = [false; 256];
-                let mut n = first.len();
-                for r in range.filter_map(|i| rows.get(i)) {
-                    let t = text(key, &r);
-                    n = shared(n, t);
-                    for b in t {
-                        used[usize::from(f(*b))] = true;
-                    }
+                for b in first.get(skip..most).unwrap_or_default() {
+                    used[usize::from(*b)] = true;
                 }
-                (n, used)
-            });
-            let skip = parts.iter().map(|p| p.0).min().unwrap_or(0);
-            (
-                skip,
-                parts.into_iter().map(|p| p.1).fold([false; 256], union),
-            )
+                (skip, used)
+            }
+            None => {
+                // Every row, in one pass: the bytes of the shared prefix
+                // count as used too, which costs at most a few values of
+                // the base.
+                let parts = par_ranges(n, |range| {
+                    let mut used = [false; 256];
+                    let mut n = first.len();
+                    for r in range.filter_map(|i| rows.get(i)) {
+                        let t = text(key, &r);
+                        n = shared(n, t);
+                        for b in t {
+                            used[usize::from(f(*b))] = true;
+                        }
+                    }
+                    (n, used)
+                });
+                let skip = parts.iter().map(|p| p.0).min().unwrap_or(0);
+                (
+                    skip,
+                    parts.into_iter().map(|p| p.1).fold([false; 256], union),
+                )
+            }
         };
         // Folded bytes in byte order are the order `cmp_folded` compares in.
         let mut rank = [0u16; 256];
@@ -249,23 +247,37 @@ impl TextCode {
     }
 }
 
-/// The row sampled from the stretch of `step` rows that starts at `i`.
-pub(super) fn sampled(i: usize, step: usize) -> usize {
-    let jitter = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-    i + jitter as usize % step.max(1)
+/// Rows in a sample come in runs: a row read alone costs a miss in the
+/// cache and in the TLB, a run of them little more than one.
+const RUN: usize = 64;
+/// Runs in a sample: 65,536 rows.
+const RUNS: usize = 1024;
+
+/// The rows a sample of a big table is made of (`None`: few enough rows to
+/// learn from every one): a run from each of `RUNS` stretches, at a place
+/// that varies from stretch to stretch, as a listing's rows can repeat with
+/// a period (orgs taking turns) that a fixed stride would see one part of.
+pub(super) fn sample(n: usize) -> Option<impl Iterator<Item = usize>> {
+    let stretch = n / RUNS;
+    (stretch >= 2 * RUN).then(|| {
+        (0..RUNS).flat_map(move |k| {
+            let jitter = (k as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+            let at = k * stretch + jitter as usize % (stretch - RUN + 1);
+            at..at + RUN
+        })
+    })
 }
 
 fn by_text(rows: &Pinset, key: SortKey, low: u32, threads: usize) -> Vec<u64> {
     // The codes come from a sample of the rows, which nearly always holds
     // every byte the texts use; when one does not, from every row.
-    let step = (rows.len() / 65_536).max(1);
-    let sampled = TextCode::of(rows, key, low, step);
+    let sampled = TextCode::of(rows, key, low, true);
     match coded_and_sorted(rows, &sampled, low, threads) {
         Ok(v) => v,
         Err(Unforeseen) => {
             // Codes learnt from every row fit every row; were they not to,
             // the listing order is shown rather than no rows at all.
-            let every = TextCode::of(rows, key, low, 1);
+            let every = TextCode::of(rows, key, low, false);
             coded_and_sorted(rows, &every, low, threads)
                 .unwrap_or_else(|_| (0..rows.len() as u64).collect())
         }

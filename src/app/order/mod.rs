@@ -14,7 +14,7 @@ use keys::sorted;
 
 use super::filter::{Filter, Sort, SortKey};
 use super::pinset::{Order, Pinset, Row};
-use super::rows::{Repl, ReplBook};
+use super::rows::{Observed, Repl, ReplBook};
 
 /// The rows to show, in order (indexes into the pinset), and how many items
 /// of the whole pinset are problems (for the header: the same rule as the view).
@@ -98,10 +98,16 @@ fn par_rows<T: Send + Default + Clone>(
     rows: &Pinset,
     f: impl Fn(usize, Row<'_>) -> T + Sync,
 ) -> Vec<T> {
-    let n = rows.len();
+    par_fill(rows.len(), |i| {
+        rows.get(i).map(|r| f(i, r)).unwrap_or_default()
+    })
+}
+
+/// `f` of every index in `0..n`, split across the cores.
+fn par_fill<T: Send + Default + Clone>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     if n < 200_000 || cores < 2 {
-        return rows.iter().enumerate().map(|(i, r)| f(i, r)).collect();
+        return (0..n).map(f).collect();
     }
     let per = n.div_ceil(cores);
     let mut out = vec![T::default(); n];
@@ -110,10 +116,7 @@ fn par_rows<T: Send + Default + Clone>(
             let f = &f;
             s.spawn(move || {
                 for (j, o) in part.iter_mut().enumerate() {
-                    let i = c * per + j;
-                    if let Some(r) = rows.get(i) {
-                        *o = f(i, r);
-                    }
+                    *o = f(c * per + j);
                 }
             });
         }
@@ -122,9 +125,13 @@ fn par_rows<T: Send + Default + Clone>(
 }
 
 /// Per row: shown (bit 0), a problem (bit 1), and the status rank (bits 2–3).
-fn flags(rows: &Pinset, filter: &Filter, book: &ReplBook, only_problems: bool) -> Vec<u8> {
-    // Rows without a status share what their allocation set implies.
-    let by_set: Vec<Option<Repl>> = rows.sets().iter().map(|s| book.of_unobserved(s)).collect();
+fn flags(
+    rows: &Pinset,
+    filter: &Filter,
+    by_set: &[Option<Repl>],
+    book: &ReplBook,
+    only_problems: bool,
+) -> Vec<u8> {
     let observed = !book.observed.is_empty();
     let ready = filter.ready(rows.org_table());
     let one = |r: Row<'_>| -> u8 {
@@ -141,6 +148,25 @@ fn flags(rows: &Pinset, filter: &Filter, book: &ReplBook, only_problems: bool) -
     par_rows(rows, |_, r| one(r))
 }
 
+/// What a pinset's count of problems was made from: the statuses observed
+/// and what each allocation set implies for the rest.
+#[derive(PartialEq)]
+struct ProblemsFrom {
+    by_set: Vec<Option<Repl>>,
+    observed: Observed,
+}
+
+/// Every row in the order of `sort`, the kept ascending order itself when
+/// it is ascending.
+fn all_rows(rows: &Pinset, sort: Sort) -> Order {
+    let order = rows.cached_order(sort.key as u8, || sorted(rows, sort.key));
+    if sort.descending {
+        Arc::new(order.iter().rev().copied().collect())
+    } else {
+        order
+    }
+}
+
 pub fn compute_index(
     rows: &Pinset,
     filter: &Filter,
@@ -148,10 +174,28 @@ pub fn compute_index(
     book: &ReplBook,
     only_problems: bool,
 ) -> Indexed {
-    let f = flags(rows, filter, book, only_problems);
-    let problems = f.iter().filter(|x| *x & 2 != 0).count();
-    let shown = |i: u32| f.get(i as usize).is_some_and(|x| x & 1 != 0);
+    // Rows without a status share what their allocation set implies.
+    let by_set: Vec<Option<Repl>> = rows.sets().iter().map(|s| book.of_unobserved(s)).collect();
     let everything = filter.is_empty() && !only_problems;
+    if everything && sort.key != SortKey::Status {
+        // A new sort of every row: the problems counted for the same
+        // statuses still hold, and no row needs to be looked at but to sort.
+        let same = |k: &ProblemsFrom| k.by_set == by_set && k.observed == book.observed;
+        if let Some(problems) = rows.kept_count(same) {
+            return Indexed {
+                index: all_rows(rows, sort),
+                problems,
+            };
+        }
+    }
+    let f = flags(rows, filter, &by_set, book, only_problems);
+    let problems = f.iter().filter(|x| *x & 2 != 0).count();
+    let from = ProblemsFrom {
+        by_set,
+        observed: book.observed.clone(),
+    };
+    rows.keep_count(from, problems);
+    let shown = |i: u32| f.get(i as usize).is_some_and(|x| x & 1 != 0);
     let hits = || {
         f.iter()
             .enumerate()
@@ -179,23 +223,18 @@ pub fn compute_index(
                 problems,
             };
         }
-        let order = rows.cached_order(sort.key as u8, || sorted(rows, sort.key));
-        if everything && !sort.descending {
-            // The kept order itself: ten million rows not copied.
+        if everything {
             return Indexed {
-                index: order,
+                index: all_rows(rows, sort),
                 problems,
             };
         }
-        if everything {
-            order.iter().rev().copied().collect()
-        } else {
-            let mut index: Vec<u32> = order.iter().copied().filter(|i| shown(*i)).collect();
-            if sort.descending {
-                index.reverse();
-            }
-            index
+        let order = rows.cached_order(sort.key as u8, || sorted(rows, sort.key));
+        let mut index: Vec<u32> = order.iter().copied().filter(|i| shown(*i)).collect();
+        if sort.descending {
+            index.reverse();
         }
+        index
     };
     if sort.key == SortKey::Status && sort.descending {
         index.reverse();
@@ -308,13 +347,12 @@ mod tests {
                 r
             })
             .collect();
-        // The sample takes one row of every three: these are rows it skips.
-        let skipped = |near: usize| {
-            (near..)
-                .find(|j| keys::sampled(j / 3 * 3, 3) != *j)
-                .unwrap_or(near)
-        };
-        assert_eq!(n as usize / 65_536, 3);
+        // Rows the sample skips.
+        let picked: std::collections::HashSet<usize> = keys::sample(n as usize)
+            .expect("a table big enough to sample")
+            .collect();
+        assert!(picked.len() < n as usize / 2);
+        let skipped = |near: usize| (near..).find(|j| !picked.contains(j)).unwrap_or(near);
         rows[skipped(12_346)].name = "hrdag/scans/1951/box-0001/~page.tif".into();
         rows[skipped(54_330)].name = "a".into();
         rows[54_321].name = "hrdag/scans/1951/box-0001/page\0.tif".into();
@@ -368,6 +406,54 @@ mod tests {
                 assert_eq!(*got.index, want, "{key:?} descending {descending}");
             }
         }
+    }
+
+    #[test]
+    fn the_problems_kept_for_a_new_sort_follow_the_statuses() {
+        let t: Pinset = (0..50u64)
+            .map(|i| {
+                row(
+                    &format!("Qm{i:02}"),
+                    &format!("n{}", 50 - i),
+                    i as i64,
+                    None,
+                )
+            })
+            .collect();
+        let mut book = ReplBook::default();
+        book.health.known = true;
+        let index = |book: &ReplBook, key: SortKey, filter: &str| {
+            let f = Filter::parse(filter).unwrap();
+            let sort = Sort {
+                key,
+                descending: false,
+            };
+            compute_index(&t, &f, sort, book, false)
+        };
+        assert_eq!(index(&book, SortKey::Created, "").problems, 0);
+        let failed = Repl {
+            errors: 1,
+            allocated: 1,
+            ..Default::default()
+        };
+        book.observed.insert("Qm07".into(), failed);
+        for key in [SortKey::Name, SortKey::Cid, SortKey::Created, SortKey::Name] {
+            let got = index(&book, key, "");
+            assert_eq!(got.problems, 1, "{key:?}");
+            assert_eq!(*got.index, *order_of(&t, key));
+        }
+        let mut fixed = failed;
+        fixed.errors = 0;
+        fixed.pinned = 1;
+        book.observed.insert("Qm07".into(), fixed);
+        assert_eq!(index(&book, SortKey::Size, "").problems, 0);
+        book.health.down = vec!["gone".into()];
+        book.health.members = 2;
+        let all = index(&book, SortKey::Name, "");
+        assert_eq!(all.problems, 49, "every row not observed has a copy down");
+        let few = index(&book, SortKey::Name, "n1");
+        assert_eq!((few.problems, few.index.len()), (49, 11));
+        assert_eq!(index(&book, SortKey::Cid, "").problems, 49);
     }
 
     #[test]

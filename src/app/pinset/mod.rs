@@ -3,6 +3,7 @@
 //! and allocation sets stored once. Ten million items must fit a small
 //! machine: a row costs its 40-byte slot and its text, nothing else.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -32,9 +33,8 @@ pub type Order = Arc<Vec<u32>>;
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    /// Where its CID starts in `text` (low 48 bits; the name follows it)
-    /// and the CID's length (high 16 bits): 40 bytes a row, not 48.
-    at_cid: u64,
+    /// Where its CID and name are in `text`.
+    at: text::At,
     /// `u64::MAX`: unknown.
     size: u64,
     created: i64,
@@ -44,28 +44,39 @@ struct Slot {
     rmax: i16,
     set: u32,
     org: u32,
-    name_len: u32,
+    /// The CID's length (high 8 bits) and the name's: 40 bytes a row.
+    lens: u32,
 }
 
 impl Slot {
-    fn at(&self) -> text::At {
-        self.at_cid & AT_MASK
-    }
     fn cid_len(&self) -> usize {
-        (self.at_cid >> 48) as usize
+        (self.lens >> NAME_BITS) as usize
     }
-    fn moved_to(self, at: u64) -> Slot {
-        Slot {
-            at_cid: (self.at_cid & !AT_MASK) | at,
-            ..self
-        }
+    fn name_len(&self) -> usize {
+        (self.lens & MAX_NAME as u32) as usize
+    }
+    fn moved_to(self, at: text::At) -> Slot {
+        Slot { at, ..self }
     }
 }
 
-const AT_MASK: u64 = (1 << 48) - 1;
+const NAME_BITS: u32 = 24;
 
-/// The longest CID a row holds (a real one is under a hundred bytes).
-pub const MAX_CID: usize = u16::MAX as usize;
+/// The longest CID a row holds: a real one is under a hundred bytes (an
+/// inlined block's, the longest kind, under 230).
+pub const MAX_CID: usize = u8::MAX as usize;
+
+/// The longest name a row holds (16 MiB); a longer one is cut.
+pub const MAX_NAME: usize = (1 << NAME_BITS) - 1;
+
+/// `s` cut to at most `max` bytes, on a character's boundary.
+fn cut(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
 
 fn small(n: i32) -> i16 {
     n.clamp(i16::MIN.into(), i16::MAX.into()) as i16
@@ -102,6 +113,15 @@ impl Spans {
     }
 }
 
+/// Worked out from every row of a table, kept while its rows stay the same.
+#[derive(Default)]
+struct Kept {
+    /// By a sort key's number.
+    order: Option<(u8, Order)>,
+    /// A count, with the rows it counted and what it was made from.
+    count: Option<(usize, Box<dyn Any + Send>, usize)>,
+}
+
 pub struct Pinset {
     slots: Vec<Slot>,
     text: Text,
@@ -116,9 +136,9 @@ pub struct Pinset {
     /// Reused by the decoder for the joined IDs of a line.
     scratch: String,
     spans: Spans,
-    /// The last order computed (by a sort key's number): a table does not
-    /// change once loaded, so neither does its order.
-    order: Mutex<Option<(u8, Order)>>,
+    /// What was last worked out from every row: a table does not change
+    /// once loaded, so neither does its order or a count of its rows.
+    kept: Mutex<Kept>,
     /// While a reload is applied: the rows shown (those before it began;
     /// the ones it appends are not shown until it ends).
     reloading_from: Option<usize>,
@@ -136,7 +156,7 @@ impl Clone for Pinset {
             set_ids: self.set_ids.clone(),
             peers: self.peers.clone(),
             scratch: String::new(),
-            order: Mutex::new(None),
+            kept: Mutex::default(),
             reloading_from: self.reloading_from,
         }
     }
@@ -154,7 +174,7 @@ impl Default for Pinset {
             set_ids: Map::default(),
             peers: Map::default(),
             scratch: String::new(),
-            order: Mutex::new(None),
+            kept: Mutex::default(),
             reloading_from: None,
         };
         p.org_id("");
@@ -192,11 +212,10 @@ pub struct Row<'a> {
 
 impl<'a> Row<'a> {
     pub fn cid(&self) -> &'a str {
-        self.set.text.get(self.slot.at(), self.slot.cid_len())
+        self.set.text.cid(self.slot.at, self.slot.cid_len())
     }
     pub fn name(&self) -> &'a str {
-        let at = self.slot.at() + self.slot.cid_len() as u64;
-        self.set.text.get(at, self.slot.name_len as usize)
+        self.set.text.name(self.slot.at, self.slot.name_len())
     }
     pub fn org(&self) -> &'a str {
         &self.set.orgs[self.slot.org as usize]
@@ -295,18 +314,41 @@ impl Pinset {
     }
     /// The order numbered `key`, computed by `f` unless it was the last one.
     pub fn cached_order(&self, key: u8, f: impl FnOnce() -> Order) -> Order {
-        let mut last = self.order.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((k, o)) = &*last {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((k, o)) = &kept.order {
             if *k == key && o.len() == self.len() {
                 return o.clone();
             }
         }
         // Dropped before the new one is made: two orders of ten million
         // rows are memory a small machine does not have.
-        *last = None;
+        kept.order = None;
+        drop(kept);
         let o = f();
-        *last = Some((key, o.clone()));
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.order = Some((key, o.clone()));
         o
+    }
+
+    /// The count kept by `keep_count`, if `same` says it was made from
+    /// what it would be made from now.
+    pub fn kept_count<K: 'static>(&self, same: impl FnOnce(&K) -> bool) -> Option<usize> {
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        let (rows, from, n) = kept.count.as_ref()?;
+        let from = from.downcast_ref::<K>()?;
+        (*rows == self.len() && same(from)).then_some(*n)
+    }
+
+    /// Keeps a count over every row with what it was made from: the
+    /// header's problems are the same under every sort, and a new sort
+    /// need not count them again.
+    pub fn keep_count<K: Send + 'static>(&self, from: K, n: usize) {
+        let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.count = Some((self.len(), Box::new(from), n));
+    }
+
+    fn forget_kept(&mut self) {
+        *self.kept.get_mut().unwrap_or_else(PoisonError::into_inner) = Kept::default();
     }
 
     pub fn spans(&self) -> Spans {
@@ -317,8 +359,14 @@ impl Pinset {
         *self = Pinset::default();
     }
 
+    /// A row's text pushed onto `to`.
+    fn copy_text(&self, s: &Slot, to: &mut Text) -> Option<text::At> {
+        let cid = self.text.cid(s.at, s.cid_len());
+        to.push(cid, self.text.name(s.at, s.name_len()))
+    }
+
     fn cid_at(&self, s: &Slot) -> &str {
-        self.text.get(s.at(), s.cid_len())
+        self.text.cid(s.at, s.cid_len())
     }
 
     /// The first row whose CID is `cid` (a scan: for what is not on screen).
@@ -383,23 +431,23 @@ impl Pinset {
         if cid.len() > MAX_CID {
             return;
         }
-        let Some(at) = self.text.push(&[cid, name]) else {
+        let name = cut(name, MAX_NAME);
+        let Some(at) = self.text.push(cid, name) else {
             return;
         };
-        let at = at | ((cid.len() as u64) << 48);
         self.spans.widen(&Spans {
             created: (created, created),
             size: (size, size),
         });
         self.slots.push(Slot {
-            at_cid: at,
+            at,
             size: size.unwrap_or(NO_SIZE),
             created,
             rmin: small(rmin),
             rmax: small(rmax),
             set,
             org,
-            name_len: name.len() as u32,
+            lens: ((cid.len() as u32) << NAME_BITS) | name.len() as u32,
         });
     }
 
@@ -469,20 +517,18 @@ impl Pinset {
             self.orgs.extend(other.orgs.drain(self.orgs.len()..));
             self.sets.extend(other.sets.drain(self.sets.len()..));
             for s in &other.slots {
-                let len = s.cid_len() + s.name_len as usize;
-                if let Some(at) = self.text.push(&[other.text.get(s.at(), len)]) {
+                if let Some(at) = other.copy_text(s, &mut self.text) {
                     self.slots.push(s.moved_to(at));
                 }
             }
-            *self.order.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
+            self.forget_kept();
             return;
         }
         self.complete_lookups();
         let orgs: Vec<u32> = other.orgs.iter().map(|o| self.org_id(o)).collect();
         let sets: Vec<u32> = other.sets.iter().map(|s| self.set_of(s)).collect();
         for s in &other.slots {
-            let len = s.cid_len() + s.name_len as usize;
-            if let Some(at) = self.text.push(&[other.text.get(s.at(), len)]) {
+            if let Some(at) = other.copy_text(s, &mut self.text) {
                 self.slots.push(Slot {
                     org: orgs[s.org as usize],
                     set: sets[s.set as usize],
@@ -607,7 +653,9 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
         }
         let cid = cid.ok_or_else(|| de::Error::missing_field("cid"))?;
         if cid.0.len() > MAX_CID {
-            return Err(de::Error::custom("a CID longer than 64 KiB"));
+            return Err(de::Error::custom(format!(
+                "a CID longer than {MAX_CID} bytes"
+            )));
         }
         let set = table.set_id(&key);
         table.scratch = key;
@@ -760,5 +808,20 @@ mod tests {
             );
         }
         assert_eq!(t.len(), 2, "a bad line adds nothing");
+        let long = format!(r#"{{"cid":"{}"}}"#, "b".repeat(MAX_CID + 1));
+        let err = t.push_json_line(long.as_bytes()).unwrap_err();
+        assert!(err.contains("longer than 255 bytes"), "{err}");
+        let cid = "b".repeat(MAX_CID);
+        let name = format!("xy{}", "é".repeat(MAX_NAME / 2));
+        let line = format!(r#"{{"cid":"{cid}","name":"{name}"}}"#);
+        t.push_json_line(line.as_bytes()).unwrap();
+        let r = t.get(2).unwrap();
+        assert_eq!(r.cid(), cid, "the longest CID kept whole");
+        assert_eq!(
+            r.name().len(),
+            MAX_NAME - 1,
+            "a name too long is cut where a character ends"
+        );
+        assert!(name.starts_with(r.name()));
     }
 }

@@ -9,7 +9,7 @@
 
 use std::fmt;
 use std::hash::BuildHasher;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
@@ -186,7 +186,7 @@ impl Pinset {
             // archive that did not change is not sorted again).
             return Reloaded::default();
         }
-        *self.order.get_mut().unwrap_or_else(PoisonError::into_inner) = None;
+        self.forget_kept();
         let mut moved = vec![GONE; r.rows];
         // The kept rows' text is copied into new segments; text lies in row
         // order (rows only ever go on at the end), so each old segment is
@@ -195,12 +195,12 @@ impl Pinset {
         let mut w = 0usize;
         for i in 0..self.slots.len() {
             let s = self.slots[i];
-            old.release_before(s.at());
+            old.release_before(s.at);
             if i < r.rows && !r.was_seen(i) {
                 continue;
             }
-            let len = s.cid_len() + s.name_len as usize;
-            let Some(at) = self.text.push(&[old.get(s.at(), len)]) else {
+            let cid = old.cid(s.at, s.cid_len());
+            let Some(at) = self.text.push(cid, old.name(s.at, s.name_len())) else {
                 continue;
             };
             self.slots[w] = s.moved_to(at);

@@ -1,82 +1,112 @@
 //! The pinset's strings, back to back in segments of a few MiB: a growing
 //! table never copies the text it already has (one 600 MB string would be
 //! copied whole each time it doubled, holding both copies meanwhile).
+//!
+//! A segment keeps its rows' CIDs in one string and their names in another:
+//! a sort or filter by name then reads a tenth of a row's text, not the
+//! CID in front of each name.
 
-/// A segment is closed when the next row's text would not fit in it.
-const SEG: usize = 8 << 20;
+/// A segment is closed when the next row's CID or name would not fit in it
+/// (so every offset in it fits 23 bits).
+const SEG: usize = (1 << 23) - 1;
+const OFF_BITS: u32 = 23;
+const OFF_MASK: u64 = (1 << OFF_BITS) - 1;
 
-/// A place in the text: segment in bits 32–47, offset below.
+/// Where a row's text is: segment in bits 46–61, the CID's offset in bits
+/// 23–45, the name's below.
 pub type At = u64;
 
 #[derive(Debug, Clone, Default)]
-pub struct Text {
-    segs: Vec<String>,
+struct Seg {
+    cids: String,
+    names: String,
 }
 
-fn split(at: At) -> (usize, usize) {
-    ((at >> 32) as usize, (at & 0xffff_ffff) as usize)
+#[derive(Debug, Clone, Default)]
+pub struct Text {
+    segs: Vec<Seg>,
+}
+
+fn split(at: At) -> (usize, usize, usize) {
+    (
+        (at >> (2 * OFF_BITS)) as usize,
+        ((at >> OFF_BITS) & OFF_MASK) as usize,
+        (at & OFF_MASK) as usize,
+    )
+}
+
+fn join(seg: usize, cid: usize, name: usize) -> At {
+    ((seg as u64) << (2 * OFF_BITS)) | ((cid as u64) << OFF_BITS) | name as u64
 }
 
 impl Text {
-    /// Appends `parts` together (one row's CID and name stay in one
-    /// segment); `None` if they are more than a segment can address.
-    pub fn push(&mut self, parts: &[&str]) -> Option<At> {
-        let len: usize = parts.iter().map(|p| p.len()).sum();
-        if len > u32::MAX as usize {
-            return None;
-        }
-        let fits = self.segs.last().is_some_and(|s| s.len() + len <= SEG);
+    /// Appends one row's CID and name (in one segment); `None` if there are
+    /// more segments than an `At` can address. A name longer than a segment
+    /// gets one of its own.
+    pub fn push(&mut self, cid: &str, name: &str) -> Option<At> {
+        let fits = self
+            .segs
+            .last()
+            .is_some_and(|s| s.cids.len() + cid.len() <= SEG && s.names.len() + name.len() <= SEG);
         if !fits {
             if self.segs.len() > 0xffff {
                 return None;
             }
-            self.segs.push(String::new());
+            self.segs.push(Seg::default());
         }
         let seg = self.segs.len() - 1;
         let s = self.segs.last_mut()?;
-        let at = ((seg as u64) << 32) | s.len() as u64;
-        for p in parts {
-            s.push_str(p);
-        }
+        let at = join(seg, s.cids.len(), s.names.len());
+        s.cids.push_str(cid);
+        s.names.push_str(name);
         Some(at)
     }
 
-    pub fn get(&self, at: At, len: usize) -> &str {
-        let (seg, off) = split(at);
+    pub fn cid(&self, at: At, len: usize) -> &str {
+        let (seg, off, _) = split(at);
         self.segs
             .get(seg)
-            .and_then(|s| s.get(off..off + len))
+            .and_then(|s| s.cids.get(off..off + len))
+            .unwrap_or("")
+    }
+
+    pub fn name(&self, at: At, len: usize) -> &str {
+        let (seg, _, off) = split(at);
+        self.segs
+            .get(seg)
+            .and_then(|s| s.names.get(off..off + len))
             .unwrap_or("")
     }
 
     /// Where the next text would go: what `truncate` returns to.
     pub fn end(&self) -> At {
         self.segs.last().map_or(0, |s| {
-            (((self.segs.len() - 1) as u64) << 32) | s.len() as u64
+            join(self.segs.len() - 1, s.cids.len(), s.names.len())
         })
     }
 
     /// Drops everything from `at` on (text pushed after `end` returned it).
     pub fn truncate(&mut self, at: At) {
-        let (seg, off) = split(at);
+        let (seg, cid, name) = split(at);
         if self.segs.is_empty() {
             return;
         }
         self.segs.truncate(seg + 1);
         if let Some(s) = self.segs.get_mut(seg) {
-            s.truncate(off);
+            s.cids.truncate(cid);
+            s.names.truncate(name);
         }
     }
 
     pub fn bytes(&self) -> usize {
-        self.segs.iter().map(String::len).sum()
+        self.segs.iter().map(|s| s.cids.len() + s.names.len()).sum()
     }
 
     /// Segments before the one `at` is in are no longer needed: freed.
     pub fn release_before(&mut self, at: At) {
-        let (seg, _) = split(at);
+        let (seg, _, _) = split(at);
         for s in self.segs.iter_mut().take(seg) {
-            *s = String::new();
+            *s = Seg::default();
         }
     }
 }
@@ -88,27 +118,36 @@ mod tests {
     #[test]
     fn rows_stay_whole_in_a_segment_and_come_back() {
         let mut t = Text::default();
-        let a = t.push(&["Qm", "one"]).unwrap();
-        assert_eq!(t.get(a, 5), "Qmone");
+        let a = t.push("Qm", "one").unwrap();
+        assert_eq!((t.cid(a, 2), t.name(a, 3)), ("Qm", "one"));
         let end = t.end();
-        let big = "x".repeat(SEG - 3);
-        let b = t.push(&[&big]).unwrap();
-        assert_eq!(b >> 32, 1, "it did not fit after the first row");
-        let c = t.push(&["tail"]).unwrap();
-        assert_eq!(c >> 32, 2);
-        assert_eq!(t.get(c, 4), "tail");
+        let big = "x".repeat(SEG - 2);
+        let b = t.push("Qb", &big).unwrap();
+        assert_eq!(b >> 46, 1, "its name did not fit after the first row's");
+        let c = t.push("Qc", "tail").unwrap();
+        assert_eq!(c >> 46, 2);
+        assert_eq!((t.cid(c, 2), t.name(c, 4)), ("Qc", "tail"));
+        let long = "z".repeat(SEG - 1);
+        let d = t.push(&long, "").unwrap();
+        assert_eq!(d >> 46, 3, "its CID did not fit after the third row's");
+        assert_eq!(t.cid(d, long.len()), long);
         t.truncate(end);
         assert_eq!(t.end(), end);
-        assert_eq!(t.get(a, 5), "Qmone");
-        assert_eq!(t.get(b, 3), "", "gone");
+        assert_eq!((t.cid(a, 2), t.name(a, 3)), ("Qm", "one"));
+        assert_eq!(t.name(b, 3), "", "gone");
         let huge = "y".repeat(SEG + 10);
-        let d = t.push(&[&huge]).unwrap();
+        let e = t.push("Qe", &huge).unwrap();
         assert_eq!(
-            t.get(d, SEG + 10).len(),
+            t.name(e, SEG + 10).len(),
             SEG + 10,
             "a row longer than a segment gets one"
         );
-        t.release_before(d);
-        assert_eq!(t.get(a, 5), "");
+        assert_eq!(t.cid(e, 2), "Qe");
+        let f = t.push("Qf", "after").unwrap();
+        assert_eq!(f >> 46, (e >> 46) + 1, "nothing follows it");
+        assert_eq!(t.bytes(), 2 + 3 + 2 + SEG + 10 + 2 + 5);
+        t.release_before(e);
+        assert_eq!(t.cid(a, 2), "");
+        assert_eq!(t.name(e, 3), "yyy");
     }
 }
