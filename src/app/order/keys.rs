@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 
 use super::radix::{sort_packed, sort_with};
-use super::{cmp_folded, par_fill, par_ranges, par_rows, SortKey};
+use super::{cmp_folded, par_ranges, par_rows, SortKey};
 use crate::app::pinset::{Order, Pinset, Row};
 
 /// Every row's index, ascending by `key` (not `Status`, which moves with
@@ -33,9 +33,8 @@ pub(super) fn sorted(rows: &Pinset, key: SortKey) -> Order {
         SortKey::Status => return Arc::new((0..n as u32).collect()),
     };
     let mask = (1u64 << low) - 1;
-    Arc::new(par_fill(n, |i| {
-        packed.get(i).map_or(0, |x| (x & mask) as u32)
-    }))
+    // Collected in place: the packed numbers' memory becomes the order's.
+    Arc::new(packed.into_iter().map(|x| (x & mask) as u32).collect())
 }
 
 fn by_number(rows: &Pinset, key: SortKey, low: u32, threads: usize) -> Vec<u64> {

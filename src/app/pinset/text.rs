@@ -52,7 +52,15 @@ impl Text {
             if self.segs.len() > 0xffff {
                 return None;
             }
-            self.segs.push(Seg::default());
+            // After the first, a segment is reserved whole (pages are only
+            // taken as they are written): a string grown by doubling is
+            // copied on the way, the old copy held meanwhile. The first
+            // grows, as most tables (a chunk of a listing) never fill it.
+            let reserve = if self.segs.is_empty() { 0 } else { SEG };
+            self.segs.push(Seg {
+                cids: String::with_capacity(reserve),
+                names: String::with_capacity(reserve),
+            });
         }
         let seg = self.segs.len() - 1;
         let s = self.segs.last_mut()?;
