@@ -508,6 +508,86 @@ fn large_pinsets_reindex_off_the_ui_task() {
     assert_eq!(st.pins.index_pending, None);
 }
 
+/// 60,000 rows loaded and their first order installed (a reindex task's).
+fn big_loaded() -> State {
+    let mut st = State::new("x".into(), None, Instant::now());
+    let rows: Vec<PinRow> = (0..60_000).map(|i| pin(i, "n", "o", i as i64)).collect();
+    let fx = update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows: rows.into(),
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    install(&mut st, &fx, (0..60_000).rev().collect());
+    st
+}
+
+/// Answers the reindex effect among `fx` with `index`.
+fn install(st: &mut State, fx: &[Effect], index: Vec<u32>) {
+    let generation = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Reindex { generation } => Some(*generation),
+            _ => None,
+        })
+        .expect("a reindex effect");
+    update(
+        st,
+        Msg::Index {
+            generation,
+            indexed: Indexed {
+                index: index.into(),
+                problems: 0,
+            },
+        },
+    );
+}
+
+#[test]
+fn a_move_to_an_edge_while_a_sort_is_on_its_way_is_for_the_new_order() {
+    let mut st = big_loaded();
+    for _ in 0..5 {
+        update(&mut st, key('j'));
+    }
+    assert_eq!(st.pins.selected, 5);
+    // `N` then `g` before the order comes: its first row, not the row
+    // `g` reached in the old order kept selected.
+    let fx = update(&mut st, key('N'));
+    update(&mut st, key('g'));
+    install(&mut st, &fx, (0..60_000).collect());
+    assert_eq!((st.pins.selected, st.pins.offset), (0, 0));
+    let fx = update(&mut st, key('N'));
+    update(&mut st, key('G'));
+    install(&mut st, &fx, (0..60_000).rev().collect());
+    assert_eq!(st.pins.selected, 59_999);
+    // A plain move after it keeps the item it is on, as without a sort.
+    let fx = update(&mut st, key('N'));
+    update(&mut st, key('g'));
+    update(&mut st, key('j'));
+    let on = st.pins.selected_row().unwrap().cid().to_string();
+    install(&mut st, &fx, (0..60_000).collect());
+    assert_eq!(st.pins.selected_row().unwrap().cid(), on);
+    assert_eq!(st.pins.selected, 59_998);
+}
+
+#[test]
+fn until_the_problems_come_the_view_shown_is_the_one_computed() {
+    let mut st = big_loaded();
+    assert!(!st.pins.shown.problems_only);
+    let fx = update(&mut st, key('p'));
+    assert!(st.pins.problems_only && st.pins.asked.problems_only);
+    assert!(
+        !st.pins.shown.problems_only,
+        "the rows on screen are all pins"
+    );
+    install(&mut st, &fx, vec![3, 2]);
+    assert!(st.pins.shown.problems_only);
+    assert_eq!(st.pins.shown, st.pins.view());
+}
+
 #[test]
 fn strings_from_the_cluster_are_cleaned() {
     let mut st = loaded(1);

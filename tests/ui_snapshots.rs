@@ -534,6 +534,16 @@ fn the_footer_leads_with_help_and_quit_at_every_width() {
             assert!(footer.chars().count() <= w as usize);
         }
     }
+    // Every key offered says what it does (the help's footer too).
+    key(&mut st, KeyCode::Char('?'));
+    for w in [80u16, 120] {
+        let screen = render(&mut st, w, 24);
+        let footer = screen.lines().last().unwrap().trim_end();
+        for entry in footer.split("  ").filter(|e| !e.is_empty()) {
+            let label = entry.split_once("> ").map_or("", |(_, l)| l);
+            assert!(!label.trim().is_empty(), "{entry:?} in {footer:?}");
+        }
+    }
 }
 
 #[test]
@@ -745,4 +755,40 @@ fn a_stewardship_plan_is_shown_before_it_runs() {
         "{screen}"
     );
     snap!("drain_plan", &mut st, 80, 24);
+}
+
+#[test]
+fn while_another_view_is_on_its_way_the_title_says_what_is_shown() {
+    let mut st = State::new("x".into(), None, Instant::now());
+    let rows: Vec<PinRow> = (0..60_000).map(pin).collect();
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows: rows.into(),
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    let pending = st.pins.index_pending.expect("an order on its way");
+    update(
+        &mut st,
+        Msg::Index {
+            generation: pending,
+            indexed: ccs_tui::app::order::Indexed {
+                index: (0..60_000).collect::<Vec<u32>>().into(),
+                problems: 7,
+            },
+        },
+    );
+    key(&mut st, KeyCode::Char('p'));
+    let screen = render(&mut st, 120, 32);
+    assert!(
+        screen.contains("pins (60000) · created ↓ · finding problems…"),
+        "{screen}"
+    );
+    assert!(!screen.contains("problems (60000/60000)"), "{screen}");
+    key(&mut st, KeyCode::Char('N'));
+    let screen = render(&mut st, 120, 32);
+    assert!(screen.contains("pins (60000) · created ↓ · "), "{screen}");
 }

@@ -248,6 +248,8 @@ impl Action {
             Action::Tasks => "tasks",
             Action::Down => "down",
             Action::Up => "up",
+            Action::PageDown => "page",
+            Action::PageUp => "page up",
             Action::Close => "close",
             Action::Submit => "run",
             Action::Complete => "complete",

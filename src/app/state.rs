@@ -191,9 +191,16 @@ pub struct PinsState {
     /// same rule as the problems view).
     pub problems: usize,
     pub marked: BTreeSet<Box<str>>,
-    /// The next order installed selects its first row (the first load ends
-    /// sorted; the user had not moved yet).
-    pub select_top: bool,
+    /// The view `index` is of: the one asked for (`filter`, `sort`,
+    /// `problems_only`) may still be on its way, and until it comes the
+    /// title says what the rows on screen are.
+    pub shown: View,
+    /// The view the pending index is of.
+    pub asked: View,
+    /// Where the next order installed puts the selection: its first row
+    /// (the first load ends sorted and the user had not moved; `g` pressed
+    /// while a sort was on its way) or its last (`G`).
+    pub land: Option<Edge>,
     /// Replication per item: observed, else derived (one rule).
     pub repl: ReplBook,
     /// Items allocated to each peer ID in the last complete pinset, and items
@@ -209,7 +216,31 @@ pub struct PinsState {
     pub problems_fresh: Freshness,
 }
 
+/// What an order of the pins pane is of.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct View {
+    /// The filter as typed.
+    pub filter: String,
+    pub sort: Sort,
+    pub problems_only: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Top,
+    Bottom,
+}
+
 impl PinsState {
+    /// The view asked for now.
+    pub fn view(&self) -> View {
+        View {
+            filter: self.filter.raw.clone(),
+            sort: self.sort,
+            problems_only: self.problems_only,
+        }
+    }
+
     pub fn selected_row(&self) -> Option<Row<'_>> {
         self.index
             .get(self.selected)

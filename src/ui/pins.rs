@@ -64,23 +64,31 @@ fn cid_text(cid: &str, w: u16) -> String {
 
 pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let p = &st.pins;
-    let mut title = if p.problems_only {
+    // What the rows on screen are: while another view is on its way, the
+    // one they were computed for, and what is being worked out.
+    let v = &p.shown;
+    let mut title = if v.problems_only {
         format!("problems ({}/{})", p.index.len(), p.rows.len())
-    } else if p.filter.is_empty() {
+    } else if v.filter.is_empty() {
         format!("pins ({})", p.rows.len())
     } else {
         format!("pins ({}/{})", p.index.len(), p.rows.len())
     };
     title.push_str(&format!(
         " · {} {}",
-        p.sort.key.label(),
-        if p.sort.descending { "↓" } else { "↑" }
+        v.sort.key.label(),
+        if v.sort.descending { "↓" } else { "↑" }
     ));
-    if !p.filter.is_empty() {
-        title.push_str(&format!(" · /{}", p.filter.raw));
+    if !v.filter.is_empty() {
+        title.push_str(&format!(" · /{}", v.filter));
     }
     if p.index_pending.is_some() {
-        title.push_str(" · sorting…");
+        let a = &p.asked;
+        title.push_str(match () {
+            _ if a.problems_only && !v.problems_only => " · finding problems…",
+            _ if a.problems_only != v.problems_only || a.filter != v.filter => " · filtering…",
+            _ => " · sorting…",
+        });
     }
     if !p.marked.is_empty() {
         title.push_str(&format!(" · {} marked", p.marked.len()));

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::app::pinset::Order;
+use crate::app::state::Edge;
 
 pub fn scroll_into_view(st: &mut State) {
     let p = &mut st.pins;
@@ -22,6 +23,7 @@ pub fn reindex(st: &mut State) -> Vec<Effect> {
         );
         st.pins.index_pending = None;
         st.pins.problems = done.problems;
+        st.pins.asked = st.pins.view();
         set_index(st, done.index);
         Vec::new()
     } else if st.pins.fresh.fetched.is_none() {
@@ -29,9 +31,11 @@ pub fn reindex(st: &mut State) -> Vec<Effect> {
         // it now would make every later chunk copy it. The last chunk
         // reindexes anyway.
         st.pins.index_pending = Some(st.pins.index_gen);
+        st.pins.asked = st.pins.view();
         Vec::new()
     } else {
         st.pins.index_pending = Some(st.pins.index_gen);
+        st.pins.asked = st.pins.view();
         vec![Effect::Reindex {
             generation: st.pins.index_gen,
         }]
@@ -48,7 +52,8 @@ pub(super) fn set_index(st: &mut State, index: Order) {
                 .is_some_and(|r| *r.cid() == *want)
         }) {
             st.select_when_loaded = None;
-            st.pins.select_top = false;
+            st.pins.land = None;
+            st.pins.shown = st.pins.asked.clone();
             st.pins.index = index;
             st.pins.selected = pos;
             scroll_into_view(st);
@@ -56,13 +61,21 @@ pub(super) fn set_index(st: &mut State, index: Order) {
             return;
         }
     }
-    let keep = if std::mem::take(&mut st.pins.select_top) {
-        st.pins.offset = 0;
-        None
-    } else {
-        st.pins.selected_row().map(|r| Box::<str>::from(r.cid()))
+    let land = st.pins.land.take();
+    let keep = match land {
+        Some(_) => None,
+        None => st.pins.selected_row().map(|r| Box::<str>::from(r.cid())),
     };
+    st.pins.shown = st.pins.asked.clone();
     st.pins.index = index;
+    if land == Some(Edge::Bottom) {
+        st.pins.selected = st.pins.index.len().saturating_sub(1);
+        scroll_into_view(st);
+        return;
+    }
+    if land == Some(Edge::Top) {
+        st.pins.offset = 0;
+    }
     st.pins.selected = keep
         .and_then(|cid| {
             st.pins.index.iter().position(|i| {
@@ -108,6 +121,7 @@ pub(super) fn on_chunk(
             })
             .collect();
         Arc::make_mut(&mut st.pins.index).extend(new);
+        st.pins.shown = st.pins.view();
     } else {
         st.pins.pending.push(rows);
         apply_pending(st, done);
@@ -116,7 +130,9 @@ pub(super) fn on_chunk(
         return Vec::new();
     }
     if first_load {
-        st.pins.select_top = st.pins.selected == 0;
+        if st.pins.selected == 0 {
+            st.pins.land = Some(Edge::Top);
+        }
     } else {
         finish_reload(st);
     }

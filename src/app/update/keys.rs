@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::app::command_line::{self, Completion};
+use crate::app::state::Edge;
 
 pub(super) fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
     let screen = st.screen();
@@ -775,6 +776,15 @@ pub(super) fn move_by(st: &mut State, delta: i64) -> Vec<Effect> {
     match st.focus {
         Pane::Peers => st.peers.selected = clamp(st.peers.selected, st.peers.rows.len()),
         Pane::Pins => {
+            // A move while an order is on its way is for that order:
+            // `g` after a sort key means its first row, not the old one's.
+            if st.pins.index_pending.is_some() {
+                st.pins.land = match delta {
+                    d if d <= i64::MIN / 2 => Some(Edge::Top),
+                    d if d >= i64::MAX / 2 => Some(Edge::Bottom),
+                    _ => None,
+                };
+            }
             st.pins.selected = clamp(st.pins.selected, st.pins.index.len());
             scroll_into_view(st);
         }
