@@ -18,6 +18,7 @@ use crate::tasks::effects::Effects;
 use crate::tasks::pollers::{self, PollConfig, Watched};
 use crate::term::{osc52, SyncBackend, TerminalGuard};
 use crate::ui::view;
+use std::panic::AssertUnwindSafe;
 
 #[derive(Debug, Clone, Default)]
 pub struct TuiOptions {
@@ -165,10 +166,17 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                         );
                         let tx = tx.clone();
                         tokio::task::spawn_blocking(move || {
-                            let indexed = compute_index(&rows, &filter, sort, &repl, only);
-                            let _ = tx.blocking_send(Msg::Index {
-                                generation,
-                                indexed,
+                            // A panic here must still end the task for the
+                            // console, or no order would be computed again.
+                            let done = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                compute_index(&rows, &filter, sort, &repl, only)
+                            }));
+                            let _ = tx.blocking_send(match done {
+                                Ok(indexed) => Msg::Index {
+                                    generation,
+                                    indexed,
+                                },
+                                Err(_) => Msg::IndexFailed { generation },
                             });
                         });
                     }

@@ -574,6 +574,56 @@ fn a_move_to_an_edge_while_a_sort_is_on_its_way_is_for_the_new_order() {
 }
 
 #[test]
+fn one_index_task_at_a_time_and_the_latest_view_follows() {
+    let mut st = big_loaded();
+    // A filter typed key by key: one task starts, the others wait for it.
+    let mut started = Vec::new();
+    for c in "/n-1".chars() {
+        started.extend(update(&mut st, key(c)));
+    }
+    let reindexes = |fx: &[Effect]| {
+        fx.iter()
+            .filter(|e| matches!(e, Effect::Reindex { .. }))
+            .count()
+    };
+    assert_eq!(reindexes(&started), 1, "{started:?}");
+    assert_eq!(st.pins.asked.filter, "n-1");
+    // The first ends: stale, so the latest view starts.
+    let first = st.pins.index_running.expect("a task");
+    let next = update(
+        &mut st,
+        Msg::Index {
+            generation: first,
+            indexed: Indexed {
+                index: vec![1].into(),
+                problems: 0,
+            },
+        },
+    );
+    assert_eq!(reindexes(&next), 1);
+    assert_eq!(st.pins.index.len(), 60_000, "the stale order is not shown");
+    install(&mut st, &next, vec![7, 8]);
+    assert_eq!(*st.pins.index, vec![7, 8]);
+    assert_eq!(st.pins.shown.filter, "n-1");
+    assert_eq!(st.pins.index_running, None);
+    // A task that fails says so, and the next one starts.
+    let fx = update(&mut st, key('N'));
+    let generation = st.pins.index_running.expect("a task");
+    update(&mut st, Msg::IndexFailed { generation });
+    assert_eq!((st.pins.index_pending, st.pins.index_running), (None, None));
+    assert!(st
+        .flash
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("could not be ordered"));
+    assert_eq!(*st.pins.index, vec![7, 8]);
+    drop(fx);
+    let fx = update(&mut st, key('C'));
+    assert_eq!(reindexes(&fx), 1);
+}
+
+#[test]
 fn until_the_problems_come_the_view_shown_is_the_one_computed() {
     let mut st = big_loaded();
     assert!(!st.pins.shown.problems_only);

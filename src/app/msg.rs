@@ -46,6 +46,11 @@ pub enum Msg {
         generation: u64,
         indexed: super::order::Indexed,
     },
+    /// The task computing that order failed (it panicked): said, and the
+    /// next one may start.
+    IndexFailed {
+        generation: u64,
+    },
     /// The open form cannot go on (bad path, target exists…).
     FormRefused(String),
     /// The upload's content is already in the archive; Enter adds anyway.

@@ -1,6 +1,7 @@
 //! The pins index: loading the pinset in chunks, problems and statuses, what is visible and in which order, counts per peer.
 
 use super::*;
+use crate::app::order::Indexed;
 use crate::app::pinset::Order;
 use crate::app::state::Edge;
 
@@ -36,10 +37,41 @@ pub fn reindex(st: &mut State) -> Vec<Effect> {
     } else {
         st.pins.index_pending = Some(st.pins.index_gen);
         st.pins.asked = st.pins.view();
+        if st.pins.index_running.is_some() {
+            // Its answer will be stale: this view starts when it ends.
+            return Vec::new();
+        }
+        st.pins.index_running = Some(st.pins.index_gen);
         vec![Effect::Reindex {
             generation: st.pins.index_gen,
         }]
     }
+}
+
+/// An index task ended (`indexed`: its order, `None` if it failed): the
+/// order is shown if it is still the one asked for, else the view asked
+/// for since is computed.
+pub(super) fn on_index(st: &mut State, generation: u64, indexed: Option<Indexed>) -> Vec<Effect> {
+    if st.pins.index_running == Some(generation) {
+        st.pins.index_running = None;
+    }
+    if st.pins.index_pending != Some(generation) {
+        let waiting = st.pins.index_pending.is_some() && st.pins.index_running.is_none();
+        return if waiting { reindex(st) } else { Vec::new() };
+    }
+    st.pins.index_pending = None;
+    match indexed {
+        Some(indexed) => {
+            st.pins.problems = indexed.problems;
+            set_index(st, indexed.index);
+        }
+        None => flash(
+            st,
+            "the pins could not be ordered: the rows stay as they were",
+            Level::Error,
+        ),
+    }
+    Vec::new()
 }
 
 /// Installs a new order, keeping the same item selected when it is still shown.

@@ -291,14 +291,8 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Index {
             generation,
             indexed,
-        } => {
-            if st.pins.index_pending == Some(generation) {
-                st.pins.index_pending = None;
-                st.pins.problems = indexed.problems;
-                set_index(st, indexed.index);
-            }
-            Vec::new()
-        }
+        } => index::on_index(st, generation, Some(indexed)),
+        Msg::IndexFailed { generation } => index::on_index(st, generation, None),
     };
     let mut fx = gate(st, fx);
     let after = watch_key(st);
