@@ -390,7 +390,8 @@ fn the_bottom_row_gets_its_status_and_the_end_fills_the_pane() {
         );
         assert!(
             lines[bottom].contains("commit_2026-01-01T03:33:17Z")
-                || lines[bottom].contains(st.pins.selected_row().unwrap().name())
+                || lines[bottom].contains(st.pins.selected_row().unwrap().name()),
+            "{w}x{h}:\n{screen}"
         );
         key(&mut st, KeyCode::Char('g'));
     }
@@ -791,4 +792,18 @@ fn while_another_view_is_on_its_way_the_title_says_what_is_shown() {
     key(&mut st, KeyCode::Char('N'));
     let screen = render(&mut st, 120, 32);
     assert!(screen.contains("pins (60000) · created ↓ · "), "{screen}");
+}
+
+#[test]
+fn an_empty_pane_says_why_on_its_first_line() {
+    let mut st = demo_state();
+    press(&mut st, "/zzzqqq");
+    key(&mut st, KeyCode::Enter);
+    let screen = render(&mut st, 80, 24);
+    let lines: Vec<&str> = screen.lines().collect();
+    let pane = lines.iter().position(|l| l.contains("pins (0/40)")).unwrap();
+    assert!(
+        lines[pane + 2].contains("no item matches /zzzqqq · Esc clears the filter"),
+        "{screen}"
+    );
 }

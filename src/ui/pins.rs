@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 use super::layout::pins_rows_in;
@@ -168,21 +168,41 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     if cols.wide {
         widths.push(Constraint::Length(CREATED_W));
     }
-    let mut table = Table::new(rows, widths).header(header).block(b);
-    if p.rows.is_empty() {
-        let msg = if p.fresh.error.is_some() {
-            "no data yet"
+    // An empty pane says why on its first line, where the eye lands, and
+    // how to get rows back.
+    let empty = if p.rows.is_empty() {
+        Some(if p.fresh.error.is_some() {
+            "no data yet".to_string()
         } else if p.fresh.fetched.is_some() {
-            "the pinset is empty"
+            "the pinset is empty".to_string()
         } else {
-            "loading the pinset…"
-        };
-        table = table.footer(Row::new(vec![Cell::from(""), Cell::from(msg)]).style(th.dim()));
-    } else if p.index.is_empty() {
-        table = table
-            .footer(Row::new(vec![Cell::from(""), Cell::from("no item matches")]).style(th.dim()));
-    }
+            "loading the pinset…".to_string()
+        })
+    } else if p.index.is_empty() && p.index_pending.is_none() {
+        Some(match (v.problems_only, v.filter.is_empty()) {
+            (true, true) => "no problems: every item has all its copies · Esc: all pins".into(),
+            (_, false) => format!("no item matches /{} · Esc clears the filter", v.filter),
+            (false, true) => "no item to show".into(),
+        })
+    } else {
+        None
+    };
+    let table = Table::new(rows, widths).header(header).block(b);
     f.render_widget(table, r);
+    if let Some(msg) = empty {
+        // Across the columns, under the header, past the mark column.
+        let line = Rect {
+            x: r.x + 3,
+            y: r.y + 2,
+            width: r.width.saturating_sub(4),
+            height: 1,
+        }
+        .intersection(r);
+        f.render_widget(
+            Paragraph::new(ellipsize(&msg, line.width as usize)).style(th.dim()),
+            line,
+        );
+    }
 }
 
 #[cfg(test)]
