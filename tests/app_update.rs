@@ -624,6 +624,38 @@ fn one_index_task_at_a_time_and_the_latest_view_follows() {
 }
 
 #[test]
+fn the_first_load_opens_at_the_top_of_its_order_unless_the_operator_moved() {
+    for moved in [false, true] {
+        let mut st = State::new("x".into(), None, Instant::now());
+        let chunk = |from: usize, to: usize, done: bool| Msg::PinsetChunk {
+            generation: 1,
+            rows: (from..to)
+                .map(|i| pin(i, "n", "o", i as i64))
+                .collect::<Vec<_>>()
+                .into(),
+            done,
+            every: Duration::from_secs(30),
+        };
+        update(&mut st, chunk(0, 1_000, false));
+        // An order made while the first rows are in (few enough to sort at
+        // once, newest first): the row that came first is now the last.
+        update(&mut st, key('C'));
+        update(&mut st, key('C'));
+        if moved {
+            update(&mut st, key('j'));
+        }
+        let on = st.pins.selected_row().unwrap().cid().to_string();
+        let fx = update(&mut st, chunk(1_000, 60_000, true));
+        install(&mut st, &fx, (0..60_000).rev().collect());
+        if moved {
+            assert_eq!(st.pins.selected_row().unwrap().cid(), on);
+        } else {
+            assert_eq!((st.pins.selected, st.pins.offset), (0, 0));
+        }
+    }
+}
+
+#[test]
 fn until_the_problems_come_the_view_shown_is_the_one_computed() {
     let mut st = big_loaded();
     assert!(!st.pins.shown.problems_only);

@@ -801,7 +801,10 @@ fn an_empty_pane_says_why_on_its_first_line() {
     key(&mut st, KeyCode::Enter);
     let screen = render(&mut st, 80, 24);
     let lines: Vec<&str> = screen.lines().collect();
-    let pane = lines.iter().position(|l| l.contains("pins (0/40)")).unwrap();
+    let pane = lines
+        .iter()
+        .position(|l| l.contains("pins (0/40)"))
+        .unwrap();
     assert!(
         lines[pane + 2].contains("no item matches /zzzqqq · Esc clears the filter"),
         "{screen}"

@@ -206,6 +206,9 @@ pub struct PinsState {
     /// (the first load ends sorted and the user had not moved; `g` pressed
     /// while a sort was on its way) or its last (`G`).
     pub land: Option<Edge>,
+    /// The operator has moved in the pins pane: the first load's order then
+    /// keeps the item they are on, else it opens at its first row.
+    pub moved: bool,
     /// Replication per item: observed, else derived (one rule).
     pub repl: ReplBook,
     /// Items allocated to each peer ID in the last complete pinset, and items

@@ -35,7 +35,14 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                     format!("   {}", super::widgets::ellipsize(&fl.text, room)),
                     th.bad(),
                 )),
-                _ => spans.push(Span::styled("   Tab completes · Enter · Esc", th.dim())),
+                _ => spans.push(Span::styled(
+                    match st.mode {
+                        Mode::Command(_) => "   Tab completes · Enter runs · Esc cancels",
+                        Mode::BrowseFilter(_) => "   Enter keeps it · Esc clears it",
+                        _ => "   Tab completes · Enter keeps it · Esc clears it",
+                    },
+                    th.dim(),
+                )),
             }
             Line::from(spans)
         }

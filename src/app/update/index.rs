@@ -162,7 +162,9 @@ pub(super) fn on_chunk(
         return Vec::new();
     }
     if first_load {
-        if st.pins.selected == 0 {
+        // Not `selected == 0`: an order made while the first rows came in
+        // (few enough to sort at once) moved the selection, not the operator.
+        if !st.pins.moved {
             st.pins.land = Some(Edge::Top);
         }
     } else {

@@ -785,6 +785,7 @@ pub(super) fn move_by(st: &mut State, delta: i64) -> Vec<Effect> {
                     _ => None,
                 };
             }
+            st.pins.moved = true;
             st.pins.selected = clamp(st.pins.selected, st.pins.index.len());
             scroll_into_view(st);
         }
