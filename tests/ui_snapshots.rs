@@ -810,3 +810,18 @@ fn an_empty_pane_says_why_on_its_first_line() {
         "{screen}"
     );
 }
+
+#[test]
+fn leaving_the_problems_view_selects_again_the_item_selected_before() {
+    let mut st = demo_state();
+    press(&mut st, "jjjj");
+    let before = st.pins.selected_row().unwrap().cid().to_string();
+    for out in ["p", "\x1b", ":pins\r"] {
+        press(&mut st, "p");
+        assert!(st.pins.problems_only);
+        press(&mut st, "j");
+        press(&mut st, out);
+        assert!(!st.pins.problems_only, "{out:?}");
+        assert_eq!(st.pins.selected_row().unwrap().cid(), before, "{out:?}");
+    }
+}

@@ -209,6 +209,9 @@ pub struct PinsState {
     /// The operator has moved in the pins pane: the first load's order then
     /// keeps the item they are on, else it opens at its first row.
     pub moved: bool,
+    /// The item selected when the problems view opened, selected again
+    /// when it closes.
+    pub before_problems: Option<Box<str>>,
     /// Replication per item: observed, else derived (one rule).
     pub repl: ReplBook,
     /// Items allocated to each peer ID in the last complete pinset, and items

@@ -226,19 +226,11 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
         "peers" => action(st, Action::PeersPane),
         "pins" => {
             st.focus = Pane::Pins;
-            if st.pins.problems_only {
-                st.pins.problems_only = false;
-                return reindex(st);
-            }
-            Vec::new()
+            set_problems_only(st, false)
         }
         "problems" => {
             st.focus = Pane::Pins;
-            if !st.pins.problems_only {
-                st.pins.problems_only = true;
-                return reindex(st);
-            }
-            Vec::new()
+            set_problems_only(st, true)
         }
         "replication" => action(st, Action::ReplicationPane),
         "help" => {
@@ -500,8 +492,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             } else if !st.pins.filter.is_empty() {
                 set_filter(st, "")
             } else if st.pins.problems_only {
-                st.pins.problems_only = false;
-                reindex(st)
+                set_problems_only(st, false)
             } else if !st.pins.marked.is_empty() {
                 st.pins.marked.clear();
                 Vec::new()
@@ -594,8 +585,8 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::Problems => {
             st.focus = Pane::Pins;
-            st.pins.problems_only = !st.pins.problems_only;
-            reindex(st)
+            let on = !st.pins.problems_only;
+            set_problems_only(st, on)
         }
         Action::Upload => {
             if st.read_only {
@@ -764,6 +755,21 @@ pub(super) fn inspect_selected(st: &mut State) {
         st.replication.fresh = Default::default();
         st.replication.fresh.loading = st.replication.cid.is_some();
     }
+}
+
+/// Into or out of the problems view; out of it, the item selected before
+/// it is selected again (when nothing else asked to be).
+fn set_problems_only(st: &mut State, on: bool) -> Vec<Effect> {
+    if st.pins.problems_only == on {
+        return Vec::new();
+    }
+    st.pins.problems_only = on;
+    if on {
+        st.pins.before_problems = st.pins.selected_row().map(|r| r.cid().into());
+    } else if st.select_when_loaded.is_none() {
+        st.select_when_loaded = st.pins.before_problems.take();
+    }
+    reindex(st)
 }
 
 pub(super) fn move_by(st: &mut State, delta: i64) -> Vec<Effect> {
