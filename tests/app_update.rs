@@ -461,8 +461,9 @@ fn failures_keep_the_last_good_data_and_say_why() {
     assert_eq!(st.peers.fresh.describe(st.now), "stale 60 s");
 }
 
-#[test]
-fn large_pinsets_reindex_off_the_ui_task() {
+/// 60,000 rows loaded, their first order asked of a reindex task (the
+/// effects returned).
+fn big_unordered() -> (State, Vec<Effect>) {
     let mut st = State::new("x".into(), None, Instant::now());
     let rows: Vec<PinRow> = (0..60_000).map(|i| pin(i, "n", "o", i as i64)).collect();
     let fx = update(
@@ -474,13 +475,23 @@ fn large_pinsets_reindex_off_the_ui_task() {
             every: Duration::from_secs(30),
         },
     );
-    let gen = fx
-        .iter()
+    (st, fx)
+}
+
+/// The generation of the reindex effect among `fx`.
+fn reindex_asked(fx: &[Effect]) -> u64 {
+    fx.iter()
         .find_map(|e| match e {
             Effect::Reindex { generation } => Some(*generation),
             _ => None,
         })
-        .expect("a reindex effect");
+        .expect("a reindex effect")
+}
+
+#[test]
+fn large_pinsets_reindex_off_the_ui_task() {
+    let (mut st, fx) = big_unordered();
+    let gen = reindex_asked(&fx);
     assert_eq!(st.pins.index_pending, Some(gen));
     // A stale answer is dropped; the current one is installed.
     update(
@@ -510,30 +521,14 @@ fn large_pinsets_reindex_off_the_ui_task() {
 
 /// 60,000 rows loaded and their first order installed (a reindex task's).
 fn big_loaded() -> State {
-    let mut st = State::new("x".into(), None, Instant::now());
-    let rows: Vec<PinRow> = (0..60_000).map(|i| pin(i, "n", "o", i as i64)).collect();
-    let fx = update(
-        &mut st,
-        Msg::PinsetChunk {
-            generation: 1,
-            rows: rows.into(),
-            done: true,
-            every: Duration::from_secs(30),
-        },
-    );
+    let (mut st, fx) = big_unordered();
     install(&mut st, &fx, (0..60_000).rev().collect());
     st
 }
 
 /// Answers the reindex effect among `fx` with `index`.
 fn install(st: &mut State, fx: &[Effect], index: Vec<u32>) {
-    let generation = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::Reindex { generation } => Some(*generation),
-            _ => None,
-        })
-        .expect("a reindex effect");
+    let generation = reindex_asked(fx);
     update(
         st,
         Msg::Index {

@@ -72,17 +72,18 @@ impl Text {
 
     pub fn cid(&self, at: At, len: usize) -> &str {
         let (seg, off, _) = split(at);
-        self.segs
-            .get(seg)
-            .and_then(|s| s.cids.get(off..off + len))
-            .unwrap_or("")
+        self.text(seg, |s| &s.cids, off, len)
     }
 
     pub fn name(&self, at: At, len: usize) -> &str {
         let (seg, _, off) = split(at);
+        self.text(seg, |s| &s.names, off, len)
+    }
+
+    fn text(&self, seg: usize, of: fn(&Seg) -> &String, off: usize, len: usize) -> &str {
         self.segs
             .get(seg)
-            .and_then(|s| s.names.get(off..off + len))
+            .and_then(|s| of(s).get(off..off + len))
             .unwrap_or("")
     }
 
