@@ -4,21 +4,22 @@
 //! machine: a row costs its 40-byte slot and its text, nothing else.
 
 use std::any::Any;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use foldhash::fast::RandomState;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 
 use super::rows::PinRow;
 use super::sanitize::clean;
 
+mod line;
 mod reload;
+mod scan;
+mod slots;
 mod text;
 pub use reload::{Reload, Reloaded, GONE};
+use slots::Slots;
 use text::Text;
 
 /// Peer sets and peers are few; a hostile pinset with a new one on every
@@ -126,7 +127,7 @@ struct Kept {
 }
 
 pub struct Pinset {
-    slots: Vec<Slot>,
+    slots: Slots,
     text: Text,
     /// Index 0 is the empty org.
     orgs: Vec<Arc<str>>,
@@ -168,7 +169,7 @@ impl Clone for Pinset {
 impl Default for Pinset {
     fn default() -> Self {
         let mut p = Pinset {
-            slots: Vec::new(),
+            slots: Slots::default(),
             spans: Spans::default(),
             text: Text::default(),
             orgs: Vec::new(),
@@ -294,13 +295,14 @@ impl Pinset {
         self.len() == 0
     }
     pub fn get(&self, i: usize) -> Option<Row<'_>> {
-        self.slots[..self.len()]
-            .get(i)
+        (i < self.len())
+            .then(|| self.slots.get(i))
+            .flatten()
             .map(|slot| Row { set: self, slot })
     }
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Row<'_>> + Clone + '_ {
-        self.slots[..self.len()]
-            .iter()
+        self.slots
+            .iter(self.len())
             .map(|slot| Row { set: self, slot })
     }
     /// The distinct orgs items carry (the empty one left out).
@@ -519,7 +521,7 @@ impl Pinset {
         if self.continues(&other) {
             self.orgs.extend(other.orgs.drain(self.orgs.len()..));
             self.sets.extend(other.sets.drain(self.sets.len()..));
-            for s in &other.slots {
+            for s in other.slots.iter(usize::MAX) {
                 if let Some(at) = other.copy_text(s, &mut self.text) {
                     self.slots.push(s.moved_to(at));
                 }
@@ -530,7 +532,7 @@ impl Pinset {
         self.complete_lookups();
         let orgs: Vec<u32> = other.orgs.iter().map(|o| self.org_id(o)).collect();
         let sets: Vec<u32> = other.sets.iter().map(|s| self.set_of(s)).collect();
-        for s in &other.slots {
+        for s in other.slots.iter(usize::MAX) {
             if let Some(at) = other.copy_text(s, &mut self.text) {
                 self.slots.push(Slot {
                     org: orgs[s.org as usize],
@@ -545,15 +547,20 @@ impl Pinset {
     /// fields the console shows are kept, and nothing is allocated per line
     /// but the row's own text.
     pub fn push_json_line(&mut self, line: &[u8]) -> Result<(), String> {
-        let (rows, text) = (self.slots.len(), self.text.end());
-        let mut de = sonic_rs::Deserializer::from_slice(line);
-        let res = LineSeed(self).deserialize(&mut de).and_then(|()| de.end());
-        res.map_err(|e| {
-            // Trailing garbage is found after the row went in.
-            self.slots.truncate(rows);
-            self.text.truncate(text);
-            e.to_string()
-        })
+        let mut key = std::mem::take(&mut self.scratch);
+        let res = line::decode(line, &mut key).and_then(|f| {
+            if f.cid.len() > MAX_CID {
+                return Err(format!("a CID longer than {MAX_CID} bytes"));
+            }
+            let set = self.set_id(&key);
+            let org = self.org_id(&clean(&f.org));
+            let size = f.size.and_then(|s| s.trim().parse().ok());
+            let (name, created, rmin, rmax) = (clean(&f.name), f.created, f.rmin, f.rmax);
+            self.push_parts(&f.cid, &name, org, size, created, rmin, rmax, set);
+            Ok(())
+        });
+        self.scratch = key;
+        res
     }
 }
 
@@ -580,139 +587,6 @@ impl FromIterator<PinRow> for Pinset {
 impl From<Vec<PinRow>> for Pinset {
     fn from(rows: Vec<PinRow>) -> Self {
         rows.into_iter().collect()
-    }
-}
-
-/// A string that borrows from the line unless it had escapes.
-#[derive(Deserialize)]
-struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
-
-#[derive(Deserialize)]
-#[serde(field_identifier, rename_all = "snake_case")]
-enum Field {
-    Cid,
-    Name,
-    ReplicationFactorMin,
-    ReplicationFactorMax,
-    Metadata,
-    Allocations,
-    Timestamp,
-    #[serde(other)]
-    Other,
-}
-
-#[derive(Deserialize, Default)]
-struct Meta<'a> {
-    #[serde(borrow, default)]
-    org: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    size: Option<Str<'a>>,
-}
-
-struct LineSeed<'t>(&'t mut Pinset);
-
-impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for LineSeed<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a pin object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let table = self.0;
-        let mut cid: Option<Str> = None;
-        let mut name: Option<Str> = None;
-        let (mut rmin, mut rmax) = (0, 0);
-        let mut meta = Meta::default();
-        let mut created = 0;
-        let mut key = std::mem::take(&mut table.scratch);
-        key.clear();
-        while let Some(f) = map.next_key::<Field>()? {
-            match f {
-                Field::Cid => cid = Some(map.next_value()?),
-                Field::Name => name = map.next_value()?,
-                Field::ReplicationFactorMin => rmin = map.next_value()?,
-                Field::ReplicationFactorMax => rmax = map.next_value()?,
-                Field::Metadata => meta = map.next_value::<Option<Meta>>()?.unwrap_or_default(),
-                Field::Allocations => {
-                    key.clear();
-                    map.next_value_seed(Joined(&mut key))?;
-                }
-                Field::Timestamp => {
-                    let t: Option<Str> = map.next_value()?;
-                    created = t
-                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t.0).ok())
-                        .map_or(0, |d| d.timestamp());
-                }
-                Field::Other => {
-                    map.next_value::<de::IgnoredAny>()?;
-                }
-            }
-        }
-        let cid = cid.ok_or_else(|| de::Error::missing_field("cid"))?;
-        if cid.0.len() > MAX_CID {
-            return Err(de::Error::custom(format!(
-                "a CID longer than {MAX_CID} bytes"
-            )));
-        }
-        let set = table.set_id(&key);
-        table.scratch = key;
-        let name = name.map(|n| n.0).unwrap_or_default();
-        let org = meta.org.map(|o| o.0).unwrap_or_default();
-        let org = table.org_id(&clean(&org));
-        table.push_parts(
-            &cid.0,
-            &clean(&name),
-            org,
-            meta.size.and_then(|s| s.0.trim().parse().ok()),
-            created,
-            rmin,
-            rmax,
-            set,
-        );
-        Ok(())
-    }
-}
-
-/// A list of peer IDs (or null), each followed by a space.
-struct Joined<'k>(&'k mut String);
-
-impl<'de> DeserializeSeed<'de> for Joined<'_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Joined<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of peer IDs")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(Str(id)) = seq.next_element()? {
-            // A space would split an ID in two: no peer ID has one.
-            if id.contains(' ') {
-                return Err(de::Error::custom("a peer ID with a space"));
-            }
-            self.0.push_str(&id);
-            self.0.push(' ');
-        }
-        Ok(())
     }
 }
 

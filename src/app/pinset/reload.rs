@@ -194,7 +194,9 @@ impl Pinset {
         let mut old = std::mem::take(&mut self.text);
         let mut w = 0usize;
         for i in 0..self.slots.len() {
-            let s = self.slots[i];
+            let Some(&s) = self.slots.get(i) else {
+                break;
+            };
             old.release_before(s.at);
             if i < r.rows && !r.was_seen(i) {
                 continue;
@@ -203,7 +205,7 @@ impl Pinset {
             let Some(at) = self.text.push(cid, old.name(s.at, s.name_len())) else {
                 continue;
             };
-            self.slots[w] = s.moved_to(at);
+            self.slots.set(w, s.moved_to(at));
             if let Some(m) = moved.get_mut(i) {
                 *m = w as u32;
             }

@@ -1,0 +1,169 @@
+//! One `/allocations` line, down to the fields the console keeps. The
+//! cluster's own lines go through `scan`, a reader of the plain JSON it
+//! writes; any line `scan` does not take whole (escapes, odd numbers,
+//! another shape) is read by sonic-rs through serde, which also says what
+//! is wrong with a bad one.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::scan;
+
+/// What a row is made of; its peer IDs are in the key the decoder was given,
+/// each followed by a space.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Fields<'a> {
+    pub cid: Cow<'a, str>,
+    pub name: Cow<'a, str>,
+    pub org: Cow<'a, str>,
+    /// As the metadata has it (a decimal string).
+    pub size: Option<Cow<'a, str>>,
+    /// Unix seconds (0: none, or not a date).
+    pub created: i64,
+    pub rmin: i32,
+    pub rmax: i32,
+}
+
+/// Decodes `line`, its peer IDs into `key`.
+pub fn decode<'a>(line: &'a [u8], key: &mut String) -> Result<Fields<'a>, String> {
+    key.clear();
+    match scan::line(line, key) {
+        Some(f) => Ok(f),
+        None => by_serde(line, key),
+    }
+}
+
+/// The line read through serde: any JSON, and a message for what is wrong.
+pub(super) fn by_serde<'a>(line: &'a [u8], key: &mut String) -> Result<Fields<'a>, String> {
+    key.clear();
+    let mut de = sonic_rs::Deserializer::from_slice(line);
+    let f = LineSeed(key)
+        .deserialize(&mut de)
+        .and_then(|f| de.end().map(|()| f));
+    f.map_err(|e| e.to_string())
+}
+
+/// A pin's `timestamp` in Unix seconds; 0 if it is not an RFC 3339 date.
+pub fn created(t: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(t).map_or(0, |d| d.timestamp())
+}
+
+/// A string that borrows from the line unless it had escapes.
+#[derive(Deserialize)]
+struct Str<'a>(#[serde(borrow)] Cow<'a, str>);
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum Field {
+    Cid,
+    Name,
+    ReplicationFactorMin,
+    ReplicationFactorMax,
+    Metadata,
+    Allocations,
+    Timestamp,
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize, Default)]
+struct Meta<'a> {
+    #[serde(borrow, default)]
+    org: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    size: Option<Str<'a>>,
+}
+
+struct LineSeed<'k>(&'k mut String);
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = Fields<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Fields<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = Fields<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a pin object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+        let key = self.0;
+        let mut cid: Option<Str> = None;
+        let mut name: Option<Str> = None;
+        let (mut rmin, mut rmax) = (0, 0);
+        let mut meta = Meta::default();
+        let mut created = 0;
+        while let Some(f) = map.next_key::<Field>()? {
+            match f {
+                Field::Cid => cid = Some(map.next_value()?),
+                Field::Name => name = map.next_value()?,
+                Field::ReplicationFactorMin => rmin = map.next_value()?,
+                Field::ReplicationFactorMax => rmax = map.next_value()?,
+                Field::Metadata => meta = map.next_value::<Option<Meta>>()?.unwrap_or_default(),
+                Field::Allocations => {
+                    key.clear();
+                    map.next_value_seed(Joined(key))?;
+                }
+                Field::Timestamp => {
+                    let t: Option<Str> = map.next_value()?;
+                    created = t.map_or(0, |t| self::created(&t.0));
+                }
+                Field::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        let cid = cid.ok_or_else(|| de::Error::missing_field("cid"))?;
+        Ok(Fields {
+            cid: cid.0,
+            name: name.map(|n| n.0).unwrap_or_default(),
+            org: meta.org.map(|o| o.0).unwrap_or_default(),
+            size: meta.size.map(|s| s.0),
+            created,
+            rmin,
+            rmax,
+        })
+    }
+}
+
+/// A list of peer IDs (or null), each followed by a space.
+struct Joined<'k>(&'k mut String);
+
+impl<'de> DeserializeSeed<'de> for Joined<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Joined<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of peer IDs")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(Str(id)) = seq.next_element()? {
+            // A space would split an ID in two: no peer ID has one.
+            if id.contains(' ') {
+                return Err(de::Error::custom("a peer ID with a space"));
+            }
+            self.0.push_str(&id);
+            self.0.push(' ');
+        }
+        Ok(())
+    }
+}
