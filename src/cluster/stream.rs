@@ -48,6 +48,9 @@ pub struct NdjsonStream<T> {
     /// When the unfinished line in `buf` began: a line must end within the
     /// idle timeout, however slowly its bytes trickle in.
     line_started: Option<Instant>,
+    /// When the last frame came: the rest of the buffer came then or before
+    /// (the clock is read once a frame, not once a line).
+    frame_at: Instant,
     host: String,
     idle: Duration,
     errors: Vec<String>,
@@ -65,6 +68,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
             buf: BytesMut::new(),
             scanned: 0,
             line_started: None,
+            frame_at: Instant::now(),
             host,
             idle,
             errors: Vec::new(),
@@ -131,7 +135,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         let mut line = self.buf.split_to(pos + 1);
         line.truncate(pos);
         self.scanned = 0;
-        self.line_started = (!self.buf.is_empty()).then(Instant::now);
+        self.line_started = (!self.buf.is_empty()).then_some(self.frame_at);
         Some(line)
     }
 
@@ -229,8 +233,9 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                 }
                 Ok(Some(Ok(frame))) => match frame.into_data() {
                     Ok(mut data) => {
+                        self.frame_at = Instant::now();
                         if self.buf.is_empty() && data.has_remaining() {
-                            self.line_started = Some(Instant::now());
+                            self.line_started = Some(self.frame_at);
                         }
                         self.bytes += data.remaining() as u64;
                         while data.has_remaining() {
