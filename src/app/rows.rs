@@ -209,11 +209,11 @@ impl Repl {
     pub fn summary(&self) -> String {
         let want = self.allocated.max(1);
         if self.errors > 0 {
-            let e = if self.errors == 1 { "error" } else { "errors" };
-            let down = if self.cluster_errors > 0 {
-                format!(", {} down", self.cluster_errors)
-            } else {
-                String::new()
+            // With copies down too, "err" keeps all three in the column.
+            let (e, down) = match (self.errors, self.cluster_errors) {
+                (1, 0) => ("error", String::new()),
+                (_, 0) => ("errors", String::new()),
+                (_, d) => ("err", format!(", {d} down")),
             };
             return format!("{}/{want}, {} {e}{down}", self.pinned, self.errors);
         }

@@ -32,7 +32,8 @@ struct Columns {
 
 /// Names keep at least this many columns before the CID gives any up.
 const NAME_MIN: u16 = 24;
-const REPL_W: u16 = 17;
+/// `1/3, 1 err, 1 down`, the longest summary of a three-copy item.
+const REPL_W: u16 = 18;
 const SIZE_W: u16 = 8;
 const ORG_W: u16 = 10;
 const CREATED_W: u16 = 16;
@@ -219,5 +220,25 @@ mod tests {
         assert!(at(56).name >= NAME_MIN);
         assert!(at(158).cid >= 46, "wide: the whole CIDv0");
         assert!(at(158).wide);
+    }
+
+    #[test]
+    fn every_summary_of_a_three_copy_item_fits_its_column() {
+        use crate::app::rows::Repl;
+        for pinned in 0..=3 {
+            for errors in 0..=3 - pinned {
+                for down in 0..=3 - pinned - errors {
+                    let r = Repl {
+                        pinned,
+                        errors,
+                        cluster_errors: down,
+                        allocated: 3,
+                        ..Repl::default()
+                    };
+                    let s = r.summary();
+                    assert!(s.len() <= usize::from(REPL_W), "{s:?}");
+                }
+            }
+        }
     }
 }
