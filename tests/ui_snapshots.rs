@@ -336,6 +336,29 @@ fn press(st: &mut State, keys: &str) {
     }
 }
 
+/// Before the problems list comes, a row says its copies are being
+/// checked rather than showing a bare `?`.
+#[test]
+fn rows_say_they_are_checked_until_the_problems_list_comes() {
+    let now = Instant::now();
+    let mut st = State::new("nas:9094".into(), None, now);
+    st.color = false;
+    update(
+        &mut st,
+        Msg::PinsetChunk {
+            generation: 1,
+            rows: (0..3).map(pin).collect(),
+            done: true,
+            every: Duration::from_secs(30),
+        },
+    );
+    let screen = render(&mut st, 120, 40);
+    assert!(screen.contains(" checking "), "{screen}");
+    update(&mut st, Msg::Problems(Ok(vec![]), Duration::from_secs(15)));
+    let screen = render(&mut st, 120, 40);
+    assert!(!screen.contains("checking"), "{screen}");
+}
+
 /// The problems view and the header's count follow one rule, and it needs
 /// no status of any row: the pinset's allocations and the peers that are
 /// down say what is under-replicated; the problems list adds errors and pins

@@ -130,7 +130,12 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                         th.ok()
                     },
                 ),
-                None => (format!("?/{}", row.wanted(st.peers.rows.len())), th.dim()),
+                // The problems list has not come yet: said, not left to a
+                // bare `?` the operator has to guess at.
+                None => (
+                    format!("?/{} checking", row.wanted(st.peers.rows.len())),
+                    th.dim(),
+                ),
             };
             let marked = p.marked.contains(row.cid());
             let mut cells = vec![
