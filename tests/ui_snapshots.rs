@@ -336,6 +336,26 @@ fn press(st: &mut State, keys: &str) {
     }
 }
 
+/// `:` and Tab at 80 columns: the commands that do not fit the prompt line
+/// are all in a box above it, none cut.
+#[test]
+fn every_command_tab_offers_is_on_screen() {
+    let mut st = demo_state();
+    key(&mut st, KeyCode::Char(':'));
+    key(&mut st, KeyCode::Tab);
+    let screen = render(&mut st, 80, 24);
+    assert!(screen.contains("what can follow"), "{screen}");
+    for c in ["pins", "browse", "ensure-pins", "rebalance", "quit"] {
+        assert!(screen.contains(c), "{c} missing:\n{screen}");
+    }
+    assert!(!screen.contains("more"), "{screen}");
+    // One letter in, they fit the line again: no box.
+    key(&mut st, KeyCode::Char('r'));
+    key(&mut st, KeyCode::Tab);
+    let screen = render(&mut st, 80, 24);
+    assert!(!screen.contains("what can follow"), "{screen}");
+}
+
 /// Before the problems list comes, a row says its copies are being
 /// checked rather than showing a bare `?`.
 #[test]

@@ -4,7 +4,7 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::theme::Theme;
@@ -26,7 +26,11 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                 Span::raw("█"),
             ];
             let room = (r.width as usize).saturating_sub(t.chars().count() + 5);
-            match (&st.prompt_hint, &st.flash) {
+            let hint = st
+                .prompt_hint
+                .as_ref()
+                .filter(|h| h.chars().count() <= room);
+            match (hint, &st.flash) {
                 (Some(h), _) => spans.push(Span::styled(
                     format!("   {}", super::widgets::ellipsize(h, room)),
                     th.dim(),
@@ -59,6 +63,59 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         }
     };
     f.render_widget(Paragraph::new(line), r);
+}
+
+/// Tab's candidates when the prompt line cannot hold them all: wrapped in a
+/// box just above it, as many lines as they need (up to `MAX_LINES`).
+pub(super) fn draw_candidates(st: &State, f: &mut Frame, footer: Rect, th: Theme) {
+    const MAX_LINES: usize = 6;
+    let (Mode::Filter(t) | Mode::Command(t) | Mode::BrowseFilter(t)) = &st.mode else {
+        return;
+    };
+    let Some(hint) = st.prompt_hint.as_ref().filter(|_| st.help.is_none()) else {
+        return;
+    };
+    let room = (footer.width as usize).saturating_sub(t.chars().count() + 5);
+    if hint.chars().count() <= room {
+        return;
+    }
+    let inner = (footer.width as usize).saturating_sub(4).max(1);
+    let words: Vec<&str> = hint.split("  ").collect();
+    let mut lines: Vec<String> = Vec::new();
+    for (k, w) in words.iter().enumerate() {
+        let full = lines.len() == MAX_LINES;
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + 2 + w.chars().count() <= inner => {
+                l.push_str("  ");
+                l.push_str(w);
+            }
+            Some(l) if full => {
+                // The last line gives up its tail to say how many are left.
+                let more = format!("  … {} more", words.len() - k);
+                let keep = inner.saturating_sub(more.chars().count());
+                *l = super::widgets::ellipsize(l, keep) + &more;
+                break;
+            }
+            _ => lines.push(super::widgets::ellipsize(w, inner)),
+        }
+    }
+    let height = (lines.len() as u16 + 2).min(footer.y);
+    let area = Rect {
+        x: footer.x,
+        y: footer.y - height,
+        width: footer.width,
+        height,
+    };
+    let body: Vec<Line> = lines.into_iter().map(Line::from).collect();
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(body).block(
+            Block::bordered()
+                .title(" Tab: what can follow ")
+                .border_style(th.dim()),
+        ),
+        area,
+    );
 }
 
 /// The actions the footer offers on each screen, most needed first; `?` and

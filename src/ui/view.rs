@@ -39,6 +39,7 @@ pub fn view(st: &State, f: &mut Frame) {
         }
     }
     footer::draw(st, f, a.footer, th);
+    footer::draw_candidates(st, f, a.footer, th);
     if st.show_tasks {
         tasks::draw(st, f, area, th);
     }
