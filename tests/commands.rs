@@ -1120,12 +1120,17 @@ async fn the_risk_report_matches_the_statuses() {
     .await;
     assert_eq!(o.code, 1, "the demo has items at risk: {}", o.stderr);
     let r: Value = serde_json::from_str(&o.stdout).unwrap();
+    // Each item comes with its name and its serving copies, not as a bare
+    // CID a script would have to look up again.
     let list = |v: &Value| -> Vec<String> {
         let mut l: Vec<String> = v
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| c.as_str().unwrap().to_string())
+            .map(|x| {
+                assert!(x["name"].is_string() && x["serving"].is_u64() && x["min"].is_u64());
+                x["cid"].as_str().unwrap().to_string()
+            })
             .collect();
         l.sort();
         l
@@ -1192,6 +1197,8 @@ async fn the_risk_report_matches_the_statuses() {
     assert!(!below.is_empty() && !single.is_empty());
     assert_eq!(list(&r["below_min"]), below);
     assert_eq!(list(&r["single_copy"]), single);
+    let one_each = r["single_copy"].as_array().unwrap();
+    assert!(one_each.iter().all(|x| x["serving"] == 1), "{one_each:?}");
     assert_eq!(list(&r["if_failed"]["lost"]), lost);
     let o = run(args(&h, &["risk", "--if-fails", "meerkat"]), creds()).await;
     assert!(

@@ -301,8 +301,6 @@ pub struct State {
     pub peer_detail: Option<PeerDetail>,
     /// The risk view (`:risk [PEER]`).
     pub risk: Option<crate::cluster::steward::Risk>,
-    /// Names of the items the risk view shows, found once when it opened.
-    pub risk_names: HashMap<String, String>,
     /// Which org runs each node (node name, org), from the configuration.
     pub node_orgs: Vec<(String, String)>,
     /// Inside an item: its folders and a preview.
@@ -358,7 +356,6 @@ impl State {
             help: None,
             peer_detail: None,
             risk: None,
-            risk_names: HashMap::new(),
             node_orgs: Vec::new(),
             browse: None,
             browse_generation: 0,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use super::output::*;
 use super::Ctx;
 use crate::cluster::steward::risk;
+use crate::cluster::steward::risk::AtRisk;
 use crate::cluster::types::{TrackerStatus, PROBLEM_FILTER};
 use crate::cluster::PinTypeFilter;
 
@@ -74,18 +75,17 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
     if cx.json {
         print_json(&serde_json::to_value(&r).unwrap_or_default());
     } else {
-        let label = |cid: &String| {
-            let n = pins
-                .iter()
-                .find(|p| p.cid == *cid)
-                .map(|p| p.name.as_str())
-                .unwrap_or("");
-            format!("  {cid} {n}")
-        };
-        let section = |title: String, list: &[String]| {
+        let section = |title: String, list: &[AtRisk]| {
             say!("{title}: {}", list.len());
-            for c in list.iter().take(20) {
-                say!("{}", label(c));
+            for a in list.iter().take(20) {
+                let name = if a.name.is_empty() { "" } else { " " };
+                say!(
+                    "  {}{name}{} ({} serving, min {})",
+                    a.cid,
+                    a.name,
+                    a.serving,
+                    a.min
+                );
             }
             if list.len() > 20 {
                 say!("  … and {} more (--json lists all)", list.len() - 20);
@@ -102,7 +102,8 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
         if !orgs.is_empty() {
             say!("with every copy at one org: {}", r.one_org.len());
             for o in r.one_org.iter().take(20) {
-                say!("{} ({})", label(&o.cid), o.org);
+                let name = if o.name.is_empty() { "" } else { " " };
+                say!("  {}{name}{} ({})", o.cid, o.name, o.org);
             }
             if r.one_org.len() > 20 {
                 say!("  … and {} more (--json lists all)", r.one_org.len() - 20);

@@ -7,18 +7,12 @@ use ratatui::Frame;
 use super::theme::Theme;
 use super::widgets::{ellipsize, overlay};
 use crate::app::State;
-use crate::cluster::steward::risk::SHOWN;
+use crate::cluster::steward::risk::{AtRisk, SHOWN};
 use crate::cluster::steward::Risk;
 
 pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
     let w = area.width.saturating_sub(4).min(100);
     let inner = w.saturating_sub(2) as usize;
-    let name_of = |cid: &str| {
-        st.risk_names
-            .get(cid)
-            .cloned()
-            .unwrap_or_else(|| cid.to_string())
-    };
     let peer = |id: &str| {
         st.peers
             .rows
@@ -52,7 +46,7 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
             )));
         }
     };
-    let named = |cids: &[String]| cids.iter().map(|c| name_of(c)).collect::<Vec<_>>();
+    let named = |v: &[AtRisk]| v.iter().map(|a| a.label().to_string()).collect::<Vec<_>>();
     section(
         "below their replication minimum now".into(),
         named(&r.below_min),
@@ -67,7 +61,10 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
         let at_one: Vec<String> = r
             .one_org
             .iter()
-            .map(|o| format!("{} ({})", name_of(&o.cid), o.org))
+            .map(|o| {
+                let label = if o.name.is_empty() { &o.cid } else { &o.name };
+                format!("{label} ({})", o.org)
+            })
             .collect();
         section("with every copy at one org".into(), at_one, false);
     }

@@ -406,15 +406,7 @@ pub fn peer_stats(st: &State, id: &str) -> crate::app::state::PeerStats {
         .if_failed
         .map(|f| f.lost)
         .unwrap_or_default();
-    let only_copy_names = lost
-        .iter()
-        .take(5)
-        .map(|cid| {
-            p.row_of(cid)
-                .filter(|r| !r.name().is_empty())
-                .map_or_else(|| cid.clone(), |r| r.name().to_string())
-        })
-        .collect();
+    let only_copy_names = lost.iter().take(5).map(|a| a.label().to_string()).collect();
     crate::app::state::PeerStats {
         allocated: p.alloc_counts.get(id).copied().unwrap_or(0) + p.everywhere,
         errors: p.peer_errors.get(id).copied().unwrap_or(0),
@@ -475,23 +467,6 @@ pub(super) fn count_allocations(st: &mut State) {
     st.pins.orgs = orgs;
 }
 
-/// The names of `cids`, in one pass over the pinset that stops when every
-/// one is found (a view naming a few items must not scan ten million rows
-/// per item, nor per frame).
-pub fn names_of(st: &State, cids: &[&str]) -> HashMap<String, String> {
-    let mut want: HashSet<&str> = cids.iter().copied().collect();
-    let mut out = HashMap::new();
-    for r in st.pins.rows.iter() {
-        if want.is_empty() {
-            break;
-        }
-        if want.remove(r.cid()) && !r.name().is_empty() {
-            out.insert(r.cid().to_string(), r.name().to_string());
-        }
-    }
-    out
-}
-
 /// The risk report from what the console holds, by the one rule
 /// `ccs-tui risk` uses (`cluster::steward::risk_over`).
 pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::steward::Risk {
@@ -508,6 +483,7 @@ pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::steward::Risk 
     risk_over(
         st.pins.rows.iter().map(|r| RiskItem {
             cid: r.cid(),
+            name: r.name(),
             allocations: r.allocations().iter().map(|a| &**a).collect(),
             replication_min: r.rmin(),
         }),

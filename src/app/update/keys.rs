@@ -262,7 +262,6 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
                 }
             };
             let risk = index::risk_of(st, fail.as_deref());
-            st.risk_names = index::names_of(st, &risk.shown());
             st.risk = Some(risk);
             Vec::new()
         }

@@ -12,9 +12,9 @@ use crate::cluster::types::Pin;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Risk {
     /// Items with fewer serving copies than their minimum now.
-    pub below_min: Vec<String>,
+    pub below_min: Vec<AtRisk>,
     /// Items with exactly one serving copy.
-    pub single_copy: Vec<String>,
+    pub single_copy: Vec<AtRisk>,
     /// Items whose serving copies all sit with one org (a community's
     /// copies should not depend on one member organisation), with that org.
     /// Only when the peers belong to two orgs or more.
@@ -24,43 +24,51 @@ pub struct Risk {
     pub if_failed: Option<IfFailed>,
 }
 
-impl Risk {
-    /// The items a view of this report names: the first few of each list.
-    pub fn shown(&self) -> Vec<&str> {
-        fn few(v: &[String]) -> impl Iterator<Item = &str> {
-            v.iter().take(SHOWN).map(String::as_str)
-        }
-        let mut out: Vec<&str> = few(&self.below_min).collect();
-        out.extend(few(&self.single_copy));
-        out.extend(self.one_org.iter().take(SHOWN).map(|o| o.cid.as_str()));
-        if let Some(f) = &self.if_failed {
-            out.extend(few(&f.below_min));
-            out.extend(few(&f.lost));
-        }
-        out
-    }
-}
-
 /// How many items of each list a view names.
 pub const SHOWN: usize = 4;
+
+/// An item in one of the lists, with what a script needs to act on it
+/// (not a bare CID to look up again).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AtRisk {
+    pub cid: String,
+    pub name: String,
+    /// Serving copies: now, or after the failure for `if_failed`.
+    pub serving: usize,
+    /// Its replication minimum (every member for -1).
+    pub min: usize,
+}
+
+impl AtRisk {
+    /// Its name, or its CID when it has none.
+    pub fn label(&self) -> &str {
+        if self.name.is_empty() {
+            &self.cid
+        } else {
+            &self.name
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct OneOrg {
     pub cid: String,
+    pub name: String,
     pub org: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IfFailed {
     pub peer: String,
-    pub below_min: Vec<String>,
-    pub lost: Vec<String>,
+    pub below_min: Vec<AtRisk>,
+    pub lost: Vec<AtRisk>,
 }
 
 /// An item as the risk rule needs it.
 #[derive(Debug, Clone)]
 pub struct RiskItem<'a> {
     pub cid: &'a str,
+    pub name: &'a str,
     /// Peer IDs; empty: pinned everywhere.
     pub allocations: Vec<&'a str>,
     pub replication_min: i32,
@@ -104,11 +112,17 @@ pub fn risk_over<'a>(
         } else {
             it.replication_min as usize
         };
+        let at = |serving: usize| AtRisk {
+            cid: it.cid.to_string(),
+            name: it.name.to_string(),
+            serving,
+            min,
+        };
         if serving.len() < min {
-            r.below_min.push(it.cid.to_string());
+            r.below_min.push(at(serving.len()));
         }
         if serving.len() == 1 {
-            r.single_copy.push(it.cid.to_string());
+            r.single_copy.push(at(1));
         }
         if orgs_matter && !serving.is_empty() {
             let of: Vec<Option<String>> = serving.iter().map(|p| org_of(p)).collect();
@@ -116,6 +130,7 @@ pub fn risk_over<'a>(
                 if of.iter().all(|o| o.as_ref() == Some(first)) {
                     r.one_org.push(OneOrg {
                         cid: it.cid.to_string(),
+                        name: it.name.to_string(),
                         org: first.clone(),
                     });
                 }
@@ -124,8 +139,8 @@ pub fn risk_over<'a>(
         if let (Some(f), Some(peer)) = (r.if_failed.as_mut(), fail) {
             if serving.contains(&peer) {
                 match serving.len() - 1 {
-                    0 => f.lost.push(it.cid.to_string()),
-                    left if left < min => f.below_min.push(it.cid.to_string()),
+                    0 => f.lost.push(at(0)),
+                    left if left < min => f.below_min.push(at(left)),
                     _ => {}
                 }
             }
@@ -149,6 +164,7 @@ pub fn risk(
     risk_over(
         pins.iter().map(|p| RiskItem {
             cid: &p.cid,
+            name: &p.name,
             allocations: p.allocations.iter().map(String::as_str).collect(),
             replication_min: p.replication_factor_min,
         }),
@@ -200,11 +216,15 @@ mod risk_tests {
             _ => None,
         };
         let r = risk(&pins, &up, &members, &trouble, &org_of, Some("nas"));
-        assert_eq!(r.below_min, ["b", "c", "e"]);
-        assert_eq!(r.single_copy, ["b", "c"]);
+        let cids = |v: &[AtRisk]| v.iter().map(|a| a.cid.clone()).collect::<Vec<_>>();
+        assert_eq!(cids(&r.below_min), ["b", "c", "e"]);
+        assert_eq!(cids(&r.single_copy), ["b", "c"]);
+        let e = &r.below_min[2];
+        assert_eq!((e.serving, e.min), (3, 4), "everywhere: every member");
         let f = r.if_failed.unwrap();
-        assert_eq!(f.lost, ["b", "c"], "nas holds their only copy");
-        assert_eq!(f.below_min, ["e"], "a keeps 2 of min 2");
+        assert_eq!(cids(&f.lost), ["b", "c"], "nas holds their only copy");
+        assert_eq!(cids(&f.below_min), ["e"], "a keeps 2 of min 2");
+        assert_eq!(f.below_min[0].serving, 2, "e's copies left without nas");
         // b and c serve from nas alone; a spans both orgs; d too; e's
         // copies are on nas, chll (hrdag) and meerkat (orgB).
         let one: Vec<(&str, &str)> = r
