@@ -52,9 +52,6 @@ pub struct NdjsonStream<T> {
     /// When the unfinished line in `buf` began: a line must end within the
     /// idle timeout, however slowly its bytes trickle in.
     line_started: Option<Instant>,
-    /// When the last frame came: the rest of the buffer came then or before
-    /// (the clock is read once a frame, not once a line).
-    frame_at: Instant,
     host: String,
     idle: Duration,
     errors: Vec<String>,
@@ -72,7 +69,6 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
             buf: BytesMut::new(),
             scanned: 0,
             line_started: None,
-            frame_at: Instant::now(),
             host,
             idle,
             errors: Vec::new(),
@@ -139,7 +135,10 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         let mut line = self.buf.split_to(pos + 1);
         line.truncate(pos);
         self.scanned = 0;
-        self.line_started = (!self.buf.is_empty()).then_some(self.frame_at);
+        // Started when the next wait for its bytes does: the clock is read
+        // once a frame, not once a line, and the time the caller spends on
+        // this line does not count against the next one.
+        self.line_started = None;
         Some(line)
     }
 
@@ -192,9 +191,11 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                     ),
                 });
             }
-            let wait = match self.line_started {
-                Some(t) if !self.buf.is_empty() => self.idle.saturating_sub(t.elapsed()),
-                _ => self.idle,
+            let wait = if self.buf.is_empty() {
+                self.idle
+            } else {
+                let t = *self.line_started.get_or_insert_with(Instant::now);
+                self.idle.saturating_sub(t.elapsed())
             };
             let Some(body) = self.body.as_mut() else {
                 if !self.buf.is_empty() {
@@ -237,10 +238,6 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                 }
                 Ok(Some(Ok(frame))) => match frame.into_data() {
                     Ok(mut data) => {
-                        self.frame_at = Instant::now();
-                        if self.buf.is_empty() && data.has_remaining() {
-                            self.line_started = Some(self.frame_at);
-                        }
                         self.bytes += data.remaining() as u64;
                         while data.has_remaining() {
                             let chunk = data.chunk();

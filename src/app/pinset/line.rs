@@ -36,9 +36,48 @@ pub fn decode<'a>(line: &'a [u8], key: &mut String) -> Result<Fields<'a>, String
     }
 }
 
+/// Deeper nesting is refused before sonic-rs sees it: sonic-rs skips an
+/// ignored value by recursing with no limit, and a line of a hundred
+/// thousand `[` would overflow the decoding thread's stack and abort the
+/// console. A pin nests three levels; 32 leaves room for metadata to grow
+/// and keeps the recursion small even in a debug build.
+const MAX_DEPTH: usize = 32;
+
+/// Whether `line` nests arrays and objects deeper than `max` (brackets in
+/// strings not counted).
+fn too_deep(line: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
+    for &c in line {
+        if in_str {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The line read through serde: any JSON, and a message for what is wrong.
 pub(super) fn by_serde<'a>(line: &'a [u8], key: &mut String) -> Result<Fields<'a>, String> {
     key.clear();
+    if too_deep(line, MAX_DEPTH) {
+        return Err(format!("nested deeper than {MAX_DEPTH} levels"));
+    }
     let mut de = sonic_rs::Deserializer::from_slice(line);
     let f = LineSeed(key)
         .deserialize(&mut de)
@@ -165,5 +204,24 @@ impl<'de> Visitor<'de> for Joined<'_> {
             self.0.push(' ');
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_nested_past_the_limit_is_refused_not_overflowed() {
+        let deep = format!(r#"{{"cid":"a","x":{}"#, "[".repeat(100_000));
+        let err = decode(deep.as_bytes(), &mut String::new()).unwrap_err();
+        assert!(err.contains("deeper than 32"), "{err}");
+        let ok = format!(
+            r#"{{"cid":"a","x":{}{},"name":"[[[[\"["}}"#,
+            "[".repeat(30),
+            "]".repeat(30)
+        );
+        let f = decode(ok.as_bytes(), &mut String::new()).unwrap();
+        assert_eq!((f.cid.as_ref(), f.name.as_ref()), ("a", "[[[[\"["));
     }
 }
