@@ -20,8 +20,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<crate::commands::Command>,
 
-    /// Run against a simulated community cluster (five peers, a few hundred items).
-    #[arg(long)]
+    /// Run against a simulated community cluster (five peers, a few hundred
+    /// items), the console or any subcommand.
+    #[arg(long, global = true)]
     pub demo: bool,
 
     /// Machine output: one JSON document, or one object per line for listings.

@@ -23,6 +23,24 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.command.is_none() && std::io::stdout().is_terminal());
     if let Some(cmd) = &cli.command {
+        // `--demo` answers a subcommand too, from the simulated cluster
+        // started here (kept alive until the command ends).
+        let mut cli = cli.clone();
+        let _demo = if cli.demo {
+            match demo_sim().await {
+                Ok(h) => {
+                    cli.host = Some(h.api_url());
+                    cli.gateway = Some(h.gateway_url());
+                    Some(h)
+                }
+                Err(e) => {
+                    eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e));
+                    return ExitCode::from(2);
+                }
+            }
+        } else {
+            None
+        };
         let connect = || cli.connect();
         let inv = ccs_tui::commands::Invocation {
             overrides: cli.overrides(),
@@ -156,13 +174,18 @@ type Started = (
     Vec<ccs_tui::cluster::audit::Node>,
 );
 
-/// Starts the simulated community cluster in this process and a client for it.
-async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
+/// The simulated community cluster, started in this process on loopback.
+async fn demo_sim() -> Result<sim::SimHandle, String> {
     let state = sim::scenario::demo()?;
     let any: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 0));
-    let handle = sim::start(state, any, any, sim::Faults::default())
+    sim::start(state, any, any, sim::Faults::default())
         .await
-        .map_err(|e| format!("cannot start the demo cluster: {e}"))?;
+        .map_err(|e| format!("cannot start the demo cluster: {e}"))
+}
+
+/// Starts the simulated community cluster in this process and a client for it.
+async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
+    let handle = demo_sim().await?;
     let mut ep = parse_host(&handle.api_url(), false)?;
     if let Ok(g) = url::Url::parse(&handle.gateway_url()) {
         ep.gateway = g;

@@ -346,6 +346,28 @@ async fn config_shows_masked_and_validates() {
     );
 }
 
+/// What the error for a missing configuration suggests works: `--demo`
+/// answers a subcommand, before or after it, from the simulated cluster.
+#[test]
+fn demo_answers_a_subcommand_too() {
+    let home = tempfile::tempdir().unwrap();
+    for a in [
+        &["--demo", "risk", "--json"][..],
+        &["ls", "--demo", "--json"],
+    ] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+            .args(a)
+            .env("HOME", home.path())
+            .env_remove("CLUSTER_CREDENTIALS")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.code().is_some_and(|c| c < 2), "{a:?}: {err}");
+        assert!(out.contains("\"cid\""), "{a:?}: {out}{err}");
+    }
+}
+
 #[test]
 fn help_lists_every_command() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))

@@ -20,6 +20,11 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
             .find(|p| p.id == id)
             .map_or_else(|| id.to_string(), |p| p.name.clone())
     };
+    // The command that lists all of what this view shows a few of.
+    let all = match &r.if_failed {
+        Some(x) => format!("ccs-tui risk --if-fails {} --json", peer(&x.peer)),
+        None => "ccs-tui risk --json".to_string(),
+    };
     let mut lines: Vec<Line> = Vec::new();
     let mut section = |title: String, list: Vec<String>, bad: bool| {
         let style = if list.is_empty() {
@@ -38,10 +43,7 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
         }
         if list.len() > SHOWN {
             lines.push(Line::from(Span::styled(
-                format!(
-                    "  … and {} more (ccs-tui risk --json lists all)",
-                    list.len() - SHOWN
-                ),
+                format!("  … and {} more ({all} lists all)", list.len() - SHOWN),
                 th.dim(),
             )));
         }
