@@ -743,6 +743,16 @@ fn the_risk_view() {
     snap!("risk", &mut st, 80, 24);
     key(&mut st, KeyCode::Esc);
     assert!(st.risk.is_none());
+    // A peer that is down already: said, not a reassuring "lost: 0".
+    press(&mut st, ":risk pihost\r");
+    assert!(st
+        .risk
+        .as_ref()
+        .and_then(|r| r.if_failed.as_ref())
+        .is_some_and(|f| f.already_down));
+    let screen = render(&mut st, 100, 40);
+    assert!(screen.contains("pihost is down already"), "{screen}");
+    key(&mut st, KeyCode::Esc);
 }
 
 /// A drain's plan before it runs: how much, from → to by node names, what

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::steward::risk;
-use crate::cluster::steward::risk::AtRisk;
+use crate::app::pinset::Pinset;
+use crate::cluster::steward::risk::{risk_over, AtRisk, RiskItem};
 use crate::cluster::types::{TrackerStatus, PROBLEM_FILTER};
 use crate::cluster::PinTypeFilter;
 
@@ -58,12 +58,13 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
             .collect();
         not_pinned.insert(g.cid.clone(), who);
     }
-    let pins = cx
-        .client
-        .allocations(PinTypeFilter::Pin)
-        .await?
-        .collect()
-        .await?;
+    // Into the console's compact table, not a list of whole pins: a million
+    // of those held 840 MB (a small machine's memory) where this holds 120.
+    let mut pins = Pinset::default();
+    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+    while let Some(line) = s.next_with(|l| pins.push_json_line(l)).await {
+        line?;
+    }
     let orgs = crate::config::node_orgs(&cx.resolved.file);
     let org_of = |id: &str| -> Option<String> {
         let m = members.iter().find(|m| m.id == id)?;
@@ -71,7 +72,25 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
             .find(|(n, _)| *n == m.peername)
             .map(|(_, o)| o.clone())
     };
-    let r = risk(&pins, &up, &ids, &not_pinned, &org_of, fail.as_deref());
+    let up: Vec<&str> = up.iter().map(String::as_str).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let r = risk_over(
+        pins.iter().map(|r| RiskItem {
+            cid: r.cid(),
+            name: r.name(),
+            allocations: r.allocations().iter().map(|a| &**a).collect(),
+            replication_min: r.rmin(),
+        }),
+        &up,
+        &ids,
+        |cid, peer| {
+            not_pinned
+                .get(cid)
+                .is_some_and(|v| v.iter().any(|x| x == peer))
+        },
+        &org_of,
+        fail.as_deref(),
+    );
     if cx.json {
         print_json(&serde_json::to_value(&r).unwrap_or_default());
     } else {
@@ -116,6 +135,9 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
                 format!("if {who} failed, below their minimum"),
                 &f.below_min,
             );
+            if f.already_down {
+                say!("{who} is down already: the lists above count without it");
+            }
         }
     }
     let lost = r.if_failed.as_ref().is_some_and(|f| !f.lost.is_empty());

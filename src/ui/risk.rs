@@ -78,6 +78,12 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
             named(&x.below_min),
             false,
         );
+        if x.already_down {
+            lines.push(Line::from(Span::styled(
+                format!("{who} is down already: the lists above count without it."),
+                th.warn(),
+            )));
+        }
     } else {
         lines.push(Line::from(Span::styled(
             ":risk PEER shows what that peer's failure would cost.",

@@ -20,5 +20,5 @@ pub use fleet::{Fleet, Node};
 pub use journal::Journal;
 pub use plan::Plan;
 pub use rebalance::{node_summary, plan_rebalance, Action, Move};
-pub use risk::{risk, risk_over, IfFailed, Risk, RiskItem};
+pub use risk::{risk_over, IfFailed, Risk, RiskItem};
 pub use run::{execute, Event, Tally};

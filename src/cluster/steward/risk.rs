@@ -4,8 +4,6 @@
 
 use serde::Serialize;
 
-use crate::cluster::types::Pin;
-
 /// What a failure would cost, from the pinset, who is up, and who is in
 /// trouble with what (the problems list names, per item, the peers without
 /// a pinned copy).
@@ -60,6 +58,9 @@ pub struct OneOrg {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IfFailed {
     pub peer: String,
+    /// It is down already: the lists above count without it, and its
+    /// failure would change nothing more.
+    pub already_down: bool,
     pub below_min: Vec<AtRisk>,
     pub lost: Vec<AtRisk>,
 }
@@ -92,6 +93,7 @@ pub fn risk_over<'a>(
     let mut r = Risk {
         if_failed: fail.map(|p| IfFailed {
             peer: p.to_string(),
+            already_down: !up.contains(&p),
             ..Default::default()
         }),
         ..Default::default()
@@ -149,40 +151,41 @@ pub fn risk_over<'a>(
     r
 }
 
-/// The risk report over the pinset as the API gives it. `up` and `members`
-/// are peer IDs; `not_pinned` the problems list's peers per item.
-pub fn risk(
-    pins: &[Pin],
-    up: &[String],
-    members: &[String],
-    not_pinned: &std::collections::HashMap<String, Vec<String>>,
-    org_of: &dyn Fn(&str) -> Option<String>,
-    fail: Option<&str>,
-) -> Risk {
-    let up: Vec<&str> = up.iter().map(String::as_str).collect();
-    let members: Vec<&str> = members.iter().map(String::as_str).collect();
-    risk_over(
-        pins.iter().map(|p| RiskItem {
-            cid: &p.cid,
-            name: &p.name,
-            allocations: p.allocations.iter().map(String::as_str).collect(),
-            replication_min: p.replication_factor_min,
-        }),
-        &up,
-        &members,
-        |cid, peer| {
-            not_pinned
-                .get(cid)
-                .is_some_and(|v| v.iter().any(|x| x == peer))
-        },
-        org_of,
-        fail,
-    )
-}
-
 #[cfg(test)]
 mod risk_tests {
     use super::*;
+    use crate::cluster::types::Pin;
+
+    /// The risk report over the pinset as the API gives it. `up` and `members`
+    /// are peer IDs; `not_pinned` the problems list's peers per item.
+    fn risk(
+        pins: &[Pin],
+        up: &[String],
+        members: &[String],
+        not_pinned: &std::collections::HashMap<String, Vec<String>>,
+        org_of: &dyn Fn(&str) -> Option<String>,
+        fail: Option<&str>,
+    ) -> Risk {
+        let up: Vec<&str> = up.iter().map(String::as_str).collect();
+        let members: Vec<&str> = members.iter().map(String::as_str).collect();
+        risk_over(
+            pins.iter().map(|p| RiskItem {
+                cid: &p.cid,
+                name: &p.name,
+                allocations: p.allocations.iter().map(String::as_str).collect(),
+                replication_min: p.replication_factor_min,
+            }),
+            &up,
+            &members,
+            |cid, peer| {
+                not_pinned
+                    .get(cid)
+                    .is_some_and(|v| v.iter().any(|x| x == peer))
+            },
+            org_of,
+            fail,
+        )
+    }
     use crate::cluster::gojson::List;
 
     fn pin(cid: &str, allocs: &[&str], min: i32) -> Pin {
@@ -222,6 +225,7 @@ mod risk_tests {
         let e = &r.below_min[2];
         assert_eq!((e.serving, e.min), (3, 4), "everywhere: every member");
         let f = r.if_failed.unwrap();
+        assert!(!f.already_down);
         assert_eq!(cids(&f.lost), ["b", "c"], "nas holds their only copy");
         assert_eq!(cids(&f.below_min), ["e"], "a keeps 2 of min 2");
         assert_eq!(f.below_min[0].serving, 2, "e's copies left without nas");
