@@ -356,6 +356,26 @@ fn every_command_tab_offers_is_on_screen() {
     assert!(!screen.contains("what can follow"), "{screen}");
 }
 
+/// The replication pane shows the item opened with Enter; once the cursor
+/// leaves it, its title says so.
+#[test]
+fn the_replication_pane_says_when_it_is_not_the_selected_item() {
+    let mut st = demo_state();
+    key(&mut st, KeyCode::Enter);
+    let screen = render(&mut st, 120, 40);
+    assert!(!screen.contains("not the selected item"), "{screen}");
+    if st.focus != ccs_tui::app::Pane::Pins {
+        key(&mut st, KeyCode::Esc);
+    }
+    assert_eq!(st.focus, ccs_tui::app::Pane::Pins);
+    key(&mut st, KeyCode::Down);
+    let screen = render(&mut st, 120, 40);
+    assert!(screen.contains("not the selected item"), "{screen}");
+    key(&mut st, KeyCode::Enter);
+    let screen = render(&mut st, 120, 40);
+    assert!(!screen.contains("not the selected item"), "{screen}");
+}
+
 /// Before the problems list comes, a row says its copies are being
 /// checked rather than showing a bare `?`.
 #[test]

@@ -20,6 +20,15 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     if !all.is_empty() {
         title.push_str(&format!(" ({} peers)", all.len()));
     }
+    // It shows the item opened with Enter, not the one under the cursor:
+    // when they differ, the title says so.
+    let elsewhere = rs
+        .cid
+        .as_deref()
+        .is_some_and(|c| st.pins.selected_row().is_some_and(|r| r.cid() != c));
+    if elsewhere {
+        title.push_str(" · not the selected item (Enter)");
+    }
     let b = block(st, Pane::Replication, title, &rs.fresh, th);
     let inner = b.inner(r);
     f.render_widget(b, r);
