@@ -394,9 +394,12 @@ fn rows_say_they_are_checked_until_the_problems_list_comes() {
     );
     let screen = render(&mut st, 120, 40);
     assert!(screen.contains(" checking "), "{screen}");
+    assert!(!screen.contains("no problems"), "not known yet:\n{screen}");
     update(&mut st, Msg::Problems(Ok(vec![]), Duration::from_secs(15)));
     let screen = render(&mut st, 120, 40);
     assert!(!screen.contains("checking"), "{screen}");
+    let header = screen.lines().next().unwrap_or("");
+    assert!(header.contains("no problems"), "{header}");
 }
 
 /// The problems view and the header's count follow one rule, and it needs

@@ -67,6 +67,9 @@ fn header(st: &State, th: Theme, terse: u8) -> Line<'static> {
             text,
             if errors > 0 { th.bad() } else { th.warn() },
         );
+    } else if st.pins.repl.health.known && !st.pins.rows.is_empty() {
+        // Said once checked, so that none is not mistaken for not yet known.
+        seg(&mut spans, "no problems".into(), th.ok());
     }
     let running = st.running_tasks();
     if running > 0 {
