@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, pinset};
+use super::steward::{carry_out, fleet, named, pinset};
 use super::Ctx;
 use crate::cluster::steward::plan::Kind;
 use crate::cluster::steward::{Journal, Plan};
@@ -47,8 +47,17 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
         ));
     };
     let name = fleet.name_of(&peer);
-    let pins = pinset(cx, &a.cids).await?;
     let journal = Journal::of(&Kind::drain(&peer, &fleet), &cx.client.endpoint().label());
+    // What the drain plan looks at: items on the peer, items everywhere
+    // (which stay, said so), and what an earlier run left unfinished.
+    let open = journal.unfinished();
+    let pins = pinset(cx, |p| {
+        named(&a.cids, p)
+            && (p.allocations.is_empty()
+                || p.allocations.contains(&peer)
+                || open.contains_key(&p.cid))
+    })
+    .await?;
     let plan = Plan::drain(&pins, &peer, &fleet, &journal);
     let moving = plan.moving().count();
     let blocked = plan.blocked().count();
@@ -98,11 +107,9 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
     }
     let t = carry_out(cx, cx.json, &plan, journal, Duration::from_secs(a.wait)).await;
     // What is left on the peer, read back from the cluster.
-    let left = pinset(cx, &a.cids)
+    let left = pinset(cx, |p| named(&a.cids, p) && p.allocations.contains(&peer))
         .await?
-        .iter()
-        .filter(|p| p.allocations.contains(&peer))
-        .count();
+        .len();
     let summary = format!(
         "drain {name}: {} moved, {} failed, {blocked} blocked; {left} item(s) still allocated to {name}{}",
         t.done(),

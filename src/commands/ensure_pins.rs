@@ -36,7 +36,7 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
             return Ok(CONFIG_ERROR);
         }
     };
-    let pins = pinset(cx, &[]).await?;
+    let pins = pinset(cx, |_| true).await?;
     let plan = Plan::ensure(&pins, &a.profile, &required, &fleet);
     if !cx.json {
         say!(

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, pinset};
+use super::steward::{carry_out, fleet, named, pinset};
 use super::Ctx;
 use crate::cluster::steward::plan::Kind;
 use crate::cluster::steward::{node_summary, plan_rebalance, Journal, Move, Plan};
@@ -35,7 +35,7 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
         return Ok(super::ensure_pins::CONFIG_ERROR);
     }
-    let pins = pinset(cx, &a.cids).await?;
+    let pins = pinset(cx, |p| named(&a.cids, p)).await?;
     let journal = Journal::of(&Kind::rebalance(&fleet), &cx.client.endpoint().label());
     let plan = plan_rebalance(&pins, &fleet);
     let steward = Plan::from_moves(&plan, &pins, &fleet, &journal);

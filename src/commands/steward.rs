@@ -18,18 +18,24 @@ pub(super) async fn fleet(cx: &Ctx) -> Result<(Fleet, Vec<PeerId>), CmdError> {
     Ok((fleet, members))
 }
 
-/// The pinset, or only the items named (`cids`, when any are).
-pub(super) async fn pinset(cx: &Ctx, cids: &[String]) -> Result<Vec<Pin>, CmdError> {
-    let mut pins = cx
-        .client
-        .allocations(PinTypeFilter::Pin)
-        .await?
-        .collect()
-        .await?;
-    if !cids.is_empty() {
-        pins.retain(|p| cids.contains(&p.cid));
+/// The items of the pinset `keep` wants, kept as they stream in: a whole
+/// pin is a kilobyte and more, and a drain of one peer of fifty needs a
+/// fiftieth of a million of them, not all.
+pub(super) async fn pinset(cx: &Ctx, keep: impl Fn(&Pin) -> bool) -> Result<Vec<Pin>, CmdError> {
+    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+    let mut pins = Vec::new();
+    while let Some(p) = s.next().await {
+        let p = p?;
+        if keep(&p) {
+            pins.push(p);
+        }
     }
     Ok(pins)
+}
+
+/// Whether `p` is one of the items named (every item when none are).
+pub(super) fn named(cids: &[String], p: &Pin) -> bool {
+    cids.is_empty() || cids.contains(&p.cid)
 }
 
 /// Carries out `plan` with its journal (closed at the end); one line per

@@ -47,7 +47,11 @@ pub struct DrainMove {
 
 /// The items on `peer` and where each goes. Only peers that report free
 /// space (they are up and the daemon can allocate to them) take copies.
-pub fn plan_drain(pins: &[Pin], peer: &str, fleet: &Fleet) -> Vec<DrainMove> {
+pub fn plan_drain<'p>(
+    pins: impl IntoIterator<Item = &'p Pin>,
+    peer: &str,
+    fleet: &Fleet,
+) -> Vec<DrainMove> {
     let mut planned: HashMap<&str, u64> = HashMap::new();
     let mut out = Vec::new();
     for p in pins {

@@ -232,8 +232,7 @@ impl Plan {
                 resumed: true,
             });
         }
-        let rest: Vec<Pin> = rest.into_iter().cloned().collect();
-        for m in plan_drain(&rest, peer, fleet) {
+        for m in plan_drain(rest.iter().copied(), peer, fleet) {
             let down = fleet.holder_down(&m.current, Some(peer));
             let target = match &m.to {
                 Some(_) if down.is_some() => Vec::new(),
