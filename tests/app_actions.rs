@@ -158,6 +158,25 @@ fn marked_rows_unpin_together_behind_one_dialog() {
     assert!(st.pins.marked.is_empty());
 }
 
+/// Esc with nothing to step back from dismisses the bottom line's message;
+/// with a filter on, it clears the filter first.
+#[test]
+fn esc_dismisses_a_message_once_nothing_else_is_open() {
+    let mut st = loaded();
+    st.read_only = true;
+    ch(&mut st, 'a');
+    assert!(st.flash.is_some());
+    ch(&mut st, '/');
+    ch(&mut st, 'x');
+    k(&mut st, KeyCode::Enter);
+    ch(&mut st, 'a');
+    k(&mut st, KeyCode::Esc);
+    assert!(st.pins.filter.is_empty(), "the filter first");
+    assert!(st.flash.is_some());
+    k(&mut st, KeyCode::Esc);
+    assert!(st.flash.is_none());
+}
+
 #[test]
 fn read_only_refuses_every_change_in_one_place() {
     let mut st = loaded();

@@ -146,7 +146,7 @@ impl Action {
             Action::Help => "help for this screen",
             Action::Command => "command line (:problems :peer NAME …; Tab completes)",
             Action::Filter => "filter (!invert, status:error, org:x, peer:NAME)",
-            Action::Back => "back: clear the filter, leave problems, clear marks",
+            Action::Back => "back: clear filter, problems view, marks, then message",
             Action::NextPane => "next pane",
             Action::PrevPane => "previous pane",
             Action::PeersPane => "peers pane",

@@ -496,6 +496,8 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 st.pins.marked.clear();
                 Vec::new()
             } else {
+                // Nothing else to step back from: the message goes.
+                st.flash = None;
                 Vec::new()
             }
         }
