@@ -62,8 +62,16 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
     // of those held 840 MB (a small machine's memory) where this holds 120.
     let mut pins = Pinset::default();
     let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+    // A million pins take seconds: say how far it is, on a terminal.
+    let progress = progress_on();
     while let Some(line) = s.next_with(|l| pins.push_json_line(l)).await {
         line?;
+        if progress && pins.len() % 100_000 == 0 {
+            eprint!("\rreading the pinset: {} items ", pins.len());
+        }
+    }
+    if progress && pins.len() >= 100_000 {
+        eprint!("\r\x1b[2K");
     }
     let orgs = crate::config::node_orgs(&cx.resolved.file);
     let org_of = |id: &str| -> Option<String> {
