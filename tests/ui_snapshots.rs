@@ -383,6 +383,13 @@ fn rows_say_they_are_checked_until_the_problems_list_comes() {
     let now = Instant::now();
     let mut st = State::new("nas:9094".into(), None, now);
     st.color = false;
+    let screen = render(&mut st, 120, 40);
+    let header = screen.lines().next().unwrap_or("");
+    assert!(
+        header.contains("connecting…") && !header.contains("0/0"),
+        "{header}"
+    );
+    update(&mut st, Msg::Peers(Ok(vec![]), Duration::from_secs(5)));
     update(
         &mut st,
         Msg::PinsetChunk {

@@ -41,6 +41,12 @@ fn header(st: &State, th: Theme, terse: u8) -> Line<'static> {
     } else {
         th.ok()
     };
+    // Before the first answer, "0/0 peers up │ 0 items" would be news.
+    let f = &st.peers.fresh;
+    if f.fetched.is_none() && f.error.is_none() && st.peers.rows.is_empty() {
+        seg(&mut spans, "connecting…".into(), th.dim());
+        return Line::from(spans);
+    }
     let peers = if terse < 2 {
         format!("{online}/{} peers up", st.peers.rows.len())
     } else {
