@@ -31,11 +31,7 @@ pub fn line<'a>(line: &'a [u8], key: &mut String) -> Option<Fields<'a>> {
     let mut f = Fields::default();
     let mut seen = 0u8;
     r.ws();
-    r.eat(b'{')?;
-    loop {
-        r.ws();
-        let k = r.string()?;
-        r.colon()?;
+    r.object(|r, k| {
         let bit = match k {
             "cid" => {
                 f.cid = Cow::Borrowed(r.string()?);
@@ -65,21 +61,18 @@ pub fn line<'a>(line: &'a [u8], key: &mut String) -> Option<Fields<'a>> {
                 f.created = r.opt_string()?.map_or(0, line::created);
                 64
             }
-            _ => {
-                r.skip(1)?;
-                0
-            }
+            _ => return r.skip(1),
         };
-        if seen & bit != 0 {
-            return None;
-        }
-        seen |= bit;
-        if r.close(b'}')? {
-            break;
-        }
-    }
+        once(&mut seen, bit)
+    })?;
     r.ws();
     (r.i == r.s.len() && seen & 1 != 0).then_some(f)
+}
+
+/// Marks the key numbered `bit` as read; `None` the second time (serde
+/// keeps the last of a key given twice, or refuses it: left to serde).
+fn once(seen: &mut u8, bit: u8) -> Option<()> {
+    (*seen & bit == 0).then(|| *seen |= bit)
 }
 
 /// No control character and no backslash in `b`: looked at 32 bytes at a
@@ -180,38 +173,18 @@ impl<'a> Reader<'a> {
         if self.null() {
             return Some(());
         }
-        self.eat(b'{')?;
-        self.ws();
-        if self.eat(b'}').is_some() {
-            return Some(());
-        }
         let mut seen = 0u8;
-        loop {
-            self.ws();
-            let k = self.string()?;
-            self.colon()?;
-            let bit = match k {
-                "org" => {
-                    f.org = Cow::Borrowed(self.opt_string()?.unwrap_or_default());
-                    1
-                }
-                "size" => {
-                    f.size = self.opt_string()?.map(Cow::Borrowed);
-                    2
-                }
-                _ => {
-                    self.skip(2)?;
-                    0
-                }
-            };
-            if seen & bit != 0 {
-                return None;
+        self.object(|r, k| match k {
+            "org" => {
+                f.org = Cow::Borrowed(r.opt_string()?.unwrap_or_default());
+                once(&mut seen, 1)
             }
-            seen |= bit;
-            if self.close(b'}')? {
-                return Some(());
+            "size" => {
+                f.size = r.opt_string()?.map(Cow::Borrowed);
+                once(&mut seen, 2)
             }
-        }
+            _ => r.skip(2),
+        })
     }
 
     fn allocations(&mut self, key: &mut String) -> Option<()> {
@@ -219,6 +192,38 @@ impl<'a> Reader<'a> {
         if self.null() {
             return Some(());
         }
+        self.array(|r| {
+            let id = r.string()?;
+            // A space would split an ID in two: serde says so.
+            if id.contains(' ') {
+                return None;
+            }
+            key.push_str(id);
+            key.push(' ');
+            Some(())
+        })
+    }
+
+    /// An object, each member's value read by `member`, given its key.
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            self.ws();
+            let k = self.string()?;
+            self.colon()?;
+            member(self, k)?;
+            if self.close(b'}')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// An array, each element read by `element`.
+    fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
         self.eat(b'[')?;
         self.ws();
         if self.eat(b']').is_some() {
@@ -226,13 +231,7 @@ impl<'a> Reader<'a> {
         }
         loop {
             self.ws();
-            let id = self.string()?;
-            // A space would split an ID in two: serde says so.
-            if id.contains(' ') {
-                return None;
-            }
-            key.push_str(id);
-            key.push(' ');
+            element(self)?;
             if self.close(b']')? {
                 return Some(());
             }
@@ -247,36 +246,8 @@ impl<'a> Reader<'a> {
             b'f' => self.word("false"),
             b'n' => self.word("null"),
             b'{' | b'[' if depth >= DEPTH => None,
-            b'{' => {
-                self.i += 1;
-                self.ws();
-                if self.eat(b'}').is_some() {
-                    return Some(());
-                }
-                loop {
-                    self.ws();
-                    self.string()?;
-                    self.colon()?;
-                    self.skip(depth + 1)?;
-                    if self.close(b'}')? {
-                        return Some(());
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                self.ws();
-                if self.eat(b']').is_some() {
-                    return Some(());
-                }
-                loop {
-                    self.ws();
-                    self.skip(depth + 1)?;
-                    if self.close(b']')? {
-                        return Some(());
-                    }
-                }
-            }
+            b'{' => self.object(|r, _| r.skip(depth + 1)),
+            b'[' => self.array(|r| r.skip(depth + 1)),
             _ => self.number().map(drop),
         }
     }
