@@ -75,6 +75,16 @@ pub struct Pin {
     pub timestamp: GoTime,
 }
 
+/// How an item is named to the operator: its name, or its CID when it has
+/// none.
+pub fn item_label<'a>(name: &'a str, cid: &'a str) -> &'a str {
+    if name.is_empty() {
+        cid
+    } else {
+        name
+    }
+}
+
 impl Pin {
     /// The item's `size` metadata (ccs sets it on add), when it has one.
     pub fn size(&self) -> Option<u64> {

@@ -146,11 +146,7 @@ impl Effects {
         let (client, tx) = (self.client.clone(), self.tx.clone());
         tokio::spawn(async move {
             let r = apply(&client, &edit, Patience::default(), &mut |_| {}).await;
-            let label = if edit.after.name.is_empty() {
-                edit.cid.clone()
-            } else {
-                edit.after.name.clone()
-            };
+            let label = crate::cluster::types::item_label(&edit.after.name, &edit.cid).to_string();
             let outcome = match r {
                 // Selected again once the pinset shows the change.
                 Ok(_) => TaskOutcome::Done {

@@ -25,7 +25,7 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                 Span::raw(t.clone()),
                 Span::raw("█"),
             ];
-            let room = (r.width as usize).saturating_sub(t.chars().count() + 5);
+            let room = prompt_room(t, r.width);
             let hint = st
                 .prompt_hint
                 .as_ref()
@@ -65,6 +65,12 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     f.render_widget(Paragraph::new(line), r);
 }
 
+/// What the prompt line has left beside `typed` (its sigil, cursor and
+/// gap taken): where a hint goes, or does not fit.
+fn prompt_room(typed: &str, width: u16) -> usize {
+    (width as usize).saturating_sub(typed.chars().count() + 5)
+}
+
 /// Tab's candidates when the prompt line cannot hold them all: wrapped in a
 /// box just above it, as many lines as they need (up to `MAX_LINES`).
 pub(super) fn draw_candidates(st: &State, f: &mut Frame, footer: Rect, th: Theme) {
@@ -75,8 +81,7 @@ pub(super) fn draw_candidates(st: &State, f: &mut Frame, footer: Rect, th: Theme
     let Some(hint) = st.prompt_hint.as_ref().filter(|_| st.help.is_none()) else {
         return;
     };
-    let room = (footer.width as usize).saturating_sub(t.chars().count() + 5);
-    if hint.chars().count() <= room {
+    if hint.chars().count() <= prompt_room(t, footer.width) {
         return;
     }
     let inner = (footer.width as usize).saturating_sub(4).max(1);

@@ -64,8 +64,11 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
             .one_org
             .iter()
             .map(|o| {
-                let label = if o.name.is_empty() { &o.cid } else { &o.name };
-                format!("{label} ({})", o.org)
+                format!(
+                    "{} ({})",
+                    crate::cluster::types::item_label(&o.name, &o.cid),
+                    o.org
+                )
             })
             .collect();
         section("with every copy at one org".into(), at_one, false);

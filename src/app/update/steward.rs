@@ -172,11 +172,7 @@ pub(super) fn confirmed_plan(st: &mut State, plan: Box<Plan>) -> Vec<Effect> {
 
 /// A confirmed edit becomes a task.
 pub(super) fn confirmed_edit(st: &mut State, edit: Box<Edit>) -> Vec<Effect> {
-    let label = if edit.after.name.is_empty() {
-        edit.cid.clone()
-    } else {
-        edit.after.name.clone()
-    };
+    let label = crate::cluster::types::item_label(&edit.after.name, &edit.cid).to_string();
     let id = start_task(st, TaskKind::Edit, format!("edit {label}"), Some(1));
     vec![Effect::Edit { id, edit }]
 }

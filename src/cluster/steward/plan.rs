@@ -94,11 +94,7 @@ impl Item {
         self.current.iter().filter(|c| !self.target.contains(c))
     }
     pub fn label(&self) -> &str {
-        if self.name.is_empty() {
-            &self.cid
-        } else {
-            &self.name
-        }
+        crate::cluster::types::item_label(&self.name, &self.cid)
     }
 }
 

@@ -40,11 +40,7 @@ pub struct AtRisk {
 impl AtRisk {
     /// Its name, or its CID when it has none.
     pub fn label(&self) -> &str {
-        if self.name.is_empty() {
-            &self.cid
-        } else {
-            &self.name
-        }
+        crate::cluster::types::item_label(&self.name, &self.cid)
     }
 }
 
