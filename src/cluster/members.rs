@@ -3,7 +3,7 @@
 //! With crdt consensus, `/peers` lists the peers whose heartbeat (the `ping`
 //! metric) is current: a peer that dies is listed with its dial error for a
 //! few seconds and then dropped, as if it had never been a member. The real
-//! ipfs-cluster 1.1.6 does exactly that (tests/faults.rs). What remains of it
+//! ipfs-cluster 1.1.6 does exactly that (tests/it/faults.rs). What remains of it
 //! is a `ping` alert in `/health/alerts` and, where the operator wrote it
 //! down, its `peer_id` in the configuration. This module puts the members
 //! back together so that nobody reads "2/2 peers up" when one of three died.

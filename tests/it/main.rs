@@ -1,0 +1,21 @@
+//! Every integration test, in one binary: one link instead of fifteen, and
+//! the shared helpers (`common`) compiled once. Run a group by its module,
+//! e.g. `cargo test --test it -- differential::`, or the tests that also run
+//! on the real cluster with `-- both::`.
+
+mod common;
+
+mod app_actions;
+mod app_update;
+mod archive;
+mod client_vs_sim;
+mod commands;
+mod console_recovery;
+mod differential;
+mod e2e_pty;
+mod faults;
+mod properties;
+mod sim_conformance;
+mod transfers;
+mod ui_snapshots;
+mod unixfs_vectors;
