@@ -7,7 +7,7 @@
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 
@@ -46,10 +46,11 @@ const AHEAD_FRAMES: usize = 4;
 
 pub struct NdjsonStream<T> {
     body: Option<Source>,
-    buf: BytesMut,
-    /// How much of `buf` is known to hold no newline: each byte is looked at once.
-    scanned: usize,
-    /// When the unfinished line in `buf` began: a line must end within the
+    /// What is left of the frame being read.
+    frame: Bytes,
+    /// The start of a line whose end is in a later frame.
+    carry: BytesMut,
+    /// When the unfinished line in `carry` began: a line must end within the
     /// idle timeout, however slowly its bytes trickle in.
     line_started: Option<Instant>,
     host: String,
@@ -66,8 +67,8 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
     pub(crate) fn new(resp: Option<reqwest::Response>, host: String, idle: Duration) -> Self {
         Self {
             body: resp.map(|r| Source::Direct(reqwest::Body::from(r))),
-            buf: BytesMut::new(),
-            scanned: 0,
+            frame: Bytes::new(),
+            carry: BytesMut::new(),
             line_started: None,
             host,
             idle,
@@ -126,40 +127,12 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         !self.errors.is_empty()
     }
 
-    fn take_line(&mut self) -> Option<BytesMut> {
-        let Some(found) = memchr::memchr(b'\n', &self.buf[self.scanned..]) else {
-            self.scanned = self.buf.len();
-            return None;
-        };
-        let pos = self.scanned + found;
-        let mut line = self.buf.split_to(pos + 1);
-        line.truncate(pos);
-        self.scanned = 0;
-        // Started when the next wait for its bytes does: the clock is read
-        // once a frame, not once a line, and the time the caller spends on
-        // this line does not count against the next one.
-        self.line_started = None;
-        Some(line)
-    }
-
     /// Ends the stream with `e`, dropping what was buffered.
     fn fail<R>(&mut self, e: ClientError) -> Option<Result<R, ClientError>> {
         self.body = None;
-        self.buf.clear();
-        self.scanned = 0;
+        self.frame.clear();
+        self.carry.clear();
         Some(Err(e))
-    }
-
-    fn decode<R>(
-        &mut self,
-        line: &[u8],
-        f: &mut impl FnMut(&[u8]) -> Result<R, String>,
-    ) -> Result<R, ClientError> {
-        self.items += 1;
-        f(line).map_err(|e| ClientError::Decode {
-            host: self.host.clone(),
-            what: format!("line {}: {e}", self.items),
-        })
     }
 
     /// The next item; `None` at the end. A stream whose trailer carried errors
@@ -176,33 +149,50 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         mut f: impl FnMut(&[u8]) -> Result<R, String>,
     ) -> Option<Result<R, ClientError>> {
         loop {
-            if let Some(line) = self.take_line() {
-                if line.iter().all(u8::is_ascii_whitespace) {
-                    continue;
+            if let Some(end) = memchr::memchr(b'\n', &self.frame) {
+                // A whole line in the frame is read where it lies; only a
+                // line that spans frames is copied, into `carry`.
+                let line: &[u8] = if self.carry.is_empty() {
+                    &self.frame[..end]
+                } else {
+                    self.carry.extend_from_slice(&self.frame[..end]);
+                    &self.carry
+                };
+                let res = (!blank(line)).then(|| decode(&mut self.items, &self.host, line, &mut f));
+                self.frame.advance(end + 1);
+                self.carry.clear();
+                // Started when the next wait for its bytes does: the clock is
+                // read once a frame, not once a line, and the time the caller
+                // spends on this line does not count against the next one.
+                self.line_started = None;
+                match res {
+                    Some(r) => return Some(r),
+                    None => continue,
                 }
-                return Some(self.decode(&line, &mut f));
             }
-            if self.buf.len() > MAX_LINE {
-                return self.fail(ClientError::Decode {
-                    host: self.host.clone(),
-                    what: format!(
-                        "a line longer than {} MiB: not what the cluster sends",
-                        MAX_LINE >> 20
-                    ),
-                });
+            if !self.frame.is_empty() {
+                if self.carry.len() + self.frame.len() > MAX_LINE {
+                    return self.fail(ClientError::Decode {
+                        host: self.host.clone(),
+                        what: format!(
+                            "a line longer than {} MiB: not what the cluster sends",
+                            MAX_LINE >> 20
+                        ),
+                    });
+                }
+                self.carry.extend_from_slice(&self.frame);
+                self.frame.clear();
             }
-            let wait = if self.buf.is_empty() {
+            let wait = if self.carry.is_empty() {
                 self.idle
             } else {
                 let t = *self.line_started.get_or_insert_with(Instant::now);
                 self.idle.saturating_sub(t.elapsed())
             };
             let Some(body) = self.body.as_mut() else {
-                if !self.buf.is_empty() {
-                    let rest = std::mem::take(&mut self.buf);
-                    if !rest.iter().all(u8::is_ascii_whitespace) {
-                        return Some(self.decode(&rest, &mut f));
-                    }
+                let rest = std::mem::take(&mut self.carry);
+                if !blank(&rest) {
+                    return Some(decode(&mut self.items, &self.host, &rest, &mut f));
                 }
                 if !self.errors.is_empty() && !self.reported {
                     self.reported = true;
@@ -215,7 +205,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
             };
             match tokio::time::timeout(wait, body.frame()).await {
                 Err(_) => {
-                    let what = if self.buf.is_empty() {
+                    let what = if self.carry.is_empty() {
                         format!("the stream went quiet for {} s", self.idle.as_secs())
                     } else {
                         format!("no complete line within {} s", self.idle.as_secs())
@@ -237,14 +227,9 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
                     }));
                 }
                 Ok(Some(Ok(frame))) => match frame.into_data() {
-                    Ok(mut data) => {
-                        self.bytes += data.remaining() as u64;
-                        while data.has_remaining() {
-                            let chunk = data.chunk();
-                            self.buf.extend_from_slice(chunk);
-                            let n = chunk.len();
-                            data.advance(n);
-                        }
+                    Ok(data) => {
+                        self.bytes += data.len() as u64;
+                        self.frame = data;
                     }
                     Err(frame) => {
                         if let Ok(trailers) = frame.into_trailers() {
@@ -269,4 +254,23 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         }
         Ok(out)
     }
+}
+
+/// A line of nothing but whitespace: skipped, as the cluster's clients do.
+fn blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
+}
+
+/// One line through the caller's decoder; its error names the line.
+fn decode<R>(
+    items: &mut u64,
+    host: &str,
+    line: &[u8],
+    f: &mut impl FnMut(&[u8]) -> Result<R, String>,
+) -> Result<R, ClientError> {
+    *items += 1;
+    f(line).map_err(|e| ClientError::Decode {
+        host: host.to_string(),
+        what: format!("line {items}: {e}"),
+    })
 }

@@ -135,17 +135,27 @@ fn serve_chunked(rt: &tokio::runtime::Runtime, body: Vec<u8>, cuts: Vec<usize>) 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(150))]
 
-    /// However the bytes are cut into chunks, the same items come out, in order.
+    /// However the bytes are cut into chunks, the same items come out, in
+    /// order: blank lines skipped, the last line read with or without its
+    /// newline.
     #[test]
     fn the_ndjson_decoder_does_not_care_where_chunks_end(
         names in proptest::collection::vec("[a-z\\u{e9}\\u{1f600}]{0,30}", 0..20),
         cuts in proptest::collection::vec(any::<usize>(), 0..30),
+        blanks in any::<u32>(),
+        last_newline in any::<bool>(),
     ) {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let mut body = Vec::new();
         for (i, n) in names.iter().enumerate() {
+            if blanks & (1 << i) != 0 {
+                body.extend_from_slice(b" \t\r\n");
+            }
             body.extend_from_slice(serde_json::json!({"id": format!("12D3KooW{i}"), "peername": n}).to_string().as_bytes());
             body.push(b'\n');
+        }
+        if !last_newline {
+            body.pop();
         }
         let url = serve_chunked(&rt, body, cuts);
         let got = rt.block_on(async {
