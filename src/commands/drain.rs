@@ -6,10 +6,10 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, named, pinset};
+use super::steward::{carry_out, fleet, named, pinset, plan};
 use super::Ctx;
 use crate::cluster::steward::plan::Kind;
-use crate::cluster::steward::{Journal, Plan};
+use crate::cluster::steward::{Journal, Planner};
 
 /// `ccs-tui drain`
 #[derive(clap::Args, Debug, Clone)]
@@ -48,17 +48,11 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
     };
     let name = fleet.name_of(&peer);
     let journal = Journal::of(&Kind::drain(&peer, &fleet), &cx.client.endpoint().label());
-    // What the drain plan looks at: items on the peer, items everywhere
-    // (which stay, said so), and what an earlier run left unfinished.
-    let open = journal.unfinished();
-    let pins = pinset(cx, |p| {
+    let plan = plan(cx, Planner::drain(&peer, &fleet, &journal), |p| {
         named(&a.cids, p)
-            && (p.allocations.is_empty()
-                || p.allocations.contains(&peer)
-                || open.contains_key(&p.cid))
     })
-    .await?;
-    let plan = Plan::drain(&pins, &peer, &fleet, &journal);
+    .await?
+    .plan;
     let moving = plan.moving().count();
     let blocked = plan.blocked().count();
     if cx.json {

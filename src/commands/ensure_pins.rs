@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, pinset};
+use super::steward::{carry_out, fleet, plan};
 use super::Ctx;
-use crate::cluster::steward::{Journal, Plan};
+use crate::cluster::steward::{Journal, Planner};
 
 /// `ccs-tui ensure-pins`
 #[derive(clap::Args, Debug, Clone)]
@@ -36,8 +36,9 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
             return Ok(CONFIG_ERROR);
         }
     };
-    let pins = pinset(cx, |_| true).await?;
-    let plan = Plan::ensure(&pins, &a.profile, &required, &fleet);
+    let plan = plan(cx, Planner::ensure(&a.profile, &required, &fleet), |_| true)
+        .await?
+        .plan;
     if !cx.json {
         say!(
             "ensure-pins [{}] profile={} (every item of every org, as ccs does)",
@@ -72,7 +73,7 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
     }
     let summary = format!(
         "Results: {} items checked, {total} lacked required peers, {} fixed, {failed} failed",
-        pins.len(),
+        plan.checked,
         if a.dry_run {
             0
         } else {

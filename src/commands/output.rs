@@ -162,15 +162,30 @@ pub(super) fn confirm(question: &str) -> bool {
 }
 
 pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// What `write` writes, under `path` only once it is all on the disk;
+/// nothing under any name if it fails.
+pub(super) fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ClientError> {
     let io = |e: std::io::Error| ClientError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     };
     let tmp = path.with_extension(format!("tmp-{:08x}", rand::random::<u32>()));
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    f.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    let res = (|| {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut f)?;
+        f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res.map_err(io)
 }
 
 /// Why a command failed: the cluster (or the disk), or what the user typed.

@@ -2,13 +2,16 @@
 //! its report and exit codes, carried out on the daemon's terms: copies
 //! added and pinned before any is released.
 
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, named, pinset};
+use super::steward::{carry_out, fleet, named, plan};
 use super::Ctx;
+use crate::cluster::steward::plan::Item;
 use crate::cluster::steward::plan::Kind;
-use crate::cluster::steward::{node_summary, plan_rebalance, Journal, Move, Plan};
+use crate::cluster::steward::{Journal, Planner};
 
 /// `ccs-tui rebalance`
 #[derive(clap::Args, Debug, Clone)]
@@ -35,10 +38,12 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
         return Ok(super::ensure_pins::CONFIG_ERROR);
     }
-    let pins = pinset(cx, |p| named(&a.cids, p)).await?;
     let journal = Journal::of(&Kind::rebalance(&fleet), &cx.client.endpoint().label());
-    let plan = plan_rebalance(&pins, &fleet);
-    let steward = Plan::from_moves(&plan, &pins, &fleet, &journal);
+    let planned = plan(cx, Planner::rebalance(&fleet, &journal), |p| {
+        named(&a.cids, p)
+    })
+    .await?;
+    let (steward, tally) = (planned.plan, planned.tally);
     let json = cx.json || a.output.is_some();
     let (rmin, rmax) = fleet.replication;
     if !json {
@@ -48,45 +53,39 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         );
         say!("");
     }
-    let changed: Vec<&Move> = plan.iter().filter(|m| m.changes()).collect();
-    let blocked = |cid: &str| {
-        steward
-            .items
-            .iter()
-            .find(|i| i.cid == cid)
-            .and_then(|i| i.blocked.clone())
-    };
-    let (skipped, movable): (Vec<&Move>, Vec<&Move>) =
-        changed.iter().partition(|m| blocked(&m.cid).is_some());
-    let mut errors: Vec<(String, String)> = Vec::new();
+    let changed: Vec<&Item> = steward.items.iter().filter(|i| i.changes()).collect();
+    let (skipped, movable): (Vec<&Item>, Vec<&Item>) =
+        changed.iter().partition(|i| i.blocked.is_some());
+    let mut errors: HashMap<String, String> = HashMap::new();
     let mut interrupted = false;
-    let mut done: Vec<String> = Vec::new();
+    let mut done: HashSet<String> = HashSet::new();
     if !a.dry_run && steward.moving().next().is_some() {
         let t = carry_out(cx, json, &steward, journal, Duration::from_secs(a.wait)).await;
-        errors = t.failed;
+        errors = t.failed.into_iter().collect();
         interrupted = t.interrupted;
-        done = t.done_cids;
+        done = t.done_cids.into_iter().collect();
     } else {
         journal.close();
     }
     // What happened (a dry run: what would): failed, blocked and unreached
-    // items count as unchanged.
-    let applied =
-        |cid: &str| (a.dry_run || done.iter().any(|d| d == cid)) && blocked(cid).is_none();
+    // items count as unchanged. Looked up in sets: a pinset's changes can
+    // be a million items.
+    let blocked: HashSet<&str> = skipped.iter().map(|i| i.cid.as_str()).collect();
+    let applied = |cid: &str| (a.dry_run || done.contains(cid)) && !blocked.contains(cid);
     let added = movable
         .iter()
-        .filter(|m| !m.added.is_empty() && applied(&m.cid))
+        .filter(|i| i.added().next().is_some() && applied(&i.cid))
         .count();
     let removed = movable
         .iter()
-        .filter(|m| !m.removed.is_empty() && applied(&m.cid))
+        .filter(|i| i.removed().next().is_some() && applied(&i.cid))
         .count();
-    let summary = node_summary(&plan, &fleet, &applied);
+    let summary = tally.summary(&changed, &fleet, &applied);
     if json {
-        let report = serde_json::json!({
+        let head = serde_json::json!({
             "checked_at": chrono::Utc::now().to_rfc3339(),
-            "total_pins": pins.len(),
-            "already_correct": plan.len() - changed.len(),
+            "total_pins": steward.checked,
+            "already_correct": steward.checked - changed.len(),
             "added_replicas": added,
             "removed_replicas": removed,
             "left_as_they_are": skipped.len(),
@@ -95,24 +94,50 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
             "interrupted": interrupted,
             "replication_min": rmin,
             "replication_max": rmax,
-            "actions": plan.iter().map(|m| {
-                let mut v = serde_json::to_value(m).unwrap_or_default();
-                if let Some((_, e)) = errors.iter().find(|(c, _)| *c == m.cid) {
-                    v["error"] = serde_json::Value::String(e.clone());
-                }
-                if let Some(why) = blocked(&m.cid) {
-                    v["left_as_it_is"] = serde_json::Value::String(why);
-                }
-                v
-            }).collect::<Vec<_>>(),
-            "node_summary": summary.iter().map(|(n, b, a)| (n.clone(), serde_json::json!({"before": b, "after": a}))).collect::<serde_json::Map<_, _>>(),
         });
+        let node_summary: serde_json::Map<String, serde_json::Value> = summary
+            .iter()
+            .map(|(n, b, a)| (n.clone(), serde_json::json!({"before": b, "after": a})))
+            .collect();
+        // As ccs lists them: the items that change, under its keys; one
+        // at a time into the output, as a million of them are.
+        let action = |i: &Item| {
+            let mut v = serde_json::json!({
+                "cid": i.cid,
+                "name": i.name,
+                "action": action_name(i),
+                "current_allocations": i.current,
+                "new_allocations": i.target,
+                "added_peers": i.added().collect::<Vec<_>>(),
+                "removed_peers": i.removed().collect::<Vec<_>>(),
+                "size": i.size,
+            });
+            if let Some(e) = errors.get(&i.cid) {
+                v["error"] = serde_json::Value::String(e.clone());
+            }
+            if let Some(why) = &i.blocked {
+                v["left_as_it_is"] = serde_json::Value::String(why.clone());
+            }
+            v
+        };
+        let write = |w: &mut dyn Write| {
+            write_report(w, &head, changed.iter().map(|i| action(i)), &node_summary)
+        };
         match &a.output {
             Some(path) => {
-                write_atomic(path, format!("{report}\n").as_bytes())?;
+                write_atomic_with(path, write)?;
                 tell!("Rebalance report written to: {}", path.display());
             }
-            None => print_json(&report),
+            None => {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                if let Err(e) = write(&mut out).and_then(|()| out.flush()) {
+                    // A closed pipe (`| head`) is not the report's fault.
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        tell!("ccs-tui: rebalance: writing the report: {e}");
+                        return Ok(FAIL);
+                    }
+                }
+            }
         }
     } else {
         let (verb_add, verb_rm) = if a.dry_run {
@@ -121,8 +146,8 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
             ("added replicas", "removed replicas")
         };
         say!("Results:");
-        say!("  total pins:       {}", pins.len());
-        say!("  already correct:  {}", plan.len() - changed.len());
+        say!("  total pins:       {}", steward.checked);
+        say!("  already correct:  {}", steward.checked - changed.len());
         say!("  {verb_add}:  {added}");
         say!("  {verb_rm}: {removed}");
         if !skipped.is_empty() {
@@ -154,37 +179,29 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         if !changed.is_empty() {
             say!("");
             say!("actions ({}):", changed.len());
-            for m in changed.iter().take(LISTED) {
-                let plus: Vec<String> = m
-                    .added
-                    .iter()
-                    .map(|p| format!("+{}", fleet.name_of(p)))
-                    .collect();
-                let minus: Vec<String> = m
-                    .removed
-                    .iter()
-                    .map(|p| format!("-{}", fleet.name_of(p)))
-                    .collect();
-                let size = m
+            for i in changed.iter().take(LISTED) {
+                let plus = i.added().map(|p| format!("+{}", fleet.name_of(p)));
+                let minus = i.removed().map(|p| format!("-{}", fleet.name_of(p)));
+                let size = i
                     .size
                     .map(|s| format!(" ({})", crate::format::human_bytes(s)))
                     .unwrap_or_default();
                 say!(
                     "  {}  {}{size}  [{}] {}",
-                    ccs_cut(&m.cid),
-                    m.name,
-                    if m.everywhere {
+                    ccs_cut(&i.cid),
+                    i.name,
+                    if i.current.is_empty() {
                         "left: pinned everywhere"
                     } else {
-                        action_name(m)
+                        action_name(i)
                     },
-                    plus.into_iter().chain(minus).collect::<Vec<_>>().join(" ")
+                    plus.chain(minus).collect::<Vec<_>>().join(" ")
                 );
-                if let Some(why) = blocked(&m.cid) {
+                if let Some(why) = &i.blocked {
                     say!("      {why}");
-                } else if let Some((_, e)) = errors.iter().find(|(c, _)| *c == m.cid) {
+                } else if let Some(e) = errors.get(&i.cid) {
                     say!("      FAILED: {e}");
-                } else if !a.dry_run && !applied(&m.cid) {
+                } else if !a.dry_run && !applied(&i.cid) {
                     say!("      not reached (interrupted)");
                 }
             }
@@ -209,12 +226,35 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
     })
 }
 
-fn action_name(m: &Move) -> &'static str {
-    match m.action {
-        crate::cluster::steward::Action::AlreadyCorrect => "already_correct",
-        crate::cluster::steward::Action::AddReplicas => "add_replicas",
-        crate::cluster::steward::Action::RemoveReplicas => "remove_replicas",
+/// ccs's name for what happens to an item that changes.
+fn action_name(i: &Item) -> &'static str {
+    if i.added().next().is_some() {
+        "add_replicas"
+    } else {
+        "remove_replicas"
     }
+}
+
+/// The JSON report, its actions written one by one between the head's
+/// fields and the node summary (ccs's key order).
+fn write_report(
+    w: &mut dyn Write,
+    head: &serde_json::Value,
+    actions: impl Iterator<Item = serde_json::Value>,
+    node_summary: &serde_json::Map<String, serde_json::Value>,
+) -> std::io::Result<()> {
+    let head = head.to_string();
+    let open = head.strip_suffix('}').unwrap_or("{");
+    write!(w, "{open},\"actions\":[")?;
+    for (k, a) in actions.enumerate() {
+        if k > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *w, &a)?;
+    }
+    w.write_all(b"],\"node_summary\":")?;
+    serde_json::to_writer(&mut *w, node_summary)?;
+    w.write_all(b"}\n")
 }
 
 /// A CID as ccs lists it: 20 characters and "...".
@@ -223,5 +263,50 @@ fn ccs_cut(cid: &str) -> String {
         format!("{}...", cid.chars().take(20).collect::<String>())
     } else {
         cid.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_is_one_json_document_in_ccs_key_order() {
+        let head = serde_json::json!({"total_pins": 2, "dry_run": true});
+        let summary: serde_json::Map<String, serde_json::Value> = [(
+            "nas".to_string(),
+            serde_json::json!({"before": 1, "after": 2}),
+        )]
+        .into_iter()
+        .collect();
+        for n in [0, 1, 3] {
+            let mut out = Vec::new();
+            let actions = (0..n).map(|k| serde_json::json!({ "cid": format!("Qm{k}") }));
+            write_report(&mut out, &head, actions, &summary).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+            assert_eq!(keys, ["total_pins", "dry_run", "actions", "node_summary"]);
+            assert_eq!(v["actions"].as_array().unwrap().len(), n);
+            assert_eq!(v["node_summary"]["nas"]["after"], 2);
+            assert!(out.ends_with(b"}\n"));
+        }
+    }
+
+    #[test]
+    fn a_report_that_fails_to_write_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.json");
+        let e = write_atomic_with(&path, |w| {
+            w.write_all(b"{\"half\":")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(e.is_err());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no report, no temporary"
+        );
+        write_atomic_with(&path, |w| w.write_all(b"{}\n")).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"{}\n");
     }
 }

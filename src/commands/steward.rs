@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::steward::{execute, Event, Fleet, Journal, Patience, Plan, Step, Tally};
+use crate::cluster::steward::{
+    execute, Event, Fleet, Journal, Patience, Plan, Planned, Planner, Step, Tally,
+};
 use crate::cluster::types::{PeerId, Pin};
 use crate::cluster::PinTypeFilter;
 
@@ -31,6 +33,23 @@ pub(super) async fn pinset(cx: &Ctx, keep: impl Fn(&Pin) -> bool) -> Result<Vec<
         }
     }
     Ok(pins)
+}
+
+/// The items of the pinset `keep` wants, through `planner` as they stream
+/// in: the plan keeps what it needs of each, not the pins.
+pub(super) async fn plan(
+    cx: &Ctx,
+    mut planner: Planner,
+    keep: impl Fn(&Pin) -> bool,
+) -> Result<Planned, CmdError> {
+    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+    while let Some(p) = s.next().await {
+        let p = p?;
+        if keep(&p) {
+            planner.push(&p);
+        }
+    }
+    Ok(planner.finish())
 }
 
 /// Whether `p` is one of the items named (every item when none are).

@@ -7,7 +7,7 @@ use crate::app::msg::{StewardRequest, TaskOutcome};
 use crate::app::Msg;
 use crate::cluster::steward::edit::{apply, Edit};
 use crate::cluster::steward::plan::Kind;
-use crate::cluster::steward::{execute, Event, Journal, Patience, Plan};
+use crate::cluster::steward::{execute, Event, Journal, Patience, Plan, Planner};
 use crate::cluster::PinTypeFilter;
 
 use super::effects::Effects;
@@ -24,30 +24,32 @@ impl Effects {
                     .await
                     .map_err(|e| e.to_string())?;
                 let fleet = crate::config::fleet(&config, &members).with_metrics(&metrics);
-                let pins = async {
-                    client
-                        .allocations(PinTypeFilter::Pin)
-                        .await?
-                        .collect()
-                        .await
-                }
-                .await
-                .map_err(|e| e.to_string())?;
                 let label = client.endpoint().label();
-                Ok(Box::new(match &req {
+                let mut planner = match &req {
                     StewardRequest::Rebalance => {
                         let kind = Kind::rebalance(&fleet);
-                        Plan::rebalance(&pins, &fleet, &Journal::of(&kind, &label))
+                        Planner::rebalance(&fleet, &Journal::of(&kind, &label))
                     }
                     StewardRequest::Drain(peer) => {
                         let kind = Kind::drain(peer, &fleet);
-                        Plan::drain(&pins, peer, &fleet, &Journal::of(&kind, &label))
+                        Planner::drain(peer, &fleet, &Journal::of(&kind, &label))
                     }
                     StewardRequest::Ensure(profile) => {
                         let required = fleet.required_of(profile)?;
-                        Plan::ensure(&pins, profile, &required, &fleet)
+                        Planner::ensure(profile, &required, &fleet)
                     }
-                }))
+                };
+                // Streamed through the plan, which keeps what it needs of
+                // each pin: the whole pinset at a million pins would be
+                // over a gigabyte beside the console's table.
+                let mut s = client
+                    .allocations(PinTypeFilter::Pin)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                while let Some(p) = s.next().await {
+                    planner.push(&p.map_err(|e| e.to_string())?);
+                }
+                Ok(Box::new(planner.finish().plan))
             }
             .await;
             let _ = tx.send(Msg::StewardPlanned(plan)).await;

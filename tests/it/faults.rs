@@ -584,6 +584,23 @@ async fn rebalance_converges_items_to_ccs_rule() {
         report["node_summary"]["meerkat"]["after"], 1,
         "guarded keeps its copy"
     );
+    // As ccs lists actions: only the items that change, under its keys.
+    let actions = report["actions"].as_array().expect("actions");
+    assert_eq!(actions.len(), 2, "{report}");
+    for a in actions {
+        for k in [
+            "cid",
+            "name",
+            "action",
+            "current_allocations",
+            "new_allocations",
+            "added_peers",
+            "removed_peers",
+        ] {
+            assert!(!a[k].is_null(), "{k} in {a}");
+        }
+        assert_ne!(a["action"], "already_correct", "{a}");
+    }
 
     let o = rebalance(&[]).await;
     assert_eq!(o.code, 1, "changed: {}{}", o.stdout, o.stderr);

@@ -23,29 +23,34 @@ pub struct Ensure {
 /// everywhere already have every peer.
 pub fn plan_ensure(pins: &[Pin], required: &[String]) -> Vec<Ensure> {
     pins.iter()
-        .filter(|p| !p.allocations.is_empty())
-        .filter_map(|p| {
-            let add: Vec<String> = required
-                .iter()
-                .filter(|r| !p.allocations.iter().any(|a| a == *r))
-                .cloned()
-                .collect();
-            if add.is_empty() {
-                return None;
-            }
-            let want = (p.allocations.len() + add.len()) as i32;
-            let rmin = p.replication_factor_min.max(want);
-            let rmax = p.replication_factor_max.max(rmin);
-            Some(Ensure {
-                cid: p.cid.clone(),
-                name: p.name.clone(),
-                current: p.allocations.iter().cloned().collect(),
-                add,
-                replication_min: (p.replication_factor_min, rmin),
-                replication_max: (p.replication_factor_max, rmax),
-            })
-        })
+        .filter_map(|p| ensure_item(p, required))
         .collect()
+}
+
+/// What one item lacks, if anything.
+pub fn ensure_item(p: &Pin, required: &[String]) -> Option<Ensure> {
+    if p.allocations.is_empty() {
+        return None;
+    }
+    let add: Vec<String> = required
+        .iter()
+        .filter(|r| !p.allocations.iter().any(|a| a == *r))
+        .cloned()
+        .collect();
+    if add.is_empty() {
+        return None;
+    }
+    let want = (p.allocations.len() + add.len()) as i32;
+    let rmin = p.replication_factor_min.max(want);
+    let rmax = p.replication_factor_max.max(rmin);
+    Some(Ensure {
+        cid: p.cid.clone(),
+        name: p.name.clone(),
+        current: p.allocations.iter().cloned().collect(),
+        add,
+        replication_min: (p.replication_factor_min, rmin),
+        replication_max: (p.replication_factor_max, rmax),
+    })
 }
 
 #[cfg(test)]

@@ -128,7 +128,7 @@ impl Fleet {
             let mut known: Vec<&str> = self.primaries.keys().map(String::as_str).collect();
             known.sort_unstable();
             format!(
-                "profiles.{profile}.primary: no such profile, or its node has no peer_id and no member of its name (profiles: {})",
+                "profiles.{profile}.primary: no such profile, or its node has no peer_id and no member of its name (profiles whose primary is known: {})",
                 if known.is_empty() { "none".to_string() } else { known.join(", ") }
             )
         })?;

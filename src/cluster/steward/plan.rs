@@ -4,10 +4,12 @@
 
 use serde::Serialize;
 
+use std::collections::HashMap;
+
 use super::drain::plan_drain;
 use super::fleet::Fleet;
-use super::journal::Journal;
-use super::rebalance::{plan_rebalance, Move};
+use super::journal::{Before, Journal};
+use super::planner::Planner;
 use crate::cluster::types::Pin;
 
 /// Which run, and what names its journal.
@@ -84,6 +86,11 @@ pub struct Item {
 }
 
 impl Item {
+    /// Whether the rule changes it (an item an interrupted run left only to
+    /// settle does not).
+    pub fn changes(&self) -> bool {
+        self.added().next().is_some() || self.removed().next().is_some()
+    }
     pub fn moves(&self) -> bool {
         !self.target.is_empty() && self.blocked.is_none()
     }
@@ -152,63 +159,36 @@ impl Plan {
         plus.into_iter().chain(minus).collect::<Vec<_>>().join(" ")
     }
 
-    /// ccs's rebalance over `pins`. Items pinned on every peer are left as
-    /// they are: allocations cannot change them without fewer copies.
+    /// ccs's rebalance over `pins` (see [`Planner::rebalance`]).
     pub fn rebalance(pins: &[Pin], fleet: &Fleet, journal: &Journal) -> Plan {
-        Plan::from_moves(&plan_rebalance(pins, fleet), pins, fleet, journal)
+        Self::over(pins, Planner::rebalance(fleet, journal))
     }
 
-    /// The plan of moves the rebalance rule already made (the command
-    /// reports them as ccs does, and carries this out).
-    pub fn from_moves(moves: &[Move], pins: &[Pin], fleet: &Fleet, journal: &Journal) -> Plan {
-        let mut items = Vec::new();
-        for m in moves {
-            let resumed = journal.unfinished().contains_key(&m.cid);
-            if !m.changes() && !resumed {
-                continue;
-            }
-            let pin_allocs = pins
-                .iter()
-                .find(|p| p.cid == m.cid)
-                .map(|p| p.allocations.iter().cloned().collect::<Vec<_>>())
-                .unwrap_or_default();
-            items.push(Item {
-                cid: m.cid.clone(),
-                name: m.name.clone(),
-                size: m.size,
-                current: pin_allocs.clone(),
-                target: if m.changes() {
-                    m.target.clone()
-                } else {
-                    pin_allocs.clone()
-                },
-                blocked: if m.everywhere {
-                    Some(
-                        "pinned on every peer: allocations cannot change it without fewer copies"
-                            .to_string(),
-                    )
-                } else if m.changes() {
-                    fleet.holder_down(&pin_allocs, None)
-                } else {
-                    None
-                },
-                resumed,
-            });
-        }
-        Plan {
-            kind: Kind::rebalance(fleet),
-            items,
-            checked: pins.len(),
-            names: names(fleet),
-            up: fleet.up(),
-        }
-    }
-
-    /// Every item on `peer` to another peer by room left; items an
-    /// interrupted drain already copied only release the peer, and those it
-    /// left changed elsewhere settle.
+    /// A drain of `peer` over `pins` (see [`Planner::drain`]).
     pub fn drain(pins: &[Pin], peer: &str, fleet: &Fleet, journal: &Journal) -> Plan {
-        let unfinished = journal.unfinished();
+        Self::over(pins, Planner::drain(peer, fleet, journal))
+    }
+
+    /// ccs's ensure-pins over `pins` (see [`Planner::ensure`]).
+    pub fn ensure(pins: &[Pin], profile: &str, required: &[String], fleet: &Fleet) -> Plan {
+        Self::over(pins, Planner::ensure(profile, required, fleet))
+    }
+
+    fn over(pins: &[Pin], mut planner: Planner) -> Plan {
+        for p in pins {
+            planner.push(p);
+        }
+        planner.finish().plan
+    }
+
+    /// A drain's items: the items on `peer` (and everywhere), and what an
+    /// interrupted drain left (`unfinished`).
+    pub(super) fn drain_items(
+        pins: &[Pin],
+        peer: &str,
+        fleet: &Fleet,
+        unfinished: &HashMap<String, Before>,
+    ) -> Vec<Item> {
         let on_peer = |p: &Pin| p.allocations.iter().any(|a| a == peer);
         let (resumed, rest): (Vec<&Pin>, Vec<&Pin>) = pins.iter().partition(|p| {
             unfinished
@@ -266,50 +246,16 @@ impl Plan {
                 resumed: true,
             });
         }
-        Plan {
-            kind: Kind::drain(peer, fleet),
-            items,
-            checked: pins.len(),
-            names: names(fleet),
-            up: fleet.up(),
-        }
+        items
     }
-}
 
-impl Plan {
-    /// ccs's ensure-pins: every item gets the `required` peers it lacks
-    /// (items pinned on every peer have them all).
-    pub fn ensure(pins: &[Pin], profile: &str, required: &[String], fleet: &Fleet) -> Plan {
-        let items = super::ensure::plan_ensure(pins, required)
-            .into_iter()
-            .map(|e| Item {
-                size: pins.iter().find(|p| p.cid == e.cid).and_then(Pin::size),
-                target: e.current.iter().chain(e.add.iter()).cloned().collect(),
-                blocked: fleet.holder_down(&e.current, None),
-                cid: e.cid,
-                name: e.name,
-                current: e.current,
-                resumed: false,
-            })
-            .collect();
-        Plan {
-            kind: Kind::Ensure {
-                profile: profile.to_string(),
-            },
-            items,
-            checked: pins.len(),
-            names: names(fleet),
-            up: fleet.up(),
-        }
+    pub(super) fn names(fleet: &Fleet) -> Vec<(String, String)> {
+        fleet
+            .nodes
+            .iter()
+            .map(|n| (n.peer_id.clone(), n.name.clone()))
+            .collect()
     }
-}
-
-fn names(fleet: &Fleet) -> Vec<(String, String)> {
-    fleet
-        .nodes
-        .iter()
-        .map(|n| (n.peer_id.clone(), n.name.clone()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 use serde::Serialize;
 
 use super::fleet::Fleet;
+use super::plan::Item;
 use crate::cluster::types::Pin;
 
 /// What a plan does to one item.
@@ -55,10 +56,12 @@ impl Move {
 
 /// The plan for every item, in pinset order.
 pub fn plan_rebalance(pins: &[Pin], fleet: &Fleet) -> Vec<Move> {
-    pins.iter().map(|p| plan_one(p, fleet)).collect()
+    pins.iter().map(|p| plan_item(p, fleet)).collect()
 }
 
-fn plan_one(pin: &Pin, fleet: &Fleet) -> Move {
+/// One item's move: it depends on the item and the fleet alone, so a
+/// pinset is planned as it streams in.
+pub fn plan_item(pin: &Pin, fleet: &Fleet) -> Move {
     let own = usize::try_from(pin.replication_factor_min).unwrap_or(0);
     let (rmin, rmax) = (fleet.replication.0.max(own), fleet.replication.1.max(own));
     let org = pin.metadata.get("org");
@@ -138,35 +141,63 @@ fn plan_one(pin: &Pin, fleet: &Fleet) -> Move {
     }
 }
 
-/// Per node, how many items it holds before and after the plan (ccs's
-/// `node_summary`), in the fleet's order; `applied` says which moves took
-/// place (the others count as they were).
-pub fn node_summary(
-    plan: &[Move],
-    fleet: &Fleet,
-    applied: &dyn Fn(&str) -> bool,
-) -> Vec<(String, usize, usize)> {
-    fleet
-        .nodes
-        .iter()
-        .map(|n| {
-            let before = plan
-                .iter()
-                .filter(|m| m.current.contains(&n.peer_id))
-                .count();
-            let after = plan
-                .iter()
-                .filter(|m| {
-                    if m.changes() && applied(&m.cid) {
-                        m.target.contains(&n.peer_id)
-                    } else {
-                        m.current.contains(&n.peer_id)
-                    }
-                })
-                .count();
-            (n.name.clone(), before, after)
-        })
-        .collect()
+/// Per node, how many items it holds before and after a rebalance (ccs's
+/// `node_summary`), counted as the moves are made: the moves that change
+/// something are kept by the caller and counted at the end, once it is
+/// known which of them took place.
+#[derive(Debug, Default, Clone)]
+pub struct NodeTally {
+    before: Vec<usize>,
+    unchanged: Vec<usize>,
+}
+
+impl NodeTally {
+    pub fn add(&mut self, m: &Move, fleet: &Fleet) {
+        let n = fleet.nodes.len();
+        self.before.resize(n, 0);
+        self.unchanged.resize(n, 0);
+        for (k, node) in fleet.nodes.iter().enumerate() {
+            if m.current.contains(&node.peer_id) {
+                self.before[k] += 1;
+                self.unchanged[k] += usize::from(!m.changes());
+            }
+        }
+    }
+
+    /// `(node, before, after)` in the fleet's order; `changed` are the
+    /// plan's items that change, `applied` says which took place (the
+    /// others count as they were).
+    pub fn summary(
+        &self,
+        changed: &[&Item],
+        fleet: &Fleet,
+        applied: &dyn Fn(&str) -> bool,
+    ) -> Vec<(String, usize, usize)> {
+        fleet
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(k, n)| {
+                let after = changed
+                    .iter()
+                    .filter(|i| {
+                        let now = if applied(&i.cid) {
+                            &i.target
+                        } else {
+                            &i.current
+                        };
+                        now.contains(&n.peer_id)
+                    })
+                    .count();
+                let get = |v: &[usize]| v.get(k).copied().unwrap_or(0);
+                (
+                    n.name.clone(),
+                    get(&self.before),
+                    get(&self.unchanged) + after,
+                )
+            })
+            .collect()
+    }
 }
 
 /// ccs's own test cases (test_operations.py `TestRebalance`, at dc9d03d):
@@ -330,16 +361,26 @@ mod shared_cases {
 
     #[test]
     fn the_node_summary_counts_before_and_after() {
-        let plan = plan_rebalance(
-            &[
-                pin("QmHRDAG", &[NAS, CHLL], "hrdag"),
-                pin("QmORGB", &[MEER, CHLL], "orgB"),
-            ],
-            &fleet(),
-        );
-        let s = node_summary(&plan, &fleet(), &|_| true);
+        let pins = [
+            pin("QmHRDAG", &[NAS, CHLL], "hrdag"),
+            pin("QmORGB", &[MEER, CHLL], "orgB"),
+        ];
+        let mut planner =
+            crate::cluster::steward::Planner::rebalance(&fleet(), &Default::default());
+        for p in &pins {
+            planner.push(p);
+        }
+        let planned = planner.finish();
+        let changed: Vec<&Item> = planned.plan.items.iter().filter(|i| i.changes()).collect();
+        let s = planned.tally.summary(&changed, &fleet(), &|_| true);
         assert_eq!(s[0], ("nas".to_string(), 1, 1));
         assert_eq!(s[2], ("chll".to_string(), 2, 2));
         assert_eq!(s[3], ("pihost".to_string(), 0, 2));
+        // Nothing carried out: every node as it was.
+        let none = planned.tally.summary(&changed, &fleet(), &|_| false);
+        assert!(
+            none.iter().all(|(_, before, after)| before == after),
+            "{none:?}"
+        );
     }
 }
