@@ -318,6 +318,9 @@ pub struct PeerLine {
     pub error: String,
     /// The item is allocated to it (or pinned everywhere).
     pub allocated: bool,
+    /// More than one: the line stands for this many peers that neither
+    /// should nor do hold the item (`remote`), folded into one.
+    pub peers: usize,
 }
 
 /// The replication pane's lines, in the order an operator reads them: peers
@@ -345,6 +348,7 @@ pub fn peer_lines(
             attempts: p.attempt_count as i64,
             error: p.error.clone(),
             allocated: allocated(id),
+            peers: 1,
         })
         .collect();
     for id in &health.down {
@@ -357,6 +361,7 @@ pub fn peer_lines(
                 attempts: 0,
                 error: String::new(),
                 allocated: true,
+                peers: 1,
             });
         }
     }
@@ -373,8 +378,28 @@ pub fn peer_lines(
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.id.cmp(&b.id))
     });
+    // On fifty peers an item is `remote` on forty-seven: one line says so
+    // instead of a screenful that hides nothing.
+    let elsewhere = |l: &PeerLine| l.status == Some(TrackerStatus::Remote) && !l.allocated;
+    let n = v.iter().filter(|l| elsewhere(l)).count();
+    if n > FOLD_REMOTE {
+        v.retain(|l| !elsewhere(l));
+        v.push(PeerLine {
+            id: String::new(),
+            name: String::new(),
+            status: Some(TrackerStatus::Remote),
+            since: None,
+            attempts: 0,
+            error: String::new(),
+            allocated: false,
+            peers: n,
+        });
+    }
     v
 }
+
+/// Up to this many `remote` peers are listed one by one.
+const FOLD_REMOTE: usize = 3;
 
 /// Counts per peer name, for the peers pane's pinned/error columns.
 pub fn per_peer_counts(infos: &[GlobalPinInfo]) -> BTreeMap<String, (usize, usize)> {
@@ -396,6 +421,49 @@ pub fn per_peer_counts(infos: &[GlobalPinInfo]) -> BTreeMap<String, (usize, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An item on 3 of `peers` peers, `remote` on the others.
+    fn on_three_of(peers: usize) -> GlobalPinInfo {
+        use crate::cluster::types::PinInfoShort;
+        let ids: Vec<String> = (0..peers).map(|k| format!("12D3KooW{k:02}")).collect();
+        let mut g = GlobalPinInfo {
+            cid: "QmItem".into(),
+            allocations: ids[..3].to_vec().into(),
+            ..Default::default()
+        };
+        for (k, id) in ids.iter().enumerate() {
+            let status = match k {
+                0 => TrackerStatus::PinError,
+                1 | 2 => TrackerStatus::Pinned,
+                _ => TrackerStatus::Remote,
+            };
+            let p = PinInfoShort {
+                peername: format!("peer-{k:02}"),
+                status,
+                ..Default::default()
+            };
+            g.peer_map.insert(id.clone(), p);
+        }
+        g
+    }
+
+    #[test]
+    fn many_remote_peers_are_one_line_and_a_few_are_listed() {
+        let lines = peer_lines(&on_three_of(50), &Health::default(), &HashMap::new());
+        let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["peer-00", "peer-01", "peer-02", ""],
+            "trouble first"
+        );
+        assert_eq!(
+            (lines[3].peers, lines[3].status),
+            (47, Some(TrackerStatus::Remote))
+        );
+        let few = peer_lines(&on_three_of(6), &Health::default(), &HashMap::new());
+        assert_eq!(few.len(), 6);
+        assert!(few.iter().all(|l| l.peers == 1));
+    }
 
     #[test]
     fn the_fast_line_decoder_agrees_with_the_full_one() {

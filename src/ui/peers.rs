@@ -28,6 +28,13 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         vec!["NAME", "PEER ID", "STATE", "FREE", "PINNED", "ERR"]
     })
     .style(th.header());
+    // The STATE column's room: what the others and the borders leave.
+    let fixed: u16 = if wide {
+        10 + 13 + 8 + 8 + 7 + 6 + 6
+    } else {
+        9 + 13 + 8 + 6 + 3 + 5
+    };
+    let state_w = usize::from(r.width.saturating_sub(2 + fixed));
     let rows = st.peers.rows.iter().enumerate().map(|(i, p)| {
         let state = if p.online() {
             Span::styled("online", th.ok())
@@ -41,7 +48,14 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                 ),
                 None => why.to_string(),
             };
-            Span::styled(format!("MISSING: {why}"), th.bad())
+            let long = format!("MISSING: {why}");
+            // At 80 columns the time would lose its zone: the reason goes
+            // first, as "MISSING" says most of it.
+            let text = match why.strip_prefix("no heartbeat ") {
+                Some(since) if long.chars().count() > state_w => format!("MISSING {since}"),
+                _ => long,
+            };
+            Span::styled(text, th.bad())
         } else {
             Span::styled(format!("OFFLINE: {}", p.error), th.bad())
         };

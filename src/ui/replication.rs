@@ -1,5 +1,6 @@
 //! The replication pane: the selected item, peer by peer, scrolling; the
-//! peers that should hold it first, `remote` last, "+N more" when cut.
+//! peers that should hold it first, `remote` last (one line for them all
+//! when they are many), "+N more" when cut.
 
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -18,7 +19,8 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let all = st.replication_lines();
     let mut title = "replication".to_string();
     if !all.is_empty() {
-        title.push_str(&format!(" ({} peers)", all.len()));
+        let peers: usize = all.iter().map(|l| l.peers).sum();
+        title.push_str(&format!(" ({peers} peers)"));
     }
     // It shows the item opened with Enter, not the one under the cursor:
     // when they differ, the title says so.
@@ -157,6 +159,18 @@ fn first_shown(all: &[PeerLine], offset: usize, selected: usize, room: usize) ->
 }
 
 fn push_line(lines: &mut Vec<Line<'static>>, l: &PeerLine, selected: bool, w: usize, th: Theme) {
+    if l.peers > 1 {
+        let text = format!(
+            "{} other peers: REMOTE (not allocated, hold no copy)",
+            l.peers
+        );
+        let mut line = Line::from(Span::styled(ellipsize(&text, w), th.dim()));
+        if selected {
+            line = line.style(th.selected());
+        }
+        lines.push(line);
+        return;
+    }
     let label = if l.name.is_empty() {
         short_id(&l.id, 3)
     } else {

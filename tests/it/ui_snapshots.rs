@@ -480,19 +480,15 @@ fn the_replication_pane_scrolls() {
     let mut peer_map = BTreeMap::new();
     let mut allocations = Vec::new();
     for i in 0..20 {
+        // Pinned everywhere on twenty peers (remote ones would be folded
+        // into one line).
         let id = format!("12D3KooWEXTRA{i:038}");
-        if i < 3 {
-            allocations.push(id.clone());
-        }
+        allocations.push(id.clone());
         peer_map.insert(
             id,
             PinInfoShort {
                 peername: format!("member{i:02}"),
-                status: if i < 3 {
-                    TrackerStatus::Pinned
-                } else {
-                    TrackerStatus::Remote
-                },
+                status: TrackerStatus::Pinned,
                 timestamp: GoTime::from_unix(1_767_225_600, 0, 0),
                 ..Default::default()
             },
@@ -511,7 +507,7 @@ fn the_replication_pane_scrolls() {
     let pos = |s: &str, name: &str| s.find(name).unwrap_or(usize::MAX);
     assert!(
         pos(&screen, "member00") < pos(&screen, "member03"),
-        "allocated first"
+        "by name"
     );
     for _ in 0..19 {
         key(&mut st, KeyCode::Char('j'));
@@ -908,4 +904,57 @@ fn leaving_the_problems_view_selects_again_the_item_selected_before() {
         assert!(!st.pins.problems_only, "{out:?}");
         assert_eq!(st.pins.selected_row().unwrap().cid(), before, "{out:?}");
     }
+}
+
+/// On a big cluster an item is `remote` on most peers: one line says how
+/// many, and the title still counts every peer.
+#[test]
+fn remote_peers_by_the_dozen_take_one_line() {
+    let mut st = demo_state();
+    key(&mut st, KeyCode::Enter);
+    let cid = st.replication.cid.clone().unwrap().to_string();
+    let idx: usize = cid[42..].parse().unwrap();
+    let mut g = info(
+        idx,
+        &[
+            (0, TrackerStatus::Pinned, ""),
+            (1, TrackerStatus::Pinned, ""),
+        ],
+    );
+    for k in 0..45 {
+        g.peer_map.insert(
+            format!("12D3KooWRemote{k:02}"),
+            PinInfoShort {
+                peername: format!("far-{k:02}"),
+                status: TrackerStatus::Remote,
+                ..Default::default()
+            },
+        );
+    }
+    update(&mut st, Msg::Selected(Ok(g), Duration::from_secs(5)));
+    let screen = render(&mut st, 120, 40);
+    assert!(screen.contains("45 other peers: REMOTE"), "{screen}");
+    assert!(screen.contains("(47 peers)"), "{screen}");
+    assert!(!screen.contains("far-00"), "{screen}");
+}
+
+/// A member the cluster dropped says since when, with its zone, at 80
+/// columns as at 120.
+#[test]
+fn a_missing_peer_keeps_its_time_and_zone_at_80_columns() {
+    let mut st = demo_state();
+    let p = st
+        .peers
+        .rows
+        .iter_mut()
+        .find(|p| p.name == "pihost")
+        .unwrap();
+    p.error = "missing: no heartbeat since 2026-01-01T14:05:00Z".into();
+    let narrow = render(&mut st, 80, 24);
+    assert!(narrow.contains("MISSING since 14:05 UTC"), "{narrow}");
+    let wide = render(&mut st, 120, 40);
+    assert!(
+        wide.contains("MISSING: no heartbeat since 14:05 UTC"),
+        "{wide}"
+    );
 }
