@@ -131,7 +131,9 @@ mod both {
     }
 
     /// Every peer that should hold the item serves it whole, through its own
-    /// gateway (a stopped kubo is in `faults.rs`: it runs alone).
+    /// gateway. A stopped kubo is in `faults.rs`, which the real suite runs
+    /// alone: every `both::` test shares the real cluster at once, and one
+    /// that stops a daemon breaks the others' pins.
     #[tokio::test]
     async fn audit_asks_each_peer_through_its_own_gateway() {
         let b = Backend::start().await;
@@ -148,13 +150,6 @@ mod both {
         assert!(v
             .iter()
             .all(|c| c["outcome"] == "ok" && c["blocks"].as_u64() > Some(3)));
-        b.stop_ipfs("chll").await;
-        let o = audit(&config, &[&cid]).await;
-        b.start_ipfs("chll").await;
-        assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
-        assert!(o.stdout.contains("UNREACHABLE  chll"), "{}", o.stdout);
-        assert!(o.stdout.contains("nas: 1 ok"), "{}", o.stdout);
-        assert!(o.stdout.contains("chll: 1 unreachable"), "{}", o.stdout);
     }
 }
 
