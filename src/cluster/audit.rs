@@ -4,12 +4,13 @@
 //! block is checked against its CID. Nothing in ccs, ipfs-cluster-ctl or the
 //! web UI does this: a pin status says a peer *claims* a copy.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use cid::Cid;
 use futures_util::StreamExt;
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -143,17 +144,18 @@ pub enum Depth {
     Sample,
 }
 
-/// The peers that should hold `pin`: its allocations, or (pinned
-/// everywhere) every holder; with those the configuration does not name.
+/// The peers that should hold an item with `allocations`: those, or
+/// (pinned everywhere) every holder; with those the configuration does not
+/// name.
 pub fn holders_of<'a>(
-    pin: &Pin,
+    allocations: &[String],
     holders: &'a [Holder],
     members: &[(String, String)],
 ) -> Vec<Result<&'a Holder, (String, String)>> {
-    let ids: Vec<String> = if pin.allocations.is_empty() {
+    let ids: Vec<String> = if allocations.is_empty() {
         members.iter().map(|(id, _)| id.clone()).collect()
     } else {
-        pin.allocations.iter().cloned().collect()
+        allocations.to_vec()
     };
     ids.into_iter()
         .map(|id| {
@@ -230,7 +232,7 @@ pub struct Audit {
 impl Audit {
     /// Checks `pins`, each on every peer that should hold it, a few items
     /// at a time; `on_item` hears each item's checks as it completes.
-    pub async fn run(&self, pins: Vec<Pin>, mut on_item: impl FnMut(Vec<Check>)) {
+    pub async fn run(&self, pins: Vec<Target>, mut on_item: impl FnMut(Vec<Check>)) {
         let mut s = futures_util::stream::iter(pins.into_iter().enumerate())
             .map(|(i, pin)| async move { self.item(&pin, i as u64).await })
             .buffer_unordered(4);
@@ -239,11 +241,11 @@ impl Audit {
         }
     }
 
-    async fn item(&self, pin: &Pin, i: u64) -> Vec<Check> {
+    async fn item(&self, pin: &Target, i: u64) -> Vec<Check> {
         let Ok(root) = crate::unixfs::parse_cid(&pin.cid) else {
             return Vec::new();
         };
-        let wanted = holders_of(pin, &self.holders, &self.members);
+        let wanted = holders_of(&pin.allocations, &self.holders, &self.members);
         let jobs = wanted.into_iter().filter(|h| match (&self.peer, h) {
             (None, _) => true,
             (Some(p), Ok(h)) => h.name == *p || h.peer_id == *p,
@@ -284,14 +286,79 @@ impl Audit {
     }
 }
 
-/// `sample` items at random (all when there are fewer).
-pub fn sample(mut pins: Vec<Pin>, n: usize, seed: u64) -> Vec<Pin> {
-    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
-    if n < pins.len() {
-        pins.shuffle(&mut rng);
-        pins.truncate(n);
+/// What an audit needs of an item. A whole pin is a kilobyte and more;
+/// this is about a tenth, its allocation set shared with the items that
+/// have the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub cid: String,
+    pub name: String,
+    pub allocations: Arc<[String]>,
+}
+
+/// The items to audit, gathered as the pinset streams in: every one
+/// (compact), or `sample` of them at random, kept in a reservoir: the
+/// memory of the sample alone, however long the pinset.
+pub struct Targets {
+    sample: Option<usize>,
+    rng: rand::rngs::SmallRng,
+    seen: u64,
+    items: Vec<Target>,
+    sets: HashSet<Arc<[String]>>,
+}
+
+impl Targets {
+    pub fn new(sample: Option<usize>, seed: u64) -> Self {
+        Targets {
+            sample,
+            rng: rand::rngs::SmallRng::seed_from_u64(seed),
+            seen: 0,
+            items: Vec::new(),
+            sets: HashSet::new(),
+        }
     }
-    pins
+
+    pub fn push(&mut self, p: &Pin) {
+        let k = self.seen;
+        self.seen += 1;
+        let at = match self.sample {
+            Some(n) if self.items.len() >= n => {
+                // Algorithm R: the k-th item replaces one of the n with
+                // probability n/(k+1).
+                let j = self.rng.gen_range(0..=k);
+                match usize::try_from(j).ok().filter(|j| *j < n) {
+                    Some(j) => Some(j),
+                    None => return,
+                }
+            }
+            _ => None,
+        };
+        let set = match self.sets.get(&p.allocations[..]) {
+            Some(s) => s.clone(),
+            None => {
+                let s: Arc<[String]> = p.allocations.to_vec().into();
+                self.sets.insert(s.clone());
+                s
+            }
+        };
+        let t = Target {
+            cid: p.cid.clone(),
+            name: p.name.clone(),
+            allocations: set,
+        };
+        match at {
+            Some(j) => self.items[j] = t,
+            None => self.items.push(t),
+        }
+    }
+
+    /// The items, in a random order when sampled.
+    pub fn finish(mut self) -> Vec<Target> {
+        if self.sample.is_some() {
+            self.items.shuffle(&mut self.rng);
+        }
+        self.items
+    }
 }
 
 /// The exit code for a set of checks: 0 all good, 1 something missing or
@@ -301,5 +368,65 @@ pub fn exit_code(worst: Outcome) -> u8 {
         Outcome::Ok => 0,
         Outcome::Unreachable | Outcome::Missing => 1,
         Outcome::Corrupt => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::gojson::List;
+
+    fn pin(k: usize) -> Pin {
+        Pin {
+            cid: format!("Qm{k:06}"),
+            name: format!("item-{k}"),
+            allocations: List::from(vec![format!("peer-{}", k % 3), "peer-x".to_string()]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_item_is_kept_compact_with_its_allocation_set_shared() {
+        let mut t = Targets::new(None, 7);
+        for k in 0..30 {
+            t.push(&pin(k));
+        }
+        let items = t.finish();
+        assert_eq!(items.len(), 30);
+        assert_eq!(items[4].cid, "Qm000004", "in pinset order");
+        assert!(Arc::ptr_eq(&items[1].allocations, &items[4].allocations));
+        assert_eq!(&items[1].allocations[..], ["peer-1", "peer-x"]);
+    }
+
+    /// A sample is `n` distinct items, and every item has its chance: over
+    /// many seeds each is picked about n/N of the time.
+    #[test]
+    fn a_sample_is_drawn_from_the_whole_stream() {
+        let (n, total, runs) = (5, 50, 4000);
+        let mut picked = vec![0u32; total];
+        for seed in 0..runs {
+            let mut t = Targets::new(Some(n), seed);
+            for k in 0..total {
+                t.push(&pin(k));
+            }
+            let items = t.finish();
+            let mut cids: Vec<&str> = items.iter().map(|i| i.cid.as_str()).collect();
+            cids.sort_unstable();
+            cids.dedup();
+            assert_eq!(cids.len(), n);
+            for i in &items {
+                picked[i.cid[2..].parse::<usize>().unwrap()] += 1;
+            }
+        }
+        // Expected 400 each; a fair draw stays well within 300..500.
+        let expect = (runs as usize * n / total) as u32;
+        for (k, c) in picked.iter().enumerate() {
+            assert!(c.abs_diff(expect) < 100, "item {k}: {c} of {expect}");
+        }
+        let mut few = Targets::new(Some(10), 1);
+        for k in 0..3 {
+            few.push(&pin(k));
+        }
+        assert_eq!(few.finish().len(), 3, "fewer items than the sample: all");
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::output::*;
 use super::Ctx;
 use crate::cluster::audit::{
-    counts_text, exit_code, holders, sample, summary, Audit, Check, Depth, Outcome,
+    counts_text, exit_code, holders, summary, Audit, Check, Depth, Outcome, Targets,
 };
 use crate::cluster::PinTypeFilter;
 
@@ -75,19 +75,6 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
             ));
         }
     }
-    let mut pins = Vec::new();
-    if a.cids.is_empty() {
-        pins = cx
-            .client
-            .allocations(PinTypeFilter::Pin)
-            .await?
-            .collect()
-            .await?;
-    } else {
-        for c in &a.cids {
-            pins.push(cx.client.allocation(c).await?);
-        }
-    }
     let seed: u64 = rand::random();
     let depth = if a.sample.is_some() {
         Depth::Sample
@@ -95,19 +82,36 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
         Depth::Full
     };
     // One peer: sample among the items it should hold.
-    if let Some(p) = &a.peer {
-        let ids: Vec<&str> = members
-            .iter()
-            .filter(|(id, name)| id == p || name == p)
-            .map(|(id, _)| id.as_str())
-            .collect();
-        pins.retain(|pin| {
-            pin.allocations.is_empty() || pin.allocations.iter().any(|x| ids.contains(&x.as_str()))
-        });
+    let ids: Vec<&str> = members
+        .iter()
+        .filter(|(id, name)| a.peer.as_deref().is_some_and(|p| id == p || name == p))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let wanted = |pin: &crate::cluster::types::Pin| {
+        a.peer.is_none()
+            || pin.allocations.is_empty()
+            || pin.allocations.iter().any(|x| ids.contains(&x.as_str()))
+    };
+    // Streamed into what the audit needs of each item (or a sample of
+    // them): the whole pinset at a million pins would be over a gigabyte.
+    let mut targets = Targets::new(a.sample, seed);
+    if a.cids.is_empty() {
+        let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
+        while let Some(p) = s.next().await {
+            let p = p?;
+            if wanted(&p) {
+                targets.push(&p);
+            }
+        }
+    } else {
+        for c in &a.cids {
+            let p = cx.client.allocation(c).await?;
+            if wanted(&p) {
+                targets.push(&p);
+            }
+        }
     }
-    if let Some(n) = a.sample {
-        pins = sample(pins, n, seed);
-    }
+    let mut pins = targets.finish();
     // A full audit of the pinset resumes where the last one stopped.
     let journal = (depth == Depth::Full && a.cids.is_empty())
         .then(|| journal_path(&cx.client.endpoint().label(), a.peer.as_deref()))

@@ -267,19 +267,19 @@ impl Effects {
                     .iter()
                     .map(|p| (p.id.clone(), p.peername.clone()))
                     .collect();
-                let mut pins = async {
-                    client
-                        .allocations(crate::cluster::PinTypeFilter::Pin)
-                        .await?
-                        .collect()
-                        .await
-                }
-                .await
-                .map_err(|e| e.to_string())?;
+                // Streamed into what the audit needs of each item (or a
+                // sample of them): the whole pinset at a million pins would
+                // be over a gigabyte beside the console's table.
                 let seed: u64 = rand::random();
-                if let Some(n) = sample {
-                    pins = audit::sample(pins, n, seed);
+                let mut targets = audit::Targets::new(sample, seed);
+                let mut s = client
+                    .allocations(crate::cluster::PinTypeFilter::Pin)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                while let Some(p) = s.next().await {
+                    targets.push(&p.map_err(|e| e.to_string())?);
                 }
+                let pins = targets.finish();
                 let total = pins.len() as u64;
                 let a = Audit {
                     client: client.clone(),
