@@ -438,6 +438,12 @@ impl State {
         self.tasks.iter().filter(|t| !t.finished()).count()
     }
 
+    /// The cluster does not answer: the peers poller, which asks every few
+    /// seconds, failed its last try.
+    pub fn unreachable(&self) -> bool {
+        self.peers.fresh.error.is_some()
+    }
+
     pub fn online_peers(&self) -> usize {
         self.peers.rows.iter().filter(|p| p.online()).count()
     }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, named, pinset, plan};
+use super::steward::{carry_out, fleet, named, not_in_pinset, pinset, plan, valid_cids};
 use super::Ctx;
 use crate::cluster::steward::plan::Kind;
 use crate::cluster::steward::{Journal, Planner};
@@ -27,6 +27,7 @@ pub struct DrainArgs {
 }
 
 pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
+    valid_cids("drain", &a.cids)?;
     let (fleet, members) = fleet(cx).await?;
     let Some(peer) = members
         .iter()
@@ -48,11 +49,21 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
     };
     let name = fleet.name_of(&peer);
     let journal = Journal::of(&Kind::drain(&peer, &fleet), &cx.client.endpoint().label());
+    let seen = std::cell::RefCell::new(std::collections::HashSet::new());
     let plan = plan(cx, Planner::drain(&peer, &fleet, &journal), |p| {
-        named(&a.cids, p)
+        let keep = named(&a.cids, p);
+        if keep && !a.cids.is_empty() {
+            seen.borrow_mut().insert(p.cid.clone());
+        }
+        keep
     })
     .await?
     .plan;
+    // An item named that the pinset lacks: nothing is done.
+    if not_in_pinset(&a.cids, &seen.borrow()) != OK {
+        journal.close();
+        return Ok(FAIL);
+    }
     let moving = plan.moving().count();
     let blocked = plan.blocked().count();
     if cx.json {

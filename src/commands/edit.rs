@@ -3,6 +3,8 @@
 //! given again (name, metadata), so every edit reads the pin, merges, and
 //! writes it whole.
 
+use std::io::IsTerminal;
+
 use serde::Serialize;
 
 use super::output::*;
@@ -36,6 +38,10 @@ pub struct EditArgs {
     /// Show the change; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not ask before copies are released (required when not on a
+    /// terminal).
+    #[arg(long, short = 'y')]
+    yes: bool,
 }
 
 /// The edit applied to what the pin holds: what is not changed is kept.
@@ -114,6 +120,20 @@ pub(super) async fn run(cx: &Ctx, a: &EditArgs) -> Result<u8, CmdError> {
     if !wanted.is_empty() {
         changes.push(format!("preferred peers: {}", a.allocations.join(", ")));
     }
+    // A lower maximum makes the daemon unpin copies: as `rm`, not without
+    // a yes.
+    let held = if pin.allocations.is_empty() {
+        members.len()
+    } else {
+        pin.allocations.len()
+    };
+    let keep = usize::try_from(after.replication_max).unwrap_or(held);
+    let released = held.saturating_sub(keep);
+    if released > 0 {
+        changes.push(format!(
+            "copies: {released} of {held} released (at most {keep} kept)"
+        ));
+    }
     let mut report = Report {
         cid: &a.cid,
         before: &before,
@@ -133,6 +153,18 @@ pub(super) async fn run(cx: &Ctx, a: &EditArgs) -> Result<u8, CmdError> {
     if !cx.json {
         for c in &changes {
             say!("{c}");
+        }
+    }
+    if released > 0 && !a.dry_run && !a.yes {
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        if !interactive {
+            tell!("ccs-tui: edit: refusing to release {released} of {held} copies without --yes when not on a terminal");
+            return Ok(FAIL);
+        }
+        let label = crate::cluster::types::item_label(&pin.name, &a.cid);
+        if !confirm(&format!("release {released} of {held} copies of {label}?")) {
+            say!("nothing changed");
+            return Ok(OK);
         }
     }
     if a.dry_run {

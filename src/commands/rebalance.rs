@@ -7,7 +7,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, named, plan};
+use super::steward::{carry_out, fleet, named, not_in_pinset, plan, valid_cids};
 use super::Ctx;
 use crate::cluster::steward::plan::Item;
 use crate::cluster::steward::plan::Kind;
@@ -33,16 +33,28 @@ pub struct RebalanceArgs {
 const LISTED: usize = 20;
 
 pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
+    valid_cids("rebalance", &a.cids)?;
     let (fleet, _) = fleet(cx).await?;
     if fleet.nodes.is_empty() {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
         return Ok(super::ensure_pins::CONFIG_ERROR);
     }
     let journal = Journal::of(&Kind::rebalance(&fleet), &cx.client.endpoint().label());
+    let seen = std::cell::RefCell::new(HashSet::new());
     let planned = plan(cx, Planner::rebalance(&fleet, &journal), |p| {
-        named(&a.cids, p)
+        let keep = named(&a.cids, p);
+        if keep && !a.cids.is_empty() {
+            seen.borrow_mut().insert(p.cid.clone());
+        }
+        keep
     })
     .await?;
+    // An item named that the pinset lacks: nothing is done (a typo must not
+    // leave the others changed and the run "failed").
+    if not_in_pinset(&a.cids, &seen.borrow()) != OK {
+        journal.close();
+        return Ok(FAIL);
+    }
     let (steward, tally) = (planned.plan, planned.tally);
     let json = cx.json || a.output.is_some();
     let (rmin, rmax) = fleet.replication;

@@ -79,8 +79,14 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
         });
         let ReplicaCount { pinned, wanted } = ReplicaCount::of(&g);
         if !in_pinset {
+            // Its status would be every peer's UNPINNED: a screenful that
+            // says nothing the line does not. JSON still gets the object.
             tell!("ccs-tui: {c} is not in the pinset");
             code = FAIL;
+            if cx.json {
+                print_item(&g);
+            }
+            continue;
         } else if g.peer_map.values().any(|p| {
             matches!(
                 p.status,

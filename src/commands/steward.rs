@@ -52,6 +52,29 @@ pub(super) async fn plan(
     Ok(planner.finish())
 }
 
+/// The CIDs named on the command line, each a CID.
+pub(super) fn valid_cids(what: &str, cids: &[String]) -> Result<(), CmdError> {
+    for c in cids {
+        if let Err(e) = crate::unixfs::parse_cid(c) {
+            return Err(CmdError::usage(
+                format!("{what} {c}"),
+                format!("not a valid CID: {e}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The CIDs named that the pinset did not have (`seen` holds those it had).
+pub(super) fn not_in_pinset(cids: &[String], seen: &std::collections::HashSet<String>) -> u8 {
+    let mut code = OK;
+    for c in cids.iter().filter(|c| !seen.contains(*c)) {
+        tell!("ccs-tui: {c} is not in the pinset");
+        code = FAIL;
+    }
+    code
+}
+
 /// Whether `p` is one of the items named (every item when none are).
 pub(super) fn named(cids: &[String], p: &Pin) -> bool {
     cids.is_empty() || cids.contains(&p.cid)

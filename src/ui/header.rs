@@ -47,12 +47,24 @@ fn header(st: &State, th: Theme, terse: u8) -> Line<'static> {
         seg(&mut spans, "connecting…".into(), th.dim());
         return Line::from(spans);
     }
-    let peers = if terse < 2 {
-        format!("{online}/{} peers up", st.peers.rows.len())
+    if st.unreachable() {
+        // What follows is as it was when the cluster last answered.
+        let ago = f
+            .fetched
+            .map(|t| st.now.saturating_duration_since(t).as_secs());
+        let text = match (ago, terse) {
+            (Some(s), 0 | 1) => format!("NO ANSWER · as of {s} s ago"),
+            _ => "NO ANSWER".to_string(),
+        };
+        seg(&mut spans, text, th.bad());
     } else {
-        format!("{online}/{} up", st.peers.rows.len())
-    };
-    seg(&mut spans, peers, peer_style);
+        let peers = if terse < 2 {
+            format!("{online}/{} peers up", st.peers.rows.len())
+        } else {
+            format!("{online}/{} up", st.peers.rows.len())
+        };
+        seg(&mut spans, peers, peer_style);
+    }
     seg(
         &mut spans,
         format!("{} items", st.pins.rows.len()),

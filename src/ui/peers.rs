@@ -3,7 +3,7 @@
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table, TableState};
 use ratatui::Frame;
 
 use super::theme::Theme;
@@ -115,5 +115,7 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
             Constraint::Length(3),
         ]
     };
-    f.render_widget(Table::new(rows, widths).header(header).block(b), r);
+    // Drawn with the selection so the table scrolls to keep it in sight.
+    let mut at = TableState::default().with_selected(Some(st.peers.selected));
+    f.render_stateful_widget(Table::new(rows, widths).header(header).block(b), r, &mut at);
 }

@@ -22,15 +22,18 @@ pub(super) fn block<'a>(
         Pane::Pins => 2,
         Pane::Replication => 3,
     };
+    let old = |t: std::time::Instant| st.now.saturating_duration_since(t).as_secs();
+    // When the cluster stops answering, data fetched on a long interval (a
+    // big pinset's) is still on time by its own clock: not `live` all the
+    // same.
+    let unreachable = pane != Pane::Peers && fresh.error.is_none() && st.unreachable();
     // Frozen: say so rather than `live`, with how old the data is.
-    let age = match fresh.fetched.filter(|_| st.frozen) {
-        Some(t) => format!(
-            "frozen · {} s old",
-            st.now.saturating_duration_since(t).as_secs()
-        ),
-        None => fresh.describe(st.now),
+    let age = match (fresh.fetched, st.frozen, unreachable) {
+        (Some(t), true, _) => format!("frozen · {} s old", old(t)),
+        (Some(t), false, true) => format!("no answer from the cluster · {} s old", old(t)),
+        _ => fresh.describe(st.now),
     };
-    let age_style = if fresh.error.is_some() {
+    let age_style = if fresh.error.is_some() || unreachable {
         th.bad()
     } else {
         th.dim()

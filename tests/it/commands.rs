@@ -77,6 +77,48 @@ async fn peers_and_health() {
     );
 }
 
+/// Items named to a plan are CIDs, and in the pinset; else nothing is
+/// planned and the run says which.
+#[tokio::test]
+async fn plans_refuse_items_that_are_not_cids_or_not_in_the_pinset() {
+    let h = demo_with_auth().await;
+    for cmd in [&["rebalance"][..], &["drain", "nas"][..]] {
+        let mut a: Vec<&str> = cmd.to_vec();
+        a.extend(["notacid", "--dry-run"]);
+        let o = run(args(&h, &a), creds()).await;
+        assert_eq!(o.code, 2, "{cmd:?}: {}{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains("notacid"), "{}", o.stderr);
+        assert!(o.stderr.contains("not a valid CID"), "{}", o.stderr);
+        let absent = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
+        let mut a: Vec<&str> = cmd.to_vec();
+        a.extend([absent, "--dry-run"]);
+        let o = run(args(&h, &a), creds()).await;
+        assert_eq!(o.code, 2, "{cmd:?}: {}{}", o.stdout, o.stderr);
+        assert!(
+            o.stderr.contains(&format!("{absent} is not in the pinset")),
+            "{}",
+            o.stderr
+        );
+        assert!(
+            !o.stdout.contains("Results"),
+            "nothing planned: {}",
+            o.stdout
+        );
+    }
+}
+
+/// `status` of an item the pinset lacks says so once, not with a line per
+/// peer.
+#[tokio::test]
+async fn status_of_an_item_not_in_the_pinset_is_one_line() {
+    let h = demo_with_auth().await;
+    let absent = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
+    let o = run(args(&h, &["status", absent]), creds()).await;
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("is not in the pinset"), "{}", o.stderr);
+    assert!(!o.stdout.contains("UNPINNED"), "{}", o.stdout);
+}
+
 #[tokio::test]
 async fn add_status_get_rm_cycle() {
     let h = demo_with_auth().await;
@@ -515,26 +557,35 @@ mod both {
         assert_eq!(now["metadata"]["org"], "hrdag", "the metadata is kept");
         assert_eq!(now["metadata"]["box"], "14");
         assert!(now["metadata"]["size"].is_string());
-        let o = run(
-            args(
-                &b,
-                &[
-                    "edit",
-                    &cid,
-                    "--unset-meta",
-                    "box",
-                    "--name",
-                    "letter-1926.txt",
-                    "--rmin",
-                    "1",
-                    "--rmax",
-                    "2",
-                    "--json",
-                ],
-            ),
-            vec![],
-        )
-        .await;
+        let lower = |yes: bool| {
+            let mut a = vec![
+                "edit",
+                &cid,
+                "--unset-meta",
+                "box",
+                "--name",
+                "letter-1926.txt",
+                "--rmin",
+                "1",
+                "--rmax",
+                "2",
+                "--json",
+            ];
+            if yes {
+                a.push("--yes");
+            }
+            run(args(&b, &a), vec![])
+        };
+        // A lower maximum releases a copy: as rm, not without a yes.
+        let o = lower(false).await;
+        assert_eq!(o.code, 2, "{}", o.stdout);
+        assert!(
+            o.stderr
+                .contains("refusing to release 1 of 3 copies without --yes"),
+            "{}",
+            o.stderr
+        );
+        let o = lower(true).await;
         assert_eq!(o.code, 0, "{}", o.stderr);
         let r = pin(&o);
         assert_eq!(r["after"]["name"], "letter-1926.txt");

@@ -524,7 +524,8 @@ fn the_replication_pane_scrolls() {
 #[test]
 fn peer_detail_and_its_items() {
     let mut st = demo_state();
-    press(&mut st, "1j\r");
+    // pihost, down, is listed first: chll is the third row.
+    press(&mut st, "1jj\r");
     let d = st.peer_detail.clone().expect("Enter on a peer opens it");
     assert_eq!(d.id, PEERS[1].0);
     let allocated = (0..40).filter(|i| [0, 4, 3].contains(&(i % 5))).count();
@@ -787,10 +788,10 @@ fn the_risk_view() {
 fn a_stewardship_plan_is_shown_before_it_runs() {
     use ccs_tui::cluster::steward::plan::{Item, Kind, Plan};
     let mut st = demo_state();
-    let ids: Vec<(String, String)> = st
-        .peers
-        .rows
+    // In the cluster's order (the pane lists peers that are down first).
+    let ids: Vec<(String, String)> = PEERS
         .iter()
+        .filter_map(|(id, _, _)| st.peers.rows.iter().find(|p| p.id == *id))
         .map(|p| (p.id.clone(), p.name.clone()))
         .collect();
     let items = (0..11)
@@ -957,4 +958,42 @@ fn a_missing_peer_keeps_its_time_and_zone_at_80_columns() {
         wide.contains("MISSING: no heartbeat since 14:05 UTC"),
         "{wide}"
     );
+}
+
+/// Fifty peers in a pane of a few rows: the one that is down is listed
+/// first, and the pane scrolls with the cursor to the last.
+#[test]
+fn the_peers_pane_puts_a_down_peer_in_sight_and_scrolls() {
+    let mut st = demo_state();
+    let rows: Vec<PeerRow> = (1..=50)
+        .map(|k| PeerRow {
+            id: format!("12D3KooWPeer{k:02}"),
+            name: format!("peer-{k:02}"),
+            error: if k == 30 {
+                "context deadline exceeded".into()
+            } else {
+                String::new()
+            },
+            ..Default::default()
+        })
+        .collect();
+    update(&mut st, Msg::Peers(Ok(rows), Duration::from_secs(5)));
+    let screen = render(&mut st, 120, 40);
+    assert!(screen.contains("peer-30"), "{screen}");
+    assert!(screen.contains("OFFLINE: context deadline"), "{screen}");
+    press(&mut st, "1");
+    for _ in 0..49 {
+        key(&mut st, KeyCode::Char('j'));
+    }
+    let screen = render(&mut st, 120, 40);
+    assert!(
+        screen.contains("peer-50"),
+        "the cursor's peer in sight:\n{screen}"
+    );
+    assert!(!screen.contains("peer-01 "), "{screen}");
+    // A refresh keeps the cursor on its peer, whatever the order.
+    let selected = st.peers.rows[st.peers.selected].id.clone();
+    let rows = st.peers.rows.clone();
+    update(&mut st, Msg::Peers(Ok(rows), Duration::from_secs(5)));
+    assert_eq!(st.peers.rows[st.peers.selected].id, selected);
 }

@@ -75,7 +75,14 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
                 .iter()
                 .map(|p| (p.id.clone(), p.name.clone()))
                 .collect();
+            let selected = st.peers.rows.get(st.peers.selected).map(|p| p.id.clone());
             st.peers.rows = rows;
+            // Peers that are down first: on fifty peers the one that died
+            // would be below the pane's edge. The cursor stays on its peer.
+            st.peers.rows.sort_by_key(|p| p.online());
+            if let Some(i) = selected.and_then(|id| st.peers.rows.iter().position(|p| p.id == id)) {
+                st.peers.selected = i;
+            }
             for p in &mut st.peers.rows {
                 if p.name.is_empty() {
                     p.name = names.get(&p.id).cloned().unwrap_or_default();
