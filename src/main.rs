@@ -26,11 +26,18 @@ async fn main() -> ExitCode {
         // `--demo` answers a subcommand too, from the simulated cluster
         // started here (kept alive until the command ends).
         let mut cli = cli.clone();
+        // Its configuration too, as the console's demo has it: each node's
+        // gateway (for `audit`), the stewardship rules (for `rebalance`).
+        let demo_config =
+            std::env::temp_dir().join(format!("ccs-tui-demo-{}.yml", std::process::id()));
         let _demo = if cli.demo {
             match demo_sim().await {
                 Ok(h) => {
                     cli.host = Some(h.api_url());
                     cli.gateway = Some(h.gateway_url());
+                    if std::fs::write(&demo_config, h.config_yaml(None, true)).is_ok() {
+                        cli.config = Some(demo_config.clone());
+                    }
                     Some(h)
                 }
                 Err(e) => {
@@ -49,6 +56,9 @@ async fn main() -> ExitCode {
             connect: &connect,
         };
         let code = ccs_tui::commands::run(&inv, cmd).await;
+        if cli.demo {
+            let _ = std::fs::remove_file(&demo_config);
+        }
         report_peak_memory();
         return code;
     }
@@ -90,6 +100,13 @@ async fn main() -> ExitCode {
             nodes,
         )
     };
+    if let Some(h) = &_sim {
+        // The demo's stewardship rules, as `ccs-sim --write-config` writes
+        // them: a rebalance plans to the items' own 2..3 copies.
+        if let Ok(f) = config::parse(&h.config_yaml(None, true), "demo") {
+            file_config = f;
+        }
+    }
     if !std::io::stdout().is_terminal() {
         // No terminal to draw on (a pipe, cron): print the overview instead.
         // It is `health`, in text: one overview, one exit code rule.

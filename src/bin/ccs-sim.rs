@@ -113,28 +113,9 @@ async fn main() -> ExitCode {
         eprintln!("  {name:<9} its own gateway http://{addr}");
     }
     if let Some(path) = &args.write_config {
-        let mut yaml = format!(
-            "cluster:\n  default_node: {}\n",
-            handle.peer_gateways.first().map_or("sim", |p| p.0.as_str())
-        );
-        if let Some((u, p)) = args.basic_auth.as_deref().and_then(|a| a.split_once(':')) {
-            yaml.push_str(&format!(
-                "  basic_auth_user: {u}\n  basic_auth_password: {p}\n"
-            ));
-        }
+        let auth = args.basic_auth.as_deref().and_then(|a| a.split_once(':'));
         // The demo is a ccs v0.4 deployment: its stewardship rules too.
-        if args.scenario.as_deref() == Some("demo") {
-            yaml.push_str(
-                "  backup_node: chll\n  replication_min: 2\n  replication_max: 3\nprofiles:\n  hrdag: {primary: nas}\n  historypin: {primary: chll}\n  tfc: {primary: meerkat}\n  dignidad: {primary: ipfs1}\n",
-            );
-        }
-        yaml.push_str("nodes:\n");
-        for (name, id, addr) in &handle.peer_gateways {
-            yaml.push_str(&format!(
-                "  {name}:\n    host: {}\n    peer_id: {id}\n    gateway: http://{addr}\n",
-                handle.api_url()
-            ));
-        }
+        let yaml = handle.config_yaml(auth, args.scenario.as_deref() == Some("demo"));
         if let Err(e) = std::fs::write(path, yaml) {
             eprintln!("ccs-sim: cannot write {}: {e}", path.display());
             return ExitCode::from(2);

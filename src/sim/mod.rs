@@ -175,6 +175,35 @@ pub struct SimHandle {
 }
 
 impl SimHandle {
+    /// A `~/.ccs/config.yml` for this cluster: every peer a node with its
+    /// host, peer ID and own gateway; with `ccs_rules`, the demo's ccs v0.4
+    /// stewardship (backup, bounds, each org's primary). `ccs-sim
+    /// --write-config` writes it; `ccs-tui --demo` runs on it.
+    pub fn config_yaml(&self, basic_auth: Option<(&str, &str)>, ccs_rules: bool) -> String {
+        let mut yaml = format!(
+            "cluster:\n  default_node: {}\n",
+            self.peer_gateways.first().map_or("sim", |p| p.0.as_str())
+        );
+        if let Some((u, p)) = basic_auth {
+            yaml.push_str(&format!(
+                "  basic_auth_user: {u}\n  basic_auth_password: {p}\n"
+            ));
+        }
+        if ccs_rules {
+            yaml.push_str(
+                "  backup_node: chll\n  replication_min: 2\n  replication_max: 3\nprofiles:\n  hrdag: {primary: nas}\n  historypin: {primary: chll}\n  tfc: {primary: meerkat}\n  dignidad: {primary: ipfs1}\n",
+            );
+        }
+        yaml.push_str("nodes:\n");
+        for (name, id, addr) in &self.peer_gateways {
+            yaml.push_str(&format!(
+                "  {name}:\n    host: {}\n    peer_id: {id}\n    gateway: http://{addr}\n",
+                self.api_url()
+            ));
+        }
+        yaml
+    }
+
     pub fn api_url(&self) -> String {
         format!("http://{}", self.api_addr)
     }

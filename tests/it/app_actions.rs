@@ -1132,6 +1132,17 @@ fn drain_and_rebalance_show_their_plan_and_need_an_explicit_yes() {
     update(&mut st, Msg::StewardPlanned(Ok(empty)));
     assert!(st.dialog.is_none());
     assert!(st.flash.as_ref().unwrap().text.contains("nothing to do"));
+    // A rebalance with nothing to do while a peer is down says why.
+    st.peers.rows[0].error = "dial backoff".into();
+    let mut empty = a_plan();
+    empty.items.clear();
+    empty.kind = ccs_tui::cluster::steward::plan::Kind::Rebalance { min: 3, max: 5 };
+    update(&mut st, Msg::StewardPlanned(Ok(empty)));
+    let text = &st.flash.as_ref().unwrap().text;
+    assert!(
+        text.contains("nas down: its copies still count (:drain nas"),
+        "{text}"
+    );
 }
 
 #[test]

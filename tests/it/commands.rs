@@ -408,6 +408,31 @@ fn demo_answers_a_subcommand_too() {
         assert!(o.status.code().is_some_and(|c| c < 2), "{a:?}: {err}");
         assert!(out.contains("\"cid\""), "{a:?}: {out}{err}");
     }
+    // With the demo's configuration, as the console has it: the stewardship
+    // rules and each node's gateway.
+    let demo = |a: &[&str]| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+            .arg("--demo")
+            .args(a)
+            .env("HOME", home.path())
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let (out, err) = demo(&["rebalance", "--dry-run"]);
+    assert!(out.contains("target=2-3"), "{out}{err}");
+    let (out, _) = demo(&["ls", "--json"]);
+    let cid = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find_map(|v| v["cid"].as_str().map(String::from))
+        .unwrap();
+    let (out, err) = demo(&["audit", &cid]);
+    assert!(out.contains("blocks verified"), "{out}{err}");
+    assert!(!err.contains("no gateway known"), "{err}");
 }
 
 #[test]

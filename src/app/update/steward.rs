@@ -68,15 +68,30 @@ pub(super) fn ensure(st: &mut State, arg: &str) -> Vec<Effect> {
 pub(super) fn planned(st: &mut State, r: Result<Box<Plan>, String>) -> Vec<Effect> {
     match r {
         Err(e) => flash(st, format!("no plan: {e}"), Level::Error),
-        Ok(plan) if plan.moving().next().is_none() && plan.blocked().next().is_none() => flash(
-            st,
-            format!(
-                "{}: nothing to do ({} items checked)",
+        Ok(plan) if plan.moving().next().is_none() && plan.blocked().next().is_none() => {
+            // The rule counts allocations: a down peer's copies still count,
+            // which "nothing to do" alone would hide.
+            let down: Vec<&str> = st
+                .peers
+                .rows
+                .iter()
+                .filter(|p| !p.online())
+                .map(|p| p.name.as_str())
+                .collect();
+            let hint = match (&plan.kind, down.first()) {
+                (crate::cluster::steward::plan::Kind::Rebalance { .. }, Some(first)) => format!(
+                    "; {} down: its copies still count (:drain {first} moves them)",
+                    down.join(", ")
+                ),
+                _ => String::new(),
+            };
+            let text = format!(
+                "{}: nothing to do ({} items checked){hint}",
                 plan.kind.title(),
                 plan.checked
-            ),
-            Level::Info,
-        ),
+            );
+            flash(st, text, Level::Info)
+        }
         Ok(plan) => {
             st.flash = None;
             st.dialog = Some(Dialog::Confirm(Confirm {
