@@ -59,13 +59,12 @@ fn plan_lines(plan: &crate::cluster::steward::Plan, inner: usize, th: Theme) -> 
     }
     if !blocked.is_empty() {
         let why = blocked[0].blocked.clone().unwrap_or_default();
-        l.push(Line::from(Span::styled(
-            ellipsize(
-                &format!("  {} stay as they are: {why}", blocked.len()),
-                inner,
-            ),
-            th.bad(),
-        )));
+        // Whole, on as many lines as it takes: the reason is what the
+        // operator must read before saying yes.
+        let text = format!("  {} stay as they are: {why}", blocked.len());
+        for part in wrap_words(&text, inner, "    ") {
+            l.push(Line::from(Span::styled(part, th.bad())));
+        }
     }
     l.push(Line::from(Span::styled(
         "  Copies are added and pinned before any is released; c in the tasks view stops between items.",

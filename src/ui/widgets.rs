@@ -116,8 +116,49 @@ pub(super) fn ellipsize(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` in lines of at most `width` columns, broken between words (a
+/// word longer than a line is cut); lines after the first start with
+/// `indent`, the first keeps `text`'s own.
+pub(super) fn wrap_words(text: &str, width: usize, indent: &str) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let width = width.max(indent.width() + 8);
+    let body = text.trim_start_matches(' ');
+    let mut line = text[..text.len() - body.len()].to_string();
+    let mut fresh = true;
+    let mut out = Vec::new();
+    for word in body.split(' ').filter(|w| !w.is_empty()) {
+        if !fresh && line.width() + 1 + word.width() > width {
+            out.push(std::mem::replace(&mut line, indent.to_string()));
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(word);
+        fresh = false;
+    }
+    out.push(line);
+    out.into_iter().map(|l| ellipsize(&l, width)).collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn words_wrap_whole_under_an_indent() {
+        let text = "  3 stay as they are: pihost holds a copy but is down";
+        let lines = super::wrap_words(text, 24, "    ");
+        assert_eq!(
+            lines,
+            [
+                "  3 stay as they are:",
+                "    pihost holds a copy",
+                "    but is down"
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 24));
+        assert_eq!(super::wrap_words("short", 40, "  "), ["short"]);
+    }
+
     #[test]
     fn ellipsize_cuts_by_columns() {
         assert_eq!(super::ellipsize("scan-0001.tif", 20), "scan-0001.tif");

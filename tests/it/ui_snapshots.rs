@@ -997,3 +997,30 @@ fn the_peers_pane_puts_a_down_peer_in_sight_and_scrolls() {
     update(&mut st, Msg::Peers(Ok(rows), Duration::from_secs(5)));
     assert_eq!(st.peers.rows[st.peers.selected].id, selected);
 }
+
+/// A terminal made smaller keeps the cursor's row on screen.
+#[test]
+fn a_smaller_terminal_keeps_the_selected_row_in_sight() {
+    let mut st = demo_state();
+    update(
+        &mut st,
+        Msg::Resize {
+            width: 160,
+            height: 48,
+        },
+    );
+    for _ in 0..25 {
+        key(&mut st, KeyCode::Char('j'));
+    }
+    let name = st.pins.selected_row().unwrap().name().to_string();
+    assert!(render(&mut st, 160, 48).contains(&name));
+    update(
+        &mut st,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+    );
+    let screen = render(&mut st, 80, 24);
+    assert!(screen.contains(&name), "{name} not on screen:\n{screen}");
+}

@@ -40,9 +40,15 @@ pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
 /// The pins pane's height, from the terminal's size once it is known.
 fn fit_pins(st: &mut State) {
     if let Some(area) = st.screen {
+        let before = st.pins_height;
         st.pins_height = super::layout::pins_rows(area, st);
         st.replication_height = super::layout::replication_rows(area, st);
         st.browse_height = super::layout::browse_rows(area);
+        // A smaller pane must not leave the cursor's row below its edge
+        // (Enter would open a row not on screen).
+        if st.pins_height != before {
+            index::scroll_into_view(st);
+        }
     }
 }
 
