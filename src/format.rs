@@ -21,6 +21,20 @@ pub fn human_bytes(n: u64) -> String {
 
 /// `12D3Ko…v6HtGL`: the first and last `keep` characters. Counts characters,
 /// not bytes, so text from the network can never split a character.
+/// A count with its thousands apart (`1,000,000 items`): at archive sizes
+/// the digits are otherwise counted by eye.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn short_id(id: &str, keep: usize) -> String {
     let n = id.chars().count();
     if n <= keep * 2 + 1 {
@@ -34,6 +48,15 @@ pub fn short_id(id: &str, keep: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_keep_their_thousands_apart() {
+        assert_eq!(super::count(0), "0");
+        assert_eq!(super::count(999), "999");
+        assert_eq!(super::count(1000), "1,000");
+        assert_eq!(super::count(2_600_000), "2,600,000");
+        assert_eq!(super::count(10_000_000), "10,000,000");
+    }
 
     #[test]
     fn short_id_counts_characters() {

@@ -67,12 +67,12 @@ fn header(st: &State, th: Theme, terse: u8) -> Line<'static> {
     }
     seg(
         &mut spans,
-        format!("{} items", st.pins.rows.len()),
+        format!("{} items", crate::format::count(st.pins.rows.len())),
         Style::default(),
     );
     // The same count the problems view (`p`) lists.
     if st.pins.problems > 0 {
-        let mut text = format!("{} problems", st.pins.problems);
+        let mut text = format!("{} problems", crate::format::count(st.pins.problems));
         if errors > 0 {
             text.push_str(&if terse < 2 {
                 format!(" ({errors} in error)")

@@ -12,7 +12,7 @@ use super::layout::pins_rows_in;
 use super::theme::Theme;
 use super::widgets::*;
 use crate::app::{Pane, State};
-use crate::format::{human_bytes, short_id};
+use crate::format::{count, human_bytes, short_id};
 
 pub(super) fn fmt_time(unix: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix, 0)
@@ -69,11 +69,15 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     // one they were computed for, and what is being worked out.
     let v = &p.shown;
     let mut title = if v.problems_only {
-        format!("problems ({}/{})", p.index.len(), p.rows.len())
+        format!(
+            "problems ({}/{})",
+            count(p.index.len()),
+            count(p.rows.len())
+        )
     } else if v.filter.is_empty() {
-        format!("pins ({})", p.rows.len())
+        format!("pins ({})", count(p.rows.len()))
     } else {
-        format!("pins ({}/{})", p.index.len(), p.rows.len())
+        format!("pins ({}/{})", count(p.index.len()), count(p.rows.len()))
     };
     title.push_str(&format!(
         " · {} {}",

@@ -866,13 +866,13 @@ fn while_another_view_is_on_its_way_the_title_says_what_is_shown() {
     key(&mut st, KeyCode::Char('p'));
     let screen = render(&mut st, 120, 32);
     assert!(
-        screen.contains("pins (60000) · created ↓ · finding problems…"),
+        screen.contains("pins (60,000) · created ↓ · finding problems…"),
         "{screen}"
     );
-    assert!(!screen.contains("problems (60000/60000)"), "{screen}");
+    assert!(!screen.contains("problems (60,000/60,000)"), "{screen}");
     key(&mut st, KeyCode::Char('N'));
     let screen = render(&mut st, 120, 32);
-    assert!(screen.contains("pins (60000) · created ↓ · "), "{screen}");
+    assert!(screen.contains("pins (60,000) · created ↓ · "), "{screen}");
 }
 
 #[test]
