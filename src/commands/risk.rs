@@ -12,7 +12,8 @@ use crate::cluster::PinTypeFilter;
 /// `ccs-tui risk`
 #[derive(clap::Args, Debug, Clone)]
 pub struct RiskArgs {
-    /// And if this peer failed (name or ID)?
+    /// And if this peer failed (name or ID)? Exit 1 when its failure would
+    /// lose items or leave any below their minimum.
     #[arg(long = "if-fails", alias = "peer", value_name = "PEER")]
     if_fails: Option<String>,
 }
@@ -148,9 +149,14 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
             }
         }
     }
-    let lost = r.if_failed.as_ref().is_some_and(|f| !f.lost.is_empty());
+    // "Can PEER go down?" is answered by the exit code too: no while it
+    // would lose items or leave any below their minimum.
+    let costly = r
+        .if_failed
+        .as_ref()
+        .is_some_and(|f| !f.lost.is_empty() || !f.below_min.is_empty());
     Ok(
-        if r.below_min.is_empty() && r.single_copy.is_empty() && r.one_org.is_empty() && !lost {
+        if r.below_min.is_empty() && r.single_copy.is_empty() && r.one_org.is_empty() && !costly {
             OK
         } else {
             PARTIAL

@@ -1206,6 +1206,26 @@ async fn ccs_v04_toml_configuration_works_unchanged() {
     assert!(o.stdout.contains("| nas |"), "{}{}", o.stdout, o.stderr);
 }
 
+/// "May this peer go down?" in the exit code: a healthy cluster exits 0,
+/// and 1 with `--if-fails` when the failure would leave items below their
+/// minimum, though it would lose none.
+#[tokio::test]
+async fn risk_if_fails_answers_in_its_exit_code() {
+    let mut st = ccs_tui::sim::scenario::synthetic(2, 20, 1);
+    st.timings = ccs_tui::sim::Timings::instant();
+    let h = common::start(st).await;
+    let o = run(args(&h, &["risk"]), vec![]).await;
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = run(args(&h, &["risk", "--if-fails", "nas", "--json"]), vec![]).await;
+    let r: Value = serde_json::from_str(&o.stdout).expect(&o.stderr);
+    assert_eq!(r["if_failed"]["lost"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        r["if_failed"]["below_min"].as_array().map(Vec::len),
+        Some(20)
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+}
+
 /// The risk report agrees with the cluster's own full statuses: an item is
 /// below its minimum when fewer peers report it pinned, single when one does.
 #[tokio::test]
