@@ -73,7 +73,7 @@ fn plan_lines(plan: &crate::cluster::steward::Plan, inner: usize, th: Theme) -> 
     l
 }
 
-pub(super) fn draw(c: &Confirm, f: &mut Frame, area: Rect, th: Theme) {
+pub(super) fn draw(c: &Confirm, read_only: bool, f: &mut Frame, area: Rect, th: Theme) {
     let w = area.width.saturating_sub(2).min(100);
     // Item lines are cut, not wrapped: the buttons must always fit.
     let inner = w.saturating_sub(2) as usize;
@@ -154,12 +154,24 @@ pub(super) fn draw(c: &Confirm, f: &mut Frame, area: Rect, th: Theme) {
     } else {
         th.bad()
     };
-    lines.push(Line::from(vec![
-        Span::styled(" Cancel ", cancel_style),
-        Span::raw("   "),
-        Span::styled(format!(" {verb} "), act_style),
-        Span::styled("    y confirms · Esc/n cancels · ←→ moves", th.dim()),
-    ]));
+    // Read-only shows a plan (it only reads) with nothing to confirm.
+    let shown_only = read_only && matches!(c.action, ConfirmAction::Steward(_));
+    lines.push(if shown_only {
+        Line::from(vec![
+            Span::styled(" Close ", th.selected()),
+            Span::styled(
+                "    read-only: shown, not carried out · Esc closes",
+                th.dim(),
+            ),
+        ])
+    } else {
+        Line::from(vec![
+            Span::styled(" Cancel ", cancel_style),
+            Span::raw("   "),
+            Span::styled(format!(" {verb} "), act_style),
+            Span::styled("    y confirms · Esc/n cancels · ←→ moves", th.dim()),
+        ])
+    });
     let h: u16 = lines
         .iter()
         .map(|l| (l.width().max(1).div_ceil(inner.max(1))) as u16)

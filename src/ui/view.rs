@@ -51,7 +51,7 @@ pub fn view(st: &State, f: &mut Frame) {
     }
     match &st.dialog {
         Some(Dialog::Form(form)) => form::draw(form, f, area, th),
-        Some(Dialog::Confirm(c)) => confirm::draw(c, f, area, th),
+        Some(Dialog::Confirm(c)) => confirm::draw(c, st.read_only, f, area, th),
         None => {}
     }
     if let Some(h) = &st.help {

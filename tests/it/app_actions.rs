@@ -1146,14 +1146,35 @@ fn drain_and_rebalance_show_their_plan_and_need_an_explicit_yes() {
 }
 
 #[test]
-fn read_only_refuses_stewardship_before_any_plan() {
+fn read_only_shows_plans_and_carries_none_out() {
     let mut st = loaded();
     st.read_only = true;
-    for line in ["rebalance", "drain nas", "edit"] {
+    // A plan only reads: it is made and shown.
+    for line in ["rebalance", "drain nas"] {
         let fx = command(&mut st, line);
-        assert!(fx.is_empty(), "{line}: {fx:?}");
-        assert!(st.flash.as_ref().unwrap().text.starts_with("read-only"));
+        assert!(
+            matches!(fx.first(), Some(Effect::StewardPlan(_))),
+            "{line}: {fx:?}"
+        );
     }
+    update(&mut st, Msg::StewardPlanned(Ok(a_plan())));
+    assert!(matches!(st.dialog, Some(Dialog::Confirm(_))));
+    let screen = crate::ui_snapshots::render(&mut st, 120, 40);
+    assert!(
+        screen.contains("read-only: shown, not carried out"),
+        "{screen}"
+    );
+    // Saying yes carries nothing out.
+    let fx = ch(&mut st, 'y');
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Steward { .. })),
+        "{fx:?}"
+    );
+    assert!(st.flash.as_ref().unwrap().text.starts_with("read-only"));
+    // An edit is refused at the start.
+    let fx = command(&mut st, "edit");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(st.flash.as_ref().unwrap().text.starts_with("read-only"));
     assert!(ch(&mut st, 'e').is_empty());
 }
 

@@ -196,7 +196,7 @@ fn key(st: &mut State, c: KeyCode) {
     update(st, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
 }
 
-fn render(st: &mut State, w: u16, h: u16) -> String {
+pub(crate) fn render(st: &mut State, w: u16, h: u16) -> String {
     update(
         st,
         Msg::Resize {

@@ -1,7 +1,8 @@
 //! Stewardship in the console: `:rebalance` and `:drain PEER` show their
 //! plan first and ask (Cancel focused) before a task carries it out; `e`
 //! edits an item through a form whose changes are shown before they are
-//! written. `--read-only` refuses each at the start.
+//! written. `--read-only` shows plans (they only read) and refuses to carry
+//! one out; it refuses an edit at the start.
 
 use super::*;
 use crate::app::msg::StewardRequest;
@@ -22,18 +23,12 @@ fn refuse_read_only(st: &mut State, what: &str) -> bool {
 
 /// `:rebalance`
 pub(super) fn rebalance(st: &mut State) -> Vec<Effect> {
-    if refuse_read_only(st, "rebalance") {
-        return Vec::new();
-    }
     flash(st, "planning the rebalance…", Level::Info);
     vec![Effect::StewardPlan(StewardRequest::Rebalance)]
 }
 
 /// `:drain PEER`
 pub(super) fn drain(st: &mut State, arg: &str) -> Vec<Effect> {
-    if refuse_read_only(st, "drain") {
-        return Vec::new();
-    }
     if arg.is_empty() {
         flash(st, ":drain takes a peer (Tab completes)", Level::Error);
         return Vec::new();
@@ -53,9 +48,6 @@ pub(super) fn drain(st: &mut State, arg: &str) -> Vec<Effect> {
 
 /// `:ensure-pins PROFILE`
 pub(super) fn ensure(st: &mut State, arg: &str) -> Vec<Effect> {
-    if refuse_read_only(st, "ensure-pins") {
-        return Vec::new();
-    }
     if arg.is_empty() {
         flash(st, ":ensure-pins takes a profile (org)", Level::Error);
         return Vec::new();
@@ -175,6 +167,11 @@ fn start_task(st: &mut State, kind: TaskKind, what: String, total: Option<u64>) 
 
 /// A confirmed plan becomes a task.
 pub(super) fn confirmed_plan(st: &mut State, plan: Box<Plan>) -> Vec<Effect> {
+    // Read-only: the plan was shown (a plan only reads); carrying it out
+    // is the change refused here, where a plan becomes an effect.
+    if refuse_read_only(st, &plan.kind.title()) {
+        return Vec::new();
+    }
     let n = plan.moving().count() as u64;
     let id = start_task(st, TaskKind::Steward, plan.kind.title(), Some(n));
     flash(
