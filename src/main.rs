@@ -64,8 +64,7 @@ async fn main() -> ExitCode {
     }
     let mut default_org: Option<String> = None;
     let mut read_only_file = false;
-    let mut file_config = config::FileConfig::default();
-    let (client, label, user, console, _sim, nodes) = if cli.demo {
+    let (client, label, user, console, _sim, nodes, file_config) = if cli.demo {
         match demo_cluster(&cli).await {
             Ok(x) => x,
             Err(e) => {
@@ -90,7 +89,6 @@ async fn main() -> ExitCode {
         }
         // A node list that does not parse only costs the audit its gateways.
         let nodes = config::node_gateways(&resolved.file, cli.https).unwrap_or_default();
-        file_config = resolved.file.clone();
         (
             client,
             label,
@@ -98,15 +96,9 @@ async fn main() -> ExitCode {
             resolved.file.console.clone(),
             None,
             nodes,
+            resolved.file,
         )
     };
-    if let Some(h) = &_sim {
-        // The demo's stewardship rules, as `ccs-sim --write-config` writes
-        // them: a rebalance plans to the items' own 2..3 copies.
-        if let Ok(f) = config::parse(&h.config_yaml(None, true), "demo") {
-            file_config = f;
-        }
-    }
     if !std::io::stdout().is_terminal() {
         // No terminal to draw on (a pipe, cron): print the overview instead.
         // It is `health`, in text: one overview, one exit code rule.
@@ -189,6 +181,7 @@ type Started = (
     config::ConsoleSection,
     Option<sim::SimHandle>,
     Vec<ccs_tui::cluster::audit::Node>,
+    config::FileConfig,
 );
 
 /// The simulated community cluster, started in this process on loopback.
@@ -216,18 +209,11 @@ async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
         problems_interval: Some(5),
         ..Default::default()
     };
-    // Every member's own gateway, as a community's config names them.
-    let nodes = handle
-        .peer_gateways
-        .iter()
-        .filter_map(|(name, id, addr)| {
-            Some(ccs_tui::cluster::audit::Node {
-                name: name.clone(),
-                peer_id: Some(id.clone()),
-                gateway: url::Url::parse(&format!("http://{addr}")).ok()?,
-            })
-        })
-        .collect();
+    // The demo's own configuration, as `ccs-sim --write-config` writes it:
+    // every member's own gateway (for audits), the stewardship rules (a
+    // rebalance plans to the items' own 2..3 copies).
+    let file = config::parse(&handle.config_yaml(None, true), "demo").map_err(|e| e.to_string())?;
+    let nodes = config::node_gateways(&file, false).map_err(|e| e.to_string())?;
     Ok((
         client,
         "demo (simulated)".into(),
@@ -235,6 +221,7 @@ async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
         console,
         Some(handle),
         nodes,
+        file,
     ))
 }
 

@@ -322,6 +322,17 @@ impl ClusterClient {
             .await
     }
 
+    /// Every pin (not meta-pins) to `f` as it streams in, none kept here: a
+    /// plan or an audit of a million pins keeps what it needs of each, not
+    /// the gigabyte they are whole.
+    pub async fn each_pin(&self, mut f: impl FnMut(Pin)) -> Result<(), ClientError> {
+        let mut s = self.allocations(PinTypeFilter::Pin).await?;
+        while let Some(p) = s.next().await {
+            f(p?);
+        }
+        Ok(())
+    }
+
     pub async fn allocation(&self, cid: &str) -> Result<Pin, ClientError> {
         self.json(Method::GET, &format!("/allocations/{cid}"), &[])
             .await

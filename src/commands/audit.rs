@@ -9,7 +9,6 @@ use super::Ctx;
 use crate::cluster::audit::{
     counts_text, exit_code, holders, summary, Audit, Check, Depth, Outcome, Targets,
 };
-use crate::cluster::PinTypeFilter;
 
 /// `ccs-tui audit`
 #[derive(clap::Args, Debug, Clone)]
@@ -96,13 +95,13 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     // them): the whole pinset at a million pins would be over a gigabyte.
     let mut targets = Targets::new(a.sample, seed);
     if a.cids.is_empty() {
-        let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
-        while let Some(p) = s.next().await {
-            let p = p?;
-            if wanted(&p) {
-                targets.push(&p);
-            }
-        }
+        cx.client
+            .each_pin(|p| {
+                if wanted(&p) {
+                    targets.push(&p);
+                }
+            })
+            .await?;
     } else {
         for c in &a.cids {
             let p = cx.client.allocation(c).await?;

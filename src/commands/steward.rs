@@ -10,7 +10,6 @@ use crate::cluster::steward::{
     execute, Event, Fleet, Journal, Patience, Plan, Planned, Planner, Step, Tally,
 };
 use crate::cluster::types::{PeerId, Pin};
-use crate::cluster::PinTypeFilter;
 
 /// The fleet with the free space each member reports now.
 pub(super) async fn fleet(cx: &Ctx) -> Result<(Fleet, Vec<PeerId>), CmdError> {
@@ -24,14 +23,14 @@ pub(super) async fn fleet(cx: &Ctx) -> Result<(Fleet, Vec<PeerId>), CmdError> {
 /// pin is a kilobyte and more, and a drain of one peer of fifty needs a
 /// fiftieth of a million of them, not all.
 pub(super) async fn pinset(cx: &Ctx, keep: impl Fn(&Pin) -> bool) -> Result<Vec<Pin>, CmdError> {
-    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
     let mut pins = Vec::new();
-    while let Some(p) = s.next().await {
-        let p = p?;
-        if keep(&p) {
-            pins.push(p);
-        }
-    }
+    cx.client
+        .each_pin(|p| {
+            if keep(&p) {
+                pins.push(p);
+            }
+        })
+        .await?;
     Ok(pins)
 }
 
@@ -42,13 +41,13 @@ pub(super) async fn plan(
     mut planner: Planner,
     keep: impl Fn(&Pin) -> bool,
 ) -> Result<Planned, CmdError> {
-    let mut s = cx.client.allocations(PinTypeFilter::Pin).await?;
-    while let Some(p) = s.next().await {
-        let p = p?;
-        if keep(&p) {
-            planner.push(&p);
-        }
-    }
+    cx.client
+        .each_pin(|p| {
+            if keep(&p) {
+                planner.push(&p);
+            }
+        })
+        .await?;
     Ok(planner.finish())
 }
 

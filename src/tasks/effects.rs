@@ -272,13 +272,10 @@ impl Effects {
                 // be over a gigabyte beside the console's table.
                 let seed: u64 = rand::random();
                 let mut targets = audit::Targets::new(sample, seed);
-                let mut s = client
-                    .allocations(crate::cluster::PinTypeFilter::Pin)
+                client
+                    .each_pin(|p| targets.push(&p))
                     .await
                     .map_err(|e| e.to_string())?;
-                while let Some(p) = s.next().await {
-                    targets.push(&p.map_err(|e| e.to_string())?);
-                }
                 let pins = targets.finish();
                 let total = pins.len() as u64;
                 let a = Audit {

@@ -8,7 +8,6 @@ use crate::app::Msg;
 use crate::cluster::steward::edit::{apply, Edit};
 use crate::cluster::steward::plan::Kind;
 use crate::cluster::steward::{execute, Event, Journal, Patience, Plan, Planner};
-use crate::cluster::PinTypeFilter;
 
 use super::effects::Effects;
 
@@ -42,13 +41,10 @@ impl Effects {
                 // Streamed through the plan, which keeps what it needs of
                 // each pin: the whole pinset at a million pins would be
                 // over a gigabyte beside the console's table.
-                let mut s = client
-                    .allocations(PinTypeFilter::Pin)
+                client
+                    .each_pin(|p| planner.push(&p))
                     .await
                     .map_err(|e| e.to_string())?;
-                while let Some(p) = s.next().await {
-                    planner.push(&p.map_err(|e| e.to_string())?);
-                }
                 Ok(Box::new(planner.finish().plan))
             }
             .await;

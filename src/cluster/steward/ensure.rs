@@ -21,7 +21,8 @@ pub struct Ensure {
 /// The items of `pins` that lack one of `required` (peer IDs), each with
 /// the replication bounds that make the daemon allocate them. Items pinned
 /// everywhere already have every peer.
-pub fn plan_ensure(pins: &[Pin], required: &[String]) -> Vec<Ensure> {
+#[cfg(test)]
+pub(crate) fn plan_ensure(pins: &[Pin], required: &[String]) -> Vec<Ensure> {
     pins.iter()
         .filter_map(|p| ensure_item(p, required))
         .collect()

@@ -16,11 +16,11 @@ pub mod run;
 
 pub use converge::{converge, settled, ConvergeError, Patience, Step};
 pub use drain::{plan_drain, Blocked, DrainMove};
-pub use ensure::{ensure_item, plan_ensure, Ensure};
+pub use ensure::{ensure_item, Ensure};
 pub use fleet::{Fleet, Node};
 pub use journal::Journal;
 pub use plan::Plan;
 pub use planner::{Planned, Planner};
-pub use rebalance::{plan_item, plan_rebalance, Action, Move, NodeTally};
+pub use rebalance::{plan_item, Action, Move, NodeTally};
 pub use risk::{risk_over, IfFailed, Risk, RiskItem};
 pub use run::{execute, Event, Tally};

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 
 use super::drain::plan_drain;
 use super::fleet::Fleet;
-use super::journal::{Before, Journal};
-use super::planner::Planner;
+use super::journal::Before;
 use crate::cluster::types::Pin;
 
 /// Which run, and what names its journal.
@@ -159,28 +158,6 @@ impl Plan {
         plus.into_iter().chain(minus).collect::<Vec<_>>().join(" ")
     }
 
-    /// ccs's rebalance over `pins` (see [`Planner::rebalance`]).
-    pub fn rebalance(pins: &[Pin], fleet: &Fleet, journal: &Journal) -> Plan {
-        Self::over(pins, Planner::rebalance(fleet, journal))
-    }
-
-    /// A drain of `peer` over `pins` (see [`Planner::drain`]).
-    pub fn drain(pins: &[Pin], peer: &str, fleet: &Fleet, journal: &Journal) -> Plan {
-        Self::over(pins, Planner::drain(peer, fleet, journal))
-    }
-
-    /// ccs's ensure-pins over `pins` (see [`Planner::ensure`]).
-    pub fn ensure(pins: &[Pin], profile: &str, required: &[String], fleet: &Fleet) -> Plan {
-        Self::over(pins, Planner::ensure(profile, required, fleet))
-    }
-
-    fn over(pins: &[Pin], mut planner: Planner) -> Plan {
-        for p in pins {
-            planner.push(p);
-        }
-        planner.finish().plan
-    }
-
     /// A drain's items: the items on `peer` (and everywhere), and what an
     /// interrupted drain left (`unfinished`).
     pub(super) fn drain_items(
@@ -255,6 +232,31 @@ impl Plan {
             .iter()
             .map(|n| (n.peer_id.clone(), n.name.clone()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+use super::{journal::Journal, planner::Planner};
+
+/// The planners over a slice of pins, for the tests (the commands and the
+/// console stream the pinset through a `Planner`).
+#[cfg(test)]
+impl Plan {
+    /// ccs's rebalance over `pins` (see [`Planner::rebalance`]).
+    pub(crate) fn rebalance(pins: &[Pin], fleet: &Fleet, journal: &Journal) -> Plan {
+        Self::over(pins, Planner::rebalance(fleet, journal))
+    }
+
+    /// A drain of `peer` over `pins` (see [`Planner::drain`]).
+    pub(crate) fn drain(pins: &[Pin], peer: &str, fleet: &Fleet, journal: &Journal) -> Plan {
+        Self::over(pins, Planner::drain(peer, fleet, journal))
+    }
+
+    fn over(pins: &[Pin], mut planner: Planner) -> Plan {
+        for p in pins {
+            planner.push(p);
+        }
+        planner.finish().plan
     }
 }
 

@@ -55,7 +55,8 @@ impl Move {
 }
 
 /// The plan for every item, in pinset order.
-pub fn plan_rebalance(pins: &[Pin], fleet: &Fleet) -> Vec<Move> {
+#[cfg(test)]
+pub(crate) fn plan_rebalance(pins: &[Pin], fleet: &Fleet) -> Vec<Move> {
     pins.iter().map(|p| plan_item(p, fleet)).collect()
 }
 
