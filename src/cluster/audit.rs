@@ -171,10 +171,14 @@ pub fn holders_of<'a>(
         .collect()
 }
 
-/// Checks one item on one peer.
+/// Checks one item on one peer. Each distinct block is asked for once: an
+/// item of four blocks, each linking the one before twenty times, is four
+/// requests, not the 8,421 a walk of its links would make.
 pub async fn check(dag: &Dag, root: &Cid, depth: Depth, seed: u64) -> (Outcome, u64, String) {
     let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
     let mut blocks = 0u64;
+    let mut seen = dag::Seen::default();
+    seen.first(root);
     let mut todo = vec![*root];
     while let Some(c) = todo.pop() {
         let node = match dag.node(&c).await {
@@ -193,11 +197,13 @@ pub async fn check(dag: &Dag, root: &Cid, depth: Depth, seed: u64) -> (Outcome, 
             Depth::Full => {
                 // Depth first, in order: a peer missing a file's tail is
                 // found as surely as one missing its root.
+                next.retain(|c| seen.first(c));
                 next.reverse();
                 todo.extend(next);
             }
             Depth::Sample => {
-                if let Some(c) = next.choose(&mut rng) {
+                // One path down; a block met before would only loop back.
+                if let Some(c) = next.choose(&mut rng).filter(|c| seen.first(c)) {
                     todo.push(*c);
                 }
             }
@@ -213,7 +219,10 @@ fn outcome_of(e: &BlockError) -> Outcome {
         BlockError::Unreachable { .. } => Outcome::Unreachable,
         // A verified block this reader cannot follow is still the archive's:
         // what could be checked was fine.
-        BlockError::Malformed { .. } | BlockError::NoSuchPath { .. } => Outcome::Ok,
+        BlockError::Malformed { .. }
+        | BlockError::NoSuchPath { .. }
+        | BlockError::NotA { .. }
+        | BlockError::Limit { .. } => Outcome::Ok,
     }
 }
 

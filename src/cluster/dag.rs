@@ -43,6 +43,73 @@ pub enum BlockError {
     /// A path inside an item that does not exist.
     #[error("{path}: no such file or folder in {root}")]
     NoSuchPath { root: String, path: String },
+    /// A file where a folder was asked for, or the other way round.
+    #[error("{cid} is not a {wanted}")]
+    NotA { cid: String, wanted: Kind },
+    /// A walk that would cost more than any honest item does: ended, the
+    /// item and the limit named, before it can exhaust memory or time.
+    #[error("{item}: {what} (limit {limit}); the walk was stopped: a malformed or hostile item")]
+    Limit {
+        item: String,
+        what: String,
+        limit: String,
+    },
+}
+
+/// What any one walk of an item may cost. An item is whatever a member
+/// pinned: two valid blocks can name a folder of 1.6 billion entries, or a
+/// file of four blocks a walk of billions of steps. These caps sit far above
+/// what kubo writes (a HAMT shard has at most 256 links, a file node 174, a
+/// file's tree is a few levels deep) and far below what hurts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Entries in one folder listing.
+    pub entries: usize,
+    /// Links in one block (a 2 MiB block holds at most about 55,000).
+    pub links: usize,
+    /// Levels below the root: HAMT shards under a folder, file nodes under a file.
+    pub depth: usize,
+    /// Bytes one listing may hold (its entries and their names).
+    pub listing_bytes: usize,
+    /// Blocks read in a row without a byte of file data: an honest file's
+    /// next byte is at most its tree's depth away.
+    pub blocks_without_data: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            entries: 1_000_000,
+            links: 65_536,
+            depth: 64,
+            listing_bytes: 256 << 20,
+            blocks_without_data: 4_096,
+        }
+    }
+}
+
+/// Each block a walk has already read, by codec and digest (32 bytes, not a
+/// whole CID): an item of a million blocks costs 40 MB to remember, not 100.
+#[derive(Debug, Default)]
+pub struct Seen(std::collections::HashSet<(u64, [u8; 32])>);
+
+impl Seen {
+    /// True the first time `cid` is offered.
+    pub fn first(&mut self, cid: &Cid) -> bool {
+        let mut d = [0u8; 32];
+        let digest = cid.hash().digest();
+        let n = digest.len().min(32);
+        d[..n].copy_from_slice(&digest[..n]);
+        self.0.insert((cid.codec(), d))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// What a block of a UnixFS DAG is.
@@ -79,6 +146,16 @@ pub enum Kind {
     Symlink,
 }
 
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kind::File => "file",
+            Kind::Dir => "folder",
+            Kind::Symlink => "symlink",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stat {
     pub kind: Kind,
@@ -98,6 +175,7 @@ pub struct Dag {
     /// Other gateways to ask when the first cannot give a block (missing,
     /// down, or corrupt): any verified copy will do for reading.
     pub fallbacks: Vec<Url>,
+    pub limits: Limits,
 }
 
 use super::gateway::host_label as label;
@@ -110,6 +188,7 @@ impl Dag {
             gateway,
             only_if_cached: false,
             fallbacks: Vec::new(),
+            limits: Limits::default(),
         }
     }
 
@@ -208,10 +287,10 @@ impl Dag {
         Ok(Bytes::from(block))
     }
 
-    /// A block, decoded.
+    /// A block, decoded, its links within [`Limits::links`].
     pub async fn node(&self, cid: &Cid) -> Result<Node, BlockError> {
         let block = self.block(cid).await?;
-        decode(cid, block)
+        decode_within(cid, block, &self.limits)
     }
 
     /// What `cid` is and how big, from its root block.
@@ -235,6 +314,8 @@ impl Dag {
     /// A folder's entries, by name; a HAMT-sharded folder's shards are read
     /// `AHEAD` at a time and `on_batch` hears each as it arrives (so a
     /// screen shows the first entries of a 10,000-entry folder at once).
+    /// Each shard is read once: a HAMT is a tree, and a shard linked twice
+    /// is a malformed folder (two such blocks named 1.6 billion entries).
     pub async fn list_with(
         &self,
         cid: &Cid,
@@ -243,15 +324,38 @@ impl Dag {
         let (mut all, mut shards) = match self.node(cid).await? {
             Node::Dir { entries, shards } => (entries, shards),
             _ => {
-                return Err(BlockError::Malformed {
+                return Err(BlockError::NotA {
                     cid: cid.to_string(),
-                    what: "not a folder".into(),
+                    wanted: Kind::Dir,
                 })
             }
         };
+        let mut held = Held::new(cid, &self.limits);
+        held.add(&all)?;
         on_batch(&all);
+        let mut seen = Seen::default();
+        seen.first(cid);
+        let mut level = 0;
         while !shards.is_empty() {
+            level += 1;
+            if level > self.limits.depth {
+                return Err(BlockError::Limit {
+                    item: cid.to_string(),
+                    what: format!("HAMT shards more than {} levels deep", self.limits.depth),
+                    limit: "depth".into(),
+                });
+            }
             let batch = std::mem::take(&mut shards);
+            for c in &batch {
+                if !seen.first(c) {
+                    return Err(BlockError::Malformed {
+                        cid: cid.to_string(),
+                        what: format!(
+                            "HAMT shard {c} is linked more than once: a malformed folder"
+                        ),
+                    });
+                }
+            }
             let mut s = futures_util::stream::iter(batch)
                 .map(|c| async move { (c, self.node(&c).await) })
                 .buffer_unordered(AHEAD);
@@ -261,6 +365,7 @@ impl Dag {
                         entries,
                         shards: more,
                     } => {
+                        held.add(&entries)?;
                         on_batch(&entries);
                         all.extend(entries);
                         shards.extend(more);
@@ -287,7 +392,7 @@ impl Dag {
         let mut at = *root;
         for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
             let entries = self.list(&at).await.map_err(|e| match e {
-                BlockError::Malformed { .. } => BlockError::NoSuchPath {
+                BlockError::NotA { .. } => BlockError::NoSuchPath {
                     root: root.to_string(),
                     path: path.to_string(),
                 },
@@ -305,28 +410,51 @@ impl Dag {
         Ok(at)
     }
 
-    /// A file's bytes in order, at most `limit`, each piece verified before
-    /// `out` sees it. Returns the bytes given to `out`.
+    /// A file's bytes in order, at most `limit` and never more than the
+    /// file declares, each piece verified before `out` sees it. Returns the
+    /// bytes given to `out`. A leaf linked many times is honest (kubo
+    /// writes one block for every run of identical chunks) and is read each
+    /// time, so the walk's work is bounded by the declared size; blocks that
+    /// give no data are capped by [`Limits::blocks_without_data`].
     pub async fn read(
         &self,
         cid: &Cid,
         limit: Option<u64>,
         out: &mut (dyn FnMut(&[u8]) -> std::io::Result<()> + Send),
     ) -> Result<u64, ReadError> {
-        let mut left = limit.unwrap_or(u64::MAX);
-        let mut written = 0;
-        self.read_node(*cid, &mut left, &mut written, out).await?;
-        Ok(written)
+        let declared = match self.node(cid).await? {
+            Node::File { size, .. } => size,
+            _ => {
+                return Err(ReadError::Block(BlockError::NotA {
+                    cid: cid.to_string(),
+                    wanted: Kind::File,
+                }))
+            }
+        };
+        let mut walk = Reading {
+            item: *cid,
+            left: limit.unwrap_or(u64::MAX).min(declared),
+            written: 0,
+            dry: 0,
+        };
+        self.read_node(*cid, 0, &mut walk, out).await?;
+        Ok(walk.written)
     }
 
     fn read_node<'a>(
         &'a self,
         cid: Cid,
-        left: &'a mut u64,
-        written: &'a mut u64,
+        depth: usize,
+        walk: &'a mut Reading,
         out: &'a mut (dyn FnMut(&[u8]) -> std::io::Result<()> + Send),
     ) -> BoxFuture<'a, Result<(), ReadError>> {
         async move {
+            if depth > self.limits.depth {
+                return Err(walk.limit(
+                    format!("a file more than {} levels deep", self.limits.depth),
+                    "depth",
+                ));
+            }
             let node = self.node(&cid).await?;
             let (inline, children) = match node {
                 Node::File {
@@ -335,25 +463,25 @@ impl Dag {
                 _ => {
                     return Err(ReadError::Block(BlockError::Malformed {
                         cid: cid.to_string(),
-                        what: "not a file".into(),
+                        what: "a file's child that is not file data".into(),
                     }))
                 }
             };
-            emit(&inline, left, written, out)?;
+            walk.emit(&inline, out, &self.limits)?;
             // Children come `AHEAD` at a time, in order; leaves are emitted
             // as they come, inner nodes are read in turn.
             let mut s = futures_util::stream::iter(children)
                 .map(|c| async move { (c, self.node(&c).await) })
                 .buffered(AHEAD);
             while let Some((c, n)) = s.next().await {
-                if *left == 0 {
+                if walk.left == 0 {
                     break;
                 }
                 match n? {
                     Node::File {
                         inline, children, ..
-                    } if children.is_empty() => emit(&inline, left, written, out)?,
-                    Node::File { .. } => self.read_node(c, left, written, out).await?,
+                    } if children.is_empty() => walk.emit(&inline, out, &self.limits)?,
+                    Node::File { .. } => self.read_node(c, depth + 1, walk, out).await?,
                     _ => {
                         return Err(ReadError::Block(BlockError::Malformed {
                             cid: c.to_string(),
@@ -368,19 +496,100 @@ impl Dag {
     }
 }
 
-fn emit(
-    bytes: &[u8],
-    left: &mut u64,
-    written: &mut u64,
-    out: &mut (dyn FnMut(&[u8]) -> std::io::Result<()> + Send),
-) -> Result<(), ReadError> {
-    let n = (bytes.len() as u64).min(*left) as usize;
-    if n > 0 {
-        out(&bytes[..n]).map_err(ReadError::Output)?;
+/// Where a file's read stands.
+struct Reading {
+    item: Cid,
+    /// Bytes still wanted: the caller's limit, at most what the file declares.
+    left: u64,
+    written: u64,
+    /// Blocks read since the last byte of data.
+    dry: u64,
+}
+
+impl Reading {
+    fn emit(
+        &mut self,
+        bytes: &[u8],
+        out: &mut (dyn FnMut(&[u8]) -> std::io::Result<()> + Send),
+        limits: &Limits,
+    ) -> Result<(), ReadError> {
+        let n = (bytes.len() as u64).min(self.left) as usize;
+        if n > 0 {
+            out(&bytes[..n]).map_err(ReadError::Output)?;
+            self.dry = 0;
+        } else {
+            self.dry += 1;
+            if self.dry > limits.blocks_without_data {
+                return Err(self.limit(
+                    format!(
+                        "{} blocks in a row without file data",
+                        limits.blocks_without_data
+                    ),
+                    "blocks without data",
+                ));
+            }
+        }
+        self.left -= n as u64;
+        self.written += n as u64;
+        Ok(())
     }
-    *left -= n as u64;
-    *written += n as u64;
-    Ok(())
+
+    fn limit(&self, what: String, limit: &str) -> ReadError {
+        ReadError::Block(BlockError::Limit {
+            item: self.item.to_string(),
+            what,
+            limit: limit.into(),
+        })
+    }
+}
+
+/// What one listing holds, against [`Limits::entries`] and
+/// [`Limits::listing_bytes`].
+struct Held<'a> {
+    item: &'a Cid,
+    limits: &'a Limits,
+    entries: usize,
+    bytes: usize,
+}
+
+impl<'a> Held<'a> {
+    fn new(item: &'a Cid, limits: &'a Limits) -> Self {
+        Held {
+            item,
+            limits,
+            entries: 0,
+            bytes: 0,
+        }
+    }
+
+    fn add(&mut self, es: &[Entry]) -> Result<(), BlockError> {
+        self.entries += es.len();
+        self.bytes += es
+            .iter()
+            .map(|e| std::mem::size_of::<Entry>() + e.name.len())
+            .sum::<usize>();
+        if self.entries > self.limits.entries {
+            return Err(BlockError::Limit {
+                item: self.item.to_string(),
+                what: format!(
+                    "a folder of more than {} entries",
+                    crate::format::count(self.limits.entries)
+                ),
+                limit: "entries per folder".into(),
+            });
+        }
+        if self.bytes > self.limits.listing_bytes {
+            return Err(BlockError::Limit {
+                item: self.item.to_string(),
+                what: format!(
+                    "a listing of more than {}",
+                    crate::format::human_bytes(self.limits.listing_bytes as u64)
+                ),
+                limit: "bytes held for one listing".into(),
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Why reading a file stopped.
@@ -395,6 +604,11 @@ pub enum ReadError {
 
 /// Decodes a verified block.
 pub fn decode(cid: &Cid, block: Bytes) -> Result<Node, BlockError> {
+    decode_within(cid, block, &Limits::default())
+}
+
+/// Decodes a verified block whose links are within `limits`.
+pub fn decode_within(cid: &Cid, block: Bytes, limits: &Limits) -> Result<Node, BlockError> {
     let bad = |what: &str| BlockError::Malformed {
         cid: cid.to_string(),
         what: what.to_string(),
@@ -411,6 +625,13 @@ pub fn decode(cid: &Cid, block: Bytes) -> Result<Node, BlockError> {
         c => return Err(bad(&format!("codec 0x{c:x} is not UnixFS"))),
     }
     let pb = PbNode::decode(&block).map_err(|e| bad(&e.to_string()))?;
+    if pb.links.len() > limits.links {
+        return Err(BlockError::Limit {
+            item: cid.to_string(),
+            what: format!("a block of {} links", pb.links.len()),
+            limit: format!("{} links per node", limits.links),
+        });
+    }
     let data =
         UnixfsData::decode(pb.data.as_deref().unwrap_or(&[])).map_err(|e| bad(&e.to_string()))?;
     let link_cid = |l: &crate::unixfs::PbLink| {

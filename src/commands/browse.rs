@@ -54,7 +54,7 @@ pub(super) async fn ls(cx: &Ctx, target: &str) -> Result<u8, CmdError> {
     let entries = match dag.list(&at).await {
         Ok(e) => e,
         // A file: list it alone, as `ls` does.
-        Err(BlockError::Malformed { .. }) => {
+        Err(BlockError::NotA { .. }) => {
             let st = dag.stat(&at).await.map_err(block_error)?;
             let name = path.rsplit('/').next().filter(|n| !n.is_empty());
             vec![crate::cluster::dag::Entry {
@@ -65,33 +65,49 @@ pub(super) async fn ls(cx: &Ctx, target: &str) -> Result<u8, CmdError> {
         }
         Err(e) => return Err(block_error(e)),
     };
-    // Each entry's type and size from its own root block, a few at a time.
-    let mut stats = futures_util::stream::iter(entries.iter())
-        .map(|e| {
+    // Each entry's type and size from its own root block, a few at a time,
+    // each distinct block asked once (a folder may name one file 40,000
+    // times); entries are printed in order as their answers come.
+    let mut first_seen = std::collections::HashSet::new();
+    let unique: Vec<cid::Cid> = entries
+        .iter()
+        .map(|e| e.cid)
+        .filter(|c| first_seen.insert(*c))
+        .collect();
+    let mut stats = futures_util::stream::iter(unique)
+        .map(|c| {
             let dag = &dag;
-            async move { (e, dag.stat(&e.cid).await) }
+            async move { (c, dag.stat(&c).await) }
         })
         .buffered(8);
-    while let Some((e, st)) = stats.next().await {
-        let st = st.map_err(block_error)?;
-        let kind = match st.kind {
-            Kind::File => "file",
-            Kind::Dir => "dir",
-            Kind::Symlink => "symlink",
-        };
-        if cx.json {
-            print_item(&Listed {
-                name: &e.name,
-                cid: e.cid.to_string(),
-                kind,
-                size: st.size,
-            });
-        } else {
-            let slash = if st.kind == Kind::Dir { "/" } else { "" };
-            say!("{} {:>9} {}{slash}", e.cid, human_bytes(st.size), e.name);
+    let mut known = std::collections::HashMap::new();
+    let mut next = entries.iter().peekable();
+    while let Some((c, st)) = stats.next().await {
+        known.insert(c, st.map_err(block_error)?);
+        while let Some(e) = next.next_if(|e| known.contains_key(&e.cid)) {
+            print_entry(cx, e, &known[&e.cid]);
         }
     }
     Ok(OK)
+}
+
+fn print_entry(cx: &Ctx, e: &crate::cluster::dag::Entry, st: &crate::cluster::dag::Stat) {
+    let kind = match st.kind {
+        Kind::File => "file",
+        Kind::Dir => "dir",
+        Kind::Symlink => "symlink",
+    };
+    if cx.json {
+        print_item(&Listed {
+            name: &e.name,
+            cid: e.cid.to_string(),
+            kind,
+            size: st.size,
+        });
+    } else {
+        let slash = if st.kind == Kind::Dir { "/" } else { "" };
+        say!("{} {:>9} {}{slash}", e.cid, human_bytes(st.size), e.name);
+    }
 }
 
 pub(super) async fn cat(cx: &Ctx, a: &CatArgs) -> Result<u8, CmdError> {
@@ -106,7 +122,7 @@ pub(super) async fn cat(cx: &Ctx, a: &CatArgs) -> Result<u8, CmdError> {
             std::process::exit(141)
         }
         Err(ReadError::Output(e)) => return Err(CmdError::usage("stdout", e.to_string())),
-        Err(ReadError::Block(BlockError::Malformed { .. })) => {
+        Err(ReadError::Block(BlockError::NotA { .. })) => {
             return Err(CmdError::usage(
                 &a.target,
                 "a folder, not a file (ccs-tui ls lists it)",

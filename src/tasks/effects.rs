@@ -159,7 +159,7 @@ impl Effects {
                 Ok(_) => (Vec::new(), None, false),
                 // A file item: listed alone, so it is previewed and fetched
                 // as any entry is.
-                Err(BlockError::Malformed { .. }) => match dag.stat(&c).await {
+                Err(BlockError::NotA { .. }) => match dag.stat(&c).await {
                     Ok(st) => (vec![(cid.clone(), cid.clone(), st.size)], None, true),
                     Err(e) => (Vec::new(), Some(e.to_string()), false),
                 },

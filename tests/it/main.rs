@@ -14,6 +14,7 @@ mod console_recovery;
 mod differential;
 mod e2e_pty;
 mod faults;
+mod hostile_archives;
 mod properties;
 mod sim_conformance;
 mod transfers;

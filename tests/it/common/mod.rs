@@ -6,6 +6,7 @@ use ccs_tui::cluster::{parse_host, Auth, ClientConfig, ClusterClient};
 use ccs_tui::sim::{self, Faults, SimHandle, SimState, Timings};
 
 pub mod backend;
+pub mod blocks;
 pub mod cli;
 pub mod rawhttp;
 

@@ -1,0 +1,251 @@
+//! Items built to hurt whoever reads them (issue 24): any member can pin
+//! anything, and every operator who browses, reads or audits it must come
+//! out whole. Each item is a few valid blocks that verify against their
+//! CIDs; a counting gateway on loopback serves them.
+
+use crate::common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ccs_tui::app::msg::Msg;
+use ccs_tui::cluster::dag::{BlockError, Dag};
+use ccs_tui::cluster::{parse_host, ClientConfig, ClusterClient};
+use common::backend::Backend;
+use common::blocks::{measured, Blocks, Gateway};
+
+/// `ccs-tui` with the cluster's API and `gw` as its gateway.
+fn args(b: &Backend, gw: &Gateway, rest: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+    v.extend([
+        "--host".into(),
+        b.peers[0].api.clone(),
+        "--gateway".into(),
+        gw.url.clone(),
+        "--basic-auth".into(),
+        b.credentials(),
+    ]);
+    v
+}
+
+fn client(b: &Backend, gw: &Gateway) -> ClusterClient {
+    let mut ep = parse_host(&b.peers[0].api, false).unwrap();
+    ep.gateway = url::Url::parse(&gw.url).unwrap();
+    let mut cfg = ClientConfig::new(vec![ep]);
+    cfg.auth = ccs_tui::cluster::Auth::Basic {
+        user: b.user.clone(),
+        password: b.password.clone(),
+    };
+    ClusterClient::new(cfg).unwrap()
+}
+
+#[tokio::test]
+async fn the_two_block_hamt_bomb_is_one_clear_error_in_ls_and_the_browse_pane() {
+    let b = Backend::start_sim().await;
+    let mut blocks = Blocks::default();
+    let root = blocks.hamt_bomb(40_000);
+    assert_eq!(blocks.map.len(), 3, "two shard blocks and the file");
+    assert!(blocks.map.values().all(|b| b.len() < 2 << 20));
+    let gw = Gateway::serve(&blocks).await;
+    let o = measured(args(&b, &gw, &["ls", &root.to_string()]), vec![]).await;
+    assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("linked more than once") && o.stderr.contains(&root.to_string()),
+        "names the item and why: {}",
+        o.stderr
+    );
+    assert!(o.stdout.is_empty(), "nothing listed: {}", o.stdout);
+    assert!(
+        gw.most_asked() <= 1,
+        "each block asked once, not 135 times: {}",
+        gw.most_asked()
+    );
+    assert!(gw.requests() <= 3, "{} requests", gw.requests());
+    assert!(o.peak_mib < 150.0, "peak {:.0} MiB", o.peak_mib);
+
+    // The console's browse: the first shard's entries, then the error in
+    // the pane (never an exit).
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let fx = ccs_tui::tasks::effects::Effects::new(Arc::new(client(&b, &gw)), tx);
+    fx.browse_list(1, root.to_string());
+    let mut rows = 0usize;
+    let error = loop {
+        match tokio::time::timeout(Duration::from_secs(20), rx.recv()).await {
+            Ok(Some(Msg::BrowseEntries {
+                entries,
+                done,
+                error,
+                ..
+            })) => {
+                rows += entries.len();
+                if done {
+                    break error;
+                }
+            }
+            Ok(Some(_)) => {}
+            other => panic!("no answer: {other:?}"),
+        }
+    };
+    let error = error.expect("the pane shows an error");
+    assert!(error.contains("linked more than once"), "{error}");
+    assert!(rows <= 40_000, "no duplicate rows beyond one shard: {rows}");
+}
+
+#[tokio::test]
+async fn a_listing_past_its_named_caps_ends_with_the_item_and_the_limit() {
+    let b = Backend::start_sim().await;
+    let mut blocks = Blocks::default();
+    let file = blocks.leaf(b"x");
+    // Distinct shards, each honest-looking: 300 shards of 200 entries.
+    let shards: Vec<_> = (0..300)
+        .map(|s| {
+            let entries: Vec<(String, cid::Cid)> =
+                (0..200).map(|i| (format!("s{s}-{i}"), file)).collect();
+            blocks.shard(&entries, &[])
+        })
+        .collect();
+    let root = blocks.shard(&[], &shards);
+    let gw = Gateway::serve(&blocks).await;
+    let mut dag = Dag::new(Arc::new(client(&b, &gw)), url::Url::parse(&gw.url).unwrap());
+    dag.limits.entries = 50_000;
+    match dag.list(&root).await {
+        Err(e @ BlockError::Limit { .. }) => {
+            let text = e.to_string();
+            assert!(text.contains(&root.to_string()), "{text}");
+            assert!(text.contains("entries per folder"), "{text}");
+            assert!(text.contains("50,000"), "{text}");
+        }
+        other => panic!("{:?}", other.map(|v| v.len())),
+    }
+    dag.limits.entries = 1_000_000;
+    assert_eq!(
+        dag.list(&root).await.unwrap().len(),
+        60_000,
+        "under the cap"
+    );
+    dag.limits.listing_bytes = 1 << 20;
+    let e = dag.list(&root).await.unwrap_err().to_string();
+    assert!(e.contains("bytes held for one listing"), "{e}");
+}
+
+#[tokio::test]
+async fn a_chain_linked_twenty_times_is_audited_in_one_request_per_block() {
+    let b = Backend::start_sim().await;
+    let mut blocks = Blocks::default();
+    let root = blocks.chain(3, 20);
+    assert_eq!(blocks.map.len(), 4);
+    // Four such items: before, they held all of the audit's worker slots.
+    let roots: Vec<String> = (0..4)
+        .map(|k| {
+            let leaf = blocks.leaf(format!("z{k}").as_bytes());
+            let mut at = leaf;
+            let mut size = 2;
+            for _ in 0..3 {
+                size *= 20;
+                at = blocks.file(&vec![at; 20], size);
+            }
+            at.to_string()
+        })
+        .chain([root.to_string()])
+        .collect();
+    let gw = Gateway::serve(&blocks).await;
+    let c = b.client();
+    for r in &roots {
+        c.pin(r, &Default::default()).await.unwrap();
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut yaml = format!(
+        "cluster:\n  default_node: nas\n  basic_auth_user: {}\n  basic_auth_password: {}\nnodes:\n",
+        b.user, b.password
+    );
+    for p in &b.peers {
+        yaml.push_str(&format!(
+            "  {}:\n    host: {}\n    gateway: {}\n",
+            p.name, p.api, gw.url
+        ));
+    }
+    let config = tmp.path().join("ccs.yml");
+    std::fs::write(&config, yaml).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut a = vec![
+        "audit".to_string(),
+        "--config".into(),
+        config.display().to_string(),
+    ];
+    a.extend(roots.iter().cloned());
+    a.push("--json".into());
+    let o = measured(
+        a,
+        vec![("XDG_STATE_HOME", state.path().display().to_string())],
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    let peers = b.peers.len() as u64;
+    assert_eq!(
+        gw.requests(),
+        5 * 4 * peers,
+        "four blocks per item per peer, not 8,421"
+    );
+    for l in o.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert_eq!(v["outcome"], "ok", "{v}");
+        assert_eq!(v["blocks"], 4, "{v}");
+    }
+    // Reading the file is bounded by what it declares: 8,000 bytes.
+    let o = measured(args(&b, &gw, &["cat", &root.to_string()]), vec![]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout.len(), 8_000);
+    assert!(o.stdout.bytes().all(|c| c == b'z'));
+}
+
+#[tokio::test]
+async fn a_file_of_empty_blocks_or_that_claims_less_than_it_holds_is_bounded() {
+    let b = Backend::start_sim().await;
+    let mut blocks = Blocks::default();
+    // Empty leaves, linked 200 times at each of three levels: eight
+    // million visits for no data.
+    let empty = blocks.leaf(b"");
+    let mut at = empty;
+    for _ in 0..3 {
+        at = blocks.file(&vec![at; 200], 1 << 30);
+    }
+    let gw = Gateway::serve(&blocks).await;
+    let o = measured(args(&b, &gw, &["cat", &at.to_string()]), vec![]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("blocks without data"), "{}", o.stderr);
+    assert!(gw.requests() < 10_000, "{}", gw.requests());
+    // A file that declares 5 bytes over 400 bytes of leaves: 5 bytes.
+    let mut blocks = Blocks::default();
+    let leaf = blocks.leaf(&[b'a'; 100]);
+    let liar = blocks.file(&[leaf; 4], 5);
+    let gw = Gateway::serve(&blocks).await;
+    let o = measured(args(&b, &gw, &["cat", &liar.to_string()]), vec![]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stdout, "aaaaa");
+}
+
+#[tokio::test]
+async fn a_cycle_under_forged_cids_is_refused_as_corrupt() {
+    let b = Backend::start_sim().await;
+    let mut blocks = Blocks::default();
+    // A folder that names itself: only possible by serving bytes under a
+    // CID they do not match, which every read checks.
+    let leaf = blocks.leaf(b"ok");
+    let honest = blocks.dir(&[("a".into(), leaf, 2)]);
+    let fake: cid::Cid = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
+        .parse()
+        .unwrap();
+    let mut loops = Blocks::default();
+    let looping = loops.dir(&[("self".into(), fake, 1)]);
+    blocks.forge(fake, loops.map[&looping].to_vec());
+    let root = blocks.dir(&[("loop".into(), fake, 1), ("ok".into(), honest, 1)]);
+    let gw = Gateway::serve(&blocks).await;
+    let o = measured(
+        args(&b, &gw, &["ls", &format!("{root}/loop/self/self")]),
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("does not match its CID"), "{}", o.stderr);
+    assert!(gw.requests() < 10, "{}", gw.requests());
+}
