@@ -129,7 +129,7 @@ impl Cli {
     ) -> Result<(crate::cluster::ClusterClient, crate::config::Resolved), String> {
         let resolved = crate::config::resolve(&self.overrides()).map_err(|e| e.to_string())?;
         for w in &resolved.warnings {
-            eprintln!("{}", crate::app::sanitize::clean(w));
+            eprintln!("{}", crate::sanitize::clean(w));
         }
         let mut cfg = crate::cluster::ClientConfig::new(resolved.hosts.clone());
         cfg.auth = resolved.auth.clone();

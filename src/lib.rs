@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod format;
 pub mod preview;
+pub mod sanitize;
 pub mod sim;
 pub mod tasks;
 pub mod term;

@@ -41,7 +41,7 @@ async fn main() -> ExitCode {
                     Some(h)
                 }
                 Err(e) => {
-                    eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e));
+                    eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e));
                     return ExitCode::from(2);
                 }
             }
@@ -68,7 +68,7 @@ async fn main() -> ExitCode {
         match demo_cluster(&cli).await {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e.to_string()));
+                eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e.to_string()));
                 return ExitCode::from(2);
             }
         }
@@ -76,7 +76,7 @@ async fn main() -> ExitCode {
         let (client, resolved) = match cli.connect() {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e.to_string()));
+                eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e.to_string()));
                 return ExitCode::from(2);
             }
         };
@@ -105,7 +105,7 @@ async fn main() -> ExitCode {
         return match ccs_tui::commands::health::report(&client, false).await {
             Ok(code) => ExitCode::from(code),
             Err(e) => {
-                eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e.to_string()));
+                eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e.to_string()));
                 ExitCode::from(2)
             }
         };
@@ -113,7 +113,7 @@ async fn main() -> ExitCode {
     let keymap = match load_keymap(&cli) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!("ccs-tui: {}", ccs_tui::app::sanitize::clean(&e.to_string()));
+            eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e.to_string()));
             return ExitCode::from(2);
         }
     };

@@ -11,7 +11,6 @@ pub mod msg;
 pub mod order;
 pub mod pinset;
 pub mod rows;
-pub mod sanitize;
 pub mod state;
 pub mod tasks;
 pub mod update;

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::pinset::Row;
-use super::sanitize::clean;
 use crate::cluster::types::{GlobalPinInfo, PeerId, Pin, TrackerStatus};
+use crate::sanitize::clean;
 
 /// A member peer as the peers pane shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -256,6 +256,32 @@ fn ordinary_modes(root: &Path) {
     let _ = root;
 }
 
+/// Renames, deepest first, every entry under `root` whose name holds a
+/// control or format character to its escaped form (`<U+202E>txt.exe`).
+fn escape_names(root: &Path) {
+    let Ok(rd) = std::fs::read_dir(root) else {
+        return;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let path = e.path();
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            escape_names(&path);
+        }
+        let name = e.file_name();
+        let Some(text) = name.to_str() else { continue };
+        let safe = crate::sanitize::for_disk(text);
+        if safe != text {
+            let mut to = root.join(safe.as_ref());
+            let mut n = 1;
+            while to.exists() {
+                to = root.join(format!("{safe}~{n}"));
+                n += 1;
+            }
+            let _ = std::fs::rename(&path, &to);
+        }
+    }
+}
+
 fn unpack_and_verify(
     tar_path: &Path,
     dest: &Path,
@@ -331,6 +357,9 @@ fn unpack_and_verify(
     if got != cid.to_string() {
         return Ok((Verified::Mismatch { got, kept: top }, dest.to_path_buf()));
     }
+    // Verified under the names the item gives; on disk, a name cannot carry
+    // a control or a bidi override into the operator's next `ls`.
+    escape_names(&top);
     if dest.exists() {
         if !overwrite {
             return Err(cleanup(io(dest, "already exists (not overwritten)")));

@@ -1,6 +1,6 @@
 //! `ls CID[/path]` and `cat CID/path`: inside an item, from verified blocks.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -15,6 +15,12 @@ use crate::format::human_bytes;
 pub struct CatArgs {
     /// The file: CID, or CID/path inside a folder item.
     target: String,
+    /// Write the bytes to a terminal as they are. Without it a terminal
+    /// sees control characters and escape sequences as text (`\x1b[2J`),
+    /// so a file cannot clear the screen or hide the cursor; a pipe or a
+    /// file always gets the bytes exactly.
+    #[arg(long)]
+    raw: bool,
 }
 
 /// `CID/a/b` → the CID and the path inside it.
@@ -115,8 +121,24 @@ pub(super) async fn cat(cx: &Ctx, a: &CatArgs) -> Result<u8, CmdError> {
     let dag = dag(cx);
     let at = dag.resolve(&root, &path).await.map_err(block_error)?;
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout());
-    let mut write = |b: &[u8]| out.write_all(b);
-    match dag.read(&at, None, &mut write).await {
+    let mut escaper =
+        (!a.raw && std::io::stdout().is_terminal()).then(crate::sanitize::TerminalEscaper::default);
+    let mut shown = Vec::new();
+    let mut write = |b: &[u8]| match escaper.as_mut() {
+        Some(e) => {
+            shown.clear();
+            e.feed(b, &mut shown);
+            out.write_all(&shown)
+        }
+        None => out.write_all(b),
+    };
+    let read = dag.read(&at, None, &mut write).await;
+    if let (Some(e), Ok(_)) = (escaper.as_mut(), &read) {
+        shown.clear();
+        e.finish(&mut shown);
+        let _ = out.write_all(&shown);
+    }
+    match read {
         Ok(_) => {}
         Err(ReadError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
             std::process::exit(141)

@@ -37,7 +37,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
                 .unwrap_or_default();
             let safe = Path::new(&name)
                 .file_name()
-                .map(|n| n.to_string_lossy().into_owned());
+                .map(|n| crate::sanitize::for_disk(&n.to_string_lossy()).into_owned());
             PathBuf::from(
                 safe.filter(|n| !n.is_empty())
                     .unwrap_or_else(|| cid.to_string()),

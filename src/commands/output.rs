@@ -37,18 +37,12 @@ pub(super) fn print_item<T: serde::Serialize>(item: &T) {
 /// machines, and must neither retitle, clear or write to the operator's
 /// terminal nor forge a line of their own (a newline inside is a space).
 pub(super) fn out(line: &str) {
-    write_line(
-        &mut std::io::stdout().lock(),
-        &crate::app::sanitize::clean(line),
-    );
+    write_line(&mut std::io::stdout().lock(), &crate::sanitize::clean(line));
 }
 
 /// The same on stderr.
 pub(super) fn err(line: &str) {
-    write_line(
-        &mut std::io::stderr().lock(),
-        &crate::app::sanitize::clean(line),
-    );
+    write_line(&mut std::io::stderr().lock(), &crate::sanitize::clean(line));
 }
 
 /// One line exactly as given (JSON, whose strings escape control characters).
@@ -154,7 +148,7 @@ pub(super) fn cancel_on_ctrl_c() -> (CancellationToken, tokio::task::JoinHandle<
 }
 
 pub(super) fn confirm(question: &str) -> bool {
-    eprint!("{} [y/N] ", crate::app::sanitize::clean(question));
+    eprint!("{} [y/N] ", crate::sanitize::clean(question));
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).is_ok()

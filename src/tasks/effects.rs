@@ -27,12 +27,12 @@ fn reporter(tx: mpsc::Sender<Msg>, id: u64) -> impl Fn(u64, Option<u64>) + Send 
     }
 }
 use crate::app::msg::PreviewAnswer;
-use crate::app::sanitize::clean;
 use crate::app::Msg;
 use crate::cluster::dag::{BlockError, Dag};
 use crate::cluster::fetch::{fetch, Verified};
 use crate::cluster::types::PinOptions;
 use crate::cluster::{AddOptions, ClusterClient};
+use crate::sanitize::clean;
 use crate::unixfs::ImportOptions;
 use futures_util::StreamExt;
 

@@ -539,3 +539,45 @@ fn drain_and_edit_from_the_console() {
         .expect("one item has the new key");
     assert_eq!(edited.metadata.get("org"), Some("hrdag"), "the rest kept");
 }
+
+/// `cat` of a file that clears the screen and hides the cursor: on a
+/// terminal the sequences are shown as text; `--raw` passes them; a pipe
+/// always gets the bytes exactly (issue 24).
+#[test]
+fn cat_to_a_terminal_shows_escape_sequences_instead_of_obeying_them() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let evil = b"before\x1b[2J\x1b[?25l\x1b]0;owned\x07 \xe2\x80\xaetxt.exe\n".to_vec();
+    let mut blocks = common::blocks::Blocks::default();
+    let leaf = blocks.leaf(&evil);
+    let root = blocks.dir(&[("clear.txt".into(), leaf, 60)]);
+    let gw = rt.block_on(common::blocks::Gateway::serve(&blocks));
+    let target = format!("{root}/clear.txt");
+    let args = [
+        "cat",
+        target.as_str(),
+        "--host",
+        "http://127.0.0.1:9",
+        "--gateway",
+        gw.url.as_str(),
+    ];
+    let mut s = Session::start(&args);
+    assert!(s.wait_exit().success());
+    {
+        let p = s.parser.lock().unwrap();
+        assert!(!p.screen().hide_cursor(), "the cursor is still shown");
+        let raw = s.raw.lock().unwrap();
+        assert!(!raw.contains(&0x1b), "no escape byte reached the terminal");
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.contains("before\\x1b[2J\\x1b[?25l"), "{text}");
+        assert!(text.contains("<U+202E>txt.exe"), "{text}");
+    }
+    let mut raw_args = args.to_vec();
+    raw_args.push("--raw");
+    let mut s = Session::start(&raw_args);
+    assert!(s.wait_exit().success());
+    assert!(s.raw.lock().unwrap().windows(4).any(|w| w == b"\x1b[2J"));
+    let o = rt.block_on(common::cli::run_bytes(
+        args.iter().map(|a| a.to_string()).collect(),
+    ));
+    assert_eq!(o, evil, "a pipe gets the bytes exactly");
+}

@@ -249,3 +249,81 @@ async fn a_cycle_under_forged_cids_is_refused_as_corrupt() {
     assert!(o.stderr.contains("does not match its CID"), "{}", o.stderr);
     assert!(gw.requests() < 10, "{}", gw.requests());
 }
+
+/// Bidi overrides and other format characters (Unicode Cf) are shown as
+/// `<U+202E>` wherever control characters are cleaned: `ls`, the browse
+/// pane, `peers`, and the names a fetch writes to disk.
+#[tokio::test]
+async fn format_characters_in_names_are_shown_escaped_everywhere() {
+    let evil = "\u{202e}txt.exe";
+    let b = Backend::start_sim().await;
+    let mut blocks = Blocks::default();
+    let leaf = blocks.leaf(b"MZ");
+    let root = blocks.dir(&[(evil.into(), leaf, 2)]);
+    let gw = Gateway::serve(&blocks).await;
+    let o = measured(args(&b, &gw, &["ls", &root.to_string()]), vec![]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("<U+202E>txt.exe"), "{}", o.stdout);
+    assert!(!o.stdout.contains('\u{202e}'), "{:?}", o.stdout);
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let fx = ccs_tui::tasks::effects::Effects::new(Arc::new(client(&b, &gw)), tx);
+    fx.browse_list(1, root.to_string());
+    let mut names = Vec::new();
+    while let Some(m) = rx.recv().await {
+        if let Msg::BrowseEntries { entries, done, .. } = m {
+            names.extend(entries.into_iter().map(|e| e.0));
+            if done {
+                break;
+            }
+        }
+    }
+    assert_eq!(names, ["<U+202E>txt.exe"]);
+
+    // A peer's name, in `peers`.
+    let mut st = ccs_tui::sim::SimState::new(&["nas".into(), "gpj\u{202e}exe".into()], 3);
+    st.timings = ccs_tui::sim::Timings::instant();
+    let h = common::start(st).await;
+    let o = measured(vec!["peers".into(), "--host".into(), h.api_url()], vec![]).await;
+    assert!(o.stdout.contains("gpj<U+202E>exe"), "{}", o.stdout);
+    assert!(!o.stdout.contains('\u{202e}'), "{:?}", o.stdout);
+
+    // Written to disk: the folder verifies under its own names, then the
+    // name on disk is the escaped one.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("letters");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(evil), "MZ").unwrap();
+    std::fs::write(dir.join("plain.txt"), "hello").unwrap();
+    let mut a = vec![
+        "add".to_string(),
+        dir.display().to_string(),
+        "--json".into(),
+    ];
+    a.extend(b.cli_args());
+    let o = common::cli::run(a, vec![]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    let cid = v["root_cid"]
+        .as_str()
+        .or(v["cid"].as_str())
+        .unwrap()
+        .to_string();
+    b.wait_pinned(&cid, Duration::from_secs(30)).await;
+    let out = tmp.path().join("fetched");
+    let mut a = vec![
+        "get".to_string(),
+        cid,
+        "-o".into(),
+        out.display().to_string(),
+    ];
+    a.extend(b.cli_args());
+    let o = common::cli::run(a, vec![]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["<U+202E>txt.exe", "plain.txt"]);
+}

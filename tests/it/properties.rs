@@ -6,8 +6,8 @@ use crate::common;
 use proptest::prelude::*;
 
 use ccs_tui::app::rows::PinRow;
-use ccs_tui::app::sanitize::clean;
 use ccs_tui::cluster::types::{AddedOutput, GlobalPinInfo, PeerId, Pin};
+use ccs_tui::sanitize::clean;
 
 /// JSON-shaped text: keys the daemon sends, with values of every kind.
 fn jsonish() -> impl Strategy<Value = String> {

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use foldhash::fast::RandomState;
 
 use super::rows::PinRow;
-use super::sanitize::clean;
+use crate::sanitize::clean;
 
 mod line;
 mod reload;

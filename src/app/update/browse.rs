@@ -288,7 +288,7 @@ pub(super) fn on_preview(
             cid,
             preview: crate::preview::Preview {
                 kind: crate::preview::PreviewKind::Media(format!("symlink → {t}")),
-                lines: vec![format!("symlink → {}", crate::app::sanitize::clean(&t))],
+                lines: vec![format!("symlink → {}", crate::sanitize::clean(&t))],
                 truncated: false,
             },
         },

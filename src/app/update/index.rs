@@ -254,7 +254,7 @@ pub(super) fn learn_peer_names(st: &mut State, infos: &[crate::cluster::types::G
                 .iter_mut()
                 .find(|r| &r.id == id && r.name.is_empty())
             {
-                row.name = crate::app::sanitize::clean(&p.peername).into_owned();
+                row.name = crate::sanitize::clean(&p.peername).into_owned();
             }
         }
     }

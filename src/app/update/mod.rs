@@ -343,7 +343,7 @@ fn watch_key(st: &State) -> (usize, usize, usize, u64, Option<Box<str>>, usize) 
 fn sanitize_info(
     mut g: crate::cluster::types::GlobalPinInfo,
 ) -> crate::cluster::types::GlobalPinInfo {
-    use crate::app::sanitize::clean;
+    use crate::sanitize::clean;
     g.name = clean(&g.name).into_owned();
     for p in g.peer_map.values_mut() {
         p.peername = clean(&p.peername).into_owned();

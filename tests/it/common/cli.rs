@@ -26,3 +26,18 @@ pub async fn run(args: Vec<String>, env: Vec<(&'static str, String)>) -> Out {
     .await
     .unwrap()
 }
+
+/// The binary's stdout, byte for byte (a pipe).
+pub async fn run_bytes(args: Vec<String>) -> Vec<u8> {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+            .args(&args)
+            .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+            .stdout
+    })
+    .await
+    .unwrap()
+}
