@@ -470,7 +470,7 @@ async fn main() {
             &client.default_gateway(),
             &cid,
             &back,
-            false,
+            &Default::default(),
             None,
             tokio_util::sync::CancellationToken::new(),
         )

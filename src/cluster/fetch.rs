@@ -63,16 +63,106 @@ fn temp_beside(dest: &Path, tag: &str) -> PathBuf {
 /// A root block is a few hundred bytes (a HAMT shard a few kilobytes).
 const MAX_ROOT_BLOCK: usize = 2 << 20;
 
+/// Room a fetch leaves free on the target's disk.
+const DISK_RESERVE: u64 = 256 << 20;
+
+/// How a fetch may write. A folder of 40,000 links to one large file is two
+/// blocks and 40,000 copies on disk; these stop it before the disk fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Replace an existing target.
+    pub overwrite: bool,
+    /// Bytes the download may bring (None: as many as the disk has room for).
+    pub max_bytes: Option<u64>,
+    /// Files, folders and links a folder may unpack into.
+    pub max_entries: u64,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            overwrite: false,
+            max_bytes: None,
+            max_entries: DEFAULT_MAX_ENTRIES,
+        }
+    }
+}
+
+/// Entries a fetched folder may hold unless raised (`get --max-entries`).
+pub const DEFAULT_MAX_ENTRIES: u64 = 1_000_000;
+
+/// Bytes free for an unprivileged writer on the filesystem holding `dir`.
+fn free_space(dir: &Path) -> Option<u64> {
+    let st = nix::sys::statvfs::statvfs(dir).ok()?;
+    Some((st.blocks_available() as u64).saturating_mul(st.fragment_size() as u64))
+}
+
+/// Counts the entries of a tar as its bytes stream past: a header every
+/// 512 bytes, then the entry's data rounded up to 512.
+#[derive(Debug, Default)]
+struct TarCounter {
+    header: Vec<u8>,
+    /// Data bytes left before the next header.
+    skip: u64,
+    entries: u64,
+}
+
+impl TarCounter {
+    fn feed(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.skip > 0 {
+                let n = (self.skip.min(bytes.len() as u64)) as usize;
+                self.skip -= n as u64;
+                bytes = &bytes[n..];
+                continue;
+            }
+            let n = (512 - self.header.len()).min(bytes.len());
+            self.header.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.header.len() < 512 {
+                return;
+            }
+            let h = std::mem::take(&mut self.header);
+            if h.iter().all(|b| *b == 0) {
+                continue; // the end-of-archive blocks
+            }
+            let size = tar_size(&h[124..136]);
+            // PAX and GNU long-name records describe the next entry.
+            if !matches!(h[156], b'x' | b'g' | b'L' | b'K') {
+                self.entries += 1;
+            }
+            self.skip = size.div_ceil(512).saturating_mul(512);
+        }
+    }
+}
+
+/// A tar header's size: octal, or base-256 when the top bit is set.
+fn tar_size(field: &[u8]) -> u64 {
+    if field.first().is_some_and(|b| b & 0x80 != 0) {
+        return field[1..].iter().fold(0u64, |n, b| {
+            n.saturating_mul(256).saturating_add(u64::from(*b))
+        });
+    }
+    field
+        .iter()
+        .skip_while(|b| **b == b' ')
+        .take_while(|b| (b'0'..=b'7').contains(b))
+        .fold(0u64, |n, b| {
+            n.saturating_mul(8).saturating_add(u64::from(b - b'0'))
+        })
+}
+
 /// Downloads `cid` to `dest`. A folder comes as a tar and is unpacked.
 pub async fn fetch(
     client: &ClusterClient,
     gateway: &Url,
     cid_text: &str,
     dest: &Path,
-    overwrite: bool,
+    caps: &FetchOptions,
     progress: Option<Progress>,
     cancel: CancellationToken,
 ) -> Result<FetchReport, ClientError> {
+    let overwrite = caps.overwrite;
     let cid = unixfs::parse_cid(cid_text).map_err(|e| ClientError::Io {
         path: cid_text.to_string(),
         message: format!("not a valid CID: {e}"),
@@ -112,6 +202,13 @@ pub async fn fetch(
         (d, t) => d.or(t),
     };
     let tmp = temp_beside(dest, "ccs-tui");
+    // A folder is on disk twice for a moment: its tar and what it unpacks to.
+    let copies = if head.is_dir { 2 } else { 1 };
+    let room = tmp
+        .parent()
+        .and_then(free_space)
+        .map(|free| free.saturating_sub(DISK_RESERVE) / copies);
+    let mut tar = head.is_dir.then(TarCounter::default);
     // Buffered: each tokio::fs write is a trip to the blocking pool.
     let mut file = tokio::io::BufWriter::with_capacity(
         1 << 20,
@@ -154,6 +251,36 @@ pub async fn fetch(
                     dest,
                     format!("the gateway sent more than the item's {limit} bytes; stopped"),
                 ));
+            }
+            if let Some(max) = caps.max_bytes.filter(|m| got > *m) {
+                return Err(io(
+                    dest,
+                    format!(
+                        "{cid_s} is larger than {} (--max-bytes); stopped, nothing kept",
+                        crate::format::human_bytes(max)
+                    ),
+                ));
+            }
+            if let Some(room) = room.filter(|r| got > *r) {
+                return Err(io(
+                    dest,
+                    format!(
+                        "{cid_s} would fill the disk: more than the {} free there; stopped, nothing kept",
+                        crate::format::human_bytes(room)
+                    ),
+                ));
+            }
+            if let Some(t) = tar.as_mut() {
+                t.feed(&chunk);
+                if t.entries > caps.max_entries {
+                    return Err(io(
+                        dest,
+                        format!(
+                            "{cid_s} holds more than {} files and folders (--max-entries); stopped, nothing kept",
+                            crate::format::count(caps.max_entries as usize)
+                        ),
+                    ));
+                }
             }
             file.write_all(&chunk).await.map_err(|e| io(&tmp, e))?;
             if let Some(p) = &progress {
@@ -377,6 +504,32 @@ fn unpack_and_verify(
     }
     let _ = std::fs::remove_dir_all(&stage);
     Ok((Verified::Match, dest.to_path_buf()))
+}
+
+#[cfg(test)]
+mod tar_count_tests {
+    use super::TarCounter;
+
+    #[test]
+    fn entries_are_counted_however_the_stream_is_cut() {
+        let mut b = tar::Builder::new(Vec::new());
+        for (i, size) in [0usize, 1, 511, 512, 513, 70_000].iter().enumerate() {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(*size as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            let long = format!("{}/{}", "d".repeat(150), i); // a PAX or GNU name
+            b.append_data(&mut h, long, &vec![7u8; *size][..]).unwrap();
+        }
+        let bytes = b.into_inner().unwrap();
+        for cut in [1, 7, 512, 4096, bytes.len()] {
+            let mut c = TarCounter::default();
+            for piece in bytes.chunks(cut) {
+                c.feed(piece);
+            }
+            assert_eq!(c.entries, 6, "pieces of {cut}");
+        }
+    }
 }
 
 #[cfg(all(test, unix))]

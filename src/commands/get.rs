@@ -21,6 +21,39 @@ pub struct GetArgs {
     /// Replace an existing target.
     #[arg(long)]
     force: bool,
+    /// Stop a download larger than this (e.g. 20G, 500M) [default: what the
+    /// disk has room for, less 256 MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_bytes: Option<u64>,
+    /// Stop a folder that unpacks into more files and folders than this.
+    #[arg(long, value_name = "N", default_value_t = crate::cluster::fetch::DEFAULT_MAX_ENTRIES)]
+    max_entries: u64,
+}
+
+/// `20G`, `500M`, `64k`, `1000`: bytes, with binary multiples.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => {
+            let unit = t[i..].to_ascii_lowercase();
+            let m: u64 = match unit.trim_end_matches("ib").trim_end_matches('b') {
+                "" => 1,
+                "k" => 1 << 10,
+                "m" => 1 << 20,
+                "g" => 1 << 30,
+                "t" => 1 << 40,
+                _ => return Err(format!("{s:?}: a size is a number with K, M, G or T")),
+            };
+            (&t[..i], m)
+        }
+        None => (t, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{s:?}: a size is a number with K, M, G or T"))
 }
 
 pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
@@ -83,7 +116,12 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
             as crate::cluster::fetch::Progress
     });
     let (cancel, ctrlc) = cancel_on_ctrl_c();
-    let r = fetch(&cx.client, &gateway, cid, &dest, force, progress, cancel).await;
+    let opts = crate::cluster::fetch::FetchOptions {
+        overwrite: force,
+        max_bytes: a.max_bytes,
+        max_entries: a.max_entries,
+    };
+    let r = fetch(&cx.client, &gateway, cid, &dest, &opts, progress, cancel).await;
     ctrlc.abort();
     if line.is_some() {
         eprintln!();

@@ -510,7 +510,8 @@ impl Effects {
             let ptx = tx.clone();
             let progress: crate::cluster::fetch::Progress = Arc::new(reporter(ptx, id));
             let gw = client.default_gateway();
-            let r = fetch(&client, &gw, &cid, &dest, false, Some(progress), cancel).await;
+            let opts = crate::cluster::fetch::FetchOptions::default();
+            let r = fetch(&client, &gw, &cid, &dest, &opts, Some(progress), cancel).await;
             let outcome = match r {
                 Ok(rep) => {
                     let _ = tx.try_send(Msg::TaskProgress {

@@ -62,6 +62,7 @@ async fn the_two_block_hamt_bomb_is_one_clear_error_in_ls_and_the_browse_pane() 
     );
     assert!(gw.requests() <= 3, "{} requests", gw.requests());
     assert!(o.peak_mib < 150.0, "peak {:.0} MiB", o.peak_mib);
+    assert!(o.secs < 30.0, "{:.1} s", o.secs);
 
     // The console's browse: the first shard's entries, then the error in
     // the pane (never an exit).
@@ -326,4 +327,68 @@ async fn format_characters_in_names_are_shown_escaped_everywhere() {
         .collect();
     names.sort();
     assert_eq!(names, ["<U+202E>txt.exe", "plain.txt"]);
+}
+
+/// Puts `blocks` into the simulator (every peer holds them) and pins `root`.
+async fn pin_into_sim(b: &Backend, blocks: &Blocks, root: &cid::Cid) {
+    let h = b.sim().expect("the simulator");
+    {
+        let mut st = h.state().write();
+        for (c, bytes) in &blocks.map {
+            st.blocks.insert(c.to_bytes(), bytes.clone());
+        }
+    }
+    b.client()
+        .pin(&root.to_string(), &Default::default())
+        .await
+        .unwrap();
+    b.wait_pinned(&root.to_string(), Duration::from_secs(30))
+        .await;
+}
+
+/// A folder of 40,000 links to one folder of 40,000 files is 1.6 billion
+/// files from three blocks: `get` stops at its cap on entries, and at its
+/// cap on bytes, each raised by a flag, and leaves nothing behind.
+#[tokio::test]
+async fn get_of_a_folder_bomb_stops_at_its_caps_and_leaves_nothing() {
+    let b = Backend::start_sim().await;
+    let mut blocks = Blocks::default();
+    let file = blocks.leaf(&[b'b'; 4096]);
+    let inner = blocks.folder_bomb(40_000, file, 4106);
+    let root = blocks.folder_bomb(40_000, inner, 40_000 * 4200);
+    pin_into_sim(&b, &blocks, &root).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bomb");
+    let get = |extra: &[&str]| {
+        let mut a = vec![
+            "get".to_string(),
+            root.to_string(),
+            "-o".into(),
+            out.display().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a.extend(b.cli_args());
+        a
+    };
+    let o = measured(get(&["--max-entries", "3000"]), vec![]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("more than 3,000 files and folders (--max-entries)"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.peak_mib < 150.0, "peak {:.0} MiB", o.peak_mib);
+    let o = measured(get(&["--max-bytes", "4M"]), vec![]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("larger than 4.2 MB (--max-bytes)"),
+        "{}",
+        o.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing left behind: {left:?}");
+    let o = measured(get(&["--max-bytes", "lots"]), vec![]).await;
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("a size is a number"), "{}", o.stderr);
 }
