@@ -12,6 +12,7 @@ pub mod gojson;
 pub mod host;
 pub mod members;
 pub mod replicas;
+pub mod state_files;
 pub mod steward;
 pub mod stream;
 pub mod types;

@@ -9,6 +9,7 @@ use super::Ctx;
 use crate::cluster::audit::{
     counts_text, exit_code, holders, summary, Audit, Check, Depth, Outcome, Targets,
 };
+use crate::cluster::state_files;
 
 /// `ccs-tui audit`
 #[derive(clap::Args, Debug, Clone)]
@@ -29,10 +30,16 @@ pub struct AuditArgs {
 /// Where a full audit notes the items it has checked, so an interrupted
 /// one resumes there (one JSON line per check).
 fn journal_path(cluster: &str, peer: Option<&str>) -> Option<PathBuf> {
-    crate::cluster::steward::journal::state_path(
-        "audit",
-        &format!("{cluster}-{}", peer.unwrap_or("all")),
-    )
+    state_files::path("audit", cluster, peer.unwrap_or("all"))
+}
+
+/// A line of the audit's journal: a check, and the cluster it was made on.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Noted {
+    #[serde(default)]
+    cluster: String,
+    #[serde(flatten)]
+    check: Check,
 }
 
 /// The audit could not run (a bad argument, the cluster unreachable): not
@@ -112,63 +119,54 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     }
     let mut pins = targets.finish();
     // A full audit of the pinset resumes where the last one stopped.
-    let journal = (depth == Depth::Full && a.cids.is_empty())
-        .then(|| journal_path(&cx.client.endpoint().label(), a.peer.as_deref()))
-        .flatten();
+    let cluster = if depth == Depth::Full && a.cids.is_empty() {
+        Some(state_files::cluster_key(&cx.client).await?)
+    } else {
+        None
+    };
+    let journal = cluster
+        .as_deref()
+        .and_then(|c| journal_path(c, a.peer.as_deref()));
+    let cluster = cluster.unwrap_or_default();
     let mut done: Vec<Check> = Vec::new();
-    if let Some(j) = &journal {
+    let mut journal = journal;
+    if let Some(j) = journal.clone() {
         if a.restart {
-            let _ = std::fs::remove_file(j);
-        } else if let Ok(text) = std::fs::read_to_string(j) {
-            let all: Vec<Check> = text
-                .lines()
-                .filter_map(|l| serde_json::from_str(l).ok())
-                .collect();
-            // Only what was found good is taken as checked: anything else is
-            // asked again (it may have been repaired since).
-            let bad: HashSet<String> = all
-                .iter()
-                .filter(|c| c.outcome != Outcome::Ok)
-                .map(|c| c.cid.clone())
-                .collect();
-            done = all.into_iter().filter(|c| !bad.contains(&c.cid)).collect();
-            if !done.is_empty() {
-                let items: HashSet<&str> = done.iter().map(|c| c.cid.as_str()).collect();
-                let age = std::fs::metadata(j)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.elapsed().ok())
-                    .map_or_else(String::new, |d| {
-                        let m = d.as_secs() / 60;
-                        if m >= 120 {
-                            format!(", last {} h ago", m / 60)
-                        } else {
-                            format!(", last {m} min ago")
-                        }
-                    });
-                tell!(
-                    "ccs-tui: resuming the audit: {} item(s) already found ok{age} (--restart starts over)",
-                    items.len()
-                );
+            state_files::remove(&j);
+        } else {
+            match state_files::read(&j) {
+                Err(e) => {
+                    tell!("ccs-tui: the audit's journal is not used: {e}");
+                    journal = None;
+                }
+                Ok(None) => {}
+                Ok(Some(text)) => {
+                    done = resume(&text, &cluster, &pins, &members, &j);
+                    // The journal keeps only what stands.
+                    let kept: String = done
+                        .iter()
+                        .filter_map(|c| {
+                            serde_json::to_string(&Noted {
+                                cluster: cluster.clone(),
+                                check: c.clone(),
+                            })
+                            .ok()
+                        })
+                        .map(|l| l + "\n")
+                        .collect();
+                    let _ = state_files::replace(&j, &kept);
+                }
             }
-            // The journal keeps only what stands.
-            let kept: String = done
-                .iter()
-                .filter_map(|c| serde_json::to_string(c).ok())
-                .map(|l| l + "\n")
-                .collect();
-            let _ = std::fs::write(j, kept);
         }
     }
     let checked: HashSet<String> = done.iter().map(|c| c.cid.clone()).collect();
     pins.retain(|p| !checked.contains(&p.cid));
-    let mut file = journal.as_ref().and_then(|j| {
-        let _ = std::fs::create_dir_all(j.parent()?);
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(j)
-            .ok()
+    let mut file = journal.as_ref().and_then(|j| match state_files::append(j) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tell!("ccs-tui: the audit's journal is not kept: {e}");
+            None
+        }
     });
     let mut unreachable: std::collections::BTreeMap<String, (String, usize)> = Default::default();
     for c in &done {
@@ -191,7 +189,11 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
             n += 1;
             if let Some(f) = file.as_mut() {
                 for c in &checks {
-                    if let Ok(line) = serde_json::to_string(c) {
+                    let noted = Noted {
+                        cluster: cluster.clone(),
+                        check: c.clone(),
+                    };
+                    if let Ok(line) = serde_json::to_string(&noted) {
                         let _ = writeln!(f, "{line}");
                     }
                 }
@@ -219,11 +221,88 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
         say!("{:<12} {why} ({n} item(s) not checked)", "UNREACHABLE");
     }
     if let Some(j) = &journal {
-        let _ = std::fs::remove_file(j);
+        state_files::remove(j);
     }
     summary_lines(cx, &all);
     let worst = all.iter().map(|c| c.outcome).max().unwrap_or(Outcome::Ok);
     Ok(exit_code(worst))
+}
+
+/// What an earlier audit of this cluster found good and may be skipped:
+/// lines of this cluster, about items of this audit and peers that should
+/// hold them; anything else is said and asked again.
+fn resume(
+    text: &str,
+    cluster: &str,
+    pins: &[crate::cluster::audit::Target],
+    members: &[(String, String)],
+    path: &std::path::Path,
+) -> Vec<Check> {
+    let (mut bad, mut foreign) = (0usize, 0usize);
+    let mut all: Vec<Check> = Vec::new();
+    for l in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str::<Noted>(l) {
+            Ok(n) if n.cluster == cluster => all.push(n.check),
+            Ok(_) => foreign += 1,
+            Err(_) => bad += 1,
+        }
+    }
+    if bad + foreign > 0 {
+        tell!(
+            "ccs-tui: {}: {bad} line(s) that do not parse and {foreign} of another cluster, ignored",
+            path.display()
+        );
+    }
+    // An item counts as checked only if every peer that should hold it was
+    // found ok; anything else is asked again (it may have been repaired).
+    let wanted: std::collections::HashMap<&str, &crate::cluster::audit::Target> =
+        pins.iter().map(|p| (p.cid.as_str(), p)).collect();
+    let bad: HashSet<String> = all
+        .iter()
+        .filter(|c| c.outcome != Outcome::Ok)
+        .map(|c| c.cid.clone())
+        .collect();
+    let mut by_item: std::collections::HashMap<&str, HashSet<&str>> = Default::default();
+    for c in all.iter().filter(|c| c.outcome == Outcome::Ok) {
+        by_item.entry(&c.cid).or_default().insert(&c.peer_id);
+    }
+    let whole: HashSet<String> = by_item
+        .iter()
+        .filter(|(cid, peers)| {
+            wanted.get(*cid).is_some_and(|t| {
+                if t.allocations.is_empty() {
+                    members.iter().all(|(id, _)| peers.contains(id.as_str()))
+                } else {
+                    t.allocations.iter().all(|a| peers.contains(a.as_str()))
+                }
+            })
+        })
+        .map(|(cid, _)| cid.to_string())
+        .collect();
+    let done: Vec<Check> = all
+        .into_iter()
+        .filter(|c| !bad.contains(&c.cid) && whole.contains(&c.cid))
+        .collect();
+    if !done.is_empty() {
+        let items: HashSet<&str> = done.iter().map(|c| c.cid.as_str()).collect();
+        let age = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .map_or_else(String::new, |d| {
+                let m = d.as_secs() / 60;
+                if m >= 120 {
+                    format!(", last {} h ago", m / 60)
+                } else {
+                    format!(", last {m} min ago")
+                }
+            });
+        tell!(
+            "ccs-tui: resuming the audit: {} item(s) already found ok{age} (--restart starts over)",
+            items.len()
+        );
+    }
+    done
 }
 
 /// One check: JSON, a line each; text, only what is not ok (a peer that

@@ -48,7 +48,10 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
         ));
     };
     let name = fleet.name_of(&peer);
-    let journal = Journal::of(&Kind::drain(&peer, &fleet), &cx.client.endpoint().label());
+    let journal = Journal::of(&Kind::drain(&peer, &fleet), &cx.client).await?;
+    for w in journal.warnings() {
+        tell!("ccs-tui: {w}");
+    }
     let seen = std::cell::RefCell::new(std::collections::HashSet::new());
     let plan = plan(cx, Planner::drain(&peer, &fleet, &journal), |p| {
         let keep = named(&a.cids, p);

@@ -67,7 +67,7 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
             }
         }
     } else if total > 0 {
-        let journal = Journal::of(&plan.kind, &cx.client.endpoint().label());
+        let journal = Journal::of(&plan.kind, &cx.client).await?;
         let t = carry_out(cx, cx.json, &plan, journal, Duration::from_secs(a.wait)).await;
         failed = t.failed.len() + usize::from(t.interrupted);
     }

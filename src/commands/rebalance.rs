@@ -39,7 +39,10 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
         return Ok(super::ensure_pins::CONFIG_ERROR);
     }
-    let journal = Journal::of(&Kind::rebalance(&fleet), &cx.client.endpoint().label());
+    let journal = Journal::of(&Kind::rebalance(&fleet), &cx.client).await?;
+    for w in journal.warnings() {
+        tell!("ccs-tui: {w}");
+    }
     let seen = std::cell::RefCell::new(HashSet::new());
     let planned = plan(cx, Planner::rebalance(&fleet, &journal), |p| {
         let keep = named(&a.cids, p);

@@ -48,7 +48,11 @@ pub(super) async fn plan(
             }
         })
         .await?;
-    Ok(planner.finish())
+    let planned = planner.finish();
+    for r in &planned.refused {
+        tell!("ccs-tui: {r}");
+    }
+    Ok(planned)
 }
 
 /// The CIDs named on the command line, each a CID.

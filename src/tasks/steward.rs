@@ -23,15 +23,18 @@ impl Effects {
                     .await
                     .map_err(|e| e.to_string())?;
                 let fleet = crate::config::fleet(&config, &members).with_metrics(&metrics);
-                let label = client.endpoint().label();
+                let journal = |kind: Kind| {
+                    let client = client.clone();
+                    async move { Journal::of(&kind, &client).await.map_err(|e| e.to_string()) }
+                };
                 let mut planner = match &req {
                     StewardRequest::Rebalance => {
-                        let kind = Kind::rebalance(&fleet);
-                        Planner::rebalance(&fleet, &Journal::of(&kind, &label))
+                        let j = journal(Kind::rebalance(&fleet)).await?;
+                        Planner::rebalance(&fleet, &j)
                     }
                     StewardRequest::Drain(peer) => {
-                        let kind = Kind::drain(peer, &fleet);
-                        Planner::drain(peer, &fleet, &Journal::of(&kind, &label))
+                        let j = journal(Kind::drain(peer, &fleet)).await?;
+                        Planner::drain(peer, &fleet, &j)
                     }
                     StewardRequest::Ensure(profile) => {
                         let required = fleet.required_of(profile)?;
@@ -58,7 +61,17 @@ impl Effects {
         let (client, tx, cancels) = (self.client.clone(), self.tx.clone(), self.cancels.clone());
         let cancel = self.token(id);
         tokio::spawn(async move {
-            let mut journal = Journal::of(&plan.kind, &client.endpoint().label());
+            let mut journal = match Journal::of(&plan.kind, &client).await {
+                Ok(j) => j,
+                Err(e) => {
+                    if let Ok(mut m) = cancels.lock() {
+                        m.remove(&id);
+                    }
+                    let outcome = TaskOutcome::Failed(format!("{}: {e}", plan.kind.title()));
+                    let _ = tx.send(Msg::TaskDone { id, outcome }).await;
+                    return;
+                }
+            };
             let total = plan.moving().count() as u64;
             let mut done = 0u64;
             let mut on = |e: Event| {

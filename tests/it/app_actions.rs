@@ -1081,6 +1081,7 @@ fn a_plan() -> Box<ccs_tui::cluster::steward::Plan> {
         checked: 5,
         names: vec![("p1".into(), "nas".into()), ("p3".into(), "meerkat".into())],
         up: vec![],
+        allowed: (2, 3),
     })
 }
 

@@ -1463,6 +1463,16 @@ async fn an_interrupted_drain_resumes_and_settles_items_to_their_own_bounds() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(2), "{stdout}");
     assert!(stdout.contains("interrupted"), "{stdout}");
+    #[cfg(unix)]
+    {
+        // Private: a 0700 folder of 0600 files.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&journal), 0o700);
+        for f in std::fs::read_dir(&journal).unwrap() {
+            assert_eq!(mode(&f.unwrap().path()), 0o600);
+        }
+    }
     let mut grown = Vec::new();
     for cid in &cids {
         let p = c.allocation(cid).await.unwrap();

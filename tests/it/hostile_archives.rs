@@ -392,3 +392,227 @@ async fn get_of_a_folder_bomb_stops_at_its_caps_and_leaves_nothing() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("a size is a number"), "{}", o.stderr);
 }
+
+/// The journal file an audit of the whole pinset keeps for `b`'s cluster.
+async fn audit_journal(b: &Backend, state: &std::path::Path) -> (String, std::path::PathBuf) {
+    let cluster = b.client().id().await.unwrap().id;
+    let key: String = format!("{cluster}-all")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    (
+        cluster,
+        state.join("ccs-tui").join(format!("audit-{key}.jsonl")),
+    )
+}
+
+async fn add_files(b: &Backend, dir: &std::path::Path, n: usize) -> Vec<String> {
+    let mut cids = Vec::new();
+    for i in 0..n {
+        let f = dir.join(format!("letter-{i}.txt"));
+        std::fs::write(&f, common::backend::unique_text(&format!("letter {i}"))).unwrap();
+        let mut a = vec!["add".to_string(), f.display().to_string(), "--json".into()];
+        a.extend(b.cli_args());
+        let o = common::cli::run(a, vec![]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        let cid = v["cid"]
+            .as_str()
+            .or(v["root_cid"].as_str())
+            .unwrap()
+            .to_string();
+        b.wait_pinned(&cid, Duration::from_secs(30)).await;
+        cids.push(cid);
+    }
+    cids
+}
+
+/// The audit's journal: never written through a link planted in its
+/// place; a 0700 folder and 0600 files; lines forged without this
+/// cluster's identity (or naming another) are said and ignored, so their
+/// items are audited and their MISSING findings kept.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_audit_journal_is_private_never_followed_and_only_this_clusters() {
+    use std::os::unix::fs::PermissionsExt;
+    let b = Backend::start_sim().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let cids = add_files(&b, tmp.path(), 3).await;
+    let config = b.config_file(tmp.path());
+    let state = tempfile::tempdir().unwrap();
+    let (cluster, journal) = audit_journal(&b, state.path()).await;
+    let env = vec![("XDG_STATE_HOME", state.path().display().to_string())];
+    let audit = vec![
+        "audit".to_string(),
+        "--config".into(),
+        config.display().to_string(),
+    ];
+    // A link where the journal goes: the file it points to is not touched.
+    std::fs::create_dir_all(journal.parent().unwrap()).unwrap();
+    let precious = tmp.path().join("precious.txt");
+    std::fs::write(&precious, "keep me\n").unwrap();
+    std::os::unix::fs::symlink(&precious, &journal).unwrap();
+    let o = common::cli::run(audit.clone(), env.clone()).await;
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("symbolic link"), "{}", o.stderr);
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
+    std::fs::remove_file(&journal).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+
+    // Three forged "ok" lines: one without a cluster, one of another, one
+    // that does not parse. Every peer misses nothing but chll, whose kubo
+    // lost everything: all three items are MISSING there.
+    let ids = b.peer_ids().await;
+    let forged: String = cids
+        .iter()
+        .enumerate()
+        .map(|(i, cid)| {
+            let mut v = serde_json::json!({
+                "peer": "chll", "peer_id": ids["chll"], "cid": cid, "name": "x",
+                "outcome": "ok", "blocks": 1
+            });
+            match i {
+                0 => {}
+                1 => v["cluster"] = "12D3KooWOtherCluster".into(),
+                _ => return "{\"outcome\":\"ok\"".to_string() + "\n",
+            }
+            format!("{v}\n")
+        })
+        .collect();
+    std::fs::write(&journal, forged).unwrap();
+    let h = b.sim().unwrap();
+    let mut faults = ccs_tui::sim::Faults::default();
+    faults.peer_gateways.insert(
+        "chll".into(),
+        ccs_tui::sim::faults::PeerGatewayFault::Missing,
+    );
+    h.set_faults(faults);
+    let o = common::cli::run(audit.clone(), env.clone()).await;
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(!o.stderr.contains("resuming"), "{}", o.stderr);
+    assert_eq!(
+        mode(journal.parent().unwrap()),
+        0o700,
+        "its folder made private"
+    );
+    assert!(
+        o.stderr
+            .contains("1 line(s) that do not parse and 2 of another cluster, ignored"),
+        "{}",
+        o.stderr
+    );
+    for cid in &cids {
+        assert!(
+            o.stdout.lines().any(|l| l.starts_with("MISSING")
+                && l.contains("chll")
+                && l.contains(cid.as_str())),
+            "{cid}: {}",
+            o.stdout
+        );
+    }
+    // This cluster's own line for one peer is not the whole item: still asked.
+    let line = serde_json::json!({
+        "cluster": cluster, "peer": "nas", "peer_id": ids["nas"], "cid": cids[0],
+        "name": "x", "outcome": "ok", "blocks": 1
+    });
+    std::fs::write(&journal, format!("{line}\n")).unwrap();
+    assert_eq!(mode(&journal), 0o644, "as the test wrote it");
+    let o = common::cli::run(audit, env).await;
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stdout
+            .lines()
+            .any(|l| l.starts_with("MISSING") && l.contains(cids[0].as_str())),
+        "{}",
+        o.stdout
+    );
+}
+
+/// A rebalance journal line forged to lower an item's minimum from 2 to 1
+/// is refused: a journal only finishes what a run began.
+#[tokio::test]
+async fn a_forged_rebalance_journal_line_cannot_lower_an_items_minimum() {
+    let b = Backend::start_sim().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("photo.jpg");
+    std::fs::write(&f, common::backend::unique_text("a family photo")).unwrap();
+    let mut a = vec![
+        "add".to_string(),
+        f.display().to_string(),
+        "--rmin".into(),
+        "2".into(),
+        "--rmax".into(),
+        "2".into(),
+        "--json".into(),
+    ];
+    a.extend(b.cli_args());
+    let o = common::cli::run(a, vec![]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    let cid = v["cid"]
+        .as_str()
+        .or(v["root_cid"].as_str())
+        .unwrap()
+        .to_string();
+    for _ in 0..300 {
+        let st = b.client().pin_status(&cid, false).await.unwrap();
+        let pinned = st
+            .peer_map
+            .values()
+            .filter(|p| p.status == ccs_tui::cluster::types::TrackerStatus::Pinned)
+            .count();
+        if pinned == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pin = b.client().allocation(&cid).await.unwrap();
+    assert_eq!(
+        (pin.replication_factor_min, pin.replication_factor_max),
+        (2, 2)
+    );
+    let config = tmp.path().join("ccs.yml");
+    let yaml = std::fs::read_to_string(b.config_file(tmp.path()))
+        .unwrap()
+        .replace(
+            "cluster:\n",
+            "cluster:\n  replication_min: 2\n  replication_max: 3\n",
+        );
+    std::fs::write(&config, yaml).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let cluster = b.client().id().await.unwrap().id;
+    let dir = state.path().join("ccs-tui");
+    std::fs::create_dir_all(&dir).unwrap();
+    let key: String = format!("{cluster}-all")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let line = serde_json::json!({
+        "cluster": cluster, "cid": cid, "before": {"bounds": [1, 2], "copies": 2}
+    });
+    std::fs::write(
+        dir.join(format!("rebalance-{key}.jsonl")),
+        format!("{line}\n"),
+    )
+    .unwrap();
+    let o = common::cli::run(
+        vec![
+            "rebalance".into(),
+            "--config".into(),
+            config.display().to_string(),
+            cid.clone(),
+        ],
+        vec![("XDG_STATE_HOME", state.path().display().to_string())],
+    )
+    .await;
+    assert!(
+        o.stderr
+            .contains(&format!("journal record for {cid} not used")),
+        "{}\n{}",
+        o.stdout,
+        o.stderr
+    );
+    let pin = b.client().allocation(&cid).await.unwrap();
+    assert!(pin.replication_factor_min >= 2, "{pin:?}\n{}", o.stdout);
+    assert!(pin.allocations.len() >= 2, "{pin:?}");
+}

@@ -826,6 +826,7 @@ fn a_stewardship_plan_is_shown_before_it_runs() {
         checked: 300,
         names: ids.clone(),
         up: ids.iter().map(|(id, _)| id.clone()).collect(),
+        allowed: (2, 3),
     };
     update(&mut st, Msg::StewardPlanned(Ok(Box::new(plan))));
     let screen = render(&mut st, 80, 24);

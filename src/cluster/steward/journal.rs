@@ -9,18 +9,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-/// `$XDG_STATE_HOME/ccs-tui/<kind>-<key>.jsonl` (else `~/.local/state`):
-/// where ccs-tui keeps what a long run needs to resume.
-pub fn state_path(kind: &str, key: &str) -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
-    let key: String = key
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    Some(base.join("ccs-tui").join(format!("{kind}-{key}.jsonl")))
-}
+use crate::cluster::state_files;
+use crate::cluster::types::Pin;
 
 /// An item as it was before a run changed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,8 +20,37 @@ pub struct Before {
     pub copies: usize,
 }
 
+impl Before {
+    /// Whether a record may settle `pin`: a journal can only finish what a
+    /// run began. Its bounds make sense and are the item's own, or within
+    /// what the configuration allows (`allowed`), or what a run in progress
+    /// explains: the item has more copies than the record says and its
+    /// minimum was raised by no more than those copies. Never more copies
+    /// than the item has, nor fewer than the record's own minimum. A line
+    /// that would lower the minimum of an item no run touched fails this.
+    pub fn admissible(&self, pin: &Pin, allowed: (usize, usize)) -> bool {
+        let (min, max) = self.bounds;
+        let own = (pin.replication_factor_min, pin.replication_factor_max);
+        if self.bounds == own {
+            return true;
+        }
+        let sane = (min == -1 && max == -1) || (1 <= min && min <= max);
+        let n = pin.allocations.len();
+        if !sane || self.copies > n || (min > 0 && self.copies < min as usize) {
+            return false;
+        }
+        let within = min >= 1 && min as usize >= allowed.0 && max as usize <= allowed.1;
+        let added = (n - self.copies) as i64;
+        let raising = added > 0 && own.0 > min && i64::from(min) >= i64::from(own.0) - added;
+        within || raising
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Line {
+    /// The cluster the line belongs to (see [`state_files::cluster_key`]).
+    #[serde(default)]
+    cluster: String,
     cid: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     before: Option<Before>,
@@ -42,42 +61,90 @@ struct Line {
 #[derive(Debug, Default)]
 pub struct Journal {
     path: Option<PathBuf>,
+    cluster: String,
     open: HashMap<String, Before>,
+    /// Lines not taken, and records refused: said to the operator.
+    warnings: Vec<String>,
 }
 
 impl Journal {
-    /// The journal of `kind` for `key` (the cluster and what is drained),
-    /// with what an earlier run left open. Without a state directory it
-    /// keeps nothing and says so through [`Journal::is_kept`].
-    pub fn open(kind: &str, key: &str) -> Journal {
-        let path = state_path(kind, key);
-        let mut open = HashMap::new();
-        if let Some(text) = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok()) {
-            for l in text
-                .lines()
-                .filter_map(|l| serde_json::from_str::<Line>(l).ok())
-            {
-                match (l.before, l.done) {
-                    (_, true) => {
-                        open.remove(&l.cid);
-                    }
-                    (Some(b), false) => {
-                        open.entry(l.cid).or_insert(b);
-                    }
-                    (None, false) => {}
+    /// The journal of `kind` for the cluster `cluster` and what the run is
+    /// about, with what an earlier run left open. A line that does not parse
+    /// or names another cluster is not taken, and said. Without a state
+    /// directory it keeps nothing and says so through [`Journal::is_kept`].
+    pub fn open(kind: &str, cluster: &str, about: &str) -> Journal {
+        let mut j = Journal {
+            path: state_files::path(kind, cluster, about),
+            cluster: cluster.to_string(),
+            ..Default::default()
+        };
+        let text = match j.path.as_deref().map(state_files::read) {
+            Some(Ok(t)) => t.unwrap_or_default(),
+            Some(Err(e)) => {
+                j.warnings.push(format!("journal not used: {e}"));
+                // Nothing is written through what was refused.
+                j.path = None;
+                String::new()
+            }
+            None => String::new(),
+        };
+        let (mut bad, mut foreign) = (0usize, 0usize);
+        for l in text.lines().filter(|l| !l.trim().is_empty()) {
+            let Ok(l) = serde_json::from_str::<Line>(l) else {
+                bad += 1;
+                continue;
+            };
+            if l.cluster != cluster {
+                foreign += 1;
+                continue;
+            }
+            match (l.before, l.done) {
+                (_, true) => {
+                    j.open.remove(&l.cid);
                 }
+                (Some(b), false) => {
+                    j.open.entry(l.cid).or_insert(b);
+                }
+                (None, false) => {}
             }
         }
-        let j = Journal { path, open };
+        let file = j
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        if bad > 0 {
+            j.warnings
+                .push(format!("{file}: {bad} line(s) that do not parse, ignored"));
+        }
+        if foreign > 0 {
+            j.warnings.push(format!(
+                "{file}: {foreign} line(s) of another cluster, ignored"
+            ));
+        }
         j.compact();
         j
+    }
+
+    /// What was not taken from the file, for the operator.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Drops the record of `cid` (one [`Before::admissible`] refused), and
+    /// says why.
+    pub fn refuse(&mut self, cid: &str, why: &str) {
+        if self.open.remove(cid).is_some() {
+            self.warnings
+                .push(format!("journal record for {cid} not used: {why}"));
+        }
     }
 
     /// Rewrites the file with only what is open: a journal does not grow
     /// with every run.
     fn compact(&self) {
         let Some(p) = &self.path else { return };
-        if !p.exists() {
+        if std::fs::symlink_metadata(p).is_err() {
             return;
         }
         let text: String = self
@@ -85,6 +152,7 @@ impl Journal {
             .iter()
             .filter_map(|(cid, b)| {
                 serde_json::to_string(&Line {
+                    cluster: self.cluster.clone(),
                     cid: cid.clone(),
                     before: Some(*b),
                     done: false,
@@ -93,16 +161,22 @@ impl Journal {
             })
             .map(|l| l + "\n")
             .collect();
-        let tmp = p.with_extension("jsonl.tmp");
-        if std::fs::write(&tmp, text).is_ok() {
-            let _ = std::fs::rename(&tmp, p);
-        }
+        let _ = state_files::replace(p, &text);
     }
 
-    /// The journal of a run of `kind` on the cluster labelled `cluster`.
-    pub fn of(kind: &super::plan::Kind, cluster: &str) -> Journal {
-        let (k, key) = kind.journal(cluster);
-        Journal::open(k, &key)
+    /// The journal of a run of `kind` on the cluster `client` reaches,
+    /// known by its identity (see [`state_files::cluster_key`]).
+    pub async fn of(
+        kind: &super::plan::Kind,
+        client: &crate::cluster::ClusterClient,
+    ) -> Result<Journal, crate::cluster::ClientError> {
+        let cluster = state_files::cluster_key(client).await?;
+        let (k, about) = kind.journal();
+        let j = Journal::open(k, &cluster, &about);
+        for w in j.warnings() {
+            tracing::warn!("{w}");
+        }
+        Ok(j)
     }
 
     pub fn is_kept(&self) -> bool {
@@ -122,6 +196,7 @@ impl Journal {
         }
         self.open.insert(cid.to_string(), now);
         self.append(&Line {
+            cluster: self.cluster.clone(),
             cid: cid.to_string(),
             before: Some(now),
             done: false,
@@ -132,6 +207,7 @@ impl Journal {
     pub fn done(&mut self, cid: &str) {
         if self.open.remove(cid).is_some() {
             self.append(&Line {
+                cluster: self.cluster.clone(),
                 cid: cid.to_string(),
                 before: None,
                 done: true,
@@ -142,22 +218,13 @@ impl Journal {
     /// Forgets the file once nothing is left open.
     pub fn close(self) {
         if let (true, Some(p)) = (self.open.is_empty(), &self.path) {
-            let _ = std::fs::remove_file(p);
+            state_files::remove(p);
         }
     }
 
     fn append(&self, line: &Line) {
         let Some(p) = &self.path else { return };
-        if let Some(dir) = p.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        if let (Ok(mut f), Ok(text)) = (
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p),
-            serde_json::to_string(line),
-        ) {
+        if let (Ok(mut f), Ok(text)) = (state_files::append(p), serde_json::to_string(line)) {
             // One line per write, flushed: an interrupted run leaves whole lines.
             let _ = f.write_all(format!("{text}\n").as_bytes());
         }

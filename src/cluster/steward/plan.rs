@@ -59,12 +59,12 @@ impl Kind {
             Kind::Ensure { profile } => format!("ensure-pins {profile}"),
         }
     }
-    /// The journal's kind and key within a cluster.
-    pub fn journal(&self, cluster: &str) -> (&'static str, String) {
+    /// The journal's kind and what it is about within a cluster.
+    pub fn journal(&self) -> (&'static str, String) {
         match self {
-            Kind::Rebalance { .. } => ("rebalance", cluster.to_string()),
-            Kind::Drain { peer, .. } => ("drain", format!("{cluster}-{peer}")),
-            Kind::Ensure { profile } => ("ensure-pins", format!("{cluster}-{profile}")),
+            Kind::Rebalance { .. } => ("rebalance", "all".to_string()),
+            Kind::Drain { peer, .. } => ("drain", peer.clone()),
+            Kind::Ensure { profile } => ("ensure-pins", profile.clone()),
         }
     }
 }
@@ -118,6 +118,10 @@ pub struct Plan {
     /// re-pin that adds copies keeps only these of the current ones.
     #[serde(skip)]
     pub up: Vec<String>,
+    /// The replication the configuration allows: what a journal's record
+    /// must stay within (see [`Before::admissible`]).
+    #[serde(skip)]
+    pub allowed: (usize, usize),
 }
 
 impl Plan {

@@ -21,6 +21,8 @@ pub struct Planner {
     items: Vec<Item>,
     checked: usize,
     tally: NodeTally,
+    /// Journal records the items refuted, as the operator is told.
+    refused: Vec<String>,
 }
 
 enum Rule {
@@ -42,6 +44,8 @@ enum Rule {
 pub struct Planned {
     pub plan: Plan,
     pub tally: NodeTally,
+    /// Journal records not used, and why.
+    pub refused: Vec<String>,
 }
 
 impl Planner {
@@ -54,6 +58,7 @@ impl Planner {
             items: Vec::new(),
             checked: 0,
             tally: NodeTally::default(),
+            refused: Vec::new(),
         }
     }
 
@@ -90,6 +95,26 @@ impl Planner {
 
     pub fn push(&mut self, p: &Pin) {
         self.checked += 1;
+        // A record the item refutes is not resumed (the run says why).
+        if let Some(b) = self
+            .unfinished
+            .get(&p.cid)
+            .filter(|b| !b.admissible(p, self.fleet.replication))
+        {
+            self.refused.push(format!(
+                "journal record for {} not used: bounds {}..{} with {} copies are neither the item's own ({}..{}, {} copies), within the configuration's {}..{}, nor what a run in progress explains",
+                p.cid,
+                b.bounds.0,
+                b.bounds.1,
+                b.copies,
+                p.replication_factor_min,
+                p.replication_factor_max,
+                p.allocations.len(),
+                self.fleet.replication.0,
+                self.fleet.replication.1
+            ));
+            self.unfinished.remove(&p.cid);
+        }
         match &mut self.rule {
             Rule::Rebalance => {
                 let m = plan_item(p, &self.fleet);
@@ -137,8 +162,10 @@ impl Planner {
                 checked: self.checked,
                 names: Plan::names(&self.fleet),
                 up: self.fleet.up(),
+                allowed: self.fleet.replication,
             },
             tally: self.tally,
+            refused: self.refused,
         }
     }
 }

@@ -101,6 +101,24 @@ pub async fn execute(
                 continue;
             }
         };
+        if let Some(b) = journal.unfinished().get(&cid).copied() {
+            if !b.admissible(&pin, plan.allowed) {
+                journal.refuse(
+                    &cid,
+                    &format!(
+                        "bounds {}..{} with {} copies are not the item's own ({}..{}, {} copies) nor within the configuration's {}..{}",
+                        b.bounds.0,
+                        b.bounds.1,
+                        b.copies,
+                        pin.replication_factor_min,
+                        pin.replication_factor_max,
+                        pin.allocations.len(),
+                        plan.allowed.0,
+                        plan.allowed.1
+                    ),
+                );
+            }
+        }
         let orig = journal
             .begin(
                 &cid,

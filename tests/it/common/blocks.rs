@@ -148,6 +148,13 @@ impl Blocks {
     }
 }
 
+/// What the gateway serves and counts.
+type Served = (
+    Arc<HashMap<Cid, Bytes>>,
+    Arc<AtomicU64>,
+    Arc<Mutex<HashMap<String, u64>>>,
+);
+
 /// A gateway on loopback serving `?format=raw` blocks (412 for any other
 /// request), counting every request.
 pub struct Gateway {
@@ -163,11 +170,7 @@ impl Gateway {
         let asked = Arc::new(Mutex::new(HashMap::new()));
         let st = (map, requests.clone(), asked.clone());
         async fn one(
-            State((map, n, asked)): State<(
-                Arc<HashMap<Cid, Bytes>>,
-                Arc<AtomicU64>,
-                Arc<Mutex<HashMap<String, u64>>>,
-            )>,
+            State((map, n, asked)): State<Served>,
             Path(path): Path<String>,
         ) -> axum::response::Response {
             n.fetch_add(1, Ordering::Relaxed);
