@@ -17,7 +17,7 @@ pub struct ConfigArgs {
 pub(super) fn run(inv: &super::Invocation<'_>, a: &ConfigArgs) -> ExitCode {
     let validate_only = a.validate_only;
     let mut errors: Vec<String> = Vec::new();
-    let r = config::resolve(&inv.overrides);
+    let r = config::resolve_unchecked(&inv.overrides);
     let resolved = match r {
         Ok(r) => Some(r),
         Err(e) => {
@@ -26,41 +26,7 @@ pub(super) fn run(inv: &super::Invocation<'_>, a: &ConfigArgs) -> ExitCode {
         }
     };
     if let Some(r) = &resolved {
-        let f = &r.file;
-        let known = |n: &str| f.nodes.contains_key(n);
-        for (k, v) in [
-            (
-                "default_node",
-                f.cluster.default_node.as_ref().or(f.default_node.as_ref()),
-            ),
-            (
-                "backup_node",
-                f.cluster.backup_node.as_ref().or(f.backup_node.as_ref()),
-            ),
-        ] {
-            if let Some(n) = v {
-                if !f.nodes.is_empty() && !known(n) {
-                    errors.push(format!("{k} {n:?} is not one of nodes"));
-                }
-            }
-        }
-        for (org, p) in &f.profiles {
-            if let Some(n) = &p.primary {
-                if !known(n) {
-                    errors.push(format!("profile {org}: primary {n:?} is not one of nodes"));
-                }
-            }
-        }
-        if let Some(min) = f.cluster.replication_min {
-            if min < 1 && min != -1 {
-                errors.push("cluster.replication_min must be at least 1 (or -1)".into());
-            }
-            if let Some(max) = f.cluster.replication_max {
-                if max != -1 && max < min {
-                    errors.push("cluster.replication_max is smaller than replication_min".into());
-                }
-            }
-        }
+        errors.extend(config::validate::problems(&r.file));
     }
     if !validate_only {
         if inv.json {

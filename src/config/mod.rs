@@ -14,6 +14,7 @@ mod credentials;
 mod fleet;
 mod hosts;
 mod toml_files;
+pub mod validate;
 pub use fleet::{fleet, node_orgs};
 pub use hosts::node_gateways;
 
@@ -274,8 +275,29 @@ fn split_credentials(s: &str, source: &str) -> Result<(String, String), ConfigEr
     }
 }
 
-/// Loads the file (if any) and applies the overrides.
+/// Loads the file (if any), applies the overrides and checks the result
+/// against [`validate::problems`]: no command runs on a configuration that
+/// `config --validate-only` refuses, and each says why in its words.
 pub fn resolve(o: &Overrides) -> Result<Resolved, ConfigError> {
+    let r = resolve_unchecked(o)?;
+    let problems = validate::problems(&r.file);
+    if problems.is_empty() {
+        return Ok(r);
+    }
+    let shown = r
+        .file_path
+        .as_deref()
+        .map(display_path)
+        .unwrap_or_else(|| "the configuration".into());
+    Err(ConfigError(format!(
+        "{shown}: {} (ccs-tui config --validate-only lists every problem)",
+        problems.join("; ")
+    )))
+}
+
+/// Loads the file (if any) and applies the overrides, unchecked: for
+/// `config`, which shows what it found beside what is wrong with it.
+pub fn resolve_unchecked(o: &Overrides) -> Result<Resolved, ConfigError> {
     let explicit = o.config_path.is_some();
     let mut path = o.config_path.clone().or_else(default_path);
     // No ~/.ccs/config.yml: ccs v0.4's files, where it keeps them.

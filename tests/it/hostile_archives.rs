@@ -616,3 +616,111 @@ async fn a_forged_rebalance_journal_line_cannot_lower_an_items_minimum() {
     assert!(pin.replication_factor_min >= 2, "{pin:?}\n{}", o.stdout);
     assert!(pin.allocations.len() >= 2, "{pin:?}");
 }
+
+/// Bounds `config --validate-only` refuses are refused by every command,
+/// in the same words: `rebalance` once ran with `target=0-0` and took an
+/// item from 3 copies to 2.
+#[tokio::test]
+async fn every_command_refuses_what_config_validate_only_refuses() {
+    let b = Backend::start_sim().await;
+    let tmp = tempfile::tempdir().unwrap();
+    for (min, max, says) in [
+        (
+            "0",
+            "0",
+            "cluster.replication_min must be at least 1 (or -1), not 0",
+        ),
+        (
+            "5",
+            "2",
+            "cluster.replication_max (2) is smaller than replication_min (5)",
+        ),
+        ("-1", "3", "must both be -1 (everywhere) when one is"),
+    ] {
+        let toml = tmp.path().join("ccs.toml");
+        std::fs::write(
+            &toml,
+            format!(
+                "[cluster]\ndefault_node = \"nas\"\nreplication_min = {min}\nreplication_max = {max}\nbasic_auth_user = \"{}\"\nbasic_auth_password = \"{}\"\n[nodes.nas]\nhost = \"{}\"\n",
+                b.user, b.password, b.peers[0].api
+            ),
+        )
+        .unwrap();
+        let cfg = toml.display().to_string();
+        let o = common::cli::run(
+            vec![
+                "config".into(),
+                "--validate-only".into(),
+                "--config".into(),
+                cfg.clone(),
+            ],
+            vec![],
+        )
+        .await;
+        assert_eq!(o.code, 1, "{}", o.stderr);
+        assert!(o.stderr.contains(says), "{}", o.stderr);
+        for cmd in [
+            vec!["rebalance", "--dry-run"],
+            vec!["rebalance"],
+            vec!["peers"],
+            vec!["ls"],
+        ] {
+            let mut a: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
+            a.extend(["--config".to_string(), cfg.clone()]);
+            let o = common::cli::run(a, vec![]).await;
+            assert_eq!(o.code, 2, "{cmd:?}: {}{}", o.stdout, o.stderr);
+            assert!(o.stderr.contains(says), "{cmd:?}: {}", o.stderr);
+            assert!(
+                o.stdout.is_empty(),
+                "{cmd:?}: nothing planned: {}",
+                o.stdout
+            );
+        }
+    }
+}
+
+/// `auth_file` must be a small regular file of one user:password line:
+/// `/etc/shadow`-like files and `/dev/zero` are refused without printing
+/// a byte of them.
+#[tokio::test]
+async fn an_auth_file_that_is_not_one_credentials_line_is_refused_unread() {
+    let b = Backend::start_sim().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let shadow = tmp.path().join("shadow");
+    std::fs::write(
+        &shadow,
+        "root:$6$salt$SECRETHASH:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\n",
+    )
+    .unwrap();
+    for (file, says) in [
+        (shadow.display().to_string(), "it holds 2 lines"),
+        ("/dev/zero".to_string(), "not a regular file"),
+    ] {
+        let toml = tmp.path().join("ccs.toml");
+        std::fs::write(
+            &toml,
+            format!(
+                "[cluster]\ndefault_node = \"nas\"\nauth_file = \"{file}\"\n[nodes.nas]\nhost = \"{}\"\n",
+                b.peers[0].api
+            ),
+        )
+        .unwrap();
+        let o = measured(
+            vec![
+                "peers".into(),
+                "--config".into(),
+                toml.display().to_string(),
+            ],
+            vec![],
+        )
+        .await;
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains(says), "{}", o.stderr);
+        assert!(
+            !o.stderr.contains("SECRETHASH") && !o.stderr.contains("root"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.peak_mib < 100.0, "{:.0} MiB", o.peak_mib);
+    }
+}
