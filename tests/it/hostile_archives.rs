@@ -90,6 +90,80 @@ async fn the_two_block_hamt_bomb_is_one_clear_error_in_ls_and_the_browse_pane() 
     let error = error.expect("the pane shows an error");
     assert!(error.contains("linked more than once"), "{error}");
     assert!(rows <= 40_000, "no duplicate rows beyond one shard: {rows}");
+
+    // `cat` of a name inside: the same error, at once.
+    let before = gw.requests();
+    let o = measured(args(&b, &gw, &["cat", &format!("{root}/1f")]), vec![]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("linked more than once"), "{}", o.stderr);
+    assert!(gw.requests() - before <= 3);
+    assert!(o.peak_mib < 150.0, "peak {:.0} MiB", o.peak_mib);
+
+    // `get`: the gateway streams its 1.6 billion entries (as kubo would);
+    // the fetch stops at its cap, nothing left behind.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bomb");
+    let o = measured(
+        args(
+            &b,
+            &gw,
+            &[
+                "get",
+                &root.to_string(),
+                "-o",
+                &out.display().to_string(),
+                "--max-entries",
+                "20000",
+            ],
+        ),
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("more than 20,000 files and folders"),
+        "{}",
+        o.stderr
+    );
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
+    assert!(o.peak_mib < 150.0, "peak {:.0} MiB", o.peak_mib);
+
+    // `audit`: three distinct blocks, three requests a peer.
+    b.client()
+        .pin(&root.to_string(), &Default::default())
+        .await
+        .unwrap();
+    let config = tmp.path().join("ccs.yml");
+    std::fs::write(&config, nodes_at(&b, &gw)).unwrap();
+    let before = gw.requests();
+    let o = measured(
+        vec![
+            "audit".into(),
+            "--config".into(),
+            config.display().to_string(),
+            root.to_string(),
+            "--json".into(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(gw.requests() - before, 3 * b.peers.len() as u64);
+}
+
+/// A configuration whose every node's gateway is `gw`.
+fn nodes_at(b: &Backend, gw: &Gateway) -> String {
+    let mut yaml = format!(
+        "cluster:\n  default_node: nas\n  basic_auth_user: {}\n  basic_auth_password: {}\nnodes:\n",
+        b.user, b.password
+    );
+    for p in &b.peers {
+        yaml.push_str(&format!(
+            "  {}:\n    host: {}\n    gateway: {}\n",
+            p.name, p.api, gw.url
+        ));
+    }
+    yaml
 }
 
 #[tokio::test]
@@ -155,18 +229,8 @@ async fn a_chain_linked_twenty_times_is_audited_in_one_request_per_block() {
         c.pin(r, &Default::default()).await.unwrap();
     }
     let tmp = tempfile::tempdir().unwrap();
-    let mut yaml = format!(
-        "cluster:\n  default_node: nas\n  basic_auth_user: {}\n  basic_auth_password: {}\nnodes:\n",
-        b.user, b.password
-    );
-    for p in &b.peers {
-        yaml.push_str(&format!(
-            "  {}:\n    host: {}\n    gateway: {}\n",
-            p.name, p.api, gw.url
-        ));
-    }
     let config = tmp.path().join("ccs.yml");
-    std::fs::write(&config, yaml).unwrap();
+    std::fs::write(&config, nodes_at(&b, &gw)).unwrap();
     let state = tempfile::tempdir().unwrap();
     let mut a = vec![
         "audit".to_string(),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use bytes::Bytes;
@@ -171,20 +171,55 @@ impl Gateway {
         let st = (map, requests.clone(), asked.clone());
         async fn one(
             State((map, n, asked)): State<Served>,
+            method: axum::http::Method,
             Path(path): Path<String>,
+            Query(q): Query<HashMap<String, String>>,
         ) -> axum::response::Response {
             n.fetch_add(1, Ordering::Relaxed);
             *asked.lock().unwrap().entry(path.clone()).or_default() += 1;
-            match Cid::try_from(path.as_str())
-                .ok()
-                .and_then(|c| map.get(&c).cloned())
-            {
-                Some(b) => (StatusCode::OK, b).into_response(),
-                None => (StatusCode::PRECONDITION_FAILED, "not in local datastore").into_response(),
+            let Some(cid) = Cid::try_from(path.as_str()).ok() else {
+                return (StatusCode::BAD_REQUEST, "not a CID").into_response();
+            };
+            let Some(block) = map.get(&cid).cloned() else {
+                return (StatusCode::PRECONDITION_FAILED, "not in local datastore").into_response();
+            };
+            let format = q.get("format").map(String::as_str);
+            if format == Some("raw") {
+                return (StatusCode::OK, block).into_response();
             }
+            let dir = is_dir(&block);
+            if method == axum::http::Method::HEAD {
+                // As kubo: a folder without its trailing slash moves.
+                return if dir {
+                    (
+                        StatusCode::MOVED_PERMANENTLY,
+                        [("location", format!("/ipfs/{cid}/"))],
+                    )
+                        .into_response()
+                } else {
+                    StatusCode::OK.into_response()
+                };
+            }
+            if format == Some("tar") {
+                // Streamed as kubo streams it, entry by entry, without
+                // looking for repeats: whatever the item names.
+                let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+                let map = map.clone();
+                std::thread::spawn(move || {
+                    let _ = tar_walk(&map, &cid, &cid.to_string(), &tx);
+                });
+                let body = axum::body::Body::from_stream(tokio_stream_from(rx));
+                return (
+                    StatusCode::OK,
+                    [("content-type", "application/x-tar")],
+                    body,
+                )
+                    .into_response();
+            }
+            (StatusCode::BAD_REQUEST, "ask ?format=raw or ?format=tar").into_response()
         }
         let app = axum::Router::new()
-            .route("/ipfs/{*path}", axum::routing::get(one))
+            .route("/ipfs/{*path}", axum::routing::get(one).head(one))
             .with_state(st);
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", l.local_addr().unwrap());
@@ -211,6 +246,140 @@ impl Gateway {
             .copied()
             .max()
             .unwrap_or(0)
+    }
+}
+
+fn node(block: &[u8]) -> Option<(PbNode, UnixfsData)> {
+    let pb = PbNode::decode(block).ok()?;
+    let data = UnixfsData::decode(pb.data.as_deref().unwrap_or(&[])).ok()?;
+    Some((pb, data))
+}
+
+fn is_dir(block: &[u8]) -> bool {
+    node(block).is_some_and(|(_, d)| {
+        matches!(
+            d.kind,
+            Some(DataType::Directory) | Some(DataType::HamtShard)
+        )
+    })
+}
+
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+type TarTx = tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>;
+
+/// One tar entry's header, as bytes.
+fn tar_header(path: &str, dir: bool, size: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(if dir {
+        tar::EntryType::Directory
+    } else {
+        tar::EntryType::Regular
+    });
+    h.set_size(size);
+    h.set_mode(if dir { 0o755 } else { 0o644 });
+    if path.len() > 99 {
+        let mut long = tar::Header::new_gnu();
+        long.set_entry_type(tar::EntryType::GNULongName);
+        let name = format!("{path}\0");
+        long.set_size(name.len() as u64);
+        long.set_cksum();
+        out.extend_from_slice(long.as_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.resize(out.len().div_ceil(512) * 512, 0);
+        h.as_gnu_mut().unwrap().name[..10].copy_from_slice(b"long-name\0");
+    } else {
+        h.set_path(path).unwrap();
+    }
+    h.set_cksum();
+    out.extend_from_slice(h.as_bytes());
+    out
+}
+
+/// A folder's entries, HAMT shards followed as they come (repeats and all).
+fn entries(
+    map: &HashMap<Cid, Bytes>,
+    pb: &PbNode,
+    hamt: bool,
+    f: &mut dyn FnMut(String, Cid) -> bool,
+) -> bool {
+    for l in &pb.links {
+        let Ok(c) = Cid::try_from(l.hash.as_slice()) else {
+            continue;
+        };
+        if hamt && l.name.len() <= 2 {
+            let Some((child, _)) = map.get(&c).and_then(|b| node(b)) else {
+                continue;
+            };
+            if !entries(map, &child, true, f) {
+                return false;
+            }
+        } else {
+            let name = if hamt {
+                l.name[2..].to_string()
+            } else {
+                l.name.clone()
+            };
+            if !f(name, c) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+fn file_bytes(map: &HashMap<Cid, Bytes>, c: &Cid, out: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+    let Some((pb, data)) = map.get(c).and_then(|b| node(b)) else {
+        return true;
+    };
+    if let Some(d) = &data.data {
+        if !out(d) {
+            return false;
+        }
+    }
+    for l in &pb.links {
+        if let Ok(child) = Cid::try_from(l.hash.as_slice()) {
+            if !file_bytes(map, &child, out) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Streams `c` at `path` as tar entries; false once the reader is gone.
+fn tar_walk(map: &HashMap<Cid, Bytes>, c: &Cid, path: &str, tx: &TarTx) -> bool {
+    let send = |b: Vec<u8>| tx.blocking_send(Ok(Bytes::from(b))).is_ok();
+    let Some((pb, data)) = map.get(c).and_then(|b| node(b)) else {
+        return true;
+    };
+    match data.kind {
+        Some(DataType::Directory) | Some(DataType::HamtShard) => {
+            if !send(tar_header(&format!("{path}/"), true, 0)) {
+                return false;
+            }
+            let hamt = data.kind == Some(DataType::HamtShard);
+            entries(map, &pb, hamt, &mut |name, child| {
+                tar_walk(map, &child, &format!("{path}/{name}"), tx)
+            })
+        }
+        _ => {
+            let size = data.filesize.unwrap_or(0);
+            if !send(tar_header(path, false, size)) {
+                return false;
+            }
+            let mut sent = 0u64;
+            let ok = file_bytes(map, c, &mut |b| {
+                sent += b.len() as u64;
+                send(b.to_vec())
+            });
+            ok && send(vec![0; (sent.div_ceil(512) * 512 - sent) as usize])
+        }
     }
 }
 
