@@ -53,8 +53,11 @@ pub enum Msg {
     },
     /// The open form cannot go on (bad path, target exists…).
     FormRefused(String),
-    /// The upload's content is already in the archive; Enter adds anyway.
+    /// The upload's content is already in the archive: nothing is sent,
+    /// and the item keeps its name, metadata and time (only `edit`
+    /// changes those, with its diff shown).
     UploadExists {
+        cid: String,
         name: String,
         summary: String,
     },
@@ -235,8 +238,6 @@ pub struct UploadRequest {
     pub replication_min: Option<i32>,
     pub replication_max: Option<i32>,
     pub metadata: Vec<(String, String)>,
-    /// Upload even if the cluster already holds the content.
-    pub force: bool,
 }
 
 impl Effect {

@@ -390,7 +390,7 @@ impl Effects {
                     return;
                 }
             };
-            if !req.force {
+            {
                 // The CID kubo would give, computed here: is it already there?
                 let found = client
                     .existing(&path, ImportOptions::default(), false, false)
@@ -401,6 +401,7 @@ impl Effects {
                         .map_or_else(|| "status unknown".into(), |r| r.to_string());
                     let _ = tx
                         .send(Msg::UploadExists {
+                            cid: e.cid,
                             name: e.pin.name,
                             summary,
                         })

@@ -278,7 +278,6 @@ fn upload_form_validates_then_asks_the_task() {
             replication_min: Some(1),
             replication_max: None,
             metadata: vec![("org".into(), "hrdag".into())],
-            force: false,
         }
     );
     // The task refuses (say, unreadable): the message shows in the form.
@@ -290,28 +289,11 @@ fn upload_form_validates_then_asks_the_task() {
         panic!()
     };
     assert!(f.error.as_ref().unwrap().contains("permission denied") && !f.pending);
-    // Already in the archive: a note; Enter uploads anyway.
-    k(&mut st, KeyCode::Enter);
-    update(
-        &mut st,
-        Msg::UploadExists {
-            name: "commit_2026-01-07T03:33:17Z".into(),
-            summary: "3/3 pinned".into(),
-        },
-    );
-    let Some(Dialog::Form(f)) = &st.dialog else {
-        panic!()
-    };
-    assert!(f
-        .note
-        .as_ref()
-        .unwrap()
-        .contains("already in the archive as 'commit_2026-01-07T03:33:17Z', 3/3 pinned"));
+    // Enter again: the upload is asked for.
     let fx = k(&mut st, KeyCode::Enter);
-    assert!(matches!(fx.first(), Some(Effect::Upload(r)) if r.force));
     let id = match fx.first() {
         Some(Effect::Upload(r)) => r.id,
-        _ => 0,
+        other => panic!("{other:?}"),
     };
     update(
         &mut st,
@@ -1286,4 +1268,35 @@ fn edit_shows_the_changes_before_writing_them() {
             ("org".to_string(), "hrdag".to_string())
         ]
     );
+}
+
+/// Content already in the archive is not uploaded again: re-pinning it
+/// under the form's name and metadata would replace the item's own (and
+/// reset its time) without a word. As `add` does, nothing changes; the item
+/// is selected, and `e` edits it with its diff shown (issue 32).
+#[test]
+fn an_upload_of_what_the_archive_holds_changes_nothing_and_selects_it() {
+    let mut st = loaded();
+    ch(&mut st, 'a');
+    typed(&mut st, "data/single/readme.txt");
+    let fx = k(&mut st, KeyCode::Enter);
+    assert!(matches!(fx.first(), Some(Effect::Upload(_))));
+    let existing = pin(3).cid.to_string();
+    let fx = update(
+        &mut st,
+        Msg::UploadExists {
+            cid: existing.clone(),
+            name: "readme".into(),
+            summary: "3/3 pinned".into(),
+        },
+    );
+    assert!(st.dialog.is_none(), "nothing left to answer");
+    assert_eq!(fx, vec![Effect::RefreshNow]);
+    let flash = &st.flash.as_ref().unwrap().text;
+    assert!(
+        flash.contains("already in the archive as 'readme', 3/3 pinned: nothing uploaded"),
+        "{flash}"
+    );
+    assert!(flash.contains("e edits"), "{flash}");
+    assert_eq!(st.select_when_loaded.as_deref(), Some(existing.as_str()));
 }

@@ -53,7 +53,6 @@ fn req(id: u64, path: &std::path::Path) -> UploadRequest {
         replication_min: None,
         replication_max: None,
         metadata: vec![("org".into(), "hrdag".into())],
-        force: false,
     }
 }
 

@@ -228,7 +228,6 @@ pub(super) fn submit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
                 replication_min: rmin,
                 replication_max: rmax,
                 metadata,
-                force: f.force,
             };
             st.dialog = Some(Dialog::Form(f.clone()));
             Some(vec![Effect::Upload(req)])

@@ -178,15 +178,23 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::UploadExists { name, summary } => {
-            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
-                f.note = Some(format!(
-                    "already in the archive as '{name}', {summary}. Enter uploads anyway, Esc edits."
-                ));
-                f.force = true;
-                f.pending = false;
+        Msg::UploadExists { cid, name, summary } => {
+            // As `add` does: nothing is sent and nothing changes. Uploading
+            // again would re-pin the item under the form's name and
+            // metadata, replacing its own without a word.
+            if matches!(&st.dialog, Some(Dialog::Form(f)) if f.pending) {
+                st.dialog = None;
             }
-            Vec::new()
+            flash(
+                st,
+                format!(
+                    "already in the archive as '{}', {summary}: nothing uploaded (e edits its name and metadata)",
+                    crate::sanitize::clean(&name)
+                ),
+                Level::Info,
+            );
+            st.select_when_loaded = Some(cid.into_boxed_str());
+            vec![Effect::RefreshNow]
         }
         Msg::TaskStarted {
             id,
