@@ -49,6 +49,7 @@ pub fn holders(nodes: &[Node], members: &[(String, String)]) -> Vec<Holder> {
                 name,
                 peer_id: id,
                 gateway: n.gateway.clone(),
+                guessed: None,
             })
         })
         .collect()
@@ -83,6 +84,98 @@ pub struct Holder {
     pub name: String,
     pub peer_id: String,
     pub gateway: Url,
+    /// How the gateway was found when the configuration does not name it,
+    /// said beside any failure so the operator knows what to set.
+    pub guessed: Option<String>,
+}
+
+/// Every member that can be asked, each through its kubo's gateway: the
+/// configuration's node for it (by peer ID, else by name); else, for the
+/// peer that answers the API (`answering`, from `/id`), the gateway the
+/// client already uses; else ccs's own rule, port 8080 at the peer's address
+/// (its cluster multiaddrs, as `/peers` lists them). The seed's minimal
+/// configuration names no nodes, and an audit still reaches every peer.
+pub fn holders_for(
+    nodes: &[Node],
+    members: &[crate::cluster::types::PeerId],
+    answering: Option<&str>,
+    client_gateway: &Url,
+) -> Vec<Holder> {
+    let pairs: Vec<(String, String)> = members
+        .iter()
+        .map(|p| (p.id.clone(), p.peername.clone()))
+        .collect();
+    let mut out = holders(nodes, &pairs);
+    for m in members {
+        if out.iter().any(|h| h.peer_id == m.id) {
+            continue;
+        }
+        let name = if m.peername.is_empty() {
+            m.id.clone()
+        } else {
+            m.peername.clone()
+        };
+        let (gateway, how) = if answering == Some(m.id.as_str()) {
+            (
+                client_gateway.clone(),
+                "the gateway this client uses: it answers the API".to_string(),
+            )
+        } else if let Some(u) = address_gateway(&m.addresses) {
+            (u, "ccs's port 8080 at the address it announces".to_string())
+        } else {
+            continue;
+        };
+        out.push(Holder {
+            guessed: Some(format!(
+                "gateway {gateway} ({how}; nodes.{name}.gateway in the configuration sets it)"
+            )),
+            name,
+            peer_id: m.id.clone(),
+            gateway,
+        });
+    }
+    out
+}
+
+/// `http://ADDR:8080/` from a peer's multiaddrs: the first routable one,
+/// else a loopback one; never an unspecified or link-local address.
+pub fn address_gateway(addrs: &[String]) -> Option<Url> {
+    let mut loopback = None;
+    for a in addrs {
+        let parts: Vec<&str> = a.split('/').collect();
+        let (Some(proto), Some(host)) = (parts.get(1), parts.get(2)) else {
+            continue;
+        };
+        let (host, is_loop) = match *proto {
+            "ip4" | "ip6" => {
+                let Ok(ip) = host.parse::<std::net::IpAddr>() else {
+                    continue;
+                };
+                let link_local = match ip {
+                    std::net::IpAddr::V4(v4) => v4.is_link_local(),
+                    std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+                };
+                if ip.is_unspecified() || link_local {
+                    continue;
+                }
+                let shown = match ip {
+                    std::net::IpAddr::V6(_) => format!("[{ip}]"),
+                    _ => ip.to_string(),
+                };
+                (shown, ip.is_loopback())
+            }
+            "dns" | "dns4" | "dns6" => (host.to_string(), *host == "localhost"),
+            _ => continue,
+        };
+        let Ok(u) = Url::parse(&format!("http://{host}:8080/")) else {
+            continue;
+        };
+        if !is_loop {
+            return Some(u);
+        }
+        loopback.get_or_insert(u);
+    }
+    loopback
 }
 
 /// What one peer's copy of one item is. Ordered by gravity.
@@ -269,7 +362,10 @@ impl Audit {
                     let (outcome, blocks, detail) = check(&dag, &root, self.depth, seed).await;
                     // Name the peer, not only its gateway's address.
                     let label = dag.gateway_label();
-                    let detail = detail.replacen(&label, &format!("{} ({label})", h.name), 1);
+                    let mut detail = detail.replacen(&label, &format!("{} ({label})", h.name), 1);
+                    if let (false, Some(how)) = (detail.is_empty(), &h.guessed) {
+                        detail = format!("{detail}; {how}");
+                    }
                     Check {
                         peer: h.name.clone(),
                         peer_id: h.peer_id.clone(),
@@ -287,7 +383,7 @@ impl Audit {
                     name: pin.name.clone(),
                     outcome: Outcome::Unreachable,
                     blocks: 0,
-                    detail: "no gateway known for this peer: give its node a gateway (or peer_id) in the configuration".into(),
+                    detail: "no gateway known for this peer (it announces no address): give nodes.NAME.gateway in the configuration".into(),
                 },
             }
         });
@@ -437,5 +533,42 @@ mod tests {
             few.push(&pin(k));
         }
         assert_eq!(few.finish().len(), 3, "fewer items than the sample: all");
+    }
+}
+
+#[cfg(test)]
+mod gateway_tests {
+    use super::address_gateway;
+
+    #[test]
+    fn a_peers_gateway_is_port_8080_at_its_routable_address() {
+        let g = |a: &[&str]| {
+            address_gateway(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .map(|u| u.to_string())
+        };
+        assert_eq!(
+            g(&[
+                "/ip4/127.0.0.1/tcp/9096/p2p/X",
+                "/ip4/100.64.0.31/tcp/9096/p2p/X"
+            ]),
+            Some("http://100.64.0.31:8080/".into())
+        );
+        assert_eq!(
+            g(&["/ip4/127.0.0.1/tcp/9096"]),
+            Some("http://127.0.0.1:8080/".into())
+        );
+        assert_eq!(
+            g(&["/ip6/fd7a:115c:a1e0::1/tcp/9096"]),
+            Some("http://[fd7a:115c:a1e0::1]:8080/".into())
+        );
+        assert_eq!(
+            g(&["/dns4/nas.tailnet.ts.net/tcp/9096"]),
+            Some("http://nas.tailnet.ts.net:8080/".into())
+        );
+        assert_eq!(
+            g(&["/ip4/0.0.0.0/tcp/9096", "/ip4/169.254.1.1/tcp/9096"]),
+            None
+        );
+        assert_eq!(g(&[]), None);
     }
 }

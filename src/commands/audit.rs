@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::output::*;
 use super::Ctx;
 use crate::cluster::audit::{
-    counts_text, exit_code, holders, summary, Audit, Check, Depth, Outcome, Targets,
+    counts_text, exit_code, holders_for, summary, Audit, Check, Depth, Outcome, Targets,
 };
 use crate::cluster::state_files;
 
@@ -67,12 +67,24 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     }
     let nodes = crate::config::node_gateways(&cx.resolved.file, false)
         .map_err(|e| CmdError::usage("configuration", e.to_string()))?;
-    let members = cx.client.members().await?;
-    let members: Vec<(String, String)> = members
+    let peers = cx.client.members().await?;
+    let members: Vec<(String, String)> = peers
         .iter()
         .map(|p| (p.id.clone(), p.peername.clone()))
         .collect();
-    let holders = holders(&nodes, &members);
+    let answering = cx.client.id().await.ok().map(|p| p.id);
+    let holders = holders_for(
+        &nodes,
+        &peers,
+        answering.as_deref(),
+        &cx.client.default_gateway(),
+    );
+    if holders.is_empty() {
+        return Err(CmdError::usage(
+            "audit",
+            "no peer's gateway is known: name each node with its gateway (nodes.NAME.gateway, or a host whose port 8080 is its gateway) in the configuration",
+        ));
+    }
     if let Some(p) = &a.peer {
         if !members.iter().any(|(id, name)| id == p || name == p) {
             return Err(CmdError::usage(

@@ -3,6 +3,8 @@
 //! added and pinned before any is released.
 
 use std::collections::{HashMap, HashSet};
+
+use crate::cluster::steward::fleet::BoundsFrom;
 use std::io::Write;
 use std::time::Duration;
 
@@ -61,9 +63,16 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
     let (steward, tally) = (planned.plan, planned.tally);
     let json = cx.json || a.output.is_some();
     let (rmin, rmax) = fleet.replication;
+    let from = fleet.bounds_from;
     if !json {
+        let target = match from {
+            BoundsFrom::Configuration => format!(
+                "target={rmin}-{rmax} (cluster.replication_min/max of the configuration; an item set higher keeps its own)"
+            ),
+            BoundsFrom::ItemsOwn => "target=each item's own bounds (the configuration sets no cluster.replication_min/max; ccs would use its default 3-5)".to_string(),
+        };
         say!(
-            "rebalance [{}] target={rmin}-{rmax}",
+            "rebalance [{}] {target}",
             if a.dry_run { "DRY RUN" } else { "LIVE" }
         );
         say!("");
@@ -109,6 +118,7 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
             "interrupted": interrupted,
             "replication_min": rmin,
             "replication_max": rmax,
+            "bounds_from": from,
         });
         let node_summary: serde_json::Map<String, serde_json::Value> = summary
             .iter()
@@ -162,7 +172,9 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         };
         say!("Results:");
         say!("  total pins:       {}", steward.checked);
+        // Every item is one of: already correct, to change, left as it is.
         say!("  already correct:  {}", steward.checked - changed.len());
+        say!("  to change:        {}", movable.len());
         say!("  {verb_add}:  {added}");
         say!("  {verb_rm}: {removed}");
         if !skipped.is_empty() {
@@ -201,17 +213,16 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
                     .size
                     .map(|s| format!(" ({})", crate::format::human_bytes(s)))
                     .unwrap_or_default();
-                say!(
-                    "  {}  {}{size}  [{}] {}",
-                    ccs_cut(&i.cid),
-                    i.name,
-                    if i.current.is_empty() {
-                        "left: pinned everywhere"
-                    } else {
-                        action_name(i)
-                    },
-                    plus.chain(minus).collect::<Vec<_>>().join(" ")
-                );
+                // An item left as it is has no peers to add or remove.
+                let (label, peers) = if i.blocked.is_some() {
+                    ("left as it is", String::new())
+                } else {
+                    (
+                        action_name(i),
+                        plus.chain(minus).collect::<Vec<_>>().join(" "),
+                    )
+                };
+                say!("  {}  {}{size}  [{label}] {peers}", ccs_cut(&i.cid), i.name,);
                 if let Some(why) = &i.blocked {
                     say!("      {why}");
                 } else if let Some(e) = errors.get(&i.cid) {

@@ -2,6 +2,7 @@
 //! v0.4 has it and the cluster's members.
 
 use super::FileConfig;
+use crate::cluster::steward::fleet::BoundsFrom;
 use crate::cluster::steward::{Fleet, Node};
 use crate::cluster::types::PeerId;
 
@@ -57,6 +58,13 @@ pub fn fleet(file: &FileConfig, members: &[PeerId]) -> Fleet {
             count(file.cluster.replication_min, REPLICATION.0),
             count(file.cluster.replication_max, REPLICATION.1),
         ),
+        bounds_from: if file.cluster.replication_min.is_some()
+            || file.cluster.replication_max.is_some()
+        {
+            BoundsFrom::Configuration
+        } else {
+            BoundsFrom::ItemsOwn
+        },
     }
 }
 

@@ -257,16 +257,21 @@ impl Effects {
         tokio::spawn(async move {
             use crate::cluster::audit::{self, Audit, Depth, Outcome};
             let run = async {
-                if nodes.is_empty() {
-                    return Err("no node gateways: name each node (with its gateway) in the configuration's nodes".to_string());
-                }
-                let members: Vec<(String, String)> = client
-                    .members()
-                    .await
-                    .map_err(|e| e.to_string())?
+                let peers = client.members().await.map_err(|e| e.to_string())?;
+                let members: Vec<(String, String)> = peers
                     .iter()
                     .map(|p| (p.id.clone(), p.peername.clone()))
                     .collect();
+                let answering = client.id().await.ok().map(|p| p.id);
+                let holders = audit::holders_for(
+                    &nodes,
+                    &peers,
+                    answering.as_deref(),
+                    &client.default_gateway(),
+                );
+                if holders.is_empty() {
+                    return Err("no peer's gateway is known: name each node with its gateway (nodes.NAME.gateway) in the configuration".to_string());
+                }
                 // Streamed into what the audit needs of each item (or a
                 // sample of them): the whole pinset at a million pins would
                 // be over a gigabyte beside the console's table.
@@ -280,7 +285,7 @@ impl Effects {
                 let total = pins.len() as u64;
                 let a = Audit {
                     client: client.clone(),
-                    holders: audit::holders(&nodes, &members),
+                    holders,
                     members,
                     depth: if sample.is_some() {
                         Depth::Sample

@@ -1119,7 +1119,11 @@ fn drain_and_rebalance_show_their_plan_and_need_an_explicit_yes() {
     st.peers.rows[0].error = "dial backoff".into();
     let mut empty = a_plan();
     empty.items.clear();
-    empty.kind = ccs_tui::cluster::steward::plan::Kind::Rebalance { min: 3, max: 5 };
+    empty.kind = ccs_tui::cluster::steward::plan::Kind::Rebalance {
+        min: 3,
+        max: 5,
+        from: Default::default(),
+    };
     update(&mut st, Msg::StewardPlanned(Ok(empty)));
     let text = &st.flash.as_ref().unwrap().text;
     assert!(

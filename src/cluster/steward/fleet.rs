@@ -32,6 +32,20 @@ impl Node {
     }
 }
 
+/// Where a rebalance takes each item's bounds from: the bounds an operator
+/// chose somewhere, never ones nobody did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundsFrom {
+    /// `cluster.replication_min`/`max` of the configuration (an item set
+    /// higher keeps its own minimum).
+    #[default]
+    Configuration,
+    /// The configuration sets none: each item's own bounds, as it was
+    /// pinned (ccs would use its default 3..5, which nobody chose here).
+    ItemsOwn,
+}
+
 /// The known nodes and what they can take.
 #[derive(Debug, Clone, Default)]
 pub struct Fleet {
@@ -45,6 +59,9 @@ pub struct Fleet {
     pub primaries: HashMap<String, String>,
     /// ccs's `replication_min`/`replication_max` (3 and 5 unless set).
     pub replication: (usize, usize),
+    /// Whether the configuration set `replication`, or each item's own
+    /// bounds rule.
+    pub bounds_from: BoundsFrom,
 }
 
 impl Fleet {

@@ -18,6 +18,8 @@ pub enum Kind {
     Rebalance {
         min: usize,
         max: usize,
+        /// Where the bounds come from, said in the plan's title.
+        from: super::fleet::BoundsFrom,
     },
     Drain {
         peer: String,
@@ -34,6 +36,7 @@ impl Kind {
         Kind::Rebalance {
             min: fleet.replication.0,
             max: fleet.replication.1,
+            from: fleet.bounds_from,
         }
     }
     pub fn drain(peer: &str, fleet: &Fleet) -> Kind {
@@ -44,7 +47,17 @@ impl Kind {
     }
     pub fn title(&self) -> String {
         match self {
-            Kind::Rebalance { min, max } => format!("rebalance to {min}..{max} copies"),
+            Kind::Rebalance {
+                min,
+                max,
+                from: super::fleet::BoundsFrom::Configuration,
+            } => format!(
+                "rebalance to {min}..{max} copies (the configuration's cluster.replication_min/max; an item set higher keeps its own)"
+            ),
+            Kind::Rebalance {
+                from: super::fleet::BoundsFrom::ItemsOwn,
+                ..
+            } => "rebalance to each item's own bounds (the configuration sets no cluster.replication_min/max)".to_string(),
             Kind::Drain { name, .. } => format!("drain {name}"),
             Kind::Ensure { profile } => {
                 format!("ensure-pins {profile} (every item, as ccs does)")

@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use super::fleet::Fleet;
+use super::fleet::{BoundsFrom, Fleet};
 use super::plan::Item;
 use crate::cluster::types::Pin;
 
@@ -64,7 +64,18 @@ pub(crate) fn plan_rebalance(pins: &[Pin], fleet: &Fleet) -> Vec<Move> {
 /// pinset is planned as it streams in.
 pub fn plan_item(pin: &Pin, fleet: &Fleet) -> Move {
     let own = usize::try_from(pin.replication_factor_min).unwrap_or(0);
-    let (rmin, rmax) = (fleet.replication.0.max(own), fleet.replication.1.max(own));
+    let everywhere = pin.allocations.is_empty();
+    let (rmin, rmax) = match fleet.bounds_from {
+        BoundsFrom::Configuration => (fleet.replication.0.max(own), fleet.replication.1.max(own)),
+        // Its own bounds; pinned everywhere (-1), it is where it should be.
+        BoundsFrom::ItemsOwn => {
+            let max = usize::try_from(pin.replication_factor_max).unwrap_or(0);
+            if everywhere || own == 0 || max < own {
+                return unchanged(pin, fleet);
+            }
+            (own, max)
+        }
+    };
     let org = pin.metadata.get("org");
     let required = fleet.required(org);
     let current: Vec<String> = pin
@@ -142,6 +153,26 @@ pub fn plan_item(pin: &Pin, fleet: &Fleet) -> Move {
     }
 }
 
+/// An item left as it is.
+fn unchanged(pin: &Pin, fleet: &Fleet) -> Move {
+    Move {
+        cid: pin.cid.clone(),
+        name: pin.name.clone(),
+        size: pin.size(),
+        action: Action::AlreadyCorrect,
+        current: pin
+            .allocations
+            .iter()
+            .filter(|a| fleet.knows(a))
+            .cloned()
+            .collect(),
+        target: Vec::new(),
+        added: Vec::new(),
+        removed: Vec::new(),
+        everywhere: pin.allocations.is_empty(),
+    }
+}
+
 /// Per node, how many items it holds before and after a rebalance (ccs's
 /// `node_summary`), counted as the moves are made: the moves that change
 /// something are kept by the caller and counted at the end, once it is
@@ -158,9 +189,11 @@ impl NodeTally {
         self.before.resize(n, 0);
         self.unchanged.resize(n, 0);
         for (k, node) in fleet.nodes.iter().enumerate() {
-            if m.current.contains(&node.peer_id) {
+            // Pinned everywhere: on every node, and left there (allocations
+            // cannot change it without fewer copies).
+            if m.everywhere || m.current.contains(&node.peer_id) {
                 self.before[k] += 1;
-                self.unchanged[k] += usize::from(!m.changes());
+                self.unchanged[k] += usize::from(!m.changes() || m.everywhere);
             }
         }
     }
@@ -241,6 +274,7 @@ mod shared_cases {
                 .map(|(o, p)| (o.to_string(), p.to_string()))
                 .collect(),
             replication: (3, 5),
+            bounds_from: BoundsFrom::Configuration,
         }
     }
 

@@ -56,6 +56,11 @@ pub fn kind() -> Kind {
 pub fn sim_trio() -> SimState {
     let names: Vec<String> = PEERS.iter().map(|s| s.to_string()).collect();
     let mut st = SimState::new(&names, 11);
+    // As in the real cluster's namespace: every peer announces loopback,
+    // so nothing derived from an address dials off this machine.
+    for p in &mut st.peers {
+        p.ip = "127.0.0.1".into();
+    }
     st.basic_auth = Some((SIM_USER.into(), SIM_PASSWORD.into()));
     // scripts/real-cluster pings every 2 s: a dead peer is dropped within ~4 s.
     st.timings = Timings {

@@ -1,0 +1,239 @@
+//! What the operator sees must be true (issue 32): a newcomer's hour on a
+//! real cluster found answers that contradicted each other or the
+//! cluster. Each finding has a test here; `both::` run on the real cluster
+//! too.
+
+use crate::common;
+
+use std::time::Duration;
+
+use common::backend::{unique_text, Backend};
+use common::cli::{run, Out};
+
+async fn cli(b: &Backend, rest: &[&str]) -> Out {
+    let mut a: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+    a.extend(b.cli_args());
+    run(a, vec![]).await
+}
+
+/// Adds a file with `flags`, waits until `copies` peers pin it.
+async fn add_file(
+    b: &Backend,
+    dir: &std::path::Path,
+    name: &str,
+    flags: &[&str],
+    copies: usize,
+) -> String {
+    let f = dir.join(name);
+    std::fs::write(&f, unique_text(name)).unwrap();
+    let mut a = vec!["add".to_string(), f.display().to_string(), "--json".into()];
+    a.extend(flags.iter().map(|s| s.to_string()));
+    a.extend(b.cli_args());
+    let o = run(a, vec![]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    let cid = v["cid"]
+        .as_str()
+        .or(v["root_cid"].as_str())
+        .unwrap()
+        .to_string();
+    for _ in 0..600 {
+        let st = b.client().pin_status(&cid, false).await.unwrap();
+        let pinned = st
+            .peer_map
+            .values()
+            .filter(|p| p.status == ccs_tui::cluster::types::TrackerStatus::Pinned)
+            .count();
+        if pinned >= copies {
+            return cid;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{cid} not pinned on {copies} peers");
+}
+
+/// The seed's own `~/.ccs/config.yml`: credentials, nothing else.
+fn seed_config(b: &Backend, dir: &std::path::Path) -> std::path::PathBuf {
+    let p = dir.join("config.yml");
+    std::fs::write(
+        &p,
+        format!(
+            "cluster:\n  basic_auth_user: {}\n  basic_auth_password: {}\n",
+            b.user, b.password
+        ),
+    )
+    .unwrap();
+    p
+}
+
+mod both {
+    use super::*;
+
+    /// Finding 2: with the seed's configuration no bounds are chosen, so a
+    /// rebalance keeps each item's own, says so, and its report agrees with
+    /// itself: nothing "left" with peers to add, every item counted once,
+    /// items pinned everywhere on every node of the table.
+    #[tokio::test]
+    async fn a_rebalance_names_its_bounds_and_its_report_adds_up() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let two = add_file(
+            &b,
+            tmp.path(),
+            "two.txt",
+            &["--rmin", "2", "--rmax", "2"],
+            2,
+        )
+        .await;
+        let all = add_file(
+            &b,
+            tmp.path(),
+            "all.txt",
+            &["--rmin", "-1", "--rmax", "-1"],
+            3,
+        )
+        .await;
+        let cfg = seed_config(&b, tmp.path());
+        let mut a = vec![
+            "rebalance".to_string(),
+            "--dry-run".into(),
+            "--config".into(),
+            cfg.display().to_string(),
+            "--host".into(),
+            b.peers[0].api.clone(),
+            two.clone(),
+            all.clone(),
+        ];
+        a.extend(["--gateway".to_string(), b.peers[0].gateway.clone()]);
+        let o = run(a, vec![]).await;
+        assert!(o.code <= 1, "{}{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout.contains("target=each item's own bounds (the configuration sets no cluster.replication_min/max"),
+            "{}",
+            o.stdout
+        );
+        let line = |k: &str| -> usize {
+            o.stdout
+                .lines()
+                .find(|l| l.trim_start().starts_with(k))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{k}: {}", o.stdout))
+        };
+        let total = line("total pins:");
+        let correct = line("already correct:");
+        let change = line("to change:");
+        let left = o
+            .stdout
+            .lines()
+            .find(|l| l.contains("left as they are:"))
+            .and_then(|l| l.split(':').nth(1))
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0usize);
+        assert_eq!(total, 2, "{}", o.stdout);
+        assert_eq!(correct + change + left, total, "{}", o.stdout);
+        assert_eq!(
+            correct, 2,
+            "both are as their owners set them: {}",
+            o.stdout
+        );
+        for l in o.stdout.lines().filter(|l| l.contains("[left")) {
+            assert!(!l.contains(" +"), "left alone, yet peers to add: {l}");
+        }
+        // The node table counts the item pinned everywhere on every node.
+        for p in &b.peers {
+            let row = o
+                .stdout
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{} ", p.name)))
+                .unwrap_or_else(|| panic!("{}: {}", p.name, o.stdout));
+            let before: usize = row.split_whitespace().nth(1).unwrap().parse().unwrap();
+            assert!(before >= 1, "{} holds all.txt: {row}", p.name);
+        }
+    }
+
+    /// Finding 3: an item pinned everywhere is not "below its minimum" when
+    /// one member would be gone; it keeps its copies on the others.
+    #[tokio::test]
+    async fn risk_does_not_count_items_pinned_everywhere_as_minimum_three() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let all = add_file(
+            &b,
+            tmp.path(),
+            "recording.bin",
+            &["--rmin", "-1", "--rmax", "-1"],
+            3,
+        )
+        .await;
+        let o = cli(&b, &["risk", "--if-fails", "meerkat", "--json"]).await;
+        assert!(
+            !o.stdout.contains(&all) || !o.stdout.contains("\"min\":3"),
+            "{}",
+            o.stdout
+        );
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        let named = |k: &str| {
+            v["if_failed"][k]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|i| i["cid"] == all.as_str()))
+        };
+        assert!(!named("below_min") && !named("lost"), "{}", o.stdout);
+        assert!(
+            !v["below_min"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["cid"] == all.as_str()),
+            "{}",
+            o.stdout
+        );
+    }
+
+    /// Finding 4: the seed's configuration names no nodes; the audit still
+    /// asks every peer — the one answering through the client's gateway,
+    /// the others at port 8080 of the address they announce, said so with
+    /// what to configure — and never "no gateway known" for all.
+    #[tokio::test]
+    async fn audit_with_the_seeds_configuration_reaches_the_peers_it_can() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let cid = add_file(&b, tmp.path(), "minutes.json", &[], 3).await;
+        let cfg = seed_config(&b, tmp.path());
+        let state = tempfile::tempdir().unwrap();
+        let o = run(
+            vec![
+                "audit".into(),
+                "--config".into(),
+                cfg.display().to_string(),
+                "--host".into(),
+                b.peers[0].api.clone(),
+                "--gateway".into(),
+                b.peers[0].gateway.clone(),
+                cid.clone(),
+                "--json".into(),
+            ],
+            vec![("XDG_STATE_HOME", state.path().display().to_string())],
+        )
+        .await;
+        assert!(!o.stderr.contains("no gateway known"), "{}", o.stderr);
+        let checks: Vec<serde_json::Value> = o
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(checks.len(), b.peers.len(), "{}", o.stdout);
+        let answering = checks.iter().filter(|c| c["outcome"] == "ok").count();
+        assert!(
+            answering >= 1,
+            "the answering peer is audited: {}",
+            o.stdout
+        );
+        for c in checks.iter().filter(|c| c["outcome"] != "ok") {
+            let d = c["detail"].as_str().unwrap();
+            assert!(d.contains(":8080/"), "{d}");
+            assert!(d.contains("gateway in the configuration sets it"), "{d}");
+        }
+    }
+}
