@@ -108,6 +108,12 @@ pub enum Msg {
         cid: String,
         result: Result<PreviewAnswer, String>,
     },
+    /// The file name a fetch of `cid` is best saved under (its original
+    /// extension found): the fetch form takes it if still as it opened.
+    FetchNamed {
+        cid: String,
+        file: String,
+    },
     /// An audit task's items checked so far.
     AuditProgress {
         id: u64,
@@ -190,6 +196,11 @@ pub enum Effect {
     /// Read the start of a file for its preview.
     Preview {
         generation: u64,
+        cid: String,
+        name: String,
+    },
+    /// Find the name a fetch of `cid` (called `name`) is saved under.
+    FetchName {
         cid: String,
         name: String,
     },

@@ -422,6 +422,29 @@ impl ClusterClient {
     }
 }
 
+/// Metadata key for a single file's own name, kept when the item is named
+/// otherwise (`minutes.json` added as `minutes-2024-05`): a fetch saves it
+/// with its extension.
+pub const FILENAME_KEY: &str = "filename";
+
+/// `metadata` with the file's own name when `name` drops its extension.
+pub fn with_filename(
+    mut metadata: Vec<(String, String)>,
+    path: &Path,
+    name: Option<&str>,
+) -> Vec<(String, String)> {
+    let own = default_name(path);
+    let keeps = |n: &str| Path::new(n).extension().is_some() || n == own;
+    if path.is_file()
+        && name.is_some_and(|n| !keeps(n))
+        && Path::new(&own).extension().is_some()
+        && !metadata.iter().any(|(k, _)| k == FILENAME_KEY)
+    {
+        metadata.push((FILENAME_KEY.into(), own));
+    }
+    metadata
+}
+
 /// The name an upload is pinned with when none is given: the file's or the
 /// folder's own name, as `ccs add` names it; `.` and `..` are resolved first.
 pub fn default_name(path: &Path) -> String {

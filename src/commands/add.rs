@@ -85,6 +85,7 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
     // Refuse bad paths before anything is sent, with a clear message.
     let (_, total) = crate::cluster::add::plan(path, *hidden)?;
     let metadata = crate::cluster::add::with_size(metadata, total);
+    let metadata = crate::cluster::add::with_filename(metadata, path, name.as_deref());
     // Is it already there? The CID kubo would give, computed here.
     if progress_on() {
         eprint!("computing the CID of {}…\r", path.display());

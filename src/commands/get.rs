@@ -1,6 +1,6 @@
 //! `get`: fetch an item to disk, verified and atomic.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::json;
@@ -59,22 +59,47 @@ fn parse_size(s: &str) -> Result<u64, String> {
 pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     let (cid, output, force) = (a.cid.as_str(), a.output.as_deref(), a.force);
     unixfs::parse_cid(cid).map_err(|e| CmdError::usage(cid, format!("not a valid CID: {e}")))?;
+    // A folder given (existing, or written with a trailing slash) means
+    // inside it, under the item's own name, as cp and curl -O do.
+    let into_folder = output.filter(|p| p.is_dir() || p.to_string_lossy().ends_with('/'));
+    if let Some(dir) = into_folder.filter(|p| !p.is_dir()) {
+        return Err(CmdError::usage(
+            dir.display().to_string(),
+            "no such folder (create it first, or name a file)",
+        ));
+    }
     let dest: PathBuf = match output {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let name = cx
-                .client
-                .allocation(cid)
-                .await
-                .map(|p| p.name)
+        Some(p) if into_folder.is_none() => p.to_path_buf(),
+        _ => {
+            let pin = cx.client.allocation(cid).await.ok();
+            let (name, filename) = pin
+                .as_ref()
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        p.metadata
+                            .get(crate::cluster::add::FILENAME_KEY)
+                            .map(String::from),
+                    )
+                })
                 .unwrap_or_default();
-            let safe = Path::new(&name)
-                .file_name()
-                .map(|n| crate::sanitize::for_disk(&n.to_string_lossy()).into_owned());
-            PathBuf::from(
-                safe.filter(|n| !n.is_empty())
-                    .unwrap_or_else(|| cid.to_string()),
-            )
+            let content_type = cx
+                .client
+                .gateway_head(&cx.client.default_gateway(), cid, "")
+                .await
+                .ok()
+                .filter(|h| !h.is_dir)
+                .and_then(|h| h.content_type);
+            let file = crate::cluster::fetch::suggested_name(
+                &name,
+                cid,
+                filename.as_deref(),
+                content_type.as_deref(),
+            );
+            match into_folder {
+                Some(dir) => dir.join(file),
+                None => PathBuf::from(file),
+            }
         }
     };
     // Prefer the gateway of a peer that has it pinned.

@@ -211,6 +211,32 @@ impl Effects {
         });
     }
 
+    /// The file name a fetch of `cid` is saved under: its name with the
+    /// original file's extension (see [`crate::cluster::fetch::suggested_name`]).
+    pub fn fetch_name(&self, cid: String, name: String) {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let filename = client.allocation(&cid).await.ok().and_then(|p| {
+                p.metadata
+                    .get(crate::cluster::add::FILENAME_KEY)
+                    .map(String::from)
+            });
+            let content_type = client
+                .gateway_head(&client.default_gateway(), &cid, "")
+                .await
+                .ok()
+                .filter(|h| !h.is_dir)
+                .and_then(|h| h.content_type);
+            let file = crate::cluster::fetch::suggested_name(
+                &name,
+                &cid,
+                filename.as_deref(),
+                content_type.as_deref(),
+            );
+            let _ = tx.send(Msg::FetchNamed { cid, file }).await;
+        });
+    }
+
     /// Reads the start of a file (verified) and says what it is.
     pub fn preview(&self, generation: u64, cid: String, name: String) {
         let (dag, tx) = (self.dag(), self.tx.clone());
@@ -424,6 +450,7 @@ impl Effects {
                 })
                 .await;
             let metadata = crate::cluster::add::with_size(req.metadata.clone(), total);
+            let metadata = crate::cluster::add::with_filename(metadata, &path, req.name.as_deref());
             let opts = AddOptions {
                 pin: PinOptions {
                     name: Some(req.name.clone().unwrap_or_else(|| what.clone())),

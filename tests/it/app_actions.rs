@@ -1304,3 +1304,68 @@ fn an_upload_of_what_the_archive_holds_changes_nothing_and_selects_it() {
     assert!(flash.contains("e edits"), "{flash}");
     assert_eq!(st.select_when_loaded.as_deref(), Some(existing.as_str()));
 }
+
+/// The fetch form for an item named without an extension takes the
+/// original file's once it is known, unless the path was changed meanwhile
+/// (issue 32).
+#[test]
+fn the_fetch_form_keeps_the_original_files_extension() {
+    let mut st = loaded();
+    let cid = pin(2).cid.to_string();
+    update(
+        &mut st,
+        Msg::FetchNamed {
+            cid: cid.clone(),
+            file: "minutes-2024-05.json".into(),
+        },
+    );
+    assert!(st.dialog.is_none(), "no form: nothing to change");
+    // Opened from the pins pane on an item named without an extension.
+    let fx = ch(&mut st, 'o');
+    let cid = match fx.first() {
+        Some(Effect::FetchName { cid, name }) => {
+            assert!(name.starts_with("item-"), "{name}");
+            cid.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!("{:?}", st.flash)
+    };
+    let opened = f.value(0).to_string();
+    let renamed = std::path::Path::new(&opened).with_file_name("minutes-2024-05");
+    let mut st2 = st.clone();
+    if let Some(Dialog::Form(f)) = st2.dialog.as_mut() {
+        f.fields[0] =
+            ccs_tui::app::dialog::Field::new("save as", &renamed.display().to_string(), "");
+    }
+    update(
+        &mut st2,
+        Msg::FetchNamed {
+            cid: cid.clone(),
+            file: "minutes-2024-05.json".into(),
+        },
+    );
+    let Some(Dialog::Form(f)) = &st2.dialog else {
+        panic!()
+    };
+    assert_eq!(
+        std::path::Path::new(f.value(0)).file_name().unwrap(),
+        "minutes-2024-05.json"
+    );
+    // Changed by the operator meanwhile: left as typed.
+    if let Some(Dialog::Form(f)) = st2.dialog.as_mut() {
+        f.fields[0] = ccs_tui::app::dialog::Field::new("save as", "/tmp/mine.bin", "");
+    }
+    update(
+        &mut st2,
+        Msg::FetchNamed {
+            cid,
+            file: "minutes-2024-05.json".into(),
+        },
+    );
+    let Some(Dialog::Form(f)) = &st2.dialog else {
+        panic!()
+    };
+    assert_eq!(f.value(0), "/tmp/mine.bin");
+}

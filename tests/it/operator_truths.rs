@@ -237,3 +237,37 @@ mod both {
         }
     }
 }
+
+mod names {
+    use super::*;
+
+    /// Finding 5: a folder given to `get -o` means inside it, and a single
+    /// file's default name keeps the original extension when the item's
+    /// name has none.
+    #[tokio::test]
+    async fn get_into_a_folder_keeps_the_original_extension() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        std::fs::create_dir(&src).unwrap();
+        let cid = add_file(&b, &src, "minutes.json", &["--name", "minutes-2024-05"], 3).await;
+        let out = tmp.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let o = cli(&b, &["get", &cid, "-o", &format!("{}/", out.display())]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(out.join("minutes-2024-05.json").is_file(), "{}", o.stdout);
+        // Without the slash, an existing folder is still a folder.
+        std::fs::remove_file(out.join("minutes-2024-05.json")).unwrap();
+        let o = cli(&b, &["get", &cid, "-o", &out.display().to_string()]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(out.join("minutes-2024-05.json").is_file());
+        // A folder that is not there is said, not made a file.
+        let o = cli(
+            &b,
+            &["get", &cid, "-o", &format!("{}/nope/", out.display())],
+        )
+        .await;
+        assert_eq!(o.code, 2);
+        assert!(o.stderr.contains("no such folder"), "{}", o.stderr);
+    }
+}

@@ -119,8 +119,7 @@ pub(super) fn browse_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
             let Some(e) = b.selected_entry().cloned() else {
                 return Vec::new();
             };
-            dialogs::open_fetch_form(st, &e.cid, &e.name);
-            return Vec::new();
+            return dialogs::open_fetch_form(st, &e.cid, &e.name);
         }
         Some(Action::Copy) => {
             let Some(path) = b.selected_entry().map(|e| b.ipfs_path(e)) else {

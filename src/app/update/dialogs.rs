@@ -262,17 +262,38 @@ pub(super) fn submit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
 /// The fetch form for `cid`, saved under `name` (if it is a safe file
 /// name, else the CID) in the working folder: one opening for every place
 /// that offers a fetch.
-pub(super) fn open_fetch_form(st: &mut State, cid: &str, name: &str) {
-    let base = safe_basename(name).unwrap_or_else(|| cid.to_string());
+pub(super) fn open_fetch_form(st: &mut State, cid: &str, name: &str) -> Vec<Effect> {
+    let base = crate::cluster::fetch::suggested_name(name, cid, None, None);
     st.flash = None;
     let mut f = Form::fetch(cid, &st.fetch_dir(&base));
     f.error = validate_live(&f);
     st.dialog = Some(Dialog::Form(f));
+    // Its original extension, when the name has none, comes a moment later.
+    if std::path::Path::new(&base).extension().is_none() && base != cid {
+        return vec![Effect::FetchName {
+            cid: cid.to_string(),
+            name: name.to_string(),
+        }];
+    }
+    Vec::new()
 }
 
-pub(super) fn safe_basename(name: &str) -> Option<String> {
-    std::path::Path::new(name)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| !n.is_empty() && n != "." && n != "..")
+/// The fetch form still open for `cid` and its path still as it opened
+/// (`file` without its extension): it takes `file`.
+pub(super) fn on_fetch_named(st: &mut State, cid: &str, file: &str) {
+    let Some(Dialog::Form(f)) = st.dialog.as_mut() else {
+        return;
+    };
+    if f.kind != FormKind::Fetch || f.value(FETCH_CID) != cid {
+        return;
+    }
+    let path = std::path::PathBuf::from(f.value(0));
+    let stem = std::path::Path::new(file).file_stem();
+    if path.file_name().is_none() || path.file_name() != stem || stem == Some(file.as_ref()) {
+        return;
+    }
+    let new = path.with_file_name(file).display().to_string();
+    f.fields[0] =
+        crate::app::dialog::Field::new("save as", &new, "a new file or folder (absolute path)");
+    f.error = validate_live(f);
 }

@@ -356,8 +356,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             if arg.is_empty() {
                 return action(st, Action::Fetch);
             }
-            open_fetch_form(st, arg, arg);
-            Vec::new()
+            open_fetch_form(st, arg, arg)
         }
         "recover" => match arg {
             "" => action(st, Action::Recover),
@@ -621,8 +620,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                     .map(|r| (r.cid().to_string(), r.name().to_string()))
                     .unwrap_or_default(),
             };
-            open_fetch_form(st, &cid, &name);
-            Vec::new()
+            open_fetch_form(st, &cid, &name)
         }
         Action::Unpin => {
             let cids: Vec<Box<str>> = if st.pins.marked.is_empty() {

@@ -178,6 +178,10 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::FetchNamed { cid, file } => {
+            dialogs::on_fetch_named(st, &cid, &file);
+            Vec::new()
+        }
         Msg::UploadExists { cid, name, summary } => {
             // As `add` does: nothing is sent and nothing changes. Uploading
             // again would re-pin the item under the form's name and
