@@ -275,7 +275,8 @@ fn status_filter_and_problems_view() {
     assert_eq!(st.pins.index.len(), 1);
     update(&mut st, code(KeyCode::Esc));
     // The peers pane learns the error counts.
-    assert_eq!(st.peers.rows[0].errors, 1);
+    let nas = st.peers.rows.iter().find(|p| p.name == "nas").unwrap();
+    assert_eq!(nas.errors, 1);
     // Items that leave the problem list are fine again.
     update(&mut st, Msg::Problems(Ok(vec![]), Duration::from_secs(15)));
     assert_eq!(st.pins.index.len(), 0);
@@ -381,9 +382,10 @@ fn mark_copy_refresh_freeze_help_quit() {
     let cid = st.pins.selected_row().unwrap().cid().to_string();
     assert_eq!(update(&mut st, key('y')), vec![Effect::Copy(cid)]);
     update(&mut st, key('1'));
+    // The peers pane lists by name: chll (peerB), then nas.
     assert_eq!(
         update(&mut st, key('y')),
-        vec![Effect::Copy("peerA".into())]
+        vec![Effect::Copy("peerB".into())]
     );
     assert_eq!(update(&mut st, ctrl('r')), vec![Effect::RefreshNow]);
     assert_eq!(update(&mut st, key('f')), vec![Effect::Freeze(true)]);
@@ -728,8 +730,13 @@ fn errors_from_a_problems_list_that_came_first_reach_peers_listed_later() {
             Duration::from_secs(5),
         ),
     );
-    let errors: Vec<usize> = st.peers.rows.iter().map(|p| p.errors).collect();
-    assert_eq!(errors, vec![0, 1]);
+    let errors: Vec<(&str, usize)> = st
+        .peers
+        .rows
+        .iter()
+        .map(|p| (p.name.as_str(), p.errors))
+        .collect();
+    assert_eq!(errors, vec![("chll", 1), ("nas", 0)]);
 }
 
 /// The README's key tables are the keymap's own text: a key added, moved or
@@ -823,4 +830,42 @@ fn a_reload_in_place_keeps_the_selection_and_a_failed_one_changes_nothing() {
     let after: Vec<PinRow> = st.pins.rows.iter().map(|r| r.to_owned()).collect();
     assert_eq!(after, before);
     assert_eq!(selected_name(&st), "n3");
+}
+
+/// The daemon lists its peers in no fixed order: the pane keeps one (down
+/// first, then by name, then ID), whatever order each poll brings, and the
+/// cursor stays on its peer (issue 32).
+#[test]
+fn the_peers_pane_keeps_its_order_across_polls() {
+    let mut st = loaded(3);
+    let orders = [
+        ["nas", "chll", "meerkat"],
+        ["nas", "meerkat", "chll"],
+        ["meerkat", "chll", "nas"],
+    ];
+    st.peers.selected = 0;
+    let mut seen = Vec::new();
+    for o in orders {
+        let rows: Vec<PeerRow> = o.iter().map(|n| peer(&format!("id-{n}"), n, "")).collect();
+        update(&mut st, Msg::Peers(Ok(rows), Duration::from_secs(5)));
+        let names: Vec<String> = st.peers.rows.iter().map(|p| p.name.clone()).collect();
+        seen.push(names);
+        assert_eq!(
+            st.peers.rows[st.peers.selected].name, "chll",
+            "the cursor stays"
+        );
+    }
+    assert!(
+        seen.iter().all(|s| *s == ["chll", "meerkat", "nas"]),
+        "{seen:?}"
+    );
+    // A peer that goes down moves first, the rest keep their order.
+    let rows = vec![
+        peer("id-nas", "nas", ""),
+        peer("id-chll", "chll", ""),
+        peer("id-meerkat", "meerkat", "context deadline exceeded"),
+    ];
+    update(&mut st, Msg::Peers(Ok(rows), Duration::from_secs(5)));
+    let names: Vec<&str> = st.peers.rows.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["meerkat", "chll", "nas"]);
 }

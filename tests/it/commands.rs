@@ -198,14 +198,27 @@ async fn add_status_get_rm_cycle() {
         std::fs::read_to_string(back.join("sub/c.txt")).unwrap(),
         "c\n"
     );
-    // The ccs spelling --dest works too; an existing target is not overwritten.
-    let o = run(
-        args(&h, &["get", root, "--dest", back.to_str().unwrap()]),
-        creds(),
-    )
-    .await;
-    assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+    // The ccs spelling --dest works too; a folder given means inside it
+    // (issue 32); an existing target is not overwritten.
+    for expect in [0, 2] {
+        let o = run(
+            args(&h, &["get", root, "--dest", back.to_str().unwrap()]),
+            creds(),
+        )
+        .await;
+        assert_eq!(o.code, expect, "{}{}", o.stdout, o.stderr);
+        if expect == 2 {
+            assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+        }
+    }
+    let inside: Vec<_> = std::fs::read_dir(&back)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        inside.iter().any(|n| n == "docs"),
+        "the item's own folder inside: {inside:?}"
+    );
     // rm needs --yes off a terminal.
     let o = run(args(&h, &["rm", root]), creds()).await;
     assert_eq!(o.code, 2);

@@ -83,12 +83,6 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
                 .collect();
             let selected = st.peers.rows.get(st.peers.selected).map(|p| p.id.clone());
             st.peers.rows = rows;
-            // Peers that are down first: on fifty peers the one that died
-            // would be below the pane's edge. The cursor stays on its peer.
-            st.peers.rows.sort_by_key(|p| p.online());
-            if let Some(i) = selected.and_then(|id| st.peers.rows.iter().position(|p| p.id == id)) {
-                st.peers.selected = i;
-            }
             for p in &mut st.peers.rows {
                 if p.name.is_empty() {
                     p.name = names.get(&p.id).cloned().unwrap_or_default();
@@ -98,6 +92,20 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
                     p.pinned = *pinned;
                 }
                 p.errors = st.pins.peer_errors.get(&p.id).copied().unwrap_or(0);
+            }
+            // Peers that are down first: on fifty peers the one that died
+            // would be below the pane's edge. Then by name, then ID: the
+            // daemon lists its peers in no fixed order, and a pane that
+            // reorders itself every poll cannot be read. The cursor stays
+            // on its peer.
+            st.peers.rows.sort_by(|a, b| {
+                a.online()
+                    .cmp(&b.online())
+                    .then_with(|| a.name.cmp(&b.name))
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            if let Some(i) = selected.and_then(|id| st.peers.rows.iter().position(|p| p.id == id)) {
+                st.peers.selected = i;
             }
             st.peers.selected = st.peers.selected.min(st.peers.rows.len().saturating_sub(1));
             st.peers.fresh.ok(st.now);
