@@ -149,6 +149,11 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                         name,
                     } => effects.preview(generation, cid, name),
                     Effect::FetchName { cid, name } => effects.fetch_name(cid, name),
+                    Effect::Read {
+                        generation,
+                        cid,
+                        name,
+                    } => effects.read_file(generation, cid, name),
                     Effect::Audit { id, sample } => effects.audit(id, sample),
                     Effect::Unpin(cids) => effects.unpin(cids),
                     Effect::Recover(cid) => effects.recover(Some(cid)),

@@ -28,12 +28,15 @@ pub enum Screen {
     Browse,
     /// What a failure would cost (`:risk`).
     Risk,
+    /// A file read whole (Enter on a file while browsing).
+    Reader,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 9] = [
+    pub const ALL: [Screen; 10] = [
         Screen::Main,
         Screen::Browse,
+        Screen::Reader,
         Screen::Risk,
         Screen::Prompt,
         Screen::Help,
@@ -54,6 +57,7 @@ impl Screen {
             Screen::Peer => "peer detail",
             Screen::Browse => "inside an item",
             Screen::Risk => "risk",
+            Screen::Reader => "reading a file",
         }
     }
 
@@ -69,6 +73,7 @@ impl Screen {
             Screen::Peer => "peer",
             Screen::Browse => "browse",
             Screen::Risk => "risk",
+            Screen::Reader => "reader",
         }
     }
 }
@@ -137,6 +142,11 @@ pub enum Action {
     Open,
     /// Up one folder (browsing).
     Parent,
+    /// Long lines wrapped or not (reading a file).
+    Wrap,
+    /// Scroll left and right (reading a file, not wrapped).
+    Left,
+    Right,
 }
 
 impl Action {
@@ -189,8 +199,11 @@ impl Action {
             Action::Dismiss => "dismiss a finished transfer",
             Action::PeerItems => "show the items allocated to this peer",
             Action::Browse => "look inside the item: folders, previews",
-            Action::Open => "open the folder",
+            Action::Open => "open the folder, or read the file whole",
             Action::Parent => "up one folder (at the top: close)",
+            Action::Wrap => "wrap long lines, or not",
+            Action::Left => "scroll left",
+            Action::Right => "scroll right (lines not wrapped)",
         }
     }
 
@@ -220,6 +233,13 @@ impl Action {
             (Screen::Browse, Action::SortSize) => "sort by size, biggest first",
             (Screen::Browse, Action::Fetch) => "fetch the entry (file or folder) to disk",
             (Screen::Browse, Action::Copy) => "copy /ipfs/CID/path (OSC 52)",
+            (Screen::Reader, Action::Close) => "back to the folder",
+            (Screen::Reader, Action::Down) => "down a line",
+            (Screen::Reader, Action::Up) => "up a line",
+            (Screen::Reader, Action::Top) => "the first line",
+            (Screen::Reader, Action::Bottom) => "the last line",
+            (Screen::Reader, Action::Fetch) => "fetch the file to disk",
+            (Screen::Reader, Action::Copy) => "copy /ipfs/CID/path (OSC 52)",
             _ => self.describe(),
         }
     }
@@ -262,6 +282,7 @@ impl Action {
             Action::Browse => "browse",
             Action::Open => "open",
             Action::Parent => "up",
+            Action::Wrap => "wrap",
             Action::SortName => "name",
             Action::SortSize => "size",
             Action::SortStatus => "status",
@@ -459,6 +480,29 @@ const BROWSE: &[(Key, Action)] = &[
     (Key::ch('y'), A::Copy),
 ];
 
+const READER: &[(Key, Action)] = &[
+    (Key::ch('?'), A::Help),
+    (Key::code(K::F(1)), A::Help),
+    (Key::code(K::Esc), A::Close),
+    (Key::ch('q'), A::Close),
+    (Key::ch('j'), A::Down),
+    (Key::code(K::Down), A::Down),
+    (Key::ch('k'), A::Up),
+    (Key::code(K::Up), A::Up),
+    (Key::code(K::PageDown), A::PageDown),
+    (Key::ch(' '), A::PageDown),
+    (Key::code(K::PageUp), A::PageUp),
+    (Key::ch('g'), A::Top),
+    (Key::ch('G'), A::Bottom),
+    (Key::ch('w'), A::Wrap),
+    (Key::ch('h'), A::Left),
+    (Key::code(K::Left), A::Left),
+    (Key::ch('l'), A::Right),
+    (Key::code(K::Right), A::Right),
+    (Key::ch('o'), A::Fetch),
+    (Key::ch('y'), A::Copy),
+];
+
 const PROMPT: &[(Key, Action)] = &[
     (Key::code(K::Enter), A::Submit),
     (Key::code(K::Esc), A::Close),
@@ -560,6 +604,7 @@ fn defaults(s: Screen) -> &'static [(Key, Action)] {
         Screen::Peer => PEER,
         Screen::Browse => BROWSE,
         Screen::Risk => RISK,
+        Screen::Reader => READER,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod layout;
 pub mod msg;
 pub mod order;
 pub mod pinset;
+pub mod reader;
 pub mod rows;
 pub mod state;
 pub mod tasks;

@@ -108,6 +108,11 @@ pub enum Msg {
         cid: String,
         result: Result<PreviewAnswer, String>,
     },
+    /// A file read whole for the reader (or why it could not be).
+    ReaderText {
+        generation: u64,
+        result: Result<(crate::preview::Preview, u64), String>,
+    },
     /// The file name a fetch of `cid` is best saved under (its original
     /// extension found): the fetch form takes it if still as it opened.
     FetchNamed {
@@ -195,6 +200,12 @@ pub enum Effect {
     },
     /// Read the start of a file for its preview.
     Preview {
+        generation: u64,
+        cid: String,
+        name: String,
+    },
+    /// Read a file whole (up to [`crate::app::reader::READ_BYTES`]) for the reader.
+    Read {
         generation: u64,
         cid: String,
         name: String,

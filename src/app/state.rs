@@ -305,6 +305,8 @@ pub struct State {
     pub node_orgs: Vec<(String, String)>,
     /// Inside an item: its folders and a preview.
     pub browse: Option<super::browse::Browse>,
+    /// A file read whole, over the folder it is in.
+    pub reader: Option<super::reader::Reader>,
     pub browse_generation: u64,
     /// Rows the browse list shows (from the layout).
     pub browse_height: usize,
@@ -358,6 +360,7 @@ impl State {
             risk: None,
             node_orgs: Vec::new(),
             browse: None,
+            reader: None,
             browse_generation: 0,
             browse_height: 10,
             prompt_hint: None,
@@ -402,6 +405,8 @@ impl State {
             Screen::Prompt
         } else if self.risk.is_some() {
             Screen::Risk
+        } else if self.reader.is_some() {
+            Screen::Reader
         } else if self.browse.is_some() {
             Screen::Browse
         } else if self.peer_detail.is_some() {

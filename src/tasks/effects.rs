@@ -237,6 +237,40 @@ impl Effects {
         });
     }
 
+    /// Reads a file whole (verified, up to the reader's cap) for the reader.
+    pub fn read_file(&self, generation: u64, cid: String, name: String) {
+        let (dag, tx) = (self.dag(), self.tx.clone());
+        tokio::spawn(async move {
+            let result = async {
+                let c = crate::unixfs::parse_cid(&cid)?;
+                let size = match dag.node(&c).await.map_err(|e| e.to_string())? {
+                    crate::cluster::dag::Node::File { size, .. } => size,
+                    _ => return Err("not a file".to_string()),
+                };
+                let mut bytes = Vec::new();
+                dag.read(
+                    &c,
+                    Some(crate::app::reader::READ_BYTES),
+                    &mut |b: &[u8]| {
+                        bytes.extend_from_slice(b);
+                        Ok(())
+                    },
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                // Rendering a large file is work: off the runtime's threads.
+                let p = tokio::task::spawn_blocking(move || {
+                    crate::preview::preview(&name, &bytes, size)
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+                Ok((p, size))
+            }
+            .await;
+            let _ = tx.send(Msg::ReaderText { generation, result }).await;
+        });
+    }
+
     /// Reads the start of a file (verified) and says what it is.
     pub fn preview(&self, generation: u64, cid: String, name: String) {
         let (dag, tx) = (self.dag(), self.tx.clone());

@@ -181,10 +181,11 @@ fn preview(b: &Browse, f: &mut Frame, r: Rect, th: Theme) {
             };
             (
                 format!(" {kind}{more} "),
+                // Wrapped, not cut: Enter reads the file whole.
                 preview
                     .lines
                     .iter()
-                    .map(|l| Line::from(ellipsize(l, inner_w)))
+                    .map(|l| Line::from(l.as_str()))
                     .collect(),
             )
         }

@@ -9,6 +9,7 @@ mod help;
 mod peer;
 mod peers;
 mod pins;
+mod reader;
 mod replication;
 mod risk;
 mod tasks;

@@ -7,7 +7,8 @@ use ratatui::Frame;
 use super::layout::{areas, usable, MIN_HEIGHT, MIN_WIDTH};
 use super::theme::Theme;
 use super::{
-    browse, confirm, footer, form, header, help, peer, peers, pins, replication, risk, tasks,
+    browse, confirm, footer, form, header, help, peer, peers, pins, reader, replication, risk,
+    tasks,
 };
 use crate::app::dialog::Dialog;
 use crate::app::State;
@@ -27,6 +28,9 @@ pub fn view(st: &State, f: &mut Frame) {
     header::draw(st, f, a.header, th);
     if let Some(b) = &st.browse {
         browse::draw(st, b, f, area, th);
+        if let Some(r) = &st.reader {
+            reader::draw(r, f, area, th);
+        }
     } else {
         if let Some(r) = a.peers {
             peers::draw(st, f, r, th);

@@ -830,6 +830,85 @@ mod browsing {
             .expect("a listing is asked for")
     }
 
+    /// Enter on a file reads it whole: scrolled by line and page, long
+    /// lines wrapped or scrolled sideways, Esc back to its folder (issue 32:
+    /// Enter on a file did nothing, the preview cut long lines).
+    #[test]
+    fn enter_on_a_file_reads_it_whole() {
+        let mut st = loaded();
+        st.browse_height = 10;
+        st.screen = Some(ratatui::layout::Rect::new(0, 0, 40, 10));
+        let fx = ch(&mut st, 'l');
+        let g = generation(&fx);
+        update(
+            &mut st,
+            Msg::BrowseEntries {
+                generation: g,
+                entries: entries(&[("minutes.txt", 101)]),
+                done: true,
+                error: None,
+                root_file: false,
+            },
+        );
+        update(
+            &mut st,
+            Msg::BrowseStats {
+                generation: g,
+                stats: vec![(cid(101), Ok((Kind::File, 5_000)))],
+            },
+        );
+        let fx = k(&mut st, KeyCode::Enter);
+        let (rg, rcid) = match &fx[..] {
+            [Effect::Read {
+                generation, cid, ..
+            }] => (*generation, cid.clone()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(rcid, cid(101));
+        assert_eq!(st.screen(), ccs_tui::app::keymap::Screen::Reader);
+        let long = "word ".repeat(30);
+        let text: String = (0..50).map(|i| format!("line {i} {long}\n")).collect();
+        let p = ccs_tui::preview::preview("minutes.txt", text.as_bytes(), text.len() as u64);
+        update(
+            &mut st,
+            Msg::ReaderText {
+                generation: rg,
+                result: Ok((p, text.len() as u64)),
+            },
+        );
+        let (w, h) = (38, 6);
+        let r = st.reader.as_ref().unwrap();
+        let rows = r.visible(w, h);
+        assert!(rows[0].starts_with("line 0 word"), "{rows:?}");
+        assert!(
+            rows[1].starts_with("word"),
+            "wrapped between words: {rows:?}"
+        );
+        ch(&mut st, 'G');
+        let r = st.reader.as_ref().unwrap();
+        assert!(
+            r.position(w, h).ends_with("–50 of 50"),
+            "the last line in sight: {}",
+            r.position(w, h)
+        );
+        ch(&mut st, 'g');
+        ch(&mut st, 'w');
+        let r = st.reader.as_ref().unwrap();
+        assert!(!r.wrap);
+        assert_eq!(r.visible(w, h).len(), h, "a line a row");
+        ch(&mut st, 'l');
+        assert_eq!(st.reader.as_ref().unwrap().hscroll, 8);
+        ch(&mut st, 'j');
+        assert_eq!(st.reader.as_ref().unwrap().line, 1);
+        k(&mut st, KeyCode::Esc);
+        assert!(st.reader.is_none());
+        assert_eq!(
+            st.screen(),
+            ccs_tui::app::keymap::Screen::Browse,
+            "back to the folder"
+        );
+    }
+
     #[test]
     fn inside_an_item_entries_arrive_lazily_and_folders_open() {
         let mut st = loaded();

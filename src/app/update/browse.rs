@@ -5,6 +5,7 @@
 use super::*;
 use crate::app::browse::{Browse, BrowseEntry, BrowseSort, Crumb, PreviewState};
 use crate::app::msg::PreviewAnswer;
+use crate::app::reader::{Reader, ReaderText};
 use crate::cluster::dag::Kind;
 
 /// Opens the selected item (pins or replication pane).
@@ -89,6 +90,18 @@ pub(super) fn browse_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
                     cid: e.cid,
                 });
                 return show_folder(st);
+            }
+            if e.kind.is_some() {
+                // A file (or a link): read whole, over the folder.
+                b.generation += 1;
+                let generation = b.generation;
+                let path = b.ipfs_path(&e);
+                st.reader = Some(Reader::new(e.cid.clone(), e.name.clone(), path, generation));
+                return vec![Effect::Read {
+                    generation,
+                    cid: e.cid,
+                    name: e.name,
+                }];
             }
         }
         Some(Action::Parent) => {
@@ -294,4 +307,57 @@ pub(super) fn on_preview(
         Err(error) => PreviewState::Failed { cid, error },
     };
     Vec::new()
+}
+
+/// Keys while a file is read whole.
+pub(super) fn reader_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
+    let (width, height) = reader_size(st);
+    let Some(r) = st.reader.as_mut() else {
+        return Vec::new();
+    };
+    match act {
+        Some(Action::Close) => st.reader = None,
+        Some(Action::Down) => r.down(1, width, height),
+        Some(Action::Up) => r.up(1, width),
+        Some(Action::PageDown) => r.down(height.saturating_sub(1).max(1), width, height),
+        Some(Action::PageUp) => r.up(height.saturating_sub(1).max(1), width),
+        Some(Action::Top) => r.top(),
+        Some(Action::Bottom) => r.bottom(width, height),
+        Some(Action::Wrap) => r.toggle_wrap(),
+        Some(Action::Left) => r.left(8),
+        Some(Action::Right) => r.right(8),
+        Some(Action::Fetch) => {
+            let (cid, name) = (r.cid.clone(), r.name.clone());
+            return dialogs::open_fetch_form(st, &cid, &name);
+        }
+        Some(Action::Copy) => {
+            let path = r.path.clone();
+            return keys::copy(st, path);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// The reader's text area: the screen less its border, header and footer.
+pub fn reader_size(st: &State) -> (usize, usize) {
+    let area = st.screen.unwrap_or_default();
+    (
+        usize::from(area.width.saturating_sub(2)).max(1),
+        usize::from(area.height.saturating_sub(4)).max(1),
+    )
+}
+
+pub(super) fn on_reader_text(
+    st: &mut State,
+    generation: u64,
+    result: Result<(crate::preview::Preview, u64), String>,
+) {
+    let Some(r) = st.reader.as_mut().filter(|r| r.generation == generation) else {
+        return;
+    };
+    r.text = match result {
+        Ok((preview, size)) => ReaderText::Ready { preview, size },
+        Err(e) => ReaderText::Failed(e),
+    };
 }

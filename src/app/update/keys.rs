@@ -24,6 +24,7 @@ pub(super) fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
         Screen::Prompt => prompt_key(st, k, act),
         Screen::Peer => peer_key(st, act),
         Screen::Browse => browse::browse_key(st, act),
+        Screen::Reader => browse::reader_key(st, act),
         Screen::Risk => {
             if act == Some(Action::Close) {
                 st.risk = None;

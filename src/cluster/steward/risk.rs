@@ -22,9 +22,6 @@ pub struct Risk {
     pub if_failed: Option<IfFailed>,
 }
 
-/// How many items of each list a view names.
-pub const SHOWN: usize = 4;
-
 /// An item in one of the lists, with what a script needs to act on it
 /// (not a bare CID to look up again).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
