@@ -116,19 +116,20 @@ pub fn with_size(mut metadata: Vec<(String, String)>, total: u64) -> Vec<(String
 }
 
 pub fn plan(path: &Path, hidden: bool) -> Result<(Vec<WalkEntry>, u64), ClientError> {
-    let entries = walk(path, hidden).map_err(|e| ClientError::Io {
-        path: path.display().to_string(),
-        message: match e {
-            crate::unixfs::UnixfsError::Io { source, path } => {
-                if source.kind() == std::io::ErrorKind::NotFound {
-                    format!("{path}: no such file or folder")
-                } else if source.kind() == std::io::ErrorKind::PermissionDenied {
-                    format!("{path}: permission denied")
-                } else {
-                    format!("{path}: {source}")
-                }
-            }
-            other => other.to_string(),
+    // The path once: the one that failed (a file inside a folder, or the
+    // path given), then why.
+    let entries = walk(path, hidden).map_err(|e| match e {
+        crate::unixfs::UnixfsError::Io { source, path } => ClientError::Io {
+            path,
+            message: match source.kind() {
+                std::io::ErrorKind::NotFound => "no such file or folder".into(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+                _ => source.to_string(),
+            },
+        },
+        other => ClientError::Io {
+            path: path.display().to_string(),
+            message: other.to_string(),
         },
     })?;
     let mut total = 0;

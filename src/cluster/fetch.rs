@@ -190,6 +190,9 @@ struct TarCounter {
     /// Data bytes left before the next header.
     skip: u64,
     entries: u64,
+    /// Bytes of the files' own data (what the item holds, not the tar's
+    /// headers and padding).
+    data: u64,
 }
 
 impl TarCounter {
@@ -215,6 +218,9 @@ impl TarCounter {
             // PAX and GNU long-name records describe the next entry.
             if !matches!(h[156], b'x' | b'g' | b'L' | b'K') {
                 self.entries += 1;
+            }
+            if matches!(h[156], b'0' | 0) {
+                self.data += size;
             }
             self.skip = size.div_ceil(512).saturating_mul(512);
         }
@@ -369,7 +375,12 @@ pub async fn fetch(
             }
             file.write_all(&chunk).await.map_err(|e| io(&tmp, e))?;
             if let Some(p) = &progress {
-                p(got, total);
+                // A folder comes as a tar: its files' bytes are what the
+                // item holds (a 5.8 kB folder is a 53 kB tar).
+                match &tar {
+                    Some(t) => p(t.data, None),
+                    None => p(got, total),
+                }
             }
         }
         file.flush().await.map_err(|e| io(&tmp, e))?;
@@ -431,7 +442,7 @@ pub async fn fetch(
     let (verified, path) = report?;
     Ok(FetchReport {
         path,
-        bytes: got,
+        bytes: tar.map_or(got, |t| t.data),
         is_dir: true,
         verified,
     })
@@ -613,6 +624,7 @@ mod tar_count_tests {
                 c.feed(piece);
             }
             assert_eq!(c.entries, 6, "pieces of {cut}");
+            assert_eq!(c.data, 1 + 511 + 512 + 513 + 70_000, "the files' own bytes");
         }
     }
 }

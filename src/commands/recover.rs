@@ -31,6 +31,7 @@ pub(super) async fn run(cx: &Ctx, a: &RecoverArgs) -> Result<u8, CmdError> {
         v
     };
     let mut code = OK;
+    let mut any = false;
     for g in &targets {
         let bad: Vec<String> = g
             .peer_map
@@ -44,6 +45,7 @@ pub(super) async fn run(cx: &Ctx, a: &RecoverArgs) -> Result<u8, CmdError> {
             }
             continue;
         }
+        any = true;
         if dry_run {
             if cx.json {
                 say!(
@@ -68,6 +70,9 @@ pub(super) async fn run(cx: &Ctx, a: &RecoverArgs) -> Result<u8, CmdError> {
                 code = FAIL;
             }
         }
+    }
+    if !any && cids.is_empty() && !cx.json {
+        say!("nothing to recover: no peer reports an item in error");
     }
     Ok(code)
 }

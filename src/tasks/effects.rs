@@ -503,8 +503,10 @@ impl Effects {
             let outcome = match r {
                 Ok(res) => {
                     let cid = res.root.cid.clone().unwrap_or_default();
+                    // Named as it is pinned: the name given, else the file's.
+                    let named = opts.pin.name.clone().unwrap_or_else(|| what.clone());
                     TaskOutcome::Done {
-                        message: format!("added {what} as {cid}"),
+                        message: format!("added '{}' as {cid}", crate::sanitize::clean(&named)),
                         select: Some(cid),
                     }
                 }
@@ -614,20 +616,40 @@ impl Effects {
     pub fn unpin(&self, cids: Vec<String>) {
         let (client, tx) = (self.client.clone(), self.tx.clone());
         tokio::spawn(async move {
-            let mut done = 0;
+            let mut done: Vec<String> = Vec::new();
             let mut errors = Vec::new();
             for c in &cids {
                 match client.unpin(c).await {
-                    Ok(_) => done += 1,
+                    Ok(p) => done.push(
+                        crate::sanitize::clean(crate::cluster::types::item_label(&p.name, c))
+                            .into_owned(),
+                    ),
                     Err(e) => errors.push(e.to_string()),
                 }
             }
+            // Which items, by name: a count alone says not what went.
+            let which = |v: &[String]| match v {
+                [one] => format!("'{one}'"),
+                many if many.len() <= 3 => format!("{} items: {}", many.len(), many.join(", ")),
+                many => format!(
+                    "{} items: {}, … and {} more",
+                    many.len(),
+                    many[..3].join(", "),
+                    many.len() - 3
+                ),
+            };
             let r = if errors.is_empty() {
-                Ok(format!("unpinned {done} item(s)"))
+                Ok(format!("unpinned {}", which(&done)))
             } else {
                 Err(format!(
-                    "unpinned {done} of {}: {}",
+                    "unpinned {} of {}{}: {}",
+                    done.len(),
                     cids.len(),
+                    if done.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", which(&done))
+                    },
                     errors.join("; ")
                 ))
             };

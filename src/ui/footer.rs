@@ -36,7 +36,7 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                     th.dim(),
                 )),
                 (None, Some(fl)) if matches!(fl.level, Level::Error) => spans.push(Span::styled(
-                    format!("   {}", super::widgets::ellipsize(&fl.text, room)),
+                    format!("   {}", super::widgets::fit_message(&fl.text, room)),
                     th.bad(),
                 )),
                 _ => spans.push(Span::styled(
@@ -56,7 +56,10 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
                     Level::Info => th.ok(),
                     Level::Error => th.bad(),
                 };
-                Line::from(Span::styled(fl.text.clone(), style))
+                Line::from(Span::styled(
+                    super::widgets::fit_message(&fl.text, r.width as usize),
+                    style,
+                ))
             } else {
                 keys_line(st, r.width as usize, th)
             }

@@ -116,6 +116,52 @@ pub(super) fn ellipsize(text: &str, width: usize) -> String {
     out
 }
 
+/// A message fitted to `width` columns without losing its end, where the
+/// advice is: CIDs first keep only their ends (`QmWPhn…F80030`), then
+/// paths their last part (`…/scan-15.tif`), and only then is the middle of
+/// the message itself cut (`start … end`).
+pub(super) fn fit_message(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let words: Vec<String> = text.split(' ').map(String::from).collect();
+    let join = |w: &[String]| w.join(" ");
+    let mut words = words;
+    // CIDs, longest first.
+    for w in words.iter_mut() {
+        let core = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        let cid_like = core.chars().all(|c| c.is_ascii_alphanumeric())
+            && ((core.starts_with("Qm") && core.len() == 46)
+                || (core.starts_with("baf") && core.len() > 40));
+        if cid_like {
+            let short = format!("{}…{}", &core[..6], &core[core.len() - 6..]);
+            *w = w.replacen(core, &short, 1);
+        }
+    }
+    if join(&words).width() <= width {
+        return join(&words);
+    }
+    for w in words.iter_mut() {
+        if let Some(i) = w.rfind('/').filter(|i| *i > 0 && w.len() > 16) {
+            *w = format!("…{}", &w[i..]);
+        }
+    }
+    let text = join(&words);
+    if text.width() <= width || width < 5 {
+        return ellipsize(&text, width);
+    }
+    // The start and the end, the middle given up.
+    let chars: Vec<char> = text.chars().collect();
+    let keep_end = (width - 1) * 3 / 5;
+    let keep_start = width - 1 - keep_end;
+    let start: String = chars.iter().take(keep_start).collect();
+    let end: String = chars[chars.len().saturating_sub(keep_end)..]
+        .iter()
+        .collect();
+    ellipsize(&format!("{start}…{end}"), width)
+}
+
 /// `text` in lines of at most `width` columns, broken between words (a
 /// word longer than a line is cut); lines after the first start with
 /// `indent`, the first keeps `text`'s own.
@@ -165,5 +211,26 @@ mod tests {
         assert_eq!(super::ellipsize("scan-0001.tif", 8), "scan-00…");
         assert_eq!(super::ellipsize("档案档案档案", 5), "档案…");
         assert_eq!(super::ellipsize("abc", 0), "");
+    }
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::fit_message;
+
+    #[test]
+    fn the_advice_at_the_end_survives() {
+        let m = "copied QmWPhnXmHgFzRZ7ssvkGm3c8QeCoMd6eaM6aNGHHF80030 (tmux: needs set-clipboard on, or press y again outside tmux)";
+        let f = fit_message(m, 80);
+        assert!(f.ends_with("or press y again outside tmux)"), "{f}");
+        assert!(f.contains("QmWPhn…F80030"), "{f}");
+        let m = "fetched /home/archivist/collections/2026/scans/scan-15.tif (verified: matches QmWPhnXmHgFzRZ7ssvkGm3c8QeCoMd6eaM6aNGHHF80030)";
+        let f = fit_message(m, 60);
+        assert!(f.ends_with("matches QmWPhn…F80030)"), "{f}");
+        assert!(f.contains("…/scan-15.tif"), "{f}");
+        assert!(unicode_width::UnicodeWidthStr::width(f.as_str()) <= 60);
+        assert_eq!(fit_message("short", 80), "short");
+        let long = "x".repeat(200) + " keep this end";
+        assert!(fit_message(&long, 40).ends_with("keep this end"));
     }
 }

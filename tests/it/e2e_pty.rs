@@ -208,7 +208,7 @@ fn upload_fetch_and_unpin_through_the_dialogs() {
     s.wait_for("upload to the archive");
     s.keys(&src.display().to_string());
     s.keys("\r");
-    s.wait_for("added field-notes.txt as QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
+    s.wait_for("added 'field-notes.txt' as QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o");
     // The new item is selected and its replication fills in.
     s.wait_for("field-notes.txt");
     s.wait_for("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7");
@@ -230,7 +230,7 @@ fn upload_fetch_and_unpin_through_the_dialogs() {
     s.keys("x");
     s.wait_for("removed from every peer of the cluster");
     s.keys("y");
-    s.wait_for("unpinned 1 item(s)");
+    s.wait_for("unpinned 'field-notes.txt'");
     s.keys("q");
     assert!(s.wait_exit().success());
     s.assert_restored();
@@ -417,7 +417,7 @@ mod both {
         s.wait_for("upload to the archive");
         s.keys(&src.display().to_string());
         s.keys("\r");
-        s.wait_for(&format!("added field-notes.txt as {cid}"));
+        s.wait_for(&format!("added 'field-notes.txt' as {cid}"));
         // Inspect: the new item is selected; its replication fills in per peer.
         s.keys("\r");
         s.wait_for("PEER      STATUS");
@@ -438,7 +438,7 @@ mod both {
         s.keys("x");
         s.wait_for("removed from every peer of the cluster");
         s.keys("y");
-        s.wait_for("unpinned 1 item(s)");
+        s.wait_for("unpinned 'field-notes.txt'");
         s.keys("q");
         assert!(s.wait_exit().success());
         s.assert_restored();

@@ -271,3 +271,157 @@ mod names {
         assert!(o.stderr.contains("no such folder"), "{}", o.stderr);
     }
 }
+
+/// Finding 9, the console's small truths: an upload is named as it was
+/// pinned, an unpin says which item, and a folder's fetch counts its
+/// files' bytes, not its tar's.
+mod console_words {
+    use super::*;
+    use ccs_tui::app::msg::{TaskOutcome, UploadRequest};
+    use ccs_tui::app::Msg;
+    use ccs_tui::tasks::effects::Effects;
+    use std::sync::Arc;
+
+    async fn until(
+        rx: &mut tokio::sync::mpsc::Receiver<Msg>,
+        mut f: impl FnMut(&Msg) -> bool,
+    ) -> Msg {
+        loop {
+            let m = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+                .await
+                .expect("in time")
+                .expect("open");
+            if f(&m) {
+                return m;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn upload_unpin_and_fetch_say_what_happened() {
+        let b = Backend::start_sim().await;
+        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+        let fx = Effects::new(Arc::new(b.client()), tx);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("newsletters");
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..3 {
+            std::fs::write(
+                dir.join(format!("issue-{i}.txt")),
+                unique_text(&format!("issue {i}")),
+            )
+            .unwrap();
+        }
+        let total: u64 = (0..3)
+            .map(|i| {
+                std::fs::metadata(dir.join(format!("issue-{i}.txt")))
+                    .unwrap()
+                    .len()
+            })
+            .sum();
+        fx.upload(UploadRequest {
+            id: 1,
+            path: dir.display().to_string(),
+            name: Some("newsletters-2023".into()),
+            replication_min: None,
+            replication_max: None,
+            metadata: vec![],
+        });
+        let m = until(&mut rx, |m| matches!(m, Msg::TaskDone { id: 1, .. })).await;
+        let Msg::TaskDone {
+            outcome: TaskOutcome::Done { message, select },
+            ..
+        } = m
+        else {
+            panic!("{m:?}")
+        };
+        assert!(
+            message.starts_with("added 'newsletters-2023' as "),
+            "{message}"
+        );
+        let cid = select.unwrap();
+        b.wait_pinned(&cid, Duration::from_secs(30)).await;
+        // Fetched: progress in the files' bytes, no total a tar would claim.
+        let out = tmp.path().join("back");
+        fx.fetch(2, cid.clone(), out.display().to_string(), false);
+        let mut last = 0;
+        let total = total;
+        let m = until(&mut rx, |m| {
+            if let Msg::TaskProgress {
+                id: 2,
+                bytes,
+                total,
+            } = m
+            {
+                if let Some(t) = total {
+                    assert_eq!(*t, *bytes, "done: the files' bytes, not the tar's");
+                }
+                last = *bytes;
+            }
+            matches!(m, Msg::TaskDone { id: 2, .. })
+        })
+        .await;
+        assert!(
+            matches!(
+                m,
+                Msg::TaskDone {
+                    outcome: TaskOutcome::Done { .. },
+                    ..
+                }
+            ),
+            "{m:?}"
+        );
+        assert_eq!(last, total, "the files' own bytes");
+        // Unpinned: by name.
+        fx.unpin(vec![cid]);
+        let m = until(&mut rx, |m| matches!(m, Msg::ActionDone(_))).await;
+        assert!(
+            matches!(&m, Msg::ActionDone(Ok(t)) if t == "unpinned 'newsletters-2023'"),
+            "{m:?}"
+        );
+    }
+}
+
+/// Finding 9, the commands' small truths.
+mod command_words {
+    use super::*;
+
+    #[tokio::test]
+    async fn recover_health_and_a_wrong_path_say_it_once_and_whole() {
+        let b = Backend::start_sim().await;
+        let tmp = tempfile::tempdir().unwrap();
+        add_file(&b, tmp.path(), "letter.txt", &[], 3).await;
+        let o = cli(&b, &["recover", "--dry-run"]).await;
+        assert_eq!(o.code, 0);
+        assert!(o.stdout.contains("nothing to recover"), "{:?}", o.stdout);
+        let o = cli(&b, &["health"]).await;
+        assert!(o.stdout.contains("by status per peer"), "{}", o.stdout);
+        for p in &b.peers {
+            assert!(
+                o.stdout
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{} ", p.name))),
+                "{}: {}",
+                p.name,
+                o.stdout
+            );
+        }
+        let o = cli(&b, &["health", "--json"]).await;
+        let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+        let by = v["pins"]["by_peer"].as_array().unwrap();
+        assert_eq!(by.len(), b.peers.len(), "{v}");
+        assert!(
+            by.iter().all(|p| p["pinned"] == 1 && p["allocated"] == 1),
+            "{v}"
+        );
+        let o = cli(&b, &["add", "data/letters"]).await;
+        assert_eq!(o.code, 2);
+        assert_eq!(
+            o.stderr.matches("data/letters").count(),
+            1,
+            "the path once: {}",
+            o.stderr
+        );
+        assert!(o.stderr.contains("no such file or folder"), "{}", o.stderr);
+    }
+}
