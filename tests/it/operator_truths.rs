@@ -345,7 +345,6 @@ mod console_words {
         let out = tmp.path().join("back");
         fx.fetch(2, cid.clone(), out.display().to_string(), false);
         let mut last = 0;
-        let total = total;
         let m = until(&mut rx, |m| {
             if let Msg::TaskProgress {
                 id: 2,
