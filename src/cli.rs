@@ -25,9 +25,15 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub demo: bool,
 
-    /// Machine output: one JSON document, or one object per line for listings.
+    /// Machine output: one JSON document (a listing is one array, as
+    /// ccs's `--json` is); see --json-lines for a stream.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Machine output as a stream: a listing is one JSON object per line
+    /// (NDJSON), for `jq -c`, `grep` and pipes that start before it ends.
+    #[arg(long, global = true, conflicts_with = "json")]
+    pub json_lines: bool,
 
     /// Output encoding, as ipfs-cluster-ctl spells it (text or json).
     #[arg(long, alias = "enc", value_name = "text|json", global = true)]

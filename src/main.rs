@@ -52,6 +52,7 @@ async fn main() -> ExitCode {
         let inv = ccs_tui::commands::Invocation {
             overrides: cli.overrides(),
             json: cli.json(),
+            json_lines: cli.json_lines,
             read_only: cli.read_only,
             connect: &connect,
         };

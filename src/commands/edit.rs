@@ -144,7 +144,7 @@ pub(super) async fn run(cx: &Ctx, a: &EditArgs) -> Result<u8, CmdError> {
     };
     if changes.is_empty() {
         if cx.json {
-            print_item(&report);
+            print_json(&serde_json::to_value(&report).unwrap_or_default());
         } else {
             say!("{}: nothing to change", a.cid);
         }
@@ -169,7 +169,7 @@ pub(super) async fn run(cx: &Ctx, a: &EditArgs) -> Result<u8, CmdError> {
     }
     if a.dry_run {
         if cx.json {
-            print_item(&report);
+            print_json(&serde_json::to_value(&report).unwrap_or_default());
         } else {
             say!("dry run: nothing changed");
         }
@@ -196,7 +196,7 @@ pub(super) async fn run(cx: &Ctx, a: &EditArgs) -> Result<u8, CmdError> {
         })
         .collect();
     if cx.json {
-        print_item(&report);
+        print_json(&serde_json::to_value(&report).unwrap_or_default());
     } else {
         say!("edited {}", a.cid);
         if !report.not_allocated.is_empty() {

@@ -92,6 +92,17 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether its JSON is a list (one array with `--json`, an object per
+    /// line with `--json-lines`) rather than one object.
+    pub fn lists(&self) -> bool {
+        match self {
+            Command::Ls(_) | Command::Peers | Command::Audit(_) | Command::Rm(_) => true,
+            Command::Status(a) => a.lists(),
+            Command::Drain(_) | Command::EnsurePins(_) | Command::Recover(_) => true,
+            _ => false,
+        }
+    }
+
     /// What the command would change in the cluster, if anything.
     pub fn mutation(&self) -> Option<&'static str> {
         match self {
@@ -118,6 +129,8 @@ struct Ctx {
 pub struct Invocation<'a> {
     pub overrides: crate::config::Overrides,
     pub json: bool,
+    /// `--json-lines`: listings as one object per line, not one array.
+    pub json_lines: bool,
     /// `--read-only` (the configuration may say so too).
     pub read_only: bool,
     /// Loads the configuration and builds the client (only when needed).
@@ -149,8 +162,12 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
     let cx = Ctx {
         client: std::sync::Arc::new(client),
         resolved,
-        json: inv.json,
+        json: inv.json || inv.json_lines,
     };
+    output::set_json_lines(inv.json_lines);
+    if cmd.lists() {
+        output::listing();
+    }
     let r: Result<u8, output::CmdError> = match cmd {
         Command::Add(a) => add::run(&cx, a).await,
         Command::Ls(a) => ls::run(&cx, a).await,
@@ -169,6 +186,7 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Command::Recover(a) => recover::run(&cx, a).await,
         Command::Config(a) => return config::run(inv, a),
     };
+    output::finish_items(cx.json);
     match r {
         Ok(code) => ExitCode::from(code),
         Err(e) => output::fail(e),

@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,10 +27,55 @@ pub(super) fn print_json(v: &serde_json::Value) {
     out_exact(&v.to_string());
 }
 
-/// One element of a listing (peers, pins, statuses): one object per line,
-/// the one rule for every listing, so `jq -c`, `grep` and a stream all work.
+/// How a listing's JSON is written: one document (`--json`: an array,
+/// streamed item by item, so a million pins cost no more memory) or one
+/// object per line (`--json-lines`, for `jq -c`, `grep` and streams).
+static JSON_LINES: AtomicBool = AtomicBool::new(false);
+/// Items of the array written so far.
+static ITEMS: AtomicU64 = AtomicU64::new(0);
+/// The command's JSON is a listing: with no item, it is still `[]`.
+static LISTING: AtomicBool = AtomicBool::new(false);
+
+pub(super) fn set_json_lines(on: bool) {
+    JSON_LINES.store(on, Ordering::Relaxed);
+}
+
+/// This command's JSON is a list (so an empty one is `[]`).
+pub(super) fn listing() {
+    LISTING.store(true, Ordering::Relaxed);
+}
+
+/// One element of a listing (peers, pins, statuses, checks).
 pub(super) fn print_item<T: serde::Serialize>(item: &T) {
-    out_exact(&serde_json::to_string(item).unwrap_or_default());
+    let line = serde_json::to_string(item).unwrap_or_default();
+    if JSON_LINES.load(Ordering::Relaxed) {
+        out_exact(&line);
+        return;
+    }
+    let first = ITEMS.fetch_add(1, Ordering::Relaxed) == 0;
+    let mut w = std::io::stdout().lock();
+    let r = if first {
+        write!(w, "[\n{line}")
+    } else {
+        write!(w, ",\n{line}")
+    };
+    if let Err(e) = r.and_then(|()| w.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+    }
+}
+
+/// Closes the listing's array (`[]` when nothing was listed).
+pub(super) fn finish_items(json: bool) {
+    if !json || JSON_LINES.load(Ordering::Relaxed) {
+        return;
+    }
+    if ITEMS.load(Ordering::Relaxed) > 0 {
+        write_line(&mut std::io::stdout().lock(), "\n]");
+    } else if LISTING.load(Ordering::Relaxed) {
+        write_line(&mut std::io::stdout().lock(), "[]");
+    }
 }
 
 /// One line of text for people on stdout, cleaned of control characters and

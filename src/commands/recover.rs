@@ -48,10 +48,7 @@ pub(super) async fn run(cx: &Ctx, a: &RecoverArgs) -> Result<u8, CmdError> {
         any = true;
         if dry_run {
             if cx.json {
-                say!(
-                    "{}",
-                    json!({"cid": g.cid, "name": g.name, "would_recover": bad})
-                );
+                print_item(&json!({"cid": g.cid, "name": g.name, "would_recover": bad}));
             } else {
                 say!("would recover {} {} ({})", g.cid, g.name, bad.join("; "));
             }
@@ -60,7 +57,7 @@ pub(super) async fn run(cx: &Ctx, a: &RecoverArgs) -> Result<u8, CmdError> {
         match cx.client.recover(&g.cid, false).await {
             Ok(after) => {
                 if cx.json {
-                    out_exact(&serde_json::to_string(&after).unwrap_or_default());
+                    print_item(&after);
                 } else {
                     say!("recovering {} {} (was: {})", g.cid, g.name, bad.join("; "));
                 }

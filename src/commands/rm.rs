@@ -53,7 +53,7 @@ pub(super) async fn run(cx: &Ctx, a: &RmArgs) -> Result<u8, CmdError> {
         match cx.client.unpin(c).await {
             Ok(p) => {
                 if cx.json {
-                    out_exact(&serde_json::to_string(&p).unwrap_or_default());
+                    print_item(&p);
                 } else {
                     say!("unpinned {} {}", p.cid, p.name);
                 }

@@ -43,7 +43,8 @@ pub(super) fn status_text(g: &GlobalPinInfo) -> Vec<String> {
     s
 }
 
-/// The whole pinset's status, one item as it arrives (NDJSON with `--json`).
+/// The whole pinset's status, one item as it arrives (an array with `--json`,
+/// an object per line with `--json-lines`).
 pub(super) async fn status_all(cx: &Ctx) -> Result<u8, CmdError> {
     let mut code = OK;
     let mut s = cx.client.pins(None, &[], false).await?;
@@ -59,6 +60,23 @@ pub(super) async fn status_all(cx: &Ctx) -> Result<u8, CmdError> {
         }
     }
     Ok(code)
+}
+
+impl StatusArgs {
+    /// One item is one object; none (the pinset) or several, a list.
+    pub(super) fn lists(&self) -> bool {
+        self.cids.len() != 1
+    }
+}
+
+/// One item's status: an object alone, or an element of the list.
+fn print_status(cx: &Ctx, a: &StatusArgs, g: &crate::cluster::types::GlobalPinInfo) {
+    if a.lists() {
+        print_item(g);
+    } else {
+        print_json(&serde_json::to_value(g).unwrap_or_default());
+    }
+    let _ = cx;
 }
 
 pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
@@ -84,7 +102,7 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
             tell!("ccs-tui: {c} is not in the pinset");
             code = FAIL;
             if cx.json {
-                print_item(&g);
+                print_status(cx, a, &g);
             }
             continue;
         } else if g.peer_map.values().any(|p| {
@@ -98,7 +116,7 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
             code = code.max(PARTIAL);
         }
         if cx.json {
-            print_item(&g);
+            print_status(cx, a, &g);
         } else {
             status_text(&g).iter().for_each(|l| out(l));
         }

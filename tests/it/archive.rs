@@ -89,7 +89,7 @@ mod both {
             .map(|l| l.rsplit(' ').next().unwrap())
             .collect();
         assert_eq!(names, ["data.json", "index.html", "scans/"]);
-        let o = cli(&b, &["ls", &format!("{cid}/scans"), "--json"]).await;
+        let o = cli(&b, &["ls", &format!("{cid}/scans"), "--json-lines"]).await;
         let v = json_lines(&o);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0]["name"], "page-0001.tif");
@@ -142,7 +142,7 @@ mod both {
         folder(&dir);
         let cid = add(&b, &dir).await;
         let config = b.config_file(tmp.path());
-        let o = audit(&config, &[&cid, "--json"]).await;
+        let o = audit(&config, &[&cid, "--json-lines"]).await;
         assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
         let v = json_lines(&o);
         let peers: Vec<&str> = v.iter().map(|c| c["peer"].as_str().unwrap()).collect();
@@ -241,7 +241,7 @@ async fn the_audit_finds_the_one_corrupted_peer() {
         .collect();
     let dag = dag.with_fallbacks(others);
     assert_eq!(dag.stat(&root).await.unwrap().kind, Kind::Dir);
-    let o = audit(&config, &[&cid, "--json"]).await;
+    let o = audit(&config, &[&cid, "--json-lines"]).await;
     assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
     let v = json_lines(&o);
     for c in &v {
@@ -272,7 +272,7 @@ async fn the_audit_finds_the_one_corrupted_peer() {
     );
     set("chll", None);
     // A spot check of the whole pinset: a path of blocks per item.
-    let o = audit(&config, &["--sample", "5", "--json"]).await;
+    let o = audit(&config, &["--sample", "5", "--json-lines"]).await;
     assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
     assert!(!json_lines(&o).is_empty());
     // An audit that cannot run is 3, never taken for a corrupt copy (2).
@@ -325,7 +325,7 @@ async fn a_full_audit_resumes_where_it_stopped() {
         "audit".to_string(),
         "--config".into(),
         config.display().to_string(),
-        "--json".into(),
+        "--json-lines".into(),
     ];
     let o = run(a.clone(), env.clone()).await;
     assert_eq!(o.code, 0, "{}", o.stderr);

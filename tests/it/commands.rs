@@ -46,14 +46,18 @@ async fn peers_and_health() {
         "{}",
         o.stdout
     );
-    // Listings follow one rule: one object per line (as `ls --json`).
+    // Listings follow one rule: one JSON document (an array) with --json,
+    // as ccs's is; one object per line with --json-lines.
     let o = run(args(&h, &["peers", "--json"]), creds()).await;
-    let peers: Vec<Value> = o
+    let peers: Vec<Value> = serde_json::from_str(&o.stdout).expect("one document");
+    assert_eq!(peers.len(), 5);
+    let o = run(args(&h, &["peers", "--json-lines"]), creds()).await;
+    let lines: Vec<Value> = o
         .stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("one object per line"))
         .collect();
-    assert_eq!(peers.len(), 5);
+    assert_eq!(lines, peers);
     assert!(peers.iter().all(|p| p["id"].is_string()));
     let o = run(args(&h, &["health"]), creds()).await;
     assert_eq!(o.code, 2, "a peer offline is an error (as ccs health)");
@@ -237,12 +241,23 @@ async fn ls_filters_recover_and_dry_run() {
     let h = demo_with_auth().await;
     let o = run(args(&h, &["ls", "--json"]), creds()).await;
     assert_eq!(o.code, 0);
+    let doc: Vec<Value> =
+        serde_json::from_str(&o.stdout).expect("one document (json.tool reads it)");
+    assert_eq!(doc.len(), 300);
+    let o = run(args(&h, &["ls", "--json-lines"]), creds()).await;
     let lines: Vec<Value> = o
         .stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 300, "one object per line");
+    // An empty listing is still one document.
+    let o = run(
+        args(&h, &["ls", "--filter", "unpin_queued", "--json"]),
+        creds(),
+    )
+    .await;
+    assert_eq!(o.stdout.trim(), "[]", "{}", o.stderr);
     let o = run(args(&h, &["ls", "--filter", "pin_error"]), creds()).await;
     assert_eq!(o.stdout.lines().count(), 2, "{}", o.stdout);
     assert!(o.stdout.contains("PIN_ERROR"));
@@ -584,7 +599,7 @@ mod both {
         assert!(o.stdout.contains("metadata: +box=14"), "{}", o.stdout);
         let o = run(args(&b, &["edit", &cid, "--meta", "box=14"]), vec![]).await;
         assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
-        let o = run(args(&b, &["ls", "--json"]), vec![]).await;
+        let o = run(args(&b, &["ls", "--json-lines"]), vec![]).await;
         let now: Value = o
             .stdout
             .lines()
@@ -845,7 +860,7 @@ mod hostile {
     #[tokio::test]
     async fn rm_checks_every_argument_before_unpinning_any() {
         let h = demo_with_auth().await;
-        let o = run(args(&h, &["ls", "--json"]), creds()).await;
+        let o = run(args(&h, &["ls", "--json-lines"]), creds()).await;
         let first: serde_json::Value =
             serde_json::from_str(o.stdout.lines().next().unwrap()).unwrap();
         let good = first["cid"].as_str().unwrap().to_string();

@@ -238,7 +238,7 @@ async fn a_chain_linked_twenty_times_is_audited_in_one_request_per_block() {
         config.display().to_string(),
     ];
     a.extend(roots.iter().cloned());
-    a.push("--json".into());
+    a.push("--json-lines".into());
     let o = measured(
         a,
         vec![("XDG_STATE_HOME", state.path().display().to_string())],

@@ -212,7 +212,7 @@ mod both {
                 "--gateway".into(),
                 b.peers[0].gateway.clone(),
                 cid.clone(),
-                "--json".into(),
+                "--json-lines".into(),
             ],
             vec![("XDG_STATE_HOME", state.path().display().to_string())],
         )
