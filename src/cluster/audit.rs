@@ -140,37 +140,24 @@ pub fn holders_for(
 /// `http://ADDR:8080/` from a peer's multiaddrs: the first routable one,
 /// else a loopback one; never an unspecified or link-local address.
 pub fn address_gateway(addrs: &[String]) -> Option<Url> {
+    use super::exposure::{classify, host_of, AddrClass};
     let mut loopback = None;
     for a in addrs {
-        let parts: Vec<&str> = a.split('/').collect();
-        let (Some(proto), Some(host)) = (parts.get(1), parts.get(2)) else {
+        let (Some((proto, host)), Some(class)) = (host_of(a), classify(a)) else {
             continue;
         };
-        let (host, is_loop) = match *proto {
-            "ip4" | "ip6" => {
-                let Ok(ip) = host.parse::<std::net::IpAddr>() else {
-                    continue;
-                };
-                let link_local = match ip {
-                    std::net::IpAddr::V4(v4) => v4.is_link_local(),
-                    std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
-                };
-                if ip.is_unspecified() || link_local {
-                    continue;
-                }
-                let shown = match ip {
-                    std::net::IpAddr::V6(_) => format!("[{ip}]"),
-                    _ => ip.to_string(),
-                };
-                (shown, ip.is_loopback())
-            }
-            "dns" | "dns4" | "dns6" => (host.to_string(), *host == "localhost"),
-            _ => continue,
+        if matches!(class, AddrClass::Unspecified | AddrClass::LinkLocal) {
+            continue;
+        }
+        let host = if proto == "ip6" {
+            format!("[{host}]")
+        } else {
+            host.to_string()
         };
         let Ok(u) = Url::parse(&format!("http://{host}:8080/")) else {
             continue;
         };
-        if !is_loop {
+        if class != AddrClass::Loopback && host != "localhost" {
             return Some(u);
         }
         loopback.get_or_insert(u);

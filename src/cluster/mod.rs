@@ -6,6 +6,7 @@ pub mod audit;
 pub mod client;
 pub mod dag;
 pub mod error;
+pub mod exposure;
 pub mod fetch;
 pub mod gateway;
 pub mod gojson;

@@ -15,6 +15,7 @@ pub mod health;
 mod ls;
 mod output;
 mod peers;
+mod privacy;
 mod rebalance;
 mod recover;
 mod risk;
@@ -85,6 +86,11 @@ pub enum Command {
     Peers,
     /// Peers online, pins by status per peer, errors (exit 0 healthy, 1 degraded, 2 error).
     Health,
+    /// Is the archive private? Every peer's addresses by class (loopback,
+    /// private, tailnet, public): a kubo announcing a public address or a
+    /// cluster listening publicly is named with the setting that closes it
+    /// (exit 0 private, 1 exposed).
+    Privacy,
     /// Re-queue items in error (all of them, or the ones named).
     Recover(RecoverArgs),
     /// Show the resolved configuration (secrets masked) and validate it.
@@ -96,7 +102,11 @@ impl Command {
     /// line with `--json-lines`) rather than one object.
     pub fn lists(&self) -> bool {
         match self {
-            Command::Ls(_) | Command::Peers | Command::Audit(_) | Command::Rm(_) => true,
+            Command::Ls(_)
+            | Command::Peers
+            | Command::Privacy
+            | Command::Audit(_)
+            | Command::Rm(_) => true,
             Command::Status(a) => a.lists(),
             Command::Drain(_) | Command::EnsurePins(_) | Command::Recover(_) => true,
             _ => false,
@@ -183,6 +193,7 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Command::Drain(a) => drain::run(&cx, a).await,
         Command::Peers => peers::run(&cx).await,
         Command::Health => health::run(&cx).await,
+        Command::Privacy => privacy::run(&cx).await,
         Command::Recover(a) => recover::run(&cx, a).await,
         Command::Config(a) => return config::run(inv, a),
     };

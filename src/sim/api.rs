@@ -54,6 +54,10 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/_sim/peers/{peer}/online", post(peer_online))
         .route("/_sim/peers/{peer}/ipfs-down", post(ipfs_down))
         .route("/_sim/peers/{peer}/ipfs-up", post(ipfs_up))
+        .route(
+            "/_sim/peers/{peer}/announces",
+            axum::routing::put(announces),
+        )
         .route("/_sim/pins/{cid}/error", post(inject_error))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -688,6 +692,23 @@ async fn ipfs_down(State(ctx): State<Ctx>, Path(peer): Path<String>) -> Response
 
 async fn ipfs_up(State(ctx): State<Ctx>, Path(peer): Path<String>) -> Response {
     set_ipfs(&ctx, &peer, false)
+}
+
+/// What a peer's kubo announces besides its tailnet address (a JSON list
+/// of multiaddrs): a member that breaks the archive's privacy.
+async fn announces(
+    State(ctx): State<Ctx>,
+    Path(peer): Path<String>,
+    body: bytes::Bytes,
+) -> Response {
+    let Ok(addrs) = serde_json::from_slice::<Vec<String>>(&body) else {
+        return json_error(StatusCode::BAD_REQUEST, "a JSON list of multiaddrs");
+    };
+    if ctx.set_announces(&peer, addrs) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        json_error(StatusCode::NOT_FOUND, "no such peer")
+    }
 }
 
 fn set_ipfs(ctx: &Ctx, peer: &str, down: bool) -> Response {

@@ -88,6 +88,16 @@ impl Ctx {
         true
     }
 
+    /// What `peer`'s kubo announces besides its tailnet address.
+    pub fn set_announces(&self, peer: &str, addrs: Vec<String>) -> bool {
+        let mut st = self.state.write();
+        let Some(i) = st.peer_by_name_or_id(peer) else {
+            return false;
+        };
+        st.peers[usize::from(i)].announces = addrs;
+        true
+    }
+
     /// Makes `peer` report `pin_error` for `cid` until the item is recovered.
     pub fn inject_pin_error(&self, cid: &str, peer: &str, message: &str) -> bool {
         let mut st = self.state.write();
@@ -218,6 +228,9 @@ impl SimHandle {
     }
     pub fn set_ipfs_down(&self, peer: &str, down: bool) -> bool {
         self.ctx.set_ipfs_down(peer, down)
+    }
+    pub fn set_announces(&self, peer: &str, addrs: Vec<String>) -> bool {
+        self.ctx.set_announces(peer, addrs)
     }
     pub fn inject_pin_error(&self, cid: &str, peer: &str, message: &str) -> bool {
         self.ctx.inject_pin_error(cid, peer, message)

@@ -30,6 +30,9 @@ pub struct PeerSpec {
     pub free_space_gb: u64,
     #[serde(default)]
     pub offline: Option<String>,
+    /// Addresses its kubo announces besides its tailnet one (`/ip4/…/tcp/4001`).
+    #[serde(default)]
+    pub announces: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +215,7 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
     st.default_rmax = sc.replication_max;
     for (p, spec) in st.peers.iter_mut().zip(&sc.peers) {
         p.free_space = spec.free_space_gb * 1_000_000_000;
+        p.announces = spec.announces.clone();
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(sc.seed);
     let mut blocks = Vec::new();

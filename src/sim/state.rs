@@ -86,6 +86,9 @@ pub struct SimPeer {
     /// Bytes its copies took since the start (negative: it released more
     /// than it took); the free space it reports moves with them.
     pub used: i64,
+    /// Addresses its kubo announces besides its own tailnet one (a public
+    /// address: a member who broke the archive's privacy).
+    pub announces: Vec<String>,
 }
 
 impl SimPeer {
@@ -103,7 +106,13 @@ impl SimPeer {
         ]
     }
     pub fn ipfs_addresses(&self) -> Vec<String> {
-        vec![format!("/ip4/{}/tcp/4001/p2p/{}", self.ip, self.ipfs_id)]
+        let mut v = vec![format!("/ip4/{}/tcp/4001/p2p/{}", self.ip, self.ipfs_id)];
+        v.extend(
+            self.announces
+                .iter()
+                .map(|a| format!("{a}/p2p/{}", self.ipfs_id)),
+        );
+        v
     }
 }
 
@@ -220,6 +229,7 @@ impl SimState {
                 offline_since: None,
                 ipfs_down: false,
                 used: 0,
+                announces: Vec::new(),
             })
             .collect();
         Self {

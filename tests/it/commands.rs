@@ -696,10 +696,14 @@ mod both {
         assert_eq!(v["peers"]["online"], 3, "{v:#}");
         let o = run(args(&b, &["ls", "--json"]), vec![]).await;
         assert_eq!(o.code, 0, "{}", o.stderr);
-        assert!(o
+        let doc: Vec<Value> = serde_json::from_str(&o.stdout).expect("one JSON document");
+        let o = run(args(&b, &["ls", "--json-lines"]), vec![]).await;
+        let lines: Vec<Value> = o
             .stdout
             .lines()
-            .all(|l| serde_json::from_str::<Value>(l).is_ok()));
+            .map(|l| serde_json::from_str::<Value>(l).expect("one object per line"))
+            .collect();
+        assert_eq!(doc.len(), lines.len());
     }
 
     #[tokio::test]

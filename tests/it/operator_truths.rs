@@ -69,6 +69,35 @@ fn seed_config(b: &Backend, dir: &std::path::Path) -> std::path::PathBuf {
 mod both {
     use super::*;
 
+    /// Issue 27: in the real cluster's namespace (and the simulator's trio)
+    /// every address is loopback: private.
+    #[tokio::test]
+    async fn privacy_classes_every_peers_addresses() {
+        let b = Backend::start().await;
+        let o = cli(&b, &["privacy"]).await;
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        for p in &b.peers {
+            assert!(
+                o.stdout.lines().any(|l| l.starts_with("private")
+                    && l.contains(&p.name)
+                    && l.contains("loopback")),
+                "{}: {}",
+                p.name,
+                o.stdout
+            );
+        }
+        let o = cli(&b, &["privacy", "--json"]).await;
+        let v: Vec<serde_json::Value> = serde_json::from_str(&o.stdout).unwrap();
+        assert_eq!(v.len(), b.peers.len());
+        for e in &v {
+            assert_eq!(e["exposed"], false, "{e}");
+            assert!(
+                !e["ipfs"].as_array().unwrap().is_empty(),
+                "kubo's addresses: {e}"
+            );
+        }
+    }
+
     /// Finding 2: with the seed's configuration no bounds are chosen, so a
     /// rebalance keeps each item's own, says so, and its report agrees with
     /// itself: nothing "left" with peers to add, every item counted once,
@@ -422,5 +451,42 @@ mod command_words {
             o.stderr
         );
         assert!(o.stderr.contains("no such file or folder"), "{}", o.stderr);
+    }
+}
+
+/// Issue 27: the seed's promise, peer by peer. On the real cluster in its
+/// namespace every address is loopback: private. On the simulator a member
+/// whose kubo announces a public address is named, with its fix, and the
+/// run exits 1.
+mod privacy {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_member_announcing_a_public_address_is_named_with_its_fix() {
+        let b = Backend::start_sim().await;
+        let h = b.sim().unwrap();
+        assert!(h.set_announces(
+            "meerkat",
+            vec![
+                "/ip4/203.0.113.9/tcp/4001".into(),
+                "/ip4/192.168.1.4/tcp/4001".into()
+            ]
+        ));
+        let o = cli(&b, &["privacy"]).await;
+        assert_eq!(o.code, 1, "{}", o.stdout);
+        let line = o.stdout.lines().find(|l| l.contains("meerkat")).unwrap();
+        assert!(line.starts_with("EXPOSED"), "{line}");
+        assert!(
+            line.contains("1 PUBLIC") && line.contains("1 private"),
+            "{line}"
+        );
+        assert!(o.stdout.contains("203.0.113.9"), "{}", o.stdout);
+        assert!(o.stdout.contains("Addresses.Announce"), "{}", o.stdout);
+        assert!(o.stdout.contains("1 of 3 peer(s) exposed"), "{}", o.stdout);
+        let o = cli(&b, &["privacy", "--json"]).await;
+        let v: Vec<serde_json::Value> = serde_json::from_str(&o.stdout).unwrap();
+        let m = v.iter().find(|e| e["name"] == "meerkat").unwrap();
+        assert_eq!(m["exposed"], true);
+        assert_eq!(m["ipfs"][0]["class"], "public", "the gravest first: {m}");
     }
 }
