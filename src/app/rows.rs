@@ -48,6 +48,28 @@ impl PeerRow {
         self.error.is_empty()
     }
 
+    /// Its addresses as the API gives them (for the privacy rule).
+    pub fn as_api(&self) -> PeerId {
+        let mut p = PeerId {
+            id: self.id.clone(),
+            peername: self.name.clone(),
+            addresses: self.addresses.clone().into(),
+            ..Default::default()
+        };
+        p.ipfs.addresses = self.ipfs_addresses.clone().into();
+        p
+    }
+
+    /// Whether it announces a public address (its kubo, or its cluster
+    /// swarm): the archive's privacy broken (see `cluster::exposure`).
+    pub fn exposed(&self) -> bool {
+        use crate::cluster::exposure::{classify, AddrClass};
+        self.addresses
+            .iter()
+            .chain(&self.ipfs_addresses)
+            .any(|a| classify(a) == Some(AddrClass::Public))
+    }
+
     /// Whether the operator means this peer by `name`: its name (any case),
     /// or the start of its ID (four characters at least).
     pub fn answers_to(&self, name: &str) -> bool {

@@ -70,15 +70,27 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         Span::styled(t, th.bad())
     };
     lines.push(Line::from(vec![label("only copy"), only]));
+    // Each address with its class, the public ones first and in red: the
+    // seed's privacy is checked here, peer by peer.
     let addrs = |title: &str, v: &[String], lines: &mut Vec<Line>| {
+        use crate::cluster::exposure::{classify, AddrClass};
         if v.is_empty() {
             lines.push(Line::from(vec![label(title), Span::raw("-")]));
         }
         const SHOWN: usize = 3;
-        for (i, a) in v.iter().take(SHOWN).enumerate() {
+        let mut v: Vec<(Option<AddrClass>, &String)> = v.iter().map(|a| (classify(a), a)).collect();
+        v.sort_by(|a, b| b.0.cmp(&a.0));
+        for (i, (class, a)) in v.iter().take(SHOWN).enumerate() {
+            let tag = class.map_or("?", |c| c.label());
+            let style = if *class == Some(AddrClass::Public) {
+                th.bad()
+            } else {
+                ratatui::style::Style::default()
+            };
             lines.push(Line::from(vec![
                 label(if i == 0 { title } else { "" }),
-                Span::raw(ellipsize(a, value_w)),
+                Span::styled(format!("{tag:<10} "), style),
+                Span::styled(ellipsize(a, value_w.saturating_sub(11)), style),
             ]));
         }
         if v.len() > SHOWN {
@@ -98,6 +110,16 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         }),
     ]));
     addrs("IPFS addrs", &p.ipfs_addresses, &mut lines);
+    let e = crate::cluster::exposure::assess(&p.as_api());
+    for f in &e.findings {
+        lines.push(Line::from(vec![
+            label("privacy"),
+            Span::styled(format!("EXPOSED: {}", f.what), th.bad()),
+        ]));
+        for l in super::widgets::wrap_words(&format!("fix: {}", f.fix), value_w, "     ") {
+            lines.push(Line::from(vec![label(""), Span::styled(l, th.dim())]));
+        }
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         "p/Enter its items · y copies the ID · j/k next peer · Esc closes · ? keys",

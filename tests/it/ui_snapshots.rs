@@ -1025,3 +1025,31 @@ fn a_smaller_terminal_keeps_the_selected_row_in_sight() {
     let screen = render(&mut st, 80, 24);
     assert!(screen.contains(&name), "{name} not on screen:\n{screen}");
 }
+
+/// Issue 27: a member whose kubo announces a public address breaks the
+/// seed's promise; the header says so, and its peer detail shows each
+/// address with its class and the setting that closes it.
+#[test]
+fn an_exposed_peer_is_flagged_in_the_header_and_its_detail() {
+    let mut st = demo_state();
+    let screen = render(&mut st, 120, 40);
+    assert!(!screen.contains("EXPOSED"), "{screen}");
+    let i = st.peers.rows.iter().position(|p| p.name == "chll").unwrap();
+    st.peers.rows[i].addresses = vec!["/ip4/100.64.0.32/tcp/9096".into()];
+    st.peers.rows[i].ipfs_addresses = vec![
+        "/ip4/100.64.0.32/tcp/4001".into(),
+        "/ip4/203.0.113.50/tcp/4001".into(),
+    ];
+    let screen = render(&mut st, 120, 40);
+    assert!(
+        screen.lines().next().unwrap().contains("EXPOSED: chll"),
+        "{screen}"
+    );
+    // pihost (down) first, then by name: chll is the second row.
+    press(&mut st, "1j\r");
+    let screen = render(&mut st, 120, 40);
+    assert!(screen.contains("PUBLIC"), "{screen}");
+    assert!(screen.contains("203.0.113.50"), "{screen}");
+    assert!(screen.contains("tailnet"), "{screen}");
+    assert!(screen.contains("Addresses.Announce"), "{screen}");
+}
