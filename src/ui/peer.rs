@@ -79,7 +79,7 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         }
         const SHOWN: usize = 3;
         let mut v: Vec<(Option<AddrClass>, &String)> = v.iter().map(|a| (classify(a), a)).collect();
-        v.sort_by(|a, b| b.0.cmp(&a.0));
+        v.sort_by_key(|x| std::cmp::Reverse(x.0));
         for (i, (class, a)) in v.iter().take(SHOWN).enumerate() {
             let tag = class.map_or("?", |c| c.label());
             let style = if *class == Some(AddrClass::Public) {
