@@ -19,6 +19,7 @@ pub mod format;
 pub mod preview;
 pub mod sanitize;
 pub mod sim;
+pub mod tailnet;
 pub mod tasks;
 pub mod term;
 pub mod throttle;

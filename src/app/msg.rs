@@ -108,6 +108,8 @@ pub enum Msg {
         cid: String,
         result: Result<PreviewAnswer, String>,
     },
+    /// The operator's tailnet, as `tailscale status --json` tells it.
+    Tailnet(crate::tailnet::Tailnet),
     /// A file read whole for the reader (or why it could not be).
     ReaderText {
         generation: u64,

@@ -305,6 +305,9 @@ pub struct State {
     pub node_orgs: Vec<(String, String)>,
     /// Inside an item: its folders and a preview.
     pub browse: Option<super::browse::Browse>,
+    /// What the operator's Tailscale sees of the members' machines (none
+    /// without Tailscale).
+    pub tailnet: Option<crate::tailnet::Tailnet>,
     /// A file read whole, over the folder it is in.
     pub reader: Option<super::reader::Reader>,
     pub browse_generation: u64,
@@ -361,6 +364,7 @@ impl State {
             node_orgs: Vec::new(),
             browse: None,
             reader: None,
+            tailnet: None,
             browse_generation: 0,
             browse_height: 10,
             prompt_hint: None,

@@ -118,6 +118,7 @@ pub fn spawn(client: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig)
         tokio::spawn(peers(client.clone(), tx.clone(), cfg, ctl())),
         tokio::spawn(pinset(client.clone(), tx.clone(), cfg, ctl())),
         tokio::spawn(status(client.clone(), tx.clone(), cfg, ctl(), watched_rx)),
+        tokio::spawn(tailnet(tx.clone(), ctl())),
         tokio::spawn(problems(client, tx, cfg, ctl())),
     ];
     Pollers {
@@ -156,6 +157,23 @@ async fn peers(c: Arc<ClusterClient>, tx: mpsc::Sender<Msg>, cfg: PollConfig, mu
                 }
                 d
             }
+        };
+        ctl.pause(delay).await;
+    }
+}
+
+/// The operator's tailnet every 30 s; without Tailscale (or when it does
+/// not answer) it asks again only every ten minutes and says nothing.
+async fn tailnet(tx: mpsc::Sender<Msg>, mut ctl: Ctl) {
+    loop {
+        let delay = match crate::tailnet::status().await {
+            Some(t) => {
+                if tx.send(Msg::Tailnet(t)).await.is_err() {
+                    return;
+                }
+                Duration::from_secs(30)
+            }
+            None => Duration::from_secs(600),
         };
         ctl.pause(delay).await;
     }

@@ -26,6 +26,18 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         Span::styled(p.error.clone(), th.bad())
     };
     lines.push(Line::from(vec![label("state"), state]));
+    if let Some(m) = st
+        .tailnet
+        .as_ref()
+        .and_then(|t| t.machine_of(&p.name, &p.addresses))
+    {
+        let text = if p.online() {
+            format!("machine {}", m.describe())
+        } else {
+            m.explains_down()
+        };
+        lines.push(Line::from(vec![label("tailnet"), Span::raw(text)]));
+    }
     lines.push(Line::from(vec![label("peer ID"), Span::raw(p.id.clone())]));
     lines.push(Line::from(vec![
         label("version"),

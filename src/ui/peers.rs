@@ -36,7 +36,14 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     };
     let state_w = usize::from(r.width.saturating_sub(2 + fixed));
     let rows = st.peers.rows.iter().enumerate().map(|(i, p)| {
-        let state = if p.online() {
+        // Why a peer does not answer, as its machine's tailnet state says.
+        let machine = st
+            .tailnet
+            .as_ref()
+            .and_then(|t| t.machine_of(&p.name, &p.addresses));
+        let state = if let (false, Some(m)) = (p.online(), machine) {
+            Span::styled(m.explains_down(), th.bad())
+        } else if p.online() {
             Span::styled("online", th.ok())
         } else if let Some(why) = crate::cluster::members::missing_reason(&p.error) {
             // Dropped from the cluster's peer list (see cluster::members);

@@ -490,3 +490,109 @@ mod privacy {
         assert_eq!(m["ipfs"][0]["class"], "public", "the gravest first: {m}");
     }
 }
+
+/// Issue 27: what the operator's Tailscale sees of each member's machine,
+/// read from recorded `tailscale status --json` outputs through an
+/// executable on PATH: a missing peer's machine offline (since when), or
+/// online while its cluster daemon is silent; direct or relayed.
+mod tailnet {
+    use super::*;
+
+    /// A `tailscale` on PATH that prints `fixture`.
+    fn fake_tailscale(dir: &std::path::Path, fixture: &str) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/tailscale")
+            .join(fixture);
+        let bin = dir.join("tailscale");
+        std::fs::write(
+            &bin,
+            format!(
+                "#!/bin/sh\n[ \"$1 $2\" = \"status --json\" ] || exit 2\ncat '{}'\n",
+                src.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        format!(
+            "{}:{}",
+            dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    #[tokio::test]
+    async fn peers_say_what_the_tailnet_sees_of_each_machine() {
+        let h = common::demo().await;
+        for fixture in ["status-1.76.json", "status-1.38.json"] {
+            let tmp = tempfile::tempdir().unwrap();
+            let path = fake_tailscale(tmp.path(), fixture);
+            let o = run(
+                vec!["peers".into(), "--host".into(), h.api_url()],
+                vec![("PATH", path)],
+            )
+            .await;
+            let line = |n: &str| {
+                o.stdout
+                    .lines()
+                    .find(|l| l.contains(&format!("| {n} |")))
+                    .unwrap_or_else(|| panic!("{n}: {}", o.stdout))
+                    .to_string()
+            };
+            assert!(
+                line("pihost")
+                    .contains("machine offline since 2026-12-06 14:05 UTC on the tailnet"),
+                "{fixture}: {}",
+                o.stdout
+            );
+            assert!(
+                line("nas").contains("tailnet: machine online (direct)"),
+                "{fixture}: {}",
+                o.stdout
+            );
+            if fixture == "status-1.76.json" {
+                assert!(
+                    line("chll").contains("online (relayed via nyc)"),
+                    "{}",
+                    o.stdout
+                );
+            }
+        }
+        // Without Tailscale: nothing said, nothing failed.
+        let o = run(
+            vec!["peers".into(), "--host".into(), h.api_url()],
+            vec![("PATH", "/nonexistent".into())],
+        )
+        .await;
+        assert!(
+            !o.stdout.contains("tailnet") && !o.stdout.contains("machine"),
+            "{}",
+            o.stdout
+        );
+    }
+
+    #[test]
+    fn a_missing_peer_in_the_console_reads_as_its_machine() {
+        let t = ccs_tui::tailnet::parse(
+            &std::fs::read(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/tailscale/status-1.76.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let m = t.machine_of("pihost", &[]).unwrap();
+        assert_eq!(
+            m.explains_down(),
+            "machine offline since 2026-12-06 14:05 UTC on the tailnet"
+        );
+        let ipfs1 = t
+            .machine_of("ipfs1", &["/ip4/100.64.0.35/tcp/9096".into()])
+            .unwrap();
+        assert_eq!(
+            ipfs1.explains_down(),
+            "machine online; the cluster daemon does not answer",
+            "online, no traffic yet: neither direct nor relayed is known"
+        );
+    }
+}

@@ -1053,3 +1053,29 @@ fn an_exposed_peer_is_flagged_in_the_header_and_its_detail() {
     assert!(screen.contains("tailnet"), "{screen}");
     assert!(screen.contains("Addresses.Announce"), "{screen}");
 }
+
+/// Issue 27: with Tailscale on the operator's machine, a peer that does not
+/// answer reads as its machine's state; its detail says it too.
+#[test]
+fn a_peer_down_reads_as_its_machines_tailnet_state() {
+    let mut st = demo_state();
+    let t = ccs_tui::tailnet::parse(
+        &std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/tailscale/status-1.76.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    update(&mut st, Msg::Tailnet(t));
+    let screen = render(&mut st, 120, 40);
+    let row = screen.lines().find(|l| l.contains("pihost")).unwrap();
+    assert!(
+        row.contains("machine offline since 2026-12-06 14:05 UTC"),
+        "{screen}"
+    );
+    press(&mut st, "1\r");
+    let screen = render(&mut st, 120, 40);
+    assert!(screen.contains("tailnet"), "{screen}");
+    assert!(screen.contains("machine offline since"), "{screen}");
+}

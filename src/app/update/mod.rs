@@ -186,6 +186,10 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Tailnet(t) => {
+            st.tailnet = Some(t);
+            Vec::new()
+        }
         Msg::ReaderText { generation, result } => {
             browse::on_reader_text(st, generation, result);
             Vec::new()
