@@ -9,7 +9,7 @@ use crate::config::Overrides;
 #[derive(Parser, Debug, Clone)]
 #[command(
     name = "ccs-tui",
-    version,
+    version = env!("CCS_VERSION_LINE"),
     about = "The operator's console for a community-run IPFS Cluster",
     long_about = "The operator's console for a community-run IPFS Cluster.\n\n\
 Reads ~/.ccs/config.yml as ccs does; --host and --basic-auth work as in ipfs-cluster-ctl.\n\

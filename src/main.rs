@@ -53,6 +53,7 @@ async fn main() -> ExitCode {
             overrides: cli.overrides(),
             json: cli.json(),
             json_lines: cli.json_lines,
+            cli: &<Cli as clap::CommandFactory>::command,
             read_only: cli.read_only,
             connect: &connect,
         };

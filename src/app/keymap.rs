@@ -778,6 +778,31 @@ impl Keymap {
 
     /// Every screen's keys as Markdown tables: the README's key section is
     /// this text (a test holds it to that).
+    /// The same tables as a man page section (roff): one subsection a
+    /// screen, a tagged paragraph a key.
+    pub fn roff(&self) -> String {
+        let esc = |t: &str| {
+            let t = t.replace('\\', "\\e").replace('-', "\\-");
+            // A line starting with . or ' would be a request.
+            if t.starts_with('.') || t.starts_with('\'') {
+                format!("\\&{t}")
+            } else {
+                t
+            }
+        };
+        let mut s = String::from(".SH \"CONSOLE KEYS\"\n");
+        s.push_str(
+            "The same keys as the console's help (?) and the README; a keymap file may change them.\n",
+        );
+        for screen in Screen::ALL {
+            s.push_str(&format!(".SS \"{}\"\n", esc(screen.title())));
+            for r in self.help_rows(screen) {
+                s.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", esc(&r.keys), esc(r.text)));
+            }
+        }
+        s
+    }
+
     pub fn markdown(&self) -> String {
         let mut s = String::new();
         for screen in Screen::ALL {

@@ -12,6 +12,7 @@ mod edit;
 mod ensure_pins;
 mod get;
 pub mod health;
+mod install;
 mod ls;
 mod output;
 mod peers;
@@ -38,6 +39,7 @@ pub use drain::DrainArgs;
 pub use edit::EditArgs;
 pub use ensure_pins::EnsurePinsArgs;
 pub use get::GetArgs;
+pub use install::{CompletionsArgs, ManArgs};
 pub use ls::LsArgs;
 pub use rebalance::RebalanceArgs;
 pub use recover::RecoverArgs;
@@ -95,6 +97,11 @@ pub enum Command {
     Recover(RecoverArgs),
     /// Show the resolved configuration (secrets masked) and validate it.
     Config(ConfigArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page ccs-tui(1) as roff, or write one page per
+    /// subcommand into a folder (--dir).
+    Man(ManArgs),
 }
 
 impl Command {
@@ -143,6 +150,9 @@ pub struct Invocation<'a> {
     pub json_lines: bool,
     /// `--read-only` (the configuration may say so too).
     pub read_only: bool,
+    /// The whole command line's definition (for completions and manual
+    /// pages; given by the binary, which owns the parser).
+    pub cli: &'a dyn Fn() -> clap::Command,
     /// Loads the configuration and builds the client (only when needed).
     pub connect: &'a dyn Fn() -> Result<(ClusterClient, Resolved), String>,
 }
@@ -151,6 +161,12 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
     // The one command that must work without a reachable cluster.
     if let Command::Config(a) = cmd {
         return config::run(inv, a);
+    }
+    // The package's own files: nothing to connect to.
+    match cmd {
+        Command::Completions(a) => return install::completions((inv.cli)(), a),
+        Command::Man(a) => return install::man((inv.cli)(), a),
+        _ => {}
     }
     let (client, resolved) = match (inv.connect)() {
         Ok(x) => x,
@@ -196,6 +212,8 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Command::Privacy => privacy::run(&cx).await,
         Command::Recover(a) => recover::run(&cx, a).await,
         Command::Config(a) => return config::run(inv, a),
+        Command::Completions(a) => return install::completions((inv.cli)(), a),
+        Command::Man(a) => return install::man((inv.cli)(), a),
     };
     output::finish_items(cx.json);
     match r {

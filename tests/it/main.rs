@@ -15,6 +15,7 @@ mod differential;
 mod e2e_pty;
 mod faults;
 mod hostile_archives;
+mod install;
 mod operator_truths;
 mod properties;
 mod sim_conformance;
