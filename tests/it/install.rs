@@ -81,8 +81,7 @@ async fn the_manual_pages_render_with_every_subcommand_and_the_keys() {
         regex::Regex::new(".\x08")
             .unwrap()
             .replace_all(&text, "")
-            .replace('\u{2010}', "-")
-            .replace('\u{2212}', "-")
+            .replace(['\u{2010}', '\u{2212}'], "-")
     };
     let text = render(&page);
     let subcommands = [
