@@ -69,6 +69,22 @@ pub fn preview(name: &str, head: &[u8], size: u64) -> Preview {
     }
 }
 
+/// Bytes a reader shows as hex (a file read whole): 32,768 rows.
+pub const READER_HEX_BYTES: usize = 256 * 1024;
+
+/// A file read whole (`bytes` of its `size`): as [`preview`], but binary
+/// shown over its first [`READER_HEX_BYTES`], and `truncated` whenever less
+/// than the whole file is shown.
+pub fn read_whole(name: &str, bytes: &[u8], size: u64) -> Preview {
+    let mut p = preview(name, bytes, size);
+    if p.kind == PreviewKind::Hex {
+        let shown = bytes.len().min(READER_HEX_BYTES);
+        p.lines = hex_lines(&bytes[..shown]);
+        p.truncated = (shown as u64) < size;
+    }
+    p
+}
+
 /// Text unless it holds NULs or many control bytes; invalid UTF-8 is fine
 /// (shown escaped): archives hold Latin-1 notes too.
 fn is_text(b: &[u8]) -> bool {
@@ -435,5 +451,22 @@ mod tests {
         assert!(
             matches!(preview("x.pdf", b"%PDF-1.7\n%\xe2\xe3", 3000).kind, PreviewKind::Media(m) if m == "PDF document, version 1.7")
         );
+    }
+}
+
+#[cfg(test)]
+mod reader_tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_file_read_whole_says_how_much_is_shown() {
+        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 7) as u8).collect();
+        let p = read_whole("archive.dar", &bytes, bytes.len() as u64);
+        assert_eq!(p.kind, PreviewKind::Hex);
+        assert_eq!(p.lines.len(), READER_HEX_BYTES / 8);
+        assert!(p.truncated);
+        let small = read_whole("x.bin", &bytes[..5000], 5000);
+        assert_eq!(small.lines.len(), 625, "all of it, not the preview's 4 KiB");
+        assert!(!small.truncated);
     }
 }

@@ -89,6 +89,28 @@ pub fn suggested_name(
     }
 }
 
+/// The name `cid` is best saved under, asked of the cluster: its pinned
+/// name (`name` when given, e.g. an entry inside a folder), the original
+/// file name its upload kept, else the type its gateway sees.
+pub async fn suggest_name(client: &ClusterClient, cid: &str, name: Option<&str>) -> String {
+    let pin = client.allocation(cid).await.ok();
+    let filename = pin
+        .as_ref()
+        .and_then(|p| p.metadata.get(crate::cluster::add::FILENAME_KEY))
+        .map(String::from);
+    let name = name
+        .map(String::from)
+        .or_else(|| pin.map(|p| p.name))
+        .unwrap_or_default();
+    let content_type = client
+        .gateway_head(&client.default_gateway(), cid, "")
+        .await
+        .ok()
+        .filter(|h| !h.is_dir)
+        .and_then(|h| h.content_type);
+    suggested_name(&name, cid, filename.as_deref(), content_type.as_deref())
+}
+
 /// A file extension for a content type a gateway names, when it is
 /// specific (not plain text, HTML or bytes, which say nothing of the file).
 fn extension_of(content_type: &str) -> Option<&'static str> {

@@ -14,6 +14,7 @@ use crate::unixfs::{self};
 /// `ccs-tui get`
 #[derive(clap::Args, Debug, Clone)]
 pub struct GetArgs {
+    /// The item (or a file or folder inside one, by its own CID).
     cid: String,
     /// Where to write it [default: the item's name in the current folder].
     #[arg(long, short = 'o', alias = "dest")]
@@ -71,31 +72,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     let dest: PathBuf = match output {
         Some(p) if into_folder.is_none() => p.to_path_buf(),
         _ => {
-            let pin = cx.client.allocation(cid).await.ok();
-            let (name, filename) = pin
-                .as_ref()
-                .map(|p| {
-                    (
-                        p.name.clone(),
-                        p.metadata
-                            .get(crate::cluster::add::FILENAME_KEY)
-                            .map(String::from),
-                    )
-                })
-                .unwrap_or_default();
-            let content_type = cx
-                .client
-                .gateway_head(&cx.client.default_gateway(), cid, "")
-                .await
-                .ok()
-                .filter(|h| !h.is_dir)
-                .and_then(|h| h.content_type);
-            let file = crate::cluster::fetch::suggested_name(
-                &name,
-                cid,
-                filename.as_deref(),
-                content_type.as_deref(),
-            );
+            let file = crate::cluster::fetch::suggest_name(&cx.client, cid, None).await;
             match into_folder {
                 Some(dir) => dir.join(file),
                 None => PathBuf::from(file),
@@ -128,10 +105,14 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
                     .is_some_and(|n| n.host() == this)
         });
         if !here_pinned {
-            if let Some(spec) = holders.iter().find_map(|h| cx.resolved.file.nodes.get(*h)) {
-                if let Ok(ep) = crate::cluster::parse_host(spec.host(), false) {
-                    gateway = ep.gateway;
-                }
+            // The holder's gateway as the configuration gives it (its
+            // `gateway:`, else port 8080 of its host).
+            let nodes = crate::config::node_gateways(&cx.resolved.file, false).unwrap_or_default();
+            if let Some(n) = holders
+                .iter()
+                .find_map(|h| nodes.iter().find(|n| n.name == *h))
+            {
+                gateway = n.gateway.clone();
             }
         }
     }

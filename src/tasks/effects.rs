@@ -216,23 +216,7 @@ impl Effects {
     pub fn fetch_name(&self, cid: String, name: String) {
         let (client, tx) = (self.client.clone(), self.tx.clone());
         tokio::spawn(async move {
-            let filename = client.allocation(&cid).await.ok().and_then(|p| {
-                p.metadata
-                    .get(crate::cluster::add::FILENAME_KEY)
-                    .map(String::from)
-            });
-            let content_type = client
-                .gateway_head(&client.default_gateway(), &cid, "")
-                .await
-                .ok()
-                .filter(|h| !h.is_dir)
-                .and_then(|h| h.content_type);
-            let file = crate::cluster::fetch::suggested_name(
-                &name,
-                &cid,
-                filename.as_deref(),
-                content_type.as_deref(),
-            );
+            let file = crate::cluster::fetch::suggest_name(&client, &cid, Some(&name)).await;
             let _ = tx.send(Msg::FetchNamed { cid, file }).await;
         });
     }
@@ -260,7 +244,7 @@ impl Effects {
                 .map_err(|e| e.to_string())?;
                 // Rendering a large file is work: off the runtime's threads.
                 let p = tokio::task::spawn_blocking(move || {
-                    crate::preview::preview(&name, &bytes, size)
+                    crate::preview::read_whole(&name, &bytes, size)
                 })
                 .await
                 .map_err(|e| e.to_string())?;
@@ -530,7 +514,13 @@ impl Effects {
         let cancel = self.token(id);
         let cancels = self.cancels.clone();
         tokio::spawn(async move {
-            let dest = expand_tilde(&dest);
+            let mut dest = expand_tilde(&dest);
+            // A folder given means inside it, under the item's own name (as
+            // `get -o FOLDER` does).
+            if dest.is_dir() {
+                let file = crate::cluster::fetch::suggest_name(&client, &cid, None).await;
+                dest = dest.join(file);
+            }
             if dest.exists() {
                 let _ = tx
                     .send(Msg::FormRefused(format!(

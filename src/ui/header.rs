@@ -65,6 +65,28 @@ fn header(st: &State, th: Theme, terse: u8) -> Line<'static> {
         };
         seg(&mut spans, peers, peer_style);
     }
+    // The seed's promise broken: a member announces a public address.
+    // Said early, so a narrow terminal keeps it.
+    let exposed: Vec<&str> = st
+        .peers
+        .rows
+        .iter()
+        .filter(|p| p.exposed())
+        .map(|p| p.name.as_str())
+        .collect();
+    if !exposed.is_empty() {
+        seg(
+            &mut spans,
+            if terse < 2 {
+                format!("EXPOSED: {} (its peer detail says why)", exposed.join(", "))
+            } else if exposed.len() <= 2 {
+                format!("EXPOSED: {}", exposed.join(", "))
+            } else {
+                format!("EXPOSED: {} peers", exposed.len())
+            },
+            th.bad().add_modifier(Modifier::BOLD),
+        );
+    }
     seg(
         &mut spans,
         format!("{} items", crate::format::count(st.pins.rows.len())),
@@ -93,27 +115,6 @@ fn header(st: &State, th: Theme, terse: u8) -> Line<'static> {
     if running > 0 {
         let s = if running == 1 { "" } else { "s" };
         seg(&mut spans, format!("{running} transfer{s} (w)"), th.warn());
-    }
-    // The seed's promise broken: a member announces a public address.
-    let exposed: Vec<&str> = st
-        .peers
-        .rows
-        .iter()
-        .filter(|p| p.exposed())
-        .map(|p| p.name.as_str())
-        .collect();
-    if !exposed.is_empty() {
-        seg(
-            &mut spans,
-            if terse < 2 {
-                format!("EXPOSED: {} (its peer detail says why)", exposed.join(", "))
-            } else if exposed.len() <= 2 {
-                format!("EXPOSED: {}", exposed.join(", "))
-            } else {
-                format!("EXPOSED: {} peers", exposed.len())
-            },
-            th.bad().add_modifier(Modifier::BOLD),
-        );
     }
     if st.read_only {
         seg(&mut spans, "read-only".into(), th.warn());

@@ -124,10 +124,16 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
     addrs("IPFS addrs", &p.ipfs_addresses, &mut lines);
     let e = crate::cluster::exposure::assess(&p.as_api());
     for f in &e.findings {
-        lines.push(Line::from(vec![
-            label("privacy"),
-            Span::styled(format!("EXPOSED: {}", f.what), th.bad()),
-        ]));
+        // Said whole: the address is what the operator must find.
+        for (i, l) in super::widgets::wrap_words(&format!("EXPOSED: {}", f.what), value_w, "  ")
+            .into_iter()
+            .enumerate()
+        {
+            lines.push(Line::from(vec![
+                label(if i == 0 { "privacy" } else { "" }),
+                Span::styled(l, th.bad()),
+            ]));
+        }
         for l in super::widgets::wrap_words(&format!("fix: {}", f.fix), value_w, "     ") {
             lines.push(Line::from(vec![label(""), Span::styled(l, th.dim())]));
         }
@@ -138,5 +144,10 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
         th.dim(),
     )));
     let name = if p.name.is_empty() { "?" } else { &p.name };
-    overlay(f, area, w, format!(" peer {name} "), lines, th);
+    let title = if e.exposed {
+        format!(" peer {name} · EXPOSED ")
+    } else {
+        format!(" peer {name} ")
+    };
+    overlay(f, area, w, title, lines, th);
 }

@@ -45,17 +45,20 @@ pub(super) fn draw(r: &Reader, f: &mut Frame, area: Rect, th: Theme) {
         ReaderText::Ready { preview, size } => {
             let kind = match &preview.kind {
                 PreviewKind::Text => "text".to_string(),
-                PreviewKind::Json => "JSON".to_string(),
+                PreviewKind::Json => "JSON, formatted".to_string(),
                 PreviewKind::Hex => "binary (hex)".to_string(),
                 PreviewKind::Media(m) => m.clone(),
             };
-            let part = if preview.truncated {
-                format!(
-                    " · the first {} (o fetches it whole)",
+            let part = match (&preview.kind, preview.truncated) {
+                (PreviewKind::Hex | PreviewKind::Media(_), true) => format!(
+                    " · the first {} shown (o fetches it whole)",
+                    human_bytes(crate::preview::READER_HEX_BYTES as u64)
+                ),
+                (_, true) => format!(
+                    " · the first {} shown (o fetches it whole)",
                     human_bytes(crate::app::reader::READ_BYTES)
-                )
-            } else {
-                String::new()
+                ),
+                _ => String::new(),
             };
             let wrap = if r.wrap { "wrapped" } else { "not wrapped" };
             (

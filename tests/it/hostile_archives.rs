@@ -473,20 +473,7 @@ async fn audit_journal(b: &Backend, state: &std::path::Path) -> (String, std::pa
 async fn add_files(b: &Backend, dir: &std::path::Path, n: usize) -> Vec<String> {
     let mut cids = Vec::new();
     for i in 0..n {
-        let f = dir.join(format!("letter-{i}.txt"));
-        std::fs::write(&f, common::backend::unique_text(&format!("letter {i}"))).unwrap();
-        let mut a = vec!["add".to_string(), f.display().to_string(), "--json".into()];
-        a.extend(b.cli_args());
-        let o = common::cli::run(a, vec![]).await;
-        assert_eq!(o.code, 0, "{}", o.stderr);
-        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-        let cid = v["cid"]
-            .as_str()
-            .or(v["root_cid"].as_str())
-            .unwrap()
-            .to_string();
-        b.wait_pinned(&cid, Duration::from_secs(30)).await;
-        cids.push(cid);
+        cids.push(b.add_file(dir, &format!("letter-{i}.txt"), &[], 3).await);
     }
     cids
 }
@@ -598,38 +585,9 @@ async fn the_audit_journal_is_private_never_followed_and_only_this_clusters() {
 async fn a_forged_rebalance_journal_line_cannot_lower_an_items_minimum() {
     let b = Backend::start_sim().await;
     let tmp = tempfile::tempdir().unwrap();
-    let f = tmp.path().join("photo.jpg");
-    std::fs::write(&f, common::backend::unique_text("a family photo")).unwrap();
-    let mut a = vec![
-        "add".to_string(),
-        f.display().to_string(),
-        "--rmin".into(),
-        "2".into(),
-        "--rmax".into(),
-        "2".into(),
-        "--json".into(),
-    ];
-    a.extend(b.cli_args());
-    let o = common::cli::run(a, vec![]).await;
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-    let cid = v["cid"]
-        .as_str()
-        .or(v["root_cid"].as_str())
-        .unwrap()
-        .to_string();
-    for _ in 0..300 {
-        let st = b.client().pin_status(&cid, false).await.unwrap();
-        let pinned = st
-            .peer_map
-            .values()
-            .filter(|p| p.status == ccs_tui::cluster::types::TrackerStatus::Pinned)
-            .count();
-        if pinned == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let cid = b
+        .add_file(tmp.path(), "photo.jpg", &["--rmin", "2", "--rmax", "2"], 2)
+        .await;
     let pin = b.client().allocation(&cid).await.unwrap();
     assert_eq!(
         (pin.replication_factor_min, pin.replication_factor_max),

@@ -24,32 +24,7 @@ async fn add_file(
     flags: &[&str],
     copies: usize,
 ) -> String {
-    let f = dir.join(name);
-    std::fs::write(&f, unique_text(name)).unwrap();
-    let mut a = vec!["add".to_string(), f.display().to_string(), "--json".into()];
-    a.extend(flags.iter().map(|s| s.to_string()));
-    a.extend(b.cli_args());
-    let o = run(a, vec![]).await;
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-    let cid = v["cid"]
-        .as_str()
-        .or(v["root_cid"].as_str())
-        .unwrap()
-        .to_string();
-    for _ in 0..600 {
-        let st = b.client().pin_status(&cid, false).await.unwrap();
-        let pinned = st
-            .peer_map
-            .values()
-            .filter(|p| p.status == ccs_tui::cluster::types::TrackerStatus::Pinned)
-            .count();
-        if pinned >= copies {
-            return cid;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{cid} not pinned on {copies} peers");
+    b.add_file(dir, name, flags, copies).await
 }
 
 /// The seed's own `~/.ccs/config.yml`: credentials, nothing else.
@@ -289,6 +264,26 @@ mod names {
         std::fs::remove_file(out.join("minutes-2024-05.json")).unwrap();
         let o = cli(&b, &["get", &cid, "-o", &out.display().to_string()]).await;
         assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(out.join("minutes-2024-05.json").is_file());
+        // The console's fetch: a folder given is a folder too.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let fx = ccs_tui::tasks::effects::Effects::new(std::sync::Arc::new(b.client()), tx);
+        std::fs::remove_file(out.join("minutes-2024-05.json")).unwrap();
+        fx.fetch(9, cid.clone(), out.display().to_string(), false);
+        loop {
+            match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
+                Ok(Some(ccs_tui::app::Msg::TaskDone { outcome, .. })) => {
+                    assert!(
+                        matches!(outcome, ccs_tui::app::msg::TaskOutcome::Done { .. }),
+                        "{outcome:?}"
+                    );
+                    break;
+                }
+                Ok(Some(ccs_tui::app::Msg::FormRefused(e))) => panic!("{e}"),
+                Ok(Some(_)) => {}
+                other => panic!("{other:?}"),
+            }
+        }
         assert!(out.join("minutes-2024-05.json").is_file());
         // A folder that is not there is said, not made a file.
         let o = cli(
@@ -595,4 +590,37 @@ mod tailnet {
             "online, no traffic yet: neither direct nor relayed is known"
         );
     }
+}
+
+/// The demo answers `get` as it answers every subcommand: from each node's
+/// own gateway, as the configuration names it (it used port 8080 of the
+/// node's host).
+#[tokio::test]
+async fn demo_get_fetches_from_the_nodes_own_gateway() {
+    let o = run(vec!["--demo".into(), "ls".into(), "--json".into()], vec![]).await;
+    let items: Vec<serde_json::Value> = serde_json::from_str(&o.stdout).unwrap();
+    let cid = items
+        .iter()
+        .find(|i| {
+            i["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with(".json") || n.ends_with(".tif"))
+        })
+        .map(|i| i["cid"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| items[0]["cid"].as_str().unwrap().to_string());
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(
+        vec![
+            "--demo".into(),
+            "get".into(),
+            cid,
+            "-o".into(),
+            format!("{}/", tmp.path().display()),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("verified"), "{}", o.stdout);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }

@@ -114,11 +114,12 @@ async fn upload_then_fetch_a_folder_byte_for_byte() {
             std::fs::read(dir.join(f)).unwrap()
         );
     }
-    // Into an existing target: refused in the form.
+    // Onto an existing file: refused in the form (an existing folder would
+    // mean inside it).
     t.fetch(
         4,
         "QmWgWsT9pjwWGuiU9i8Z4LZ8Ba9tJjMq4jWGTzydqWJo5m".into(),
-        back.display().to_string(),
+        back.join("a.txt").display().to_string(),
         false,
     );
     assert!(

@@ -1045,9 +1045,16 @@ fn an_exposed_peer_is_flagged_in_the_header_and_its_detail() {
         screen.lines().next().unwrap().contains("EXPOSED: chll"),
         "{screen}"
     );
+    // Narrow: the name still shows.
+    let narrow = render(&mut st, 80, 24);
+    assert!(
+        narrow.lines().next().unwrap().contains("EXPOSED: chll"),
+        "{narrow}"
+    );
     // pihost (down) first, then by name: chll is the second row.
     press(&mut st, "1j\r");
     let screen = render(&mut st, 120, 40);
+    assert!(screen.contains("peer chll · EXPOSED"), "{screen}");
     assert!(screen.contains("PUBLIC"), "{screen}");
     assert!(screen.contains("203.0.113.50"), "{screen}");
     assert!(screen.contains("tailnet"), "{screen}");

@@ -223,6 +223,43 @@ impl Backend {
         ]
     }
 
+    /// Adds a file of unique text named `name` in `dir` through the binary
+    /// (`add` with `flags`), and waits until `copies` peers pin it.
+    pub async fn add_file(
+        &self,
+        dir: &std::path::Path,
+        name: &str,
+        flags: &[&str],
+        copies: usize,
+    ) -> String {
+        let f = dir.join(name);
+        std::fs::write(&f, unique_text(name)).unwrap();
+        let mut a = vec!["add".to_string(), f.display().to_string(), "--json".into()];
+        a.extend(flags.iter().map(|s| s.to_string()));
+        a.extend(self.cli_args());
+        let o = super::cli::run(a, vec![]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        let cid = v["cid"]
+            .as_str()
+            .or(v["root_cid"].as_str())
+            .unwrap()
+            .to_string();
+        for _ in 0..600 {
+            let st = self.client().pin_status(&cid, false).await.unwrap();
+            let pinned = st
+                .peer_map
+                .values()
+                .filter(|p| p.status == TrackerStatus::Pinned)
+                .count();
+            if pinned >= copies {
+                return cid;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{cid} not pinned on {copies} peers");
+    }
+
     /// Waits until every peer reports `pinned` for `cid`, and says how long it took.
     pub async fn wait_pinned(&self, cid: &str, within: Duration) -> Duration {
         self.wait_status(cid, within, |s| s == TrackerStatus::Pinned)
