@@ -111,16 +111,19 @@ fn text_lines(b: &[u8]) -> Vec<String> {
     s.lines().map(clean_line).collect()
 }
 
+/// A line as a preview shows it: controls as U+FFFD, format characters
+/// (bidi overrides…) escaped as the sanitiser shows them everywhere.
 fn clean_line(l: &str) -> String {
-    l.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect::<String>()
-        .trim_end_matches('\r')
-        .to_string()
+    let mut out = String::with_capacity(l.len());
+    for c in l.trim_end_matches('\r').chars() {
+        match c {
+            '\t' => out.push(' '),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c if crate::sanitize::is_hidden_format(c) => out.push_str(&crate::sanitize::escaped(c)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Eight bytes a line: it fits a preview pane at 80 columns.
@@ -468,5 +471,11 @@ mod reader_tests {
         let small = read_whole("x.bin", &bytes[..5000], 5000);
         assert_eq!(small.lines.len(), 625, "all of it, not the preview's 4 KiB");
         assert!(!small.truncated);
+    }
+
+    #[test]
+    fn a_previewed_text_shows_format_characters_escaped() {
+        let p = preview("notes.txt", "read \u{202e}txt.exe\r\n".as_bytes(), 15);
+        assert_eq!(p.lines, ["read <U+202E>txt.exe"]);
     }
 }
