@@ -287,8 +287,10 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
     }
     for &i in &sc.pinning {
         if let Some(rec) = by_age.get(i).and_then(|cid| st.pins.get_mut(cid)) {
-            // Still fetching: restarted just now, and the content is slow to find.
-            rec.started = Instant::now();
+            // Still fetching: restarted a second ago (past the state's
+            // propagation, so every allocated peer says "pinning" from the
+            // first request on), and the content is slow to find.
+            rec.started = started_ago(1);
             rec.available = false;
         }
     }

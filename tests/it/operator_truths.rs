@@ -624,3 +624,27 @@ async fn demo_get_fetches_from_the_nodes_own_gateway() {
     assert!(o.stdout.contains("verified"), "{}", o.stdout);
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }
+
+/// The demo's item still fetching says "pinning" on every allocated peer
+/// that is up, in `status` as in the console's problems view, from the
+/// first request on (it said UNPINNED while the state was still
+/// propagating, as a freshly started demo answered within 20 ms).
+#[tokio::test]
+async fn the_demos_pinning_item_is_pinning_everywhere_it_is_allocated() {
+    let o = run(
+        vec![
+            "--demo".into(),
+            "ls".into(),
+            "--filter".into(),
+            "pinning".into(),
+            "--json".into(),
+        ],
+        vec![],
+    )
+    .await;
+    let items: Vec<serde_json::Value> = serde_json::from_str(&o.stdout).unwrap();
+    let cid = items[0]["cid"].as_str().unwrap().to_string();
+    let o = run(vec!["--demo".into(), "status".into(), cid], vec![]).await;
+    assert!(!o.stdout.contains("UNPINNED"), "{}", o.stdout);
+    assert!(o.stdout.contains("PINNING"), "{}", o.stdout);
+}
