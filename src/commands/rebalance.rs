@@ -127,14 +127,18 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         // As ccs lists them: the items that change, under its keys; one
         // at a time into the output, as a million of them are.
         let action = |i: &Item| {
+            // An item left as it is changes nothing: no action a script
+            // could count, no peers to add or remove.
+            let left = i.blocked.is_some();
+            let none: Vec<&String> = Vec::new();
             let mut v = serde_json::json!({
                 "cid": i.cid,
                 "name": i.name,
-                "action": action_name(i),
+                "action": if left { "left_as_it_is" } else { action_name(i) },
                 "current_allocations": i.current,
-                "new_allocations": i.target,
-                "added_peers": i.added().collect::<Vec<_>>(),
-                "removed_peers": i.removed().collect::<Vec<_>>(),
+                "new_allocations": if left { &i.current } else { &i.target },
+                "added_peers": if left { none.clone() } else { i.added().collect::<Vec<_>>() },
+                "removed_peers": if left { none } else { i.removed().collect::<Vec<_>>() },
                 "size": i.size,
             });
             if let Some(e) = errors.get(&i.cid) {
@@ -205,7 +209,15 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         }
         if !changed.is_empty() {
             say!("");
-            say!("actions ({}):", changed.len());
+            if skipped.is_empty() {
+                say!("actions ({}):", changed.len());
+            } else {
+                say!(
+                    "actions ({} to change, {} left as they are):",
+                    movable.len(),
+                    skipped.len()
+                );
+            }
             for i in changed.iter().take(LISTED) {
                 let plus = i.added().map(|p| format!("+{}", fleet.name_of(p)));
                 let minus = i.removed().map(|p| format!("-{}", fleet.name_of(p)));

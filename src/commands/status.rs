@@ -40,6 +40,18 @@ pub(super) fn status_text(g: &GlobalPinInfo) -> Vec<String> {
             p.priority_pin
         ));
     }
+    // An allocated peer the answer does not name is gone from the cluster
+    // (crdt dropped it): its copy is not there to count, and it is said.
+    for id in g
+        .allocations
+        .iter()
+        .filter(|a| !g.peer_map.contains_key(*a))
+    {
+        s.push(format!(
+            "    > {:<20} : MISSING: allocated, but the cluster no longer lists this peer",
+            crate::format::short_id(id, 6)
+        ));
+    }
     s
 }
 

@@ -648,3 +648,82 @@ async fn the_demos_pinning_item_is_pinning_everywhere_it_is_allocated() {
     assert!(!o.stdout.contains("UNPINNED"), "{}", o.stdout);
     assert!(o.stdout.contains("PINNING"), "{}", o.stdout);
 }
+
+/// A rebalance's JSON lists the items it leaves alone as such (no action a
+/// script would count, no peers), and its text says how many of its
+/// actions change something; `status` names an allocated peer the cluster
+/// no longer lists (newcomer trial).
+#[tokio::test]
+async fn left_items_and_gone_peers_are_said_as_they_are() {
+    let o = run(
+        vec![
+            "--demo".into(),
+            "rebalance".into(),
+            "--dry-run".into(),
+            "--json".into(),
+        ],
+        vec![],
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let actions = v["actions"].as_array().unwrap();
+    let left: Vec<_> = actions
+        .iter()
+        .filter(|a| a["left_as_it_is"].is_string())
+        .collect();
+    assert!(
+        !left.is_empty(),
+        "the demo leaves items with a copy on pihost"
+    );
+    for a in &left {
+        assert_eq!(a["action"], "left_as_it_is", "{a}");
+        assert_eq!(a["added_peers"], serde_json::json!([]), "{a}");
+        assert_eq!(a["new_allocations"], a["current_allocations"], "{a}");
+    }
+    let changing = actions.len() - left.len();
+    let o = run(
+        vec!["--demo".into(), "rebalance".into(), "--dry-run".into()],
+        vec![],
+    )
+    .await;
+    assert!(
+        o.stdout.contains(&format!(
+            "actions ({changing} to change, {} left as they are)",
+            left.len()
+        )),
+        "{}",
+        o.stdout
+    );
+    // pihost is gone from the demo's cluster; an item allocated to it says so.
+    let o = run(
+        vec!["--demo".into(), "peers".into(), "--json".into()],
+        vec![],
+    )
+    .await;
+    let peers: Vec<serde_json::Value> = serde_json::from_str(&o.stdout).unwrap();
+    let pihost = peers
+        .iter()
+        .find(|p| p["peername"] == "pihost")
+        .and_then(|p| p["id"].as_str())
+        .unwrap()
+        .to_string();
+    let o = run(vec!["--demo".into(), "ls".into(), "--json".into()], vec![]).await;
+    let items: Vec<serde_json::Value> = serde_json::from_str(&o.stdout).unwrap();
+    let on_pihost = items
+        .iter()
+        .find(|i| {
+            i["allocations"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == pihost.as_str()))
+        })
+        .and_then(|i| i["cid"].as_str())
+        .unwrap()
+        .to_string();
+    let o = run(vec!["--demo".into(), "status".into(), on_pihost], vec![]).await;
+    assert!(
+        o.stdout
+            .contains("MISSING: allocated, but the cluster no longer lists this peer"),
+        "{}",
+        o.stdout
+    );
+}
