@@ -125,6 +125,7 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
             up.len(),
             members.len()
         );
+        section("with no serving copy now".into(), &r.none_serving);
         section("below their replication minimum now".into(), &r.below_min);
         section("with a single serving copy".into(), &r.single_copy);
         if !orgs.is_empty() {

@@ -30,6 +30,11 @@ pub(super) fn draw(st: &State, r: &Risk, f: &mut Frame, area: Rect, th: Theme) {
     let mut sections: Vec<(String, Vec<String>, bool)> = Vec::new();
     let named = |v: &[AtRisk]| v.iter().map(|a| a.label().to_string()).collect::<Vec<_>>();
     sections.push((
+        "with no serving copy now".into(),
+        named(&r.none_serving),
+        true,
+    ));
+    sections.push((
         "below their replication minimum now".into(),
         named(&r.below_min),
         false,

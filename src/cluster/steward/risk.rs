@@ -9,6 +9,9 @@ use serde::Serialize;
 /// a pinned copy).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Risk {
+    /// Items no peer serves now (every holder down, or not pinned there):
+    /// the gravest, listed apart from the merely under-replicated.
+    pub none_serving: Vec<AtRisk>,
     /// Items with fewer serving copies than their minimum now.
     pub below_min: Vec<AtRisk>,
     /// Items with exactly one serving copy.
@@ -115,6 +118,9 @@ pub fn risk_over<'a>(
             serving,
             min,
         };
+        if serving.is_empty() {
+            r.none_serving.push(at(0));
+        }
         if serving.len() < min {
             r.below_min.push(at(serving.len()));
         }
@@ -221,6 +227,7 @@ mod risk_tests {
             "everywhere (e) is not below anything with 3 of 4 (issue 32)"
         );
         assert_eq!(cids(&r.single_copy), ["b", "c"]);
+        assert!(r.none_serving.is_empty(), "every item has a copy up");
         let f = r.if_failed.unwrap();
         assert!(!f.already_down);
         assert_eq!(cids(&f.lost), ["b", "c"], "nas holds their only copy");
@@ -236,6 +243,11 @@ mod risk_tests {
             .map(|o| (o.cid.as_str(), o.org.as_str()))
             .collect();
         assert_eq!(one, [("b", "hrdag"), ("c", "hrdag")]);
+        // Its one holder down: no serving copy at all, said apart.
+        let alone = vec![pin("z", &["pihost"], 1)];
+        let r = risk(&alone, &up, &members, &trouble, &org_of, None);
+        assert_eq!(cids(&r.none_serving), ["z"]);
+        assert_eq!(cids(&r.below_min), ["z"]);
         let single_org = |_: &str| Some("hrdag".to_string());
         let r = risk(&pins, &up, &members, &trouble, &single_org, None);
         assert!(r.one_org.is_empty(), "one org in all: nothing to say");
