@@ -69,7 +69,14 @@ pub(super) fn draw(st: &State, d: &PeerDetail, f: &mut Frame, area: Rect, th: Th
             if s.errors > 0 { th.bad() } else { th.ok() },
         ),
     ]));
-    let only = if s.only_copy == 0 {
+    let only = if !p.online() {
+        // What a peer that does not answer holds is not known; what no peer
+        // serves now is :risk's first list.
+        Span::styled(
+            "not known while it is down (:risk lists the items no peer serves now)",
+            th.warn(),
+        )
+    } else if s.only_copy == 0 {
         Span::styled("none: every item it holds has another pinned copy", th.ok())
     } else {
         let mut t = items(s.only_copy);

@@ -1085,4 +1085,10 @@ fn a_peer_down_reads_as_its_machines_tailnet_state() {
     let screen = render(&mut st, 120, 40);
     assert!(screen.contains("tailnet"), "{screen}");
     assert!(screen.contains("machine offline since"), "{screen}");
+    // What a peer that is down holds is not known: not "none".
+    assert!(screen.contains("not known while it is down"), "{screen}");
+    assert!(
+        !screen.contains("every item it holds has another"),
+        "{screen}"
+    );
 }
