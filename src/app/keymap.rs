@@ -681,9 +681,8 @@ impl Keymap {
                         .into_iter()
                         .find(|s| s.key() == name)
                         .ok_or_else(|| {
-                            format!(
-                                "keymap: unknown screen {name:?} (main, prompt, help, form, confirm, tasks, peer)"
-                            )
+                            let known: Vec<&str> = Screen::ALL.iter().map(|s| s.key()).collect();
+                            format!("keymap: unknown screen {name:?} ({})", known.join(", "))
                         })?;
                     for (action, keys) in inner {
                         self.bind(screen, &action, keys_of(keys)?)?;
@@ -831,6 +830,17 @@ impl Keymap {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_unknown_section_names_every_screen_there_is() {
+        let e = Keymap::default()
+            .overlay("nosuch: {quit: x}\n")
+            .unwrap_err();
+        for s in Screen::ALL {
+            assert!(e.contains(s.key()), "{e}");
+        }
+    }
+
     use super::*;
 
     fn ev(c: KeyCode, m: KeyModifiers) -> KeyEvent {
