@@ -58,6 +58,7 @@ pub fn fleet(file: &FileConfig, members: &[PeerId]) -> Fleet {
             count(file.cluster.replication_min, REPLICATION.0),
             count(file.cluster.replication_max, REPLICATION.1),
         ),
+        members: members.iter().map(|m| m.id.clone()).collect(),
         bounds_from: if file.cluster.replication_min.is_some()
             || file.cluster.replication_max.is_some()
         {

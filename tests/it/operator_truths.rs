@@ -752,3 +752,101 @@ async fn risk_lists_items_with_no_serving_copy_apart() {
         o.stdout
     );
 }
+
+/// Issue 26's first finding: a peer that died long ago is named by nothing
+/// (no node, alert or listing), yet items still list it in their
+/// allocations. A drain's dry run and its live run must agree: the gone
+/// peer's allocation is dropped (the daemon never allocates to a peer
+/// without fresh metrics), and every item planned to move moves.
+#[tokio::test]
+async fn a_drain_with_a_peer_gone_from_everything_does_what_its_dry_run_said() {
+    let h = common::demo().await;
+    let pihost = {
+        let mut st = h.state().write();
+        st.alerts.clear();
+        let i = st.peer_by_name_or_id("pihost").unwrap();
+        st.peers[usize::from(i)].id.clone()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let yaml = h.config_yaml(None, true);
+    // The configuration names the four live nodes only.
+    let mut kept = String::new();
+    let mut skip = false;
+    for l in yaml.lines() {
+        if l.starts_with("  pihost:") {
+            skip = true;
+            continue;
+        }
+        if skip && l.starts_with("    ") {
+            continue;
+        }
+        skip = false;
+        kept.push_str(l);
+        kept.push('\n');
+    }
+    let cfg = tmp.path().join("ccs.yml");
+    std::fs::write(&cfg, kept).unwrap();
+    let drain = |extra: &[&str]| {
+        let mut a = vec![
+            "drain".to_string(),
+            "meerkat".into(),
+            "--config".into(),
+            cfg.display().to_string(),
+            "--wait".into(),
+            "20".into(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let state = tempfile::tempdir().unwrap();
+    let env = || vec![("XDG_STATE_HOME", state.path().display().to_string())];
+    let o = run(drain(&["--dry-run", "--json"]), env()).await;
+    let plan: Vec<serde_json::Value> =
+        serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", o.stdout));
+    let moving: Vec<&serde_json::Value> = plan
+        .iter()
+        .filter(|i| i["target"].as_array().is_some_and(|t| !t.is_empty()))
+        .collect();
+    let with_gone = moving
+        .iter()
+        .filter(|i| {
+            i["current"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == pihost.as_str())
+        })
+        .count();
+    assert!(
+        with_gone > 0,
+        "the demo has items on the gone peer: {}",
+        o.stdout
+    );
+    for i in &moving {
+        assert!(
+            !i["target"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a == pihost.as_str()),
+            "the plan keeps a gone peer: {i}"
+        );
+    }
+    let o = run(drain(&[]), env()).await;
+    assert!(!o.stdout.contains("did not allocate"), "{}", o.stdout);
+    assert!(!o.stdout.contains("FAILED"), "{}", o.stdout);
+    let c = common::client_for(&h);
+    let meerkat = h
+        .state()
+        .read()
+        .peers
+        .iter()
+        .find(|p| p.name == "meerkat")
+        .unwrap()
+        .id
+        .clone();
+    for i in &moving {
+        let p = c.allocation(i["cid"].as_str().unwrap()).await.unwrap();
+        assert!(!p.allocations.contains(&meerkat), "{p:?}");
+    }
+}

@@ -62,12 +62,22 @@ impl std::fmt::Display for ConvergeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ConvergeError::Api(e) => write!(f, "{e}"),
-            ConvergeError::NotAllocated { wanted, got } => write!(
-                f,
-                "the cluster did not allocate {} (allocated: {})",
-                wanted.join(", "),
-                got.join(", ")
-            ),
+            // Short IDs: a message names peers, it does not list IDs (the
+            // JSON report keeps them whole).
+            ConvergeError::NotAllocated { wanted, got } => {
+                let short = |v: &[String]| {
+                    v.iter()
+                        .map(|p| crate::format::short_id(p, 6))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                write!(
+                    f,
+                    "the cluster did not allocate {} (allocated: {})",
+                    short(wanted),
+                    short(got)
+                )
+            }
             ConvergeError::NotPinned {
                 peer,
                 status,

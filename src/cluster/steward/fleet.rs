@@ -62,6 +62,9 @@ pub struct Fleet {
     /// Whether the configuration set `replication`, or each item's own
     /// bounds rule.
     pub bounds_from: BoundsFrom,
+    /// Every member the cluster names (listed, or missing by an alert):
+    /// a peer ID in an allocation that is neither this nor a node is gone.
+    pub members: Vec<String>,
 }
 
 impl Fleet {
@@ -122,10 +125,18 @@ impl Fleet {
         self.node(peer_id).is_some()
     }
 
-    /// A node's name, else the peer ID cut as ccs cuts it (16 characters).
+    /// Named by nothing: no node of the configuration, no member listed or
+    /// missing by an alert. The daemon never allocates to such a peer (it
+    /// has no fresh metrics), so a plan drops it rather than keep it.
+    pub fn gone(&self, peer_id: &str) -> bool {
+        !self.knows(peer_id) && !self.members.iter().any(|m| m == peer_id)
+    }
+
+    /// A node's name, else a short peer ID (`12D3Ko…CgNQ4F`): messages
+    /// name peers, they do not list IDs.
     pub fn name_of(&self, peer_id: &str) -> String {
         self.node(peer_id)
-            .map_or_else(|| peer_id.chars().take(16).collect(), |n| n.name.clone())
+            .map_or_else(|| crate::format::short_id(peer_id, 6), |n| n.name.clone())
     }
 
     /// Room for copies: free space less the node's reserve; nothing for a
@@ -171,5 +182,34 @@ impl Fleet {
             }
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peer_named_by_nothing_is_gone_and_named_short() {
+        let f = Fleet {
+            nodes: vec![Node::new(
+                "nas",
+                "12D3KooWNAS00000000000000000000000000000000000nas1",
+                0,
+            )],
+            members: vec!["12D3KooWDOWN0000000000000000000000000000000000dwn2".into()],
+            ..Default::default()
+        };
+        assert!(
+            !f.gone("12D3KooWNAS00000000000000000000000000000000000nas1"),
+            "a node"
+        );
+        assert!(
+            !f.gone("12D3KooWDOWN0000000000000000000000000000000000dwn2"),
+            "a member (down)"
+        );
+        let gone = "12D3KooWGESCEW1FwKXsB2VGZcxy3VqvfJcxe8kNuyYVJZCgNQ4F";
+        assert!(f.gone(gone));
+        assert_eq!(f.name_of(gone), "12D3Ko…CgNQ4F");
     }
 }

@@ -204,11 +204,17 @@ impl Plan {
         }
         for m in plan_drain(rest.iter().copied(), peer, fleet) {
             let down = fleet.holder_down(&m.current, Some(peer));
+            // A gone peer's allocation goes with the move: the daemon would
+            // refuse to allocate it, and it holds no copy anyone can reach.
             let target = match &m.to {
                 Some(_) if down.is_some() => Vec::new(),
                 Some(to) => {
-                    let mut t: Vec<String> =
-                        m.current.iter().filter(|a| *a != peer).cloned().collect();
+                    let mut t: Vec<String> = m
+                        .current
+                        .iter()
+                        .filter(|a| *a != peer && !fleet.gone(a))
+                        .cloned()
+                        .collect();
                     t.push(to.clone());
                     t
                 }

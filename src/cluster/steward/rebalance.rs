@@ -275,6 +275,7 @@ mod shared_cases {
                 .collect(),
             replication: (3, 5),
             bounds_from: BoundsFrom::Configuration,
+            members: Vec::new(),
         }
     }
 
