@@ -60,7 +60,8 @@ pub enum Command {
     /// unchanged (exit 0 all good, 1 missing or unreachable, 2 corrupt, 3 the
     /// audit could not run).
     Audit(AuditArgs),
-    /// Replication of items, peer by peer.
+    /// Replication of items, peer by peer (exit 0 as wanted, 1 fewer pinned
+    /// copies than wanted, 2 a pin error or an item not in the pinset).
     Status(StatusArgs),
     /// Fetch an item (file or folder) to disk: atomic and verified.
     Get(GetArgs),
@@ -84,7 +85,7 @@ pub enum Command {
     /// before the peer's is released; resumable (exit 0 nothing to move, 1
     /// moved, 2 errors or items that cannot move).
     Drain(DrainArgs),
-    /// The member peers.
+    /// The member peers (exit 0 every one answers, 1 one is down or missing).
     Peers,
     /// Peers online, pins by status per peer, errors (exit 0 healthy, 1 degraded, 2 error).
     Health,

@@ -697,13 +697,14 @@ mod both {
         let o = run(args(&b, &["ls", "--json"]), vec![]).await;
         assert_eq!(o.code, 0, "{}", o.stderr);
         let doc: Vec<Value> = serde_json::from_str(&o.stdout).expect("one JSON document");
+        assert!(doc.iter().all(|p| p["cid"].is_string()));
+        // The other both:: tests of this module pin and unpin meanwhile on
+        // the real cluster: the two listings need not hold the same items.
         let o = run(args(&b, &["ls", "--json-lines"]), vec![]).await;
-        let lines: Vec<Value> = o
+        assert!(o
             .stdout
             .lines()
-            .map(|l| serde_json::from_str::<Value>(l).expect("one object per line"))
-            .collect();
-        assert_eq!(doc.len(), lines.len());
+            .all(|l| serde_json::from_str::<Value>(l).is_ok_and(|p| p["cid"].is_string())));
     }
 
     #[tokio::test]
