@@ -227,8 +227,9 @@ pub enum Effect {
     StewardPlan(StewardRequest),
     /// Read an item fresh for the edit form.
     EditLoad(String),
-    /// Changes to the cluster: only ever emitted after a confirmation, and
-    /// never in read-only mode (see `update::gate`).
+    /// Changes to the cluster, never in read-only mode (see `update::gate`).
+    /// An unpin comes only after its confirmation; a recover re-queues what
+    /// already failed and changes no allocation, so `r` asks nothing.
     Unpin(Vec<String>),
     Recover(String),
     RecoverAll,

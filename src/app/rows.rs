@@ -423,7 +423,7 @@ pub fn peer_lines(
 /// Up to this many `remote` peers are listed one by one.
 const FOLD_REMOTE: usize = 3;
 
-/// Counts per peer name, for the peers pane's pinned/error columns.
+/// Counts per peer ID, for the peers pane's pinned/error columns.
 pub fn per_peer_counts(infos: &[GlobalPinInfo]) -> BTreeMap<String, (usize, usize)> {
     let mut m: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for g in infos {

@@ -442,7 +442,7 @@ impl State {
         self.cwd.join(name).display().to_string()
     }
 
-    /// Uploads and fetches still running.
+    /// Tasks still running (uploads, fetches, audits, plans, edits).
     pub fn running_tasks(&self) -> usize {
         self.tasks.iter().filter(|t| !t.finished()).count()
     }

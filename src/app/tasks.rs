@@ -1,4 +1,6 @@
-//! Transfers the console runs (uploads, fetches), as rows for the tasks view.
+//! The console's tasks, as rows for the transfers view: uploads and
+//! fetches (in bytes), audits, stewardship plans carried out and edits (in
+//! items: `Task.bytes` then counts those).
 
 use std::time::Instant;
 

@@ -1,5 +1,7 @@
 //! Carrying out the console's actions: uploads and fetches (cancellable, with
-//! progress), unpin and recover, path completion. Results come back as `Msg`s.
+//! progress), unpin and recover, path completion, browsing inside items,
+//! previews and whole-file reads, fetch names, and audits. Results come back
+//! as `Msg`s.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
