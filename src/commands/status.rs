@@ -14,7 +14,25 @@ pub struct StatusArgs {
 }
 
 /// The lines `ipfs-cluster-ctl status` prints for an item.
-pub(super) fn status_text(g: &GlobalPinInfo) -> Vec<String> {
+/// The members the cluster names (listed, or missing by an alert), by ID
+/// with their names: an item pinned everywhere should be on each.
+type Members = Vec<(String, String)>;
+
+async fn members(cx: &Ctx) -> Members {
+    cx.client
+        .members()
+        .await
+        .map(|v| v.into_iter().map(|p| (p.id, p.peername)).collect())
+        .unwrap_or_default()
+}
+
+/// Pinned everywhere, and a member the answer leaves out: one copy short,
+/// as the console's `4/5, 1 down` says.
+fn missing_member(g: &GlobalPinInfo, members: &Members) -> bool {
+    g.allocations.is_empty() && members.iter().any(|(id, _)| !g.peer_map.contains_key(id))
+}
+
+pub(super) fn status_text(g: &GlobalPinInfo, members: &Members) -> Vec<String> {
     let mut s = vec![if g.name.is_empty() {
         format!("{}:", g.cid)
     } else {
@@ -52,6 +70,23 @@ pub(super) fn status_text(g: &GlobalPinInfo) -> Vec<String> {
             crate::format::short_id(id, 6)
         ));
     }
+    // Pinned everywhere: a member the answer leaves out (missing by an
+    // alert) should hold a copy too; the console counts it as down.
+    if g.allocations.is_empty() {
+        for (id, name) in members
+            .iter()
+            .filter(|(id, _)| !g.peer_map.contains_key(id))
+        {
+            let label = if name.is_empty() {
+                crate::format::short_id(id, 6)
+            } else {
+                name.clone()
+            };
+            s.push(format!(
+                "    > {label:<20} : MISSING: a member (pinned everywhere) that does not answer"
+            ));
+        }
+    }
     s
 }
 
@@ -59,6 +94,11 @@ pub(super) fn status_text(g: &GlobalPinInfo) -> Vec<String> {
 /// an object per line with `--json-lines`).
 pub(super) async fn status_all(cx: &Ctx) -> Result<u8, CmdError> {
     let mut code = OK;
+    let members = if cx.json {
+        Vec::new()
+    } else {
+        members(cx).await
+    };
     let mut s = cx.client.pins(None, &[], false).await?;
     while let Some(g) = s.next().await {
         let g = g?;
@@ -68,7 +108,7 @@ pub(super) async fn status_all(cx: &Ctx) -> Result<u8, CmdError> {
         if cx.json {
             print_item(&g);
         } else {
-            status_text(&g).iter().for_each(|l| out(l));
+            status_text(&g, &members).iter().for_each(|l| out(l));
         }
     }
     Ok(code)
@@ -97,6 +137,8 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
         return status_all(cx).await;
     }
     let mut code = OK;
+    // For the text and for the exit code alike (one request).
+    let members = members(cx).await;
     for c in cids {
         if let Err(e) = unixfs::parse_cid(c) {
             tell!("ccs-tui: {c}: not a valid CID: {e}");
@@ -124,13 +166,13 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
             )
         }) {
             code = code.max(FAIL);
-        } else if pinned < wanted {
+        } else if pinned < wanted || missing_member(&g, &members) {
             code = code.max(PARTIAL);
         }
         if cx.json {
             print_status(cx, a, &g);
         } else {
-            status_text(&g).iter().for_each(|l| out(l));
+            status_text(&g, &members).iter().for_each(|l| out(l));
         }
     }
     Ok(code)

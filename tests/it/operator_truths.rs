@@ -850,3 +850,43 @@ async fn a_drain_with_a_peer_gone_from_everything_does_what_its_dry_run_said() {
         assert!(!p.allocations.contains(&meerkat), "{p:?}");
     }
 }
+
+/// Issue 26's second finding, the command's side: an item pinned
+/// everywhere while a member is missing; `status` listed the four that
+/// answer as PINNED and nothing of the fifth (the console says `4/5, 1
+/// down`). It names the member now.
+#[tokio::test]
+async fn status_of_an_item_pinned_everywhere_names_the_member_missing() {
+    let h = common::demo().await;
+    let c = common::client_for(&h);
+    let cid = c
+        .allocations(ccs_tui::cluster::PinTypeFilter::Pin)
+        .await
+        .unwrap()
+        .collect()
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap()
+        .cid;
+    let opts = ccs_tui::cluster::types::PinOptions {
+        replication_min: Some(-1),
+        replication_max: Some(-1),
+        ..Default::default()
+    };
+    c.pin(&cid, &opts).await.unwrap();
+    let o = run(
+        vec!["status".into(), cid, "--host".into(), h.api_url()],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .lines()
+            .any(|l| l.contains("pihost") && l.contains("MISSING: a member (pinned everywhere)")),
+        "{}",
+        o.stdout
+    );
+}
