@@ -265,6 +265,65 @@ fn tar_size(field: &[u8]) -> u64 {
         })
 }
 
+/// What a download may still bring: the item's declared bound, the
+/// operator's caps, the room on the disk, and (a folder's tar) its entries.
+struct Budget {
+    limit: Option<u64>,
+    max_bytes: Option<u64>,
+    max_entries: u64,
+    room: Option<u64>,
+    tar: Option<TarCounter>,
+}
+
+impl Budget {
+    fn new(caps: &FetchOptions, limit: Option<u64>, tmp: &Path, is_dir: bool) -> Self {
+        // A folder is on disk twice for a moment: its tar and what it unpacks to.
+        let copies = if is_dir { 2 } else { 1 };
+        Budget {
+            limit,
+            max_bytes: caps.max_bytes,
+            max_entries: caps.max_entries,
+            room: tmp
+                .parent()
+                .and_then(free_space)
+                .map(|free| free.saturating_sub(DISK_RESERVE) / copies),
+            tar: is_dir.then(TarCounter::default),
+        }
+    }
+
+    /// `chunk` has arrived, `got` bytes in all: within every bound, or why not.
+    fn take(&mut self, cid: &str, got: u64, chunk: &[u8]) -> Result<(), String> {
+        use crate::format::{count, human_bytes};
+        if let Some(limit) = self.limit.filter(|l| got > *l) {
+            return Err(format!(
+                "the gateway sent more than the item's {limit} bytes; stopped"
+            ));
+        }
+        if let Some(max) = self.max_bytes.filter(|m| got > *m) {
+            return Err(format!(
+                "{cid} is larger than {} (--max-bytes); stopped, nothing kept",
+                human_bytes(max)
+            ));
+        }
+        if let Some(room) = self.room.filter(|r| got > *r) {
+            return Err(format!(
+                "{cid} would fill the disk: more than the {} free there; stopped, nothing kept",
+                human_bytes(room)
+            ));
+        }
+        if let Some(t) = self.tar.as_mut() {
+            t.feed(chunk);
+            if t.entries > self.max_entries {
+                return Err(format!(
+                    "{cid} holds more than {} files and folders (--max-entries); stopped, nothing kept",
+                    count(self.max_entries as usize)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Downloads `cid` to `dest`. A folder comes as a tar and is unpacked.
 pub async fn fetch(
     client: &ClusterClient,
@@ -315,13 +374,7 @@ pub async fn fetch(
         (d, t) => d.or(t),
     };
     let tmp = temp_beside(dest, "ccs-tui");
-    // A folder is on disk twice for a moment: its tar and what it unpacks to.
-    let copies = if head.is_dir { 2 } else { 1 };
-    let room = tmp
-        .parent()
-        .and_then(free_space)
-        .map(|free| free.saturating_sub(DISK_RESERVE) / copies);
-    let mut tar = head.is_dir.then(TarCounter::default);
+    let mut budget = Budget::new(caps, limit, &tmp, head.is_dir);
     // Buffered: each tokio::fs write is a trip to the blocking pool.
     let mut file = tokio::io::BufWriter::with_capacity(
         1 << 20,
@@ -359,47 +412,14 @@ pub async fn fetch(
                 let _ = tx.send(chunk.clone());
             }
             got += chunk.len() as u64;
-            if let Some(limit) = limit.filter(|l| got > *l) {
-                return Err(io(
-                    dest,
-                    format!("the gateway sent more than the item's {limit} bytes; stopped"),
-                ));
-            }
-            if let Some(max) = caps.max_bytes.filter(|m| got > *m) {
-                return Err(io(
-                    dest,
-                    format!(
-                        "{cid_s} is larger than {} (--max-bytes); stopped, nothing kept",
-                        crate::format::human_bytes(max)
-                    ),
-                ));
-            }
-            if let Some(room) = room.filter(|r| got > *r) {
-                return Err(io(
-                    dest,
-                    format!(
-                        "{cid_s} would fill the disk: more than the {} free there; stopped, nothing kept",
-                        crate::format::human_bytes(room)
-                    ),
-                ));
-            }
-            if let Some(t) = tar.as_mut() {
-                t.feed(&chunk);
-                if t.entries > caps.max_entries {
-                    return Err(io(
-                        dest,
-                        format!(
-                            "{cid_s} holds more than {} files and folders (--max-entries); stopped, nothing kept",
-                            crate::format::count(caps.max_entries as usize)
-                        ),
-                    ));
-                }
-            }
+            budget
+                .take(&cid_s, got, &chunk)
+                .map_err(|why| io(dest, why))?;
             file.write_all(&chunk).await.map_err(|e| io(&tmp, e))?;
             if let Some(p) = &progress {
                 // A folder comes as a tar: its files' bytes are what the
                 // item holds (a 5.8 kB folder is a 53 kB tar).
-                match &tar {
+                match &budget.tar {
                     Some(t) => p(t.data, None),
                     None => p(got, total),
                 }
@@ -464,7 +484,7 @@ pub async fn fetch(
     let (verified, path) = report?;
     Ok(FetchReport {
         path,
-        bytes: tar.map_or(got, |t| t.data),
+        bytes: budget.tar.map_or(got, |t| t.data),
         is_dir: true,
         verified,
     })

@@ -131,10 +131,12 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     }
     let mut pins = targets.finish();
     // A full audit of the pinset resumes where the last one stopped.
-    let cluster = if depth == Depth::Full && a.cids.is_empty() {
-        Some(state_files::cluster_key(&cx.client).await?)
-    } else {
-        None
+    // Its journal is the cluster's: the answering peer's ID, asked once
+    // above (asked again only if that failed, so the failure is said).
+    let cluster = match (depth == Depth::Full && a.cids.is_empty(), &answering) {
+        (false, _) => None,
+        (true, Some(id)) => Some(id.clone()),
+        (true, None) => Some(state_files::cluster_key(&cx.client).await?),
     };
     let journal = cluster
         .as_deref()

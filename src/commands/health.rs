@@ -75,29 +75,7 @@ pub async fn report(client: &ClusterClient, as_json: bool) -> Result<u8, ClientE
             }
         }
     }
-    let name_of = |id: &str| {
-        list.iter()
-            .find(|p| p.id == id)
-            .map(|p| p.peername.clone())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| id.to_string())
-    };
-
-    let mut per_peer: Vec<PeerPins> = allocated
-        .iter()
-        .map(|(id, n)| {
-            let other = by_status.get(id).cloned().unwrap_or_default();
-            let not_pinned: u64 = other.values().sum();
-            (
-                name_of(id),
-                id.clone(),
-                *n,
-                n.saturating_sub(not_pinned),
-                other,
-            )
-        })
-        .collect();
-    per_peer.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let per_peer = by_peer(&list, &allocated, &by_status);
     let (label, code) = if online < list.len() {
         ("error", FAIL)
     } else if !errors.is_empty() {
@@ -142,35 +120,7 @@ pub async fn report(client: &ClusterClient, as_json: bool) -> Result<u8, ClientE
             }
         }
         say!("pins: {total} total; by status per peer:");
-        let statuses: Vec<&str> = NOT_PINNED.iter().map(|s| s.as_str()).collect();
-        let col = |s: &str| s.len().max(7) + 2;
-        say!(
-            "  {:<14}{:>11}{:>9}{}",
-            "peer",
-            "allocated",
-            "pinned",
-            statuses
-                .iter()
-                .map(|s| format!("{s:>w$}", w = col(s)))
-                .collect::<String>()
-        );
-        for (name, id, alloc, pinned, other) in &per_peer {
-            // A peer that is down says nothing of its copies.
-            let down = list.iter().any(|p| &p.id == id && !p.error.is_empty());
-            let pinned = if down {
-                "?".to_string()
-            } else {
-                pinned.to_string()
-            };
-            say!(
-                "  {name:<14}{alloc:>11}{pinned:>9}{}{}",
-                statuses
-                    .iter()
-                    .map(|s| format!("{:>w$}", other.get(s).copied().unwrap_or(0), w = col(s)))
-                    .collect::<String>(),
-                if down { "  (down)" } else { "" }
-            );
-        }
+        print_by_peer(&list, &per_peer);
         if !errors.is_empty() {
             say!("pin errors:");
             for (c, n, node, e) in errors.iter().take(20) {
@@ -182,4 +132,70 @@ pub async fn report(client: &ClusterClient, as_json: bool) -> Result<u8, ClientE
         }
     }
     Ok(code)
+}
+
+/// The per-peer table of `health`'s text.
+fn print_by_peer(list: &[crate::cluster::types::PeerId], per_peer: &[PeerPins]) {
+    let statuses: Vec<&str> = NOT_PINNED.iter().map(|s| s.as_str()).collect();
+    let col = |s: &str| s.len().max(7) + 2;
+    say!(
+        "  {:<14}{:>11}{:>9}{}",
+        "peer",
+        "allocated",
+        "pinned",
+        statuses
+            .iter()
+            .map(|s| format!("{s:>w$}", w = col(s)))
+            .collect::<String>()
+    );
+    for (name, id, alloc, pinned, other) in per_peer {
+        // A peer that is down says nothing of its copies.
+        let down = list.iter().any(|p| &p.id == id && !p.error.is_empty());
+        let pinned = if down {
+            "?".to_string()
+        } else {
+            pinned.to_string()
+        };
+        say!(
+            "  {name:<14}{alloc:>11}{pinned:>9}{}{}",
+            statuses
+                .iter()
+                .map(|s| format!("{:>w$}", other.get(s).copied().unwrap_or(0), w = col(s)))
+                .collect::<String>(),
+            if down { "  (down)" } else { "" }
+        );
+    }
+}
+
+/// Each peer's pins: allocated, pinned (allocated less what the problems
+/// list says is not), and the other statuses; by name.
+fn by_peer(
+    list: &[crate::cluster::types::PeerId],
+    allocated: &BTreeMap<String, u64>,
+    by_status: &BTreeMap<String, BTreeMap<&'static str, u64>>,
+) -> Vec<PeerPins> {
+    let name_of = |id: &str| {
+        list.iter()
+            .find(|p| p.id == id)
+            .map(|p| p.peername.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| id.to_string())
+    };
+
+    let mut per_peer: Vec<PeerPins> = allocated
+        .iter()
+        .map(|(id, n)| {
+            let other = by_status.get(id).cloned().unwrap_or_default();
+            let not_pinned: u64 = other.values().sum();
+            (
+                name_of(id),
+                id.clone(),
+                *n,
+                n.saturating_sub(not_pinned),
+                other,
+            )
+        })
+        .collect();
+    per_peer.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    per_peer
 }

@@ -65,15 +65,10 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
     let (rmin, rmax) = fleet.replication;
     let from = fleet.bounds_from;
     if !json {
-        let target = match from {
-            BoundsFrom::Configuration => format!(
-                "target={rmin}-{rmax} (cluster.replication_min/max of the configuration; an item set higher keeps its own)"
-            ),
-            BoundsFrom::ItemsOwn => "target=each item's own bounds (the configuration sets no cluster.replication_min/max; ccs would use its default 3-5)".to_string(),
-        };
         say!(
-            "rebalance [{}] {target}",
-            if a.dry_run { "DRY RUN" } else { "LIVE" }
+            "rebalance [{}] {}",
+            if a.dry_run { "DRY RUN" } else { "LIVE" },
+            target_text(&fleet)
         );
         say!("");
     }
@@ -265,6 +260,17 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
 }
 
 /// ccs's name for what happens to an item that changes.
+/// The report's target, and where its bounds come from.
+fn target_text(fleet: &crate::cluster::steward::Fleet) -> String {
+    let (rmin, rmax) = fleet.replication;
+    match fleet.bounds_from {
+        BoundsFrom::Configuration => format!(
+            "target={rmin}-{rmax} (cluster.replication_min/max of the configuration; an item set higher keeps its own)"
+        ),
+        BoundsFrom::ItemsOwn => "target=each item's own bounds (the configuration sets no cluster.replication_min/max; ccs would use its default 3-5)".to_string(),
+    }
+}
+
 fn action_name(i: &Item) -> &'static str {
     if i.added().next().is_some() {
         "add_replicas"

@@ -297,3 +297,28 @@ pub(super) fn on_fetch_named(st: &mut State, cid: &str, file: &str) {
         crate::app::dialog::Field::new("save as", &new, "a new file or folder (absolute path)");
     f.error = validate_live(f);
 }
+
+/// The upload's content is already in the archive. As `add` does: nothing
+/// is sent and nothing changes (uploading again would re-pin the item under
+/// the form's name and metadata, replacing its own without a word); the
+/// item is selected, and `e` edits it.
+pub(super) fn on_upload_exists(
+    st: &mut State,
+    cid: String,
+    name: &str,
+    summary: &str,
+) -> Vec<Effect> {
+    if matches!(&st.dialog, Some(Dialog::Form(f)) if f.pending) {
+        st.dialog = None;
+    }
+    flash(
+        st,
+        format!(
+            "already in the archive as '{}', {summary}: nothing uploaded (e edits its name and metadata)",
+            crate::sanitize::clean(name)
+        ),
+        Level::Info,
+    );
+    st.select_when_loaded = Some(cid.into_boxed_str());
+    vec![Effect::RefreshNow]
+}

@@ -199,22 +199,7 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::UploadExists { cid, name, summary } => {
-            // As `add` does: nothing is sent and nothing changes. Uploading
-            // again would re-pin the item under the form's name and
-            // metadata, replacing its own without a word.
-            if matches!(&st.dialog, Some(Dialog::Form(f)) if f.pending) {
-                st.dialog = None;
-            }
-            flash(
-                st,
-                format!(
-                    "already in the archive as '{}', {summary}: nothing uploaded (e edits its name and metadata)",
-                    crate::sanitize::clean(&name)
-                ),
-                Level::Info,
-            );
-            st.select_when_loaded = Some(cid.into_boxed_str());
-            vec![Effect::RefreshNow]
+            dialogs::on_upload_exists(st, cid, &name, &summary)
         }
         Msg::TaskStarted {
             id,
