@@ -89,6 +89,30 @@ pub struct Holder {
     pub guessed: Option<String>,
 }
 
+/// Who can be asked: the members, each one's gateway as [`holders_for`]
+/// finds it, and the peer that answers the API (from `/id`).
+pub struct Reach {
+    pub members: Vec<crate::cluster::types::PeerId>,
+    pub holders: Vec<Holder>,
+    pub answering: Option<String>,
+}
+
+pub async fn reach(client: &ClusterClient, nodes: &[Node]) -> Result<Reach, super::ClientError> {
+    let members = client.members().await?;
+    let answering = client.id().await.ok().map(|p| p.id);
+    let holders = holders_for(
+        nodes,
+        &members,
+        answering.as_deref(),
+        &client.default_gateway(),
+    );
+    Ok(Reach {
+        members,
+        holders,
+        answering,
+    })
+}
+
 /// Every member that can be asked, each through its kubo's gateway: the
 /// configuration's node for it (by peer ID, else by name); else, for the
 /// peer that answers the API (`answering`, from `/id`), the gateway the
@@ -266,13 +290,7 @@ pub async fn check(dag: &Dag, root: &Cid, depth: Depth, seed: u64) -> (Outcome, 
             Err(e) => return (outcome_of(&e), blocks, e.to_string()),
         };
         blocks += 1;
-        let mut next: Vec<Cid> = match node {
-            dag::Node::File { children, .. } => children,
-            dag::Node::Dir { entries, shards } => {
-                entries.into_iter().map(|e| e.cid).chain(shards).collect()
-            }
-            dag::Node::Symlink(_) => Vec::new(),
-        };
+        let mut next = node.links();
         match depth {
             Depth::Full => {
                 // Depth first, in order: a peer missing a file's tail is

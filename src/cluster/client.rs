@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 use super::error::{transport_reason, ClientError};
 use super::host::Endpoint;
 use super::stream::NdjsonStream;
-use super::types::{Alert, ApiError, GlobalPinInfo, Metric, PeerId, Pin, PinOptions, Version};
+use super::types::{
+    Alert, ApiError, GlobalPinInfo, GlobalRepoGc, Metric, PeerId, Pin, PinOptions, Version,
+};
 
 /// How we prove who we are.
 #[derive(Clone, PartialEq, Eq)]
@@ -167,7 +169,12 @@ impl ClusterClient {
             // Streams have no overall deadline (a big pinset takes a while),
             // but their headers must come within the request timeout; the body
             // is then bounded by the idle timeout.
-            let sent = match tokio::time::timeout(self.cfg.request_timeout, rb.send()).await {
+            // A slow answer given a longer deadline (a collection) waits for
+            // its headers as long.
+            let wait = timeout.map_or(self.cfg.request_timeout, |t| {
+                t.max(self.cfg.request_timeout)
+            });
+            let sent = match tokio::time::timeout(wait, rb.send()).await {
                 Ok(r) => r,
                 Err(_) => {
                     return Err(ClientError::Timeout {
@@ -377,6 +384,23 @@ impl ClusterClient {
     pub async fn unpin(&self, cid: &str) -> Result<Pin, ClientError> {
         self.json(Method::DELETE, &format!("/pins/{cid}"), &[])
             .await
+    }
+
+    /// `POST /ipfs/gc`: garbage collection on every peer's kubo. It answers
+    /// when the slowest peer is done, minutes on a large store.
+    pub async fn repo_gc(&self) -> Result<GlobalRepoGc, ClientError> {
+        const GC: Duration = Duration::from_secs(30 * 60);
+        let (resp, ep) = self
+            .send(Method::POST, "/ipfs/gc", &[], Some(GC), false)
+            .await?;
+        let bytes = resp.bytes().await.map_err(|e| ClientError::Unreachable {
+            host: ep.label(),
+            reason: transport_reason(&e),
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
+            host: ep.label(),
+            what: format!("/ipfs/gc: {e}"),
+        })
     }
 
     pub async fn recover(&self, cid: &str, local: bool) -> Result<GlobalPinInfo, ClientError> {

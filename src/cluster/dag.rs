@@ -129,6 +129,20 @@ pub enum Node {
     Symlink(String),
 }
 
+impl Node {
+    /// The blocks this one links to, in order: a file's children, a
+    /// folder's entries and shards.
+    pub fn links(self) -> Vec<Cid> {
+        match self {
+            Node::File { children, .. } => children,
+            Node::Dir { entries, shards } => {
+                entries.into_iter().map(|e| e.cid).chain(shards).collect()
+            }
+            Node::Symlink(_) => Vec::new(),
+        }
+    }
+}
+
 /// A folder entry, as its parent names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {

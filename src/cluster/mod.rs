@@ -5,6 +5,8 @@ pub mod add;
 pub mod audit;
 pub mod client;
 pub mod dag;
+pub mod erase;
+pub mod erasures;
 pub mod error;
 pub mod exposure;
 pub mod fetch;

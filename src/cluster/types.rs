@@ -365,6 +365,34 @@ pub struct Alert {
     pub triggered_at: GoTime,
 }
 
+/// `POST /ipfs/gc`: what each peer's kubo collected (`GlobalRepoGC`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GlobalRepoGc {
+    /// By cluster peer ID (a Go map: any order).
+    pub peer_map: std::collections::BTreeMap<String, RepoGc>,
+}
+
+/// One peer's collection: the blocks removed, or why it could not run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RepoGc {
+    pub peer: String,
+    pub peername: String,
+    pub keys: List<RepoGcKey>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub error: String,
+}
+
+/// One block removed (`key`), or an error kubo met on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RepoGcKey {
+    pub key: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub error: String,
+}
+
 /// `{"code":…,"message":…}` error bodies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

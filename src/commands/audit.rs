@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::output::*;
 use super::Ctx;
 use crate::cluster::audit::{
-    counts_text, exit_code, holders_for, summary, Audit, Check, Depth, Outcome, Targets,
+    counts_text, exit_code, reach, summary, Audit, Check, Depth, Outcome, Reach, Targets,
 };
 use crate::cluster::state_files;
 
@@ -67,18 +67,15 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     }
     let nodes = crate::config::node_gateways(&cx.resolved.file, false)
         .map_err(|e| CmdError::usage("configuration", e.to_string()))?;
-    let peers = cx.client.members().await?;
+    let Reach {
+        members: peers,
+        holders,
+        answering,
+    } = reach(&cx.client, &nodes).await?;
     let members: Vec<(String, String)> = peers
         .iter()
         .map(|p| (p.id.clone(), p.peername.clone()))
         .collect();
-    let answering = cx.client.id().await.ok().map(|p| p.id);
-    let holders = holders_for(
-        &nodes,
-        &peers,
-        answering.as_deref(),
-        &cx.client.default_gateway(),
-    );
     if holders.is_empty() {
         return Err(CmdError::usage(
             "audit",

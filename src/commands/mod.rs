@@ -10,6 +10,7 @@ mod config;
 mod drain;
 mod edit;
 mod ensure_pins;
+mod erased;
 mod get;
 pub mod health;
 mod install;
@@ -38,6 +39,7 @@ pub use config::ConfigArgs;
 pub use drain::DrainArgs;
 pub use edit::EditArgs;
 pub use ensure_pins::EnsurePinsArgs;
+pub use erased::ErasedArgs;
 pub use get::GetArgs;
 pub use install::{CompletionsArgs, ManArgs};
 pub use ls::LsArgs;
@@ -65,8 +67,13 @@ pub enum Command {
     Status(StatusArgs),
     /// Fetch an item (file or folder) to disk: atomic and verified.
     Get(GetArgs),
-    /// Unpin items from every peer of the cluster.
+    /// Unpin items from every peer of the cluster; with --erase, remove
+    /// their data from every peer's store and check that none serves it.
     Rm(RmArgs),
+    /// The removal log: every erase on this cluster and, with --check,
+    /// whether any peer stores a logged item again (exit 0 none, 1 a peer
+    /// could not be asked, 2 one stores it).
+    Erased(ErasedArgs),
     /// Change an item's name, replication, preferred peers or metadata,
     /// keeping the rest (read, merge, write).
     Edit(EditArgs),
@@ -114,7 +121,8 @@ impl Command {
             | Command::Peers
             | Command::Privacy
             | Command::Audit(_)
-            | Command::Rm(_) => true,
+            | Command::Rm(_)
+            | Command::Erased(_) => true,
             Command::Status(a) => a.lists(),
             Command::Drain(_) | Command::EnsurePins(_) | Command::Recover(_) => true,
             _ => false,
@@ -126,6 +134,7 @@ impl Command {
         match self {
             Command::Add(_) => Some("add to the archive"),
             Command::Rm(_) => Some("unpin"),
+            Command::Erased(a) if a.collect => Some("collect garbage"),
             Command::Edit(a) if !a.dry_run => Some("edit an item"),
             Command::EnsurePins(a) if !a.dry_run => Some("re-pin items"),
             Command::Rebalance(a) if !a.dry_run => Some("rebalance"),
@@ -203,6 +212,7 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Command::Status(a) => status::run(&cx, a).await,
         Command::Get(a) => get::run(&cx, a).await,
         Command::Rm(a) => rm::run(&cx, a).await,
+        Command::Erased(a) => erased::run(&cx, a).await,
         Command::Edit(a) => edit::run(&cx, a).await,
         Command::EnsurePins(a) => ensure_pins::run(&cx, a).await,
         Command::Risk(a) => risk::run(&cx, a).await,

@@ -46,6 +46,7 @@ pub fn router(ctx: Ctx) -> Router {
         .route("/add", post(super::add::add))
         .route("/monitor/metrics", get(metric_names))
         .route("/monitor/metrics/{name}", get(metrics))
+        .route("/ipfs/gc", post(super::store::repo_gc))
         .route("/health/alerts", get(alerts))
         .route("/health", get(health))
         .route("/token", post(token))
@@ -59,6 +60,7 @@ pub fn router(ctx: Ctx) -> Router {
             axum::routing::put(announces),
         )
         .route("/_sim/pins/{cid}/error", post(inject_error))
+        .route("/_sim/peers/{peer}/kubo-pins/{cid}", post(kubo_pin))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(ctx.clone(), gate))
@@ -540,6 +542,7 @@ fn do_unpin(ctx: &Ctx, cid: &str) -> Response {
         return json_error(StatusCode::NOT_FOUND, NOT_IN_PINSET);
     };
     st.account(&rec, -1);
+    st.left_behind(&rec);
     let pin = st.pin_json(&rec);
     st.unpinning.insert(
         cid.to_string(),
@@ -765,5 +768,14 @@ async fn inject_error(
         StatusCode::NO_CONTENT.into_response()
     } else {
         json_error(StatusCode::NOT_FOUND, "no such pin or peer")
+    }
+}
+
+/// `ipfs pin add` on one peer's kubo, outside the cluster.
+async fn kubo_pin(State(ctx): State<Ctx>, Path((peer, cid)): Path<(String, String)>) -> Response {
+    if ctx.kubo_pin(&peer, &cid) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        json_error(StatusCode::NOT_FOUND, "no such peer")
     }
 }

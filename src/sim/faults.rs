@@ -37,6 +37,9 @@ pub struct Faults {
     /// What one peer's own gateway does wrong, by peer name: an audit must
     /// find that peer among healthy ones.
     pub peer_gateways: std::collections::BTreeMap<String, PeerGatewayFault>,
+    /// Peers whose kubo refuses to collect garbage, by name, with the error
+    /// `/ipfs/gc` reports for them.
+    pub gc_errors: std::collections::BTreeMap<String, String>,
 }
 
 /// A fault of one peer's gateway.

@@ -17,7 +17,6 @@ use tokio::sync::mpsc;
 
 use super::faults::PeerGatewayFault;
 use super::Ctx;
-use crate::cluster::types::TrackerStatus;
 use crate::unixfs::{DataType, PbNode, UnixfsData};
 
 const RAW: u64 = 0x55;
@@ -272,20 +271,29 @@ async fn serve(
         .get("cache-control")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("only-if-cached"));
-    // A peer's own kubo holds an item's blocks only where its status for
-    // that item is pinned; asked for more, it fetches from the others
-    // (bitswap), unless asked only-if-cached.
-    let not_held = cached_only
-        && peer.as_ref().is_some_and(|p| {
-            let st = ctx.state.read();
-            let (Some(idx), Some(rec)) = (st.peer_by_name_or_id(p), st.pins.get(&root.to_string()))
-            else {
-                return false;
-            };
-            st.peer_status(rec, idx, std::time::Instant::now()).status != TrackerStatus::Pinned
-        });
-    let absent = !ctx.state.read().blocks.contains_key(&root.to_bytes());
-    let peer_fault = if not_held || absent {
+    // The shared gateway is the kubo of the peer `/id` answers for.
+    let now = std::time::Instant::now();
+    let (at, absent, stored, reachable) = {
+        let st = ctx.state.read();
+        let at = peer
+            .as_ref()
+            .and_then(|p| st.peer_by_name_or_id(p))
+            .unwrap_or(0);
+        (
+            at,
+            !st.blocks.contains_key(&root.to_bytes()),
+            st.stored_at(at, &root, now),
+            st.network_has(&root, now),
+        )
+    };
+    // Asked only for what it stores, a kubo answers from its own blockstore;
+    // otherwise it fetches from whoever still has it, and keeps a copy.
+    let not_held = cached_only && !stored;
+    let lost = !absent && !stored && !reachable;
+    if !cached_only && !absent && !stored && reachable {
+        ctx.state.write().fetched(at, &root, now);
+    }
+    let peer_fault = if not_held || absent || lost {
         Some(PeerGatewayFault::Missing)
     } else {
         peer_fault

@@ -11,6 +11,7 @@ mod kubo_rpc;
 mod pin;
 pub mod scenario;
 pub mod state;
+mod store;
 mod stream;
 mod wire;
 
@@ -54,8 +55,18 @@ impl Ctx {
         }
         let mut st = self.state.write();
         for (c, b) in blocks {
-            st.blocks.insert(c.to_bytes(), Bytes::from(b));
+            st.insert_block(&c, Bytes::from(b));
         }
+    }
+
+    /// Pins an item on one peer's kubo outside the cluster (by name or ID).
+    pub fn kubo_pin(&self, peer: &str, cid: &str) -> bool {
+        let mut st = self.state.write();
+        let Some(i) = st.peer_by_name_or_id(peer) else {
+            return false;
+        };
+        st.peers[usize::from(i)].kubo_pins.insert(cid.to_string());
+        true
     }
 
     /// Takes a peer offline (`Some(reason)`) or brings it back; by name or ID.
@@ -234,6 +245,9 @@ impl SimHandle {
     }
     pub fn inject_pin_error(&self, cid: &str, peer: &str, message: &str) -> bool {
         self.ctx.inject_pin_error(cid, peer, message)
+    }
+    pub fn kubo_pin(&self, peer: &str, cid: &str) -> bool {
+        self.ctx.kubo_pin(peer, cid)
     }
     /// Makes the gateway answer 504 for `cid`.
     pub fn mark_unavailable(&self, cid: &str) {

@@ -264,7 +264,7 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
         }
     }
     for (c, b) in blocks {
-        st.blocks.insert(c.to_bytes(), bytes::Bytes::from(b));
+        st.insert_block(&c, bytes::Bytes::from(b));
     }
     // Position in the archive = order of creation.
     let mut by_age: Vec<String> = st.pins.keys().cloned().collect();

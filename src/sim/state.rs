@@ -89,6 +89,12 @@ pub struct SimPeer {
     /// Addresses its kubo announces besides its own tailnet one (a public
     /// address: a member who broke the archive's privacy).
     pub announces: Vec<String>,
+    /// Items (root CIDs) its kubo still stores without a cluster pin: unpinned
+    /// and not yet collected, or fetched for someone through its gateway.
+    pub cached: std::collections::BTreeSet<String>,
+    /// Items its kubo pins outside the cluster (`ipfs pin add` on the node):
+    /// garbage collection keeps them.
+    pub kubo_pins: std::collections::BTreeSet<String>,
 }
 
 impl SimPeer {
@@ -186,6 +192,9 @@ pub struct SimState {
     pub unpinning: HashMap<String, Unpinning>,
     /// Blocks by CID bytes.
     pub blocks: HashMap<Vec<u8>, Bytes>,
+    /// For each block, the blocks that link to it: which items a block
+    /// belongs to, without walking the pinset (see `store.rs`).
+    pub parents: HashMap<Vec<u8>, Vec<Vec<u8>>>,
     /// CIDs (strings) the gateway must answer 504 for.
     pub unavailable: HashSet<String>,
     pub timings: Timings,
@@ -230,6 +239,8 @@ impl SimState {
                 ipfs_down: false,
                 used: 0,
                 announces: Vec::new(),
+                cached: Default::default(),
+                kubo_pins: Default::default(),
             })
             .collect();
         Self {
@@ -237,6 +248,7 @@ impl SimState {
             pins: BTreeMap::new(),
             unpinning: HashMap::new(),
             blocks: HashMap::new(),
+            parents: HashMap::new(),
             unavailable: HashSet::new(),
             timings: Timings::default(),
             default_rmin: -1,

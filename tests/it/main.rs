@@ -18,6 +18,7 @@ mod hostile_archives;
 mod install;
 mod operator_truths;
 mod properties;
+mod removal;
 mod sim_conformance;
 mod transfers;
 mod ui_snapshots;

@@ -1,0 +1,149 @@
+//! `erased`: the removal log, and whether it still holds. `--check` asks
+//! every peer again for each logged item's blocks; `--collect` first runs
+//! garbage collection again where some peer still stores one (a peer that
+//! was down at the erase and came back with its copy).
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::output::*;
+use super::rm::{config_label, eraser, local_user, print_report};
+use super::Ctx;
+use crate::cluster::erase::{Collection, PeerOutcome, Report, Verdict};
+use crate::cluster::erasures::{self, Entry, Kind};
+
+/// `ccs-tui erased`
+#[derive(clap::Args, Debug, Clone)]
+pub struct ErasedArgs {
+    /// Ask every peer again, block by block, whether it stores a logged
+    /// item (exit 0 none does, 1 a peer could not be asked, 2 one does).
+    #[arg(long)]
+    check: bool,
+    /// With --check: collect garbage again on every peer first when one
+    /// still stores a logged item.
+    #[arg(long, requires = "check")]
+    pub(super) collect: bool,
+}
+
+pub(super) async fn run(cx: &Ctx, a: &ErasedArgs) -> Result<u8, CmdError> {
+    let (eraser, cluster) = eraser(cx).await?;
+    let log =
+        erasures::read(&cluster).map_err(|e| CmdError::usage("removal log", e.to_string()))?;
+    for w in &log.warnings {
+        tell!("ccs-tui: {w}");
+    }
+    let latest: Vec<Entry> = log.latest().into_iter().cloned().collect();
+    if !a.check {
+        for e in &latest {
+            if cx.json {
+                print_item(e);
+            } else {
+                list_line(e);
+            }
+        }
+        if latest.is_empty() && !cx.json {
+            tell!("nothing erased on this cluster yet");
+        }
+        return Ok(OK);
+    }
+    let targets: Vec<(Entry, Vec<cid::Cid>)> = latest
+        .iter()
+        .map(|e| {
+            let blocks = log
+                .erase_of(&e.report.cid)
+                .map_or(&e.check_blocks, |first| &first.check_blocks)
+                .iter()
+                .filter_map(|b| crate::unixfs::parse_cid(b).ok())
+                .collect();
+            (e.clone(), blocks)
+        })
+        .collect();
+    let none = HashSet::new();
+    let mut checks: Vec<(
+        Entry,
+        Vec<cid::Cid>,
+        Vec<crate::cluster::erase::PeerErasure>,
+    )> = Vec::new();
+    for (e, blocks) in targets {
+        let peers = eraser
+            .check(&blocks, &none, &BTreeMap::new(), &mut |_| {})
+            .await;
+        checks.push((e, blocks, peers));
+    }
+    let mut collections = BTreeMap::new();
+    let stored = checks
+        .iter()
+        .any(|(_, _, p)| p.iter().any(|x| x.outcome == PeerOutcome::Stored));
+    if a.collect && stored {
+        tell!("a peer still stores a logged item: collecting garbage on every peer…");
+        collections = eraser.collect().await?;
+        for (_, blocks, peers) in &mut checks {
+            *peers = eraser.check(blocks, &none, &collections, &mut |_| {}).await;
+        }
+    }
+    let mut code = OK;
+    for (e, blocks, peers) in checks {
+        let report = Report {
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            verdict: Verdict::of(&peers),
+            unpinned: false,
+            peers,
+            collections: collections.clone(),
+            ..e.report.clone()
+        };
+        let entry = Entry {
+            kind: Kind::Check,
+            cluster: cluster.clone(),
+            config: config_label(cx),
+            user: cx
+                .resolved
+                .user()
+                .map(String::from)
+                .unwrap_or_else(local_user),
+            check_blocks: blocks.iter().map(|b| b.to_string()).collect(),
+            report,
+        };
+        if let Err(err) = erasures::append(&entry) {
+            tell!("ccs-tui: the removal log could not be written: {err}");
+        }
+        print_report(cx, &entry.report);
+        code = code.max(entry.report.verdict.exit_code());
+    }
+    if collections
+        .values()
+        .any(|c| matches!(c, Collection::Failed(_)))
+    {
+        tell!("note: some peer could not collect; it is named above");
+    }
+    Ok(code)
+}
+
+/// `2026-12-07T04:00:00Z  erased   bafy…  name  (checked)`.
+fn list_line(e: &Entry) {
+    let pending: Vec<&str> = e
+        .report
+        .peers
+        .iter()
+        .filter(|p| p.outcome != PeerOutcome::Gone)
+        .map(|p| p.peer.as_str())
+        .collect();
+    say!(
+        "{}  {:<12} {}  {}{}{}",
+        e.report.at,
+        e.report.verdict.label(),
+        e.report.cid,
+        crate::sanitize::clean(&e.report.name),
+        if pending.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "  (not yet: {})",
+                crate::sanitize::clean(&pending.join(", "))
+            )
+        },
+        if e.kind == Kind::Check {
+            "  [checked]"
+        } else {
+            ""
+        }
+    );
+}
