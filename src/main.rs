@@ -128,7 +128,15 @@ async fn main() -> ExitCode {
     st.clipboard = ccs_tui::term::detect_clipboard(console.osc52_passthrough);
     st.cwd = std::env::current_dir().unwrap_or_default();
     st.job_control = ccs_tui::term::job_control();
+    let origin = (
+        format!("console at {}", st.cluster),
+        st.user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_default(),
+    );
     let opts = TuiOptions {
+        origin,
         mouse: cli.mouse,
         poll: poll_config(&console),
         nodes,

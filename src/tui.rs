@@ -28,6 +28,8 @@ pub struct TuiOptions {
     pub nodes: Vec<crate::cluster::audit::Node>,
     /// The configuration's stewardship rules (for `:rebalance`, `:drain`).
     pub config: crate::config::FileConfig,
+    /// Which configuration and user the console runs as (for the removal log).
+    pub origin: (String, String),
 }
 
 /// Why the loop ended.
@@ -91,7 +93,8 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
     let pollers = pollers::spawn(client.clone(), tx.clone(), opts.poll);
     let effects = Effects::new(client, tx.clone())
         .with_nodes(opts.nodes.clone())
-        .with_config(opts.config.clone());
+        .with_config(opts.config.clone())
+        .with_origin(opts.origin.0.clone(), opts.origin.1.clone());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -156,6 +159,8 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                     } => effects.read_file(generation, cid, name),
                     Effect::Audit { id, sample } => effects.audit(id, sample),
                     Effect::Unpin(cids) => effects.unpin(cids),
+                    Effect::PrepareErase(cids) => effects.prepare_erase(cids),
+                    Effect::Erase { id, items } => effects.erase(id, items),
                     Effect::Recover(cid) => effects.recover(Some(cid)),
                     Effect::RecoverAll => effects.recover(None),
                     Effect::StewardPlan(req) => effects.steward_plan(req),

@@ -177,13 +177,36 @@ pub enum ConfirmAction {
     Steward(Box<crate::cluster::steward::Plan>),
     /// Write an edit (its changes, line by line, are shown).
     Edit(Box<crate::cluster::steward::edit::Edit>),
+    /// Erase these, read and looked through for shared blocks: what the
+    /// collection on every peer will do is said before it runs.
+    Erase(Vec<crate::cluster::erase::Prepared>),
+}
+
+impl ConfirmAction {
+    /// The second choice beside the action, when there is one: an unpin
+    /// can be an erase.
+    pub fn second(&self) -> Option<&'static str> {
+        match self {
+            ConfirmAction::Unpin(_) => Some("Erase"),
+            _ => None,
+        }
+    }
+}
+
+/// The focused button of a confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Button {
+    Cancel,
+    Action,
+    /// [`ConfirmAction::second`].
+    Second,
 }
 
 #[derive(Debug, Clone)]
 pub struct Confirm {
     pub action: ConfirmAction,
     /// Cancel is focused unless the user moves to the action.
-    pub on_action: bool,
+    pub focus: Button,
     /// The form this confirms, reopened as it was when cancelled (an edit
     /// is not typed again for changing one field).
     pub back: Option<Box<Form>>,

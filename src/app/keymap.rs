@@ -132,6 +132,8 @@ pub enum Action {
     Toggle,
     /// Enter on a confirmation: the focused button.
     Choose,
+    /// A confirmation's second choice (an unpin's Erase).
+    Second,
     CancelTask,
     Dismiss,
     /// From a peer's detail: the pins filtered to it.
@@ -193,8 +195,9 @@ impl Action {
             Action::PrevField => "previous field",
             Action::Confirm => "yes: do it",
             Action::Cancel => "no: cancel, nothing changes",
-            Action::Toggle => "move between Cancel and the action",
+            Action::Toggle => "move between the buttons",
             Action::Choose => "the focused button (Cancel at first)",
+            Action::Second => "erase: unpin, collect on every peer, check",
             Action::CancelTask => "cancel the selected transfer",
             Action::Dismiss => "dismiss a finished transfer",
             Action::PeerItems => "show the items allocated to this peer",
@@ -276,6 +279,7 @@ impl Action {
             Action::NextField => "next",
             Action::Confirm => "yes",
             Action::Cancel => "no",
+            Action::Second => "erase",
             Action::CancelTask => "cancel",
             Action::Dismiss => "dismiss",
             Action::PeerItems => "its items",
@@ -561,6 +565,7 @@ const CONFIRM: &[(Key, Action)] = &[
     (Key::code(K::BackTab), A::Toggle),
     (Key::ch('h'), A::Toggle),
     (Key::ch('l'), A::Toggle),
+    (Key::ch('e'), A::Second),
 ];
 
 const TASKS: &[(Key, Action)] = &[

@@ -88,6 +88,8 @@ pub enum Msg {
     FetchNeedsFolder(String),
     /// The outcome of an unpin or recover.
     ActionDone(Result<String, String>),
+    /// Items read for an erase: its confirmation comes next.
+    EraseReady(Result<Vec<crate::cluster::erase::Prepared>, String>),
     /// Entries of the folder being browsed (a batch per shard); `done` on the last.
     BrowseEntries {
         generation: u64,
@@ -231,6 +233,14 @@ pub enum Effect {
     /// An unpin comes only after its confirmation; a recover re-queues what
     /// already failed and changes no allocation, so `r` asks nothing.
     Unpin(Vec<String>),
+    /// Read items and look for the blocks other items share, before the
+    /// erase's confirmation (reads only).
+    PrepareErase(Vec<String>),
+    /// Erase confirmed items, as a task.
+    Erase {
+        id: u64,
+        items: Vec<crate::cluster::erase::Prepared>,
+    },
     Recover(String),
     RecoverAll,
     /// Carry a confirmed plan out, as a task.
@@ -272,6 +282,7 @@ impl Effect {
             self,
             Effect::Upload(_)
                 | Effect::Unpin(_)
+                | Effect::Erase { .. }
                 | Effect::Recover(_)
                 | Effect::RecoverAll
                 | Effect::Steward { .. }

@@ -14,6 +14,8 @@ pub enum TaskKind {
     Steward,
     /// One item's edit.
     Edit,
+    /// Items erased (unpinned, collected, checked on every peer).
+    Erase,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +71,7 @@ impl Task {
         let rate = self.bytes as f64 / secs;
         if matches!(
             self.kind,
-            TaskKind::Audit | TaskKind::Steward | TaskKind::Edit
+            TaskKind::Audit | TaskKind::Steward | TaskKind::Edit | TaskKind::Erase
         ) {
             // Items, not bytes.
             return match self.total {

@@ -33,7 +33,7 @@ const VERIFY_AHEAD: usize = 16;
 
 /// An item's blocks, as read through a gateway before it is unpinned (after
 /// the collection nothing may be left to read).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ItemBlocks {
     pub blocks: Vec<Cid>,
     /// Each block's links (raw leaves have none and are not read).
@@ -44,6 +44,16 @@ pub struct ItemBlocks {
 }
 
 impl ItemBlocks {
+    /// Blocks known by their CIDs alone (a later check, a test): nothing
+    /// known of their links.
+    pub fn listed(blocks: Vec<Cid>) -> Self {
+        ItemBlocks {
+            blocks,
+            children: HashMap::new(),
+            complete: true,
+        }
+    }
+
     /// The block and everything under it, within the item.
     fn below(&self, c: &Cid) -> Vec<Cid> {
         let mut seen = Seen::default();
@@ -246,6 +256,16 @@ pub enum PeerOutcome {
     Stored,
 }
 
+impl PeerOutcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            PeerOutcome::Gone => "gone",
+            PeerOutcome::Pending => "PENDING",
+            PeerOutcome::Stored => "STORED",
+        }
+    }
+}
+
 /// One peer's answer, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerErasure {
@@ -292,6 +312,15 @@ impl Verdict {
         }
     }
 
+    /// The graver of two.
+    pub fn max_by(self, other: Verdict) -> Verdict {
+        if other.exit_code() > self.exit_code() {
+            other
+        } else {
+            self
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Erased => "erased",
@@ -302,7 +331,7 @@ impl Verdict {
 }
 
 /// An item made ready to erase: its blocks read, its shares found.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prepared {
     pub cid: String,
     pub name: String,
@@ -373,6 +402,9 @@ pub struct Eraser {
     pub members: Vec<PeerId>,
     /// How long to wait for every peer to let go of the pin.
     pub wait: Duration,
+    /// How long to keep collecting again where blocks remain that nothing
+    /// explains (a kubo still unpinning), before reporting them.
+    pub settle: Duration,
 }
 
 /// How an erase is going, for a progress line.
@@ -466,9 +498,66 @@ impl Eraser {
         }
         // Also after an earlier unpin: peers may still be letting go.
         self.wait_unpinned(&p.cid).await;
-        on(Stage::Collecting);
-        let collections = self.collect().await?;
-        let peers = self.verify(p, &collections, &mut on).await;
+        // A status is no proof a kubo let go (1.1.6 answers `unpinned` for
+        // every peer once the item leaves the pinset, while their kubos are
+        // still unpinning): what a collection left on a peer it ran on, and
+        // no shared block explains, is collected again a few times.
+        // A peer still busy with pins (one that restarted catches up on the
+        // whole pinset) is waited for, within `wait`.
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_secs(1);
+        let (collections, mut peers) = loop {
+            on(Stage::Collecting);
+            let collections = self.collect().await?;
+            let peers = self.verify(p, &collections, &mut on).await;
+            let unsettled: Vec<&str> = peers
+                .iter()
+                .filter(|x| {
+                    x.outcome == PeerOutcome::Stored
+                        && matches!(collections.get(&x.peer_id), Some(Collection::Ran(_)))
+                })
+                .map(|x| x.peer_id.as_str())
+                .collect();
+            if unsettled.is_empty() {
+                break (collections, peers);
+            }
+            let busy = self.in_flight().await;
+            let pinning = self.still_pinning(&p.cid).await;
+            let waiting = unsettled
+                .iter()
+                .any(|id| busy.get(*id).is_some_and(|n| *n > 0) || pinning.contains(*id))
+                && started.elapsed() < self.wait;
+            if !waiting && pause > self.settle {
+                break (collections, peers);
+            }
+            tokio::time::sleep(pause.min(Duration::from_secs(4))).await;
+            pause *= 2;
+        };
+        // What is still stored where a collection ran: say what the peer
+        // was doing, as far as the cluster tells.
+        if peers.iter().any(|x| x.outcome == PeerOutcome::Stored) {
+            let busy = self.in_flight().await;
+            let pinning = self.still_pinning(&p.cid).await;
+            for x in peers.iter_mut().filter(|x| {
+                x.outcome == PeerOutcome::Stored
+                    && matches!(collections.get(&x.peer_id), Some(Collection::Ran(_)))
+            }) {
+                x.why = match busy.get(&x.peer_id).copied().unwrap_or(0) {
+                    _ if pinning.contains(&x.peer_id) => format!(
+                        "its cluster peer still pins it: it has not learned of the unpin yet (a peer that restarted can take a minute); erased --check --collect once it has ({} block(s) remain)",
+                        x.stored_blocks
+                    ),
+                    0 => format!(
+                        "collected, yet {} block(s) remain: its kubo pins them outside the cluster, an item not checked for shared blocks uses them, or its cluster peer has not yet learned of the unpin; erased --check --collect tells later",
+                        x.stored_blocks
+                    ),
+                    n => format!(
+                        "collected while its cluster peer still had {n} pin operation(s) in flight ({} block(s) remain); erased --check --collect once it is idle",
+                        x.stored_blocks
+                    ),
+                };
+            }
+        }
         Ok(Report {
             cid: p.cid.clone(),
             name: p.name.clone(),
@@ -508,6 +597,67 @@ impl Eraser {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
+    }
+
+    /// Pin operations in flight, per peer ID (best effort: none when the
+    /// cluster does not say).
+    async fn in_flight(&self) -> HashMap<String, usize> {
+        let mut out: HashMap<String, usize> = HashMap::new();
+        let Ok(mut s) = self
+            .client
+            .pins(Some("pinning,queued,unpinning"), &[], false)
+            .await
+        else {
+            return out;
+        };
+        while let Some(Ok(g)) = s.next().await {
+            for (id, i) in &g.peer_map {
+                if matches!(
+                    i.status,
+                    TrackerStatus::Pinning
+                        | TrackerStatus::PinQueued
+                        | TrackerStatus::UnpinQueued
+                        | TrackerStatus::Unpinning
+                ) {
+                    *out.entry(id.clone()).or_default() += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// The peers that, asked themselves (`local=true` at each API host the
+    /// configuration names), still pin the item: 1.1.6's cluster-wide
+    /// answer says `unpinned` for every peer the moment the item leaves the
+    /// contacted peer's pinset, so only a peer's own view shows one that has
+    /// not learned of the unpin.
+    async fn still_pinning(&self, cid: &str) -> HashSet<String> {
+        let mut out = HashSet::new();
+        for host in &self.client.config().hosts {
+            let mut cfg = self.client.config().clone();
+            cfg.hosts = vec![host.clone()];
+            cfg.request_timeout = Duration::from_secs(10);
+            let Ok(one) = ClusterClient::new(cfg) else {
+                continue;
+            };
+            let (Ok(me), Ok(g)) = (one.id().await, one.pin_status(cid, true).await) else {
+                continue;
+            };
+            let pins = g.peer_map.get(&me.id).is_some_and(|i| {
+                matches!(
+                    i.status,
+                    TrackerStatus::Pinned
+                        | TrackerStatus::Pinning
+                        | TrackerStatus::PinQueued
+                        | TrackerStatus::UnpinQueued
+                        | TrackerStatus::Unpinning
+                )
+            });
+            if pins {
+                out.insert(me.id);
+            }
+        }
+        out
     }
 
     /// `/ipfs/gc` on every peer; each member's outcome.
@@ -560,10 +710,13 @@ impl Eraser {
         let total = self.members.len();
         on(Stage::Verifying { done: 0, total });
         let mut out = Vec::new();
-        let jobs = self.members.iter().map(|m| {
+        // By index, not by reference: a future held across an await in a
+        // spawned task must not borrow through a closure's argument.
+        let jobs = (0..self.members.len()).map(|i| {
+            let m = &self.members[i];
             let holder = self.holders.iter().find(|h| h.peer_id == m.id);
             let c = collections.get(&m.id);
-            async move { self.check_peer(m, holder, blocks, shared, c).await }
+            self.check_peer(m, holder, blocks, shared, c)
         });
         let mut s = futures_util::stream::iter(jobs).buffer_unordered(4);
         while let Some(r) = s.next().await {
@@ -607,11 +760,9 @@ impl Eraser {
         dag.only_if_cached = true;
         dag.timeout = Duration::from_secs(15);
         let mut unreachable: Option<String> = None;
-        let mut s = futures_util::stream::iter(blocks.iter())
-            .map(|c| {
-                let dag = &dag;
-                async move { (c, dag.block(c).await) }
-            })
+        let reader = &dag;
+        let mut s = futures_util::stream::iter(blocks.iter().copied())
+            .map(move |c| async move { (c, reader.block(&c).await) })
             .buffer_unordered(VERIFY_AHEAD);
         while let Some((c, r)) = s.next().await {
             match r {
@@ -621,7 +772,7 @@ impl Eraser {
                 }
                 // Served (a bad copy is a copy still stored).
                 _ => {
-                    if shared.contains(c) {
+                    if shared.contains(&c) {
                         e.shared_kept += 1;
                     } else {
                         e.stored_blocks += 1;

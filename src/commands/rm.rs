@@ -108,6 +108,7 @@ pub(super) async fn eraser(cx: &Ctx) -> Result<(Eraser, String), CmdError> {
             holders: r.holders,
             members: r.members,
             wait: std::time::Duration::from_secs(120),
+            settle: std::time::Duration::from_secs(6),
         },
         cluster,
     ))
@@ -220,11 +221,7 @@ pub(super) fn print_report(cx: &Ctx, r: &crate::cluster::erase::Report) {
         .max()
         .unwrap_or(4);
     for p in &r.peers {
-        let what = match p.outcome {
-            crate::cluster::erase::PeerOutcome::Gone => "gone",
-            crate::cluster::erase::PeerOutcome::Pending => "PENDING",
-            crate::cluster::erase::PeerOutcome::Stored => "STORED",
-        };
+        let what = p.outcome.label();
         say!(
             "  {:<w$}  {:<7}  {}",
             crate::sanitize::clean(&p.peer),

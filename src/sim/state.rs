@@ -459,30 +459,6 @@ impl SimState {
         info
     }
 
-    fn unpin_status(&self, u: &Unpinning, peer: u16, now: Instant) -> Option<PinInfoShort> {
-        let p = &self.peers[usize::from(peer)];
-        if !u.rec.allocated_to(peer) || p.offline.is_some() {
-            return None;
-        }
-        let elapsed = now.saturating_duration_since(u.since);
-        let status = if elapsed < self.timings.unpin / 3 {
-            TrackerStatus::UnpinQueued
-        } else if elapsed < self.timings.unpin {
-            TrackerStatus::Unpinning
-        } else {
-            return None;
-        };
-        Some(PinInfoShort {
-            peername: p.name.clone(),
-            ipfs_peer_id: p.ipfs_id.clone(),
-            // 1.1.6 leaves them out of status answers.
-            ipfs_peer_addresses: List::null(),
-            status,
-            timestamp: self.now_local(),
-            ..Default::default()
-        })
-    }
-
     /// `GlobalPinInfo` of a pin in the pinset, optionally filtered and/or local.
     pub fn global_info(
         &self,
@@ -528,7 +504,10 @@ impl SimState {
         })
     }
 
-    /// `GET /pins/{cid}`: pinset items, unpinning items, or all-`unpinned`.
+    /// `GET /pins/{cid}`: a pinset item, or every peer `unpinned` (1.1.6
+    /// answers so as soon as the item leaves the pinset, without asking
+    /// the peers, though their kubos may still be unpinning it: only the
+    /// `/pins` stream shows that).
     pub fn status_of(&self, cid: &str, local: bool, now: Instant) -> GlobalPinInfo {
         if let Some(rec) = self.pins.get(cid) {
             if let Some(gi) = self.global_info(rec, 0, local, now) {
@@ -536,38 +515,35 @@ impl SimState {
             }
         }
         let peers = self.status_peers(local);
-        let unp = self.unpinning.get(cid);
         let mut peer_map = BTreeMap::new();
         for i in peers {
             let p = &self.peers[usize::from(i)];
-            let st = unp
-                .and_then(|u| self.unpin_status(u, i, now))
-                .unwrap_or_else(|| {
-                    if let Some(err) = &p.offline {
-                        PinInfoShort {
-                            peername: p.name.clone(),
-                            status: TrackerStatus::ClusterError,
-                            timestamp: self.now_local(),
-                            error: err.clone(),
-                            ..Default::default()
-                        }
-                    } else {
-                        PinInfoShort {
-                            peername: p.name.clone(),
-                            ipfs_peer_id: p.ipfs_id.clone(),
-                            // 1.1.6 leaves them out of status answers.
-                            ipfs_peer_addresses: List::null(),
-                            status: TrackerStatus::Unpinned,
-                            timestamp: self.now_local(),
-                            ..Default::default()
-                        }
+            let st = {
+                if let Some(err) = &p.offline {
+                    PinInfoShort {
+                        peername: p.name.clone(),
+                        status: TrackerStatus::ClusterError,
+                        timestamp: self.now_local(),
+                        error: err.clone(),
+                        ..Default::default()
                     }
-                });
+                } else {
+                    PinInfoShort {
+                        peername: p.name.clone(),
+                        ipfs_peer_id: p.ipfs_id.clone(),
+                        // 1.1.6 leaves them out of status answers.
+                        ipfs_peer_addresses: List::null(),
+                        status: TrackerStatus::Unpinned,
+                        timestamp: self.now_local(),
+                        ..Default::default()
+                    }
+                }
+            };
             peer_map.insert(p.id.clone(), st);
         }
         GlobalPinInfo {
             cid: cid.to_string(),
-            name: unp.map(|u| u.rec.name.clone()).unwrap_or_default(),
+            name: String::new(),
             allocations: List::empty(),
             origins: List::null(),
             created: self.now_local(),

@@ -43,7 +43,10 @@ pub struct Effects {
     pub(super) tx: mpsc::Sender<Msg>,
     pub(super) cancels: Arc<Mutex<HashMap<u64, CancellationToken>>>,
     /// The nodes and their gateways, for audits (from the configuration).
-    nodes: Vec<crate::cluster::audit::Node>,
+    pub(super) nodes: Vec<crate::cluster::audit::Node>,
+    /// Which configuration and user the console runs as (for the removal
+    /// log).
+    pub(super) origin: Arc<(String, String)>,
     /// The configuration's stewardship rules (nodes, reserves, backup,
     /// primaries, replication), for rebalance and drain.
     pub(super) config: Arc<crate::config::FileConfig>,
@@ -115,6 +118,25 @@ impl Effects {
             cancels: Arc::new(Mutex::new(HashMap::new())),
             nodes: Vec::new(),
             config: Arc::default(),
+            origin: Arc::default(),
+        }
+    }
+
+    /// Which configuration and user the console runs as.
+    pub fn with_origin(mut self, config: String, user: String) -> Self {
+        self.origin = Arc::new((config, user));
+        self
+    }
+
+    /// What a spawned task needs of this.
+    pub(super) fn clone_for_task(&self) -> Effects {
+        Effects {
+            client: self.client.clone(),
+            tx: self.tx.clone(),
+            cancels: self.cancels.clone(),
+            nodes: self.nodes.clone(),
+            config: self.config.clone(),
+            origin: self.origin.clone(),
         }
     }
 

@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use super::theme::Theme;
 use super::widgets::*;
-use crate::app::dialog::{Confirm, ConfirmAction};
+use crate::app::dialog::{Button, Confirm, ConfirmAction};
 use crate::format::short_id;
 
 /// Rows of a plan shown before the buttons; the rest is counted.
@@ -73,6 +73,62 @@ fn plan_lines(plan: &crate::cluster::steward::Plan, inner: usize, th: Theme) -> 
     l
 }
 
+/// What an erase will do, said before it runs: the collection on every
+/// peer frees everything unpinned there; the blocks other items share stay.
+fn erase_lines(
+    items: &[crate::cluster::erase::Prepared],
+    inner: usize,
+    th: Theme,
+) -> Vec<Line<'static>> {
+    let mut l = vec![Line::from(Span::styled(
+        if items.len() == 1 {
+            "Erase this item from every peer's store?".to_string()
+        } else {
+            format!("Erase these {} items from every peer's store?", items.len())
+        },
+        th.warn(),
+    ))];
+    for p in items.iter().take(4) {
+        let name = crate::cluster::types::item_label(&p.name, &p.cid).to_string();
+        l.push(Line::from(ellipsize(
+            &format!(
+                "  {} · {} · {} block(s)",
+                crate::sanitize::clean(&name),
+                short_id(&p.cid, 6),
+                p.blocks.blocks.len(),
+            ),
+            inner,
+        )));
+        if !p.shares.items.is_empty() {
+            for part in wrap_words(
+                &format!("    {}: those stay.", p.shares.text()),
+                inner,
+                "    ",
+            ) {
+                l.push(Line::from(Span::styled(part, th.warn())));
+            }
+        }
+    }
+    if items.len() > 4 {
+        l.push(Line::from(format!("  … and {} more", items.len() - 4)));
+    }
+    let first = items.first().map(|p| p.warning()).unwrap_or_default();
+    // The collection's reach, whole: it is what the operator says yes to.
+    for w in first.iter().take(1) {
+        for part in wrap_words(&format!("  {w}"), inner, "    ") {
+            l.push(Line::from(Span::styled(part, th.bad())));
+        }
+    }
+    for part in wrap_words(
+        "  Then every peer is asked for each block; a peer down is reported pending (ccs-tui erased --check --collect).",
+        inner,
+        "    ",
+    ) {
+        l.push(Line::from(Span::styled(part, th.dim())));
+    }
+    l
+}
+
 pub(super) fn draw(c: &Confirm, read_only: bool, f: &mut Frame, area: Rect, th: Theme) {
     let w = area.width.saturating_sub(2).min(100);
     // Item lines are cut, not wrapped: the buttons must always fit.
@@ -113,8 +169,16 @@ pub(super) fn draw(c: &Confirm, read_only: bool, f: &mut Frame, area: Rect, th: 
             if items.len() > 6 {
                 l.push(Line::from(format!("  … and {} more", items.len() - 6)));
             }
+            for part in wrap_words(
+                "Unpinned data stays stored and served by the peers until each collects garbage. Erase also collects on every peer and checks that none still stores it.",
+                inner,
+                "",
+            ) {
+                l.push(Line::from(Span::styled(part, th.dim())));
+            }
             (" unpin ", l, "Unpin")
         }
+        ConfirmAction::Erase(items) => (" erase ", erase_lines(items, inner, th), "Erase"),
         ConfirmAction::RecoverAll(n) => (
             " recover all ",
             vec![Line::from(format!("Re-queue every item in error ({n})?"))],
@@ -144,15 +208,17 @@ pub(super) fn draw(c: &Confirm, read_only: bool, f: &mut Frame, area: Rect, th: 
         }
     };
     lines.push(Line::from(""));
-    let cancel_style = if c.on_action {
-        Style::default()
-    } else {
+    let cancel_style = if c.focus == Button::Cancel {
         th.selected()
-    };
-    let act_style = if c.on_action {
-        th.selected().patch(th.bad())
     } else {
-        th.bad()
+        Style::default()
+    };
+    let focused = |b: Button| {
+        if c.focus == b {
+            th.selected().patch(th.bad())
+        } else {
+            th.bad()
+        }
     };
     // Read-only shows a plan (it only reads) with nothing to confirm.
     let shown_only = read_only && matches!(c.action, ConfirmAction::Steward(_));
@@ -165,12 +231,30 @@ pub(super) fn draw(c: &Confirm, read_only: bool, f: &mut Frame, area: Rect, th: 
             ),
         ])
     } else {
-        Line::from(vec![
+        let mut b = vec![
             Span::styled(" Cancel ", cancel_style),
             Span::raw("   "),
-            Span::styled(format!(" {verb} "), act_style),
-            Span::styled("    y confirms · Esc/n cancels · ←→ moves", th.dim()),
-        ])
+            Span::styled(format!(" {verb} "), focused(Button::Action)),
+        ];
+        match c.action.second() {
+            Some(second) => {
+                b.push(Span::raw("   "));
+                b.push(Span::styled(format!(" {second} "), focused(Button::Second)));
+                b.push(Span::styled(
+                    format!(
+                        "    y {} · e {} · Esc/n cancels · ←→ moves",
+                        verb.to_lowercase(),
+                        second.to_lowercase()
+                    ),
+                    th.dim(),
+                ));
+            }
+            None => b.push(Span::styled(
+                "    y confirms · Esc/n cancels · ←→ moves",
+                th.dim(),
+            )),
+        }
+        Line::from(b)
     });
     let h: u16 = lines
         .iter()

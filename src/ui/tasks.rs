@@ -57,6 +57,7 @@ pub(super) fn draw(st: &State, f: &mut Frame, area: Rect, th: Theme) {
             TaskKind::Fetch => "fetch ",
             TaskKind::Steward => "copies",
             TaskKind::Edit => "edit  ",
+            TaskKind::Erase => "erase ",
         };
         let filled = (t.ratio() * bar_w as f64).round() as usize;
         let bar = format!(

@@ -87,7 +87,11 @@ fn unpin_needs_an_explicit_yes() {
     assert!(!has_unpin(&ch(&mut st, 'x')));
     match &st.dialog {
         Some(Dialog::Confirm(c)) => {
-            assert!(!c.on_action, "Cancel is focused");
+            assert_eq!(
+                c.focus,
+                ccs_tui::app::dialog::Button::Cancel,
+                "Cancel is focused"
+            );
             assert!(
                 matches!(&c.action, ConfirmAction::Unpin(v) if v.len() == 1 && v[0].1 == "item-4")
             );
@@ -1170,7 +1174,11 @@ fn drain_and_rebalance_show_their_plan_and_need_an_explicit_yes() {
     match &st.dialog {
         Some(Dialog::Confirm(c)) => {
             assert!(matches!(c.action, ConfirmAction::Steward(_)));
-            assert!(!c.on_action, "Cancel is focused");
+            assert_eq!(
+                c.focus,
+                ccs_tui::app::dialog::Button::Cancel,
+                "Cancel is focused"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -1326,7 +1334,11 @@ fn edit_shows_the_changes_before_writing_them() {
     let Some(Dialog::Confirm(c)) = &st.dialog else {
         panic!("{:?}", st.dialog)
     };
-    assert!(!c.on_action, "Cancel is focused");
+    assert_eq!(
+        c.focus,
+        ccs_tui::app::dialog::Button::Cancel,
+        "Cancel is focused"
+    );
     let ConfirmAction::Edit(e) = &c.action else {
         panic!()
     };
@@ -1447,4 +1459,106 @@ fn the_fetch_form_keeps_the_original_files_extension() {
         panic!()
     };
     assert_eq!(f.value(0), "/tmp/mine.bin");
+}
+
+/// An erase ready to confirm: its blocks read, one other item sharing one.
+fn prepared(
+    cid: &str,
+    name: &str,
+    shared_with: Option<(&str, &str)>,
+) -> ccs_tui::cluster::erase::Prepared {
+    use ccs_tui::cluster::erase::{ItemBlocks, Prepared, Shares, Sharing};
+    let root = ccs_tui::unixfs::parse_cid(cid).unwrap();
+    let mut shares = Shares {
+        checked: 4,
+        total: 4,
+        ..Default::default()
+    };
+    if let Some((c, n)) = shared_with {
+        shares.items.push(Sharing {
+            cid: c.into(),
+            name: n.into(),
+            blocks: 1,
+        });
+        shares.blocks.insert(root);
+    }
+    Prepared {
+        cid: cid.into(),
+        name: name.into(),
+        pinned: true,
+        blocks: ItemBlocks::listed(vec![root]),
+        shares,
+    }
+}
+
+/// Issue 25: the unpin dialog's second choice is an erase. It reads first
+/// (changing nothing), then its own confirmation says what it will do, and
+/// only a yes to that makes the erase task.
+#[test]
+fn an_unpin_can_become_an_erase_confirmed_on_its_own() {
+    use ccs_tui::app::dialog::Button;
+    let mut st = loaded();
+    let cid = st.pins.selected_row().unwrap().cid().to_string();
+    ch(&mut st, 'x');
+    let fx = ch(&mut st, 'e');
+    assert!(
+        matches!(fx.as_slice(), [Effect::PrepareErase(v)] if v == &vec![cid.clone()]),
+        "{fx:?}"
+    );
+    assert!(st.dialog.is_none());
+    // ← → moves over the three buttons: Cancel, Unpin, Erase.
+    ch(&mut st, 'x');
+    k(&mut st, KeyCode::Right);
+    k(&mut st, KeyCode::Right);
+    match &st.dialog {
+        Some(Dialog::Confirm(c)) => assert_eq!(c.focus, Button::Second),
+        other => panic!("{other:?}"),
+    }
+    let fx = k(&mut st, KeyCode::Enter);
+    assert!(matches!(fx.as_slice(), [Effect::PrepareErase(_)]), "{fx:?}");
+
+    update(
+        &mut st,
+        Msg::EraseReady(Ok(vec![prepared(&cid, "item-4", None)])),
+    );
+    match &st.dialog {
+        Some(Dialog::Confirm(c)) => {
+            assert!(matches!(&c.action, ConfirmAction::Erase(v) if v.len() == 1));
+            assert_eq!(c.focus, Button::Cancel);
+        }
+        other => panic!("{other:?}"),
+    }
+    // No second choice here: `e` does nothing, Enter on Cancel cancels.
+    assert!(ch(&mut st, 'e').is_empty());
+    assert!(k(&mut st, KeyCode::Enter).is_empty());
+    assert!(st.dialog.is_none());
+
+    update(
+        &mut st,
+        Msg::EraseReady(Ok(vec![prepared(&cid, "item-4", None)])),
+    );
+    let fx = ch(&mut st, 'y');
+    let id = match fx.as_slice() {
+        [Effect::Erase { id, items }] if items.len() == 1 => *id,
+        other => panic!("{other:?}"),
+    };
+    let t = st.tasks.iter().find(|t| t.id == id).unwrap();
+    assert_eq!(t.kind, TaskKind::Erase);
+    assert!(t.what.contains("item-4"), "{}", t.what);
+}
+
+#[test]
+fn read_only_never_erases() {
+    let mut st = loaded();
+    st.read_only = true;
+    let cid = st.pins.selected_row().unwrap().cid().to_string();
+    update(
+        &mut st,
+        Msg::EraseReady(Ok(vec![prepared(&cid, "item-4", None)])),
+    );
+    let fx = ch(&mut st, 'y');
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Erase { .. })),
+        "{fx:?}"
+    );
 }

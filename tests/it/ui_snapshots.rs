@@ -1092,3 +1092,51 @@ fn a_peer_down_reads_as_its_machines_tailnet_state() {
         "{screen}"
     );
 }
+
+/// Issue 25: the erase's confirmation says, before it runs, that the
+/// collection frees everything unpinned on every peer, and which blocks
+/// another item shares (those stay).
+#[test]
+fn an_erase_says_what_the_collection_does_before_it_runs() {
+    use ccs_tui::cluster::erase::{ItemBlocks, Prepared, Shares, Sharing};
+    let mut st = demo_state();
+    press(&mut st, "jjx");
+    let screen = render(&mut st, 80, 24);
+    assert!(screen.contains(" Erase "), "{screen}");
+    assert!(screen.contains("Unpinned data stays stored"), "{screen}");
+    let c = st.pins.selected_row().unwrap().cid().to_string();
+    // The rows' CIDs only look like CIDs; the blocks need real ones.
+    let root =
+        ccs_tui::unixfs::parse_cid("QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn").unwrap();
+    let leaf =
+        ccs_tui::unixfs::parse_cid("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")
+            .unwrap();
+    let mut shares = Shares {
+        checked: 40,
+        total: 40,
+        ..Default::default()
+    };
+    shares.items.push(Sharing {
+        cid: cid(7),
+        name: "same-letter-copy.pdf".into(),
+        blocks: 1,
+    });
+    shares.blocks.insert(leaf);
+    let name = st.pins.selected_row().unwrap().name().to_string();
+    press(&mut st, "e");
+    assert!(st.dialog.is_none(), "e reads first, then asks");
+    update(
+        &mut st,
+        Msg::EraseReady(Ok(vec![Prepared {
+            cid: c,
+            name,
+            pinned: true,
+            blocks: ItemBlocks::listed(vec![root, leaf]),
+            shares,
+        }])),
+    );
+    let screen = render(&mut st, 80, 24);
+    assert!(screen.contains("EVERY peer"), "{screen}");
+    assert!(screen.contains("same-letter-copy.pdf"), "{screen}");
+    snap!("erase_confirmation", &mut st, 80, 24);
+}

@@ -9,12 +9,18 @@ pub(super) fn dialog_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Ve
     };
     match dialog {
         Dialog::Confirm(mut c) => {
+            let second = c.action.second().is_some();
             let decision = match act {
-                Some(Action::Confirm) => Some(true),
-                Some(Action::Cancel) => Some(false),
-                Some(Action::Choose) => Some(c.on_action),
+                Some(Action::Confirm) => Some(Button::Action),
+                Some(Action::Cancel) => Some(Button::Cancel),
+                Some(Action::Second) if second => Some(Button::Second),
+                Some(Action::Choose) => Some(c.focus),
                 Some(Action::Toggle) => {
-                    c.on_action = !c.on_action;
+                    c.focus = match c.focus {
+                        Button::Cancel => Button::Action,
+                        Button::Action if second => Button::Second,
+                        _ => Button::Cancel,
+                    };
                     None
                 }
                 _ => None,
@@ -24,7 +30,8 @@ pub(super) fn dialog_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Ve
                     st.dialog = Some(Dialog::Confirm(c));
                     Vec::new()
                 }
-                Some(false) => {
+                Some(Button::Second) => second_choice(st, c.action),
+                Some(Button::Cancel) => {
                     if let Some(mut f) = c.back {
                         f.note = Some("not written: change it, or Esc to leave".into());
                         st.dialog = Some(Dialog::Form(*f));
@@ -33,7 +40,7 @@ pub(super) fn dialog_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Ve
                     }
                     Vec::new()
                 }
-                Some(true) => confirmed(st, c.action),
+                Some(Button::Action) => confirmed(st, c.action),
             }
         }
         Dialog::Form(mut f) => {
@@ -76,6 +83,34 @@ pub(super) fn confirmed(st: &mut State, action: ConfirmAction) -> Vec<Effect> {
         }
         ConfirmAction::Steward(plan) => super::steward::confirmed_plan(st, plan),
         ConfirmAction::Edit(edit) => super::steward::confirmed_edit(st, edit),
+        ConfirmAction::Erase(items) => super::steward::confirmed_erase(st, items),
+    }
+}
+
+/// A confirmation's second choice: an unpin becomes an erase, whose items
+/// are read first so its own confirmation can say what it will do.
+fn second_choice(st: &mut State, action: ConfirmAction) -> Vec<Effect> {
+    match action {
+        ConfirmAction::Unpin(items) => {
+            let cids: Vec<String> = items.into_iter().map(|(c, _, _)| c).collect();
+            flash(
+                st,
+                format!(
+                    "reading {} item(s) and looking for blocks other items share…",
+                    cids.len()
+                ),
+                Level::Info,
+            );
+            vec![Effect::PrepareErase(cids)]
+        }
+        other => {
+            st.dialog = Some(Dialog::Confirm(Confirm {
+                action: other,
+                focus: Button::Cancel,
+                back: None,
+            }));
+            Vec::new()
+        }
     }
 }
 

@@ -657,7 +657,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 .collect();
             st.dialog = Some(Dialog::Confirm(Confirm {
                 action: ConfirmAction::Unpin(items),
-                on_action: false,
+                focus: Button::Cancel,
                 back: None,
             }));
             Vec::new()
@@ -701,7 +701,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             } else {
                 st.dialog = Some(Dialog::Confirm(Confirm {
                     action: ConfirmAction::RecoverAll(n),
-                    on_action: false,
+                    focus: Button::Cancel,
                     back: None,
                 }));
             }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::dialog::{Confirm, ConfirmAction, Dialog, Form, FormKind};
+use super::dialog::{Button, Confirm, ConfirmAction, Dialog, Form, FormKind};
 use super::filter::{row_visible, Filter, Sort, SortKey};
 use super::keymap::{Action, Screen};
 use super::msg::{Effect, Msg, TaskOutcome, UploadRequest};
@@ -282,6 +282,26 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
                 ));
                 f.force = true;
                 f.pending = false;
+            }
+            Vec::new()
+        }
+        Msg::EraseReady(r) => {
+            match r {
+                // Only onto a clear screen: a dialog opened meanwhile is
+                // the operator's, and is not replaced.
+                Ok(items) if st.dialog.is_none() => {
+                    st.dialog = Some(Dialog::Confirm(Confirm {
+                        action: ConfirmAction::Erase(items),
+                        focus: Button::Cancel,
+                        back: None,
+                    }));
+                }
+                Ok(_) => flash(
+                    st,
+                    "erase not started: another dialog is open; choose it again",
+                    Level::Error,
+                ),
+                Err(e) => flash(st, format!("erase not started: {e}"), Level::Error),
             }
             Vec::new()
         }

@@ -88,7 +88,7 @@ pub(super) fn planned(st: &mut State, r: Result<Box<Plan>, String>) -> Vec<Effec
             st.flash = None;
             st.dialog = Some(Dialog::Confirm(Confirm {
                 action: ConfirmAction::Steward(plan),
-                on_action: false,
+                focus: Button::Cancel,
                 back: None,
             }));
         }
@@ -149,7 +149,7 @@ pub(super) fn submit_edit(st: &mut State, f: &mut Form) -> Option<Vec<Effect>> {
         Ok(e) => {
             st.dialog = Some(Dialog::Confirm(Confirm {
                 action: ConfirmAction::Edit(Box::new(e)),
-                on_action: false,
+                focus: Button::Cancel,
                 back: Some(Box::new(f.clone())),
             }));
             Some(Vec::new())
@@ -163,6 +163,35 @@ fn start_task(st: &mut State, kind: TaskKind, what: String, total: Option<u64>) 
     st.tasks.push(Task::running(id, kind, what, total, st.now));
     st.show_tasks = true;
     id
+}
+
+/// A confirmed erase becomes a task.
+pub(super) fn confirmed_erase(
+    st: &mut State,
+    items: Vec<crate::cluster::erase::Prepared>,
+) -> Vec<Effect> {
+    if refuse_read_only(st, "erase") {
+        return Vec::new();
+    }
+    let what = match items.as_slice() {
+        [one] => format!(
+            "erase {}",
+            crate::cluster::types::item_label(&one.name, &one.cid)
+        ),
+        many => format!("erase {} items", many.len()),
+    };
+    let id = start_task(st, TaskKind::Erase, what, Some(items.len() as u64));
+    for p in items.iter().filter(|p| p.pinned) {
+        let r = st
+            .pins
+            .repl
+            .observed
+            .entry(p.cid.clone().into_boxed_str())
+            .or_default();
+        r.unpinning = r.unpinning.max(1);
+    }
+    st.pins.marked.clear();
+    vec![Effect::Erase { id, items }]
 }
 
 /// A confirmed plan becomes a task.
