@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use cid::Cid;
 
@@ -22,6 +22,7 @@ use crate::cluster::gojson::List;
 use crate::cluster::types::{GlobalRepoGc, RepoGc, RepoGcKey};
 
 const DAG_PB: u64 = 0x70;
+const RAW: u64 = 0x55;
 /// An item's blocks reachable from one block, at most: a sim that answers,
 /// not a walk of a hostile archive.
 const MAX_WALK: usize = 1 << 20;
@@ -183,8 +184,10 @@ impl SimState {
                 if keep.contains(&k) || !self.blocks.contains_key(&k) || !seen.insert(k.clone()) {
                     continue;
                 }
+                // kubo's blockstore keeps multihashes, not CIDs: a
+                // collection names each block as CIDv1 raw (`bafkrei…`).
                 if let Ok(b) = Cid::try_from(k.as_slice()) {
-                    removed.push(b.to_string());
+                    removed.push(Cid::new_v1(RAW, *b.hash()).to_string());
                 }
             }
         }
@@ -249,5 +252,16 @@ pub(super) async fn repo_gc(
         };
         peer_map.insert(id, entry);
     }
-    super::json_ok(&GlobalRepoGc { peer_map })
+    // The daemon writes it as it is encoded: chunked, with no length.
+    let body = crate::cluster::gojson::encode(&GlobalRepoGc { peer_map });
+    let chunk =
+        futures_util::stream::once(
+            async move { Ok::<_, std::convert::Infallible>(Bytes::from(body)) },
+        );
+    let mut r = axum::body::Body::from_stream(chunk).into_response();
+    r.headers_mut().insert(
+        "content-type",
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    r
 }

@@ -270,7 +270,7 @@ impl Recorder<'_> {
         let Value::Object(mut o) = body else {
             return body;
         };
-        if let Some(Value::Object(peers)) = o.get_mut("peer_map") {
+        if let Some(Value::Object(peers)) = o.get_mut("json").and_then(|j| j.get_mut("peer_map")) {
             for entry in peers.values_mut() {
                 let Some(keys) = entry.get_mut("keys") else {
                     continue;
