@@ -801,6 +801,13 @@ impl Eraser {
             };
             (PeerOutcome::Stored, why)
         } else if let Some(reason) = unreachable {
+            // The cluster's own word for a peer that is down says more
+            // than its gateway's refusal.
+            let reason = if m.error.is_empty() {
+                reason
+            } else {
+                format!("down: {}", m.error)
+            };
             let why = match failed {
                 Some(f) => format!("could not be asked ({reason}) nor collected ({f}); erased --check --collect finishes it when it is back"),
                 None => format!("could not be asked ({reason}); erased --check verifies it when it answers"),

@@ -3,6 +3,7 @@
 
 pub mod add;
 pub mod audit;
+pub mod capacity;
 pub mod client;
 pub mod dag;
 pub mod erase;

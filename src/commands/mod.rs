@@ -6,6 +6,7 @@
 mod add;
 mod audit;
 mod browse;
+mod capacity;
 mod config;
 mod drain;
 mod edit;
@@ -35,6 +36,7 @@ use crate::config::Resolved;
 pub use add::AddArgs;
 pub use audit::AuditArgs;
 pub use browse::CatArgs;
+pub use capacity::CapacityArgs;
 pub use config::ConfigArgs;
 pub use drain::DrainArgs;
 pub use edit::EditArgs;
@@ -96,6 +98,10 @@ pub enum Command {
     Peers,
     /// Peers online, pins by status per peer, errors (exit 0 healthy, 1 degraded, 2 error).
     Health,
+    /// How full each peer is, the archive's growth by month and org, and
+    /// when each peer fills at the last 90 days' rate (exit 0 none within
+    /// --within months, 1 one does).
+    Capacity(CapacityArgs),
     /// Is the archive private? Every peer's addresses by class (loopback,
     /// private, tailnet, public): a kubo announcing a public address or a
     /// cluster listening publicly is named with the setting that closes it
@@ -220,6 +226,7 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Command::Drain(a) => drain::run(&cx, a).await,
         Command::Peers => peers::run(&cx).await,
         Command::Health => health::run(&cx).await,
+        Command::Capacity(a) => capacity::run(&cx, a).await,
         Command::Privacy => privacy::run(&cx).await,
         Command::Recover(a) => recover::run(&cx, a).await,
         Command::Config(a) => return config::run(inv, a),

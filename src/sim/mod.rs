@@ -221,6 +221,10 @@ impl SimHandle {
                 "  {name}:\n    host: {}\n    peer_id: {id}\n    gateway: http://{addr}\n",
                 self.api_url()
             ));
+            // ccs's reserve, so the capacity screen has one to mark.
+            if ccs_rules {
+                yaml.push_str("    reserved_min_gb: 50\n");
+            }
         }
         yaml
     }

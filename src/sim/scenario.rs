@@ -22,6 +22,36 @@ pub struct Scenario {
     pub errors: Vec<ErrorSpec>,
     #[serde(default)]
     pub pinning: Vec<usize>,
+    /// The archive's past, before the collections: what the capacity
+    /// screen draws.
+    #[serde(default)]
+    pub history: Option<History>,
+}
+
+/// Months of items before the collections, org by org.
+#[derive(Debug, Deserialize)]
+pub struct History {
+    pub months: u32,
+    pub orgs: Vec<OrgHistory>,
+}
+
+/// One org's items per month, their sizes, and its growth: over the last
+/// `growing_months`, each month's count is `growth` times the one before.
+#[derive(Debug, Deserialize)]
+pub struct OrgHistory {
+    pub org: String,
+    pub kind: String,
+    pub per_month: f64,
+    /// The sizes the items stand for, in GB: uniform in [low, high].
+    pub size_gb: (f64, f64),
+    #[serde(default = "one")]
+    pub growth: f64,
+    #[serde(default)]
+    pub growing_months: u32,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Deserialize)]
@@ -294,6 +324,9 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
             rec.available = false;
         }
     }
+    if let Some(h) = &sc.history {
+        add_history(&mut st, h, sc, now, &mut rng)?;
+    }
     let offline: Vec<(String, String)> = sc
         .peers
         .iter()
@@ -311,6 +344,78 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
     // The pinning item must stay "pinning" for the demo, not fail after seconds.
     st.timings.fail_after = Duration::from_secs(24 * 3600);
     Ok(st)
+}
+
+/// The archive's past: per org and month, items standing for the sizes
+/// the scenario gives (the simulator keeps a short note as each one's
+/// content, saying so; its `size` metadata is the size it stands for),
+/// allocated in turn, as the collections are.
+fn add_history(
+    st: &mut SimState,
+    h: &History,
+    sc: &Scenario,
+    now: i64,
+    rng: &mut impl Rng,
+) -> Result<(), String> {
+    const MONTH: i64 = 2_629_746;
+    let mut blocks = Vec::new();
+    let mut turn = 0usize;
+    for o in &h.orgs {
+        for m in 0..h.months {
+            // Month 0 is the oldest; the collections are the last month's.
+            let from_end = h.months - m;
+            let grown = o.growing_months.saturating_sub(from_end);
+            let n = (o.per_month * o.growth.powi(grown as i32)).round() as usize;
+            for k in 0..n {
+                let created =
+                    now - i64::from(from_end) * MONTH + (k as i64 * MONTH) / n.max(1) as i64;
+                let gb = o.size_gb.0 + rng.gen::<f64>() * (o.size_gb.1 - o.size_gb.0).max(0.0);
+                let size = (gb * 1e9) as u64;
+                let month = chrono::DateTime::from_timestamp(created, 0)
+                    .map(|t| t.format("%Y-%m").to_string())
+                    .unwrap_or_default();
+                let name = format!("{}-{month}-{:02}", o.kind, k + 1);
+                let note = format!(
+                    "{name}: {} of {}'s {} in this archive; the simulator keeps this note in its place.\n",
+                    crate::format::human_bytes(size),
+                    o.org,
+                    o.kind
+                );
+                let (cid, _) = import(&[(String::new(), note.into_bytes())], &name, &mut blocks)?;
+                let peers = st.peers.len();
+                let copies = (sc.replication_max.max(1) as usize).min(peers);
+                let allocations: Vec<u16> =
+                    (0..copies).map(|j| ((turn + j) % peers) as u16).collect();
+                turn += 1;
+                st.pins.insert(
+                    cid.clone(),
+                    PinRec {
+                        cid,
+                        name,
+                        metadata: vec![
+                            ("org".into(), o.org.clone()),
+                            ("size".into(), size.to_string()),
+                        ],
+                        rmin: sc.replication_min,
+                        rmax: sc.replication_max,
+                        allocations,
+                        user_allocations: Vec::new(),
+                        mode_direct: false,
+                        expire_at: 0,
+                        timestamp: created,
+                        started: started_ago(3600),
+                        available: true,
+                        overrides: Vec::new(),
+                        pin_update: None,
+                    },
+                );
+            }
+        }
+    }
+    for (c, b) in blocks {
+        st.insert_block(&c, bytes::Bytes::from(b));
+    }
+    Ok(())
 }
 
 /// A synthetic pinset for scale: `pins` items over `peers` peers, each

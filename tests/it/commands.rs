@@ -72,7 +72,7 @@ async fn peers_and_health() {
     assert_eq!(o.code, 1, "pin errors: degraded");
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["status"], "degraded");
-    assert_eq!(v["pins"]["total"], 300);
+    assert_eq!(v["pins"]["total"], common::demo_items());
     let errs = v["pins"]["errors"].as_array().unwrap();
     assert_eq!(errs.len(), 2);
     assert!(
@@ -243,14 +243,14 @@ async fn ls_filters_recover_and_dry_run() {
     assert_eq!(o.code, 0);
     let doc: Vec<Value> =
         serde_json::from_str(&o.stdout).expect("one document (json.tool reads it)");
-    assert_eq!(doc.len(), 300);
+    assert_eq!(doc.len(), common::demo_items());
     let o = run(args(&h, &["ls", "--json-lines"]), creds()).await;
     let lines: Vec<Value> = o
         .stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 300, "one object per line");
+    assert_eq!(lines.len(), common::demo_items(), "one object per line");
     // An empty listing is still one document.
     let o = run(
         args(&h, &["ls", "--filter", "unpin_queued", "--json"]),

@@ -62,8 +62,9 @@ async fn cluster_down_then_back() {
     let (tx, mut rx) = mpsc::channel(256);
     let _pollers = pollers::spawn(client, tx, fast());
     let mut st = State::new(api.to_string(), None, Instant::now());
+    let items = common::demo_items();
     pump_until(&mut st, &mut rx, "first data", |s| {
-        s.peers.rows.len() == 5 && s.pins.rows.len() == 300
+        s.peers.rows.len() == 5 && s.pins.rows.len() == items
     })
     .await;
 
@@ -86,7 +87,7 @@ async fn cluster_down_then_back() {
     assert_eq!(st.peers.rows.len(), 5, "the last good peers stay on screen");
     assert_eq!(
         st.pins.rows.len(),
-        300,
+        items,
         "the last good pinset stays on screen"
     );
 

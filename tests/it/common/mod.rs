@@ -76,3 +76,11 @@ pub fn default_cid(path: &std::path::Path) -> String {
         false,
     )
 }
+
+/// How many items the demo archive holds (its collections and its history).
+pub fn demo_items() -> usize {
+    ccs_tui::sim::scenario::demo()
+        .expect("the demo scenario builds")
+        .pins
+        .len()
+}
