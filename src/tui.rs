@@ -160,6 +160,8 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
                     Effect::Audit { id, sample } => effects.audit(id, sample),
                     Effect::Unpin(cids) => effects.unpin(cids),
                     Effect::PrepareErase(cids) => effects.prepare_erase(cids),
+                    Effect::Capacity(rows) => effects.capacity(rows),
+                    Effect::RecordFreeSpace(s) => effects.record_free_space(s),
                     Effect::Erase { id, items } => effects.erase(id, items),
                     Effect::Recover(cid) => effects.recover(Some(cid)),
                     Effect::RecoverAll => effects.recover(None),

@@ -77,6 +77,11 @@ pub const VERBS: &[Verb] = &[
         about: "what is fragile, and what PEER's failure would cost",
     },
     Verb {
+        name: "capacity",
+        args: "",
+        about: "how full each peer is, how fast the archive grows, until when",
+    },
+    Verb {
         name: "edit",
         args: "",
         about: "edit the selected item, its changes shown first",

@@ -28,16 +28,19 @@ pub enum Screen {
     Browse,
     /// What a failure would cost (`:risk`).
     Risk,
+    /// How full, how fast, how long (`:capacity`).
+    Capacity,
     /// A file read whole (Enter on a file while browsing).
     Reader,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 10] = [
+    pub const ALL: [Screen; 11] = [
         Screen::Main,
         Screen::Browse,
         Screen::Reader,
         Screen::Risk,
+        Screen::Capacity,
         Screen::Prompt,
         Screen::Help,
         Screen::Form,
@@ -57,6 +60,7 @@ impl Screen {
             Screen::Peer => "peer detail",
             Screen::Browse => "inside an item",
             Screen::Risk => "risk",
+            Screen::Capacity => "capacity",
             Screen::Reader => "reading a file",
         }
     }
@@ -73,6 +77,7 @@ impl Screen {
             Screen::Peer => "peer",
             Screen::Browse => "browse",
             Screen::Risk => "risk",
+            Screen::Capacity => "capacity",
             Screen::Reader => "reader",
         }
     }
@@ -115,6 +120,10 @@ pub enum Action {
     /// Edit the item: name, replication, peers, metadata.
     Edit,
     Tasks,
+    /// The capacity screen.
+    Capacity,
+    /// Its growth chart in items or in bytes.
+    Units,
     Suspend,
     /// Leave an overlay.
     Close,
@@ -187,6 +196,8 @@ impl Action {
             Action::RecoverAll => "recover every item in error",
             Action::Edit => "edit the item (name, replication, peers, metadata)",
             Action::Tasks => "transfers (tasks view)",
+            Action::Capacity => "capacity: how full, how fast, until when",
+            Action::Units => "the growth chart in items or in bytes",
             Action::Suspend => "suspend to the shell (fg resumes)",
             Action::Close => "close",
             Action::Submit => "run it",
@@ -269,6 +280,8 @@ impl Action {
             Action::RecoverAll => "recover all",
             Action::Edit => "edit",
             Action::Tasks => "tasks",
+            Action::Capacity => "capacity",
+            Action::Units => "items/bytes",
             Action::Down => "down",
             Action::Up => "up",
             Action::PageDown => "page",
@@ -446,6 +459,7 @@ const MAIN: &[(Key, Action)] = &[
     (Key::ch('R'), A::RecoverAll),
     (Key::ch('e'), A::Edit),
     (Key::ch('w'), A::Tasks),
+    (Key::ch('c'), A::Capacity),
     (Key::ch('l'), A::Browse),
     (Key::code(K::Right), A::Browse),
     (Key::ctrl('z'), A::Suspend),
@@ -456,6 +470,15 @@ const RISK: &[(Key, Action)] = &[
     (Key::code(K::F(1)), A::Help),
     (Key::code(K::Esc), A::Close),
     (Key::ch('q'), A::Close),
+];
+
+const CAPACITY: &[(Key, Action)] = &[
+    (Key::ch('?'), A::Help),
+    (Key::code(K::F(1)), A::Help),
+    (Key::code(K::Esc), A::Close),
+    (Key::ch('q'), A::Close),
+    (Key::ch('t'), A::Units),
+    (Key::ctrl('r'), A::Refresh),
 ];
 
 const BROWSE: &[(Key, Action)] = &[
@@ -609,6 +632,7 @@ fn defaults(s: Screen) -> &'static [(Key, Action)] {
         Screen::Peer => PEER,
         Screen::Browse => BROWSE,
         Screen::Risk => RISK,
+        Screen::Capacity => CAPACITY,
         Screen::Reader => READER,
     }
 }

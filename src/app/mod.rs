@@ -2,6 +2,7 @@
 //! imports the UI; effects describe what the event loop must do.
 
 pub mod browse;
+pub mod capacity;
 pub mod command_line;
 pub mod dialog;
 pub mod filter;

@@ -88,6 +88,18 @@ pub enum Msg {
     FetchNeedsFolder(String),
     /// The outcome of an unpin or recover.
     ActionDone(Result<String, String>),
+    /// The capacity screen's figures and the free-space history.
+    CapacityReady(
+        Result<
+            Box<(
+                crate::cluster::capacity::Capacity,
+                crate::cluster::capacity::history::History,
+            )>,
+            String,
+        >,
+    ),
+    /// The free-space history, with the latest samples in it.
+    FreeHistory(crate::cluster::capacity::history::History),
     /// Items read for an erase: its confirmation comes next.
     EraseReady(Result<Vec<crate::cluster::erase::Prepared>, String>),
     /// Entries of the folder being browsed (a batch per shard); `done` on the last.
@@ -233,6 +245,11 @@ pub enum Effect {
     /// An unpin comes only after its confirmation; a recover re-queues what
     /// already failed and changes no allocation, so `r` asks nothing.
     Unpin(Vec<String>),
+    /// Work out the capacity figures from the loaded pinset (off the UI
+    /// task) and read the free-space history.
+    Capacity(std::sync::Arc<crate::app::pinset::Pinset>),
+    /// Put the peers' free space (peer ID, bytes) in its history.
+    RecordFreeSpace(Vec<(String, u64)>),
     /// Read items and look for the blocks other items share, before the
     /// erase's confirmation (reads only).
     PrepareErase(Vec<String>),

@@ -301,6 +301,10 @@ pub struct State {
     pub peer_detail: Option<PeerDetail>,
     /// The risk view (`:risk [PEER]`).
     pub risk: Option<crate::cluster::steward::Risk>,
+    /// The capacity screen (`c`, `:capacity`).
+    pub capacity: Option<super::capacity::CapacityView>,
+    /// When the peers' free space was last put in its history.
+    pub free_sampled: Option<Instant>,
     /// Which org runs each node (node name, org), from the configuration.
     pub node_orgs: Vec<(String, String)>,
     /// Inside an item: its folders and a preview.
@@ -361,6 +365,8 @@ impl State {
             help: None,
             peer_detail: None,
             risk: None,
+            capacity: None,
+            free_sampled: None,
             node_orgs: Vec::new(),
             browse: None,
             reader: None,
@@ -409,6 +415,8 @@ impl State {
             Screen::Prompt
         } else if self.risk.is_some() {
             Screen::Risk
+        } else if self.capacity.is_some() {
+            Screen::Capacity
         } else if self.reader.is_some() {
             Screen::Reader
         } else if self.browse.is_some() {

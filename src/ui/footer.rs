@@ -181,6 +181,7 @@ fn footer_actions(st: &State) -> (Screen, &'static [A]) {
         ],
         Screen::Peer => &[A::Help, A::Close, A::PeerItems, A::Copy, A::Down, A::Up],
         Screen::Risk => &[A::Help, A::Close],
+        Screen::Capacity => &[A::Help, A::Close, A::Units, A::Refresh],
         Screen::Reader => &[A::Help, A::Close, A::PageDown, A::Wrap, A::Fetch, A::Copy],
         Screen::Help => {
             let scrolls = st.help.as_ref().is_some_and(|h| {

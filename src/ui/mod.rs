@@ -1,6 +1,7 @@
 //! Drawing: pure functions from `&State` to a frame.
 
 mod browse;
+mod capacity;
 mod confirm;
 mod footer;
 mod form;

@@ -7,8 +7,8 @@ use ratatui::Frame;
 use super::layout::{areas, usable, MIN_HEIGHT, MIN_WIDTH};
 use super::theme::Theme;
 use super::{
-    browse, confirm, footer, form, header, help, peer, peers, pins, reader, replication, risk,
-    tasks,
+    browse, capacity, confirm, footer, form, header, help, peer, peers, pins, reader, replication,
+    risk, tasks,
 };
 use crate::app::dialog::Dialog;
 use crate::app::State;
@@ -52,6 +52,9 @@ pub fn view(st: &State, f: &mut Frame) {
     }
     if let Some(r) = &st.risk {
         risk::draw(st, r, f, area, th);
+    }
+    if let Some(c) = &st.capacity {
+        capacity::draw(st, c, f, area, th);
     }
     match &st.dialog {
         Some(Dialog::Form(form)) => form::draw(form, f, area, th),

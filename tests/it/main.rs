@@ -8,6 +8,7 @@ mod common;
 mod app_actions;
 mod app_update;
 mod archive;
+mod capacity;
 mod client_vs_sim;
 mod commands;
 mod console_recovery;

@@ -1140,3 +1140,97 @@ fn an_erase_says_what_the_collection_does_before_it_runs() {
     assert!(screen.contains("same-letter-copy.pdf"), "{screen}");
     snap!("erase_confirmation", &mut st, 80, 24);
 }
+
+/// Issue 31: the capacity screen from constructed figures (two years of
+/// one org growing fast, a peer nearly full, items without size metadata),
+/// at 80x24 and 120x40, without colour.
+#[test]
+fn the_capacity_screen_at_80_and_120_columns() {
+    use ccs_tui::cluster::capacity::history::{History, Sample};
+    use ccs_tui::cluster::capacity::{compute, Item, Peer};
+    const NOW: i64 = 1_796_601_600; // 2026-12-07
+    const GB: u64 = 1_000_000_000;
+    let ids: Vec<String> = PEERS.iter().map(|(id, _, _)| id.to_string()).collect();
+    let peers: Vec<Peer> = PEERS
+        .iter()
+        .enumerate()
+        .map(|(i, (id, name, err))| Peer {
+            id: id.to_string(),
+            name: name.to_string(),
+            free: (err.is_empty()).then_some([1800, 3600, 380, 0, 1200][i] * GB),
+            reserve: 50 * GB,
+        })
+        .collect();
+    /// cid, name, size, created, org, allocations.
+    type Owned = (String, String, Option<u64>, i64, String, Vec<String>);
+    let mut owned: Vec<Owned> = Vec::new();
+    for m in 0..24i64 {
+        let tfc = if m >= 16 { 2 * (1 << (m - 16)) } else { 2 };
+        for k in 0..(8 + tfc) {
+            let org = if k < 8 { "hrdag" } else { "tfc" };
+            let size = if k == 3 && m % 7 == 0 {
+                None
+            } else {
+                Some((2 + (k as u64 % 5)) * GB)
+            };
+            let allocs = (0..3)
+                .map(|j| ids[(k + j + m as usize) % ids.len()].clone())
+                .collect();
+            owned.push((
+                format!("Qm{m:02}{k:03}"),
+                format!("{org}-{m:02}-{k:03}"),
+                size,
+                NOW - (24 - m) * 30 * 86_400 + k as i64 * 3_600,
+                org.to_string(),
+                allocs,
+            ));
+        }
+    }
+    let c = compute(
+        owned.iter().map(|(cid, name, size, created, org, a)| Item {
+            cid,
+            name,
+            size: *size,
+            created: *created,
+            org,
+            allocations: a.as_slice(),
+        }),
+        &peers,
+        NOW,
+    );
+    let mut history = History::default();
+    for i in 0..40i64 {
+        let samples: Vec<(String, Sample)> = peers
+            .iter()
+            .filter_map(|p| {
+                Some((
+                    p.id.clone(),
+                    Sample {
+                        at: NOW - (40 - i) * 3_600,
+                        free: p.free? + ((40 - i) as u64 * 2 * GB),
+                    },
+                ))
+            })
+            .collect();
+        history.add(&samples);
+    }
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut st = demo_state();
+        key(&mut st, KeyCode::Char('c'));
+        assert!(st.capacity.is_some(), "c opens the capacity screen");
+        let screen = render(&mut st, w, h);
+        assert!(screen.contains("Working out the figures"), "{screen}");
+        update(
+            &mut st,
+            Msg::CapacityReady(Ok(Box::new((c.clone(), history.clone())))),
+        );
+        let screen = render(&mut st, w, h);
+        assert!(screen.contains("GROWTH BY MONTH"), "{screen}");
+        assert!(screen.contains("without size metadata"), "{screen}");
+        snap!("capacity", &mut st, w, h);
+        key(&mut st, KeyCode::Char('t'));
+        assert!(render(&mut st, w, h).contains("GROWTH BY MONTH, in items"));
+        key(&mut st, KeyCode::Esc);
+        assert!(st.capacity.is_none());
+    }
+}

@@ -207,6 +207,8 @@ impl PartialEq for Pinset {
     }
 }
 
+impl Eq for Pinset {}
+
 /// One row of a `Pinset`, borrowed.
 #[derive(Clone, Copy)]
 pub struct Row<'a> {

@@ -31,6 +31,7 @@ pub(super) fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Screen::Capacity => capacity_key(st, act),
         Screen::Tasks => tasks_key(st, act),
         Screen::Main => act.map(|a| action(st, a)).unwrap_or_default(),
     }
@@ -245,6 +246,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             st.show_tasks = true;
             Vec::new()
         }
+        "capacity" => open_capacity(st),
         "browse" => browse::open_item(st),
         "risk" => {
             let fail = if arg.is_empty() {
@@ -711,6 +713,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             st.show_tasks = !st.show_tasks;
             Vec::new()
         }
+        Action::Capacity => open_capacity(st),
         Action::Edit => super::steward::edit(st),
         Action::SortName => sort_by(st, SortKey::Name),
         Action::SortCreated => sort_by(st, SortKey::Created),
@@ -829,4 +832,31 @@ pub(super) fn tasks_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Opens the capacity screen; its figures are worked out off the UI task.
+fn open_capacity(st: &mut State) -> Vec<Effect> {
+    let history = st.capacity.take().map(|c| c.history).unwrap_or_default();
+    st.capacity = Some(crate::app::capacity::CapacityView {
+        history,
+        ..Default::default()
+    });
+    vec![Effect::Capacity(st.pins.rows.clone())]
+}
+
+fn capacity_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
+    match act {
+        Some(Action::Close) => {
+            st.capacity = None;
+            Vec::new()
+        }
+        Some(Action::Units) => {
+            if let Some(c) = st.capacity.as_mut() {
+                c.items = !c.items;
+            }
+            Vec::new()
+        }
+        Some(Action::Refresh) => open_capacity(st),
+        _ => Vec::new(),
+    }
 }

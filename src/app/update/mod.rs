@@ -126,10 +126,44 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Freespace(metrics) => {
-            for m in metrics {
+            for m in &metrics {
                 if let Some(p) = st.peers.rows.iter_mut().find(|p| p.id == m.peer) {
                     p.free_space = m.value.parse().ok();
                 }
+            }
+            // The history the capacity screen draws: every ten minutes.
+            let due = st.free_sampled.is_none_or(|t| {
+                st.now.saturating_duration_since(t).as_secs()
+                    >= crate::cluster::capacity::history::EVERY_SECS as u64
+            });
+            let samples: Vec<(String, u64)> = metrics
+                .iter()
+                .filter(|m| m.valid)
+                .filter_map(|m| Some((m.peer.clone(), m.value.parse().ok()?)))
+                .collect();
+            if due && !samples.is_empty() {
+                st.free_sampled = Some(st.now);
+                return vec![Effect::RecordFreeSpace(samples)];
+            }
+            Vec::new()
+        }
+        Msg::CapacityReady(r) => {
+            if let Some(c) = st.capacity.as_mut() {
+                match r {
+                    Ok(b) => {
+                        let (figures, history) = *b;
+                        c.figures = Some(Box::new(figures));
+                        c.history = history;
+                        c.error = None;
+                    }
+                    Err(e) => c.error = Some(e),
+                }
+            }
+            Vec::new()
+        }
+        Msg::FreeHistory(h) => {
+            if let Some(c) = st.capacity.as_mut() {
+                c.history = h;
             }
             Vec::new()
         }
