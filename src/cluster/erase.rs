@@ -392,6 +392,57 @@ pub struct Report {
     pub peers: Vec<PeerErasure>,
     /// Each peer's collection (by peer ID).
     pub collections: BTreeMap<String, Collection>,
+    /// Every block of the item was listed and asked for; when not (part
+    /// of it unreadable, or past the cap), the verdict is at best pending.
+    #[serde(default = "yes")]
+    pub listed_all: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Report {
+    /// The verdict of `peers`, at best pending when not every block of
+    /// the item was listed: "erased" is said only of what was asked.
+    pub fn verdict_of(peers: &[PeerErasure], listed_all: bool) -> Verdict {
+        match Verdict::of(peers) {
+            Verdict::Erased if !listed_all => Verdict::Pending,
+            v => v,
+        }
+    }
+}
+
+/// What a peer's gateway says of one block, asked only for what its kubo
+/// stores.
+enum Presence {
+    /// Served: stored there (a bad copy is a copy still stored).
+    Stored,
+    /// `412 … not in local datastore`: the one answer that proves absence
+    /// (a 404, 504 or a proxy's error says nothing of the store).
+    Absent,
+    Unknown(String),
+}
+
+async fn presence(client: &ClusterClient, gateway: &url::Url, c: &Cid) -> Presence {
+    let mut u = gateway.clone();
+    u.set_path(&format!("/ipfs/{c}"));
+    u.set_query(Some("format=raw"));
+    let r = client
+        .gateway_http()
+        .head(u)
+        .header("Accept", "application/vnd.ipld.raw")
+        .header("Cache-Control", "only-if-cached")
+        .timeout(Duration::from_secs(15))
+        .send()
+        .await;
+    match r {
+        Ok(r) if r.status().is_success() => Presence::Stored,
+        Ok(r) if r.status() == reqwest::StatusCode::PRECONDITION_FAILED => Presence::Absent,
+        Ok(r) => Presence::Unknown(format!("HTTP {} from its gateway", r.status().as_u16())),
+        Err(e) if e.is_timeout() => Presence::Unknown("no answer in time".into()),
+        Err(e) => Presence::Unknown(super::error::transport_reason(&e)),
+    }
 }
 
 /// Runs erases and checks against one cluster.
@@ -450,13 +501,27 @@ impl Eraser {
             Err(e) => return Err(e),
         };
         let dag = self.reader();
-        // Nothing readable: collected already, or never held; the root
-        // alone is asked after.
-        let blocks = item_blocks(&dag, &root).await.unwrap_or(ItemBlocks {
-            blocks: vec![root],
-            children: HashMap::new(),
-            complete: false,
-        });
+        // Not pinned and no peer stores it: nothing to erase, and no reason
+        // to collect garbage on every peer.
+        let blocks = match item_blocks(&dag, &root).await {
+            Ok(b) => b,
+            Err(_) if !pinned => {
+                return Err(ClientError::Api {
+                    host: dag.gateway_label(),
+                    status: 404,
+                    message: format!(
+                    "{cid}: nothing to erase: it is not in the pinset and no peer's gateway has it"
+                ),
+                })
+            }
+            // Pinned, yet unreadable: its root alone is asked after, and
+            // the verdict says not every block was.
+            Err(_) => ItemBlocks {
+                blocks: vec![root],
+                children: HashMap::new(),
+                complete: false,
+            },
+        };
         let mut others = Vec::new();
         let mut total = 0usize;
         self.client
@@ -562,7 +627,8 @@ impl Eraser {
             cid: p.cid.clone(),
             name: p.name.clone(),
             at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            verdict: Verdict::of(&peers),
+            verdict: Report::verdict_of(&peers, p.blocks.complete),
+            listed_all: p.blocks.complete,
             unpinned,
             blocks: p.blocks.blocks.len(),
             shared: p.shares.items.clone(),
@@ -752,26 +818,31 @@ impl Eraser {
             why: String::new(),
         };
         let Some(h) = holder else {
-            e.why = "no gateway known for this peer: give nodes.NAME.gateway in the configuration"
-                .into();
+            e.why = if m.error.is_empty() {
+                "no gateway known for this peer: give nodes.NAME.gateway in the configuration"
+                    .into()
+            } else {
+                // A member the cluster dropped is named by its ID alone, so
+                // a node named only by name cannot be matched to it.
+                format!(
+                    "down ({}); no gateway known for it (nodes.NAME.peer_id names it); erased --check verifies it when it is back",
+                    m.error
+                )
+            };
             return e;
         };
-        let mut dag = Dag::new(self.client.clone(), h.gateway.clone());
-        dag.only_if_cached = true;
-        dag.timeout = Duration::from_secs(15);
         let mut unreachable: Option<String> = None;
-        let reader = &dag;
+        let (client, gateway) = (&self.client, &h.gateway);
         let mut s = futures_util::stream::iter(blocks.iter().copied())
-            .map(move |c| async move { (c, reader.block(&c).await) })
+            .map(move |c| async move { (c, presence(client, gateway, &c).await) })
             .buffer_unordered(VERIFY_AHEAD);
         while let Some((c, r)) = s.next().await {
             match r {
-                Err(BlockError::Missing { .. }) => {}
-                Err(BlockError::Unreachable { reason, .. }) => {
+                Presence::Absent => {}
+                Presence::Unknown(reason) => {
                     unreachable.get_or_insert(reason);
                 }
-                // Served (a bad copy is a copy still stored).
-                _ => {
+                Presence::Stored => {
                     if shared.contains(&c) {
                         e.shared_kept += 1;
                     } else {
@@ -808,9 +879,10 @@ impl Eraser {
             } else {
                 format!("down: {}", m.error)
             };
-            let why = match failed {
-                Some(f) => format!("could not be asked ({reason}) nor collected ({f}); erased --check --collect finishes it when it is back"),
-                None => format!("could not be asked ({reason}); erased --check verifies it when it answers"),
+            let why = match (failed, collection) {
+                (Some(f), _) => format!("could not be asked ({reason}) nor collected ({f}); erased --check --collect finishes it when it is back"),
+                (None, Some(Collection::NotAsked)) => format!("could not be asked ({reason}) and the cluster did not collect on it; erased --check --collect finishes it when it is back"),
+                (None, _) => format!("could not be asked ({reason}); erased --check verifies it when it answers"),
             };
             (PeerOutcome::Pending, why)
         } else if e.shared_kept > 0 {

@@ -160,6 +160,7 @@ mod tests {
                 shared_blocks: 0,
                 peers: Vec::new(),
                 collections: Default::default(),
+                listed_all: true,
             },
             check_blocks: vec![cid.into()],
         }

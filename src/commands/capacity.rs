@@ -116,7 +116,7 @@ fn text(c: &capacity::Capacity) {
     );
     say!("");
     say!(
-        "{:<12} {:>9} {:>9} {:>9} {:>9} {:>11}  PROJECTION (last 90 days' rate)",
+        "{:<12} {:>9} {:>9} {:>9} {:>9} {:>11}  PROJECTION (monthly rate of the last 90 days)",
         "PEER",
         "ITEMS",
         "USED",
@@ -136,6 +136,13 @@ fn text(c: &capacity::Capacity) {
             p.projection.text()
         );
     }
+    if c.undated > 0 {
+        say!(
+            "{} item(s) with no time of their own (before 2000) are in no month",
+            count(c.undated)
+        );
+    }
+    say!("Items are dated by their pin time, which a re-pin (rebalance, drain, edit) renews.");
     say!("");
     say!("{:<8} {:>7} {:>9}  BY ORG", "MONTH", "ITEMS", "BYTES");
     for m in &c.months {

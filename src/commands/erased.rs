@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashSet};
 use super::output::*;
 use super::rm::{config_label, eraser, local_user, print_report};
 use super::Ctx;
-use crate::cluster::erase::{Collection, PeerOutcome, Report, Verdict};
-use crate::cluster::erasures::{self, Entry, Kind};
+use crate::cluster::erase::{Collection, PeerOutcome, Report};
+use crate::cluster::erasures::{self, Entry, Kind, LOGGED_BLOCKS};
 
 /// `ccs-tui erased`
 #[derive(clap::Args, Debug, Clone)]
@@ -64,6 +64,14 @@ pub(super) async fn run(cx: &Ctx, a: &ErasedArgs) -> Result<u8, CmdError> {
         Vec<crate::cluster::erase::PeerErasure>,
     )> = Vec::new();
     for (e, blocks) in targets {
+        // Pinned again since: kept on purpose, not a failed erase.
+        if cx.client.allocation(&e.report.cid).await.is_ok() {
+            tell!(
+                "{}: pinned again since it was erased; not checked",
+                e.report.cid
+            );
+            continue;
+        }
         let peers = eraser
             .check(&blocks, &none, &BTreeMap::new(), &mut |_| {})
             .await;
@@ -81,10 +89,34 @@ pub(super) async fn run(cx: &Ctx, a: &ErasedArgs) -> Result<u8, CmdError> {
         }
     }
     let mut code = OK;
-    for (e, blocks, peers) in checks {
+    for (e, blocks, mut peers) in checks {
+        // A peer that was down at the erase missed the unpin: its cluster
+        // peer unpins once it has caught up, and only then can it collect.
+        for p in peers
+            .iter_mut()
+            .filter(|p| p.outcome == PeerOutcome::Stored)
+        {
+            let was_down = log.erase_of(&e.report.cid).is_some_and(|first| {
+                first
+                    .report
+                    .peers
+                    .iter()
+                    .any(|x| x.peer_id == p.peer_id && x.outcome == PeerOutcome::Pending)
+            });
+            if was_down {
+                p.why = format!(
+                    "{} — it was down at the erase: its cluster peer unpins the item once it has caught up with the cluster (a minute or so after it is back), then --collect frees it",
+                    p.why
+                );
+            }
+        }
+        let own = e.report.blocks.saturating_sub(e.report.shared_blocks);
+        let listed_all =
+            e.report.listed_all && blocks.len() >= own.min(LOGGED_BLOCKS) && own <= LOGGED_BLOCKS;
         let report = Report {
             at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            verdict: Verdict::of(&peers),
+            verdict: Report::verdict_of(&peers, listed_all),
+            listed_all,
             unpinned: false,
             peers,
             collections: collections.clone(),

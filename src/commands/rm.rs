@@ -214,6 +214,12 @@ pub(super) fn print_report(cx: &Ctx, r: &crate::cluster::erase::Report) {
         Verdict::Stored => format!("STILL STORED on some peer{shared}"),
     };
     say!("{:<8} {} {name}: {verdict}", r.verdict.label(), r.cid);
+    if !r.listed_all {
+        say!(
+            "  only {} block(s) could be listed (part of the item could not be read): those were asked for, the rest could not be",
+            r.blocks
+        );
+    }
     let w = r
         .peers
         .iter()

@@ -60,6 +60,12 @@ impl Effects {
                 let (eraser, cluster) = this.eraser().await?;
                 let mut reports = Vec::new();
                 for (i, p) in items.iter().enumerate() {
+                    // Between items only: an erase cut after its unpin
+                    // would leave the item unpinned and still stored, the
+                    // state it set out to end, and unlogged.
+                    if cancel.is_cancelled() {
+                        return Ok((reports, true));
+                    }
                     let report = eraser.erase(p, |_| {}).await.map_err(|e| e.to_string())?;
                     let entry = Entry {
                         kind: Kind::Erase,
@@ -84,17 +90,21 @@ impl Effects {
                     });
                     reports.push((entry.report, logged));
                 }
-                Ok::<_, String>(reports)
+                Ok::<_, String>((reports, false))
             };
-            // Between items only: an erase cut after its unpin would leave
-            // the item unpinned and still stored, the state it set out to end.
-            let outcome = tokio::select! {
-                biased;
-                r = run => match r {
-                    Err(e) => TaskOutcome::Failed(e),
-                    Ok(reports) => outcome(&reports),
-                },
-                _ = cancel.cancelled() => TaskOutcome::Cancelled,
+            let outcome = match run.await {
+                Err(e) => TaskOutcome::Failed(e),
+                Ok((reports, true)) if reports.is_empty() => TaskOutcome::Cancelled,
+                Ok((reports, cut)) => {
+                    let o = outcome(&reports);
+                    match (cut, o) {
+                        (true, TaskOutcome::Done { message, .. }) => TaskOutcome::Failed(format!(
+                            "cancelled after {} of {total}: {message}",
+                            reports.len()
+                        )),
+                        (_, o) => o,
+                    }
+                }
             };
             if let Ok(mut m) = cancels.lock() {
                 m.remove(&id);

@@ -356,7 +356,7 @@ fn tail_lines(c: &Capacity, width: usize, th: Theme) -> Vec<Line<'static>> {
         String::new()
     };
     let text = format!(
-        "{based}Fills in: free space above the reserve over the bytes its items grew by in the last 90 days. Esc closes."
+        "{based}Fills in: free space above the reserve, at the monthly rate its items grew by over the last 90 days (dated by their pin time, which a re-pin renews). Esc closes."
     );
     let style: Style = if c.without_size > 0 {
         th.warn()

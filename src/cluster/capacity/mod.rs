@@ -16,6 +16,8 @@ pub const RATE_WINDOW_DAYS: i64 = 90;
 const DAY: i64 = 86_400;
 /// A month, as a rate's unit: the Gregorian year's twelfth.
 const MONTH_SECS: f64 = 30.436_875 * DAY as f64;
+/// 2000-01-01: an item's time before this is no date.
+const DATED_FROM: i64 = 946_684_800;
 /// Items without size metadata named, at most (the rest are counted).
 const WITHOUT_SIZE_NAMED: usize = 20;
 
@@ -187,6 +189,8 @@ pub struct Capacity {
     pub without_size: usize,
     /// The first of them, (cid, name).
     pub without_size_named: Vec<(String, String)>,
+    /// Items whose time is before 2000 (Go's zero time): in no month.
+    pub undated: usize,
     pub peers: Vec<PeerCapacity>,
     /// Every month from the first item's to now's, in order.
     pub months: Vec<Month>,
@@ -241,6 +245,7 @@ pub struct Tally<'p> {
     bytes: u64,
     without_size: usize,
     without_size_named: Vec<(String, String)>,
+    undated: usize,
     first: i64,
 }
 
@@ -262,16 +267,25 @@ impl<'p> Tally<'p> {
             bytes: 0,
             without_size: 0,
             without_size_named: Vec::new(),
+            undated: 0,
             first: now,
         }
     }
 
     pub fn push<S: AsRef<str>>(&mut self, it: &Item<'_, S>) {
         self.total += 1;
-        self.first = self.first.min(it.created);
+        // A time before any archive of ours (Go's zero time, a clock that
+        // was wrong) is not a month of growth: counted apart.
+        let dated = it.created >= DATED_FROM;
+        if dated {
+            self.first = self.first.min(it.created);
+        } else {
+            self.undated += 1;
+        }
+        // Sizes are members' metadata: whatever they say, never an overflow.
         let size = it.size.unwrap_or(0);
         match it.size {
-            Some(s) => self.bytes += s,
+            Some(s) => self.bytes = self.bytes.saturating_add(s),
             None => {
                 self.without_size += 1;
                 if self.without_size_named.len() < WITHOUT_SIZE_NAMED {
@@ -280,17 +294,17 @@ impl<'p> Tally<'p> {
                 }
             }
         }
-        let recent = it.created >= self.since;
+        let recent = dated && it.created >= self.since;
         let used = &mut self.used;
         let mut hold = |i: usize| {
             let u = &mut used[i];
             u.0 += 1;
-            u.1 += size;
+            u.1 = u.1.saturating_add(size);
             if it.size.is_none() {
                 u.2 += 1;
             }
             if recent {
-                u.3 += size;
+                u.3 = u.3.saturating_add(size);
             }
         };
         if it.allocations.is_empty() {
@@ -302,12 +316,14 @@ impl<'p> Tally<'p> {
                 }
             }
         }
-        let m = self.months.entry(month_of(it.created)).or_default();
-        m.0 += 1;
-        m.1 += size;
-        let o = m.2.entry(it.org.to_string()).or_default();
-        o.0 += 1;
-        o.1 += size;
+        if dated {
+            let m = self.months.entry(month_of(it.created)).or_default();
+            m.0 += 1;
+            m.1 = m.1.saturating_add(size);
+            let o = m.2.entry(it.org.to_string()).or_default();
+            o.0 += 1;
+            o.1 = o.1.saturating_add(size);
+        }
         let g = self
             .orgs
             .entry(it.org.to_string())
@@ -319,10 +335,10 @@ impl<'p> Tally<'p> {
                 recent_bytes: 0,
             });
         g.items += 1;
-        g.bytes += size;
+        g.bytes = g.bytes.saturating_add(size);
         if recent {
             g.recent_items += 1;
-            g.recent_bytes += size;
+            g.recent_bytes = g.recent_bytes.saturating_add(size);
         }
     }
 
@@ -375,6 +391,7 @@ impl<'p> Tally<'p> {
             bytes: self.bytes,
             without_size: self.without_size,
             without_size_named: self.without_size_named,
+            undated: self.undated,
             peers,
             months,
             orgs,
@@ -457,6 +474,25 @@ mod tests {
         // Pinned everywhere: on every member.
         assert!(c.peers.iter().all(|p| p.used == GB && p.items == 1));
         assert_eq!(c.filling_within(6.0).len(), 1);
+    }
+
+    #[test]
+    fn sizes_never_overflow_and_a_zero_time_is_in_no_month() {
+        let c = compute(
+            vec![
+                item(Some(u64::MAX), 1, "a", &["p"]),
+                item(Some(u64::MAX), 2, "a", &["p"]),
+                Item {
+                    created: -62_135_596_800, // Go's zero time
+                    ..item(Some(1), 0, "a", &["p"])
+                },
+            ],
+            &[peer("p", Some(GB), 0)],
+            NOW,
+        );
+        assert_eq!(c.bytes, u64::MAX);
+        assert_eq!(c.undated, 1);
+        assert_eq!(c.months.len(), 1, "{:?}", c.months);
     }
 
     #[test]
