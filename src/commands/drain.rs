@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, named, not_in_pinset, pinset, plan, valid_cids};
+use super::steward::{carry_out, fleet, named, not_in_pinset, pinset, plan, valid_cids, Events};
 use super::Ctx;
 use crate::cluster::steward::plan::Kind;
 use crate::cluster::steward::{Journal, Planner};
@@ -113,7 +113,14 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
             _ => FAIL,
         });
     }
-    let t = carry_out(cx, cx.json, &plan, journal, Duration::from_secs(a.wait)).await;
+    let t = carry_out(
+        cx,
+        if cx.json { Events::Json } else { Events::Text },
+        &plan,
+        journal,
+        Duration::from_secs(a.wait),
+    )
+    .await;
     // What is left on the peer, read back from the cluster.
     let left = pinset(cx, |p| named(&a.cids, p) && p.allocations.contains(&peer))
         .await?

@@ -116,6 +116,19 @@ pub(super) async fn run(cx: &Ctx, a: &EditArgs) -> Result<u8, CmdError> {
             }
         }
     }
+    // A preferred peer the cluster cannot allocate to now is refused in the
+    // dry run as in the live run, not found "not allocated" afterwards.
+    if !wanted.is_empty() {
+        let metrics = cx.client.metrics("freespace").await?;
+        let fleet = crate::config::fleet(&cx.resolved.file, &members).with_metrics(&metrics);
+        let new: Vec<&String> = wanted
+            .iter()
+            .filter(|w| !pin.allocations.contains(w))
+            .collect();
+        if let Some(why) = fleet.cannot_add(new) {
+            return Err(CmdError::usage("--allocations", why));
+        }
+    }
     let mut changes = diff(&before, &after, &|id: &str| id.to_string());
     if !wanted.is_empty() {
         changes.push(format!("preferred peers: {}", a.allocations.join(", ")));

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, plan};
+use super::steward::{carry_out, fleet, plan, Events};
 use super::Ctx;
 use crate::cluster::steward::{Journal, Planner};
 
@@ -52,33 +52,41 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
         say!("required peers: {}", names.join(", "));
     }
     let total = plan.items.len();
-    let mut failed = 0;
-    if a.dry_run {
-        for (i, item) in plan.items.iter().enumerate() {
-            if cx.json {
-                print_item(item);
-            } else {
-                say!(
-                    "[{}/{total}] {} would fix ({})",
-                    i + 1,
-                    item.label(),
-                    plan.change_text(item)
-                );
-            }
+    let left = plan.blocked().count();
+    let (mut failed, mut fixed) = (0, 0);
+    // The items, as the dry run says and as the live run takes them: those
+    // left are said with why, in both.
+    for (i, item) in plan.items.iter().enumerate() {
+        if cx.json {
+            print_item(item);
+        } else if let Some(why) = &item.blocked {
+            say!("[{}/{total}] {} stays: {why}", i + 1, item.label());
+        } else if a.dry_run {
+            say!(
+                "[{}/{total}] {} would fix ({})",
+                i + 1,
+                item.label(),
+                plan.change_text(item)
+            );
         }
-    } else if total > 0 {
+    }
+    if !a.dry_run && plan.moving().next().is_some() {
         let journal = Journal::of(&plan.kind, &cx.client).await?;
-        let t = carry_out(cx, cx.json, &plan, journal, Duration::from_secs(a.wait)).await;
+        let t = carry_out(
+            cx,
+            if cx.json { Events::Json } else { Events::Text },
+            &plan,
+            journal,
+            Duration::from_secs(a.wait),
+        )
+        .await;
         failed = t.failed.len() + usize::from(t.interrupted);
+        fixed = t.done_cids.len();
     }
     let summary = format!(
-        "Results: {} items checked, {total} lacked required peers, {} fixed, {failed} failed",
+        "Results: {} items checked, {total} lacked required peers, {} fixed, {left} left as they are, {failed} failed",
         plan.checked,
-        if a.dry_run {
-            0
-        } else {
-            total.saturating_sub(failed)
-        },
+        if a.dry_run { 0 } else { fixed },
     );
     if cx.json {
         tell!("{summary}");

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, named, not_in_pinset, plan, valid_cids};
+use super::steward::{carry_out, fleet, named, not_in_pinset, plan, valid_cids, Events};
 use super::Ctx;
 use crate::cluster::steward::plan::Item;
 use crate::cluster::steward::plan::Kind;
@@ -79,7 +79,14 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
     let mut interrupted = false;
     let mut done: HashSet<String> = HashSet::new();
     if !a.dry_run && steward.moving().next().is_some() {
-        let t = carry_out(cx, json, &steward, journal, Duration::from_secs(a.wait)).await;
+        let t = carry_out(
+            cx,
+            if json { Events::Quiet } else { Events::Text },
+            &steward,
+            journal,
+            Duration::from_secs(a.wait),
+        )
+        .await;
         errors = t.failed.into_iter().collect();
         interrupted = t.interrupted;
         done = t.done_cids.into_iter().collect();

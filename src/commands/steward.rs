@@ -83,11 +83,23 @@ pub(super) fn named(cids: &[String], p: &Pin) -> bool {
     cids.is_empty() || cids.contains(&p.cid)
 }
 
+/// How a run's progress is said on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Events {
+    /// A line per item.
+    Text,
+    /// Each event a JSON object of the command's listing.
+    Json,
+    /// Nothing: the command's one JSON document (rebalance's report) says
+    /// what happened, and stdout holds that document alone.
+    Quiet,
+}
+
 /// Carries out `plan` with its journal (closed at the end); one line per
 /// item (or one JSON event per line).
 pub(super) async fn carry_out(
     cx: &Ctx,
-    json: bool,
+    events: Events,
     plan: &Plan,
     mut journal: Journal,
     pin_wait: Duration,
@@ -99,9 +111,13 @@ pub(super) async fn carry_out(
     };
     let mut steps: Vec<String> = Vec::new();
     let mut on = |e: Event| {
-        if json {
-            print_item(&e);
-            return;
+        match events {
+            Events::Json => {
+                print_item(&e);
+                return;
+            }
+            Events::Quiet => return,
+            Events::Text => {}
         }
         let line = |index: usize, cid: &str, what: String| {
             let label = plan

@@ -18,6 +18,7 @@ mod faults;
 mod hostile_archives;
 mod install;
 mod operator_truths;
+mod plans;
 mod properties;
 mod removal;
 mod sim_conformance;

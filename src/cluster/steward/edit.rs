@@ -234,6 +234,23 @@ impl Edit {
     }
 }
 
+/// Who is up, down or gone now (members and fresh metrics), by the rule
+/// every plan uses; and the peers up.
+pub async fn peer_classes(client: &ClusterClient) -> Result<(super::Fleet, Vec<String>), String> {
+    let members = client.members().await.map_err(|e| e.to_string())?;
+    let metrics = client
+        .metrics("freespace")
+        .await
+        .map_err(|e| e.to_string())?;
+    let fleet = super::Fleet {
+        members: members.iter().map(|m| m.id.clone()).collect(),
+        ..Default::default()
+    }
+    .with_metrics(&metrics);
+    let up = fleet.up();
+    Ok((fleet, up))
+}
+
 /// Writes `edit` over the pin as it is now: peers that change go through
 /// the executor (new copies pinned before any is released), everything
 /// else in one re-pin with the whole item given again.
@@ -251,18 +268,21 @@ pub async fn apply(
     pin.metadata = crate::cluster::gojson::Map::from(edit.after.metadata.clone());
     let bounds = (edit.after.replication_min, edit.after.replication_max);
     if edit.peers_change() {
-        let up: Vec<String> = client
-            .metrics("freespace")
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .filter(|m| m.valid)
-            .map(|m| m.peer)
+        let (fleet, up) = peer_classes(client).await?;
+        // A member down holds a copy a re-pin would make the cluster
+        // forget; a peer to add must be up. A gone peer's allocation is
+        // simply left out (it holds nothing anyone can reach).
+        if let Some(why) = fleet.holder_down(pin.allocations.iter(), None) {
+            return Err(why);
+        }
+        let added: Vec<&String> = edit
+            .after
+            .allocations
+            .iter()
+            .filter(|a| !pin.allocations.contains(a))
             .collect();
-        if let Some(down) = pin.allocations.iter().find(|a| !up.contains(a)) {
-            return Err(format!(
-                "{down} holds a copy but is down: changing the peers now would make the cluster forget that copy"
-            ));
+        if let Some(why) = fleet.cannot_add(added) {
+            return Err(why);
         }
         return converge(
             client,

@@ -46,6 +46,20 @@ pub enum BoundsFrom {
     ItemsOwn,
 }
 
+/// What a peer ID in an allocation is, by one rule for every plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerClass {
+    /// A member reporting fresh metrics: the daemon allocates to it.
+    Up,
+    /// A member that is down (a node of the configuration, listed with an
+    /// error, or missing by an alert): it may come back with its copy.
+    Down,
+    /// Named by nothing (ccs calls its allocations orphans): no copy anyone
+    /// can reach, and the daemon never allocates to it.
+    Gone,
+}
+
 /// The known nodes and what they can take.
 #[derive(Debug, Clone, Default)]
 pub struct Fleet {
@@ -103,7 +117,7 @@ impl Fleet {
     ) -> Option<String> {
         allocations
             .into_iter()
-            .find(|a| Some(a.as_str()) != except && self.knows(a) && !self.is_up(a))
+            .find(|a| Some(a.as_str()) != except && self.class(a) == PeerClass::Down)
             .map(|a| {
                 format!(
                     "{} holds a copy but is down: changing the item now would make the cluster forget that copy (run again when it is back)",
@@ -123,6 +137,34 @@ impl Fleet {
 
     pub fn knows(&self, peer_id: &str) -> bool {
         self.node(peer_id).is_some()
+    }
+
+    /// The one rule every plan classifies a peer ID of an allocation by.
+    pub fn class(&self, peer_id: &str) -> PeerClass {
+        if self.is_up(peer_id) {
+            PeerClass::Up
+        } else if self.gone(peer_id) {
+            PeerClass::Gone
+        } else {
+            PeerClass::Down
+        }
+    }
+
+    /// Why a plan cannot add `peers` now: the daemon allocates only to
+    /// peers that report fresh metrics, so adding one that is down or gone
+    /// would be refused (the live run would fail where the dry run said it
+    /// would move).
+    pub fn cannot_add<'a>(&self, peers: impl IntoIterator<Item = &'a String>) -> Option<String> {
+        peers.into_iter().find(|p| !self.is_up(p)).map(|p| match self.class(p) {
+            PeerClass::Gone => format!(
+                "{} is gone (named by no node, member or alert): the cluster cannot allocate to it",
+                self.name_of(p)
+            ),
+            _ => format!(
+                "{} is down: the cluster allocates only to peers that report free space (run again when it is back)",
+                self.name_of(p)
+            ),
+        })
     }
 
     /// Named by nothing: no node of the configuration, no member listed or

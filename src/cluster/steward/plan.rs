@@ -157,7 +157,7 @@ impl Plan {
         self.names
             .iter()
             .find(|(id, _)| id == peer)
-            .map_or_else(|| peer.chars().take(16).collect(), |(_, n)| n.clone())
+            .map_or_else(|| crate::format::short_id(peer, 6), |(_, n)| n.clone())
     }
     /// `from → to` for one item, by node names (`+a -b` when it is not one
     /// peer for another).
@@ -363,5 +363,47 @@ mod tests {
         f.nodes[3].retiring = true;
         let p = Plan::drain(&[pin("y", &["a", "b"], 2, 2)], "a", &f, &j);
         assert_eq!(p.change_text(&p.items[0]), "a → c", "d is retiring");
+    }
+
+    /// Issue 26: every peer ID of an allocation is up, down or gone by one
+    /// rule, and no plan adds a peer the daemon will not allocate to.
+    #[test]
+    fn no_plan_adds_a_peer_that_is_down_or_gone() {
+        let j = Journal::default();
+        let gone = "12D3KooWGESCEW1FwKXsB2VGZcxy3VqvfJcxe8kNuyYVJZCgNQ4F";
+        let mut f = fleet();
+        f.members = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(f.class("a"), super::super::fleet::PeerClass::Up);
+        assert_eq!(f.class("e"), super::super::fleet::PeerClass::Down);
+        assert_eq!(f.class(gone), super::super::fleet::PeerClass::Gone);
+        // ensure-pins: e (the backup) is down: the item stays, said why.
+        let mut planner = Planner::ensure("org", &["e".to_string()], &f);
+        planner.push(&pin("x", &["a", "b"], 2, 2));
+        let p = planner.finish().plan;
+        let why = p.items[0].blocked.as_deref().unwrap();
+        assert!(why.starts_with("e is down"), "{why}");
+        // ensure-pins: a gone peer's allocation is dropped, not kept.
+        let mut planner = Planner::ensure("org", &["c".to_string()], &f);
+        planner.push(&pin("y", &["a", gone], 2, 2));
+        let p = planner.finish().plan;
+        assert!(p.items[0].blocked.is_none(), "{:?}", p.items[0]);
+        assert_eq!(p.items[0].target, ["a", "c"]);
+        assert_eq!(
+            p.change_text(&p.items[0]),
+            "12D3Ko…CgNQ4F → c",
+            "by short ID"
+        );
+        // rebalance: the backup down is never added.
+        let mut f2 = f.clone();
+        f2.backup = Some("e".into());
+        let p = Plan::rebalance(&[pin("z", &["a", "b"], 2, 2)], &f2, &j);
+        let z = p.items.iter().find(|i| i.cid == "z").unwrap();
+        assert!(
+            z.blocked.as_deref().unwrap().starts_with("e is down"),
+            "{z:?}"
+        );
     }
 }

@@ -134,10 +134,22 @@ impl Planner {
             }
             Rule::Ensure { required } => {
                 if let Some(e) = ensure_item(p, required) {
+                    // A gone peer's allocation goes with the re-pin, as a
+                    // drain drops it: the daemon would refuse to keep it.
+                    let target = e
+                        .current
+                        .iter()
+                        .filter(|a| !self.fleet.gone(a))
+                        .chain(e.add.iter())
+                        .cloned()
+                        .collect();
                     self.items.push(Item {
                         size: p.size(),
-                        target: e.current.iter().chain(e.add.iter()).cloned().collect(),
-                        blocked: self.fleet.holder_down(&e.current, None),
+                        target,
+                        blocked: self
+                            .fleet
+                            .holder_down(&e.current, None)
+                            .or_else(|| self.fleet.cannot_add(&e.add)),
                         cid: e.cid,
                         name: e.name,
                         current: e.current,
@@ -177,7 +189,10 @@ fn rebalance_item(m: &Move, p: &Pin, fleet: &Fleet, resumed: bool) -> Item {
     let blocked = if m.everywhere {
         Some("pinned on every peer: allocations cannot change it without fewer copies".to_string())
     } else if m.changes() {
-        fleet.holder_down(&held, None)
+        let added: Vec<&String> = m.target.iter().filter(|t| !held.contains(t)).collect();
+        fleet
+            .holder_down(&held, None)
+            .or_else(|| fleet.cannot_add(added))
     } else {
         None
     };
