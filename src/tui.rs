@@ -95,6 +95,7 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
         .with_nodes(opts.nodes.clone())
         .with_config(opts.config.clone())
         .with_origin(opts.origin.0.clone(), opts.origin.1.clone());
+    effects.load_fixity();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -88,6 +88,9 @@ pub enum Msg {
     FetchNeedsFolder(String),
     /// The outcome of an unpin or recover.
     ActionDone(Result<String, String>),
+    /// What audits found and left standing (from the state folder, and
+    /// after each audit).
+    Fixity(crate::cluster::fixity::Findings),
     /// The capacity screen's figures and the free-space history.
     CapacityReady(
         Result<

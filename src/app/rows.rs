@@ -139,6 +139,10 @@ pub struct Repl {
     pub unpinning: u16,
     pub cluster_errors: u16,
     pub allocated: u16,
+    /// Copies an audit found corrupt, and missing (they do not serve,
+    /// whatever the pin status claims), until a later audit finds them ok.
+    pub corrupt: u16,
+    pub missing: u16,
 }
 
 impl Repl {
@@ -219,7 +223,11 @@ impl Repl {
 
     /// Not fully replicated, or in trouble.
     pub fn is_problem(&self) -> bool {
-        self.errors > 0 || self.pinning > 0 || self.queued > 0 || self.pinned < self.allocated
+        self.errors > 0
+            || self.pinning > 0
+            || self.queued > 0
+            || self.pinned < self.allocated
+            || self.corrupt + self.missing > 0
     }
 
     /// Copies an allocated peer that is down cannot serve.
@@ -227,9 +235,16 @@ impl Repl {
         self.cluster_errors
     }
 
-    /// `3/3 pinned`, `2/3 pinning`, `1 error`…
+    /// `3/3 pinned`, `2/3 pinning`, `1 error`, `3/3, 1 corrupt`…
     pub fn summary(&self) -> String {
         let want = self.allocated.max(1);
+        // What an audit found outranks what the pin status claims.
+        if self.corrupt > 0 {
+            return format!("{}/{want}, {} corrupt", self.pinned, self.corrupt);
+        }
+        if self.missing > 0 {
+            return format!("{}/{want}, {} missing", self.pinned, self.missing);
+        }
         if self.errors > 0 {
             // With copies down too, "err" keeps all three in the column.
             let (e, down) = match (self.errors, self.cluster_errors) {
@@ -253,7 +268,7 @@ impl Repl {
 
     /// Rank for sorting by status: worst first.
     pub fn rank(&self) -> u32 {
-        if self.errors > 0 {
+        if self.errors > 0 || self.corrupt + self.missing > 0 {
             0
         } else if self.pinning + self.queued > 0 {
             1
@@ -290,9 +305,59 @@ pub struct ReplBook {
     /// but pinned): who does not hold a pinned copy.
     pub unpinned_at: HashMap<Box<str>, Vec<Box<str>>>,
     pub health: Health,
+    /// What audits found (kept in the state folder across restarts).
+    pub fixity: std::sync::Arc<crate::cluster::fixity::Findings>,
 }
 
 impl ReplBook {
+    /// Marks what audits found on `cid`'s copies.
+    fn damage(&self, cid: &str, r: &mut Repl) {
+        use crate::cluster::audit::Outcome;
+        let f = self.fixity.of(cid);
+        r.corrupt = f.iter().filter(|x| x.outcome == Outcome::Corrupt).count() as u16;
+        r.missing = f.iter().filter(|x| x.outcome == Outcome::Missing).count() as u16;
+    }
+
+    /// New findings: each item they name (or named) gets its marks again
+    /// (one pass over the rows for those no status was seen of).
+    pub fn set_fixity(
+        &mut self,
+        findings: crate::cluster::fixity::Findings,
+        rows: &crate::app::pinset::Pinset,
+    ) {
+        let before: Vec<String> = self.fixity.by_cid.keys().cloned().collect();
+        self.fixity = std::sync::Arc::new(findings);
+        let named: std::collections::HashSet<String> =
+            self.fixity.by_cid.keys().cloned().chain(before).collect();
+        let unseen = named
+            .iter()
+            .filter(|c| !self.observed.contains_key(c.as_str()))
+            .count();
+        let mut derived: HashMap<String, Repl> = HashMap::new();
+        if unseen > 0 {
+            for r in rows.iter() {
+                if named.contains(r.cid()) && !self.observed.contains_key(r.cid()) {
+                    derived.insert(r.cid().to_string(), Repl::derived(r, &self.health));
+                    if derived.len() == unseen {
+                        break;
+                    }
+                }
+            }
+        }
+        for cid in named {
+            let Some(mut r) = self
+                .observed
+                .get(cid.as_str())
+                .copied()
+                .or_else(|| derived.get(&cid).copied())
+            else {
+                continue;
+            };
+            self.damage(&cid, &mut r);
+            self.observed.insert(cid.into_boxed_str(), r);
+        }
+    }
+
     pub fn of(&self, row: Row<'_>) -> Option<Repl> {
         if let Some(r) = self.observed.get(row.cid()) {
             return Some(*r);
@@ -317,13 +382,15 @@ impl ReplBook {
     }
 
     pub fn observe(&mut self, g: &GlobalPinInfo) {
-        let r = Repl::from_info(g, &self.health);
+        let mut r = Repl::from_info(g, &self.health);
+        self.damage(&g.cid, &mut r);
         self.observed.insert(g.cid.clone().into_boxed_str(), r);
     }
 
     /// An entry of the problems list, which names only the peers in trouble.
     pub fn observe_partial(&mut self, g: &GlobalPinInfo) {
-        let r = Repl::from_partial(g, &self.health);
+        let mut r = Repl::from_partial(g, &self.health);
+        self.damage(&g.cid, &mut r);
         self.observed.insert(g.cid.clone().into_boxed_str(), r);
     }
 }

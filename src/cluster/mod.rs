@@ -11,6 +11,7 @@ pub mod erasures;
 pub mod error;
 pub mod exposure;
 pub mod fetch;
+pub mod fixity;
 pub mod gateway;
 pub mod gojson;
 pub mod host;

@@ -234,6 +234,17 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     if let Some(j) = &journal {
         state_files::remove(j);
     }
+    // What it found stands (the console's problems, risk) until a later
+    // audit finds otherwise.
+    let key = match &answering {
+        Some(id) => Some(id.clone()),
+        None => state_files::cluster_key(&cx.client).await.ok(),
+    };
+    if let Some(k) = key {
+        if let Err(e) = crate::cluster::fixity::record(&k, &all) {
+            tell!("ccs-tui: the audit's findings are not kept: {e}");
+        }
+    }
     summary_lines(cx, &all);
     let worst = all.iter().map(|c| c.outcome).max().unwrap_or(Outcome::Ok);
     Ok(exit_code(worst))

@@ -83,6 +83,14 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
     };
     let up: Vec<&str> = up.iter().map(String::as_str).collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    // What audits found missing or corrupt does not serve either.
+    let fixity = match crate::cluster::state_files::cluster_key(&cx.client).await {
+        Ok(k) => crate::cluster::fixity::load(&k).unwrap_or_else(|e| {
+            tell!("ccs-tui: the audits' findings are not counted: {e}");
+            Default::default()
+        }),
+        Err(_) => Default::default(),
+    };
     let r = risk_over(
         pins.iter().map(|r| RiskItem {
             cid: r.cid(),
@@ -96,6 +104,7 @@ pub(super) async fn run(cx: &Ctx, a: &RiskArgs) -> Result<u8, CmdError> {
             not_pinned
                 .get(cid)
                 .is_some_and(|v| v.iter().any(|x| x == peer))
+                || fixity.damaged(cid, peer)
         },
         &org_of,
         fail.as_deref(),

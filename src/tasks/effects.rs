@@ -128,6 +128,22 @@ impl Effects {
         self
     }
 
+    /// What earlier audits found and left standing, from the state folder.
+    pub fn load_fixity(&self) {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let Ok(k) = crate::cluster::state_files::cluster_key(&client).await else {
+                return;
+            };
+            let r = tokio::task::spawn_blocking(move || crate::cluster::fixity::load(&k)).await;
+            if let Ok(Ok(f)) = r {
+                if !f.is_empty() {
+                    let _ = tx.send(Msg::Fixity(f)).await;
+                }
+            }
+        });
+    }
+
     /// What a spawned task needs of this.
     pub(super) fn clone_for_task(&self) -> Effects {
         Effects {
@@ -331,6 +347,7 @@ impl Effects {
                     .map(|p| (p.id.clone(), p.peername.clone()))
                     .collect();
                 let answering = client.id().await.ok().map(|p| p.id);
+                let cluster = answering.clone();
                 let holders = audit::holders_for(
                     &nodes,
                     &peers,
@@ -373,6 +390,17 @@ impl Effects {
                     report(done, Some(total));
                 })
                 .await;
+                // What it found stands until a later audit finds otherwise.
+                if let Some(k) = cluster {
+                    let checks = all.clone();
+                    let kept = tokio::task::spawn_blocking(move || {
+                        crate::cluster::fixity::record(&k, &checks)
+                    })
+                    .await;
+                    if let Ok(Ok(f)) = kept {
+                        let _ = tx.send(Msg::Fixity(f)).await;
+                    }
+                }
                 Ok(all)
             };
             let outcome = tokio::select! {

@@ -172,6 +172,12 @@ pub(super) fn on_chunk(
     }
     st.pins.fresh.ok(st.now);
     forget_gone(&mut st.pins);
+    // What audits found marks the items again, the pinset in hand.
+    if !st.pins.repl.fixity.is_empty() {
+        let findings = (*st.pins.repl.fixity).clone();
+        let rows = st.pins.rows.clone();
+        st.pins.repl.set_fixity(findings, &rows);
+    }
     count_allocations(st);
     recount_peers(st);
     refresh_peer_detail(st);
@@ -480,6 +486,7 @@ pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::steward::Risk 
         .map(|p| p.id.as_str())
         .collect();
     let unpinned = &st.pins.repl.unpinned_at;
+    let fixity = &st.pins.repl.fixity;
     risk_over(
         st.pins.rows.iter().map(|r| RiskItem {
             cid: r.cid(),
@@ -489,10 +496,13 @@ pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::steward::Risk 
         }),
         &up,
         &members,
+        // Not serving: named by the problems list, or found missing or
+        // corrupt by an audit.
         |cid, peer| {
             unpinned
                 .get(cid)
                 .is_some_and(|v| v.iter().any(|x| &**x == peer))
+                || fixity.damaged(cid, peer)
         },
         &|peer: &str| {
             let name = &st.peers.rows.iter().find(|p| p.id == peer)?.name;

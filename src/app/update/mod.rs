@@ -147,6 +147,11 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Fixity(findings) => {
+            let rows = st.pins.rows.clone();
+            st.pins.repl.set_fixity(findings, &rows);
+            reindex(st)
+        }
         Msg::CapacityReady(r) => {
             if let Some(c) = st.capacity.as_mut() {
                 match r {
