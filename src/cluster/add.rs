@@ -389,7 +389,7 @@ pub struct Existing {
     pub cid: String,
     pub pin: super::types::Pin,
     /// Its replication now; `None` when the status did not answer.
-    pub replicas: Option<super::replicas::ReplicaCount>,
+    pub replicas: Option<super::replicas::Repl>,
 }
 
 impl ClusterClient {
@@ -418,7 +418,7 @@ impl ClusterClient {
             .pin_status(&cid, false)
             .await
             .ok()
-            .map(|g| super::replicas::ReplicaCount::of(&g));
+            .map(|g| super::replicas::Repl::of_status(&g));
         Some(Existing { cid, pin, replicas })
     }
 }

@@ -1,5 +1,8 @@
-//! How many copies an item wants and how many it has: one rule for the
-//! console's rows, `add`, `status` and the "already in the archive" answer.
+//! How many copies an item wants and how many it has: the one rule for the
+//! console's rows, replication pane and problems, `status` (text and JSON),
+//! `add` and its "already in the archive" answer.
+
+use std::sync::Arc;
 
 use super::types::{GlobalPinInfo, TrackerStatus};
 
@@ -24,28 +27,190 @@ pub fn check_replication(rmin: i32, rmax: i32) -> Result<(), String> {
     Ok(())
 }
 
-/// `pinned/wanted`, from an item's global status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReplicaCount {
-    pub pinned: usize,
-    pub wanted: usize,
+/// Replication at a glance, from a `GlobalPinInfo`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Repl {
+    pub pinned: u16,
+    pub pinning: u16,
+    pub queued: u16,
+    pub errors: u16,
+    pub unpinning: u16,
+    pub cluster_errors: u16,
+    pub allocated: u16,
+    /// Copies an audit found corrupt, and missing (they do not serve,
+    /// whatever the pin status claims), until a later audit finds them ok.
+    pub corrupt: u16,
+    pub missing: u16,
 }
 
-impl ReplicaCount {
-    /// Everywhere, the members are the peers the status lists (a listed peer
-    /// in `cluster_error` still should hold a copy). A peer keeping an extra
-    /// copy never makes it "3/2".
-    pub fn of(g: &GlobalPinInfo) -> Self {
-        let pinned = g.count(TrackerStatus::Pinned);
-        let wanted = wanted(g.allocations.len(), g.peer_map.len()).max(pinned);
-        Self { pinned, wanted }
+impl Repl {
+    /// From an item's status alone: the members are the peers it lists.
+    pub fn of_status(g: &GlobalPinInfo) -> Self {
+        Self::from_info(
+            g,
+            &Health {
+                members: g.peer_map.len(),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// From an item's status, completed with what the console knows of the
+    /// members: the daemon (crdt) drops a dead peer from statuses, so an
+    /// allocated peer that is down and absent still counts as a copy missing.
+    pub fn from_info(g: &GlobalPinInfo, health: &Health) -> Self {
+        let mut r = Repl::default();
+        for p in g.peer_map.values() {
+            match p.status {
+                TrackerStatus::Pinned => r.pinned += 1,
+                TrackerStatus::Pinning => r.pinning += 1,
+                TrackerStatus::PinQueued => r.queued += 1,
+                TrackerStatus::PinError
+                | TrackerStatus::UnpinError
+                | TrackerStatus::UnexpectedlyUnpinned => r.errors += 1,
+                // The daemon adds a down peer to every item; it only matters
+                // where that peer should hold a copy.
+                TrackerStatus::ClusterError => {}
+                TrackerStatus::Unpinning | TrackerStatus::UnpinQueued => r.unpinning += 1,
+                _ => {}
+            }
+        }
+        let allocated =
+            |id: &str| g.allocations.is_empty() || g.allocations.iter().any(|a| a == id);
+        for (id, p) in &g.peer_map {
+            if p.status == TrackerStatus::ClusterError && allocated(id) {
+                r.cluster_errors += 1;
+            }
+        }
+        for id in &health.down {
+            if allocated(id) && !g.peer_map.contains_key(&**id) {
+                r.cluster_errors += 1;
+            }
+        }
+        let members = g.peer_map.len().max(health.members);
+        r.allocated = wanted(g.allocations.len(), members) as u16;
+        // Never claim more pinned than wanted ("2/1"): peers may hold extra copies.
+        r.allocated = r.allocated.max(r.pinned + r.pinning + r.queued + r.errors);
+        r
+    }
+
+    /// From an entry of a filtered status list (`/pins?filter=…`): the
+    /// daemon lists only the peers whose status matched, so an allocated
+    /// peer left out holds its copy.
+    pub fn from_partial(g: &GlobalPinInfo, health: &Health) -> Self {
+        let mut r = Self::from_info(g, health);
+        let trouble = r.errors + r.pinning + r.queued + r.unpinning + r.cluster_errors;
+        r.pinned = r.allocated.saturating_sub(trouble);
+        r
+    }
+
+    /// What the pinset and the peers say without a status: every allocated
+    /// peer that is up holds its copy (errors and pins in flight come from
+    /// the problems list, which is asked of the cluster as a whole). From the
+    /// allocations alone (rows share a few thousand sets).
+    pub fn derived_of(allocations: &[Arc<str>], health: &Health) -> Self {
+        let allocated = wanted(allocations.len(), health.members);
+        let down = if allocations.is_empty() {
+            health.down.len()
+        } else {
+            allocations
+                .iter()
+                .filter(|a| health.down.iter().any(|d| d == *a))
+                .count()
+        };
+        Repl {
+            pinned: allocated.saturating_sub(down) as u16,
+            cluster_errors: down as u16,
+            allocated: allocated as u16,
+            ..Default::default()
+        }
+    }
+
+    /// Not fully replicated, or in trouble.
+    pub fn is_problem(&self) -> bool {
+        self.errors > 0
+            || self.pinning > 0
+            || self.queued > 0
+            || self.pinned < self.allocated
+            || self.corrupt + self.missing > 0
+    }
+
+    /// Copies an allocated peer that is down cannot serve.
+    pub fn down(&self) -> u16 {
+        self.cluster_errors
+    }
+
+    /// `3/3 pinned`, `2/3 pinning`, `1 error`, `3/3, 1 corrupt`…
+    pub fn summary(&self) -> String {
+        let want = self.allocated.max(1);
+        // What an audit found outranks what the pin status claims.
+        if self.corrupt > 0 {
+            return format!("{}/{want}, {} corrupt", self.pinned, self.corrupt);
+        }
+        if self.missing > 0 {
+            return format!("{}/{want}, {} missing", self.pinned, self.missing);
+        }
+        if self.errors > 0 {
+            // With copies down too, "err" keeps all three in the column.
+            let (e, down) = match (self.errors, self.cluster_errors) {
+                (1, 0) => ("error", String::new()),
+                (_, 0) => ("errors", String::new()),
+                (_, d) => ("err", format!(", {d} down")),
+            };
+            return format!("{}/{want}, {} {e}{down}", self.pinned, self.errors);
+        }
+        if self.unpinning > 0 {
+            return "unpinning".into();
+        }
+        if self.cluster_errors > 0 && self.pinning + self.queued == 0 {
+            return format!("{}/{want}, {} down", self.pinned, self.cluster_errors);
+        }
+        if self.pinning + self.queued > 0 {
+            return format!("{}/{want} pinning", self.pinned);
+        }
+        format!("{}/{want} pinned", self.pinned)
+    }
+
+    /// Rank for sorting by status: worst first.
+    pub fn rank(&self) -> u32 {
+        if self.errors > 0 || self.corrupt + self.missing > 0 {
+            0
+        } else if self.pinning + self.queued > 0 {
+            1
+        } else if self.pinned < self.allocated {
+            2
+        } else {
+            3
+        }
     }
 }
 
-impl std::fmt::Display for ReplicaCount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{} pinned", self.pinned, self.wanted)
+impl Health {
+    /// From the members the cluster names (listed, or missing by an alert):
+    /// those with an error are down.
+    pub fn of_members(members: &[super::types::PeerId]) -> Health {
+        Health {
+            down: members
+                .iter()
+                .filter(|m| !m.error.is_empty())
+                .map(|m| Arc::from(m.id.as_str()))
+                .collect(),
+            members: members.len(),
+            known: true,
+        }
     }
+}
+
+/// What the pinset alone cannot say about replication: which members are
+/// down, how many there are, and whether the problems list has come yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Health {
+    /// Peer IDs of members that are offline or missing.
+    pub down: Vec<Arc<str>>,
+    pub members: usize,
+    /// The cluster's problems list has arrived at least once: until then an
+    /// item without a status is not known to be fine.
+    pub known: bool,
 }
 
 #[cfg(test)]
@@ -80,10 +245,10 @@ mod tests {
     fn everywhere_wants_every_member_and_allocated_wants_its_allocations() {
         use TrackerStatus::*;
         let all = info(&[], &[Pinned, Pinned, Pinned, Pinned, Pinned]);
-        assert_eq!(ReplicaCount::of(&all).to_string(), "5/5 pinned");
+        assert_eq!(Repl::of_status(&all).summary(), "5/5 pinned");
         let one = info(&["p0"], &[Pinned, Remote, Remote]);
-        assert_eq!(ReplicaCount::of(&one).to_string(), "1/1 pinned");
+        assert_eq!(Repl::of_status(&one).summary(), "1/1 pinned");
         let down = info(&[], &[Pinned, Pinned, ClusterError]);
-        assert_eq!(ReplicaCount::of(&down).to_string(), "2/3 pinned");
+        assert_eq!(Repl::of_status(&down).summary(), "2/3, 1 down");
     }
 }

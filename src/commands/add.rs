@@ -9,7 +9,7 @@ use serde_json::json;
 use super::output::*;
 use super::Ctx;
 use crate::cluster::add::Existing;
-use crate::cluster::replicas::ReplicaCount;
+use crate::cluster::replicas::Repl;
 use crate::cluster::types::{PinOptions, TrackerStatus};
 use crate::cluster::AddOptions;
 use crate::unixfs::ImportOptions;
@@ -95,10 +95,7 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
         .existing(path, import, *hidden, *wrap_with_directory)
         .await;
     if let Some(Existing { cid, pin, replicas }) = existing {
-        let ReplicaCount { pinned, wanted } = replicas.unwrap_or(ReplicaCount {
-            pinned: 0,
-            wanted: 0,
-        });
+        let (pinned, wanted) = replicas.map_or((0, 0), |r| (r.pinned, r.allocated));
         if cx.json {
             print_json(
                 &json!({"root_cid": cid, "already_in_archive": true, "name": pin.name, "pinned": pinned, "wanted": wanted}),
@@ -163,7 +160,8 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
             .unwrap_or(1);
         loop {
             let st = cx.client.pin_status(&root, false).await?;
-            let ReplicaCount { pinned, wanted } = ReplicaCount::of(&st);
+            let r = Repl::of_status(&st);
+            let (pinned, wanted) = (usize::from(r.pinned), usize::from(r.allocated));
             replica_count = pinned;
             let need = if min < 1 { wanted } else { min as usize };
             if st

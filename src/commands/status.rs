@@ -2,7 +2,7 @@
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::replicas::ReplicaCount;
+use crate::cluster::replicas::{Health, Repl};
 use crate::cluster::types::{GlobalPinInfo, TrackerStatus};
 use crate::unixfs;
 
@@ -13,26 +13,36 @@ pub struct StatusArgs {
     cids: Vec<String>,
 }
 
-/// The lines `ipfs-cluster-ctl status` prints for an item.
 /// The members the cluster names (listed, or missing by an alert), by ID
 /// with their names: an item pinned everywhere should be on each.
 type Members = Vec<(String, String)>;
 
-async fn members(cx: &Ctx) -> Members {
-    cx.client
-        .members()
-        .await
-        .map(|v| v.into_iter().map(|p| (p.id, p.peername)).collect())
-        .unwrap_or_default()
+async fn members(cx: &Ctx) -> (Members, Health) {
+    let list = cx.client.members().await.unwrap_or_default();
+    let health = Health::of_members(&list);
+    (
+        list.into_iter().map(|p| (p.id, p.peername)).collect(),
+        health,
+    )
 }
 
-/// Pinned everywhere, and a member the answer leaves out: one copy short,
-/// as the console's `4/5, 1 down` says.
-fn missing_member(g: &GlobalPinInfo, members: &Members) -> bool {
-    g.allocations.is_empty() && members.iter().any(|(id, _)| !g.peer_map.contains_key(id))
+/// The item's replication by the console's rule (`4/5, 1 down`), as JSON
+/// beside the daemon's answer.
+fn with_replication(g: &GlobalPinInfo, r: &Repl) -> serde_json::Value {
+    let mut v = serde_json::to_value(g).unwrap_or_default();
+    v["replication"] = serde_json::json!({
+        "pinned": r.pinned,
+        "wanted": r.allocated,
+        "down": r.cluster_errors,
+        "errors": r.errors,
+        "summary": r.summary(),
+    });
+    v
 }
 
-pub(super) fn status_text(g: &GlobalPinInfo, members: &Members) -> Vec<String> {
+/// The lines `ipfs-cluster-ctl status` prints for an item, the members it
+/// leaves out, and its replication by the one rule.
+pub(super) fn status_text(g: &GlobalPinInfo, members: &Members, r: &Repl) -> Vec<String> {
     let mut s = vec![if g.name.is_empty() {
         format!("{}:", g.cid)
     } else {
@@ -87,6 +97,7 @@ pub(super) fn status_text(g: &GlobalPinInfo, members: &Members) -> Vec<String> {
             ));
         }
     }
+    s.push(format!("    = {}", r.summary()));
     s
 }
 
@@ -94,21 +105,18 @@ pub(super) fn status_text(g: &GlobalPinInfo, members: &Members) -> Vec<String> {
 /// an object per line with `--json-lines`).
 pub(super) async fn status_all(cx: &Ctx) -> Result<u8, CmdError> {
     let mut code = OK;
-    let members = if cx.json {
-        Vec::new()
-    } else {
-        members(cx).await
-    };
+    let (members, health) = members(cx).await;
     let mut s = cx.client.pins(None, &[], false).await?;
     while let Some(g) = s.next().await {
         let g = g?;
         if g.peer_map.values().any(|p| p.status.is_recoverable()) {
             code = PARTIAL;
         }
+        let r = Repl::from_info(&g, &health);
         if cx.json {
-            print_item(&g);
+            print_item(&with_replication(&g, &r));
         } else {
-            status_text(&g, &members).iter().for_each(|l| out(l));
+            status_text(&g, &members, &r).iter().for_each(|l| out(l));
         }
     }
     Ok(code)
@@ -122,13 +130,13 @@ impl StatusArgs {
 }
 
 /// One item's status: an object alone, or an element of the list.
-fn print_status(cx: &Ctx, a: &StatusArgs, g: &crate::cluster::types::GlobalPinInfo) {
+fn print_status(a: &StatusArgs, g: &GlobalPinInfo, r: &Repl) {
+    let v = with_replication(g, r);
     if a.lists() {
-        print_item(g);
+        print_item(&v);
     } else {
-        print_json(&serde_json::to_value(g).unwrap_or_default());
+        print_json(&v);
     }
-    let _ = cx;
 }
 
 pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
@@ -138,7 +146,7 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
     }
     let mut code = OK;
     // For the text and for the exit code alike (one request).
-    let members = members(cx).await;
+    let (members, health) = members(cx).await;
     for c in cids {
         if let Err(e) = unixfs::parse_cid(c) {
             tell!("ccs-tui: {c}: not a valid CID: {e}");
@@ -149,14 +157,14 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
         let in_pinset = g.peer_map.values().any(|p| {
             p.status != TrackerStatus::Unpinned && p.status != TrackerStatus::ClusterError
         });
-        let ReplicaCount { pinned, wanted } = ReplicaCount::of(&g);
+        let r = Repl::from_info(&g, &health);
         if !in_pinset {
             // Its status would be every peer's UNPINNED: a screenful that
             // says nothing the line does not. JSON still gets the object.
             tell!("ccs-tui: {c} is not in the pinset");
             code = FAIL;
             if cx.json {
-                print_status(cx, a, &g);
+                print_status(a, &g, &r);
             }
             continue;
         } else if g.peer_map.values().any(|p| {
@@ -166,13 +174,13 @@ pub(super) async fn run(cx: &Ctx, a: &StatusArgs) -> Result<u8, CmdError> {
             )
         }) {
             code = code.max(FAIL);
-        } else if pinned < wanted || missing_member(&g, &members) {
+        } else if r.is_problem() {
             code = code.max(PARTIAL);
         }
         if cx.json {
-            print_status(cx, a, &g);
+            print_status(a, &g, &r);
         } else {
-            status_text(&g, &members).iter().for_each(|l| out(l));
+            status_text(&g, &members, &r).iter().for_each(|l| out(l));
         }
     }
     Ok(code)

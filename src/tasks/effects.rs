@@ -499,7 +499,7 @@ impl Effects {
                 if let Some(e) = found {
                     let summary = e
                         .replicas
-                        .map_or_else(|| "status unknown".into(), |r| r.to_string());
+                        .map_or_else(|| "status unknown".into(), |r| r.summary());
                     let _ = tx
                         .send(Msg::UploadExists {
                             cid: e.cid,

@@ -18,6 +18,7 @@ mod faults;
 mod fixity;
 mod hostile_archives;
 mod install;
+mod one_rule;
 mod operator_truths;
 mod plans;
 mod properties;
