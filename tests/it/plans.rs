@@ -299,3 +299,192 @@ async fn every_live_run_does_what_its_dry_run_said() {
         check(seed, &["ensure-pins", "--profile", "dignidad"], true).await;
     }
 }
+
+/// meerkat stopped, cluster peer and kubo, until the cluster drops it from
+/// its list, with a configuration that does not name it: each live drain,
+/// rebalance and ensure-pins does what its dry run said, and no item is ever
+/// seen with fewer pinned copies on the peers that are up.
+///
+/// Not yet a `both::` module: on the real 1.1.6 cluster, right after the
+/// drop, a rebalance planned to release meerkat's copy and add chll's was
+/// refused live ("not enough peers to allocate CID … Available candidates:
+/// 1"), the dropped peer's last metrics apparently still counted by one
+/// side and not the other. ccs-sim does not model that window yet; until it
+/// does and the planner agrees with the daemon there, this runs on the
+/// simulator only (issue 26 stays open on it).
+mod dropped_peer {
+    use super::*;
+    use common::backend::{unique_text, Backend};
+
+    /// The peers up that pin `cid` (their kubo, asked directly).
+    async fn held(b: &Backend, cid: &str) -> usize {
+        let http = reqwest::Client::new();
+        let mut n = 0;
+        for p in b.peers.iter().filter(|p| p.name != "meerkat") {
+            let r = http
+                .post(format!("{}/api/v0/pin/ls?arg={cid}&type=recursive", p.rpc))
+                .send()
+                .await;
+            if r.is_ok_and(|r| r.status().is_success()) {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    fn config(b: &Backend, dir: &std::path::Path) -> std::path::PathBuf {
+        let mut y = format!(
+            "cluster:\n  default_node: nas\n  backup_node: chll\n  basic_auth_user: {}\n  basic_auth_password: {}\nprofiles:\n  hrdag: {{primary: nas}}\nnodes:\n",
+            b.user, b.password
+        );
+        for p in b.peers.iter().filter(|p| p.name != "meerkat") {
+            y.push_str(&format!(
+                "  {}:\n    host: {}\n    gateway: {}\n",
+                p.name, p.api, p.gateway
+            ));
+        }
+        let path = dir.join("config.yml");
+        std::fs::write(&path, y).unwrap();
+        path
+    }
+
+    async fn steward(b: &Backend, dir: &std::path::Path, op: &[&str], cids: &[String]) {
+        let what = op.join(" ");
+        let cfg = config(b, dir);
+        let run = |dry: bool| {
+            let mut a: Vec<String> = op.iter().map(|s| s.to_string()).collect();
+            if op[0] != "ensure-pins" {
+                a.extend(cids.iter().cloned());
+            }
+            if dry {
+                a.push("--dry-run".into());
+            }
+            a.extend([
+                "--json".into(),
+                "--wait".into(),
+                "60".into(),
+                "--config".into(),
+                cfg.display().to_string(),
+            ]);
+            common::cli::run(a, vec![("XDG_STATE_HOME", dir.display().to_string())])
+        };
+        let dry = run(true).await;
+        assert!(!dry.stdout.trim().is_empty(), "{what}: {}", dry.stderr);
+        let (moving, _left) = announced(&values(&dry.stdout));
+        let mut before = Vec::new();
+        for c in cids {
+            before.push(held(b, c).await);
+        }
+        let stop = tokio_util::sync::CancellationToken::new();
+        let sampler = async {
+            let mut fewer = Vec::new();
+            while !stop.is_cancelled() {
+                for (c, had) in cids.iter().zip(&before) {
+                    let n = held(b, c).await;
+                    if n < *had {
+                        fewer.push(format!("{c}: {n}, had {had}"));
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            fewer
+        };
+        let live = async {
+            let o = run(false).await;
+            stop.cancel();
+            o
+        };
+        let (live, fewer) = tokio::join!(live, sampler);
+        let (done, failed) = carried_out(&values(&live.stdout));
+        // ensure-pins looks at the whole (shared) pinset: ours only.
+        let ours = |s: &BTreeSet<String>| -> BTreeSet<String> {
+            s.iter().filter(|c| cids.contains(c)).cloned().collect()
+        };
+        assert!(
+            failed.is_empty(),
+            "{what}: {failed:?}\nDRY RUN: {}\n{}",
+            dry.stdout,
+            live.stderr
+        );
+        assert_eq!(
+            ours(&done),
+            ours(&moving),
+            "{what}\n{}\n{}",
+            dry.stdout,
+            live.stdout
+        );
+        assert!(fewer.is_empty(), "{what}: fewer copies: {fewer:?}");
+    }
+
+    #[tokio::test]
+    async fn with_a_peer_dropped_each_live_run_does_what_its_dry_run_said() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let mut cids = Vec::new();
+        for (i, flags) in [["--rmin", "2"], ["--rmin", "2"], ["--rmin", "1"]]
+            .iter()
+            .enumerate()
+        {
+            let f = tmp.path().join(format!("plan-{i}.txt"));
+            std::fs::write(&f, unique_text("plans")).unwrap();
+            let mut a = vec!["add".to_string(), f.display().to_string(), "--json".into()];
+            a.extend(flags.iter().map(|s| s.to_string()));
+            a.extend(["--rmax".into(), flags[1].into()]);
+            a.extend(b.cli_args());
+            let o = common::cli::run(a, vec![]).await;
+            assert_eq!(o.code, 0, "{}", o.stderr);
+            let v: Value = serde_json::from_str(o.stdout.trim()).unwrap();
+            cids.push(
+                v["cid"]
+                    .as_str()
+                    .or(v["root_cid"].as_str())
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        for c in &cids {
+            b.wait_status(c, std::time::Duration::from_secs(60), |s| {
+                s == TrackerStatus::Pinned || s == TrackerStatus::Remote
+            })
+            .await;
+        }
+        b.stop_peer("meerkat").await;
+        b.stop_ipfs("meerkat").await;
+        // Until the cluster's own list drops it (an alert still names it).
+        let c = b.client();
+        common::backend::eventually(
+            "meerkat dropped",
+            std::time::Duration::from_secs(60),
+            || async {
+                let listed = c
+                    .peers()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .collect()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if listed.iter().any(|p| p.peername == "meerkat") {
+                    Err("still listed".to_string())
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .await;
+        let state = tmp.path().join("state");
+        std::fs::create_dir_all(&state).unwrap();
+        let r = async {
+            steward(&b, &state, &["drain", "chll"], &cids).await;
+            steward(&b, &state, &["rebalance"], &cids).await;
+            steward(&b, &state, &["ensure-pins", "--profile", "hrdag"], &cids).await;
+        };
+        // Back up whatever happened: the cluster is shared with the next module.
+        let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(r)).await;
+        b.start_ipfs("meerkat").await;
+        b.start_peer("meerkat").await;
+        b.fresh_metrics().await;
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e);
+        }
+    }
+}

@@ -312,6 +312,7 @@ async fn wait_pinned(
     let deadline = tokio::time::Instant::now() + patience.pin_wait;
     // A copy a peer still has on disk lands at once: ask soon, then less often.
     let mut pause = Duration::from_millis(50);
+    let mut recovered = false;
     loop {
         let g = client.pin_status(cid, false).await?;
         let (status, error) = g
@@ -333,6 +334,14 @@ async fn wait_pinned(
         }
         match status {
             TrackerStatus::Pinned => return Ok(()),
+            // Seen on 1.1.6: a pin the tracker had in flight when the
+            // allocations changed again ends `context canceled`, and stays
+            // so. It was superseded, not refused: re-queued once, it lands.
+            TrackerStatus::PinError if !recovered && error.contains("context canceled") => {
+                recovered = true;
+                client.recover(cid, false).await?;
+                tokio::time::sleep(pause).await;
+            }
             TrackerStatus::PinError => {
                 return Err(ConvergeError::NotPinned {
                     peer: peer.to_string(),
