@@ -59,6 +59,11 @@ pub fn fleet(file: &FileConfig, members: &[PeerId]) -> Fleet {
             count(file.cluster.replication_max, REPLICATION.1),
         ),
         members: members.iter().map(|m| m.id.clone()).collect(),
+        listed: members
+            .iter()
+            .filter(|m| m.error.is_empty())
+            .map(|m| m.id.clone())
+            .collect(),
         bounds_from: if file.cluster.replication_min.is_some()
             || file.cluster.replication_max.is_some()
         {

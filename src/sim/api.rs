@@ -639,7 +639,15 @@ async fn metrics(State(ctx): State<Ctx>, Path(name): Path<String>) -> Response {
     let st = ctx.state.read();
     let now_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0);
     let mut out: Vec<Metric> = Vec::new();
-    for p in st.peers.iter().filter(|p| p.offline.is_none()) {
+    // A peer just stopped keeps its last metrics until they expire (as
+    // long as crdt still lists it with its dial error), as on 1.1.6.
+    let grace = st.timings.peer_grace;
+    let reports = |p: &&crate::sim::state::SimPeer| match (&p.offline, p.offline_since) {
+        (None, _) => true,
+        (Some(_), Some(t)) => t.elapsed() < grace,
+        (Some(_), None) => false,
+    };
+    for p in st.peers.iter().filter(reports) {
         let (value, weight) = match name.as_str() {
             "freespace" => (p.free_now().to_string(), p.free_now() as i64),
             "ping" => (

@@ -289,6 +289,72 @@ async fn check(seed: u64, op: &[&str], bounds: bool) {
     h.shutdown().await;
 }
 
+/// An edit's dry run refuses what its live run refuses (a preferred peer
+/// that is down or gone), and what it accepts the live run carries out.
+async fn check_edit(seed: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0xED17);
+    for k in 0..4 {
+        let h = start(seed).await;
+        let cfg = config(&h, dir.path(), true);
+        let cid = {
+            let st = h.state().read();
+            let mut v: Vec<&PinRec> = st
+                .pins
+                .values()
+                .filter(|r| !r.allocations.is_empty())
+                .collect();
+            v.sort_by_key(|r| r.timestamp);
+            v[k % v.len()].cid.clone()
+        };
+        let pool = ["nas", "chll", "meerkat", "pihost"];
+        let a = pool[rng.gen_range(0..pool.len())];
+        let b = pool[rng.gen_range(0..pool.len())];
+        let wanted = if a == b {
+            a.to_string()
+        } else {
+            format!("{a},{b}")
+        };
+        let what = format!("seed {seed}: edit {cid} --allocations {wanted}");
+        let args = |dry: bool| {
+            let mut v = vec![
+                "edit".to_string(),
+                cid.clone(),
+                "--allocations".into(),
+                wanted.clone(),
+                "--yes".into(),
+                "--config".into(),
+                cfg.display().to_string(),
+            ];
+            if dry {
+                v.push("--dry-run".into());
+            }
+            v
+        };
+        let env = || vec![("XDG_STATE_HOME", dir.path().display().to_string())];
+        let dry = common::cli::run(args(true), env()).await;
+        let before = h.state().read().pins[&cid].allocations.clone();
+        let live = common::cli::run(args(false), env()).await;
+        assert_eq!(
+            dry.code == 2,
+            live.code == 2,
+            "{what}: dry {} ({}) vs live {} ({})",
+            dry.code,
+            dry.stderr,
+            live.code,
+            live.stderr
+        );
+        if dry.code == 2 {
+            assert_eq!(
+                h.state().read().pins[&cid].allocations,
+                before,
+                "{what}: refused, yet changed"
+            );
+        }
+        h.shutdown().await;
+    }
+}
+
 #[tokio::test]
 async fn every_live_run_does_what_its_dry_run_said() {
     for seed in 1..=6u64 {
@@ -297,6 +363,7 @@ async fn every_live_run_does_what_its_dry_run_said() {
         check(seed, &["ensure-pins", "--profile", "tfc"], true).await;
         // Its primary is down: nothing can add it, and the dry run says so.
         check(seed, &["ensure-pins", "--profile", "dignidad"], true).await;
+        check_edit(seed).await;
     }
 }
 
@@ -305,14 +372,11 @@ async fn every_live_run_does_what_its_dry_run_said() {
 /// rebalance and ensure-pins does what its dry run said, and no item is ever
 /// seen with fewer pinned copies on the peers that are up.
 ///
-/// Not yet a `both::` module: on the real 1.1.6 cluster, right after the
-/// drop, a rebalance planned to release meerkat's copy and add chll's was
-/// refused live ("not enough peers to allocate CID … Available candidates:
-/// 1"), the dropped peer's last metrics apparently still counted by one
-/// side and not the other. ccs-sim does not model that window yet; until it
-/// does and the planner agrees with the daemon there, this runs on the
-/// simulator only (issue 26 stays open on it).
-mod dropped_peer {
+/// On 1.1.6 a peer just stopped is listed with its dial error while its
+/// last metrics are still valid: it counts as down (its copies are left,
+/// said why), never as up (a plan that released its copy was refused live
+/// before this rule), and is gone only once nothing names it any more.
+mod both {
     use super::*;
     use common::backend::{unique_text, Backend};
 
@@ -448,33 +512,41 @@ mod dropped_peer {
             })
             .await;
         }
+        let meerkat = b.peer_ids().await.get("meerkat").cloned();
+        let c = b.client();
         b.stop_peer("meerkat").await;
         b.stop_ipfs("meerkat").await;
-        // Until the cluster's own list drops it (an alert still names it).
-        let c = b.client();
-        common::backend::eventually(
-            "meerkat dropped",
-            std::time::Duration::from_secs(60),
-            || async {
-                let listed = c
-                    .peers()
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .collect()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if listed.iter().any(|p| p.peername == "meerkat") {
-                    Err("still listed".to_string())
-                } else {
-                    Ok(())
-                }
-            },
-        )
-        .await;
         let state = tmp.path().join("state");
         std::fs::create_dir_all(&state).unwrap();
         let r = async {
+            // At once: listed with its dial error, its last metrics valid.
             steward(&b, &state, &["drain", "chll"], &cids).await;
+            steward(&b, &state, &["rebalance"], &cids).await;
+            steward(&b, &state, &["ensure-pins", "--profile", "hrdag"], &cids).await;
+            // Then dropped from the cluster's list (an alert names it).
+            common::backend::eventually(
+                "meerkat dropped",
+                std::time::Duration::from_secs(90),
+                || async {
+                    let listed = c
+                        .peers()
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .collect()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let named = listed
+                        .iter()
+                        .any(|p| p.peername == "meerkat" || Some(&p.id) == meerkat.as_ref());
+                    if named {
+                        Err("still listed".to_string())
+                    } else {
+                        Ok(())
+                    }
+                },
+            )
+            .await;
+            steward(&b, &state, &["drain", "nas"], &cids).await;
             steward(&b, &state, &["rebalance"], &cids).await;
             steward(&b, &state, &["ensure-pins", "--profile", "hrdag"], &cids).await;
         };

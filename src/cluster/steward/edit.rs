@@ -244,6 +244,11 @@ pub async fn peer_classes(client: &ClusterClient) -> Result<(super::Fleet, Vec<S
         .map_err(|e| e.to_string())?;
     let fleet = super::Fleet {
         members: members.iter().map(|m| m.id.clone()).collect(),
+        listed: members
+            .iter()
+            .filter(|m| m.error.is_empty())
+            .map(|m| m.id.clone())
+            .collect(),
         ..Default::default()
     }
     .with_metrics(&metrics);

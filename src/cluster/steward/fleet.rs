@@ -79,6 +79,11 @@ pub struct Fleet {
     /// Every member the cluster names (listed, or missing by an alert):
     /// a peer ID in an allocation that is neither this nor a node is gone.
     pub members: Vec<String>,
+    /// The members listed without an error. A peer just stopped is listed
+    /// with its dial error while its last metrics are still valid (seen on
+    /// 1.1.6): it is down, not up. Empty: not known (every peer with a
+    /// fresh metric counts as up).
+    pub listed: Vec<String>,
 }
 
 impl Fleet {
@@ -94,14 +99,21 @@ impl Fleet {
         self
     }
 
-    /// Whether the daemon counts `peer` now: it reports fresh metrics.
+    /// Whether the daemon counts `peer` now: it reports fresh metrics and
+    /// answers (the cluster lists it without an error).
     pub fn is_up(&self, peer: &str) -> bool {
         self.free.contains_key(peer)
+            && (self.listed.is_empty() || self.listed.iter().any(|l| l == peer))
     }
 
     /// Peers the daemon counts now.
     pub fn up(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.free.keys().cloned().collect();
+        let mut v: Vec<String> = self
+            .free
+            .keys()
+            .filter(|p| self.is_up(p))
+            .cloned()
+            .collect();
         v.sort();
         v
     }
@@ -171,7 +183,10 @@ impl Fleet {
     /// missing by an alert. The daemon never allocates to such a peer (it
     /// has no fresh metrics), so a plan drops it rather than keep it.
     pub fn gone(&self, peer_id: &str) -> bool {
-        !self.knows(peer_id) && !self.members.iter().any(|m| m == peer_id)
+        // A valid metric says the daemon still counts it: not gone yet.
+        !self.knows(peer_id)
+            && !self.members.iter().any(|m| m == peer_id)
+            && !self.free.contains_key(peer_id)
     }
 
     /// A node's name, else a short peer ID (`12D3Ko…CgNQ4F`): messages
@@ -184,6 +199,9 @@ impl Fleet {
     /// Room for copies: free space less the node's reserve; nothing for a
     /// peer that is not a known node or reports no free space.
     pub fn available(&self, peer_id: &str) -> u64 {
+        if !self.is_up(peer_id) {
+            return 0;
+        }
         match (self.node(peer_id), self.free.get(peer_id)) {
             (Some(n), Some(_)) if n.retiring => 0,
             (Some(n), Some(free)) => free.saturating_sub(n.reserve),

@@ -276,6 +276,7 @@ mod shared_cases {
             replication: (3, 5),
             bounds_from: BoundsFrom::Configuration,
             members: Vec::new(),
+            listed: Vec::new(),
         }
     }
 
