@@ -2,9 +2,68 @@
 //! completion show) and Tab completion for verbs, peer names, sort keys and
 //! filter fields. Pure: `update` runs what this parses.
 
+/// What a verb does: `update` matches it exhaustively, so a verb in the
+/// table is a verb the console carries out (no string match with a silent
+/// fall-through).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmd {
+    Pins,
+    Problems,
+    Peers,
+    Peer,
+    Replication,
+    Filter,
+    Sort,
+    Upload,
+    Fetch,
+    Recover,
+    Browse,
+    Audit,
+    Risk,
+    Capacity,
+    Edit,
+    Rebalance,
+    Drain,
+    EnsurePins,
+    Tasks,
+    Refresh,
+    Freeze,
+    Help,
+    Quit,
+}
+
+impl Cmd {
+    pub const ALL: [Cmd; 23] = [
+        Cmd::Pins,
+        Cmd::Problems,
+        Cmd::Peers,
+        Cmd::Peer,
+        Cmd::Replication,
+        Cmd::Filter,
+        Cmd::Sort,
+        Cmd::Upload,
+        Cmd::Fetch,
+        Cmd::Recover,
+        Cmd::Browse,
+        Cmd::Audit,
+        Cmd::Risk,
+        Cmd::Capacity,
+        Cmd::Edit,
+        Cmd::Rebalance,
+        Cmd::Drain,
+        Cmd::EnsurePins,
+        Cmd::Tasks,
+        Cmd::Refresh,
+        Cmd::Freeze,
+        Cmd::Help,
+        Cmd::Quit,
+    ];
+}
+
 /// A verb of the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verb {
+    pub cmd: Cmd,
     pub name: &'static str,
     pub args: &'static str,
     pub about: &'static str,
@@ -12,116 +71,139 @@ pub struct Verb {
 
 pub const VERBS: &[Verb] = &[
     Verb {
+        cmd: Cmd::Pins,
         name: "pins",
         args: "",
         about: "every item (leaves the problems view)",
     },
     Verb {
+        cmd: Cmd::Problems,
         name: "problems",
         args: "",
         about: "only items not fully replicated",
     },
     Verb {
+        cmd: Cmd::Peers,
         name: "peers",
         args: "",
         about: "the peers pane",
     },
     Verb {
+        cmd: Cmd::Peer,
         name: "peer",
         args: "NAME",
         about: "a peer's detail (Tab completes the name)",
     },
     Verb {
+        cmd: Cmd::Replication,
         name: "replication",
         args: "",
         about: "the replication pane",
     },
     Verb {
+        cmd: Cmd::Filter,
         name: "filter",
         args: "TEXT",
         about: "filter the pins, as / does (empty: clear)",
     },
     Verb {
+        cmd: Cmd::Sort,
         name: "sort",
         args: "name|created|size|status",
         about: "sort the pins (again: reverse)",
     },
     Verb {
+        cmd: Cmd::Upload,
         name: "upload",
         args: "[PATH]",
         about: "upload a file or folder",
     },
     Verb {
+        cmd: Cmd::Fetch,
         name: "fetch",
         args: "[CID]",
         about: "fetch an item to disk",
     },
     Verb {
+        cmd: Cmd::Recover,
         name: "recover",
         args: "[all]",
         about: "recover the selected item, or every item in error",
     },
     Verb {
+        cmd: Cmd::Browse,
         name: "browse",
         args: "",
         about: "look inside the selected item",
     },
     Verb {
+        cmd: Cmd::Audit,
         name: "audit",
         args: "[N]",
         about: "check every peer's copies (N: a sample of N items)",
     },
     Verb {
+        cmd: Cmd::Risk,
         name: "risk",
         args: "[PEER]",
         about: "what is fragile, and what PEER's failure would cost",
     },
     Verb {
+        cmd: Cmd::Capacity,
         name: "capacity",
         args: "",
         about: "how full each peer is, how fast the archive grows, until when",
     },
     Verb {
+        cmd: Cmd::Edit,
         name: "edit",
         args: "",
         about: "edit the selected item, its changes shown first",
     },
     Verb {
+        cmd: Cmd::Rebalance,
         name: "rebalance",
         args: "",
         about: "converge every item to the configured rule (plan first)",
     },
     Verb {
+        cmd: Cmd::Drain,
         name: "drain",
         args: "PEER",
         about: "move every item off PEER, copies first (plan first)",
     },
     Verb {
+        cmd: Cmd::EnsurePins,
         name: "ensure-pins",
         args: "ORG",
         about: "the org's primary and the backup on every item (plan first)",
     },
     Verb {
+        cmd: Cmd::Tasks,
         name: "tasks",
         args: "",
         about: "transfers and audits",
     },
     Verb {
+        cmd: Cmd::Refresh,
         name: "refresh",
         args: "",
         about: "poll everything now",
     },
     Verb {
+        cmd: Cmd::Freeze,
         name: "freeze",
         args: "",
         about: "freeze/unfreeze updates",
     },
     Verb {
+        cmd: Cmd::Help,
         name: "help",
         args: "",
         about: "keys of the main screen",
     },
     Verb {
+        cmd: Cmd::Quit,
         name: "quit",
         args: "",
         about: "quit (also :q)",
@@ -292,6 +374,17 @@ fn complete_prefixed(typed: &str, candidates: &[String]) -> Completion {
 
 #[cfg(test)]
 mod tests {
+    /// Each command the console carries out has exactly one verb, so Tab,
+    /// help and the README offer it, and no verb lacks a command.
+    #[test]
+    fn every_command_has_one_verb() {
+        for c in super::Cmd::ALL {
+            let n = super::VERBS.iter().filter(|v| v.cmd == c).count();
+            assert_eq!(n, 1, "{c:?}");
+        }
+        assert_eq!(super::VERBS.len(), super::Cmd::ALL.len());
+    }
+
     use super::*;
 
     #[test]

@@ -42,10 +42,6 @@ struct Noted {
     check: Check,
 }
 
-/// The audit could not run (a bad argument, the cluster unreachable): not
-/// to be taken for a corrupt copy (2), as ccs's config errors are 3.
-pub(super) const CANNOT_RUN: u8 = 3;
-
 pub(super) async fn run(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     match audit(cx, a).await {
         Ok(code) => Ok(code),

@@ -24,16 +24,13 @@ pub struct EnsurePinsArgs {
     wait: u64,
 }
 
-/// The required peers could not be named (ccs's AllocationError, RC 3).
-pub(super) const CONFIG_ERROR: u8 = 3;
-
 pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
     let (fleet, _) = fleet(cx).await?;
     let required = match fleet.required_of(&a.profile) {
         Ok(r) => r,
         Err(e) => {
             tell!("ccs-tui: ensure-pins: {e}");
-            return Ok(CONFIG_ERROR);
+            return Ok(CANNOT_RUN);
         }
     };
     let plan = plan(cx, Planner::ensure(&a.profile, &required, &fleet), |_| true)

@@ -11,11 +11,17 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cluster::ClientError;
 
+// Exit codes, one place for every command: 0 success, 1 partial (fewer
+// replicas than wanted, a peer pending), 2 failure, 3 the command could not
+// run as configured (audit with no gateway, a stewardship rule the
+// configuration does not give).
 pub(super) const OK: u8 = 0;
 
 pub(super) const PARTIAL: u8 = 1;
 
 pub(super) const FAIL: u8 = 2;
+
+pub(super) const CANNOT_RUN: u8 = 3;
 
 pub(super) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     err(&format!("ccs-tui: {msg}"));

@@ -39,7 +39,7 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
     let (fleet, _) = fleet(cx).await?;
     if fleet.nodes.is_empty() {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
-        return Ok(super::ensure_pins::CONFIG_ERROR);
+        return Ok(CANNOT_RUN);
     }
     let journal = Journal::of(&Kind::rebalance(&fleet), &cx.client).await?;
     for w in journal.warnings() {

@@ -2,7 +2,7 @@
 //! keymap of the screen in front decides the action; this carries it out.
 
 use super::*;
-use crate::app::command_line::{self, Completion};
+use crate::app::command_line::{self, Cmd, Completion};
 use crate::app::state::Edge;
 
 pub(super) fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
@@ -217,38 +217,38 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
         None => (cmd, ""),
     };
     let verb = match command_line::resolve(word) {
-        Ok(v) => v.name,
+        Ok(v) => v.cmd,
         Err(e) => {
             flash(st, e, Level::Error);
             return Vec::new();
         }
     };
     match verb {
-        "quit" => vec![Effect::Quit],
-        "peers" => action(st, Action::PeersPane),
-        "pins" => {
+        Cmd::Quit => vec![Effect::Quit],
+        Cmd::Peers => action(st, Action::PeersPane),
+        Cmd::Pins => {
             st.focus = Pane::Pins;
             set_problems_only(st, false)
         }
-        "problems" => {
+        Cmd::Problems => {
             st.focus = Pane::Pins;
             set_problems_only(st, true)
         }
-        "replication" => action(st, Action::ReplicationPane),
-        "help" => {
+        Cmd::Replication => action(st, Action::ReplicationPane),
+        Cmd::Help => {
             st.help = Some(HelpView {
                 of: Screen::Main,
                 offset: 0,
             });
             Vec::new()
         }
-        "tasks" => {
+        Cmd::Tasks => {
             st.show_tasks = true;
             Vec::new()
         }
-        "capacity" => open_capacity(st),
-        "browse" => browse::open_item(st),
-        "risk" => {
+        Cmd::Capacity => open_capacity(st),
+        Cmd::Browse => browse::open_item(st),
+        Cmd::Risk => {
             let fail = if arg.is_empty() {
                 None
             } else {
@@ -268,7 +268,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             st.risk = Some(risk);
             Vec::new()
         }
-        "audit" => {
+        Cmd::Audit => {
             let sample = if arg.is_empty() {
                 None
             } else {
@@ -300,17 +300,17 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             st.show_tasks = true;
             vec![Effect::Audit { id, sample }]
         }
-        "rebalance" => super::steward::rebalance(st),
-        "drain" => super::steward::drain(st, arg),
-        "ensure-pins" => super::steward::ensure(st, arg),
-        "edit" => super::steward::edit(st),
-        "refresh" => action(st, Action::Refresh),
-        "freeze" => action(st, Action::Freeze),
-        "filter" => {
+        Cmd::Rebalance => super::steward::rebalance(st),
+        Cmd::Drain => super::steward::drain(st, arg),
+        Cmd::EnsurePins => super::steward::ensure(st, arg),
+        Cmd::Edit => super::steward::edit(st),
+        Cmd::Refresh => action(st, Action::Refresh),
+        Cmd::Freeze => action(st, Action::Freeze),
+        Cmd::Filter => {
             st.focus = Pane::Pins;
             set_filter_strict(st, arg)
         }
-        "sort" => match arg {
+        Cmd::Sort => match arg {
             "name" => sort_by(st, SortKey::Name),
             "created" | "date" | "time" => sort_by(st, SortKey::Created),
             "size" => sort_by(st, SortKey::Size),
@@ -324,7 +324,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
                 Vec::new()
             }
         },
-        "peer" => {
+        Cmd::Peer => {
             if arg.is_empty() {
                 st.focus = Pane::Peers;
                 return open_peer(st);
@@ -346,7 +346,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
                 }
             }
         }
-        "upload" => {
+        Cmd::Upload => {
             let fx = action(st, Action::Upload);
             if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
                 if !arg.is_empty() {
@@ -355,13 +355,13 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             }
             fx
         }
-        "fetch" => {
+        Cmd::Fetch => {
             if arg.is_empty() {
                 return action(st, Action::Fetch);
             }
             open_fetch_form(st, arg, arg)
         }
-        "recover" => match arg {
+        Cmd::Recover => match arg {
             "" => action(st, Action::Recover),
             "all" => action(st, Action::RecoverAll),
             other => {
@@ -373,7 +373,6 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
                 Vec::new()
             }
         },
-        _ => Vec::new(),
     }
 }
 
