@@ -14,7 +14,7 @@ pub mod pinset;
 pub mod reader;
 pub mod rows;
 pub mod state;
-pub mod tasks;
+pub mod transfers;
 pub mod update;
 
 pub use msg::{Effect, Msg};

@@ -6,7 +6,7 @@ use crossterm::event::KeyEvent;
 
 use super::pinset::Pinset;
 use super::rows::PeerRow;
-use super::tasks::TaskKind;
+use super::transfers::TaskKind;
 use crate::cluster::types::{GlobalPinInfo, Metric};
 
 #[derive(Debug, Clone)]
@@ -137,12 +137,6 @@ pub enum Msg {
     FetchNamed {
         cid: String,
         file: String,
-    },
-    /// An audit task's items checked so far.
-    AuditProgress {
-        id: u64,
-        done: u64,
-        total: u64,
     },
     /// A stewardship plan, to confirm (or why none could be made).
     StewardPlanned(Result<Box<crate::cluster::steward::Plan>, String>),

@@ -330,7 +330,7 @@ pub struct State {
     pub flash: Option<Flash>,
     /// An open form or confirmation; keys go to it first.
     pub dialog: Option<super::dialog::Dialog>,
-    pub tasks: Vec<super::tasks::Task>,
+    pub tasks: Vec<super::transfers::Task>,
     pub show_tasks: bool,
     pub tasks_selected: usize,
     pub next_task: u64,

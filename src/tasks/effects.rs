@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::msg::{TaskOutcome, UploadRequest};
-use crate::app::tasks::TaskKind;
+use crate::app::transfers::TaskKind;
 use crate::throttle::Throttle;
 
 /// How often the console hears of a transfer's progress.
@@ -386,7 +386,7 @@ impl Effects {
                 a.run(pins, |checks| {
                     done += 1;
                     all.extend(checks);
-                    let _ = tx.try_send(Msg::AuditProgress { id, done, total });
+                    // One progress message, throttled (the last always goes).
                     report(done, Some(total));
                 })
                 .await;

@@ -7,7 +7,7 @@ use ratatui::Frame;
 
 use super::theme::Theme;
 use super::widgets::*;
-use crate::app::tasks::{TaskKind, TaskState};
+use crate::app::transfers::{TaskKind, TaskState};
 use crate::app::State;
 
 pub(super) fn draw(st: &State, f: &mut Frame, area: Rect, th: Theme) {

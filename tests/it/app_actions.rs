@@ -8,7 +8,7 @@ use ccs_tui::app::dialog::{ConfirmAction, Dialog};
 use ccs_tui::app::filter::SortKey;
 use ccs_tui::app::msg::{TaskOutcome, UploadRequest};
 use ccs_tui::app::rows::{PeerRow, PinRow, Repl};
-use ccs_tui::app::tasks::TaskKind;
+use ccs_tui::app::transfers::TaskKind;
 use ccs_tui::app::{update, Effect, Mode, Msg, State};
 use ccs_tui::cluster::gojson::{GoTime, List, Map};
 use ccs_tui::cluster::types::Pin;

@@ -627,7 +627,7 @@ fn frozen_and_transfers_show_in_the_header() {
         &mut st,
         Msg::TaskStarted {
             id: 1,
-            kind: ccs_tui::app::tasks::TaskKind::Upload,
+            kind: ccs_tui::app::transfers::TaskKind::Upload,
             what: "scans".into(),
             total: Some(10),
         },

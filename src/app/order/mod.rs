@@ -3,14 +3,14 @@
 //! rare ties settled by the full comparison) and kept; a filter or the
 //! problems view is then one pass over the rows, split across the cores.
 
-mod keys;
 mod radix;
+mod sort_keys;
 
 use std::cmp::Ordering;
 use std::ops::Range;
 use std::sync::Arc;
 
-use keys::sorted;
+use sort_keys::sorted;
 
 use super::filter::{Filter, Sort, SortKey};
 use super::pinset::{Order, Pinset, Row};
@@ -348,7 +348,7 @@ mod tests {
             })
             .collect();
         // Rows the sample skips.
-        let picked: std::collections::HashSet<usize> = keys::sample(n as usize)
+        let picked: std::collections::HashSet<usize> = sort_keys::sample(n as usize)
             .expect("a table big enough to sample")
             .collect();
         assert!(picked.len() < n as usize / 2);

@@ -292,7 +292,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             };
             st.tasks.push(Task::running(
                 id,
-                crate::app::tasks::TaskKind::Audit,
+                crate::app::transfers::TaskKind::Audit,
                 what,
                 None,
                 st.now,

@@ -13,7 +13,7 @@ use super::keymap::{Action, Screen};
 use super::msg::{Effect, Msg, TaskOutcome, UploadRequest};
 use super::order::compute_index;
 use super::state::{Flash, HelpView, Level, Mode, Pane, PeerDetail, State};
-use super::tasks::{Task, TaskState};
+use super::transfers::{Task, TaskState};
 
 /// Above this many rows, sorting and filtering run off the UI task.
 pub const SYNC_INDEX_LIMIT: usize = 50_000;
@@ -366,13 +366,6 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
         } => browse::on_preview(st, generation, cid, result),
         Msg::StewardPlanned(r) => steward::planned(st, r),
         Msg::EditLoaded(r) => steward::edit_loaded(st, r),
-        Msg::AuditProgress { id, done, total } => {
-            if let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) {
-                t.bytes = done;
-                t.total = Some(total);
-            }
-            Vec::new()
-        }
         Msg::Index {
             generation,
             indexed,

@@ -6,7 +6,7 @@
 
 use super::*;
 use crate::app::msg::StewardRequest;
-use crate::app::tasks::TaskKind;
+use crate::app::transfers::TaskKind;
 use crate::cluster::steward::edit::Edit;
 use crate::cluster::steward::Plan;
 

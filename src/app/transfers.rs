@@ -1,4 +1,4 @@
-//! The console's tasks, as rows for the transfers view: uploads and
+//! The transfers view's rows, one per task the console runs: uploads and
 //! fetches (in bytes), audits, stewardship plans carried out and edits (in
 //! items: `Task.bytes` then counts those).
 
