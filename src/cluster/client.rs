@@ -11,7 +11,7 @@ use super::error::{transport_reason, ClientError};
 use super::host::Endpoint;
 use super::stream::NdjsonStream;
 use super::types::{
-    Alert, ApiError, GlobalPinInfo, GlobalRepoGc, Metric, PeerId, Pin, PinOptions, Version,
+    Alert, ApiError, GlobalPinInfo, Metric, PeerId, Pin, PinOptions, RepoGcSummary, Version,
 };
 
 /// How we prove who we are.
@@ -387,20 +387,38 @@ impl ClusterClient {
     }
 
     /// `POST /ipfs/gc`: garbage collection on every peer's kubo. It answers
-    /// when the slowest peer is done, minutes on a large store.
-    pub async fn repo_gc(&self) -> Result<GlobalRepoGc, ClientError> {
+    /// when the slowest peer is done, minutes on a large store, and lists
+    /// every block removed: read as it streams, counted, never held.
+    pub async fn repo_gc(&self) -> Result<RepoGcSummary, ClientError> {
+        use futures_util::TryStreamExt;
         const GC: Duration = Duration::from_secs(30 * 60);
         let (resp, ep) = self
             .send(Method::POST, "/ipfs/gc", &[], Some(GC), false)
             .await?;
-        let bytes = resp.bytes().await.map_err(|e| ClientError::Unreachable {
-            host: ep.label(),
-            reason: transport_reason(&e),
-        })?;
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
-            host: ep.label(),
-            what: format!("/ipfs/gc: {e}"),
+        let host = ep.label();
+        let body =
+            tokio_util::io::StreamReader::new(resp.bytes_stream().map_err(std::io::Error::other));
+        let handle = tokio::runtime::Handle::current();
+        let read = tokio::task::spawn_blocking(move || {
+            let sync = tokio_util::io::SyncIoBridge::new_with_handle(body, handle);
+            serde_json::from_reader::<_, RepoGcSummary>(std::io::BufReader::new(sync))
         })
+        .await;
+        match read {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(e)) if e.is_io() => Err(ClientError::Unreachable {
+                host,
+                reason: e.to_string(),
+            }),
+            Ok(Err(e)) => Err(ClientError::Decode {
+                host,
+                what: format!("/ipfs/gc: {e}"),
+            }),
+            Err(e) => Err(ClientError::Decode {
+                host,
+                what: format!("/ipfs/gc: {e}"),
+            }),
+        }
     }
 
     pub async fn recover(&self, cid: &str, local: bool) -> Result<GlobalPinInfo, ClientError> {

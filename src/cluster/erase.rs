@@ -733,20 +733,11 @@ impl Eraser {
         for m in &self.members {
             let c = match gc.peer_map.get(&m.id) {
                 Some(r) if !r.error.is_empty() => Collection::Failed(r.error.clone()),
-                Some(r) => {
-                    let errors: Vec<&str> = r
-                        .keys
-                        .iter()
-                        .filter(|k| !k.error.is_empty())
-                        .map(|k| k.error.as_str())
-                        .collect();
-                    match errors.first() {
-                        Some(e) if r.keys.iter().all(|k| k.key.is_none()) => {
-                            Collection::Failed(e.to_string())
-                        }
-                        _ => Collection::Ran(r.keys.iter().filter(|k| k.key.is_some()).count()),
-                    }
+                // Nothing removed, only errors: the collection did not run.
+                Some(r) if r.keys.removed == 0 && r.keys.errors > 0 => {
+                    Collection::Failed(r.keys.first_errors.join("; "))
                 }
+                Some(r) => Collection::Ran(r.keys.removed),
                 None => Collection::NotAsked,
             };
             out.insert(m.id.clone(), c);

@@ -21,6 +21,10 @@ use super::state_files::{self, StateError};
 pub const LOGGED_BLOCKS: usize = 4096;
 /// No line of ours is longer.
 const MAX_LINE: usize = 1 << 20;
+/// Past this the log is rewritten with what it needs: each item's first
+/// erase (its blocks) and its latest entry. The read cap (256 MiB) is never
+/// reached, so no entry is ever silently left unread.
+const COMPACT_AT: u64 = 32 << 20;
 
 /// What a line records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +65,35 @@ pub fn append(entry: &Entry) -> Result<PathBuf, StateError> {
     let line = serde_json::to_string(entry).map_err(|e| StateError::Io(p.clone(), e.into()))?;
     writeln!(f, "{line}").map_err(|e| StateError::Io(p.clone(), e))?;
     f.sync_all().map_err(|e| StateError::Io(p.clone(), e))?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    drop(f);
+    if size > COMPACT_AT {
+        compact(&p, &entry.cluster)?;
+    }
     Ok(p)
+}
+
+/// Rewrites the log with each item's first erase and latest entry.
+fn compact(p: &std::path::Path, cluster: &str) -> Result<(), StateError> {
+    let Some(text) = state_files::read(p)? else {
+        return Ok(());
+    };
+    let log = parse(&text, cluster, &p.display().to_string());
+    let mut kept: Vec<&Entry> = Vec::new();
+    for last in log.latest() {
+        if let Some(first) = log.erase_of(&last.report.cid) {
+            if first != last {
+                kept.push(first);
+            }
+        }
+        kept.push(last);
+    }
+    let text: String = kept
+        .iter()
+        .filter_map(|e| serde_json::to_string(e).ok())
+        .map(|l| l + "\n")
+        .collect();
+    state_files::replace(p, &text)
 }
 
 /// The log as read: its entries and what was left out, said.
@@ -186,5 +218,27 @@ mod tests {
         assert_eq!(latest[0].kind, Kind::Check);
         assert_eq!(latest[0].report.verdict, Verdict::Erased);
         assert_eq!(log.erase_of(a).unwrap().kind, Kind::Erase);
+    }
+
+    #[test]
+    fn a_compacted_log_keeps_each_items_first_erase_and_latest_entry() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("erasures.jsonl");
+        let a = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn";
+        let mut lines = vec![entry("me", a, Kind::Erase, Verdict::Pending)];
+        for _ in 0..5 {
+            lines.push(entry("me", a, Kind::Check, Verdict::Stored));
+        }
+        lines.push(entry("me", a, Kind::Check, Verdict::Erased));
+        let text: String = lines
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap() + "\n")
+            .collect();
+        std::fs::write(&p, text).unwrap();
+        compact(&p, "me").unwrap();
+        let log = parse(&std::fs::read_to_string(&p).unwrap(), "me", "f");
+        assert_eq!(log.entries.len(), 2);
+        assert_eq!(log.entries[0].kind, Kind::Erase);
+        assert_eq!(log.entries[1].report.verdict, Verdict::Erased);
     }
 }

@@ -393,6 +393,70 @@ pub struct RepoGcKey {
     pub error: String,
 }
 
+/// A collection's answer as the client keeps it: per peer, how many blocks
+/// were removed and the first errors, never the list itself (a large store
+/// collects millions of blocks).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct RepoGcSummary {
+    pub peer_map: std::collections::BTreeMap<String, RepoGcPeer>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct RepoGcPeer {
+    pub peer: String,
+    pub peername: String,
+    pub keys: KeyTally,
+    pub error: String,
+}
+
+/// `keys`, counted as they are read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyTally {
+    /// Blocks removed.
+    pub removed: usize,
+    /// Entries that carry an error instead of a key, and the first of them.
+    pub errors: usize,
+    pub first_errors: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for KeyTally {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = KeyTally;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of collected keys, or null")
+            }
+            fn visit_unit<E>(self) -> Result<KeyTally, E> {
+                Ok(KeyTally::default())
+            }
+            fn visit_none<E>(self) -> Result<KeyTally, E> {
+                Ok(KeyTally::default())
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<KeyTally, A::Error> {
+                let mut t = KeyTally::default();
+                while let Some(k) = seq.next_element::<RepoGcKey>()? {
+                    if k.key.is_some() {
+                        t.removed += 1;
+                    } else if !k.error.is_empty() {
+                        t.errors += 1;
+                        if t.first_errors.len() < 3 {
+                            t.first_errors.push(k.error);
+                        }
+                    }
+                }
+                Ok(t)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// `{"code":…,"message":…}` error bodies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -448,5 +512,23 @@ impl PinOptions {
             q.push((format!("meta-{k}"), v.clone()));
         }
         q
+    }
+}
+
+#[cfg(test)]
+mod repo_gc_tests {
+    use super::RepoGcSummary;
+
+    /// The answer's shape (fixture from the daemon's API), counted: the
+    /// keys are never held, an entry with an error is counted apart.
+    #[test]
+    fn a_collection_is_counted_not_kept() {
+        let text = r#"{"peer_map":{"12D3KooWGHTKzeT4KaLGLrbKKyT8zKrBPXAUBRzCAN6ZMDMo4M6M":{"peer":"12D3KooWGHTKzeT4KaLGLrbKKyT8zKrBPXAUBRzCAN6ZMDMo4M6M","peername":"cluster0","keys":[{"key":"QmP63DkAFEnDYNjDYBpyNDfttu1fvUw99x1brscPzpqmmq"},{"key":null,"error":"some gc error"}]},"p2":{"peer":"p2","peername":"x","keys":null,"error":"dial backoff"}}}"#;
+        let s: RepoGcSummary = serde_json::from_str(text).unwrap();
+        let a = &s.peer_map["12D3KooWGHTKzeT4KaLGLrbKKyT8zKrBPXAUBRzCAN6ZMDMo4M6M"];
+        assert_eq!((a.keys.removed, a.keys.errors), (1, 1));
+        assert_eq!(a.keys.first_errors, ["some gc error"]);
+        assert_eq!(s.peer_map["p2"].error, "dial backoff");
+        assert_eq!(s.peer_map["p2"].keys.removed, 0);
     }
 }
