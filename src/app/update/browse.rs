@@ -2,7 +2,7 @@
 //! types and sizes and the selected file's preview, asked for as they come
 //! on screen (the screen never waits on the network).
 
-use super::*;
+use super::{dialogs, keys, Action, Effect, Mode, Pane, State};
 use crate::app::browse::{Browse, BrowseEntry, BrowseSort, Crumb, PreviewState};
 use crate::app::msg::PreviewAnswer;
 use crate::app::reader::{Reader, ReaderText};

@@ -1,6 +1,11 @@
 //! Forms and confirmations: keys inside a dialog, validation, and what a confirmed or submitted dialog asks for.
 
-use super::*;
+use crossterm::event::KeyEvent;
+
+use super::{
+    flash, Action, Button, Confirm, ConfirmAction, Dialog, Effect, Form, FormKind, Level, State,
+    UploadRequest,
+};
 use crate::app::dialog::{FETCH_CID, FETCH_DEST};
 
 pub(super) fn dialog_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Vec<Effect> {

@@ -1,6 +1,10 @@
 //! The pins index: loading the pinset in chunks, problems and statuses, what is visible and in which order, counts per peer.
 
-use super::*;
+use super::keys::inspect_selected;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::{compute_index, flash, row_visible, Effect, Level, SortKey, State, SYNC_INDEX_LIMIT};
 use crate::app::order::Indexed;
 use crate::app::pinset::Order;
 use crate::app::state::Edge;

@@ -1,7 +1,14 @@
 //! Keys on every screen and `:` commands: what each does to the state. The
 //! keymap of the screen in front decides the action; this carries it out.
 
-use super::*;
+use super::dialogs::{dialog_key, open_fetch_form};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{
+    browse, flash, index, peer_stats, reindex, scroll_into_view, Action, Button, Confirm,
+    ConfirmAction, Dialog, Effect, Filter, Form, HelpView, Level, Mode, Pane, PeerDetail, Screen,
+    Sort, SortKey, State, Task,
+};
 use crate::app::command_line::{self, Cmd, Completion};
 use crate::app::state::Edge;
 

@@ -1,11 +1,8 @@
 //! The one place state changes: `update(state, msg) -> effects`. Pure: no I/O,
 //! no clock (time comes in `Msg::Tick`), so every key path is unit-testable.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::time::Duration;
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::dialog::{Button, Confirm, ConfirmAction, Dialog, Form, FormKind};
 use super::filter::{row_visible, Filter, Sort, SortKey};
@@ -24,10 +21,11 @@ mod index;
 mod keys;
 mod steward;
 
-use dialogs::*;
-use index::*;
+use index::{
+    abandon_reload, learn_peer_names, on_chunk, on_health, on_problems, on_statuses, recount_peers,
+};
 pub use index::{peer_stats, reindex, risk_of, scroll_into_view};
-use keys::*;
+use keys::on_key;
 
 pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
     let fx = update_inner(st, msg);

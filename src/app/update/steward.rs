@@ -4,7 +4,9 @@
 //! written. `--read-only` shows plans (they only read) and refuses to carry
 //! one out; it refuses an edit at the start.
 
-use super::*;
+use super::{
+    flash, Button, Confirm, ConfirmAction, Dialog, Effect, Form, FormKind, Level, Pane, State, Task,
+};
 use crate::app::msg::StewardRequest;
 use crate::app::transfers::TaskKind;
 use crate::cluster::steward::edit::Edit;
