@@ -5,9 +5,9 @@ use super::dialogs::{dialog_key, open_fetch_form};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{
-    browse, flash, index, peer_stats, reindex, scroll_into_view, Action, Button, Confirm,
-    ConfirmAction, Dialog, Effect, Filter, Form, HelpView, Level, Mode, Pane, PeerDetail, Screen,
-    Sort, SortKey, State, Task,
+    browse, flash, index, peer_stats, refuse_read_only, reindex, scroll_into_view, Action, Button,
+    Confirm, ConfirmAction, Dialog, Effect, Filter, Form, HelpView, Level, Mode, Pane, PeerDetail,
+    Screen, Sort, SortKey, State, Task,
 };
 use crate::app::command_line::{self, Cmd, Completion};
 use crate::app::state::Edge;
@@ -598,9 +598,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             set_problems_only(st, on)
         }
         Action::Upload => {
-            if st.read_only {
-                flash(st, "read-only: uploads are disabled", Level::Error);
-            } else {
+            if !refuse_read_only(st, "an upload") {
                 st.flash = None;
                 st.dialog = Some(Dialog::Form(Form::upload(
                     st.default_org.as_deref(),
@@ -644,8 +642,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             if cids.is_empty() {
                 return Vec::new();
             }
-            if st.read_only {
-                flash(st, "read-only: unpinning is disabled", Level::Error);
+            if refuse_read_only(st, "unpinning") {
                 return Vec::new();
             }
             let items = cids
@@ -671,8 +668,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Recover => {
-            if st.read_only {
-                flash(st, "read-only: recover is disabled", Level::Error);
+            if refuse_read_only(st, "recover") {
                 return Vec::new();
             }
             let cid = match st.focus {
@@ -699,8 +695,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             }
         }
         Action::RecoverAll => {
-            if st.read_only {
-                flash(st, "read-only: recover is disabled", Level::Error);
+            if refuse_read_only(st, "recover") {
                 return Vec::new();
             }
             let n = st.pins.repl.in_error();

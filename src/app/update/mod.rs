@@ -383,6 +383,19 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
 
 /// The one gate for changes to the cluster: in read-only mode no effect that
 /// mutates it leaves `update`.
+/// At the key: a read-only console says so and does nothing (one message
+/// for every change refused). `gate` below holds the effects to it too.
+fn refuse_read_only(st: &mut State, what: &str) -> bool {
+    if st.read_only {
+        flash(
+            st,
+            format!("read-only: {what} would change the cluster"),
+            Level::Error,
+        );
+    }
+    st.read_only
+}
+
 fn gate(st: &mut State, fx: Vec<Effect>) -> Vec<Effect> {
     if !st.read_only || !fx.iter().any(Effect::mutates) {
         return fx;

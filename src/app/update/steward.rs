@@ -5,23 +5,13 @@
 //! one out; it refuses an edit at the start.
 
 use super::{
-    flash, Button, Confirm, ConfirmAction, Dialog, Effect, Form, FormKind, Level, Pane, State, Task,
+    flash, refuse_read_only, Button, Confirm, ConfirmAction, Dialog, Effect, Form, FormKind, Level,
+    Pane, State, Task,
 };
 use crate::app::msg::StewardRequest;
 use crate::app::transfers::TaskKind;
 use crate::cluster::steward::edit::Edit;
 use crate::cluster::steward::Plan;
-
-fn refuse_read_only(st: &mut State, what: &str) -> bool {
-    if st.read_only {
-        flash(
-            st,
-            format!("read-only: {what} would change the cluster"),
-            Level::Error,
-        );
-    }
-    st.read_only
-}
 
 /// `:rebalance`
 pub(super) fn rebalance(st: &mut State) -> Vec<Effect> {
