@@ -18,10 +18,25 @@ use ccs_tui::tasks::pollers::PollConfig;
 use ccs_tui::tui::{self, TuiOptions};
 use ccs_tui::{config, sim};
 
+/// Removes a folder when it goes out of scope (the demo's state).
+struct RemovedAtExit(std::path::PathBuf);
+
+impl Drop for RemovedAtExit {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.command.is_none() && std::io::stdout().is_terminal());
+    // A demo's cluster is new each run: its state lives and ends with it.
+    let _demo_state = cli.demo.then(|| {
+        let dir = std::env::temp_dir().join(format!("ccs-tui-demo-state-{}", std::process::id()));
+        ccs_tui::cluster::state_files::use_state_dir(dir.clone());
+        RemovedAtExit(dir)
+    });
     if let Some(cmd) = &cli.command {
         // `--demo` answers a subcommand too, from the simulated cluster
         // started here (kept alive until the command ends).

@@ -13,8 +13,22 @@ use std::path::{Path, PathBuf};
 /// A journal file is a list of small lines; anything larger is not ours.
 const MAX_JOURNAL: u64 = 256 << 20;
 
+/// This process's own state folder, when it has one (see [`use_state_dir`]).
+static OWN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Keeps this process's state under `base` instead: `--demo` runs a fresh
+/// simulated cluster each time, and what it journals or logs (an erase, an
+/// audit's findings) must not meet the real state folder, nor an earlier
+/// demo's cluster of the same identity.
+pub fn use_state_dir(base: PathBuf) {
+    let _ = OWN.set(base);
+}
+
 /// `$XDG_STATE_HOME/ccs-tui` (else `~/.local/state/ccs-tui`).
 pub fn state_dir() -> Option<PathBuf> {
+    if let Some(base) = OWN.get() {
+        return Some(base.join("ccs-tui"));
+    }
     let base = std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)

@@ -292,3 +292,40 @@ async fn an_erase_is_never_done_unasked() {
     assert!(o.stderr.contains("refusing to erase"), "{}", o.stderr);
     assert!(b.client().allocation(&cid).await.is_ok());
 }
+
+/// `--demo` runs a fresh simulated cluster each time: what its erase logs
+/// stays with that run, never in the real state folder, and the next demo
+/// run has nothing erased (the review found it reporting STILL STORED).
+#[tokio::test]
+async fn a_demo_erase_leaves_nothing_in_the_state_folder() {
+    let state = tempfile::tempdir().unwrap();
+    let env = || vec![("XDG_STATE_HOME", state.path().display().to_string())];
+    let o = run(vec!["--demo".into(), "ls".into(), "--json".into()], env()).await;
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let cid = v[3]["cid"].as_str().unwrap().to_string();
+    let o = run(
+        vec![
+            "--demo".into(),
+            "rm".into(),
+            "--erase".into(),
+            "--yes".into(),
+            cid,
+        ],
+        env(),
+    )
+    .await;
+    assert!(o.code <= 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("gone"), "{}", o.stdout);
+    let o = run(vec!["--demo".into(), "erased".into()], env()).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("nothing erased"),
+        "{}{}",
+        o.stdout,
+        o.stderr
+    );
+    assert!(
+        std::fs::read_dir(state.path()).unwrap().next().is_none(),
+        "nothing written to the real state folder"
+    );
+}
