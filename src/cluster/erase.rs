@@ -445,6 +445,22 @@ async fn presence(client: &ClusterClient, gateway: &url::Url, c: &Cid) -> Presen
     }
 }
 
+/// A pin operation under way on a peer.
+fn in_flight_status(s: TrackerStatus) -> bool {
+    matches!(
+        s,
+        TrackerStatus::Pinning
+            | TrackerStatus::PinQueued
+            | TrackerStatus::UnpinQueued
+            | TrackerStatus::Unpinning
+    )
+}
+
+/// The peer's kubo pins it, or will, or has not let go yet.
+fn holds_or_busy(s: TrackerStatus) -> bool {
+    s == TrackerStatus::Pinned || in_flight_status(s)
+}
+
 /// Runs erases and checks against one cluster.
 pub struct Eraser {
     pub client: Arc<ClusterClient>,
@@ -644,16 +660,7 @@ impl Eraser {
         let deadline = tokio::time::Instant::now() + self.wait;
         loop {
             if let Ok(g) = self.client.pin_status(cid, false).await {
-                let busy = g.peer_map.values().any(|i| {
-                    matches!(
-                        i.status,
-                        TrackerStatus::Pinned
-                            | TrackerStatus::Pinning
-                            | TrackerStatus::PinQueued
-                            | TrackerStatus::UnpinQueued
-                            | TrackerStatus::Unpinning
-                    )
-                });
+                let busy = g.peer_map.values().any(|i| holds_or_busy(i.status));
                 if !busy {
                     return;
                 }
@@ -678,13 +685,7 @@ impl Eraser {
         };
         while let Some(Ok(g)) = s.next().await {
             for (id, i) in &g.peer_map {
-                if matches!(
-                    i.status,
-                    TrackerStatus::Pinning
-                        | TrackerStatus::PinQueued
-                        | TrackerStatus::UnpinQueued
-                        | TrackerStatus::Unpinning
-                ) {
+                if in_flight_status(i.status) {
                     *out.entry(id.clone()).or_default() += 1;
                 }
             }
@@ -709,16 +710,10 @@ impl Eraser {
             let (Ok(me), Ok(g)) = (one.id().await, one.pin_status(cid, true).await) else {
                 continue;
             };
-            let pins = g.peer_map.get(&me.id).is_some_and(|i| {
-                matches!(
-                    i.status,
-                    TrackerStatus::Pinned
-                        | TrackerStatus::Pinning
-                        | TrackerStatus::PinQueued
-                        | TrackerStatus::UnpinQueued
-                        | TrackerStatus::Unpinning
-                )
-            });
+            let pins = g
+                .peer_map
+                .get(&me.id)
+                .is_some_and(|i| holds_or_busy(i.status));
             if pins {
                 out.insert(me.id);
             }

@@ -22,9 +22,7 @@ pub(super) async fn run(cx: &Ctx, a: &CapacityArgs) -> Result<u8, CmdError> {
     if !(a.within >= 0.0 && a.within.is_finite()) {
         return Err(CmdError::usage("--within", "a number of months, 0 or more"));
     }
-    let members = cx.client.members().await?;
-    let metrics = cx.client.metrics("freespace").await?;
-    let fleet = crate::config::fleet(&cx.resolved.file, &members).with_metrics(&metrics);
+    let (fleet, members) = crate::config::fleet_now(&cx.client, &cx.resolved.file).await?;
     let peers = capacity::peers_of(&fleet, &members);
     let now = chrono::Utc::now().timestamp();
     let mut tally = Tally::new(&peers, now);

@@ -115,7 +115,7 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
     }
     let t = carry_out(
         cx,
-        if cx.json { Events::Json } else { Events::Text },
+        Events::of(cx.json),
         &plan,
         journal,
         Duration::from_secs(a.wait),

@@ -71,7 +71,7 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
         let journal = Journal::of(&plan.kind, &cx.client).await?;
         let t = carry_out(
             cx,
-            if cx.json { Events::Json } else { Events::Text },
+            Events::of(cx.json),
             &plan,
             journal,
             Duration::from_secs(a.wait),

@@ -13,10 +13,7 @@ use crate::cluster::types::{PeerId, Pin};
 
 /// The fleet with the free space each member reports now.
 pub(super) async fn fleet(cx: &Ctx) -> Result<(Fleet, Vec<PeerId>), CmdError> {
-    let members = cx.client.members().await?;
-    let metrics = cx.client.metrics("freespace").await?;
-    let fleet = crate::config::fleet(&cx.resolved.file, &members).with_metrics(&metrics);
-    Ok((fleet, members))
+    Ok(crate::config::fleet_now(&cx.client, &cx.resolved.file).await?)
 }
 
 /// The items of the pinset `keep` wants, kept as they stream in: a whole
@@ -93,6 +90,17 @@ pub(super) enum Events {
     /// Nothing: the command's one JSON document (rebalance's report) says
     /// what happened, and stdout holds that document alone.
     Quiet,
+}
+
+impl Events {
+    /// A line per item, or JSON with `--json`.
+    pub(super) fn of(json: bool) -> Events {
+        if json {
+            Events::Json
+        } else {
+            Events::Text
+        }
+    }
 }
 
 /// Carries out `plan` with its journal (closed at the end); one line per

@@ -14,6 +14,17 @@ const REPLICATION: (usize, usize) = (3, 5);
 /// a peer ID). A configuration that names no nodes at all gives every
 /// member, with no reserve: otherwise every allocation would count as an
 /// orphan.
+/// The fleet as the cluster stands now: its members (listed, or missing by
+/// an alert) with their fresh free space, and the configuration's rules.
+pub async fn fleet_now(
+    client: &crate::cluster::ClusterClient,
+    file: &FileConfig,
+) -> Result<(Fleet, Vec<PeerId>), crate::cluster::ClientError> {
+    let members = client.members().await?;
+    let metrics = client.metrics("freespace").await?;
+    Ok((fleet(file, &members).with_metrics(&metrics), members))
+}
+
 pub fn fleet(file: &FileConfig, members: &[PeerId]) -> Fleet {
     let id_of = |name: &str| -> Option<String> {
         file.nodes

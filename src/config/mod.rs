@@ -15,7 +15,7 @@ mod fleet;
 mod hosts;
 mod toml_files;
 pub mod validate;
-pub use fleet::{fleet, node_orgs};
+pub use fleet::{fleet, fleet_now, node_orgs};
 pub use hosts::node_gateways;
 
 use crate::cluster::{Auth, Endpoint};

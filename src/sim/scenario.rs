@@ -238,6 +238,38 @@ fn item(kind: &str, i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u
     }
 }
 
+/// A demo item as the cluster keeps it: pinned long ago with the
+/// scenario's bounds, its org and size as ccs sets them.
+fn item_rec(
+    cid: String,
+    name: String,
+    org: &str,
+    size: u64,
+    sc: &Scenario,
+    allocations: Vec<u16>,
+    timestamp: i64,
+) -> PinRec {
+    PinRec {
+        cid,
+        name,
+        metadata: vec![
+            ("org".into(), org.to_string()),
+            ("size".into(), size.to_string()),
+        ],
+        rmin: sc.replication_min,
+        rmax: sc.replication_max,
+        allocations,
+        user_allocations: Vec::new(),
+        mode_direct: false,
+        expire_at: 0,
+        timestamp,
+        started: started_ago(3600),
+        available: true,
+        overrides: Vec::new(),
+        pin_update: None,
+    }
+}
+
 pub fn build(sc: &Scenario) -> Result<SimState, String> {
     let names: Vec<String> = sc.peers.iter().map(|p| p.name.clone()).collect();
     let mut st = SimState::new(&names, sc.seed);
@@ -268,28 +300,8 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
                 let k = allocations.len();
                 allocations = (0..k).map(|j| online[(shift + j) % online.len()]).collect();
             }
-            st.pins.insert(
-                cid.clone(),
-                PinRec {
-                    cid,
-                    name,
-                    metadata: vec![
-                        ("org".into(), col.org.clone()),
-                        ("size".into(), size.to_string()),
-                    ],
-                    rmin: sc.replication_min,
-                    rmax: sc.replication_max,
-                    allocations,
-                    user_allocations: Vec::new(),
-                    mode_direct: false,
-                    expire_at: 0,
-                    timestamp: now - age,
-                    started: started_ago(3600),
-                    available: true,
-                    overrides: Vec::new(),
-                    pin_update: None,
-                },
-            );
+            let rec = item_rec(cid, name, &col.org, size, sc, allocations, now - age);
+            st.pins.insert(rec.cid.clone(), rec);
             index += 1;
         }
     }
@@ -387,28 +399,8 @@ fn add_history(
                 let allocations: Vec<u16> =
                     (0..copies).map(|j| ((turn + j) % peers) as u16).collect();
                 turn += 1;
-                st.pins.insert(
-                    cid.clone(),
-                    PinRec {
-                        cid,
-                        name,
-                        metadata: vec![
-                            ("org".into(), o.org.clone()),
-                            ("size".into(), size.to_string()),
-                        ],
-                        rmin: sc.replication_min,
-                        rmax: sc.replication_max,
-                        allocations,
-                        user_allocations: Vec::new(),
-                        mode_direct: false,
-                        expire_at: 0,
-                        timestamp: created,
-                        started: started_ago(3600),
-                        available: true,
-                        overrides: Vec::new(),
-                        pin_update: None,
-                    },
-                );
+                let rec = item_rec(cid, name, &o.org, size, sc, allocations, created);
+                st.pins.insert(rec.cid.clone(), rec);
             }
         }
     }

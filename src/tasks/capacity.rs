@@ -16,12 +16,9 @@ impl Effects {
         let (client, tx, config) = (self.client.clone(), self.tx.clone(), self.config.clone());
         tokio::spawn(async move {
             let r = async {
-                let members = client.members().await.map_err(|e| e.to_string())?;
-                let metrics = client
-                    .metrics("freespace")
+                let (fleet, members) = crate::config::fleet_now(&client, &config)
                     .await
                     .map_err(|e| e.to_string())?;
-                let fleet = crate::config::fleet(&config, &members).with_metrics(&metrics);
                 let peers = capacity::peers_of(&fleet, &members);
                 let cluster = crate::cluster::state_files::cluster_key(&client).await.ok();
                 let now = chrono::Utc::now().timestamp();

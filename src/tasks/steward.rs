@@ -17,12 +17,9 @@ impl Effects {
         let (client, tx, config) = (self.client.clone(), self.tx.clone(), self.config.clone());
         tokio::spawn(async move {
             let plan = async {
-                let members = client.members().await.map_err(|e| e.to_string())?;
-                let metrics = client
-                    .metrics("freespace")
+                let (fleet, _) = crate::config::fleet_now(&client, &config)
                     .await
                     .map_err(|e| e.to_string())?;
-                let fleet = crate::config::fleet(&config, &members).with_metrics(&metrics);
                 let journal = |kind: Kind| {
                     let client = client.clone();
                     async move { Journal::of(&kind, &client).await.map_err(|e| e.to_string()) }

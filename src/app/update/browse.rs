@@ -2,7 +2,7 @@
 //! types and sizes and the selected file's preview, asked for as they come
 //! on screen (the screen never waits on the network).
 
-use super::{dialogs, keys, Action, Effect, Mode, Pane, State};
+use super::{dialogs, Action, Effect, Mode, Pane, State};
 use crate::app::browse::{Browse, BrowseEntry, BrowseSort, Crumb, PreviewState};
 use crate::app::msg::PreviewAnswer;
 use crate::app::reader::{Reader, ReaderText};
@@ -138,7 +138,7 @@ pub(super) fn browse_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
             let Some(path) = b.selected_entry().map(|e| b.ipfs_path(e)) else {
                 return Vec::new();
             };
-            return keys::copy(st, path);
+            return super::copy(st, path);
         }
         _ => return Vec::new(),
     }
@@ -332,7 +332,7 @@ pub(super) fn reader_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
         }
         Some(Action::Copy) => {
             let path = r.path.clone();
-            return keys::copy(st, path);
+            return super::copy(st, path);
         }
         _ => {}
     }

@@ -1,6 +1,5 @@
 //! The pins index: loading the pinset in chunks, problems and statuses, what is visible and in which order, counts per peer.
 
-use super::keys::inspect_selected;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -8,6 +7,19 @@ use super::{compute_index, flash, row_visible, Effect, Level, SortKey, State, SY
 use crate::app::order::Indexed;
 use crate::app::pinset::Order;
 use crate::app::state::Edge;
+
+/// The replication pane follows the selected item.
+pub(super) fn inspect_selected(st: &mut State) {
+    let cid = st.pins.selected_row().map(|r| Box::<str>::from(r.cid()));
+    if cid != st.replication.cid {
+        st.replication.cid = cid;
+        st.replication.info = None;
+        st.replication.selected = 0;
+        st.replication.offset = 0;
+        st.replication.fresh = Default::default();
+        st.replication.fresh.loading = st.replication.cid.is_some();
+    }
+}
 
 pub fn scroll_into_view(st: &mut State) {
     let p = &mut st.pins;

@@ -38,7 +38,7 @@ pub(super) fn on_key(st: &mut State, k: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Screen::Capacity => capacity_key(st, act),
+        Screen::Capacity => super::capacity::capacity_key(st, act),
         Screen::Tasks => tasks_key(st, act),
         Screen::Main => act.map(|a| action(st, a)).unwrap_or_default(),
     }
@@ -253,7 +253,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             st.show_tasks = true;
             Vec::new()
         }
-        Cmd::Capacity => open_capacity(st),
+        Cmd::Capacity => super::capacity::open_capacity(st),
         Cmd::Browse => browse::open_item(st),
         Cmd::Risk => {
             let fail = if arg.is_empty() {
@@ -438,7 +438,7 @@ fn peer_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
             st.focus = Pane::Pins;
             return set_filter_strict(st, &term);
         }
-        Some(Action::Copy) => return copy(st, id),
+        Some(Action::Copy) => return super::copy(st, id),
         Some(a @ (Action::Down | Action::Up)) => {
             let n = st.peers.rows.len();
             if n > 0 {
@@ -453,12 +453,6 @@ fn peer_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-pub(super) fn copy(st: &mut State, text: String) -> Vec<Effect> {
-    let note = st.clipboard.caveat();
-    flash(st, format!("copied {text}{note}"), Level::Info);
-    vec![Effect::Copy(text)]
 }
 
 pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
@@ -530,7 +524,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
         }
         Action::ReplicationPane => {
             st.focus = Pane::Replication;
-            inspect_selected(st);
+            index::inspect_selected(st);
             Vec::new()
         }
         Action::Down => move_by(st, 1),
@@ -541,7 +535,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
         Action::Bottom => move_by(st, i64::MAX / 2),
         Action::Inspect => match st.focus {
             Pane::Pins => {
-                inspect_selected(st);
+                index::inspect_selected(st);
                 st.focus = Pane::Replication;
                 Vec::new()
             }
@@ -588,7 +582,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
                 Pane::Replication => st.replication.cid.as_ref().map(|c| c.to_string()),
             };
             match text {
-                Some(t) => copy(st, t),
+                Some(t) => super::copy(st, t),
                 None => Vec::new(),
             }
         }
@@ -714,7 +708,7 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
             st.show_tasks = !st.show_tasks;
             Vec::new()
         }
-        Action::Capacity => open_capacity(st),
+        Action::Capacity => super::capacity::open_capacity(st),
         Action::Edit => super::steward::edit(st),
         Action::SortName => sort_by(st, SortKey::Name),
         Action::SortCreated => sort_by(st, SortKey::Created),
@@ -747,18 +741,6 @@ pub(super) fn sort_by(st: &mut State, key: SortKey) -> Vec<Effect> {
         }
     };
     reindex(st)
-}
-
-pub(super) fn inspect_selected(st: &mut State) {
-    let cid = st.pins.selected_row().map(|r| Box::<str>::from(r.cid()));
-    if cid != st.replication.cid {
-        st.replication.cid = cid;
-        st.replication.info = None;
-        st.replication.selected = 0;
-        st.replication.offset = 0;
-        st.replication.fresh = Default::default();
-        st.replication.fresh.loading = st.replication.cid.is_some();
-    }
 }
 
 /// Into or out of the problems view; out of it, the item selected before
@@ -833,31 +815,4 @@ pub(super) fn tasks_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-/// Opens the capacity screen; its figures are worked out off the UI task.
-fn open_capacity(st: &mut State) -> Vec<Effect> {
-    let history = st.capacity.take().map(|c| c.history).unwrap_or_default();
-    st.capacity = Some(crate::app::capacity::CapacityView {
-        history,
-        ..Default::default()
-    });
-    vec![Effect::Capacity(st.pins.rows.clone())]
-}
-
-fn capacity_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
-    match act {
-        Some(Action::Close) => {
-            st.capacity = None;
-            Vec::new()
-        }
-        Some(Action::Units) => {
-            if let Some(c) = st.capacity.as_mut() {
-                c.items = !c.items;
-            }
-            Vec::new()
-        }
-        Some(Action::Refresh) => open_capacity(st),
-        _ => Vec::new(),
-    }
 }

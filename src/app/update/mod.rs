@@ -16,6 +16,7 @@ use super::transfers::{Task, TaskState};
 pub const SYNC_INDEX_LIMIT: usize = 50_000;
 
 mod browse;
+mod capacity;
 mod dialogs;
 mod index;
 mod keys;
@@ -123,53 +124,14 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             st.peers.fresh.failed(e, retry, st.now);
             Vec::new()
         }
-        Msg::Freespace(metrics) => {
-            for m in &metrics {
-                if let Some(p) = st.peers.rows.iter_mut().find(|p| p.id == m.peer) {
-                    p.free_space = m.value.parse().ok();
-                }
-            }
-            // The history the capacity screen draws: every ten minutes.
-            let due = st.free_sampled.is_none_or(|t| {
-                st.now.saturating_duration_since(t).as_secs()
-                    >= crate::cluster::capacity::history::EVERY_SECS as u64
-            });
-            let samples: Vec<(String, u64)> = metrics
-                .iter()
-                .filter(|m| m.valid)
-                .filter_map(|m| Some((m.peer.clone(), m.value.parse().ok()?)))
-                .collect();
-            if due && !samples.is_empty() {
-                st.free_sampled = Some(st.now);
-                return vec![Effect::RecordFreeSpace(samples)];
-            }
-            Vec::new()
-        }
+        Msg::Freespace(metrics) => capacity::on_freespace(st, metrics),
         Msg::Fixity(findings) => {
             let rows = st.pins.rows.clone();
             st.pins.repl.set_fixity(findings, &rows);
             reindex(st)
         }
-        Msg::CapacityReady(r) => {
-            if let Some(c) = st.capacity.as_mut() {
-                match r {
-                    Ok(b) => {
-                        let (figures, history) = *b;
-                        c.figures = Some(Box::new(figures));
-                        c.history = history;
-                        c.error = None;
-                    }
-                    Err(e) => c.error = Some(e),
-                }
-            }
-            Vec::new()
-        }
-        Msg::FreeHistory(h) => {
-            if let Some(c) = st.capacity.as_mut() {
-                c.history = h;
-            }
-            Vec::new()
-        }
+        Msg::CapacityReady(r) => capacity::on_figures(st, r),
+        Msg::FreeHistory(h) => capacity::on_history(st, h),
         Msg::PinsetChunk {
             generation,
             rows,
@@ -383,6 +345,13 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
 
 /// The one gate for changes to the cluster: in read-only mode no effect that
 /// mutates it leaves `update`.
+/// Copies `text` (OSC 52), saying what was copied and the terminal's caveat.
+pub(super) fn copy(st: &mut State, text: String) -> Vec<Effect> {
+    let note = st.clipboard.caveat();
+    flash(st, format!("copied {text}{note}"), Level::Info);
+    vec![Effect::Copy(text)]
+}
+
 /// At the key: a read-only console says so and does nothing (one message
 /// for every change refused). `gate` below holds the effects to it too.
 fn refuse_read_only(st: &mut State, what: &str) -> bool {
