@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::fetch::{fetch, Verified};
-use crate::cluster::types::TrackerStatus;
+use crate::cluster::fetch::{fetch, sources, Event, Watch};
+use crate::format::human_bytes;
 use crate::unixfs::{self};
 
 /// `ccs-tui get`
@@ -26,6 +26,10 @@ pub struct GetArgs {
     /// disk has room for, less 256 MiB].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_bytes: Option<u64>,
+    /// Fetch from this peer's gateway only (name or ID) [default: every
+    /// peer that pins it, at once].
+    #[arg(long, value_name = "PEER")]
+    from: Option<String>,
     /// Stop a folder that unpacks into more files and folders than this.
     #[arg(long, value_name = "N", default_value_t = crate::cluster::fetch::DEFAULT_MAX_ENTRIES)]
     max_entries: u64,
@@ -79,43 +83,11 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
             }
         }
     };
-    // Prefer the gateway of a peer that has it pinned.
-    let mut gateway = cx.client.default_gateway();
-    if let Ok(st) = cx.client.pin_status(cid, false).await {
-        let holders: Vec<&str> = st
-            .peer_map
-            .values()
-            .filter(|p| p.status == TrackerStatus::Pinned)
-            .map(|p| p.peername.as_str())
-            .collect();
-        let this = cx
-            .client
-            .endpoint()
-            .api
-            .host_str()
-            .unwrap_or("")
-            .to_string();
-        let here_pinned = st.peer_map.values().any(|p| {
-            p.status == TrackerStatus::Pinned
-                && cx
-                    .resolved
-                    .file
-                    .nodes
-                    .get(&p.peername)
-                    .is_some_and(|n| n.host() == this)
-        });
-        if !here_pinned {
-            // The holder's gateway as the configuration gives it (its
-            // `gateway:`, else port 8080 of its host).
-            let nodes = crate::config::node_gateways(&cx.resolved.file, false).unwrap_or_default();
-            if let Some(n) = holders
-                .iter()
-                .find_map(|h| nodes.iter().find(|n| n.name == *h))
-            {
-                gateway = n.gateway.clone();
-            }
-        }
-    }
+    // Every peer that pins it, as the configuration names their gateways.
+    let nodes = crate::config::node_gateways(&cx.resolved.file, false).unwrap_or_default();
+    let from = sources(&cx.client, &nodes, cid, a.from.as_deref())
+        .await
+        .map_err(|e| CmdError::usage(a.from.clone().unwrap_or_default(), e.to_string()))?;
     let line = ProgressLine::new("receiving");
     let progress = line.clone().map(|l| {
         Arc::new(move |got: u64, total: Option<u64>| l.show(got, total))
@@ -127,38 +99,49 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
         max_bytes: a.max_bytes,
         max_entries: a.max_entries,
     };
-    let r = fetch(&cx.client, &gateway, cid, &dest, &opts, progress, cancel).await;
+    let watch = Watch {
+        progress,
+        events: Some(Arc::new(move |e: Event| match e {
+            Event::Resuming { verified, total } => tell!(
+                "resuming: {} of {} already verified",
+                human_bytes(verified),
+                human_bytes(total)
+            ),
+            Event::Dropped { source, reason } => {
+                tell!("ccs-tui: {source} is no longer asked: {reason}")
+            }
+        })),
+    };
+    let r = fetch(&cx.client, &from, cid, &dest, &opts, &watch, cancel).await;
     ctrlc.abort();
     if line.is_some() {
         eprintln!();
     }
-    let r = r?;
-    match &r.verified {
-        Verified::Match => {
-            if cx.json {
-                print_json(
-                    &json!({"cid": cid, "path": r.path, "bytes": r.bytes, "folder": r.is_dir, "verified": true}),
-                );
-            } else {
-                say!(
-                    "fetched {cid} to {} (verified: matches {cid})",
-                    r.path.display()
-                );
+    let r = match r {
+        Err(crate::cluster::ClientError::Cancelled) => {
+            let p = crate::cluster::fetch::Partial::of(cid, &dest);
+            if p.state.exists() {
+                tell!("ccs-tui: interrupted; what was verified is kept: the same get resumes");
             }
-            Ok(OK)
+            return Err(crate::cluster::ClientError::Cancelled.into());
         }
-        Verified::Mismatch { got, kept } => {
-            tell!(
-                "ccs-tui: MISMATCH: {cid} arrived as {got}; {} was not written, the download is kept at {}",
-                dest.display(),
-                kept.display()
-            );
-            if cx.json {
-                print_json(
-                    &json!({"cid": cid, "path": dest, "verified": false, "got": got, "kept": kept}),
-                );
-            }
-            Ok(FAIL)
-        }
+        r => r?,
+    };
+    let sources: Vec<serde_json::Value> = r
+        .from
+        .iter()
+        .map(|(name, bytes)| json!({"source": name, "bytes": bytes}))
+        .collect();
+    if cx.json {
+        print_json(&json!({
+            "cid": cid, "path": r.path, "bytes": r.bytes, "folder": r.is_dir,
+            "verified": true, "resumed": r.resumed, "sources": sources,
+        }));
+    } else {
+        say!(
+            "fetched {cid} to {} (verified: matches {cid})",
+            r.path.display()
+        );
     }
+    Ok(OK)
 }

@@ -381,6 +381,9 @@ async fn serve(
     let format = requested_format(&q, &req);
     match format {
         Format::Raw => return serve_raw(&ctx, cur, h, head, faults.gateway_corrupt),
+        Format::Car if car_dups(&req) => {
+            return serve_car_dups(ctx, cur, h, head, faults.gateway_corrupt)
+        }
         Format::Car => return serve_car(&ctx, cur, h, head),
         Format::Tar => return serve_tar(ctx, cur, h, head),
         Format::Plain => {}
@@ -522,6 +525,89 @@ fn uvarint(mut n: u64, out: &mut Vec<u8>) {
         n >>= 7;
     }
     out.push(n as u8);
+}
+
+/// Whether the client asked for every repeat of a block (IPIP-412 `dups=y`).
+fn car_dups(req: &Request) -> bool {
+    req.headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/vnd.ipld.car") && a.contains("dups=y"))
+}
+
+fn car_section(c: &Cid, b: &[u8]) -> Bytes {
+    let cb = c.to_bytes();
+    let mut out = Vec::with_capacity(cb.len() + b.len() + 10);
+    uvarint((cb.len() + b.len()) as u64, &mut out);
+    out.extend_from_slice(&cb);
+    out.extend_from_slice(b);
+    Bytes::from(out)
+}
+
+/// A CARv1 with every block as often as a depth-first walk meets it
+/// (`order=dfs; dups=y`), made as it is sent: a folder of 40,000 links to
+/// one large folder streams until the client stops reading, as kubo's does.
+fn serve_car_dups(ctx: Ctx, root: Cid, mut h: HeaderMap, head: bool, corrupt: bool) -> Response {
+    if get_block(&ctx, &root).is_none() {
+        return text(StatusCode::NOT_FOUND, format!("block {root} not found"));
+    }
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/vnd.ipld.car; version=1; order=dfs; dups=y"),
+    );
+    h.insert("accept-ranges", HeaderValue::from_static("none"));
+    h.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
+    if head {
+        let mut r = StatusCode::OK.into_response();
+        r.headers_mut().extend(h);
+        return r;
+    }
+    let (tx, rx) = mpsc::channel::<Result<Bytes, BoxError>>(16);
+    tokio::spawn(async move {
+        let cid_bytes = root.to_bytes();
+        let mut hdr = vec![0xa2, 0x65];
+        hdr.extend_from_slice(b"roots");
+        hdr.extend_from_slice(&[0x81, 0xd8, 0x2a, 0x58, (cid_bytes.len() + 1) as u8, 0x00]);
+        hdr.extend_from_slice(&cid_bytes);
+        hdr.push(0x67);
+        hdr.extend_from_slice(b"version");
+        hdr.push(0x01);
+        let mut first = Vec::new();
+        uvarint(hdr.len() as u64, &mut first);
+        first.extend_from_slice(&hdr);
+        if tx.send(Ok(Bytes::from(first))).await.is_err() {
+            return;
+        }
+        let mut stack = vec![root];
+        let mut corrupted = false;
+        while let Some(c) = stack.pop() {
+            let Some(block) = get_block(&ctx, &c) else {
+                let _ = tx.send(Err(format!("block {c} not found").into())).await;
+                return;
+            };
+            if c.codec() != RAW {
+                if let Ok(pb) = PbNode::decode(&block) {
+                    let kids: Vec<Cid> = pb
+                        .links
+                        .iter()
+                        .filter_map(|l| Cid::try_from(&l.hash[..]).ok())
+                        .collect();
+                    stack.extend(kids.into_iter().rev());
+                }
+            }
+            let mut b = block.to_vec();
+            if corrupt && !corrupted && c != root && !b.is_empty() {
+                b[0] ^= 0xff;
+                corrupted = true;
+            }
+            if tx.send(Ok(car_section(&c, &b))).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut r = Response::new(body_from(rx));
+    r.headers_mut().extend(h);
+    r
 }
 
 /// `?format=car`: a CARv1 of the whole DAG (order=dfs, dups=n).

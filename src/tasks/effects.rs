@@ -31,7 +31,7 @@ fn reporter(tx: mpsc::Sender<Msg>, id: u64) -> impl Fn(u64, Option<u64>) + Send 
 use crate::app::msg::PreviewAnswer;
 use crate::app::Msg;
 use crate::cluster::dag::{BlockError, Dag};
-use crate::cluster::fetch::{fetch, Verified};
+use crate::cluster::fetch::{fetch, sources, Watch};
 use crate::cluster::types::PinOptions;
 use crate::cluster::{AddOptions, ClusterClient};
 use crate::sanitize::clean;
@@ -562,7 +562,7 @@ impl Effects {
     }
 
     pub fn fetch(&self, id: u64, cid: String, dest: String, create_folder: bool) {
-        let (client, tx) = (self.client.clone(), self.tx.clone());
+        let (client, tx, nodes) = (self.client.clone(), self.tx.clone(), self.nodes.clone());
         let cancel = self.token(id);
         let cancels = self.cancels.clone();
         tokio::spawn(async move {
@@ -620,9 +620,17 @@ impl Effects {
                 .await;
             let ptx = tx.clone();
             let progress: crate::cluster::fetch::Progress = Arc::new(reporter(ptx, id));
-            let gw = client.default_gateway();
             let opts = crate::cluster::fetch::FetchOptions::default();
-            let r = fetch(&client, &gw, &cid, &dest, &opts, Some(progress), cancel).await;
+            let watch = Watch {
+                progress: Some(progress),
+                events: None,
+            };
+            // Every peer that pins it, at once; an earlier cut fetch of the
+            // same item to the same place resumes.
+            let r = match sources(&client, &nodes, &cid, None).await {
+                Ok(from) => fetch(&client, &from, &cid, &dest, &opts, &watch, cancel).await,
+                Err(e) => Err(e),
+            };
             let outcome = match r {
                 Ok(rep) => {
                     let _ = tx.try_send(Msg::TaskProgress {
@@ -630,19 +638,20 @@ impl Effects {
                         bytes: rep.bytes,
                         total: Some(rep.bytes),
                     });
-                    match rep.verified {
-                        Verified::Match => TaskOutcome::Done {
-                            message: format!(
-                                "fetched {} (verified: matches {cid})",
-                                display(&rep.path)
-                            ),
-                            select: None,
-                        },
-                        Verified::Mismatch { got, kept } => TaskOutcome::Failed(format!(
-                            "MISMATCH: {cid} arrived as {got}; {} not written, kept at {}",
-                            display(&rep.path),
-                            display(&kept)
-                        )),
+                    let resumed = if rep.resumed > 0 {
+                        format!(
+                            "; resumed: {} was verified before",
+                            crate::format::human_bytes(rep.resumed)
+                        )
+                    } else {
+                        String::new()
+                    };
+                    TaskOutcome::Done {
+                        message: format!(
+                            "fetched {} (verified: matches {cid}{resumed})",
+                            display(&rep.path)
+                        ),
+                        select: None,
                     }
                 }
                 Err(crate::cluster::ClientError::Cancelled) => TaskOutcome::Cancelled,

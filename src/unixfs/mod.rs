@@ -121,6 +121,30 @@ pub fn block_matches(cid: &Cid, block: &[u8]) -> bool {
     cid.hash().code() == SHA2_256 && *cid.hash() == sha256_multihash(block)
 }
 
+/// Whether `data` is the file data of the leaf `cid` names, without the
+/// block in hand: a raw leaf is its data; a dag-pb leaf is the data wrapped
+/// as kubo's importer wraps it (`PBNode{Data: UnixFS{File, data, filesize}}`),
+/// hashed in place so a fetch never copies the bytes to check them. False
+/// for any other encoding: the caller then asks for the block itself.
+pub fn leaf_matches(cid: &Cid, data: &[u8]) -> bool {
+    if cid.hash().code() != SHA2_256 {
+        return false;
+    }
+    let digest = match cid.codec() {
+        RAW => Sha256::digest(data),
+        DAG_PB => {
+            let (head, tail) = pb::file_leaf_frame(data.len());
+            let mut h = Sha256::new();
+            h.update(&head);
+            h.update(data);
+            h.update(&tail);
+            h.finalize()
+        }
+        _ => return false,
+    };
+    cid.hash().digest() == digest.as_slice()
+}
+
 /// The most bytes a download of `cid` can honestly carry, from its root block
 /// alone: a file's declared size; for a folder (fetched as a tar), its
 /// cumulative DAG size with room for a tar header per block.

@@ -43,6 +43,22 @@ pub fn file_leaf_block(data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The bytes [`file_leaf_block`] writes before and after `len` bytes of data.
+pub fn file_leaf_frame(len: usize) -> (Vec<u8>, Vec<u8>) {
+    if len == 0 {
+        return (file_leaf_block(&[]), Vec::new());
+    }
+    let inner_len = 2 + 1 + varint_size(len as u64) + 1 + varint_size(len as u64) + len;
+    let mut head = Vec::with_capacity(16);
+    head.push(0x0a);
+    put_varint(&mut head, inner_len as u64);
+    head.extend_from_slice(&[0x08, DataType::File as u8, 0x12]);
+    put_varint(&mut head, len as u64);
+    let mut tail = vec![0x18];
+    put_varint(&mut tail, len as u64);
+    (head, tail)
+}
+
 fn varint_size(v: u64) -> usize {
     let bits = 64 - v.leading_zeros() as usize;
     bits.max(1).div_ceil(7)
@@ -323,5 +339,15 @@ mod tests {
         assert_eq!(back, n);
         let d = UnixfsData::decode(back.data.as_deref().unwrap()).unwrap();
         assert_eq!(d.blocksizes, vec![262144, 1]);
+    }
+
+    #[test]
+    fn a_leafs_frame_is_the_leaf_block_around_its_data() {
+        for n in [0usize, 1, 127, 128, 16_383, 16_384, 262_144, 1 << 20] {
+            let data = vec![7u8; n];
+            let (head, tail) = super::file_leaf_frame(n);
+            let framed = [head, data.clone(), tail].concat();
+            assert_eq!(framed, super::file_leaf_block(&data), "{n} bytes");
+        }
     }
 }

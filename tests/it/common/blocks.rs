@@ -172,6 +172,7 @@ impl Gateway {
         async fn one(
             State((map, n, asked)): State<Served>,
             method: axum::http::Method,
+            headers: axum::http::HeaderMap,
             Path(path): Path<String>,
             Query(q): Query<HashMap<String, String>>,
         ) -> axum::response::Response {
@@ -199,6 +200,23 @@ impl Gateway {
                 } else {
                     StatusCode::OK.into_response()
                 };
+            }
+            if wants_car(&headers) {
+                // Every block as a depth-first walk meets it (dups=y), made
+                // as it is sent, as kubo streams it.
+                let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+                let map = map.clone();
+                std::thread::spawn(move || car_walk(&map, cid, &tx));
+                let body = axum::body::Body::from_stream(tokio_stream_from(rx));
+                return (
+                    StatusCode::OK,
+                    [(
+                        "content-type",
+                        "application/vnd.ipld.car; version=1; order=dfs; dups=y",
+                    )],
+                    body,
+                )
+                    .into_response();
             }
             if format == Some("tar") {
                 // Streamed as kubo streams it, entry by entry, without
@@ -379,6 +397,53 @@ fn tar_walk(map: &HashMap<Cid, Bytes>, c: &Cid, path: &str, tx: &TarTx) -> bool 
                 send(b.to_vec())
             });
             ok && send(vec![0; (sent.div_ceil(512) * 512 - sent) as usize])
+        }
+    }
+}
+
+fn wants_car(h: &axum::http::HeaderMap) -> bool {
+    h.get("accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/vnd.ipld.car"))
+}
+
+/// A CARv1 of `root`'s DAG, depth first, repeats included, until the reader
+/// stops reading.
+fn car_walk(map: &HashMap<Cid, Bytes>, root: Cid, tx: &TarTx) {
+    let varint = |mut n: u64, out: &mut Vec<u8>| {
+        while n >= 0x80 {
+            out.push((n as u8) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    };
+    // A header the reader skips (it checks blocks against its own walk).
+    if tx
+        .blocking_send(Ok(Bytes::from_static(&[1, 0xa0])))
+        .is_err()
+    {
+        return;
+    }
+    let mut stack = vec![root];
+    while let Some(c) = stack.pop() {
+        let Some(block) = map.get(&c) else { return };
+        if c.codec() != 0x55 {
+            if let Ok(pb) = PbNode::decode(block) {
+                let kids: Vec<Cid> = pb
+                    .links
+                    .iter()
+                    .filter_map(|l| Cid::try_from(&l.hash[..]).ok())
+                    .collect();
+                stack.extend(kids.into_iter().rev());
+            }
+        }
+        let cb = c.to_bytes();
+        let mut out = Vec::with_capacity(cb.len() + block.len() + 10);
+        varint((cb.len() + block.len()) as u64, &mut out);
+        out.extend_from_slice(&cb);
+        out.extend_from_slice(block);
+        if tx.blocking_send(Ok(Bytes::from(out))).is_err() {
+            return;
         }
     }
 }

@@ -1,0 +1,556 @@
+//! A file fetched as ranges from every holder at once. The layout names
+//! each leaf's bytes and CID; each range comes from whichever gateway is
+//! free, each leaf is checked as it arrives and written where it belongs.
+//! A gateway that fails or serves bad bytes is dropped and its range asked
+//! of another; a slow one stops taking work. What is verified is recorded
+//! (after it is on disk), so a cut fetch resumes where it stopped.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use cid::Cid;
+use tokio_util::sync::CancellationToken;
+
+use super::layout::{segments, Data, Layout};
+use super::partial::{open_data, FileState, Partial};
+use super::sources::Source;
+use super::{io, Event, Watch};
+use crate::cluster::dag::{decode, Node};
+use crate::cluster::error::transport_reason;
+use crate::cluster::{ClientError, ClusterClient};
+use crate::unixfs::leaf_matches;
+
+/// Bytes asked of a gateway in one request.
+const SEGMENT: u64 = 8 << 20;
+/// Requests in flight per gateway.
+const PER_SOURCE: usize = 2;
+/// A gateway this many times slower than the fastest stops taking work.
+const SLOW: f64 = 8.0;
+/// How often what is verified is synced and recorded.
+const CHECKPOINT: Duration = Duration::from_secs(1);
+
+/// Why one range failed.
+enum SegError {
+    /// This gateway failed or lied: ask another.
+    Source(String),
+    Cancelled,
+    /// Nothing another gateway could fix (the disk, a malformed item).
+    Fatal(ClientError),
+}
+
+/// What a finished file fetch did.
+pub struct FileOutcome {
+    /// Bytes found verified from an earlier run.
+    pub resumed: u64,
+    /// Bytes asked of each gateway (name, bytes).
+    pub from: Vec<(String, u64)>,
+}
+
+struct Shared<'a> {
+    client: &'a ClusterClient,
+    root: Cid,
+    layout: &'a Layout,
+    segs: Vec<Range<usize>>,
+    file: Arc<std::fs::File>,
+    queue: Mutex<VecDeque<usize>>,
+    done: Mutex<Vec<bool>>,
+    remaining: AtomicUsize,
+    verified: AtomicU64,
+    watch: &'a Watch,
+    cancel: CancellationToken,
+    /// Per gateway: bytes received, and its best rate (bytes/s).
+    rates: Mutex<Vec<(u64, f64)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared<'_> {
+    fn range(&self, s: usize) -> Range<u64> {
+        let p = &self.layout.pieces[self.segs[s].clone()];
+        let start = p.first().map_or(0, |p| p.offset);
+        let end = p.last().map_or(0, |p| p.offset + p.len);
+        start..end
+    }
+
+    fn verified_ranges(&self) -> Vec<Range<u64>> {
+        let done = lock(&self.done).clone();
+        (0..self.segs.len())
+            .filter(|s| done[*s])
+            .map(|s| self.range(s))
+            .collect()
+    }
+
+    fn report(&self, bytes: u64) {
+        let v = self.verified.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if let Some(p) = &self.watch.progress {
+            p(v, Some(self.layout.size));
+        }
+    }
+}
+
+/// Checks the bytes of piece `i` and writes them in place; false when they
+/// are not what its CID (or its verified parent) says.
+async fn check_and_write(
+    file: &Arc<std::fs::File>,
+    data: &Data,
+    offset: u64,
+    bytes: Bytes,
+) -> Result<bool, ClientError> {
+    let (file, data) = (file.clone(), data.clone());
+    tokio::task::spawn_blocking(move || {
+        let ok = match &data {
+            Data::Leaf(c) => leaf_matches(c, &bytes),
+            Data::Inline(b) => *b == bytes,
+        };
+        if ok {
+            write_at(&file, &bytes, offset)?;
+        }
+        Ok::<bool, std::io::Error>(ok)
+    })
+    .await
+    .map_err(|e| ClientError::Io {
+        path: "fetch".into(),
+        message: e.to_string(),
+    })?
+    .map_err(|e| ClientError::Io {
+        path: "the partial download".into(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(unix)]
+fn write_at(f: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    f.write_all_at(bytes, offset)
+}
+
+#[cfg(unix)]
+fn read_at(f: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    f.read_exact_at(buf, offset)
+}
+
+/// A leaf whose bytes did not hash as kubo wraps them: its block, asked of
+/// the same gateway, settles it. Another encoding of the same bytes is
+/// fine; other bytes, or a bad block, are the gateway's fault.
+async fn settle_leaf(
+    sh: &Shared<'_>,
+    src: &Source,
+    cid: &Cid,
+    offset: u64,
+    got: &Bytes,
+) -> Result<(), SegError> {
+    let block = sh
+        .client
+        .gateway_block(&src.gateway, cid, crate::cluster::dag::MAX_BLOCK)
+        .await
+        .map_err(|e| SegError::Source(e.to_string()))?;
+    let data = match decode(cid, block) {
+        Ok(Node::File {
+            inline, children, ..
+        }) if children.is_empty() => inline,
+        _ => {
+            return Err(SegError::Fatal(io(
+                Path::new(&sh.root.to_string()),
+                format!("block {cid} is not the leaf its parent says: a malformed item"),
+            )))
+        }
+    };
+    if data.len() != got.len() {
+        return Err(SegError::Fatal(io(
+            Path::new(&sh.root.to_string()),
+            format!("block {cid} is not the size its parent says: a malformed item"),
+        )));
+    }
+    if data != *got {
+        return Err(SegError::Source(format!(
+            "MISMATCH: it served bytes that are not block {cid}"
+        )));
+    }
+    let ok = check_and_write(&sh.file, &Data::Inline(data.clone()), offset, data)
+        .await
+        .map_err(SegError::Fatal)?;
+    debug_assert!(ok);
+    Ok(())
+}
+
+/// Asks `src` for segment `s` and writes each verified piece.
+async fn fetch_segment(sh: &Shared<'_>, src: &Source, s: usize) -> Result<u64, SegError> {
+    let r = sh.range(s);
+    let pieces = &sh.layout.pieces[sh.segs[s].clone()];
+    // Bytes the layout already holds (a small file's root) need no request.
+    if r.is_empty() || pieces.iter().all(|p| matches!(p.data, Data::Inline(_))) {
+        for p in pieces {
+            let bytes = match &p.data {
+                Data::Inline(b) => b.clone(),
+                Data::Leaf(_) => Bytes::new(),
+            };
+            if !check_and_write(&sh.file, &p.data, p.offset, bytes)
+                .await
+                .map_err(SegError::Fatal)?
+            {
+                if let Data::Leaf(c) = &p.data {
+                    settle_leaf(sh, src, c, p.offset, &Bytes::new()).await?;
+                }
+            }
+            sh.report(p.len);
+        }
+        return Ok(0);
+    }
+    let cfg = sh.client.config();
+    let mut u = src.gateway.clone();
+    u.set_path(&format!("/ipfs/{}", sh.root));
+    let rb = sh
+        .client
+        .gateway_http()
+        .get(u)
+        .header("Range", format!("bytes={}-{}", r.start, r.end - 1))
+        .header("Accept-Encoding", "identity")
+        .timeout(Duration::from_secs(24 * 3600));
+    let resp = tokio::select! {
+        r = tokio::time::timeout(cfg.request_timeout, rb.send()) => r,
+        _ = sh.cancel.cancelled() => return Err(SegError::Cancelled),
+    };
+    let mut resp = match resp {
+        Err(_) => {
+            return Err(SegError::Source(
+                "the gateway did not start answering".into(),
+            ))
+        }
+        Ok(Err(e)) => return Err(SegError::Source(transport_reason(&e))),
+        Ok(Ok(resp)) => resp,
+    };
+    match resp.status().as_u16() {
+        206 => {
+            let cr = resp
+                .headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !cr.starts_with(&format!("bytes {}-{}/", r.start, r.end - 1)) {
+                return Err(SegError::Source(format!(
+                    "it answered the range with another ({cr:?})"
+                )));
+            }
+        }
+        200 if r.start == 0 => {}
+        code => {
+            return Err(SegError::Source(format!(
+                "HTTP {code} for bytes {}-{}",
+                r.start,
+                r.end - 1
+            )))
+        }
+    }
+    let mut carry = Bytes::new();
+    let mut received = 0u64;
+    for p in pieces {
+        let need = p.len as usize;
+        let mut buf = BytesMut::with_capacity(need);
+        while buf.len() < need {
+            if carry.is_empty() {
+                let next = tokio::select! {
+                    c = tokio::time::timeout(cfg.idle_timeout, resp.chunk()) => c,
+                    _ = sh.cancel.cancelled() => return Err(SegError::Cancelled),
+                };
+                carry = match next {
+                    Err(_) => {
+                        return Err(SegError::Source(format!(
+                            "the download stalled for {} s",
+                            cfg.idle_timeout.as_secs()
+                        )))
+                    }
+                    Ok(Err(e)) => {
+                        return Err(SegError::Source(format!(
+                            "download broke: {}",
+                            transport_reason(&e)
+                        )))
+                    }
+                    Ok(Ok(None)) => return Err(SegError::Source("the answer ended early".into())),
+                    Ok(Ok(Some(c))) => c,
+                };
+                received += carry.len() as u64;
+            }
+            let take = (need - buf.len()).min(carry.len());
+            buf.extend_from_slice(&carry.split_to(take));
+        }
+        let got = buf.freeze();
+        let ok = check_and_write(&sh.file, &p.data, p.offset, got.clone())
+            .await
+            .map_err(SegError::Fatal)?;
+        if !ok {
+            match &p.data {
+                Data::Leaf(c) => settle_leaf(sh, src, c, p.offset, &got).await?,
+                Data::Inline(_) => {
+                    return Err(SegError::Source(
+                        "MISMATCH: it served bytes that are not the item's".into(),
+                    ))
+                }
+            }
+        }
+        sh.report(p.len);
+    }
+    Ok(received)
+}
+
+/// One worker: takes segments for `src` until none is left, the gateway
+/// fails twice or turns out slow. Err only for what ends the whole fetch.
+async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String>, ClientError> {
+    let mut failures = 0;
+    loop {
+        if sh.cancel.is_cancelled() {
+            return Err(ClientError::Cancelled);
+        }
+        if sh.remaining.load(Ordering::Acquire) == 0 {
+            return Ok(None);
+        }
+        let next = lock(&sh.queue).pop_front();
+        let Some(s) = next else {
+            // Others hold the rest; one may fail and hand it back.
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+                _ = sh.cancel.cancelled() => return Err(ClientError::Cancelled),
+            }
+            continue;
+        };
+        let t0 = Instant::now();
+        match fetch_segment(sh, src, s).await {
+            Ok(bytes) => {
+                lock(&sh.done)[s] = true;
+                sh.remaining.fetch_sub(1, Ordering::AcqRel);
+                failures = 0;
+                let rate = bytes as f64 / t0.elapsed().as_secs_f64().max(1e-6);
+                let mut rates = lock(&sh.rates);
+                rates[i].0 += bytes;
+                rates[i].1 = rates[i].1.max(rate);
+                let best = rates.iter().map(|r| r.1).fold(0.0, f64::max);
+                let others = rates.iter().enumerate().any(|(j, r)| j != i && r.1 > 0.0);
+                if bytes >= SEGMENT / 2 && others && rate * SLOW < best {
+                    return Ok(Some(format!(
+                        "slow: {:.1} MB/s where another gives {:.1} MB/s",
+                        rate / 1e6,
+                        best / 1e6
+                    )));
+                }
+            }
+            Err(e) => {
+                lock(&sh.queue).push_front(s);
+                match e {
+                    SegError::Cancelled => return Err(ClientError::Cancelled),
+                    SegError::Fatal(e) => return Err(e),
+                    SegError::Source(why) => {
+                        failures += 1;
+                        if failures >= 2 || why.starts_with("MISMATCH") {
+                            return Ok(Some(why));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Re-reads what an earlier run verified and keeps the segments that still
+/// check: a partial file someone changed since is fetched again.
+fn recheck(
+    file: &std::fs::File,
+    layout: &Layout,
+    segs: &[Range<usize>],
+    st: &FileState,
+) -> Vec<bool> {
+    segs.iter()
+        .map(|seg| {
+            let pieces = &layout.pieces[seg.clone()];
+            let r = pieces.first().map_or(0, |p| p.offset)
+                ..pieces.last().map_or(0, |p| p.offset + p.len);
+            st.covers(&r)
+                && pieces.iter().all(|p| {
+                    let mut buf = vec![0u8; p.len as usize];
+                    read_at(file, &mut buf, p.offset).is_ok()
+                        && match &p.data {
+                            Data::Leaf(c) => leaf_matches(c, &buf),
+                            Data::Inline(b) => b[..] == buf[..],
+                        }
+                })
+        })
+        .collect()
+}
+
+/// Syncs the data, then records what is verified: the record never runs
+/// ahead of the disk. A failed save keeps the last good record.
+async fn checkpoint(sh: &Shared<'_>, partial: &Partial, state: &mut FileState) {
+    let ranges = sh.verified_ranges();
+    let file = sh.file.clone();
+    let p = partial.clone();
+    let mut st = state.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        file.sync_data()?;
+        st.set(ranges);
+        st.save(&p)?;
+        Ok::<FileState, std::io::Error>(st)
+    })
+    .await;
+    if let Ok(Ok(st)) = r {
+        *state = st;
+    }
+}
+
+/// Fetches the file `root` laid out as `layout` to `dest`, from `sources`.
+pub async fn fetch_file(
+    client: &ClusterClient,
+    sources: &[Source],
+    layout: &Layout,
+    dest: &Path,
+    overwrite: bool,
+    watch: &Watch,
+    cancel: CancellationToken,
+) -> Result<FileOutcome, ClientError> {
+    let root = layout.root;
+    let cid_s = root.to_string();
+    let partial = Partial::of(&cid_s, dest);
+    let earlier = FileState::load(&partial, &cid_s, dest, layout.size);
+    let file = open_data(&partial.data, layout.size, earlier.is_some())
+        .map_err(|e| io(&partial.data, e))?;
+    let file = Arc::new(file);
+    let segs = segments(layout, SEGMENT);
+    let done = match &earlier {
+        Some(st) => {
+            let (f, l, s, st) = (file.clone(), layout.clone(), segs.clone(), st.clone());
+            tokio::task::spawn_blocking(move || recheck(&f, &l, &s, &st))
+                .await
+                .unwrap_or_else(|_| vec![false; segs.len()])
+        }
+        None => vec![false; segs.len()],
+    };
+    let sh = Shared {
+        client,
+        root,
+        layout,
+        queue: Mutex::new((0..segs.len()).filter(|s| !done[*s]).collect()),
+        remaining: AtomicUsize::new(done.iter().filter(|d| !**d).count()),
+        done: Mutex::new(done),
+        segs,
+        file,
+        verified: AtomicU64::new(0),
+        watch,
+        cancel: cancel.child_token(),
+        rates: Mutex::new(vec![(0, 0.0); sources.len()]),
+    };
+    let resumed: u64 = sh.verified_ranges().iter().map(|r| r.end - r.start).sum();
+    if resumed > 0 {
+        watch.event(Event::Resuming {
+            verified: resumed,
+            total: layout.size,
+        });
+        sh.report(resumed);
+    }
+    let mut state = FileState::new(&cid_s, dest, layout.size);
+    let workers = futures_util::future::join_all(
+        sources
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| std::iter::repeat_n((i, s), PER_SOURCE))
+            .map(|(i, s)| {
+                let sh = &sh;
+                async move {
+                    let r = worker(sh, i, s).await;
+                    if r.is_err() {
+                        sh.cancel.cancel();
+                    }
+                    (i, r)
+                }
+            }),
+    );
+    let stop = CancellationToken::new();
+    let workers = async {
+        let r = workers.await;
+        stop.cancel();
+        r
+    };
+    let ticker = async {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(CHECKPOINT) => {}
+                _ = stop.cancelled() => break,
+            }
+            checkpoint(&sh, &partial, &mut state).await;
+        }
+    };
+    let (results, ()) = tokio::join!(workers, ticker);
+    let mut dropped: Vec<(usize, String)> = Vec::new();
+    let mut fatal = None;
+    for (i, r) in results {
+        match r {
+            Ok(Some(why)) => {
+                if !dropped.iter().any(|(j, _)| *j == i) {
+                    watch.event(Event::Dropped {
+                        source: sources[i].name.clone(),
+                        reason: why.clone(),
+                    });
+                    dropped.push((i, why));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                if fatal.is_none() || matches!(fatal, Some(ClientError::Cancelled)) {
+                    fatal = Some(e);
+                }
+            }
+        }
+    }
+    let from: Vec<(String, u64)> = lock(&sh.rates)
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (sources[i].name.clone(), r.0))
+        .collect();
+    if sh.remaining.load(Ordering::Acquire) > 0 {
+        checkpoint(&sh, &partial, &mut state).await;
+        if state.bytes() == 0 {
+            partial.remove();
+        }
+        if cancel.is_cancelled() {
+            return Err(ClientError::Cancelled);
+        }
+        if let Some(e) = fatal.filter(|e| !matches!(e, ClientError::Cancelled)) {
+            return Err(e);
+        }
+        let why: Vec<String> = dropped
+            .iter()
+            .map(|(i, w)| format!("{}: {w}", sources[*i].name))
+            .collect();
+        return Err(io(
+            dest,
+            format!(
+                "no gateway could give the rest ({}); {} verified kept, the same get resumes",
+                why.join("; "),
+                crate::format::human_bytes(state.bytes())
+            ),
+        ));
+    }
+    let file = sh.file.clone();
+    tokio::task::spawn_blocking(move || file.sync_all())
+        .await
+        .map_err(|e| io(&partial.data, e))?
+        .map_err(|e| io(&partial.data, e))?;
+    if dest.is_dir() {
+        return Err(io(dest, "is a folder; not replaced by a file"));
+    }
+    if dest.exists() && !overwrite {
+        return Err(io(dest, "already exists (not overwritten)"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&partial.data, std::fs::Permissions::from_mode(0o644));
+    }
+    std::fs::rename(&partial.data, dest).map_err(|e| io(dest, e))?;
+    let _ = std::fs::remove_file(&partial.state);
+    Ok(FileOutcome { resumed, from })
+}

@@ -1,0 +1,469 @@
+//! Fetching an item to disk, verified block by block, from every peer that
+//! holds it, resumable, and atomic: nothing but a whole, verified item ever
+//! sits under the final name.
+//!
+//! - A file is read as its layout (its inner blocks), then as byte ranges
+//!   spread over the holders' gateways; each leaf is checked against its
+//!   CID as it arrives ([`file`]). What is verified is recorded beside the
+//!   target, so a cut fetch resumes ([`partial`]).
+//! - A folder comes as one CAR stream whose every block is checked against
+//!   the CID a depth-first walk expects next, and written as it arrives
+//!   ([`folder`]); a holder that fails hands the stream to the next.
+
+mod car;
+mod file;
+mod folder;
+mod layout;
+mod name;
+mod partial;
+mod sources;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use cid::Cid;
+use tokio_util::sync::CancellationToken;
+
+pub use name::{suggest_name, suggested_name};
+pub use partial::Partial;
+pub use sources::{sources, Source};
+
+use super::dag::Dag;
+use super::{ClientError, ClusterClient};
+use crate::unixfs::{self, DataType, PbNode, UnixfsData};
+
+/// Called with bytes verified so far and the total when known.
+pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
+
+/// What a fetch has to say while it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// An earlier run's verified bytes are kept.
+    Resuming { verified: u64, total: u64 },
+    /// A gateway is no longer asked.
+    Dropped { source: String, reason: String },
+}
+
+/// Who hears a fetch: its progress and its events.
+#[derive(Clone, Default)]
+pub struct Watch {
+    pub progress: Option<Progress>,
+    pub events: Option<Arc<dyn Fn(Event) + Send + Sync>>,
+}
+
+impl Watch {
+    fn event(&self, e: Event) {
+        if let Some(f) = &self.events {
+            f(e)
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchReport {
+    pub path: PathBuf,
+    /// The item's bytes (a folder: its files' bytes).
+    pub bytes: u64,
+    pub is_dir: bool,
+    /// Bytes an earlier, interrupted run had verified.
+    pub resumed: u64,
+    /// Bytes asked of each gateway (name, bytes).
+    pub from: Vec<(String, u64)>,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> ClientError {
+    ClientError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+const RAW: u64 = 0x55;
+const DAG_PB: u64 = 0x70;
+
+/// The largest block a fetch takes: kubo sends at most 2 MiB between peers,
+/// but a folder's root put by hand may be larger; twice that, and no more.
+const MAX_FETCH_BLOCK: usize = 4 << 20;
+
+/// Room a fetch leaves free on the target's disk.
+const DISK_RESERVE: u64 = 256 << 20;
+
+/// How a fetch may write. A folder of 40,000 links to one large file is two
+/// blocks and 40,000 copies on disk; these stop it before the disk fills.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Replace an existing target.
+    pub overwrite: bool,
+    /// Bytes the download may bring (None: as many as the disk has room for).
+    pub max_bytes: Option<u64>,
+    /// Files, folders and links a folder may unpack into.
+    pub max_entries: u64,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            overwrite: false,
+            max_bytes: None,
+            max_entries: DEFAULT_MAX_ENTRIES,
+        }
+    }
+}
+
+/// Entries a fetched folder may hold unless raised (`get --max-entries`).
+pub const DEFAULT_MAX_ENTRIES: u64 = 1_000_000;
+
+/// Bytes free for an unprivileged writer on the filesystem holding `dir`.
+fn free_space(dir: &Path) -> Option<u64> {
+    let st = nix::sys::statvfs::statvfs(dir).ok()?;
+    Some((st.blocks_available() as u64).saturating_mul(st.fragment_size() as u64))
+}
+
+/// The most a fetch into `dest` may write, and why, from the operator's cap
+/// and the room on the disk (less what an earlier run already wrote).
+fn byte_cap(caps: &FetchOptions, cid: &str, dest: &Path, have: u64) -> Option<(u64, String)> {
+    use crate::format::human_bytes;
+    let dir = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let room = free_space(dir).map(|f| f.saturating_sub(DISK_RESERVE).saturating_add(have));
+    match (caps.max_bytes, room) {
+        (Some(m), r) if r.is_none_or(|r| m <= r) => Some((
+            m,
+            format!(
+                "{cid} is larger than {} (--max-bytes); stopped, nothing kept",
+                human_bytes(m)
+            ),
+        )),
+        (_, Some(r)) => Some((
+            r,
+            format!(
+                "{cid} would fill the disk: more than the {} free there; stopped, nothing kept",
+                human_bytes(r)
+            ),
+        )),
+        _ => None,
+    }
+}
+
+/// Whether a verified root block is a folder.
+fn is_folder(cid: &Cid, root: &[u8]) -> Result<bool, ClientError> {
+    if cid.codec() == RAW {
+        return Ok(false);
+    }
+    let not_unixfs = || io(Path::new(&cid.to_string()), "not a UnixFS file or folder");
+    if cid.codec() != DAG_PB {
+        return Err(not_unixfs());
+    }
+    let pb = PbNode::decode(root).map_err(|_| not_unixfs())?;
+    let d = UnixfsData::decode(pb.data.as_deref().unwrap_or(&[])).map_err(|_| not_unixfs())?;
+    match d.kind {
+        Some(DataType::Directory) | Some(DataType::HamtShard) => Ok(true),
+        Some(DataType::File) | Some(DataType::Raw) => Ok(false),
+        _ => Err(not_unixfs()),
+    }
+}
+
+/// The root block, from the first source that gives a good copy. When
+/// none does, a bad copy is named as one: MISMATCH, nothing written.
+async fn root_block(
+    client: &ClusterClient,
+    sources: &[Source],
+    cid: &Cid,
+) -> Result<Bytes, ClientError> {
+    let mut first = None;
+    for s in sources {
+        match client.gateway_block(&s.gateway, cid, MAX_FETCH_BLOCK).await {
+            Ok(b) => return Ok(b),
+            Err(ClientError::Decode { host, what }) if what.contains("does not match") => {
+                first = Some(ClientError::Io {
+                    path: "MISMATCH".into(),
+                    message: format!("{host} sent a block that is not {cid}; nothing written"),
+                });
+            }
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.unwrap_or_else(|| io(Path::new(&cid.to_string()), "no gateway to ask")))
+}
+
+/// Downloads `cid` to `dest` from `sources` (see [`sources()`]).
+pub async fn fetch(
+    client: &Arc<ClusterClient>,
+    sources: &[Source],
+    cid_text: &str,
+    dest: &Path,
+    caps: &FetchOptions,
+    watch: &Watch,
+    cancel: CancellationToken,
+) -> Result<FetchReport, ClientError> {
+    let cid = unixfs::parse_cid(cid_text).map_err(|e| ClientError::Io {
+        path: cid_text.to_string(),
+        message: format!("not a valid CID: {e}"),
+    })?;
+    let cid_s = cid.to_string();
+    if dest.exists() && !caps.overwrite {
+        return Err(io(dest, "already exists (not overwritten)"));
+    }
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            return Err(io(parent, "no such folder"));
+        }
+    }
+    // Every wait is cancellable, the first bytes included (a stalled gateway).
+    let root = tokio::select! {
+        b = root_block(client, sources, &cid) => b?,
+        _ = cancel.cancelled() => return Err(ClientError::Cancelled),
+    };
+    if is_folder(&cid, &root)? {
+        let cap = byte_cap(caps, &cid_s, dest, 0);
+        let (bytes, from) = tokio::select! {
+            r = folder_fetch(client, sources, cid, dest, caps, cap, watch, cancel.clone()) => r?,
+            _ = cancel.cancelled() => return Err(ClientError::Cancelled),
+        };
+        return Ok(FetchReport {
+            path: dest.to_path_buf(),
+            bytes,
+            is_dir: true,
+            resumed: 0,
+            from,
+        });
+    }
+    if caps.overwrite && dest.is_dir() {
+        return Err(io(dest, "is a folder; not replaced by a file"));
+    }
+    let mut dag = Dag::new(client.clone(), sources[0].gateway.clone())
+        .with_fallbacks(sources.iter().map(|s| s.gateway.clone()));
+    dag.timeout = client.config().request_timeout;
+    let layout = tokio::select! {
+        l = layout::layout(&dag, &cid, root) => l
+            .map_err(|e| io(Path::new(&cid_s), e))?,
+        _ = cancel.cancelled() => return Err(ClientError::Cancelled),
+    };
+    let have = partial::FileState::load(&Partial::of(&cid_s, dest), &cid_s, dest, layout.size)
+        .map_or(0, |s| s.bytes());
+    if let Some((max, why)) = byte_cap(caps, &cid_s, dest, have) {
+        if layout.size > max {
+            return Err(io(dest, why));
+        }
+    }
+    let out = file::fetch_file(
+        client,
+        sources,
+        &layout,
+        dest,
+        caps.overwrite,
+        watch,
+        cancel,
+    )
+    .await?;
+    Ok(FetchReport {
+        path: dest.to_path_buf(),
+        bytes: layout.size,
+        is_dir: false,
+        resumed: out.resumed,
+        from: out.from,
+    })
+}
+
+/// One folder stream from `src` into `into`: the bytes written, or why not.
+async fn stream_folder(
+    client: &ClusterClient,
+    src: &Source,
+    root: Cid,
+    into: &Path,
+    caps: &FetchOptions,
+    cap: Option<(u64, String)>,
+    watch: &Watch,
+) -> Result<u64, folder::WalkError> {
+    use folder::WalkError;
+    let cfg = client.config();
+    let mut u = src.gateway.clone();
+    u.set_path(&format!("/ipfs/{root}"));
+    let rb = client
+        .gateway_http()
+        .get(u)
+        .header(
+            "Accept",
+            "application/vnd.ipld.car; version=1; order=dfs; dups=y",
+        )
+        .timeout(std::time::Duration::from_secs(24 * 3600));
+    let mut resp = match tokio::time::timeout(cfg.request_timeout, rb.send()).await {
+        Err(_) => {
+            return Err(WalkError::Source(
+                "the gateway did not start answering".into(),
+            ))
+        }
+        Ok(Err(e)) => return Err(WalkError::Source(super::error::transport_reason(&e))),
+        Ok(Ok(r)) => r,
+    };
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    if !resp.status().is_success() || !ct.starts_with("application/vnd.ipld.car") {
+        return Err(WalkError::Source(format!(
+            "HTTP {} ({ct}) for the folder's CAR",
+            resp.status().as_u16()
+        )));
+    }
+    if !ct.contains("dups=y") {
+        return Err(WalkError::Source(
+            "it does not send a CAR with repeated blocks (dups=y)".into(),
+        ));
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+    let mut walker = folder::Walker::new(
+        root,
+        into.to_path_buf(),
+        super::dag::Limits::default(),
+        caps.max_entries,
+        cap,
+    );
+    let progress = watch.progress.clone();
+    let walk = tokio::task::spawn_blocking(move || {
+        let mut sections = car::Sections::default();
+        let mut last = 0u64;
+        while let Some(chunk) = rx.blocking_recv() {
+            sections.feed(&chunk);
+            while let Some((c, b)) = sections.next().map_err(WalkError::Source)? {
+                walker.block(c, b)?;
+            }
+            if let Some(p) = progress
+                .as_ref()
+                .filter(|_| walker.bytes() > last + (1 << 20))
+            {
+                last = walker.bytes();
+                p(last, None);
+            }
+        }
+        if !sections.is_clean() || !walker.finish()? {
+            return Err(WalkError::Source(
+                "the stream ended before the item did".into(),
+            ));
+        }
+        if let Some(p) = &progress {
+            p(walker.bytes(), None);
+        }
+        Ok(walker.bytes())
+    });
+    let mut broke = None;
+    loop {
+        match tokio::time::timeout(cfg.idle_timeout, resp.chunk()).await {
+            Err(_) => {
+                broke = Some(format!(
+                    "the download stalled for {} s",
+                    cfg.idle_timeout.as_secs()
+                ));
+                break;
+            }
+            Ok(Err(e)) => {
+                broke = Some(format!(
+                    "download broke: {}",
+                    super::error::transport_reason(&e)
+                ));
+                break;
+            }
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(c))) => {
+                if tx.send(c).await.is_err() {
+                    break; // the walk stopped: its error says why
+                }
+            }
+        }
+    }
+    drop(tx);
+    let walked = walk
+        .await
+        .map_err(|e| WalkError::Source(format!("the walk failed: {e}")))?;
+    match (walked, broke) {
+        (Err(WalkError::Source(_)), Some(why)) => Err(WalkError::Source(why)),
+        (r, _) => r,
+    }
+}
+
+/// A folder, streamed from the first source that gives all of it, into a
+/// hidden folder beside the target, renamed into place when whole.
+#[allow(clippy::too_many_arguments)]
+async fn folder_fetch(
+    client: &ClusterClient,
+    sources: &[Source],
+    root: Cid,
+    dest: &Path,
+    caps: &FetchOptions,
+    cap: Option<(u64, String)>,
+    watch: &Watch,
+    cancel: CancellationToken,
+) -> Result<(u64, Vec<(String, u64)>), ClientError> {
+    use folder::WalkError;
+    let staging = Partial::of(&root.to_string(), dest);
+    let mut failed: Vec<String> = Vec::new();
+    let mut from = Vec::new();
+    for src in sources {
+        staging.remove();
+        std::fs::create_dir(&staging.data).map_err(|e| io(&staging.data, e))?;
+        let r = tokio::select! {
+            r = stream_folder(client, src, root, &staging.data, caps, cap.clone(), watch) => r,
+            _ = cancel.cancelled() => {
+                staging.remove();
+                return Err(ClientError::Cancelled);
+            }
+        };
+        match r {
+            Ok(bytes) => {
+                from.push((src.name.clone(), bytes));
+                return place(&staging.data, dest, caps.overwrite).map(|()| (bytes, from));
+            }
+            Err(WalkError::Source(why)) => {
+                watch.event(Event::Dropped {
+                    source: src.name.clone(),
+                    reason: why.clone(),
+                });
+                failed.push(format!("{}: {why}", src.name));
+            }
+            Err(WalkError::Refused(why)) => {
+                staging.remove();
+                return Err(io(dest, why));
+            }
+            Err(WalkError::Io(p, e)) => {
+                staging.remove();
+                return Err(io(&p, e));
+            }
+        }
+    }
+    staging.remove();
+    Err(io(
+        dest,
+        format!("no gateway could give it ({})", failed.join("; ")),
+    ))
+}
+
+/// Moves the verified folder to its name (replacing what is there when asked).
+fn place(staging: &Path, dest: &Path, overwrite: bool) -> Result<(), ClientError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(staging, std::fs::Permissions::from_mode(0o755));
+    }
+    if std::fs::symlink_metadata(dest).is_ok() {
+        if !overwrite {
+            return Err(io(dest, "already exists (not overwritten)"));
+        }
+        let old = Partial::of("replaced", dest).data;
+        std::fs::rename(dest, &old).map_err(|e| io(dest, e))?;
+        std::fs::rename(staging, dest).map_err(|e| io(dest, e))?;
+        let _ = if old.is_dir() {
+            std::fs::remove_dir_all(&old)
+        } else {
+            std::fs::remove_file(&old)
+        };
+        return Ok(());
+    }
+    std::fs::rename(staging, dest).map_err(|e| io(dest, e))
+}

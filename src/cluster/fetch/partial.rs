@@ -1,0 +1,234 @@
+//! What an interrupted fetch keeps: its bytes, beside the target under a
+//! hidden name, and which of them were verified, in a file of its own.
+//! Both are private to the user (0600), named after the CID and the
+//! target together (another item, or the same one fetched elsewhere, never
+//! picks them up), and removed when the fetch completes. The final name
+//! only ever holds a whole, verified item.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A state file larger than this is not one of ours.
+const MAX_STATE: u64 = 16 << 20;
+
+/// The two files of a fetch in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partial {
+    /// The bytes (a file), or the folder being filled.
+    pub data: PathBuf,
+    /// What is verified in it.
+    pub state: PathBuf,
+}
+
+/// The target as an absolute path, for naming and recording: `out.bin` and
+/// `./out.bin` are the same fetch.
+pub fn absolute(dest: &Path) -> PathBuf {
+    let name = dest.file_name().map(|n| n.to_os_string());
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match (parent.canonicalize(), name) {
+        (Ok(p), Some(n)) => p.join(n),
+        _ => dest.to_path_buf(),
+    }
+}
+
+impl Partial {
+    pub fn of(cid: &str, dest: &Path) -> Partial {
+        let abs = absolute(dest);
+        let mut h = Sha256::new();
+        h.update(cid.as_bytes());
+        h.update([0]);
+        h.update(abs.as_os_str().as_encoded_bytes());
+        let tag: String = h.finalize()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "download".into());
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Partial {
+            data: dir.join(format!(".{name}.ccs-tui-{tag}.part")),
+            state: dir.join(format!(".{name}.ccs-tui-{tag}.resume")),
+        }
+    }
+
+    /// Removes both (a completed or abandoned fetch).
+    pub fn remove(&self) {
+        if self.data.is_dir() {
+            let _ = std::fs::remove_dir_all(&self.data);
+        } else {
+            let _ = std::fs::remove_file(&self.data);
+        }
+        let _ = std::fs::remove_file(&self.state);
+    }
+}
+
+/// What a file fetch has verified so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileState {
+    pub version: u32,
+    pub cid: String,
+    pub dest: PathBuf,
+    pub size: u64,
+    /// Byte ranges written, synced to disk and verified.
+    pub verified: Vec<(u64, u64)>,
+}
+
+impl FileState {
+    pub fn new(cid: &str, dest: &Path, size: u64) -> Self {
+        FileState {
+            version: 1,
+            cid: cid.to_string(),
+            dest: absolute(dest),
+            size,
+            verified: Vec::new(),
+        }
+    }
+
+    /// The bytes verified, in all.
+    pub fn bytes(&self) -> u64 {
+        self.verified.iter().map(|(a, b)| b - a).sum()
+    }
+
+    /// Whether `r` lies within what is verified.
+    pub fn covers(&self, r: &Range<u64>) -> bool {
+        self.verified
+            .iter()
+            .any(|(a, b)| *a <= r.start && r.end <= *b)
+    }
+
+    /// Ranges, merged where they touch.
+    pub fn set(&mut self, mut ranges: Vec<Range<u64>>) {
+        ranges.sort_by_key(|r| r.start);
+        let mut out: Vec<(u64, u64)> = Vec::new();
+        for r in ranges {
+            match out.last_mut() {
+                Some(last) if last.1 >= r.start => last.1 = last.1.max(r.end),
+                _ => out.push((r.start, r.end)),
+            }
+        }
+        self.verified = out;
+    }
+
+    /// The state an earlier run left for this very fetch, if it is one.
+    pub fn load(p: &Partial, cid: &str, dest: &Path, size: u64) -> Option<FileState> {
+        let meta = std::fs::symlink_metadata(&p.state).ok()?;
+        if !meta.is_file() || meta.len() > MAX_STATE {
+            return None;
+        }
+        let data = std::fs::symlink_metadata(&p.data).ok()?;
+        if !data.is_file() || data.len() != size {
+            return None;
+        }
+        let text = std::fs::read_to_string(&p.state).ok()?;
+        let st: FileState = serde_json::from_str(&text).ok()?;
+        let ok = st.version == 1
+            && st.cid == cid
+            && st.dest == absolute(dest)
+            && st.size == size
+            && st.verified.iter().all(|(a, b)| a < b && *b <= size);
+        ok.then_some(st)
+    }
+
+    /// Written beside, synced, then renamed over the old: a crash leaves
+    /// the old state or the new, never half of one.
+    pub fn save(&self, p: &Partial) -> std::io::Result<()> {
+        let tmp = p.state.with_extension("resume-new");
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = private_new(&tmp)?;
+        f.write_all(serde_json::to_string(self)?.as_bytes())?;
+        f.sync_data()?;
+        std::fs::rename(&tmp, &p.state)
+    }
+}
+
+/// A new file only the user can read, never opened through a link.
+pub fn private_new(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600).custom_flags(nix::libc::O_NOFOLLOW);
+    }
+    o.open(path)
+}
+
+/// The partial data file, opened to go on (`resume`) or made anew.
+pub fn open_data(path: &Path, size: u64, resume: bool) -> std::io::Result<std::fs::File> {
+    if resume {
+        let mut o = OpenOptions::new();
+        o.read(true).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.custom_flags(nix::libc::O_NOFOLLOW);
+        }
+        return o.open(path);
+    }
+    let _ = std::fs::remove_file(path);
+    let mut o = OpenOptions::new();
+    o.read(true).write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600).custom_flags(nix::libc::O_NOFOLLOW);
+    }
+    let f = o.open(path)?;
+    f.set_len(size)?;
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_merge_and_cover() {
+        let mut s = FileState::new("Qm", Path::new("x"), 100);
+        s.set(vec![10..20, 0..10, 30..40, 35..50]);
+        assert_eq!(s.verified, vec![(0, 20), (30, 50)]);
+        assert_eq!(s.bytes(), 40);
+        assert!(s.covers(&(5..20)));
+        assert!(!s.covers(&(15..35)));
+    }
+
+    #[test]
+    fn a_state_is_for_its_cid_and_target_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.bin");
+        let p = Partial::of("QmA", &dest);
+        assert_ne!(p, Partial::of("QmB", &dest));
+        assert_ne!(p, Partial::of("QmA", &dir.path().join("other.bin")));
+        let f = open_data(&p.data, 64, false).unwrap();
+        drop(f);
+        let mut s = FileState::new("QmA", &dest, 64);
+        s.set(std::iter::once(0..32).collect());
+        s.save(&p).unwrap();
+        assert_eq!(FileState::load(&p, "QmA", &dest, 64), Some(s));
+        assert_eq!(FileState::load(&p, "QmB", &dest, 64), None);
+        assert_eq!(FileState::load(&p, "QmA", &dest, 65), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for f in [&p.data, &p.state] {
+                let mode = std::fs::metadata(f).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{}", f.display());
+            }
+        }
+        p.remove();
+        assert!(!p.data.exists() && !p.state.exists());
+    }
+}
