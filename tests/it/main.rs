@@ -15,6 +15,7 @@ mod console_recovery;
 mod differential;
 mod e2e_pty;
 mod faults;
+mod fetch;
 mod fixity;
 mod hostile_archives;
 mod install;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use ccs_tui::app::msg::{TaskOutcome, UploadRequest};
 use ccs_tui::app::Msg;
-use ccs_tui::cluster::PinTypeFilter;
+use ccs_tui::cluster::{Auth, PinTypeFilter};
 use ccs_tui::sim::Faults;
 use ccs_tui::tasks::effects::{complete, Effects};
 use tokio::sync::mpsc;
@@ -246,21 +246,37 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
         } => cid,
         other => panic!("{other:?}"),
     };
-    // A download that breaks mid-way leaves nothing under the final name.
+    // A connection that drops mid-way is picked up where it stopped.
     h.set_faults(Faults {
         gateway_drop_after_bytes: Some(5_000_000),
         ..Default::default()
     });
     let dl = tempfile::tempdir().unwrap();
+    let whole = dl.path().join("whole.bin");
+    t.fetch(3, cid.clone(), whole.display().to_string(), false);
+    match next_done(&mut rx).await {
+        Msg::TaskDone {
+            outcome: TaskOutcome::Done { .. },
+            ..
+        } => {}
+        other => panic!("a dropped connection is asked again from where it broke: {other:?}"),
+    }
+    assert!(std::fs::read(&whole).unwrap() == data[..20_000_000]);
+    // One that breaks before a block is whole, every time, fails the
+    // download and leaves nothing under the final name.
+    h.set_faults(Faults {
+        gateway_drop_after_bytes: Some(100_000),
+        ..Default::default()
+    });
     let out = dl.path().join("out.bin");
     t.fetch(3, cid.clone(), out.display().to_string(), false);
-    assert!(matches!(
-        next_done(&mut rx).await,
+    match next_done(&mut rx).await {
         Msg::TaskDone {
             outcome: TaskOutcome::Failed(_),
             ..
-        }
-    ));
+        } => {}
+        other => panic!("a download that cannot progress must fail: {other:?}"),
+    }
     assert!(!out.exists());
     // A download cancelled while the gateway stalls ends at once, cleanly.
     h.set_faults(Faults {
@@ -441,4 +457,71 @@ mod both {
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert!(c.allocation(&local).await.is_err(), "nothing pinned");
     }
+}
+
+/// The console's fetch keeps what it verified when the link drops, and the
+/// same fetch again asks only for the rest and says so (issue 30).
+#[tokio::test]
+async fn a_cut_console_fetch_resumes() {
+    let h = common::demo().await;
+    let c = Arc::new(common::client_for(&h));
+    let (tx, mut rx) = mpsc::channel(256);
+    let t = Effects::new(c.clone(), tx);
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("scans.bin");
+    let data = common::backend::unique_bytes(24 << 20);
+    std::fs::write(&f, &data).unwrap();
+    t.upload(req(1, &f));
+    let cid = match next_done(&mut rx).await {
+        Msg::TaskDone {
+            outcome: TaskOutcome::Done {
+                select: Some(cid), ..
+            },
+            ..
+        } => cid,
+        other => panic!("{other:?}"),
+    };
+    // Through a link that dies for good after 10 MB.
+    let proxy = common::proxy::Proxy::start(&h.gateway_url(), Some(10 << 20)).await;
+    let cut = common::client_via(&h, Auth::None, &proxy.url);
+    let (tx2, mut rx2) = mpsc::channel(256);
+    let t2 = Effects::new(Arc::new(cut), tx2);
+    let out = tmp.path().join("out.bin");
+    t2.fetch(2, cid.clone(), out.display().to_string(), false);
+    match next_done(&mut rx2).await {
+        Msg::TaskDone {
+            outcome: TaskOutcome::Failed(e),
+            ..
+        } => assert!(e.contains("the same get resumes"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!out.exists(), "nothing under the final name");
+    // Again, over a sound link: only the rest is asked for.
+    let counting = common::proxy::Proxy::start(&h.gateway_url(), None).await;
+    let sound = common::client_via(&h, Auth::None, &counting.url);
+    let (tx3, mut rx3) = mpsc::channel(256);
+    let t3 = Effects::new(Arc::new(sound), tx3);
+    t3.fetch(3, cid, out.display().to_string(), false);
+    match next_done(&mut rx3).await {
+        Msg::TaskDone {
+            outcome: TaskOutcome::Done { message, .. },
+            ..
+        } => assert!(message.contains("resumed: "), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(std::fs::read(&out).unwrap() == data, "the bytes are whole");
+    // Each of the two requests in flight when the link died may lose the
+    // block it was in; nothing verified is asked for again.
+    let (first, again) = (proxy.passed(), counting.passed());
+    assert!(
+        first + again <= (24 << 20) + 2 * (256 << 10) + (16 << 10),
+        "asked for {first} then {again} bytes of a 24 MiB file"
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "no partial state left: {left:?}");
 }

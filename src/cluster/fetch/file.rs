@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use cid::Cid;
 use tokio_util::sync::CancellationToken;
 
@@ -55,10 +55,13 @@ struct Shared<'a> {
     client: &'a ClusterClient,
     root: Cid,
     layout: &'a Layout,
-    segs: Vec<Range<usize>>,
     file: Arc<std::fs::File>,
-    queue: Mutex<VecDeque<usize>>,
+    file_path: std::path::PathBuf,
+    /// Runs of pieces still to ask for, each one request.
+    queue: Mutex<VecDeque<Range<usize>>>,
+    /// Per piece: verified and written.
     done: Mutex<Vec<bool>>,
+    /// Pieces not yet verified.
     remaining: AtomicUsize,
     verified: AtomicU64,
     watch: &'a Watch,
@@ -72,8 +75,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Shared<'_> {
-    fn range(&self, s: usize) -> Range<u64> {
-        let p = &self.layout.pieces[self.segs[s].clone()];
+    fn range(&self, s: &Range<usize>) -> Range<u64> {
+        let p = &self.layout.pieces[s.clone()];
         let start = p.first().map_or(0, |p| p.offset);
         let end = p.last().map_or(0, |p| p.offset + p.len);
         start..end
@@ -81,10 +84,27 @@ impl Shared<'_> {
 
     fn verified_ranges(&self) -> Vec<Range<u64>> {
         let done = lock(&self.done).clone();
-        (0..self.segs.len())
-            .filter(|s| done[*s])
-            .map(|s| self.range(s))
+        let pieces = &self.layout.pieces;
+        (0..pieces.len())
+            .filter(|i| done[*i])
+            .map(|i| pieces[i].offset..pieces[i].offset + pieces[i].len)
             .collect()
+    }
+
+    fn piece_done(&self, i: usize) {
+        let mut done = lock(&self.done);
+        if !done[i] {
+            done[i] = true;
+            self.remaining.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// What is left of `s` (its pieces not yet verified) goes back first.
+    fn give_back(&self, s: Range<usize>) {
+        let done = lock(&self.done);
+        if let Some(first) = s.clone().find(|i| !done[*i]) {
+            lock(&self.queue).push_front(first..s.end);
+        }
     }
 
     fn report(&self, bytes: u64) {
@@ -95,34 +115,21 @@ impl Shared<'_> {
     }
 }
 
-/// Checks the bytes of piece `i` and writes them in place; false when they
-/// are not what its CID (or its verified parent) says.
-async fn check_and_write(
-    file: &Arc<std::fs::File>,
+/// Checks bytes the layout holds (or an empty leaf) and writes them in
+/// place; false when they are not what the CID or the parent says.
+fn check_and_write(
+    sh: &Shared<'_>,
     data: &Data,
     offset: u64,
-    bytes: Bytes,
-) -> Result<bool, ClientError> {
-    let (file, data) = (file.clone(), data.clone());
-    tokio::task::spawn_blocking(move || {
-        let ok = match &data {
-            Data::Leaf(c) => leaf_matches(c, &bytes),
-            Data::Inline(b) => *b == bytes,
-        };
-        if ok {
-            write_at(&file, &bytes, offset)?;
-        }
-        Ok::<bool, std::io::Error>(ok)
-    })
-    .await
-    .map_err(|e| ClientError::Io {
-        path: "fetch".into(),
-        message: e.to_string(),
-    })?
-    .map_err(|e| ClientError::Io {
-        path: "the partial download".into(),
-        message: e.to_string(),
-    })
+    bytes: &[u8],
+) -> Result<bool, SegError> {
+    let mut check = Check::new(data, bytes.len() as u64);
+    check.update(bytes);
+    if !check.matches(bytes.len() as u64) {
+        return Ok(false);
+    }
+    write_at(&sh.file, bytes, offset).map_err(|e| SegError::Fatal(io(&sh.file_path, e)))?;
+    Ok(true)
 }
 
 #[cfg(unix)]
@@ -139,67 +146,130 @@ fn read_at(f: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()
 
 /// A leaf whose bytes did not hash as kubo wraps them: its block, asked of
 /// the same gateway, settles it. Another encoding of the same bytes is
-/// fine; other bytes, or a bad block, are the gateway's fault.
+/// fine (its data is written over what came); other bytes, or a bad block,
+/// are the gateway's fault.
 async fn settle_leaf(
     sh: &Shared<'_>,
     src: &Source,
     cid: &Cid,
     offset: u64,
-    got: &Bytes,
+    len: u64,
 ) -> Result<(), SegError> {
     let block = sh
         .client
         .gateway_block(&src.gateway, cid, crate::cluster::dag::MAX_BLOCK)
         .await
         .map_err(|e| SegError::Source(e.to_string()))?;
+    let malformed = |what: &str| {
+        SegError::Fatal(io(
+            Path::new(&sh.root.to_string()),
+            format!("block {cid} {what}: a malformed item"),
+        ))
+    };
     let data = match decode(cid, block) {
         Ok(Node::File {
             inline, children, ..
         }) if children.is_empty() => inline,
-        _ => {
-            return Err(SegError::Fatal(io(
-                Path::new(&sh.root.to_string()),
-                format!("block {cid} is not the leaf its parent says: a malformed item"),
-            )))
-        }
+        _ => return Err(malformed("is not the leaf its parent says")),
     };
-    if data.len() != got.len() {
-        return Err(SegError::Fatal(io(
-            Path::new(&sh.root.to_string()),
-            format!("block {cid} is not the size its parent says: a malformed item"),
-        )));
+    if data.len() as u64 != len {
+        return Err(malformed("is not the size its parent says"));
     }
-    if data != *got {
+    let mut came = vec![0u8; data.len()];
+    let same = read_at(&sh.file, &mut came, offset).is_ok() && came[..] == data[..];
+    write_at(&sh.file, &data, offset).map_err(|e| SegError::Fatal(io(&sh.file_path, e)))?;
+    if !same {
         return Err(SegError::Source(format!(
             "MISMATCH: it served bytes that are not block {cid}"
         )));
     }
-    let ok = check_and_write(&sh.file, &Data::Inline(data.clone()), offset, data)
-        .await
-        .map_err(SegError::Fatal)?;
-    debug_assert!(ok);
     Ok(())
 }
 
+/// Checks a piece's bytes as they pass.
+enum Check<'a> {
+    Leaf(sha2::Sha256, &'a Cid),
+    Inline(&'a Bytes, usize, bool),
+}
+
+impl<'a> Check<'a> {
+    fn new(data: &'a Data, len: u64) -> Self {
+        use sha2::Digest;
+        match data {
+            Data::Leaf(c) => {
+                let mut h = sha2::Sha256::new();
+                if c.codec() == 0x70 {
+                    h.update(crate::unixfs::pb::file_leaf_frame(len as usize).0);
+                }
+                Check::Leaf(h, c)
+            }
+            Data::Inline(b) => Check::Inline(b, 0, true),
+        }
+    }
+
+    fn update(&mut self, part: &[u8]) {
+        use sha2::Digest;
+        match self {
+            Check::Leaf(h, _) => h.update(part),
+            Check::Inline(b, at, ok) => {
+                *ok = *ok && b.get(*at..*at + part.len()) == Some(part);
+                *at += part.len();
+            }
+        }
+    }
+
+    fn matches(self, len: u64) -> bool {
+        use sha2::Digest;
+        match self {
+            Check::Leaf(mut h, c) => {
+                if c.codec() == 0x70 {
+                    h.update(crate::unixfs::pb::file_leaf_frame(len as usize).1);
+                }
+                c.hash().code() == 0x12 && c.hash().digest() == h.finalize().as_slice()
+            }
+            Check::Inline(b, at, ok) => ok && at == b.len(),
+        }
+    }
+}
+
+/// The next bytes of an answer, each silence bounded by the idle timeout.
+async fn next_chunk(sh: &Shared<'_>, resp: &mut reqwest::Response) -> Result<Bytes, SegError> {
+    let idle = sh.client.config().idle_timeout;
+    let next = tokio::select! {
+        c = tokio::time::timeout(idle, resp.chunk()) => c,
+        _ = sh.cancel.cancelled() => return Err(SegError::Cancelled),
+    };
+    match next {
+        Err(_) => Err(SegError::Source(format!(
+            "the download stalled for {} s",
+            idle.as_secs()
+        ))),
+        Ok(Err(e)) => Err(SegError::Source(format!(
+            "download broke: {}",
+            transport_reason(&e)
+        ))),
+        Ok(Ok(None)) => Err(SegError::Source("the answer ended early".into())),
+        Ok(Ok(Some(c))) => Ok(c),
+    }
+}
+
 /// Asks `src` for segment `s` and writes each verified piece.
-async fn fetch_segment(sh: &Shared<'_>, src: &Source, s: usize) -> Result<u64, SegError> {
-    let r = sh.range(s);
-    let pieces = &sh.layout.pieces[sh.segs[s].clone()];
+async fn fetch_segment(sh: &Shared<'_>, src: &Source, s: Range<usize>) -> Result<u64, SegError> {
+    let r = sh.range(&s);
+    let pieces = &sh.layout.pieces[s.clone()];
     // Bytes the layout already holds (a small file's root) need no request.
     if r.is_empty() || pieces.iter().all(|p| matches!(p.data, Data::Inline(_))) {
-        for p in pieces {
+        for (k, p) in pieces.iter().enumerate() {
             let bytes = match &p.data {
                 Data::Inline(b) => b.clone(),
                 Data::Leaf(_) => Bytes::new(),
             };
-            if !check_and_write(&sh.file, &p.data, p.offset, bytes)
-                .await
-                .map_err(SegError::Fatal)?
-            {
+            if !check_and_write(sh, &p.data, p.offset, &bytes)? {
                 if let Data::Leaf(c) = &p.data {
-                    settle_leaf(sh, src, c, p.offset, &Bytes::new()).await?;
+                    settle_leaf(sh, src, c, p.offset, 0).await?;
                 }
             }
+            sh.piece_done(s.start + k);
             sh.report(p.len);
         }
         return Ok(0);
@@ -251,43 +321,26 @@ async fn fetch_segment(sh: &Shared<'_>, src: &Source, s: usize) -> Result<u64, S
     }
     let mut carry = Bytes::new();
     let mut received = 0u64;
-    for p in pieces {
-        let need = p.len as usize;
-        let mut buf = BytesMut::with_capacity(need);
-        while buf.len() < need {
+    let fatal = |e: std::io::Error| SegError::Fatal(io(&sh.file_path, e));
+    for (k, p) in pieces.iter().enumerate() {
+        let mut check = Check::new(&p.data, p.len);
+        let (mut at, mut left) = (p.offset, p.len);
+        // Each part is hashed and written as it passes: no copy, no wait.
+        while left > 0 {
             if carry.is_empty() {
-                let next = tokio::select! {
-                    c = tokio::time::timeout(cfg.idle_timeout, resp.chunk()) => c,
-                    _ = sh.cancel.cancelled() => return Err(SegError::Cancelled),
-                };
-                carry = match next {
-                    Err(_) => {
-                        return Err(SegError::Source(format!(
-                            "the download stalled for {} s",
-                            cfg.idle_timeout.as_secs()
-                        )))
-                    }
-                    Ok(Err(e)) => {
-                        return Err(SegError::Source(format!(
-                            "download broke: {}",
-                            transport_reason(&e)
-                        )))
-                    }
-                    Ok(Ok(None)) => return Err(SegError::Source("the answer ended early".into())),
-                    Ok(Ok(Some(c))) => c,
-                };
+                carry = next_chunk(sh, &mut resp).await?;
                 received += carry.len() as u64;
             }
-            let take = (need - buf.len()).min(carry.len());
-            buf.extend_from_slice(&carry.split_to(take));
+            let take = left.min(carry.len() as u64) as usize;
+            let part = carry.split_to(take);
+            check.update(&part);
+            write_at(&sh.file, &part, at).map_err(fatal)?;
+            at += take as u64;
+            left -= take as u64;
         }
-        let got = buf.freeze();
-        let ok = check_and_write(&sh.file, &p.data, p.offset, got.clone())
-            .await
-            .map_err(SegError::Fatal)?;
-        if !ok {
+        if !check.matches(p.len) {
             match &p.data {
-                Data::Leaf(c) => settle_leaf(sh, src, c, p.offset, &got).await?,
+                Data::Leaf(c) => settle_leaf(sh, src, c, p.offset, p.len).await?,
                 Data::Inline(_) => {
                     return Err(SegError::Source(
                         "MISMATCH: it served bytes that are not the item's".into(),
@@ -295,6 +348,7 @@ async fn fetch_segment(sh: &Shared<'_>, src: &Source, s: usize) -> Result<u64, S
                 }
             }
         }
+        sh.piece_done(s.start + k);
         sh.report(p.len);
     }
     Ok(received)
@@ -321,10 +375,8 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
             continue;
         };
         let t0 = Instant::now();
-        match fetch_segment(sh, src, s).await {
+        match fetch_segment(sh, src, s.clone()).await {
             Ok(bytes) => {
-                lock(&sh.done)[s] = true;
-                sh.remaining.fetch_sub(1, Ordering::AcqRel);
                 failures = 0;
                 let rate = bytes as f64 / t0.elapsed().as_secs_f64().max(1e-6);
                 let mut rates = lock(&sh.rates);
@@ -341,7 +393,7 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
                 }
             }
             Err(e) => {
-                lock(&sh.queue).push_front(s);
+                sh.give_back(s);
                 match e {
                     SegError::Cancelled => return Err(ClientError::Cancelled),
                     SegError::Fatal(e) => return Err(e),
@@ -357,28 +409,20 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
     }
 }
 
-/// Re-reads what an earlier run verified and keeps the segments that still
+/// Re-reads what an earlier run verified and keeps the pieces that still
 /// check: a partial file someone changed since is fetched again.
-fn recheck(
-    file: &std::fs::File,
-    layout: &Layout,
-    segs: &[Range<usize>],
-    st: &FileState,
-) -> Vec<bool> {
-    segs.iter()
-        .map(|seg| {
-            let pieces = &layout.pieces[seg.clone()];
-            let r = pieces.first().map_or(0, |p| p.offset)
-                ..pieces.last().map_or(0, |p| p.offset + p.len);
-            st.covers(&r)
-                && pieces.iter().all(|p| {
-                    let mut buf = vec![0u8; p.len as usize];
-                    read_at(file, &mut buf, p.offset).is_ok()
-                        && match &p.data {
-                            Data::Leaf(c) => leaf_matches(c, &buf),
-                            Data::Inline(b) => b[..] == buf[..],
-                        }
-                })
+fn recheck(file: &std::fs::File, layout: &Layout, st: &FileState) -> Vec<bool> {
+    layout
+        .pieces
+        .iter()
+        .map(|p| {
+            let mut buf = vec![0u8; p.len as usize];
+            st.covers(&(p.offset..p.offset + p.len))
+                && read_at(file, &mut buf, p.offset).is_ok()
+                && match &p.data {
+                    Data::Leaf(c) => leaf_matches(c, &buf),
+                    Data::Inline(b) => b[..] == buf[..],
+                }
         })
         .collect()
 }
@@ -419,25 +463,25 @@ pub async fn fetch_file(
     let file = open_data(&partial.data, layout.size, earlier.is_some())
         .map_err(|e| io(&partial.data, e))?;
     let file = Arc::new(file);
-    let segs = segments(layout, SEGMENT);
+    let n = layout.pieces.len();
     let done = match &earlier {
         Some(st) => {
-            let (f, l, s, st) = (file.clone(), layout.clone(), segs.clone(), st.clone());
-            tokio::task::spawn_blocking(move || recheck(&f, &l, &s, &st))
+            let (f, l, st) = (file.clone(), layout.clone(), st.clone());
+            tokio::task::spawn_blocking(move || recheck(&f, &l, &st))
                 .await
-                .unwrap_or_else(|_| vec![false; segs.len()])
+                .unwrap_or_else(|_| vec![false; n])
         }
-        None => vec![false; segs.len()],
+        None => vec![false; n],
     };
     let sh = Shared {
         client,
         root,
         layout,
-        queue: Mutex::new((0..segs.len()).filter(|s| !done[*s]).collect()),
+        queue: Mutex::new(segments(layout, &done, SEGMENT).into()),
         remaining: AtomicUsize::new(done.iter().filter(|d| !**d).count()),
         done: Mutex::new(done),
-        segs,
         file,
+        file_path: partial.data.clone(),
         verified: AtomicU64::new(0),
         watch,
         cancel: cancel.child_token(),

@@ -190,22 +190,30 @@ pub async fn layout(dag: &Dag, root: &Cid, root_block: Bytes) -> Result<Layout, 
     })
 }
 
-/// The pieces `[first, end)` group into ranges of about `target` bytes, each
+/// The pieces not `done`, grouped into runs of about `target` bytes, each
 /// asked of a gateway in one request.
-pub fn segments(layout: &Layout, target: u64) -> Vec<std::ops::Range<usize>> {
+pub fn segments(layout: &Layout, done: &[bool], target: u64) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
-    let mut start = 0;
+    let mut start: Option<usize> = None;
     let mut bytes = 0u64;
     for (i, p) in layout.pieces.iter().enumerate() {
+        if done.get(i).copied().unwrap_or(false) {
+            if let Some(s) = start.take() {
+                out.push(s..i);
+            }
+            bytes = 0;
+            continue;
+        }
+        let s = *start.get_or_insert(i);
         bytes += p.len;
         if bytes >= target {
-            out.push(start..i + 1);
-            start = i + 1;
+            out.push(s..i + 1);
+            start = None;
             bytes = 0;
         }
     }
-    if start < layout.pieces.len() {
-        out.push(start..layout.pieces.len());
+    if let Some(s) = start {
+        out.push(s..layout.pieces.len());
     }
     out
 }

@@ -8,6 +8,7 @@ use ccs_tui::sim::{self, Faults, SimHandle, SimState, Timings};
 pub mod backend;
 pub mod blocks;
 pub mod cli;
+pub mod proxy;
 pub mod rawhttp;
 
 pub fn any_port() -> SocketAddr {
@@ -42,9 +43,13 @@ pub fn client_for(h: &SimHandle) -> ClusterClient {
 }
 
 pub fn client_with(h: &SimHandle, auth: Auth) -> ClusterClient {
-    let ep = parse_host(&h.api_url(), false).unwrap();
-    let mut ep = ep;
-    ep.gateway = url::Url::parse(&h.gateway_url()).unwrap();
+    client_via(h, auth, &h.gateway_url())
+}
+
+/// A client of `h`'s API that fetches through `gateway` (a proxy, say).
+pub fn client_via(h: &SimHandle, auth: Auth, gateway: &str) -> ClusterClient {
+    let mut ep = parse_host(&h.api_url(), false).unwrap();
+    ep.gateway = url::Url::parse(gateway).unwrap();
     let mut cfg = ClientConfig::new(vec![ep]);
     cfg.auth = auth;
     cfg.idle_timeout = std::time::Duration::from_secs(3);

@@ -1,0 +1,156 @@
+//! Fetching from every holder, and resuming what was cut (issue 30).
+//! `both::` runs on the real cluster too.
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::backend::{unique_bytes, Backend};
+use common::cli::{run, Out};
+use common::proxy::Proxy;
+
+/// A configuration naming each peer with the gateway given for it.
+fn config(b: &Backend, dir: &Path, gateways: &[String]) -> PathBuf {
+    let mut yaml = format!(
+        "cluster:\n  default_node: {}\n  basic_auth_user: {}\n  basic_auth_password: {}\nnodes:\n",
+        b.peers[0].name, b.user, b.password
+    );
+    for (p, g) in b.peers.iter().zip(gateways) {
+        yaml.push_str(&format!(
+            "  {}:\n    host: {}\n    gateway: {g}\n",
+            p.name, p.api
+        ));
+    }
+    let path = dir.join(format!("ccs-{}.yml", rand::random::<u32>()));
+    std::fs::write(&path, yaml).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path
+}
+
+/// A file of `mib` random MiB, added and pinned on every peer.
+async fn add_big(b: &Backend, dir: &Path, mib: usize) -> (String, Vec<u8>) {
+    let data = unique_bytes(mib << 20);
+    let f = dir.join("payload.bin");
+    std::fs::write(&f, &data).unwrap();
+    let mut a = vec!["add".to_string(), f.display().to_string(), "--json".into()];
+    a.extend(b.cli_args());
+    let o = run(a, vec![]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    let cid = v["root_cid"].as_str().unwrap().to_string();
+    b.wait_pinned(&cid, Duration::from_secs(120)).await;
+    std::fs::remove_file(&f).unwrap();
+    (cid, data)
+}
+
+async fn get(cfg: &Path, cid: &str, out: &Path, extra: &[&str]) -> Out {
+    let mut a = vec![
+        "get".to_string(),
+        cid.to_string(),
+        "-o".into(),
+        out.display().to_string(),
+        "--json".into(),
+        "--config".into(),
+        cfg.display().to_string(),
+    ];
+    a.extend(extra.iter().map(|s| s.to_string()));
+    run(a, vec![]).await
+}
+
+fn hidden(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect()
+}
+
+mod both {
+    use super::*;
+
+    /// A link that drops midway leaves nothing under the final name and
+    /// keeps what was verified, privately; the same get then asks the
+    /// gateway for the rest only (the bytes through it are at most the
+    /// remainder and one block) and says so.
+    #[tokio::test]
+    async fn a_cut_get_resumes_asking_only_for_the_rest() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let (cid, data) = add_big(&b, tmp.path(), 24).await;
+        let mut gws: Vec<String> = b.peers.iter().map(|p| p.gateway.clone()).collect();
+        let cut = Proxy::start(&gws[0], Some(10 << 20)).await;
+        gws[0] = cut.url.clone();
+        let out = tmp.path().join("big.bin");
+        let from = ["--from", b.peers[0].name.as_str()];
+        let o = get(&config(&b, tmp.path(), &gws), &cid, &out, &from).await;
+        assert_eq!(o.code, 2, "{}", o.stderr);
+        assert!(o.stderr.contains("the same get resumes"), "{}", o.stderr);
+        assert!(!out.exists(), "nothing under the final name");
+        let kept = hidden(tmp.path());
+        assert_eq!(kept.len(), 2, "the bytes and their record: {kept:?}");
+        #[cfg(unix)]
+        for k in &kept {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(k).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", k.display());
+        }
+
+        let counting = Proxy::start(&b.peers[0].gateway, None).await;
+        gws[0] = counting.url.clone();
+        let o = get(&config(&b, tmp.path(), &gws), &cid, &out, &from).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stderr.contains("resuming: "), "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        let resumed = v["resumed"].as_u64().unwrap();
+        assert!(resumed >= 4 << 20, "kept {resumed} of the 10 MiB that came");
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            data,
+            "the whole file, as added"
+        );
+        let rest = data.len() as u64 - resumed;
+        assert!(
+            counting.passed() <= rest + (256 << 10),
+            "asked {} bytes for a remainder of {rest}",
+            counting.passed()
+        );
+        assert!(hidden(tmp.path()).is_empty(), "nothing partial left");
+    }
+
+    /// Every holder serves a share; one that stops midway is dropped and
+    /// the others finish it.
+    #[tokio::test]
+    async fn every_holder_serves_and_one_stopping_midway_does_not_stop_it() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let (cid, data) = add_big(&b, tmp.path(), 40).await;
+        let mut gws: Vec<String> = b.peers.iter().map(|p| p.gateway.clone()).collect();
+        let stops = Proxy::start(&gws[0], Some(3 << 20)).await;
+        gws[0] = stops.url.clone();
+        let out = tmp.path().join("big.bin");
+        let o = get(&config(&b, tmp.path(), &gws), &cid, &out, &[]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert_eq!(std::fs::read(&out).unwrap(), data);
+        assert!(
+            o.stderr
+                .contains(&format!("{} is no longer asked", b.peers[0].name)),
+            "{}",
+            o.stderr
+        );
+        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        let serving = v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["bytes"].as_u64().unwrap_or(0) > 0)
+            .count();
+        assert!(serving >= 2, "{}", o.stdout);
+        assert!(hidden(tmp.path()).is_empty());
+    }
+}
