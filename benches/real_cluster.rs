@@ -5,7 +5,10 @@
 //!   that received it and on the others, by size (the simulator's defaults
 //!   follow these figures);
 //! - `ccs-tui add` vs `ipfs-cluster-ctl add` vs `curl -F` to `/add`;
-//! - `ccs-tui get` vs `curl` from the kubo gateway;
+//! - `ccs-tui get` vs `curl` from the kubo gateway (64 MiB, 1 GiB, a folder
+//!   of 10,000 files against `curl ?format=tar | tar -x`), from 3 holders vs
+//!   1 with one kubo stopped midway, and a get stopped and run again
+//!   (`real_cluster/fetch.rs`);
 //! - time to first row and total for `ccs-tui ls` and `ccs-tui status` vs
 //!   `ipfs-cluster-ctl pin ls` and `status`, on a pinset of at least 10,000
 //!   items (made once, kept across runs of the same cluster).
@@ -20,6 +23,9 @@ use std::time::{Duration, Instant};
 use ccs_tui::cluster::types::{PinOptions, TrackerStatus};
 use ccs_tui::cluster::{parse_host, AddOptions, Auth, ClientConfig, ClusterClient, PinTypeFilter};
 use tokio_util::sync::CancellationToken;
+
+#[path = "real_cluster/fetch.rs"]
+mod fetch;
 
 struct Env {
     api: String,
@@ -261,27 +267,6 @@ async fn transfers(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path, mib: u
     );
     t.row("add: ccs-tui speed vs ipfs-cluster-ctl", ratio(ctl_s, ours));
     t.row("add: ccs-tui speed vs curl -F", ratio(curl_s, ours));
-    // Fetch what is pinned now (the curl upload above).
-    let pinned = c.allocation(&cid).await.is_ok();
-    assert!(pinned, "the payload is pinned for the fetch");
-    let out = tmp.join("fetched.bin");
-    let out_s = out.to_str().unwrap().to_string();
-    let gw_url = format!("{}/ipfs/{cid}", e.gateway);
-    let ours = best(3, || {
-        let _ = std::fs::remove_file(&out);
-        timed(ccs_tui(e, &["get", &cid, "-o", &out_s]))
-    });
-    let curl_s = best(3, || {
-        let _ = std::fs::remove_file(&out);
-        let mut c = Command::new("curl");
-        c.args(["-sS", "-o", &out_s, &gw_url]);
-        timed(c)
-    });
-    t.row(
-        &format!("get {mib} MiB (verified, atomic) vs curl -o (MB/s)"),
-        format!("{:.0} vs {:.0}", mb / ours, mb / curl_s),
-    );
-    t.row("get: ccs-tui speed vs curl", ratio(curl_s, ours));
     unpin().await;
 }
 
@@ -428,6 +413,7 @@ async fn main() {
     );
     pin_timing(&e, &c, &mut t, tmp.path()).await;
     transfers(&e, &c, &mut t, tmp.path(), mib).await;
+    fetch::fetches(&e, &c, &mut t, tmp.path()).await;
     listings(&e, &c, &mut t, tmp.path()).await;
     println!("\n| measure | figure |\n|---|---|");
     for (what, got) in &t.0 {

@@ -33,6 +33,10 @@ pub struct GetArgs {
     /// Stop a folder that unpacks into more files and folders than this.
     #[arg(long, value_name = "N", default_value_t = crate::cluster::fetch::DEFAULT_MAX_ENTRIES)]
     max_entries: u64,
+    /// Do not wait for the disk before the fetched item takes its name
+    /// (faster; a power cut right after may leave it empty or torn).
+    #[arg(long)]
+    no_sync: bool,
 }
 
 /// `20G`, `500M`, `64k`, `1000`: bytes, with binary multiples.
@@ -98,6 +102,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
         overwrite: force,
         max_bytes: a.max_bytes,
         max_entries: a.max_entries,
+        sync: !a.no_sync,
     };
     let watch = Watch {
         progress,

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::layout::{segments, Data, Layout};
 use super::partial::{open_data, FileState, Partial};
 use super::sources::Source;
-use super::{io, Event, Watch};
+use super::{io, Event, FetchOptions, Watch};
 use crate::cluster::dag::{decode, Node};
 use crate::cluster::error::transport_reason;
 use crate::cluster::{ClientError, ClusterClient};
@@ -31,7 +31,7 @@ const SEGMENT: u64 = 8 << 20;
 const PER_SOURCE: usize = 2;
 /// A gateway this many times slower than the fastest stops taking work.
 const SLOW: f64 = 8.0;
-/// How often what is verified is synced and recorded.
+/// How often what is verified is recorded.
 const CHECKPOINT: Duration = Duration::from_secs(1);
 
 /// Why one range failed.
@@ -66,8 +66,8 @@ struct Shared<'a> {
     verified: AtomicU64,
     watch: &'a Watch,
     cancel: CancellationToken,
-    /// Per gateway: bytes received, and its best rate (bytes/s).
-    rates: Mutex<Vec<(u64, f64)>>,
+    /// Per gateway: what it gave, how fast, and whether it is dropped.
+    rates: Mutex<Vec<Rate>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -362,7 +362,7 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
         if sh.cancel.is_cancelled() {
             return Err(ClientError::Cancelled);
         }
-        if sh.remaining.load(Ordering::Acquire) == 0 {
+        if sh.remaining.load(Ordering::Acquire) == 0 || lock(&sh.rates)[i].dropped {
             return Ok(None);
         }
         let next = lock(&sh.queue).pop_front();
@@ -378,18 +378,11 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
         match fetch_segment(sh, src, s.clone()).await {
             Ok(bytes) => {
                 failures = 0;
-                let rate = bytes as f64 / t0.elapsed().as_secs_f64().max(1e-6);
                 let mut rates = lock(&sh.rates);
-                rates[i].0 += bytes;
-                rates[i].1 = rates[i].1.max(rate);
-                let best = rates.iter().map(|r| r.1).fold(0.0, f64::max);
-                let others = rates.iter().enumerate().any(|(j, r)| j != i && r.1 > 0.0);
-                if bytes >= SEGMENT / 2 && others && rate * SLOW < best {
-                    return Ok(Some(format!(
-                        "slow: {:.1} MB/s where another gives {:.1} MB/s",
-                        rate / 1e6,
-                        best / 1e6
-                    )));
+                rates[i].add(bytes, t0.elapsed());
+                if let Some(why) = slow(&rates, i) {
+                    rates[i].dropped = true;
+                    return Ok(Some(why));
                 }
             }
             Err(e) => {
@@ -400,6 +393,7 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
                     SegError::Source(why) => {
                         failures += 1;
                         if failures >= 2 || why.starts_with("MISMATCH") {
+                            lock(&sh.rates)[i].dropped = true;
                             return Ok(Some(why));
                         }
                     }
@@ -407,6 +401,49 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
             }
         }
     }
+}
+
+/// What one gateway gave so far.
+#[derive(Clone, Copy, Default)]
+struct Rate {
+    bytes: u64,
+    busy: Duration,
+    segments: u32,
+    dropped: bool,
+}
+
+impl Rate {
+    fn add(&mut self, bytes: u64, took: Duration) {
+        self.bytes += bytes;
+        self.busy += took;
+        self.segments += 1;
+    }
+
+    /// Bytes per second per request, over all its requests: one slow
+    /// answer on a busy machine says little, a slow average says a lot.
+    fn per_second(&self) -> Option<f64> {
+        (self.segments >= 2 && self.bytes >= SEGMENT)
+            .then(|| self.bytes as f64 / self.busy.as_secs_f64().max(1e-6))
+    }
+}
+
+/// Why gateway `i` should stop taking work, if it should: it is many times
+/// slower than another that still serves. The last one always stays.
+fn slow(rates: &[Rate], i: usize) -> Option<String> {
+    let mine = rates[i].per_second()?;
+    let best = rates
+        .iter()
+        .enumerate()
+        .filter(|(j, r)| *j != i && !r.dropped)
+        .filter_map(|(_, r)| r.per_second())
+        .fold(0.0, f64::max);
+    (mine * SLOW < best).then(|| {
+        format!(
+            "slow: {:.1} MB/s where another gives {:.1} MB/s",
+            mine / 1e6,
+            best / 1e6
+        )
+    })
 }
 
 /// Re-reads what an earlier run verified and keeps the pieces that still
@@ -427,15 +464,14 @@ fn recheck(file: &std::fs::File, layout: &Layout, st: &FileState) -> Vec<bool> {
         .collect()
 }
 
-/// Syncs the data, then records what is verified: the record never runs
-/// ahead of the disk. A failed save keeps the last good record.
+/// Records what is verified. No fsync: after a crash the record may name
+/// pieces the disk lost, and that is fine, since a resume re-checks every
+/// piece against its CID before it trusts it. A failed save keeps the last good record.
 async fn checkpoint(sh: &Shared<'_>, partial: &Partial, state: &mut FileState) {
     let ranges = sh.verified_ranges();
-    let file = sh.file.clone();
     let p = partial.clone();
     let mut st = state.clone();
     let r = tokio::task::spawn_blocking(move || {
-        file.sync_data()?;
         st.set(ranges);
         st.save(&p)?;
         Ok::<FileState, std::io::Error>(st)
@@ -452,7 +488,7 @@ pub async fn fetch_file(
     sources: &[Source],
     layout: &Layout,
     dest: &Path,
-    overwrite: bool,
+    caps: &FetchOptions,
     watch: &Watch,
     cancel: CancellationToken,
 ) -> Result<FileOutcome, ClientError> {
@@ -485,7 +521,7 @@ pub async fn fetch_file(
         verified: AtomicU64::new(0),
         watch,
         cancel: cancel.child_token(),
-        rates: Mutex::new(vec![(0, 0.0); sources.len()]),
+        rates: Mutex::new(vec![Rate::default(); sources.len()]),
     };
     let resumed: u64 = sh.verified_ranges().iter().map(|r| r.end - r.start).sum();
     if resumed > 0 {
@@ -552,7 +588,7 @@ pub async fn fetch_file(
     let from: Vec<(String, u64)> = lock(&sh.rates)
         .iter()
         .enumerate()
-        .map(|(i, r)| (sources[i].name.clone(), r.0))
+        .map(|(i, r)| (sources[i].name.clone(), r.bytes))
         .collect();
     if sh.remaining.load(Ordering::Acquire) > 0 {
         checkpoint(&sh, &partial, &mut state).await;
@@ -578,15 +614,17 @@ pub async fn fetch_file(
             ),
         ));
     }
-    let file = sh.file.clone();
-    tokio::task::spawn_blocking(move || file.sync_all())
-        .await
-        .map_err(|e| io(&partial.data, e))?
-        .map_err(|e| io(&partial.data, e))?;
+    if caps.sync {
+        let file = sh.file.clone();
+        tokio::task::spawn_blocking(move || file.sync_all())
+            .await
+            .map_err(|e| io(&partial.data, e))?
+            .map_err(|e| io(&partial.data, e))?;
+    }
     if dest.is_dir() {
         return Err(io(dest, "is a folder; not replaced by a file"));
     }
-    if dest.exists() && !overwrite {
+    if dest.exists() && !caps.overwrite {
         return Err(io(dest, "already exists (not overwritten)"));
     }
     #[cfg(unix)]
@@ -597,4 +635,36 @@ pub async fn fetch_file(
     std::fs::rename(&partial.data, dest).map_err(|e| io(dest, e))?;
     let _ = std::fs::remove_file(&partial.state);
     Ok(FileOutcome { resumed, from })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate(mb_per_s: f64, segments: u32) -> Rate {
+        let bytes = SEGMENT * segments as u64;
+        Rate {
+            bytes,
+            busy: Duration::from_secs_f64(bytes as f64 / (mb_per_s * 1e6)),
+            segments,
+            dropped: false,
+        }
+    }
+
+    #[test]
+    fn one_slow_answer_drops_no_gateway() {
+        // A busy machine delays one answer: not enough to judge.
+        let rates = [rate(400.0, 5), rate(30.0, 1)];
+        assert!(slow(&rates, 1).is_none());
+    }
+
+    #[test]
+    fn a_gateway_slow_on_average_is_dropped_but_never_the_last() {
+        let mut rates = [rate(400.0, 5), rate(30.0, 3), rate(350.0, 4)];
+        assert!(slow(&rates, 1).unwrap().starts_with("slow: "));
+        assert!(slow(&rates, 0).is_none() && slow(&rates, 2).is_none());
+        rates[0].dropped = true;
+        rates[2].dropped = true;
+        assert!(slow(&rates, 1).is_none(), "the last gateway stays");
+    }
 }

@@ -99,6 +99,10 @@ pub struct FetchOptions {
     pub max_bytes: Option<u64>,
     /// Files, folders and links a folder may unpack into.
     pub max_entries: u64,
+    /// Flush what was fetched to the disk before it takes its name, so a
+    /// power cut right after "fetched" cannot leave an empty or torn file
+    /// there (`get --no-sync` skips it, as curl and rsync do).
+    pub sync: bool,
 }
 
 impl Default for FetchOptions {
@@ -107,6 +111,7 @@ impl Default for FetchOptions {
             overwrite: false,
             max_bytes: None,
             max_entries: DEFAULT_MAX_ENTRIES,
+            sync: true,
         }
     }
 }
@@ -251,16 +256,7 @@ pub async fn fetch(
             return Err(io(dest, why));
         }
     }
-    let out = file::fetch_file(
-        client,
-        sources,
-        &layout,
-        dest,
-        caps.overwrite,
-        watch,
-        cancel,
-    )
-    .await?;
+    let out = file::fetch_file(client, sources, &layout, dest, caps, watch, cancel).await?;
     Ok(FetchReport {
         path: dest.to_path_buf(),
         bytes: layout.size,
@@ -418,6 +414,9 @@ async fn folder_fetch(
         match r {
             Ok(bytes) => {
                 from.push((src.name.clone(), bytes));
+                if caps.sync {
+                    flush_all(&staging.data).await?;
+                }
                 return place(&staging.data, dest, caps.overwrite).map(|()| (bytes, from));
             }
             Err(WalkError::Source(why)) => {
@@ -442,6 +441,26 @@ async fn folder_fetch(
         dest,
         format!("no gateway could give it ({})", failed.join("; ")),
     ))
+}
+
+/// Flushes the file system that holds `dir`: one call for a folder's
+/// thousands of files, where an fsync each would cost more than the fetch.
+async fn flush_all(dir: &Path) -> Result<(), ClientError> {
+    let d = dir.to_path_buf();
+    let r = tokio::task::spawn_blocking(move || {
+        let f = std::fs::File::open(&d)?;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        nix::unistd::syncfs(&f).map_err(std::io::Error::from)?;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        f.sync_all()?;
+        Ok::<(), std::io::Error>(())
+    })
+    .await;
+    match r {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(io(dir, e)),
+        Err(e) => Err(io(dir, e)),
+    }
 }
 
 /// Moves the verified folder to its name (replacing what is there when asked).
