@@ -238,7 +238,7 @@ fn holders(t: &mut Table, tmp: &Path, cid: &str) {
 
 /// A 256 MiB get stopped (SIGTERM) about midway, then run again: what the
 /// second run asked of the gateways, against what was left.
-async fn resume(c: &ClusterClient, t: &mut Table, tmp: &Path) {
+async fn resume(c: &ClusterClient, t: &mut Table, tmp: &Path) -> String {
     let f = tmp.join("resume.bin");
     write_random(&f, 256 << 20);
     let cid = add(c, &f).await;
@@ -281,7 +281,98 @@ async fn resume(c: &ClusterClient, t: &mut Table, tmp: &Path) {
     );
     let _ = std::fs::remove_file(&f);
     let _ = std::fs::remove_file(&out);
-    let _ = c.unpin(&cid).await;
+    cid
+}
+
+/// Each gateway behind a link of its own at 1 Gbit/s (an HTB class per
+/// gateway port on the namespace's loopback), as members' machines on a
+/// tailnet are; removed when dropped, a panic included.
+struct Links;
+
+impl Links {
+    fn limit(gateways: &[String]) -> Links {
+        let tc = |args: &str| {
+            let st = Command::new("tc")
+                .args(args.split_whitespace())
+                .status()
+                .expect("tc runs (inside the namespace, as root)");
+            assert!(st.success(), "tc {args}");
+        };
+        let _ = Command::new("tc")
+            .args(["qdisc", "del", "dev", "lo", "root"])
+            .stderr(Stdio::null())
+            .status();
+        tc("qdisc add dev lo root handle 1: htb default 99");
+        tc("class add dev lo parent 1: classid 1:99 htb rate 100gbit");
+        for (i, g) in gateways.iter().enumerate() {
+            let port = g.rsplit(':').next().unwrap_or("0").trim_end_matches('/');
+            tc(&format!(
+                "class add dev lo parent 1: classid 1:{} htb rate 1gbit ceil 1gbit",
+                i + 1
+            ));
+            tc(&format!(
+                "filter add dev lo protocol ip parent 1: prio 1 u32 match ip sport {port} 0xffff flowid 1:{}",
+                i + 1
+            ));
+        }
+        Links
+    }
+}
+
+impl Drop for Links {
+    fn drop(&mut self) {
+        let _ = Command::new("tc")
+            .args(["qdisc", "del", "dev", "lo", "root"])
+            .status();
+    }
+}
+
+/// The same 256 MiB with every gateway behind a 1 Gbit/s link of its own.
+fn on_links(e: &Env, t: &mut Table, tmp: &Path, cid: &str) {
+    let gateways: Vec<String> = ["NAS", "CHLL", "MEERKAT"]
+        .iter()
+        .map(|n| std::env::var(format!("CCS_REAL_{n}_GATEWAY")).expect("gateway"))
+        .collect();
+    let out = tmp.join("linked.bin");
+    let o = out.to_str().unwrap().to_string();
+    let url = format!("{}/ipfs/{cid}", e.gateway);
+    let _links = Links::limit(&gateways);
+    let curl = best(3, || {
+        let _ = std::fs::remove_file(&out);
+        shell(&format!("curl -sS -o '{o}' '{url}'"))
+    });
+    let run = |from: Option<&str>| {
+        best(3, || {
+            let _ = std::fs::remove_file(&out);
+            let mut a = vec!["get", cid, "-o", &o, "--no-sync", "--json"];
+            if let Some(p) = from {
+                a.extend_from_slice(&["--from", p]);
+            }
+            get(ccs(&a)).secs
+        })
+    };
+    let one = run(Some("nas"));
+    let three = run(None);
+    let bytes = 256u64 << 20;
+    t.row(
+        "each gateway on a 1 Gbit/s link: get 256 MiB from nas vs curl -o (MB/s)",
+        format!(
+            "{} vs {}: **{}**",
+            mbs(bytes, one),
+            mbs(bytes, curl),
+            ratio(curl, one)
+        ),
+    );
+    t.row(
+        "each gateway on a 1 Gbit/s link: get 256 MiB from 3 holders vs curl -o of one (MB/s)",
+        format!(
+            "{} vs {}: **{}**",
+            mbs(bytes, three),
+            mbs(bytes, curl),
+            ratio(curl, three)
+        ),
+    );
+    let _ = std::fs::remove_file(&out);
 }
 
 /// 10,000 small files as one folder: get vs `curl ?format=tar | tar -x`.
@@ -332,7 +423,7 @@ async fn folder(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path) {
     let files = std::fs::read_dir(outs.join("run2")).map_or(0, |d| d.count());
     assert_eq!(files, 10_000);
     t.row(
-        "get a folder of 10,000 files vs curl ?format=tar | tar -x (s)",
+        "get a folder of 10,000 files vs curl ?format=tar piped to tar -x (s)",
         format!("{fast:.2} vs {tar:.2}: **{}**", ratio(tar, fast)),
     );
     t.row(
@@ -351,6 +442,8 @@ pub async fn fetches(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path) {
     for cid in [small, big] {
         let _ = c.unpin(&cid).await;
     }
-    resume(c, t, tmp).await;
+    let mid = resume(c, t, tmp).await;
+    on_links(e, t, tmp, &mid);
+    let _ = c.unpin(&mid).await;
     folder(e, c, t, tmp).await;
 }

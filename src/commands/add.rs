@@ -11,7 +11,7 @@ use super::Ctx;
 use crate::cluster::add::Existing;
 use crate::cluster::replicas::Repl;
 use crate::cluster::types::{PinOptions, TrackerStatus};
-use crate::cluster::AddOptions;
+use crate::cluster::{AddOptions, ClientError};
 use crate::unixfs::ImportOptions;
 
 /// `ccs-tui add`
@@ -145,6 +145,18 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
     ctrlc.abort();
     if line.is_some() {
         eprintln!();
+    }
+    if let Err(
+        ClientError::Cancelled
+        | ClientError::Unreachable { .. }
+        | ClientError::Timeout { .. }
+        | ClientError::Stream { .. }
+        | ClientError::Add { .. },
+    ) = &res
+    {
+        // Unlike `get`: the cluster's /add is one request, and keeps
+        // nothing of one that was cut.
+        tell!("ccs-tui: an upload cannot resume (the cluster's /add is one request): the same add sends it again whole");
     }
     let res = res?;
     let root = res.root.cid.clone().unwrap_or_default();

@@ -1559,3 +1559,26 @@ async fn an_interrupted_drain_resumes_and_settles_items_to_their_own_bounds() {
         "nothing left open: the journal is gone"
     );
 }
+
+/// An upload cut midway cannot resume (the cluster's /add is one request),
+/// and `add` says so instead of leaving the user to guess.
+#[tokio::test]
+async fn a_cut_add_says_it_cannot_resume() {
+    let h = common::demo().await;
+    let proxy = common::proxy::Proxy::start(&h.api_url(), Some(200)).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("scans.bin");
+    std::fs::write(&f, common::backend::unique_bytes(4 << 20)).unwrap();
+    let o = run(
+        vec![
+            "add".into(),
+            f.display().to_string(),
+            "--host".into(),
+            proxy.url.clone(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_ne!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("an upload cannot resume"), "{}", o.stderr);
+}

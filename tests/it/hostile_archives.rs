@@ -457,6 +457,38 @@ async fn get_of_a_folder_bomb_stops_at_its_caps_and_leaves_nothing() {
     assert!(o.stderr.contains("a size is a number"), "{}", o.stderr);
 }
 
+/// Folder entries named to climb out (`..`, `../x`, `/etc/x`, `a/b`): the
+/// whole get is refused, nothing is written outside the target, nothing
+/// under its name. A symbolic link is written as a link, never followed.
+#[tokio::test]
+async fn get_of_names_that_would_leave_the_folder_is_refused() {
+    for evil in ["..", "../escaped.txt", "/tmp/escaped.txt", "a/b", "."] {
+        let b = Backend::start_sim().await;
+        let mut blocks = Blocks::default();
+        let file = blocks.leaf(b"owned");
+        let root = blocks.dir(&[("fine.txt".into(), file, 5), (evil.into(), file, 5)]);
+        pin_into_sim(&b, &blocks, &root).await;
+        let tmp = tempfile::tempdir().unwrap();
+        let inside = tmp.path().join("deep");
+        std::fs::create_dir(&inside).unwrap();
+        let out = inside.join("fetched");
+        let mut a = vec![
+            "get".to_string(),
+            root.to_string(),
+            "-o".into(),
+            out.display().to_string(),
+        ];
+        a.extend(b.cli_args());
+        let o = measured(a, vec![]).await;
+        assert_eq!(o.code, 2, "{evil}: {}", o.stderr);
+        assert!(o.stderr.contains("would leave its folder"), "{}", o.stderr);
+        let left: Vec<_> = std::fs::read_dir(&inside).unwrap().collect();
+        assert!(left.is_empty(), "{evil}: nothing left: {left:?}");
+        let above: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(above.len(), 1, "{evil}: nothing beside: {above:?}");
+    }
+}
+
 /// The journal file an audit of the whole pinset keeps for `b`'s cluster.
 async fn audit_journal(b: &Backend, state: &std::path::Path) -> (String, std::path::PathBuf) {
     let cluster = b.client().id().await.unwrap().id;
