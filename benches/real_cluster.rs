@@ -411,10 +411,16 @@ async fn main() {
         "real cluster: ipfs-cluster {}",
         c.version().await.expect("version").version
     );
-    pin_timing(&e, &c, &mut t, tmp.path()).await;
-    transfers(&e, &c, &mut t, tmp.path(), mib).await;
+    // `bench fetch`: only the fetch rows.
+    let only_fetch = std::env::args().any(|a| a == "fetch");
+    if !only_fetch {
+        pin_timing(&e, &c, &mut t, tmp.path()).await;
+        transfers(&e, &c, &mut t, tmp.path(), mib).await;
+    }
     fetch::fetches(&e, &c, &mut t, tmp.path()).await;
-    listings(&e, &c, &mut t, tmp.path()).await;
+    if !only_fetch {
+        listings(&e, &c, &mut t, tmp.path()).await;
+    }
     println!("\n| measure | figure |\n|---|---|");
     for (what, got) in &t.0 {
         println!("| {what} | {got} |");

@@ -17,20 +17,19 @@ use cid::Cid;
 use tokio_util::sync::CancellationToken;
 
 use super::layout::{segments, Data, Layout};
+use super::leaf::{read_at, recheck, write_at, Check};
 use super::partial::{open_data, FileState, Partial};
+use super::rate::{slow, Rate};
 use super::sources::Source;
 use super::{io, Event, FetchOptions, Watch};
 use crate::cluster::dag::{decode, Node};
 use crate::cluster::error::transport_reason;
 use crate::cluster::{ClientError, ClusterClient};
-use crate::unixfs::leaf_matches;
 
 /// Bytes asked of a gateway in one request.
 const SEGMENT: u64 = 8 << 20;
 /// Requests in flight per gateway.
 const PER_SOURCE: usize = 2;
-/// A gateway this many times slower than the fastest stops taking work.
-const SLOW: f64 = 8.0;
 /// How often what is verified is recorded.
 const CHECKPOINT: Duration = Duration::from_secs(1);
 
@@ -132,18 +131,6 @@ fn check_and_write(
     Ok(true)
 }
 
-#[cfg(unix)]
-fn write_at(f: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    f.write_all_at(bytes, offset)
-}
-
-#[cfg(unix)]
-fn read_at(f: &std::fs::File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    f.read_exact_at(buf, offset)
-}
-
 /// A leaf whose bytes did not hash as kubo wraps them: its block, asked of
 /// the same gateway, settles it. Another encoding of the same bytes is
 /// fine (its data is written over what came); other bytes, or a bad block,
@@ -184,52 +171,6 @@ async fn settle_leaf(
         )));
     }
     Ok(())
-}
-
-/// Checks a piece's bytes as they pass.
-enum Check<'a> {
-    Leaf(sha2::Sha256, &'a Cid),
-    Inline(&'a Bytes, usize, bool),
-}
-
-impl<'a> Check<'a> {
-    fn new(data: &'a Data, len: u64) -> Self {
-        use sha2::Digest;
-        match data {
-            Data::Leaf(c) => {
-                let mut h = sha2::Sha256::new();
-                if c.codec() == 0x70 {
-                    h.update(crate::unixfs::pb::file_leaf_frame(len as usize).0);
-                }
-                Check::Leaf(h, c)
-            }
-            Data::Inline(b) => Check::Inline(b, 0, true),
-        }
-    }
-
-    fn update(&mut self, part: &[u8]) {
-        use sha2::Digest;
-        match self {
-            Check::Leaf(h, _) => h.update(part),
-            Check::Inline(b, at, ok) => {
-                *ok = *ok && b.get(*at..*at + part.len()) == Some(part);
-                *at += part.len();
-            }
-        }
-    }
-
-    fn matches(self, len: u64) -> bool {
-        use sha2::Digest;
-        match self {
-            Check::Leaf(mut h, c) => {
-                if c.codec() == 0x70 {
-                    h.update(crate::unixfs::pb::file_leaf_frame(len as usize).1);
-                }
-                c.hash().code() == 0x12 && c.hash().digest() == h.finalize().as_slice()
-            }
-            Check::Inline(b, at, ok) => ok && at == b.len(),
-        }
-    }
 }
 
 /// The next bytes of an answer, each silence bounded by the idle timeout.
@@ -403,67 +344,6 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
     }
 }
 
-/// What one gateway gave so far.
-#[derive(Clone, Copy, Default)]
-struct Rate {
-    bytes: u64,
-    busy: Duration,
-    segments: u32,
-    dropped: bool,
-}
-
-impl Rate {
-    fn add(&mut self, bytes: u64, took: Duration) {
-        self.bytes += bytes;
-        self.busy += took;
-        self.segments += 1;
-    }
-
-    /// Bytes per second per request, over all its requests: one slow
-    /// answer on a busy machine says little, a slow average says a lot.
-    fn per_second(&self) -> Option<f64> {
-        (self.segments >= 2 && self.bytes >= SEGMENT)
-            .then(|| self.bytes as f64 / self.busy.as_secs_f64().max(1e-6))
-    }
-}
-
-/// Why gateway `i` should stop taking work, if it should: it is many times
-/// slower than another that still serves. The last one always stays.
-fn slow(rates: &[Rate], i: usize) -> Option<String> {
-    let mine = rates[i].per_second()?;
-    let best = rates
-        .iter()
-        .enumerate()
-        .filter(|(j, r)| *j != i && !r.dropped)
-        .filter_map(|(_, r)| r.per_second())
-        .fold(0.0, f64::max);
-    (mine * SLOW < best).then(|| {
-        format!(
-            "slow: {:.1} MB/s where another gives {:.1} MB/s",
-            mine / 1e6,
-            best / 1e6
-        )
-    })
-}
-
-/// Re-reads what an earlier run verified and keeps the pieces that still
-/// check: a partial file someone changed since is fetched again.
-fn recheck(file: &std::fs::File, layout: &Layout, st: &FileState) -> Vec<bool> {
-    layout
-        .pieces
-        .iter()
-        .map(|p| {
-            let mut buf = vec![0u8; p.len as usize];
-            st.covers(&(p.offset..p.offset + p.len))
-                && read_at(file, &mut buf, p.offset).is_ok()
-                && match &p.data {
-                    Data::Leaf(c) => leaf_matches(c, &buf),
-                    Data::Inline(b) => b[..] == buf[..],
-                }
-        })
-        .collect()
-}
-
 /// Records what is verified. No fsync: after a crash the record may name
 /// pieces the disk lost, and that is fine, since a resume re-checks every
 /// piece against its CID before it trusts it. A failed save keeps the last good record.
@@ -482,7 +362,129 @@ async fn checkpoint(sh: &Shared<'_>, partial: &Partial, state: &mut FileState) {
     }
 }
 
-/// Fetches the file `root` laid out as `layout` to `dest`, from `sources`.
+/// Opens the partial file, and says which pieces an earlier run left
+/// verified (each re-checked against its CID on the disk).
+async fn reopen(
+    layout: &Layout,
+    partial: &Partial,
+    dest: &Path,
+) -> Result<(Arc<std::fs::File>, Vec<bool>), ClientError> {
+    let cid = layout.root.to_string();
+    let earlier = FileState::load(partial, &cid, dest, layout.size);
+    let file = open_data(&partial.data, layout.size, earlier.is_some())
+        .map_err(|e| io(&partial.data, e))?;
+    let file = Arc::new(file);
+    let n = layout.pieces.len();
+    let done = match earlier {
+        Some(st) => {
+            let (f, l) = (file.clone(), layout.clone());
+            tokio::task::spawn_blocking(move || recheck(&f, &l, &st))
+                .await
+                .unwrap_or_else(|_| vec![false; n])
+        }
+        None => vec![false; n],
+    };
+    Ok((file, done))
+}
+
+/// Every source's workers, and the checkpoint ticker beside them until
+/// they end: each worker's source index and result.
+async fn run_workers(
+    sh: &Shared<'_>,
+    sources: &[Source],
+    partial: &Partial,
+    state: &mut FileState,
+) -> Vec<(usize, Result<Option<String>, ClientError>)> {
+    let workers = futures_util::future::join_all(
+        sources
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| std::iter::repeat_n((i, s), PER_SOURCE))
+            .map(|(i, s)| async move {
+                let r = worker(sh, i, s).await;
+                if r.is_err() {
+                    sh.cancel.cancel();
+                }
+                (i, r)
+            }),
+    );
+    let stop = CancellationToken::new();
+    let workers = async {
+        let r = workers.await;
+        stop.cancel();
+        r
+    };
+    let ticker = async {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(CHECKPOINT) => {}
+                _ = stop.cancelled() => break,
+            }
+            checkpoint(sh, partial, state).await;
+        }
+    };
+    tokio::join!(workers, ticker).0
+}
+
+/// The sources dropped (each said once) and the error that ends the
+/// fetch, if any.
+fn tally(
+    results: Vec<(usize, Result<Option<String>, ClientError>)>,
+    sources: &[Source],
+    watch: &Watch,
+) -> (Vec<(usize, String)>, Option<ClientError>) {
+    let mut dropped: Vec<(usize, String)> = Vec::new();
+    let mut fatal = None;
+    for (i, r) in results {
+        match r {
+            Ok(Some(why)) if !dropped.iter().any(|(j, _)| *j == i) => {
+                watch.event(Event::Dropped {
+                    source: sources[i].name.clone(),
+                    reason: why.clone(),
+                });
+                dropped.push((i, why));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if fatal.is_none() || matches!(fatal, Some(ClientError::Cancelled)) {
+                    fatal = Some(e);
+                }
+            }
+        }
+    }
+    (dropped, fatal)
+}
+
+/// Flushes (unless asked not to) and gives the verified file its name.
+async fn finish(
+    file: Arc<std::fs::File>,
+    partial: &Partial,
+    dest: &Path,
+    caps: &FetchOptions,
+) -> Result<(), ClientError> {
+    if caps.sync {
+        tokio::task::spawn_blocking(move || file.sync_all())
+            .await
+            .map_err(|e| io(&partial.data, e))?
+            .map_err(|e| io(&partial.data, e))?;
+    }
+    if dest.is_dir() {
+        return Err(io(dest, "is a folder; not replaced by a file"));
+    }
+    if dest.exists() && !caps.overwrite {
+        return Err(io(dest, "already exists (not overwritten)"));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&partial.data, std::fs::Permissions::from_mode(0o644));
+    }
+    std::fs::rename(&partial.data, dest).map_err(|e| io(dest, e))?;
+    let _ = std::fs::remove_file(&partial.state);
+    Ok(())
+}
+
+/// Fetches the file laid out as `layout` to `dest`, from `sources`.
 pub async fn fetch_file(
     client: &ClusterClient,
     sources: &[Source],
@@ -492,26 +494,12 @@ pub async fn fetch_file(
     watch: &Watch,
     cancel: CancellationToken,
 ) -> Result<FileOutcome, ClientError> {
-    let root = layout.root;
-    let cid_s = root.to_string();
-    let partial = Partial::of(&cid_s, dest);
-    let earlier = FileState::load(&partial, &cid_s, dest, layout.size);
-    let file = open_data(&partial.data, layout.size, earlier.is_some())
-        .map_err(|e| io(&partial.data, e))?;
-    let file = Arc::new(file);
-    let n = layout.pieces.len();
-    let done = match &earlier {
-        Some(st) => {
-            let (f, l, st) = (file.clone(), layout.clone(), st.clone());
-            tokio::task::spawn_blocking(move || recheck(&f, &l, &st))
-                .await
-                .unwrap_or_else(|_| vec![false; n])
-        }
-        None => vec![false; n],
-    };
+    let cid = layout.root.to_string();
+    let partial = Partial::of(&cid, dest);
+    let (file, done) = reopen(layout, &partial, dest).await?;
     let sh = Shared {
         client,
-        root,
+        root: layout.root,
         layout,
         queue: Mutex::new(segments(layout, &done, SEGMENT).into()),
         remaining: AtomicUsize::new(done.iter().filter(|d| !**d).count()),
@@ -531,140 +519,39 @@ pub async fn fetch_file(
         });
         sh.report(resumed);
     }
-    let mut state = FileState::new(&cid_s, dest, layout.size);
-    let workers = futures_util::future::join_all(
-        sources
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| std::iter::repeat_n((i, s), PER_SOURCE))
-            .map(|(i, s)| {
-                let sh = &sh;
-                async move {
-                    let r = worker(sh, i, s).await;
-                    if r.is_err() {
-                        sh.cancel.cancel();
-                    }
-                    (i, r)
-                }
-            }),
-    );
-    let stop = CancellationToken::new();
-    let workers = async {
-        let r = workers.await;
-        stop.cancel();
-        r
-    };
-    let ticker = async {
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(CHECKPOINT) => {}
-                _ = stop.cancelled() => break,
-            }
-            checkpoint(&sh, &partial, &mut state).await;
-        }
-    };
-    let (results, ()) = tokio::join!(workers, ticker);
-    let mut dropped: Vec<(usize, String)> = Vec::new();
-    let mut fatal = None;
-    for (i, r) in results {
-        match r {
-            Ok(Some(why)) => {
-                if !dropped.iter().any(|(j, _)| *j == i) {
-                    watch.event(Event::Dropped {
-                        source: sources[i].name.clone(),
-                        reason: why.clone(),
-                    });
-                    dropped.push((i, why));
-                }
-            }
-            Ok(None) => {}
-            Err(e) => {
-                if fatal.is_none() || matches!(fatal, Some(ClientError::Cancelled)) {
-                    fatal = Some(e);
-                }
-            }
-        }
-    }
+    let mut state = FileState::new(&cid, dest, layout.size);
+    let results = run_workers(&sh, sources, &partial, &mut state).await;
+    let (dropped, fatal) = tally(results, sources, watch);
     let from: Vec<(String, u64)> = lock(&sh.rates)
         .iter()
         .enumerate()
         .map(|(i, r)| (sources[i].name.clone(), r.bytes))
         .collect();
-    if sh.remaining.load(Ordering::Acquire) > 0 {
-        checkpoint(&sh, &partial, &mut state).await;
-        if state.bytes() == 0 {
-            partial.remove();
-        }
-        if cancel.is_cancelled() {
-            return Err(ClientError::Cancelled);
-        }
-        if let Some(e) = fatal.filter(|e| !matches!(e, ClientError::Cancelled)) {
-            return Err(e);
-        }
-        let why: Vec<String> = dropped
-            .iter()
-            .map(|(i, w)| format!("{}: {w}", sources[*i].name))
-            .collect();
-        return Err(io(
-            dest,
-            format!(
-                "no gateway could give the rest ({}); {} verified kept, the same get resumes",
-                why.join("; "),
-                crate::format::human_bytes(state.bytes())
-            ),
-        ));
+    if sh.remaining.load(Ordering::Acquire) == 0 {
+        finish(sh.file.clone(), &partial, dest, caps).await?;
+        return Ok(FileOutcome { resumed, from });
     }
-    if caps.sync {
-        let file = sh.file.clone();
-        tokio::task::spawn_blocking(move || file.sync_all())
-            .await
-            .map_err(|e| io(&partial.data, e))?
-            .map_err(|e| io(&partial.data, e))?;
+    // Unfinished: what is verified stays for the next run.
+    checkpoint(&sh, &partial, &mut state).await;
+    if state.bytes() == 0 {
+        partial.remove();
     }
-    if dest.is_dir() {
-        return Err(io(dest, "is a folder; not replaced by a file"));
+    if cancel.is_cancelled() {
+        return Err(ClientError::Cancelled);
     }
-    if dest.exists() && !caps.overwrite {
-        return Err(io(dest, "already exists (not overwritten)"));
+    if let Some(e) = fatal.filter(|e| !matches!(e, ClientError::Cancelled)) {
+        return Err(e);
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&partial.data, std::fs::Permissions::from_mode(0o644));
-    }
-    std::fs::rename(&partial.data, dest).map_err(|e| io(dest, e))?;
-    let _ = std::fs::remove_file(&partial.state);
-    Ok(FileOutcome { resumed, from })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rate(mb_per_s: f64, segments: u32) -> Rate {
-        let bytes = SEGMENT * segments as u64;
-        Rate {
-            bytes,
-            busy: Duration::from_secs_f64(bytes as f64 / (mb_per_s * 1e6)),
-            segments,
-            dropped: false,
-        }
-    }
-
-    #[test]
-    fn one_slow_answer_drops_no_gateway() {
-        // A busy machine delays one answer: not enough to judge.
-        let rates = [rate(400.0, 5), rate(30.0, 1)];
-        assert!(slow(&rates, 1).is_none());
-    }
-
-    #[test]
-    fn a_gateway_slow_on_average_is_dropped_but_never_the_last() {
-        let mut rates = [rate(400.0, 5), rate(30.0, 3), rate(350.0, 4)];
-        assert!(slow(&rates, 1).unwrap().starts_with("slow: "));
-        assert!(slow(&rates, 0).is_none() && slow(&rates, 2).is_none());
-        rates[0].dropped = true;
-        rates[2].dropped = true;
-        assert!(slow(&rates, 1).is_none(), "the last gateway stays");
-    }
+    let why: Vec<String> = dropped
+        .iter()
+        .map(|(i, w)| format!("{}: {w}", sources[*i].name))
+        .collect();
+    Err(io(
+        dest,
+        format!(
+            "no gateway could give the rest ({}); {} verified kept, the same get resumes",
+            why.join("; "),
+            crate::format::human_bytes(state.bytes())
+        ),
+    ))
 }

@@ -14,8 +14,10 @@ mod car;
 mod file;
 mod folder;
 mod layout;
+mod leaf;
 mod name;
 mod partial;
+mod rate;
 mod sources;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,83 @@
+//! How fast each gateway gives, and when one is slow enough to drop.
+
+use std::time::Duration;
+
+/// A gateway this many times slower than the fastest stops taking work.
+const SLOW: f64 = 8.0;
+/// Bytes a gateway gives before its pace is judged.
+const JUDGED_AFTER: u64 = 8 << 20;
+
+/// What one gateway gave so far.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Rate {
+    pub(super) bytes: u64,
+    busy: Duration,
+    segments: u32,
+    pub(super) dropped: bool,
+}
+
+impl Rate {
+    pub(super) fn add(&mut self, bytes: u64, took: Duration) {
+        self.bytes += bytes;
+        self.busy += took;
+        self.segments += 1;
+    }
+
+    /// Bytes per second per request, over all its requests: one slow
+    /// answer on a busy machine says little, a slow average says a lot.
+    fn per_second(&self) -> Option<f64> {
+        (self.segments >= 2 && self.bytes >= JUDGED_AFTER)
+            .then(|| self.bytes as f64 / self.busy.as_secs_f64().max(1e-6))
+    }
+}
+
+/// Why gateway `i` should stop taking work, if it should: it is many times
+/// slower than another that still serves. The last one always stays.
+pub(super) fn slow(rates: &[Rate], i: usize) -> Option<String> {
+    let mine = rates[i].per_second()?;
+    let best = rates
+        .iter()
+        .enumerate()
+        .filter(|(j, r)| *j != i && !r.dropped)
+        .filter_map(|(_, r)| r.per_second())
+        .fold(0.0, f64::max);
+    (mine * SLOW < best).then(|| {
+        format!(
+            "slow: {:.1} MB/s where another gives {:.1} MB/s",
+            mine / 1e6,
+            best / 1e6
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rate(mb_per_s: f64, segments: u32) -> Rate {
+        let bytes = JUDGED_AFTER * segments as u64;
+        Rate {
+            bytes,
+            busy: Duration::from_secs_f64(bytes as f64 / (mb_per_s * 1e6)),
+            segments,
+            dropped: false,
+        }
+    }
+
+    #[test]
+    fn one_slow_answer_drops_no_gateway() {
+        // A busy machine delays one answer: not enough to judge.
+        let rates = [rate(400.0, 5), rate(30.0, 1)];
+        assert!(slow(&rates, 1).is_none());
+    }
+
+    #[test]
+    fn a_gateway_slow_on_average_is_dropped_but_never_the_last() {
+        let mut rates = [rate(400.0, 5), rate(30.0, 3), rate(350.0, 4)];
+        assert!(slow(&rates, 1).unwrap().starts_with("slow: "));
+        assert!(slow(&rates, 0).is_none() && slow(&rates, 2).is_none());
+        rates[0].dropped = true;
+        rates[2].dropped = true;
+        assert!(slow(&rates, 1).is_none(), "the last gateway stays");
+    }
+}
