@@ -638,19 +638,8 @@ impl Effects {
                         bytes: rep.bytes,
                         total: Some(rep.bytes),
                     });
-                    let resumed = if rep.resumed > 0 {
-                        format!(
-                            "; resumed: {} was verified before",
-                            crate::format::human_bytes(rep.resumed)
-                        )
-                    } else {
-                        String::new()
-                    };
                     TaskOutcome::Done {
-                        message: format!(
-                            "fetched {} (verified: matches {cid}{resumed})",
-                            display(&rep.path)
-                        ),
+                        message: fetched(&rep, &cid),
                         select: None,
                     }
                 }
@@ -733,4 +722,20 @@ impl Effects {
 
 fn display(p: &Path) -> String {
     p.display().to_string()
+}
+
+/// What a finished fetch says: where, that it matches, what was resumed.
+fn fetched(rep: &crate::cluster::fetch::FetchReport, cid: &str) -> String {
+    let resumed = if rep.resumed > 0 {
+        format!(
+            "; resumed: {} was verified before",
+            crate::format::human_bytes(rep.resumed)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "fetched {} (verified: matches {cid}{resumed})",
+        display(&rep.path)
+    )
 }

@@ -268,18 +268,14 @@ pub async fn fetch(
     })
 }
 
-/// One folder stream from `src` into `into`: the bytes written, or why not.
-async fn stream_folder(
+/// Asks `src` for the folder as one CAR that repeats every block where the
+/// walk meets it (dups=y), so each can be checked and written as it comes.
+async fn ask_car(
     client: &ClusterClient,
     src: &Source,
     root: Cid,
-    into: &Path,
-    caps: &FetchOptions,
-    cap: Option<(u64, String)>,
-    watch: &Watch,
-) -> Result<u64, folder::WalkError> {
+) -> Result<reqwest::Response, folder::WalkError> {
     use folder::WalkError;
-    let cfg = client.config();
     let mut u = src.gateway.clone();
     u.set_path(&format!("/ipfs/{root}"));
     let rb = client
@@ -290,7 +286,7 @@ async fn stream_folder(
             "application/vnd.ipld.car; version=1; order=dfs; dups=y",
         )
         .timeout(std::time::Duration::from_secs(24 * 3600));
-    let mut resp = match tokio::time::timeout(cfg.request_timeout, rb.send()).await {
+    let resp = match tokio::time::timeout(client.config().request_timeout, rb.send()).await {
         Err(_) => {
             return Err(WalkError::Source(
                 "the gateway did not start answering".into(),
@@ -316,8 +312,58 @@ async fn stream_folder(
             "it does not send a CAR with repeated blocks (dups=y)".into(),
         ));
     }
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(64);
-    let mut walker = folder::Walker::new(
+    Ok(resp)
+}
+
+/// The walk, on a blocking thread: each chunk of the CAR cut into blocks,
+/// each block checked and written by `walker`. The bytes written.
+fn walk_chunks(
+    mut rx: tokio::sync::mpsc::Receiver<Bytes>,
+    mut walker: folder::Walker,
+    progress: Option<Progress>,
+) -> Result<u64, folder::WalkError> {
+    use folder::WalkError;
+    let mut sections = car::Sections::default();
+    let mut last = 0u64;
+    while let Some(chunk) = rx.blocking_recv() {
+        sections.feed(&chunk);
+        while let Some((c, b)) = sections.next().map_err(WalkError::Source)? {
+            walker.block(c, b)?;
+        }
+        if let Some(p) = progress
+            .as_ref()
+            .filter(|_| walker.bytes() > last + (1 << 20))
+        {
+            last = walker.bytes();
+            p(last, None);
+        }
+    }
+    if !sections.is_clean() || !walker.finish()? {
+        return Err(WalkError::Source(
+            "the stream ended before the item did".into(),
+        ));
+    }
+    if let Some(p) = &progress {
+        p(walker.bytes(), None);
+    }
+    Ok(walker.bytes())
+}
+
+/// One folder stream from `src` into `into`: the bytes written, or why not.
+async fn stream_folder(
+    client: &ClusterClient,
+    src: &Source,
+    root: Cid,
+    into: &Path,
+    caps: &FetchOptions,
+    cap: Option<(u64, String)>,
+    watch: &Watch,
+) -> Result<u64, folder::WalkError> {
+    use folder::WalkError;
+    let idle = client.config().idle_timeout;
+    let mut resp = ask_car(client, src, root).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+    let walker = folder::Walker::new(
         root,
         into.to_path_buf(),
         super::dag::Limits::default(),
@@ -325,57 +371,24 @@ async fn stream_folder(
         cap,
     );
     let progress = watch.progress.clone();
-    let walk = tokio::task::spawn_blocking(move || {
-        let mut sections = car::Sections::default();
-        let mut last = 0u64;
-        while let Some(chunk) = rx.blocking_recv() {
-            sections.feed(&chunk);
-            while let Some((c, b)) = sections.next().map_err(WalkError::Source)? {
-                walker.block(c, b)?;
-            }
-            if let Some(p) = progress
-                .as_ref()
-                .filter(|_| walker.bytes() > last + (1 << 20))
-            {
-                last = walker.bytes();
-                p(last, None);
-            }
-        }
-        if !sections.is_clean() || !walker.finish()? {
-            return Err(WalkError::Source(
-                "the stream ended before the item did".into(),
-            ));
-        }
-        if let Some(p) = &progress {
-            p(walker.bytes(), None);
-        }
-        Ok(walker.bytes())
-    });
-    let mut broke = None;
-    loop {
-        match tokio::time::timeout(cfg.idle_timeout, resp.chunk()).await {
-            Err(_) => {
-                broke = Some(format!(
-                    "the download stalled for {} s",
-                    cfg.idle_timeout.as_secs()
-                ));
-                break;
-            }
+    let walk = tokio::task::spawn_blocking(move || walk_chunks(rx, walker, progress));
+    let broke = loop {
+        match tokio::time::timeout(idle, resp.chunk()).await {
+            Err(_) => break Some(format!("the download stalled for {} s", idle.as_secs())),
             Ok(Err(e)) => {
-                broke = Some(format!(
+                break Some(format!(
                     "download broke: {}",
                     super::error::transport_reason(&e)
-                ));
-                break;
+                ))
             }
-            Ok(Ok(None)) => break,
+            Ok(Ok(None)) => break None,
             Ok(Ok(Some(c))) => {
                 if tx.send(c).await.is_err() {
-                    break; // the walk stopped: its error says why
+                    break None; // the walk stopped: its error says why
                 }
             }
         }
-    }
+    };
     drop(tx);
     let walked = walk
         .await
