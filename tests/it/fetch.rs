@@ -153,4 +153,89 @@ mod both {
         assert!(serving >= 2, "{}", o.stdout);
         assert!(hidden(tmp.path()).is_empty());
     }
+
+    /// SIGTERM midway (the link gone quiet, the user gives up): exit 2,
+    /// what was verified kept; the same get then asks only for the rest,
+    /// at most one block more, and says so. 256 MiB on the real cluster.
+    #[tokio::test]
+    async fn a_get_stopped_midway_fetches_only_the_rest_when_run_again() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let mib = if b.is_real() { 256 } else { 48 };
+        let (cid, data) = add_big(&b, tmp.path(), mib).await;
+        let mut gws: Vec<String> = b.peers.iter().map(|p| p.gateway.clone()).collect();
+        let half = (mib as u64) << 19;
+        let quiet = Proxy::stalling(&gws[0], half).await;
+        gws[0] = quiet.url.clone();
+        let cfg = config(&b, tmp.path(), &gws);
+        let out = tmp.path().join("big.bin");
+        let peer = b.peers[0].name.clone();
+        let (code, stderr) = {
+            let (cfg, out, cid) = (cfg.clone(), out.clone(), cid.clone());
+            let child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+                .args(["get", &cid, "-o"])
+                .arg(&out)
+                .args(["--from", &peer, "--config"])
+                .arg(&cfg)
+                .env("HOME", tmp.path().join("home"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let t0 = std::time::Instant::now();
+            while quiet.passed() < half && t0.elapsed() < Duration::from_secs(120) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert!(quiet.passed() >= half, "the get never got halfway");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let ok = std::process::Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok);
+            let o = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+                .await
+                .unwrap();
+            (
+                o.status.code(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        };
+        assert_eq!(code, Some(2), "{stderr}");
+        assert!(
+            stderr.contains("interrupted; what was verified is kept"),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "nothing under the final name");
+
+        let counting = Proxy::start(&b.peers[0].gateway, None).await;
+        gws[0] = counting.url.clone();
+        let o = get(
+            &config(&b, tmp.path(), &gws),
+            &cid,
+            &out,
+            &["--from", &peer],
+        )
+        .await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stderr.contains("resuming: "), "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        let resumed = v["resumed"].as_u64().unwrap();
+        assert!(
+            resumed >= half / 2,
+            "kept {resumed} of the {half} that came"
+        );
+        let rest = data.len() as u64 - resumed;
+        assert!(
+            counting.passed() <= rest + (256 << 10),
+            "asked {} bytes for a remainder of {rest}",
+            counting.passed()
+        );
+        assert!(
+            std::fs::read(&out).unwrap() == data,
+            "the whole file, as added"
+        );
+        assert!(hidden(tmp.path()).is_empty(), "nothing partial left");
+    }
 }

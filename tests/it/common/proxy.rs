@@ -15,8 +15,19 @@ pub struct Proxy {
 
 impl Proxy {
     /// A proxy to `upstream` (`http://127.0.0.1:PORT`) that stops passing
-    /// anything once `cut_after` bytes have gone back (None: never).
+    /// anything once `cut_after` bytes have gone back (None: never),
+    /// closing every connection.
     pub async fn start(upstream: &str, cut_after: Option<u64>) -> Proxy {
+        Proxy::run(upstream, cut_after, false).await
+    }
+
+    /// One that, after `after` bytes, holds every connection open and
+    /// passes nothing more: a link gone quiet, for a stop to come midway.
+    pub async fn stalling(upstream: &str, after: u64) -> Proxy {
+        Proxy::run(upstream, Some(after), true).await
+    }
+
+    async fn run(upstream: &str, cut_after: Option<u64>, stall: bool) -> Proxy {
         let up = upstream
             .trim_start_matches("http://")
             .trim_end_matches('/')
@@ -30,6 +41,10 @@ impl Proxy {
                 let (up, passed) = (up.clone(), p2.clone());
                 tokio::spawn(async move {
                     if cut_after.is_some_and(|c| passed.load(Ordering::Relaxed) >= c) {
+                        if stall {
+                            let _held = client;
+                            std::future::pending::<()>().await;
+                        }
                         return; // gone: the connection closes at once
                     }
                     let Ok(server) = TcpStream::connect(&up).await else {
@@ -50,6 +65,10 @@ impl Proxy {
                         if let Some(c) = cut_after {
                             let before = passed.load(Ordering::Relaxed);
                             if before >= c {
+                                if stall {
+                                    let _held = (cw, sr);
+                                    std::future::pending::<()>().await;
+                                }
                                 break;
                             }
                             n = n.min((c - before) as usize);
