@@ -73,6 +73,12 @@ pub enum Msg {
         bytes: u64,
         total: Option<u64>,
     },
+    /// Something a running task says on its way (`resuming: …`, a holder
+    /// no longer asked).
+    TaskNote {
+        id: u64,
+        note: String,
+    },
     /// Finished, one way or another.
     TaskDone {
         id: u64,

@@ -35,6 +35,9 @@ pub struct Task {
     pub total: Option<u64>,
     pub started: Instant,
     pub state: TaskState,
+    /// What it said on its way, shown while it runs (a fetch resuming, a
+    /// holder no longer asked).
+    pub note: Option<String>,
 }
 
 impl Task {
@@ -54,6 +57,7 @@ impl Task {
             total,
             started: now,
             state: TaskState::Running,
+            note: None,
         }
     }
 

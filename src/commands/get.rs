@@ -8,7 +8,6 @@ use serde_json::json;
 use super::output::*;
 use super::Ctx;
 use crate::cluster::fetch::{fetch, sources, Event, Watch};
-use crate::format::human_bytes;
 use crate::unixfs::{self};
 
 /// `ccs-tui get`
@@ -107,14 +106,8 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     let watch = Watch {
         progress,
         events: Some(Arc::new(move |e: Event| match e {
-            Event::Resuming { verified, total } => tell!(
-                "resuming: {} of {} already verified",
-                human_bytes(verified),
-                human_bytes(total)
-            ),
-            Event::Dropped { source, reason } => {
-                tell!("ccs-tui: {source} is no longer asked: {reason}")
-            }
+            Event::Resuming { .. } => tell!("{e}"),
+            Event::Dropped { .. } => tell!("ccs-tui: {e}"),
         })),
     };
     let r = fetch(&cx.client, &from, cid, &dest, &opts, &watch, cancel).await;

@@ -621,9 +621,13 @@ impl Effects {
             let ptx = tx.clone();
             let progress: crate::cluster::fetch::Progress = Arc::new(reporter(ptx, id));
             let opts = crate::cluster::fetch::FetchOptions::default();
+            let ntx = tx.clone();
             let watch = Watch {
                 progress: Some(progress),
-                events: None,
+                events: Some(Arc::new(move |e: crate::cluster::fetch::Event| {
+                    let note = e.to_string();
+                    let _ = ntx.try_send(Msg::TaskNote { id, note });
+                })),
             };
             // Every peer that pins it, at once; an earlier cut fetch of the
             // same item to the same place resumes.

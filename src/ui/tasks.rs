@@ -66,7 +66,10 @@ pub(super) fn draw(st: &State, f: &mut Frame, area: Rect, th: Theme) {
             " ".repeat(bar_w - filled.min(bar_w))
         );
         let (state, style) = match &t.state {
-            TaskState::Running => ("running".to_string(), th.warn()),
+            TaskState::Running => (
+                t.note.clone().unwrap_or_else(|| "running".to_string()),
+                th.warn(),
+            ),
             TaskState::Done(m) => (m.clone(), th.ok()),
             TaskState::Failed(e) => (e.clone(), th.bad()),
             TaskState::Cancelled => ("cancelled".to_string(), th.dim()),

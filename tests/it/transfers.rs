@@ -502,13 +502,32 @@ async fn a_cut_console_fetch_resumes() {
     let (tx3, mut rx3) = mpsc::channel(256);
     let t3 = Effects::new(Arc::new(sound), tx3);
     t3.fetch(3, cid, out.display().to_string(), false);
-    match next_done(&mut rx3).await {
-        Msg::TaskDone {
-            outcome: TaskOutcome::Done { message, .. },
-            ..
-        } => assert!(message.contains("resumed: "), "{message}"),
-        other => panic!("{other:?}"),
+    // The transfers view says so while it runs, and the end says so too.
+    let mut notes = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), rx3.recv())
+            .await
+            .expect("a message in time")
+            .expect("channel open")
+        {
+            Msg::TaskNote { id: 3, note } => notes.push(note),
+            Msg::TaskDone {
+                outcome: TaskOutcome::Done { message, .. },
+                ..
+            } => {
+                assert!(message.contains("resumed: "), "{message}");
+                break;
+            }
+            m @ Msg::TaskDone { .. } => panic!("{m:?}"),
+            _ => {}
+        }
     }
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("resuming: ") && n.ends_with("already verified")),
+        "{notes:?}"
+    );
     assert!(std::fs::read(&out).unwrap() == data, "the bytes are whole");
     // Each of the two requests in flight when the link died may lose the
     // block it was in; nothing verified is asked for again.

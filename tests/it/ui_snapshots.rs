@@ -643,6 +643,33 @@ fn frozen_and_transfers_show_in_the_header() {
     assert!(!screen.contains(" live "), "{screen}");
 }
 
+/// A running fetch's note (resuming, a holder dropped) replaces "running"
+/// in the transfers view.
+#[test]
+fn a_running_fetch_shows_what_it_said() {
+    let mut st = demo_state();
+    update(
+        &mut st,
+        Msg::TaskStarted {
+            id: 7,
+            kind: ccs_tui::app::transfers::TaskKind::Fetch,
+            what: "QmScans → scans.tar".into(),
+            total: None,
+        },
+    );
+    let note = "resuming: 612.0 MiB of 1.0 GiB already verified";
+    update(
+        &mut st,
+        Msg::TaskNote {
+            id: 7,
+            note: note.into(),
+        },
+    );
+    key(&mut st, KeyCode::Char('w'));
+    let screen = render(&mut st, 120, 40);
+    assert!(screen.contains(note), "{screen}");
+}
+
 #[test]
 fn long_form_errors_wrap_inside_the_form() {
     let mut st = demo_state();

@@ -222,6 +222,12 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::TaskNote { id, note } => {
+            if let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) {
+                t.note = Some(note);
+            }
+            Vec::new()
+        }
         Msg::TaskDone { id, outcome } => {
             let mut fx = Vec::new();
             let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) else {

@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::layout::{segments, Data, Layout};
 use super::leaf::{read_at, recheck, write_at, Check};
-use super::partial::{open_data, FileState, Partial};
+use super::partial::{open_data, FileState, Locked, Partial};
 use super::rate::{slow, Rate};
 use super::sources::Source;
 use super::{io, Event, FetchOptions, Watch};
@@ -54,7 +54,7 @@ struct Shared<'a> {
     client: &'a ClusterClient,
     root: Cid,
     layout: &'a Layout,
-    file: Arc<std::fs::File>,
+    file: Arc<Locked>,
     file_path: std::path::PathBuf,
     /// Runs of pieces still to ask for, each one request.
     queue: Mutex<VecDeque<Range<usize>>>,
@@ -368,7 +368,7 @@ async fn reopen(
     layout: &Layout,
     partial: &Partial,
     dest: &Path,
-) -> Result<(Arc<std::fs::File>, Vec<bool>), ClientError> {
+) -> Result<(Arc<Locked>, Vec<bool>), ClientError> {
     let cid = layout.root.to_string();
     let earlier = FileState::load(partial, &cid, dest, layout.size);
     let file = open_data(&partial.data, layout.size, earlier.is_some())
@@ -457,7 +457,7 @@ fn tally(
 
 /// Flushes (unless asked not to) and gives the verified file its name.
 async fn finish(
-    file: Arc<std::fs::File>,
+    file: Arc<Locked>,
     partial: &Partial,
     dest: &Path,
     caps: &FetchOptions,

@@ -47,6 +47,23 @@ pub enum Event {
     Dropped { source: String, reason: String },
 }
 
+/// As the operator reads it, on stderr and in the console's transfers.
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Event::Resuming { verified, total } => write!(
+                f,
+                "resuming: {} of {} already verified",
+                crate::format::human_bytes(*verified),
+                crate::format::human_bytes(*total)
+            ),
+            Event::Dropped { source, reason } => {
+                write!(f, "{source} is no longer asked: {reason}")
+            }
+        }
+    }
+}
+
 /// Who hears a fetch: its progress and its events.
 #[derive(Clone, Default)]
 pub struct Watch {

@@ -166,27 +166,39 @@ pub fn private_new(path: &Path) -> std::io::Result<std::fs::File> {
     o.open(path)
 }
 
-/// The partial data file, opened to go on (`resume`) or made anew.
-pub fn open_data(path: &Path, size: u64, resume: bool) -> std::io::Result<std::fs::File> {
-    if resume {
-        let mut o = OpenOptions::new();
-        o.read(true).write(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.custom_flags(nix::libc::O_NOFOLLOW);
-        }
-        return o.open(path);
-    }
-    let _ = std::fs::remove_file(path);
+/// The partial data file, held under an exclusive lock for as long as the
+/// fetch runs (a second get of the same item to the same place is refused,
+/// not let to write beside it), opened to go on (`resume`) or made anew.
+pub type Locked = nix::fcntl::Flock<std::fs::File>;
+
+pub fn open_data(path: &Path, size: u64, resume: bool) -> std::io::Result<Locked> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let mut o = OpenOptions::new();
-    o.read(true).write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600).custom_flags(nix::libc::O_NOFOLLOW);
-    }
+    // Never through a link, never blocked by a FIFO put in its place.
+    o.read(true)
+        .write(true)
+        .create(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK);
     let f = o.open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file; not used"));
+    }
+    let f = nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(
+        |(_, e)| {
+            if e == nix::errno::Errno::EWOULDBLOCK {
+                std::io::Error::other(
+                    "another get of this item to this place is running; not fetched twice",
+                )
+            } else {
+                std::io::Error::from(e)
+            }
+        },
+    )?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    if !resume {
+        f.set_len(0)?;
+    }
     f.set_len(size)?;
     Ok(f)
 }
@@ -230,5 +242,33 @@ mod tests {
         }
         p.remove();
         assert!(!p.data.exists() && !p.state.exists());
+    }
+
+    #[test]
+    fn a_second_get_to_the_same_place_is_refused_while_one_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Partial::of("QmA", &dir.path().join("out.bin"));
+        let first = open_data(&p.data, 64, false).unwrap();
+        let second = open_data(&p.data, 64, false).unwrap_err();
+        assert!(second.to_string().contains("another get"), "{second}");
+        assert_eq!(std::fs::metadata(&p.data).unwrap().len(), 64, "untouched");
+        drop(first);
+        assert!(open_data(&p.data, 64, true).is_ok(), "free once it ends");
+    }
+
+    #[test]
+    fn a_partial_file_that_is_a_link_or_a_fifo_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Partial::of("QmA", &dir.path().join("out.bin"));
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, b"keep").unwrap();
+        std::os::unix::fs::symlink(&target, &p.data).unwrap();
+        assert!(open_data(&p.data, 64, false).is_err());
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        std::fs::remove_file(&p.data).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&p.data).status();
+        if made.map(|s| s.success()).unwrap_or(false) {
+            assert!(open_data(&p.data, 64, false).is_err(), "no hang, no use");
+        }
     }
 }
