@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::pinset::Row;
-use crate::cluster::types::{GlobalPinInfo, PeerId, Pin, TrackerStatus};
+use crate::cluster::types::{GlobalPinInfo, PeerId, TrackerStatus};
 use crate::sanitize::clean;
 
 /// A member peer as the peers pane shows it.
@@ -77,57 +77,8 @@ impl PeerRow {
     }
 }
 
-/// One item of the pinset. Kept small: a million of these must fit easily.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PinRow {
-    pub cid: Box<str>,
-    pub name: Box<str>,
-    /// Interned: a few orgs are shared by a million rows.
-    pub org: Arc<str>,
-    pub size: Option<u64>,
-    /// Unix seconds.
-    pub created: i64,
-    pub rmin: i32,
-    pub rmax: i32,
-    /// Peer IDs the item is allocated to (empty: everywhere). The list
-    /// itself is interned: a million items share a few thousand peer sets.
-    pub allocations: Arc<[Arc<str>]>,
-}
-
-impl PinRow {
-    /// Decodes one `/allocations` line (the console's own decoder).
-    pub fn from_json_line(line: &[u8]) -> Result<Self, String> {
-        let mut t = super::pinset::Pinset::default();
-        t.push_json_line(line)?;
-        t.get(0)
-            .map(|r| r.to_owned())
-            .ok_or_else(|| "no row".to_string())
-    }
-
-    pub fn from_pin(p: &Pin) -> Self {
-        let name = clean(&p.name).into_owned();
-        let org = p.metadata.get("org").map(clean).unwrap_or_default();
-        Self {
-            cid: p.cid.clone().into_boxed_str(),
-            size: p.size(),
-            created: p.timestamp.unix(),
-            rmin: p.replication_factor_min,
-            rmax: p.replication_factor_max,
-            allocations: p
-                .allocations
-                .iter()
-                .map(|a| Arc::from(a.as_str()))
-                .collect(),
-            name: name.into_boxed_str(),
-            org: Arc::from(&*org),
-        }
-    }
-
-    /// How many peers should hold it (for "2/3 pinned").
-    pub fn wanted(&self, online_peers: usize) -> usize {
-        crate::cluster::replicas::wanted(self.allocations.len(), online_peers)
-    }
-}
+/// The pinset's own row, owned (kept with the pinset, which makes them).
+pub use super::pinset::PinRow;
 
 pub use crate::cluster::replicas::{Health, Repl};
 
@@ -352,6 +303,7 @@ pub fn per_peer_counts(infos: &[GlobalPinInfo]) -> BTreeMap<String, (usize, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::types::Pin;
 
     /// An item on 3 of `peers` peers, `remote` on the others.
     fn on_three_of(peers: usize) -> GlobalPinInfo {

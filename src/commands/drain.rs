@@ -48,7 +48,7 @@ pub(super) async fn run(cx: &Ctx, a: &DrainArgs) -> Result<u8, CmdError> {
         ));
     };
     let name = fleet.name_of(&peer);
-    let journal = Journal::of(&Kind::drain(&peer, &fleet), &cx.client).await?;
+    let journal = Journal::of(Kind::drain(&peer, &fleet).journal(), &cx.client).await?;
     for w in journal.warnings() {
         tell!("ccs-tui: {w}");
     }

@@ -68,7 +68,7 @@ pub(super) async fn run(cx: &Ctx, a: &EnsurePinsArgs) -> Result<u8, CmdError> {
         }
     }
     if !a.dry_run && plan.moving().next().is_some() {
-        let journal = Journal::of(&plan.kind, &cx.client).await?;
+        let journal = Journal::of(plan.kind.journal(), &cx.client).await?;
         let t = carry_out(
             cx,
             Events::of(cx.json),

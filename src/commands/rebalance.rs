@@ -41,7 +41,7 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
         return Ok(CANNOT_RUN);
     }
-    let journal = Journal::of(&Kind::rebalance(&fleet), &cx.client).await?;
+    let journal = Journal::of(Kind::rebalance(&fleet).journal(), &cx.client).await?;
     for w in journal.warnings() {
         tell!("ccs-tui: {w}");
     }

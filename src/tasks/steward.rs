@@ -22,7 +22,11 @@ impl Effects {
                     .map_err(|e| e.to_string())?;
                 let journal = |kind: Kind| {
                     let client = client.clone();
-                    async move { Journal::of(&kind, &client).await.map_err(|e| e.to_string()) }
+                    async move {
+                        Journal::of(kind.journal(), &client)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
                 };
                 let mut planner = match &req {
                     StewardRequest::Rebalance => {
@@ -58,7 +62,7 @@ impl Effects {
         let (client, tx, cancels) = (self.client.clone(), self.tx.clone(), self.cancels.clone());
         let cancel = self.token(id);
         tokio::spawn(async move {
-            let mut journal = match Journal::of(&plan.kind, &client).await {
+            let mut journal = match Journal::of(plan.kind.journal(), &client).await {
                 Ok(j) => j,
                 Err(e) => {
                     if let Ok(mut m) = cancels.lock() {

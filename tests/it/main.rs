@@ -10,6 +10,7 @@ mod app_update;
 mod archive;
 mod capacity;
 mod client_vs_sim;
+mod code_shape;
 mod commands;
 mod console_recovery;
 mod differential;

@@ -253,7 +253,7 @@ pub fn order_of(rows: &Pinset, key: SortKey) -> Order {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::rows::PinRow;
+    use crate::app::pinset::PinRow;
 
     /// Every row by the full comparison, the reference the orders are held to.
     fn full_order(t: &Pinset, key: SortKey) -> Vec<u32> {

@@ -10,22 +10,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::fields::{created, Fields};
 use super::scan;
-
-/// What a row is made of; its peer IDs are in the key the decoder was given,
-/// each followed by a space.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Fields<'a> {
-    pub cid: Cow<'a, str>,
-    pub name: Cow<'a, str>,
-    pub org: Cow<'a, str>,
-    /// As the metadata has it (a decimal string).
-    pub size: Option<Cow<'a, str>>,
-    /// Unix seconds (0: none, or not a date).
-    pub created: i64,
-    pub rmin: i32,
-    pub rmax: i32,
-}
 
 /// Decodes `line`, its peer IDs into `key`.
 pub fn decode<'a>(line: &'a [u8], key: &mut String) -> Result<Fields<'a>, String> {
@@ -83,71 +69,6 @@ pub(super) fn by_serde<'a>(line: &'a [u8], key: &mut String) -> Result<Fields<'a
         .deserialize(&mut de)
         .and_then(|f| de.end().map(|()| f));
     f.map_err(|e| e.to_string())
-}
-
-/// A pin's `timestamp` in Unix seconds; 0 if it is not an RFC 3339 date.
-pub fn created(t: &str) -> i64 {
-    utc(t.as_bytes())
-        .unwrap_or_else(|| chrono::DateTime::parse_from_rfc3339(t).map_or(0, |d| d.timestamp()))
-}
-
-/// The form Go writes a UTC time in, `2026-11-26T05:29:12Z` with or without
-/// a fraction, read by hand (chrono's general parser was 3% of a load);
-/// anything else, `None`, for chrono to read.
-fn utc(t: &[u8]) -> Option<i64> {
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        t.get(r)?.iter().try_fold(0i64, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
-        })
-    };
-    let at = |i: usize, c: u8| t.get(i) == Some(&c);
-    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
-        return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let rest = t.get(19..)?;
-    let zone = match rest.split_first()? {
-        (b'.', frac) => {
-            let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-            (1..=9).contains(&digits).then_some(&frac[digits..])?
-        }
-        _ => rest,
-    };
-    // A leap second, an offset, a day the month has not: chrono decides.
-    if zone != b"Z" || h > 23 || mi > 59 || s > 59 || !(1..=12).contains(&mo) {
-        return None;
-    }
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if d < 1 || d > month_days[(mo - 1) as usize] {
-        return None;
-    }
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// A string that borrows from the line unless it had escapes.
@@ -271,51 +192,6 @@ impl<'de> Visitor<'de> for Joined<'_> {
 mod tests {
     use super::*;
 
-    /// The hand-read form agrees with chrono on every day of four centuries
-    /// (leap years, the year 0001 the cluster writes for "never"), with
-    /// fractions, and leaves to chrono what it does not read.
-    #[test]
-    fn utc_times_are_read_as_chrono_reads_them() {
-        use chrono::Datelike;
-        let chrono = |t: &str| chrono::DateTime::parse_from_rfc3339(t).map_or(0, |d| d.timestamp());
-        let mut day = chrono::NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
-        let mut n = 0u32;
-        while day.year() < 2500 {
-            if day.year() > 1 && day.year() < 1800 {
-                day = chrono::NaiveDate::from_ymd_opt(1800, 1, 1).unwrap();
-            }
-            n = n.wrapping_mul(2_654_435_761).wrapping_add(1);
-            let (h, m, s) = (n % 24, n / 24 % 60, n / 1440 % 60);
-            for t in [
-                format!("{day}T{h:02}:{m:02}:{s:02}Z"),
-                format!("{day}T{h:02}:{m:02}:{s:02}.{:09}Z", n % 1_000_000_000),
-                format!("{day}T{h:02}:{m:02}:{s:02}.5Z"),
-            ] {
-                assert_eq!(utc(t.as_bytes()), Some(chrono(&t)), "{t}");
-                assert_eq!(created(&t), chrono(&t), "{t}");
-            }
-            day = day.succ_opt().unwrap();
-        }
-        for t in [
-            "2026-02-29T00:00:00Z",
-            "2026-13-01T00:00:00Z",
-            "2026-11-26T24:00:00Z",
-            "2026-11-26T05:29:60Z",
-            "2026-11-26T05:29:12+02:00",
-            "2026-11-26T05:29:12.Z",
-            "2026-11-26T05:29:12.1234567890Z",
-            "2026-11-26t05:29:12z",
-            "2026-11-26T05:29:12",
-            "+2026-11-26T05:29:12Z",
-            "2026-1-26T05:29:12Z",
-            "",
-            "not a date",
-        ] {
-            assert_eq!(utc(t.as_bytes()), None, "{t}");
-            assert_eq!(created(t), chrono(t), "{t}");
-        }
-    }
-
     #[test]
     fn a_line_nested_past_the_limit_is_refused_not_overflowed() {
         let deep = format!(r#"{{"cid":"a","x":{}"#, "[".repeat(100_000));
@@ -328,5 +204,115 @@ mod tests {
         );
         let f = decode(ok.as_bytes(), &mut String::new()).unwrap();
         assert_eq!((f.cid.as_ref(), f.name.as_ref()), ("a", "[[[[\"["));
+    }
+}
+
+/// The scanner against serde: on every line the scan takes, the same
+/// fields and key; what it does not take whole is left to serde.
+#[cfg(test)]
+mod scan_agrees_with_serde {
+    use super::{by_serde, scan};
+
+    const REAL: &str = include_str!("../../../tests/fixtures/cluster-allocations.derived.ndjson");
+
+    fn lines() -> Vec<String> {
+        let mut v: Vec<String> = REAL.lines().map(String::from).collect();
+        v.push(r#"{"replication_factor_min":2,"replication_factor_max":3,"name":"item-0835372","mode":"recursive","shard_size":0,"user_allocations":null,"expire_at":"0001-01-01T00:00:00Z","metadata":{"org":"hrdag","size":"311868"},"pin_update":null,"origins":[],"cid":"QmNLejKA5U2GXTc4i5f8qbj5qnLBLvEuzC8nibn2v4m6if","type":"pin","allocations":["12D3KooWKLvh5hFwiEGatA4LT8GbF74FvcrCvoZnE8sEGZMCVWc4","12D3KooWPGzVp39oF4FNnhZzHjimDenJrVuFykuf2PKkFZVST3WF"],"max_depth":-1,"reference":null,"timestamp":"2026-11-26T05:29:12Z"}"#.into());
+        // Not ASCII: the line is checked as UTF-8 (a mutation may break a
+        // character in two).
+        v.push(r#"{"cid":"QmNLejKA5U2GXTc4i5f8qbj5qnLBLvEuzC8nibn2v4m6if","name":"Zürich — Ἀθῆναι ✓","metadata":{"org":"fête","size":"7"},"allocations":["12D3KooWKLvh5hFwiEGatA4LT8GbF74FvcrCvoZnE8sEGZMCVWc4"],"timestamp":"2026-11-26T05:29:12.123456789Z"}"#.into());
+        v.push(r#" { "cid" : "Qm1" , "name" : null , "metadata" : { "org" : null , "x" : [ 1 , { "y" : [ ] } , true , false , -1 ] } , "allocations" : null } "#.into());
+        v
+    }
+
+    /// On every line it takes, the scan agrees with serde, key included.
+    fn agrees(line: &[u8]) -> bool {
+        let (mut a, mut b) = (String::new(), String::new());
+        let Some(fast) = scan::line(line, &mut a) else {
+            return false;
+        };
+        let slow = by_serde(line, &mut b);
+        assert_eq!(
+            slow.as_ref(),
+            Ok(&fast),
+            "{}",
+            String::from_utf8_lossy(line)
+        );
+        assert_eq!(a, b, "{}", String::from_utf8_lossy(line));
+        true
+    }
+
+    #[test]
+    fn the_clusters_lines_are_read_as_serde_reads_them() {
+        for l in lines() {
+            assert!(agrees(l.as_bytes()), "not taken: {l}");
+        }
+        let mut key = String::new();
+        let f = scan::line(REAL.lines().next().unwrap_or("").as_bytes(), &mut key).unwrap();
+        assert_eq!((f.name.as_ref(), f.rmin, f.rmax), ("website", 2, 3));
+        assert_eq!(key.split_terminator(' ').count(), 2);
+    }
+
+    #[test]
+    fn what_it_does_not_read_whole_is_left_to_serde() {
+        for l in [
+            r#"{"cid":"Q\u006d1"}"#,
+            r#"{"cid":"Qm1","replication_factor_min":1.0}"#,
+            r#"{"cid":"Qm1","x":1e3}"#,
+            r#"{"cid":"Qm1","cid":"Qm2"}"#,
+            r#"{"cid":"Qm1","metadata":{"org":"a","org":"b"}}"#,
+            r#"{"cid":"Qm1","allocations":["a b"]}"#,
+            r#"{"cid":"Qm1","x":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}"#,
+            r#"{"cid":"Qm1","x":12345678901234567890}"#,
+            r#"{"cid":"Qm1"} x"#,
+            r#"{"cid":"Qm1",}"#,
+            r#"{"cid":"Qm1","x":[1,]}"#,
+            r#"{"cid":"Qm1","x":01}"#,
+            r#"{"cid":"Qm1","replication_factor_min":-0}"#,
+            "{\"cid\":\"Qm\t1\"}",
+            r#"{"name":"x"}"#,
+            r#"{}"#,
+            r#"[]"#,
+            r#"{"cid":"Qm1","replication_factor_min":9999999999}"#,
+            r#"{"cid":"Qm1","metadata":["a","b"]}"#,
+        ] {
+            let mut key = String::new();
+            assert!(scan::line(l.as_bytes(), &mut key).is_none(), "taken: {l}");
+        }
+        assert!(scan::line(b"{\"cid\":\"Qm\xff\"}", &mut String::new()).is_none());
+    }
+
+    /// Lines broken at random: whatever the scan still takes, serde reads
+    /// the same.
+    #[test]
+    fn broken_lines_it_takes_agree_with_serde() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let alphabet = b"{}[]:,\"\\ -0123456789.eEtrufalsn x\x01\xc3\xa9\xff";
+        let base = lines();
+        let (mut taken, mut total) = (0, 0);
+        for _ in 0..20_000 {
+            let mut l = base[next(base.len())].clone().into_bytes();
+            for _ in 0..1 + next(3) {
+                let at = next(l.len() + 1);
+                match next(3) {
+                    0 if at < l.len() => {
+                        l.remove(at);
+                    }
+                    1 => l.insert(at, alphabet[next(alphabet.len())]),
+                    _ if at < l.len() => l[at] = alphabet[next(alphabet.len())],
+                    _ => {}
+                }
+            }
+            total += 1;
+            taken += usize::from(agrees(&l));
+        }
+        // Enough of them still taken for the comparison to mean something.
+        assert!(taken > total / 10, "{taken} of {total}");
     }
 }

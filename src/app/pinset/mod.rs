@@ -10,10 +10,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use foldhash::fast::RandomState;
 
-use super::rows::PinRow;
 use crate::sanitize::clean;
+pub use pin_row::PinRow;
 
+mod fields;
 mod line;
+mod pin_row;
 mod reload;
 mod scan;
 mod slots;

@@ -164,14 +164,14 @@ impl Journal {
         let _ = state_files::replace(p, &text);
     }
 
-    /// The journal of a run of `kind` on the cluster `client` reaches,
+    /// The journal of a run (its kind's name and what it is about, as
+    /// `plan::Kind::journal` gives them) on the cluster `client` reaches,
     /// known by its identity (see [`state_files::cluster_key`]).
     pub async fn of(
-        kind: &super::plan::Kind,
+        (k, about): (&'static str, String),
         client: &crate::cluster::ClusterClient,
     ) -> Result<Journal, crate::cluster::ClientError> {
         let cluster = state_files::cluster_key(client).await?;
-        let (k, about) = kind.journal();
         let j = Journal::open(k, &cluster, &about);
         for w in j.warnings() {
             tracing::warn!("{w}");

@@ -210,3 +210,150 @@ fn rebalance_item(m: &Move, p: &Pin, fleet: &Fleet, resumed: bool) -> Item {
         resumed,
     }
 }
+
+/// The planners over a slice of pins, for the tests (the commands and the
+/// console stream the pinset through a `Planner`).
+#[cfg(test)]
+impl Plan {
+    /// ccs's rebalance over `pins` (see [`Planner::rebalance`]).
+    pub(crate) fn rebalance(pins: &[Pin], fleet: &Fleet, journal: &Journal) -> Plan {
+        Self::over(pins, Planner::rebalance(fleet, journal))
+    }
+
+    /// A drain of `peer` over `pins` (see [`Planner::drain`]).
+    pub(crate) fn drain(pins: &[Pin], peer: &str, fleet: &Fleet, journal: &Journal) -> Plan {
+        Self::over(pins, Planner::drain(peer, fleet, journal))
+    }
+
+    fn over(pins: &[Pin], mut planner: Planner) -> Plan {
+        for p in pins {
+            planner.push(p);
+        }
+        planner.finish().plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::gojson::{List, Map};
+    use crate::cluster::steward::fleet::Node;
+
+    fn pin(cid: &str, allocs: &[&str], min: i32, max: i32) -> Pin {
+        Pin {
+            cid: cid.into(),
+            name: cid.into(),
+            allocations: List::from(allocs.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            replication_factor_min: min,
+            replication_factor_max: max,
+            metadata: Map::from(vec![("size".to_string(), "10".to_string())]),
+            ..Default::default()
+        }
+    }
+
+    /// a, b, c, d up; e known but down (no fresh metric).
+    fn fleet() -> Fleet {
+        Fleet {
+            nodes: ["a", "b", "c", "d", "e"]
+                .iter()
+                .map(|n| Node::new(n, n, 0))
+                .collect(),
+            free: [("a", 100), ("b", 200), ("c", 300), ("d", 400)]
+                .into_iter()
+                .map(|(p, f)| (p.to_string(), f))
+                .collect(),
+            replication: (2, 2),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn an_item_with_a_copy_on_a_down_peer_stays_as_it_is() {
+        let j = Journal::default();
+        let pins = vec![
+            pin("x", &["a", "e", "b"], 2, 3),
+            pin("y", &["a", "b"], 2, 2),
+        ];
+        // Drain a: x has a copy on e, which is down: a re-pin that adds a
+        // copy would make the daemon forget e's.
+        let p = Plan::drain(&pins, "a", &fleet(), &j);
+        let x = p.items.iter().find(|i| i.cid == "x").unwrap();
+        assert!(x
+            .blocked
+            .as_deref()
+            .unwrap()
+            .starts_with("e holds a copy but is down"));
+        assert!(!x.moves());
+        let y = p.items.iter().find(|i| i.cid == "y").unwrap();
+        assert_eq!(p.change_text(y), "a → d", "most room");
+        // The drained peer itself may be down: its copy is what goes.
+        let p = Plan::drain(&[pin("z", &["e", "a"], 2, 2)], "e", &fleet(), &j);
+        assert!(p.items[0].moves(), "{:?}", p.items[0]);
+        // Rebalance the same way.
+        let p = Plan::rebalance(&pins, &fleet(), &j);
+        let x = p.items.iter().find(|i| i.cid == "x").unwrap();
+        assert!(x.blocked.is_some());
+        assert_eq!(p.up, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn an_items_own_higher_minimum_is_kept() {
+        let j = Journal::default();
+        // Raised to 3 by a steward; the rule says 2..2.
+        let p = Plan::rebalance(&[pin("x", &["a", "b", "c"], 3, 3)], &fleet(), &j);
+        assert!(p.items.is_empty(), "nothing trimmed: {:?}", p.items);
+        let p = Plan::rebalance(&[pin("y", &["a", "b"], 3, 4)], &fleet(), &j);
+        assert_eq!(p.change_text(&p.items[0]), "+d", "filled to its own 3");
+    }
+
+    #[test]
+    fn a_retiring_node_takes_no_new_copies() {
+        let j = Journal::default();
+        let mut f = fleet();
+        f.nodes[3].retiring = true;
+        let p = Plan::drain(&[pin("y", &["a", "b"], 2, 2)], "a", &f, &j);
+        assert_eq!(p.change_text(&p.items[0]), "a → c", "d is retiring");
+    }
+
+    /// Issue 26: every peer ID of an allocation is up, down or gone by one
+    /// rule, and no plan adds a peer the daemon will not allocate to.
+    #[test]
+    fn no_plan_adds_a_peer_that_is_down_or_gone() {
+        let j = Journal::default();
+        let gone = "12D3KooWGESCEW1FwKXsB2VGZcxy3VqvfJcxe8kNuyYVJZCgNQ4F";
+        let mut f = fleet();
+        f.members = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(f.class("a"), super::super::fleet::PeerClass::Up);
+        assert_eq!(f.class("e"), super::super::fleet::PeerClass::Down);
+        assert_eq!(f.class(gone), super::super::fleet::PeerClass::Gone);
+        // ensure-pins: e (the backup) is down: the item stays, said why.
+        let mut planner = Planner::ensure("org", &["e".to_string()], &f);
+        planner.push(&pin("x", &["a", "b"], 2, 2));
+        let p = planner.finish().plan;
+        let why = p.items[0].blocked.as_deref().unwrap();
+        assert!(why.starts_with("e is down"), "{why}");
+        // ensure-pins: a gone peer's allocation is dropped, not kept.
+        let mut planner = Planner::ensure("org", &["c".to_string()], &f);
+        planner.push(&pin("y", &["a", gone], 2, 2));
+        let p = planner.finish().plan;
+        assert!(p.items[0].blocked.is_none(), "{:?}", p.items[0]);
+        assert_eq!(p.items[0].target, ["a", "c"]);
+        assert_eq!(
+            p.change_text(&p.items[0]),
+            "12D3Ko…CgNQ4F → c",
+            "by short ID"
+        );
+        // rebalance: the backup down is never added.
+        let mut f2 = f.clone();
+        f2.backup = Some("e".into());
+        let p = Plan::rebalance(&[pin("z", &["a", "b"], 2, 2)], &f2, &j);
+        let z = p.items.iter().find(|i| i.cid == "z").unwrap();
+        assert!(
+            z.blocked.as_deref().unwrap().starts_with("e is down"),
+            "{z:?}"
+        );
+    }
+}
