@@ -457,6 +457,53 @@ async fn get_of_a_folder_bomb_stops_at_its_caps_and_leaves_nothing() {
     assert!(o.stderr.contains("a size is a number"), "{}", o.stderr);
 }
 
+/// A root that claims a petabyte: one 256-byte leaf linked 40,000 times by
+/// one block, linked 40,000 times by another, under a root linking that
+/// 1,000 times (four blocks). The claim meets the disk's cap before any
+/// block below the root is read. A claim the disk could hold, 10 GB of
+/// 256-byte pieces (three blocks), stops the layout at its absolute size,
+/// in bounded memory.
+#[tokio::test]
+async fn a_petabyte_claimed_by_four_blocks_is_refused_before_it_is_walked() {
+    let b = Backend::start_sim().await;
+    let mut blocks = Blocks::default();
+    let leaf = blocks.leaf(&[b'x'; 256]);
+    let l1 = blocks.file_sized(&vec![(leaf, 256); 40_000]);
+    let l2 = blocks.file_sized(&vec![(l1, 40_000 * 256); 40_000]);
+    let root = blocks.file_sized(&vec![(l2, 40_000 * 40_000 * 256); 1_000]);
+    pin_into_sim(&b, &blocks, &root).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("petabyte");
+    let get = |extra: &[&str]| {
+        let mut a = vec![
+            "get".to_string(),
+            root.to_string(),
+            "-o".into(),
+            out.display().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a.extend(b.cli_args());
+        a
+    };
+    let o = measured(get(&[]), vec![]).await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("would fill the disk"), "{}", o.stderr);
+    assert!(o.peak_mib < 100.0, "peak {:.0} MiB", o.peak_mib);
+    let ten_gb = blocks.file_sized(&vec![(l1, 40_000 * 256); 1_000]);
+    let gw = Gateway::serve(&blocks).await;
+    let ten = ten_gb.to_string();
+    let o = measured(
+        args(&b, &gw, &["get", &ten, "-o", &out.display().to_string()]),
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("a layout held in memory"), "{}", o.stderr);
+    assert!(o.peak_mib < 600.0, "peak {:.0} MiB", o.peak_mib);
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing left behind: {left:?}");
+}
+
 /// Folder entries named to climb out (`..`, `../x`, `/etc/x`, `a/b`): the
 /// whole get is refused, nothing is written outside the target, nothing
 /// under its name. A symbolic link is written as a link, never followed.

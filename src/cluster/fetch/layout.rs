@@ -95,10 +95,25 @@ fn inner(cid: &Cid, block: &[u8], limits: &Limits) -> Result<Inner, BlockError> 
     })
 }
 
+/// Pieces a layout may hold, whatever size the root claims: about 200 MiB
+/// of layout, a 512 GiB file in kubo's 256 KiB blocks. A root that claims a
+/// petabyte of one small block linked over and over stops here.
+const MAX_PIECES: usize = 2 << 20;
+
+/// The size the file's root block declares, before anything else is read
+/// (to be held against the caps first).
+pub fn declared_size(root: &Cid, root_block: &[u8], limits: &Limits) -> Result<u64, BlockError> {
+    if root.codec() == RAW {
+        return Ok(root_block.len() as u64);
+    }
+    inner(root, root_block, limits).map(|n| n.size)
+}
+
 /// The layout of the file `root` (its verified root block in hand), its
 /// inner blocks read through `dag`. A tree that links one block a billion
 /// times is refused, not walked: no honest leaf but a file's last is under
-/// 256 bytes, so a file has at most one piece per 256 bytes (and 4,096 more).
+/// 256 bytes, so a file has at most one piece per 256 bytes (and 4,096
+/// more), never more than [`MAX_PIECES`], and no leaf is larger than a block.
 pub async fn layout(dag: &Dag, root: &Cid, root_block: Bytes) -> Result<Layout, BlockError> {
     if root.codec() == RAW {
         let len = root_block.len() as u64;
@@ -121,7 +136,7 @@ pub async fn layout(dag: &Dag, root: &Cid, root_block: Bytes) -> Result<Layout, 
     let limits = dag.limits;
     let top = inner(root, &root_block, &limits)?;
     let size = top.size;
-    let max_pieces = 4096 + usize::try_from(size / 256).unwrap_or(usize::MAX);
+    let max_pieces = (4096 + usize::try_from(size / 256).unwrap_or(usize::MAX)).min(MAX_PIECES);
     let mut cache: HashMap<Cid, std::sync::Arc<Inner>> = HashMap::new();
     cache.insert(*root, std::sync::Arc::new(top));
     let mut pieces: Vec<Piece> = Vec::new();
@@ -161,6 +176,9 @@ pub async fn layout(dag: &Dag, root: &Cid, root_block: Bytes) -> Result<Layout, 
             let leaf = c.codec() == RAW
                 || (c.codec() == DAG_PB && *tsize > 0 && *tsize <= bs + LEAF_FRAME);
             if leaf {
+                if *bs > crate::cluster::dag::MAX_BLOCK as u64 {
+                    return Err(malformed(c, "a leaf larger than any block"));
+                }
                 pieces.push(Piece {
                     offset: at,
                     len: *bs,
@@ -174,7 +192,9 @@ pub async fn layout(dag: &Dag, root: &Cid, root_block: Bytes) -> Result<Layout, 
                 return Err(BlockError::Limit {
                     item: root.to_string(),
                     what: format!("a file of more than {max_pieces} blocks"),
-                    limit: format!("{max_pieces} blocks for its size"),
+                    limit: format!(
+                        "{max_pieces} blocks for its size (at most {MAX_PIECES}, a layout held in memory)"
+                    ),
                 });
             }
         }

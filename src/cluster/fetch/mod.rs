@@ -263,18 +263,22 @@ pub async fn fetch(
     let mut dag = Dag::new(client.clone(), sources[0].gateway.clone())
         .with_fallbacks(sources.iter().map(|s| s.gateway.clone()));
     dag.timeout = client.config().request_timeout;
+    // What the root claims is held against the caps before its layout is
+    // read: a claim of a petabyte is refused here, not walked.
+    let claimed =
+        layout::declared_size(&cid, &root, &dag.limits).map_err(|e| io(Path::new(&cid_s), e))?;
+    let have = partial::FileState::load(&Partial::of(&cid_s, dest), &cid_s, dest, claimed)
+        .map_or(0, |s| s.bytes());
+    if let Some((max, why)) = byte_cap(caps, &cid_s, dest, have) {
+        if claimed > max {
+            return Err(io(dest, why));
+        }
+    }
     let layout = tokio::select! {
         l = layout::layout(&dag, &cid, root) => l
             .map_err(|e| io(Path::new(&cid_s), e))?,
         _ = cancel.cancelled() => return Err(ClientError::Cancelled),
     };
-    let have = partial::FileState::load(&Partial::of(&cid_s, dest), &cid_s, dest, layout.size)
-        .map_or(0, |s| s.bytes());
-    if let Some((max, why)) = byte_cap(caps, &cid_s, dest, have) {
-        if layout.size > max {
-            return Err(io(dest, why));
-        }
-    }
     let out = file::fetch_file(client, sources, &layout, dest, caps, watch, cancel).await?;
     Ok(FetchReport {
         path: dest.to_path_buf(),

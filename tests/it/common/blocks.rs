@@ -73,6 +73,21 @@ impl Blocks {
         )
     }
 
+    /// A file node over `children` as kubo writes one: each child's size in
+    /// `blocksizes`, their sum as the file's size (whatever they hold).
+    pub fn file_sized(&mut self, children: &[(Cid, u64)]) -> Cid {
+        let links = children.iter().map(|(c, _)| link("", c, 0)).collect();
+        self.put(
+            links,
+            UnixfsData {
+                kind: Some(DataType::File),
+                filesize: Some(children.iter().map(|(_, s)| s).sum()),
+                blocksizes: children.iter().map(|(_, s)| *s).collect(),
+                ..Default::default()
+            },
+        )
+    }
+
     /// A plain folder of `(name, cid, tsize)`.
     pub fn dir(&mut self, entries: &[(String, Cid, u64)]) -> Cid {
         let links = entries.iter().map(|(n, c, t)| link(n, c, *t)).collect();
