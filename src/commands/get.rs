@@ -117,7 +117,10 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     }
     let r = match r {
         Err(crate::cluster::ClientError::Cancelled) => {
-            let p = crate::cluster::fetch::Partial::of(cid, &dest);
+            // Named by the CID as the fetch wrote it (any base the user typed).
+            let canonical =
+                crate::unixfs::parse_cid(cid).map_or(cid.to_string(), |c| c.to_string());
+            let p = crate::cluster::fetch::Partial::of(&canonical, &dest);
             if p.state.exists() {
                 tell!("ccs-tui: interrupted; what was verified is kept: the same get resumes");
             }

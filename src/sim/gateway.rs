@@ -154,7 +154,10 @@ fn links(pb: &PbNode, strip: usize) -> Result<Vec<(String, Cid)>, String> {
 fn hamt_links(ctx: &Ctx, pb: &PbNode, out: &mut Vec<(String, Cid)>) -> Result<(), String> {
     for (name, c) in links(pb, 0)? {
         if name.len() > 2 {
-            out.push((name[2..].to_string(), c));
+            let entry = name
+                .get(2..)
+                .ok_or_else(|| format!("a shard entry without its prefix: {name:?}"))?;
+            out.push((entry.to_string(), c));
         } else {
             let block = get_block(ctx, &c).ok_or_else(|| format!("block {c} not found"))?;
             let child = PbNode::decode(&block).map_err(|e| e.to_string())?;

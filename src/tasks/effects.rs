@@ -566,6 +566,8 @@ impl Effects {
         let cancel = self.token(id);
         let cancels = self.cancels.clone();
         tokio::spawn(async move {
+            // Every way out (a refused target included) forgets the token.
+            let _forget = Forget { cancels, id };
             let mut dest = expand_tilde(&dest);
             // A folder given means inside it, under the item's own name (as
             // `get -o FOLDER` does).
@@ -650,9 +652,6 @@ impl Effects {
                 Err(crate::cluster::ClientError::Cancelled) => TaskOutcome::Cancelled,
                 Err(e) => TaskOutcome::Failed(e.to_string()),
             };
-            if let Ok(mut m) = cancels.lock() {
-                m.remove(&id);
-            }
             let _ = tx.send(Msg::TaskDone { id, outcome }).await;
         });
     }
@@ -742,4 +741,18 @@ fn fetched(rep: &crate::cluster::fetch::FetchReport, cid: &str) -> String {
         "fetched {} (verified: matches {cid}{resumed})",
         display(&rep.path)
     )
+}
+
+/// Forgets a task's cancel token when dropped.
+struct Forget {
+    cancels: Arc<Mutex<HashMap<u64, CancellationToken>>>,
+    id: u64,
+}
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.cancels.lock() {
+            m.remove(&self.id);
+        }
+    }
 }

@@ -504,6 +504,37 @@ async fn a_petabyte_claimed_by_four_blocks_is_refused_before_it_is_walked() {
     assert!(left.is_empty(), "nothing left behind: {left:?}");
 }
 
+/// A shard entry whose name is cut inside a character where its two-digit
+/// prefix should end (`aé`): a malformed folder, said as such; no panic.
+#[tokio::test]
+async fn a_shard_entry_cut_inside_a_character_is_malformed_not_a_panic() {
+    let b = Backend::start_sim().await;
+    let mut blocks = Blocks::default();
+    let file = blocks.leaf(b"x");
+    let root = blocks.shard_named(&[("aé", file)]);
+    let gw = Gateway::serve(&blocks).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("shard");
+    let o = measured(
+        args(
+            &b,
+            &gw,
+            &["get", &root.to_string(), "-o", &out.display().to_string()],
+        ),
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("a shard entry without its prefix"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("panicked"), "{}", o.stderr);
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing left behind: {left:?}");
+}
+
 /// Folder entries named to climb out (`..`, `../x`, `/etc/x`, `a/b`): the
 /// whole get is refused, nothing is written outside the target, nothing
 /// under its name. A symbolic link is written as a link, never followed.

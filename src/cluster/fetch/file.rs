@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::layout::{segments, Data, Layout};
 use super::leaf::{read_at, recheck, write_at, Check};
 use super::partial::{open_data, FileState, Locked, Partial};
-use super::rate::{slow, Rate};
+use super::rate::{lagging, slow, Rate};
 use super::sources::Source;
 use super::{io, Event, FetchOptions, Watch};
 use crate::cluster::dag::{decode, Node};
@@ -195,7 +195,13 @@ async fn next_chunk(sh: &Shared<'_>, resp: &mut reqwest::Response) -> Result<Byt
 }
 
 /// Asks `src` for segment `s` and writes each verified piece.
-async fn fetch_segment(sh: &Shared<'_>, src: &Source, s: Range<usize>) -> Result<u64, SegError> {
+async fn fetch_segment(
+    sh: &Shared<'_>,
+    i: usize,
+    src: &Source,
+    s: Range<usize>,
+) -> Result<u64, SegError> {
+    let t0 = Instant::now();
     let r = sh.range(&s);
     let pieces = &sh.layout.pieces[s.clone()];
     // Bytes the layout already holds (a small file's root) need no request.
@@ -271,6 +277,9 @@ async fn fetch_segment(sh: &Shared<'_>, src: &Source, s: Range<usize>) -> Result
             if carry.is_empty() {
                 carry = next_chunk(sh, &mut resp).await?;
                 received += carry.len() as u64;
+                if let Some(why) = lagging(&lock(&sh.rates), i, received, t0.elapsed()) {
+                    return Err(SegError::Source(why));
+                }
             }
             let take = left.min(carry.len() as u64) as usize;
             let part = carry.split_to(take);
@@ -316,7 +325,7 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
             continue;
         };
         let t0 = Instant::now();
-        match fetch_segment(sh, src, s.clone()).await {
+        match fetch_segment(sh, i, src, s.clone()).await {
             Ok(bytes) => {
                 failures = 0;
                 let mut rates = lock(&sh.rates);
@@ -477,7 +486,10 @@ async fn finish(
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&partial.data, std::fs::Permissions::from_mode(0o644));
+        let _ = std::fs::set_permissions(
+            &partial.data,
+            std::fs::Permissions::from_mode(super::partial::finished_mode()),
+        );
     }
     std::fs::rename(&partial.data, dest).map_err(|e| io(dest, e))?;
     let _ = std::fs::remove_file(&partial.state);
@@ -528,12 +540,18 @@ pub async fn fetch_file(
         .map(|(i, r)| (sources[i].name.clone(), r.bytes))
         .collect();
     if sh.remaining.load(Ordering::Acquire) == 0 {
-        finish(sh.file.clone(), &partial, dest, caps).await?;
+        if let Err(e) = finish(sh.file.clone(), &partial, dest, caps).await {
+            // Whole and verified, but not placed (the name taken since, a
+            // disk error): the record says so for the next run.
+            checkpoint(&sh, &partial, &mut state).await;
+            return Err(e);
+        }
         return Ok(FileOutcome { resumed, from });
     }
-    // Unfinished: what is verified stays for the next run.
+    // Unfinished: what is verified stays for the next run (decided by what
+    // is verified, not by whether the last record could be saved).
     checkpoint(&sh, &partial, &mut state).await;
-    if state.bytes() == 0 {
+    if sh.verified_ranges().is_empty() {
         partial.remove();
     }
     if cancel.is_cancelled() {

@@ -315,7 +315,15 @@ impl Walker {
                 });
                 continue;
             }
-            let name = if hamt { &l.name[2..] } else { &l.name[..] };
+            // A shard's entry names start with two hex digits: anything
+            // else (a name cut inside a character) is a malformed shard.
+            let name = if hamt {
+                l.name
+                    .get(2..)
+                    .ok_or_else(|| self.malformed(cid, "a shard entry without its prefix"))?
+            } else {
+                &l.name[..]
+            };
             self.count_entry()?;
             next.push(Expect::Entry {
                 cid: c,

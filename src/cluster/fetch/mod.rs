@@ -245,10 +245,10 @@ pub async fn fetch(
     };
     if is_folder(&cid, &root)? {
         let cap = byte_cap(caps, &cid_s, dest, 0);
-        let (bytes, from) = tokio::select! {
-            r = folder_fetch(client, sources, cid, dest, caps, cap, watch, cancel.clone()) => r?,
-            _ = cancel.cancelled() => return Err(ClientError::Cancelled),
-        };
+        // Not raced with the cancel here: it is heard inside, where the
+        // walk is waited for before its folder is removed.
+        let (bytes, from) =
+            folder_fetch(client, sources, cid, dest, caps, cap, watch, cancel.clone()).await?;
         return Ok(FetchReport {
             path: dest.to_path_buf(),
             bytes,
@@ -371,6 +371,9 @@ fn walk_chunks(
 }
 
 /// One folder stream from `src` into `into`: the bytes written, or why not.
+/// A cancel stops the reading, and the walk is waited for before this
+/// returns: nothing writes into `into` after.
+#[allow(clippy::too_many_arguments)]
 async fn stream_folder(
     client: &ClusterClient,
     src: &Source,
@@ -379,10 +382,14 @@ async fn stream_folder(
     caps: &FetchOptions,
     cap: Option<(u64, String)>,
     watch: &Watch,
+    cancel: &CancellationToken,
 ) -> Result<u64, folder::WalkError> {
     use folder::WalkError;
     let idle = client.config().idle_timeout;
-    let mut resp = ask_car(client, src, root).await?;
+    let mut resp = tokio::select! {
+        r = ask_car(client, src, root) => r?,
+        _ = cancel.cancelled() => return Err(WalkError::Source("cancelled".into())),
+    };
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
     let walker = folder::Walker::new(
         root,
@@ -394,7 +401,11 @@ async fn stream_folder(
     let progress = watch.progress.clone();
     let walk = tokio::task::spawn_blocking(move || walk_chunks(rx, walker, progress));
     let broke = loop {
-        match tokio::time::timeout(idle, resp.chunk()).await {
+        let next = tokio::select! {
+            c = tokio::time::timeout(idle, resp.chunk()) => c,
+            _ = cancel.cancelled() => break Some("cancelled".to_string()),
+        };
+        match next {
             Err(_) => break Some(format!("the download stalled for {} s", idle.as_secs())),
             Ok(Err(e)) => {
                 break Some(format!(
@@ -434,26 +445,48 @@ async fn folder_fetch(
     cancel: CancellationToken,
 ) -> Result<(u64, Vec<(String, u64)>), ClientError> {
     use folder::WalkError;
-    let staging = Partial::of(&root.to_string(), dest);
+    // A folder does not resume: each run stages into a folder of its own,
+    // so two gets of the same item to the same place never share one.
+    let run = format!(
+        "{root} {} {}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let staging = Partial::of(&run, dest);
     let mut failed: Vec<String> = Vec::new();
     let mut from = Vec::new();
     for src in sources {
         staging.remove();
         std::fs::create_dir(&staging.data).map_err(|e| io(&staging.data, e))?;
-        let r = tokio::select! {
-            r = stream_folder(client, src, root, &staging.data, caps, cap.clone(), watch) => r,
-            _ = cancel.cancelled() => {
-                staging.remove();
-                return Err(ClientError::Cancelled);
-            }
-        };
+        let r = stream_folder(
+            client,
+            src,
+            root,
+            &staging.data,
+            caps,
+            cap.clone(),
+            watch,
+            &cancel,
+        )
+        .await;
+        if cancel.is_cancelled() {
+            staging.remove();
+            return Err(ClientError::Cancelled);
+        }
         match r {
             Ok(bytes) => {
                 from.push((src.name.clone(), bytes));
-                if caps.sync {
-                    flush_all(&staging.data).await?;
+                let placed = match caps.sync {
+                    true => flush_all(&staging.data).await,
+                    false => Ok(()),
                 }
-                return place(&staging.data, dest, caps.overwrite).map(|()| (bytes, from));
+                .and_then(|()| place(&staging.data, dest, caps.overwrite));
+                if placed.is_err() {
+                    staging.remove();
+                }
+                return placed.map(|()| (bytes, from));
             }
             Err(WalkError::Source(why)) => {
                 watch.event(Event::Dropped {
@@ -501,18 +534,17 @@ async fn flush_all(dir: &Path) -> Result<(), ClientError> {
 
 /// Moves the verified folder to its name (replacing what is there when asked).
 fn place(staging: &Path, dest: &Path, overwrite: bool) -> Result<(), ClientError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(staging, std::fs::Permissions::from_mode(0o755));
-    }
     if std::fs::symlink_metadata(dest).is_ok() {
         if !overwrite {
             return Err(io(dest, "already exists (not overwritten)"));
         }
         let old = Partial::of("replaced", dest).data;
         std::fs::rename(dest, &old).map_err(|e| io(dest, e))?;
-        std::fs::rename(staging, dest).map_err(|e| io(dest, e))?;
+        if let Err(e) = std::fs::rename(staging, dest) {
+            // What was there goes back: a failed replace replaces nothing.
+            let _ = std::fs::rename(&old, dest);
+            return Err(io(dest, e));
+        }
         let _ = if old.is_dir() {
             std::fs::remove_dir_all(&old)
         } else {

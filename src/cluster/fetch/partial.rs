@@ -50,10 +50,18 @@ impl Partial {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let name = dest
+        // The target's name, cut to leave room for the rest within a
+        // file name's 255 bytes (the tag keeps them apart).
+        let name: String = dest
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "download".into());
+            .unwrap_or_else(|| "download".into())
+            .chars()
+            .scan(0usize, |bytes, c| {
+                *bytes += c.len_utf8();
+                (*bytes <= 200).then_some(c)
+            })
+            .collect();
         let dir = dest
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -201,6 +209,20 @@ pub fn open_data(path: &Path, size: u64, resume: bool) -> std::io::Result<Locked
     }
     f.set_len(size)?;
     Ok(f)
+}
+
+/// The mode a finished file gets: what a file the user makes gets, under
+/// their umask (read from /proc: asking the kernel sets it, for every thread).
+pub fn finished_mode() -> u32 {
+    let umask = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022);
+    0o666 & !umask
 }
 
 #[cfg(test)]

@@ -34,7 +34,24 @@ impl Rate {
 /// Why gateway `i` should stop taking work, if it should: it is many times
 /// slower than another that still serves. The last one always stays.
 pub(super) fn slow(rates: &[Rate], i: usize) -> Option<String> {
-    let mine = rates[i].per_second()?;
+    slower_than_others(rates, i, rates[i].per_second()?)
+}
+
+/// Why a request of gateway `i` still running, `bytes` in `took`, should
+/// give its range back: it crawls where another serves many times faster
+/// (a gateway that trickles a byte a second would hold its ranges for a
+/// day). Judged after [`LAG_AFTER`]; the last gateway always stays.
+pub(super) fn lagging(rates: &[Rate], i: usize, bytes: u64, took: Duration) -> Option<String> {
+    if took < LAG_AFTER {
+        return None;
+    }
+    slower_than_others(rates, i, bytes as f64 / took.as_secs_f64())
+}
+
+/// How long a request runs before its pace is judged.
+const LAG_AFTER: Duration = Duration::from_secs(5);
+
+fn slower_than_others(rates: &[Rate], i: usize, mine: f64) -> Option<String> {
     let best = rates
         .iter()
         .enumerate()
@@ -79,5 +96,18 @@ mod tests {
         rates[0].dropped = true;
         rates[2].dropped = true;
         assert!(slow(&rates, 1).is_none(), "the last gateway stays");
+    }
+
+    #[test]
+    fn a_request_that_trickles_gives_its_range_back_unless_it_is_the_last() {
+        let mut rates = [rate(400.0, 5), rate(400.0, 0)];
+        let trickle = |r: &[Rate]| lagging(r, 1, 5_000, Duration::from_secs(6));
+        assert!(
+            lagging(&rates, 1, 5_000, Duration::from_secs(2)).is_none(),
+            "too soon"
+        );
+        assert!(trickle(&rates).unwrap().starts_with("slow: "));
+        rates[0].dropped = true;
+        assert!(trickle(&rates).is_none(), "the last gateway stays");
     }
 }

@@ -101,6 +101,21 @@ impl Blocks {
     }
 
     /// A HAMT shard: `entries` (named `XX` + name) and `shards` (named `XX`).
+    /// A HAMT shard whose links are named exactly as given (a hostile one).
+    pub fn shard_named(&mut self, links: &[(&str, Cid)]) -> Cid {
+        let links = links.iter().map(|(n, c)| link(n, c, 10)).collect();
+        self.put(
+            links,
+            UnixfsData {
+                kind: Some(DataType::HamtShard),
+                data: Some(vec![0xff; 32]),
+                hash_type: Some(0x22),
+                fanout: Some(256),
+                ..Default::default()
+            },
+        )
+    }
+
     pub fn shard(&mut self, entries: &[(String, Cid)], shards: &[Cid]) -> Cid {
         let mut links: Vec<PbLink> = entries
             .iter()
