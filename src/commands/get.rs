@@ -106,7 +106,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     let watch = Watch {
         progress,
         events: Some(Arc::new(move |e: Event| match e {
-            Event::Resuming { .. } => tell!("{e}"),
+            Event::Rechecking { .. } | Event::Resuming { .. } => tell!("{e}"),
             Event::Dropped { .. } => tell!("ccs-tui: {e}"),
         })),
     };

@@ -238,4 +238,26 @@ mod both {
         );
         assert!(hidden(tmp.path()).is_empty(), "nothing partial left");
     }
+
+    /// The only gateway's link drops for a moment midway: the get waits
+    /// and tries again (further apart each time) and completes, instead of
+    /// giving up after two failures.
+    #[tokio::test]
+    async fn a_moment_without_the_only_gateway_does_not_end_the_get() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let (cid, data) = add_big(&b, tmp.path(), 24).await;
+        let mut gws: Vec<String> = b.peers.iter().map(|p| p.gateway.clone()).collect();
+        let blip = Proxy::blip(&gws[0], 8 << 20, Duration::from_millis(1200)).await;
+        gws[0] = blip.url.clone();
+        let out = tmp.path().join("big.bin");
+        let from = ["--from", b.peers[0].name.as_str()];
+        let o = get(&config(&b, tmp.path(), &gws), &cid, &out, &from).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            std::fs::read(&out).unwrap() == data,
+            "the whole file, as added"
+        );
+        assert!(hidden(tmp.path()).is_empty(), "nothing partial left");
+    }
 }

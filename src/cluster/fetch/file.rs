@@ -30,6 +30,8 @@ use crate::cluster::{ClientError, ClusterClient};
 const SEGMENT: u64 = 8 << 20;
 /// Requests in flight per gateway.
 const PER_SOURCE: usize = 2;
+/// Failures in a row the last gateway left is allowed (0.5 to 4 s apart).
+const LAST_TRIES: u32 = 5;
 /// How often what is verified is recorded.
 const CHECKPOINT: Duration = Duration::from_secs(1);
 
@@ -342,9 +344,23 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
                     SegError::Fatal(e) => return Err(e),
                     SegError::Source(why) => {
                         failures += 1;
-                        if failures >= 2 || why.starts_with("MISMATCH") {
+                        let last = !lock(&sh.rates)
+                            .iter()
+                            .enumerate()
+                            .any(|(j, r)| j != i && !r.dropped);
+                        // The last gateway is given a few more tries, further
+                        // apart: a link that drops for a moment comes back.
+                        let tries = if last { LAST_TRIES } else { 2 };
+                        if failures >= tries || why.starts_with("MISMATCH") {
                             lock(&sh.rates)[i].dropped = true;
                             return Ok(Some(why));
+                        }
+                        if last {
+                            let wait = Duration::from_millis(250 << failures);
+                            tokio::select! {
+                                _ = tokio::time::sleep(wait) => {}
+                                _ = sh.cancel.cancelled() => return Err(ClientError::Cancelled),
+                            }
                         }
                     }
                 }
@@ -377,6 +393,8 @@ async fn reopen(
     layout: &Layout,
     partial: &Partial,
     dest: &Path,
+    watch: &Watch,
+    cancel: &CancellationToken,
 ) -> Result<(Arc<Locked>, Vec<bool>), ClientError> {
     let cid = layout.root.to_string();
     let earlier = FileState::load(partial, &cid, dest, layout.size);
@@ -386,10 +404,14 @@ async fn reopen(
     let n = layout.pieces.len();
     let done = match earlier {
         Some(st) => {
-            let (f, l) = (file.clone(), layout.clone());
-            tokio::task::spawn_blocking(move || recheck(&f, &l, &st))
+            watch.event(Event::Rechecking {
+                recorded: st.bytes(),
+            });
+            let (f, l, stop) = (file.clone(), layout.clone(), cancel.clone());
+            tokio::task::spawn_blocking(move || recheck(&f, &l, &st, &stop))
                 .await
-                .unwrap_or_else(|_| vec![false; n])
+                .unwrap_or_else(|_| Some(vec![false; n]))
+                .ok_or(ClientError::Cancelled)?
         }
         None => vec![false; n],
     };
@@ -491,8 +513,20 @@ async fn finish(
             std::fs::Permissions::from_mode(super::partial::finished_mode()),
         );
     }
-    std::fs::rename(&partial.data, dest).map_err(|e| io(dest, e))?;
+    let placed = if caps.overwrite {
+        std::fs::rename(&partial.data, dest)
+    } else {
+        super::partial::rename_no_replace(&partial.data, dest)
+    };
+    placed.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => io(dest, "already exists (not overwritten)"),
+        _ => io(dest, e),
+    })?;
     let _ = std::fs::remove_file(&partial.state);
+    if caps.sync {
+        let d = dest.to_path_buf();
+        let _ = tokio::task::spawn_blocking(move || super::partial::sync_parent(&d)).await;
+    }
     Ok(())
 }
 
@@ -508,7 +542,7 @@ pub async fn fetch_file(
 ) -> Result<FileOutcome, ClientError> {
     let cid = layout.root.to_string();
     let partial = Partial::of(&cid, dest);
-    let (file, done) = reopen(layout, &partial, dest).await?;
+    let (file, done) = reopen(layout, &partial, dest, watch, &cancel).await?;
     let sh = Shared {
         client,
         root: layout.root,

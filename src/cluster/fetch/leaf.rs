@@ -68,18 +68,29 @@ impl<'a> Check<'a> {
 
 /// Re-reads what an earlier run verified and keeps the pieces that still
 /// check: a partial file someone changed since is fetched again.
-pub(super) fn recheck(file: &std::fs::File, layout: &Layout, st: &FileState) -> Vec<bool> {
-    layout
-        .pieces
-        .iter()
-        .map(|p| {
-            let mut buf = vec![0u8; p.len as usize];
-            st.covers(&(p.offset..p.offset + p.len))
-                && read_at(file, &mut buf, p.offset).is_ok()
+/// None when `stop` is cancelled on the way (a long re-check is not a
+/// trap).
+pub(super) fn recheck(
+    file: &std::fs::File,
+    layout: &Layout,
+    st: &FileState,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Option<Vec<bool>> {
+    let mut buf = Vec::new();
+    let mut out = Vec::with_capacity(layout.pieces.len());
+    for p in &layout.pieces {
+        if stop.is_cancelled() {
+            return None;
+        }
+        let ok = st.covers(&(p.offset..p.offset + p.len)) && {
+            buf.resize(p.len as usize, 0);
+            read_at(file, &mut buf, p.offset).is_ok()
                 && match &p.data {
                     Data::Leaf(c) => leaf_matches(c, &buf),
                     Data::Inline(b) => b[..] == buf[..],
                 }
-        })
-        .collect()
+        };
+        out.push(ok);
+    }
+    Some(out)
 }

@@ -41,6 +41,9 @@ pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
 /// What a fetch has to say while it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// An earlier run recorded this many bytes verified: they are read
+    /// back and checked before they are trusted.
+    Rechecking { recorded: u64 },
     /// An earlier run's verified bytes are kept.
     Resuming { verified: u64, total: u64 },
     /// A gateway is no longer asked.
@@ -51,6 +54,11 @@ pub enum Event {
 impl std::fmt::Display for Event {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Event::Rechecking { recorded } => write!(
+                f,
+                "re-checking the {} an earlier run verified",
+                crate::format::human_bytes(*recorded)
+            ),
             Event::Resuming { verified, total } => write!(
                 f,
                 "resuming: {} of {} already verified",
@@ -485,6 +493,8 @@ async fn folder_fetch(
                 .and_then(|()| place(&staging.data, dest, caps.overwrite));
                 if placed.is_err() {
                     staging.remove();
+                } else if caps.sync {
+                    let _ = partial::sync_parent(dest);
                 }
                 return placed.map(|()| (bytes, from));
             }
@@ -552,5 +562,8 @@ fn place(staging: &Path, dest: &Path, overwrite: bool) -> Result<(), ClientError
         };
         return Ok(());
     }
-    std::fs::rename(staging, dest).map_err(|e| io(dest, e))
+    partial::rename_no_replace(staging, dest).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => io(dest, "already exists (not overwritten)"),
+        _ => io(dest, e),
+    })
 }
