@@ -1,0 +1,71 @@
+//! Answers as kubo's gateway writes them: plain-text errors, headers,
+//! the content type sniffed, a streamed body.
+
+use axum::body::Body;
+use axum::http::HeaderValue;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use bytes::Bytes;
+use http_body::Frame;
+use http_body_util::StreamBody;
+use tokio::sync::mpsc;
+
+/// An error as kubo's gateway writes it: plain text, not to be sniffed.
+pub(super) fn text(status: StatusCode, msg: String) -> Response {
+    let mut r = (status, format!("{msg}\n")).into_response();
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
+pub(super) fn text_at(status: StatusCode, msg: String, ipfs_path: &str) -> Response {
+    let mut r = text(status, msg);
+    if let Ok(v) = HeaderValue::from_str(ipfs_path) {
+        r.headers_mut().insert("x-ipfs-path", v);
+    }
+    r
+}
+
+pub(super) const IMMUTABLE: &str = "public, max-age=29030400, immutable";
+
+/// `attachment; filename="X"; filename*=UTF-8''X`, as kubo names downloads.
+pub(super) fn attachment(name: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    ))
+    .ok()
+}
+
+pub(super) fn content_type(name: &str, first: &[u8]) -> String {
+    if let Some(m) = mime_guess::from_path(name).first() {
+        if name.contains('.') {
+            // Go's mime table, which kubo uses, names the charset of text types.
+            return if m.type_() == mime_guess::mime::TEXT {
+                format!("{}; charset=utf-8", m.essence_str())
+            } else {
+                m.essence_str().to_string()
+            };
+        }
+    }
+    if first.is_empty() || std::str::from_utf8(&first[..first.len().min(512)]).is_ok() {
+        "text/plain; charset=utf-8".into()
+    } else {
+        "application/octet-stream".into()
+    }
+}
+
+pub(super) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pub(super) fn body_from(rx: mpsc::Receiver<Result<Bytes, BoxError>>) -> Body {
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|r| (r.map(Frame::data), rx))
+    });
+    Body::new(StreamBody::new(stream))
+}
