@@ -362,3 +362,68 @@ pub(super) fn on_upload_exists(
     st.select_when_loaded = Some(cid.into_boxed_str());
     vec![Effect::RefreshNow]
 }
+
+/// Tab completion for the upload form's path, if the form still shows what
+/// was completed.
+pub(super) fn on_completion(
+    st: &mut State,
+    typed: &str,
+    completed: &str,
+    candidates: &[String],
+) -> Vec<Effect> {
+    if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+        if f.kind == FormKind::Upload && f.value(0) == typed {
+            f.fields[0].set(completed);
+            f.error = candidates
+                .is_empty()
+                .then(|| "no such file or folder".to_string());
+            f.note = (candidates.len() > 1).then(|| {
+                let shown: Vec<&str> = candidates.iter().take(12).map(String::as_str).collect();
+                let more = candidates.len().saturating_sub(shown.len());
+                let more = if more > 0 {
+                    format!(" … {more} more")
+                } else {
+                    String::new()
+                };
+                format!("{}{more}", shown.join("  "))
+            });
+        }
+    }
+    Vec::new()
+}
+
+/// The fetch form's target folder does not exist: Enter again creates it.
+pub(super) fn on_fetch_needs_folder(st: &mut State, folder: &str) -> Vec<Effect> {
+    if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+        f.note = Some(format!(
+            "the folder {folder} does not exist. Enter creates it, Esc edits."
+        ));
+        f.force = true;
+        f.pending = false;
+    }
+    Vec::new()
+}
+
+/// The items of an erase read: its confirmation, onto a clear screen only.
+pub(super) fn on_erase_ready(
+    st: &mut State,
+    r: Result<Vec<crate::cluster::erase::Prepared>, String>,
+) -> Vec<Effect> {
+    match r {
+        // A dialog opened meanwhile is the operator's, and is not replaced.
+        Ok(items) if st.dialog.is_none() => {
+            st.dialog = Some(Dialog::Confirm(Confirm {
+                action: ConfirmAction::Erase(items),
+                focus: Button::Cancel,
+                back: None,
+            }));
+        }
+        Ok(_) => flash(
+            st,
+            "erase not started: another dialog is open; choose it again",
+            Level::Error,
+        ),
+        Err(e) => flash(st, format!("erase not started: {e}"), Level::Error),
+    }
+    Vec::new()
+}

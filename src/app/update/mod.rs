@@ -1,7 +1,6 @@
 //! The one place state changes: `update(state, msg) -> effects`. Pure: no I/O,
 //! no clock (time comes in `Msg::Tick`), so every key path is unit-testable.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::dialog::{Button, Confirm, ConfirmAction, Dialog, Form, FormKind};
@@ -20,7 +19,9 @@ mod capacity;
 mod dialogs;
 mod index;
 mod keys;
+mod peers;
 mod steward;
+mod transfers;
 
 use index::{
     abandon_reload, learn_peer_names, on_chunk, on_health, on_problems, on_statuses, recount_peers,
@@ -66,60 +67,7 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             st.screen = Some(ratatui::layout::Rect::new(0, 0, width, height));
             Vec::new()
         }
-        Msg::Peers(Ok(rows), every) => {
-            st.peers.fresh.interval = every;
-            let old: BTreeMap<String, (Option<u64>, usize)> = st
-                .peers
-                .rows
-                .iter()
-                .map(|p| (p.id.clone(), (p.free_space, p.pinned)))
-                .collect();
-            let names: BTreeMap<String, String> = st
-                .peers
-                .rows
-                .iter()
-                .map(|p| (p.id.clone(), p.name.clone()))
-                .collect();
-            let selected = st.peers.rows.get(st.peers.selected).map(|p| p.id.clone());
-            st.peers.rows = rows;
-            for p in &mut st.peers.rows {
-                if p.name.is_empty() {
-                    p.name = names.get(&p.id).cloned().unwrap_or_default();
-                }
-                if let Some((fs, pinned)) = old.get(&p.id) {
-                    p.free_space = *fs;
-                    p.pinned = *pinned;
-                }
-                p.errors = st.pins.peer_errors.get(&p.id).copied().unwrap_or(0);
-            }
-            // Peers that are down first: on fifty peers the one that died
-            // would be below the pane's edge. Then by name, then ID: the
-            // daemon lists its peers in no fixed order, and a pane that
-            // reorders itself every poll cannot be read. The cursor stays
-            // on its peer.
-            st.peers.rows.sort_by(|a, b| {
-                a.online()
-                    .cmp(&b.online())
-                    .then_with(|| a.name.cmp(&b.name))
-                    .then_with(|| a.id.cmp(&b.id))
-            });
-            if let Some(i) = selected.and_then(|id| st.peers.rows.iter().position(|p| p.id == id)) {
-                st.peers.selected = i;
-            }
-            st.peers.selected = st.peers.selected.min(st.peers.rows.len().saturating_sub(1));
-            st.peers.fresh.ok(st.now);
-            recount_peers(st);
-            let mut fx = on_health(st);
-            if st.pins.filter.has_peer_terms() {
-                // Names learned since the filter was typed.
-                let mut f = st.pins.filter.clone();
-                if f.resolve_peers(&st.peers.rows).is_ok() && f != st.pins.filter {
-                    st.pins.filter = f;
-                    fx.extend(reindex(st));
-                }
-            }
-            fx
-        }
+        Msg::Peers(Ok(rows), every) => peers::on_peers(st, rows, every),
         Msg::Peers(Err(e), retry) => {
             st.peers.fresh.failed(e, retry, st.now);
             Vec::new()
@@ -205,111 +153,17 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             kind,
             what,
             total,
-        } => {
-            if matches!(&st.dialog, Some(Dialog::Form(f)) if f.pending) {
-                st.dialog = None;
-            }
-            st.tasks.push(Task::running(id, kind, what, total, st.now));
-            flash(st, "started (w shows transfers, c cancels)", Level::Info);
-            Vec::new()
-        }
-        Msg::TaskProgress { id, bytes, total } => {
-            if let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) {
-                t.bytes = bytes;
-                if total.is_some() {
-                    t.total = total;
-                }
-            }
-            Vec::new()
-        }
-        Msg::TaskNote { id, note } => {
-            if let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) {
-                t.note = Some(note);
-            }
-            Vec::new()
-        }
-        Msg::TaskDone { id, outcome } => {
-            let mut fx = Vec::new();
-            let Some(t) = st.tasks.iter_mut().find(|t| t.id == id) else {
-                return fx;
-            };
-            match outcome {
-                TaskOutcome::Done { message, select } => {
-                    t.state = TaskState::Done(message.clone());
-                    // Counted in items: done means all of them.
-                    if let Some(total) = t.total {
-                        t.bytes = t.bytes.max(total);
-                    }
-                    flash(st, message, Level::Info);
-                    if let Some(cid) = select {
-                        st.select_when_loaded = Some(cid.into_boxed_str());
-                        fx.push(Effect::RefreshNow);
-                    }
-                }
-                TaskOutcome::Cancelled => t.state = TaskState::Cancelled,
-                TaskOutcome::Failed(e) => {
-                    t.state = TaskState::Failed(e.clone());
-                    flash(st, e, Level::Error);
-                }
-            }
-            fx
-        }
+        } => transfers::on_started(st, Task::running(id, kind, what, total, st.now)),
+        Msg::TaskProgress { id, bytes, total } => transfers::on_progress(st, id, bytes, total),
+        Msg::TaskNote { id, note } => transfers::on_note(st, id, note),
+        Msg::TaskDone { id, outcome } => transfers::on_done(st, id, outcome),
         Msg::Completion {
             typed,
             completed,
             candidates,
-        } => {
-            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
-                if f.kind == FormKind::Upload && f.value(0) == typed {
-                    f.fields[0].set(&completed);
-                    f.error = candidates
-                        .is_empty()
-                        .then(|| "no such file or folder".to_string());
-                    f.note = (candidates.len() > 1).then(|| {
-                        let shown: Vec<&str> =
-                            candidates.iter().take(12).map(String::as_str).collect();
-                        let more = candidates.len().saturating_sub(shown.len());
-                        let more = if more > 0 {
-                            format!(" … {more} more")
-                        } else {
-                            String::new()
-                        };
-                        format!("{}{more}", shown.join("  "))
-                    });
-                }
-            }
-            Vec::new()
-        }
-        Msg::FetchNeedsFolder(folder) => {
-            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
-                f.note = Some(format!(
-                    "the folder {folder} does not exist. Enter creates it, Esc edits."
-                ));
-                f.force = true;
-                f.pending = false;
-            }
-            Vec::new()
-        }
-        Msg::EraseReady(r) => {
-            match r {
-                // Only onto a clear screen: a dialog opened meanwhile is
-                // the operator's, and is not replaced.
-                Ok(items) if st.dialog.is_none() => {
-                    st.dialog = Some(Dialog::Confirm(Confirm {
-                        action: ConfirmAction::Erase(items),
-                        focus: Button::Cancel,
-                        back: None,
-                    }));
-                }
-                Ok(_) => flash(
-                    st,
-                    "erase not started: another dialog is open; choose it again",
-                    Level::Error,
-                ),
-                Err(e) => flash(st, format!("erase not started: {e}"), Level::Error),
-            }
-            Vec::new()
-        }
+        } => dialogs::on_completion(st, &typed, &completed, &candidates),
+        Msg::FetchNeedsFolder(folder) => dialogs::on_fetch_needs_folder(st, &folder),
+        Msg::EraseReady(r) => dialogs::on_erase_ready(st, r),
         Msg::ActionDone(r) => {
             match r {
                 Ok(t) => flash(st, t, Level::Info),
