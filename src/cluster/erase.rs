@@ -403,6 +403,26 @@ fn yes() -> bool {
 }
 
 impl Report {
+    /// A later check of this erase's item, `now`, completed with the peers
+    /// this erase checked that the cluster does not list any more (a peer
+    /// restarting, or removed): pending, not left out, so "gone from every
+    /// peer" is said only of every peer that had a say at the erase.
+    pub fn add_unlisted(&self, now: &mut Vec<PeerErasure>) {
+        for was in &self.peers {
+            if now.iter().any(|p| p.peer_id == was.peer_id) {
+                continue;
+            }
+            now.push(PeerErasure {
+                peer: was.peer.clone(),
+                peer_id: was.peer_id.clone(),
+                outcome: PeerOutcome::Pending,
+                stored_blocks: 0,
+                shared_kept: 0,
+                why: "not among the cluster's peers now (restarting, or removed from the cluster): not checked".into(),
+            });
+        }
+    }
+
     /// The verdict of `peers`, at best pending when not every block of
     /// the item was listed: "erased" is said only of what was asked.
     pub fn verdict_of(peers: &[PeerErasure], listed_all: bool) -> Verdict {

@@ -75,7 +75,9 @@ pub(super) async fn run(cx: &Ctx, a: &ErasedArgs) -> Result<u8, CmdError> {
         let mut peers = eraser
             .check(&blocks, &none, &BTreeMap::new(), &mut |_| {})
             .await;
-        unlisted_are_pending(&mut peers, log.erase_of(&e.report.cid));
+        if let Some(first) = log.erase_of(&e.report.cid) {
+            first.report.add_unlisted(&mut peers);
+        }
         checks.push((e, blocks, peers));
     }
     let mut collections = BTreeMap::new();
@@ -87,7 +89,9 @@ pub(super) async fn run(cx: &Ctx, a: &ErasedArgs) -> Result<u8, CmdError> {
         collections = eraser.collect().await?;
         for (e, blocks, peers) in &mut checks {
             *peers = eraser.check(blocks, &none, &collections, &mut |_| {}).await;
-            unlisted_are_pending(peers, log.erase_of(&e.report.cid));
+            if let Some(first) = log.erase_of(&e.report.cid) {
+                first.report.add_unlisted(peers);
+            }
         }
     }
     let mut code = OK;
@@ -149,31 +153,6 @@ pub(super) async fn run(cx: &Ctx, a: &ErasedArgs) -> Result<u8, CmdError> {
         tell!("note: some peer could not collect; it is named above");
     }
     Ok(code)
-}
-
-/// A peer the first erase checked that the cluster does not list now (its
-/// peer restarting, or removed) is pending, not left out: "gone from every
-/// peer" is said only of every peer that held a say at the erase.
-fn unlisted_are_pending(
-    peers: &mut Vec<crate::cluster::erase::PeerErasure>,
-    first: Option<&Entry>,
-) {
-    let Some(first) = first else {
-        return;
-    };
-    for was in &first.report.peers {
-        if peers.iter().any(|p| p.peer_id == was.peer_id) {
-            continue;
-        }
-        peers.push(crate::cluster::erase::PeerErasure {
-            peer: was.peer.clone(),
-            peer_id: was.peer_id.clone(),
-            outcome: PeerOutcome::Pending,
-            stored_blocks: 0,
-            shared_kept: 0,
-            why: "not among the cluster's peers now (restarting, or removed from the cluster): not checked".into(),
-        });
-    }
 }
 
 /// `2026-12-07T04:00:00Z  erased   bafy…  name  (checked)`.

@@ -4,6 +4,7 @@
 
 mod add;
 mod api;
+pub mod car;
 pub mod faults;
 mod gateway;
 mod jwt;

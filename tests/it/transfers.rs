@@ -31,6 +31,25 @@ async fn next_done(rx: &mut mpsc::Receiver<Msg>) -> Msg {
     }
 }
 
+/// Uploads `path` as task `id` and waits for the CID it was added as.
+async fn uploaded(
+    t: &Effects,
+    rx: &mut mpsc::Receiver<Msg>,
+    id: u64,
+    path: &std::path::Path,
+) -> String {
+    t.upload(req(id, path));
+    match next_done(rx).await {
+        Msg::TaskDone {
+            outcome: TaskOutcome::Done {
+                select: Some(cid), ..
+            },
+            ..
+        } => cid,
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Cancels task `id` as soon as its first bytes are reported.
 async fn cancel_once_bytes_flow(rx: &mut mpsc::Receiver<Msg>, t: &Effects, id: u64) {
     loop {
@@ -137,16 +156,7 @@ async fn a_corrupted_answer_is_caught_and_not_written() {
     let f = tmp.path().join("big.bin");
     let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
     std::fs::write(&f, &data).unwrap();
-    t.upload(req(1, &f));
-    let cid = match next_done(&mut rx).await {
-        Msg::TaskDone {
-            outcome: TaskOutcome::Done {
-                select: Some(cid), ..
-            },
-            ..
-        } => cid,
-        other => panic!("{other:?}"),
-    };
+    let cid = uploaded(&t, &mut rx, 1, &f).await;
     // As ccs does: the item carries its size, so the console's SIZE is not blank.
     let pin = c.allocation(&cid).await.unwrap();
     assert_eq!(pin.metadata.get("size"), Some("3000000"));
@@ -236,16 +246,7 @@ async fn cancel_leaves_no_pin_and_no_partial_file() {
     // A fetch cancelled mid-way leaves nothing under the final name, nor a temp file.
     let f2 = tmp.path().join("small.bin");
     std::fs::write(&f2, &data[..20_000_000]).unwrap();
-    t.upload(req(2, &f2));
-    let cid = match next_done(&mut rx).await {
-        Msg::TaskDone {
-            outcome: TaskOutcome::Done {
-                select: Some(cid), ..
-            },
-            ..
-        } => cid,
-        other => panic!("{other:?}"),
-    };
+    let cid = uploaded(&t, &mut rx, 2, &f2).await;
     // A connection that drops mid-way is picked up where it stopped.
     h.set_faults(Faults {
         gateway_drop_after_bytes: Some(5_000_000),
@@ -471,16 +472,7 @@ async fn a_cut_console_fetch_resumes() {
     let f = tmp.path().join("scans.bin");
     let data = common::backend::unique_bytes(24 << 20);
     std::fs::write(&f, &data).unwrap();
-    t.upload(req(1, &f));
-    let cid = match next_done(&mut rx).await {
-        Msg::TaskDone {
-            outcome: TaskOutcome::Done {
-                select: Some(cid), ..
-            },
-            ..
-        } => cid,
-        other => panic!("{other:?}"),
-    };
+    let cid = uploaded(&t, &mut rx, 1, &f).await;
     // Through a link that dies for good after 10 MB.
     let proxy = common::proxy::Proxy::start(&h.gateway_url(), Some(10 << 20)).await;
     let cut = common::client_via(&h, Auth::None, &proxy.url);

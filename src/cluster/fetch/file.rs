@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::layout::{segments, Data, Layout};
 use super::leaf::{read_at, recheck, write_at, Check};
 use super::partial::{open_data, FileState, Locked, Partial};
-use super::rate::{lagging, slow, Rate};
+use super::rate::{lagging, slow, Rate, LAG_AFTER};
 use super::sources::Source;
 use super::{io, Event, FetchOptions, Watch};
 use crate::cluster::dag::{decode, Node};
@@ -279,8 +279,13 @@ async fn fetch_segment(
             if carry.is_empty() {
                 carry = next_chunk(sh, &mut resp).await?;
                 received += carry.len() as u64;
-                if let Some(why) = lagging(&lock(&sh.rates), i, received, t0.elapsed()) {
-                    return Err(SegError::Source(why));
+                // Judged only once a request has run a while: no lock on
+                // the hot path of a request that answers in time.
+                let took = t0.elapsed();
+                if took >= LAG_AFTER {
+                    if let Some(why) = lagging(&lock(&sh.rates), i, received, took) {
+                        return Err(SegError::Source(why));
+                    }
                 }
             }
             let take = left.min(carry.len() as u64) as usize;

@@ -49,7 +49,7 @@ pub(super) fn lagging(rates: &[Rate], i: usize, bytes: u64, took: Duration) -> O
 }
 
 /// How long a request runs before its pace is judged.
-const LAG_AFTER: Duration = Duration::from_secs(5);
+pub(super) const LAG_AFTER: Duration = Duration::from_secs(5);
 
 fn slower_than_others(rates: &[Rate], i: usize, mine: f64) -> Option<String> {
     let best = rates

@@ -1,7 +1,6 @@
 //! `?format=car` / `application/vnd.ipld.car`: the item's blocks as a
 //! CAR, with `dups=y` as a stream in walk order.
 
-use axum::body::Body;
 use axum::extract::Request;
 use axum::http::HeaderMap;
 use axum::http::HeaderValue;
@@ -13,8 +12,8 @@ use cid::Cid;
 use tokio::sync::mpsc;
 
 use super::blocks::{get_block, RAW};
-use super::reply::{attachment, body_from, text, BoxError, IMMUTABLE};
-use crate::sim::Ctx;
+use super::reply::{attachment, body_from, immutable, text, BoxError, IMMUTABLE};
+use crate::sim::{car, Ctx};
 use crate::unixfs::PbNode;
 
 /// The blocks of a DAG in depth-first order, each once.
@@ -41,29 +40,12 @@ pub(super) fn dag_blocks(ctx: &Ctx, root: Cid) -> Result<Vec<(Cid, Bytes)>, Stri
     Ok(out)
 }
 
-pub(super) fn uvarint(mut n: u64, out: &mut Vec<u8>) {
-    while n >= 0x80 {
-        out.push((n as u8) | 0x80);
-        n >>= 7;
-    }
-    out.push(n as u8);
-}
-
 /// Whether the client asked for every repeat of a block (IPIP-412 `dups=y`).
 pub(super) fn car_dups(req: &Request) -> bool {
     req.headers()
         .get("accept")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/vnd.ipld.car") && a.contains("dups=y"))
-}
-
-pub(super) fn car_section(c: &Cid, b: &[u8]) -> Bytes {
-    let cb = c.to_bytes();
-    let mut out = Vec::with_capacity(cb.len() + b.len() + 10);
-    uvarint((cb.len() + b.len()) as u64, &mut out);
-    out.extend_from_slice(&cb);
-    out.extend_from_slice(b);
-    Bytes::from(out)
 }
 
 /// A CARv1 with every block as often as a depth-first walk meets it
@@ -92,18 +74,7 @@ pub(super) fn serve_car_dups(
     }
     let (tx, rx) = mpsc::channel::<Result<Bytes, BoxError>>(16);
     tokio::spawn(async move {
-        let cid_bytes = root.to_bytes();
-        let mut hdr = vec![0xa2, 0x65];
-        hdr.extend_from_slice(b"roots");
-        hdr.extend_from_slice(&[0x81, 0xd8, 0x2a, 0x58, (cid_bytes.len() + 1) as u8, 0x00]);
-        hdr.extend_from_slice(&cid_bytes);
-        hdr.push(0x67);
-        hdr.extend_from_slice(b"version");
-        hdr.push(0x01);
-        let mut first = Vec::new();
-        uvarint(hdr.len() as u64, &mut first);
-        first.extend_from_slice(&hdr);
-        if tx.send(Ok(Bytes::from(first))).await.is_err() {
+        if tx.send(Ok(Bytes::from(car::header(&root)))).await.is_err() {
             return;
         }
         let mut stack = vec![root];
@@ -113,22 +84,13 @@ pub(super) fn serve_car_dups(
                 let _ = tx.send(Err(format!("block {c} not found").into())).await;
                 return;
             };
-            if c.codec() != RAW {
-                if let Ok(pb) = PbNode::decode(&block) {
-                    let kids: Vec<Cid> = pb
-                        .links
-                        .iter()
-                        .filter_map(|l| Cid::try_from(&l.hash[..]).ok())
-                        .collect();
-                    stack.extend(kids.into_iter().rev());
-                }
-            }
+            stack.extend(car::links(&c, &block).into_iter().rev());
             let mut b = block.to_vec();
             if corrupt && !corrupted && c != root && !b.is_empty() {
                 b[0] ^= 0xff;
                 corrupted = true;
             }
-            if tx.send(Ok(car_section(&c, &b))).await.is_err() {
+            if tx.send(Ok(car::section(&c, &b))).await.is_err() {
                 return;
             }
         }
@@ -144,23 +106,9 @@ pub(super) fn serve_car(ctx: &Ctx, root: Cid, mut h: HeaderMap, head: bool) -> R
         Ok(b) => b,
         Err(e) => return text(StatusCode::NOT_FOUND, e),
     };
-    // The header is dag-cbor {"roots": [root], "version": 1}.
-    let cid_bytes = root.to_bytes();
-    let mut hdr = vec![0xa2, 0x65];
-    hdr.extend_from_slice(b"roots");
-    hdr.extend_from_slice(&[0x81, 0xd8, 0x2a, 0x58, (cid_bytes.len() + 1) as u8, 0x00]);
-    hdr.extend_from_slice(&cid_bytes);
-    hdr.push(0x67);
-    hdr.extend_from_slice(b"version");
-    hdr.push(0x01);
-    let mut car = Vec::new();
-    uvarint(hdr.len() as u64, &mut car);
-    car.extend_from_slice(&hdr);
+    let mut out = car::header(&root);
     for (c, b) in &blocks {
-        let cb = c.to_bytes();
-        uvarint((cb.len() + b.len()) as u64, &mut car);
-        car.extend_from_slice(&cb);
-        car.extend_from_slice(b);
+        out.extend_from_slice(&car::section(c, b));
     }
     h.insert(
         "content-type",
@@ -173,19 +121,5 @@ pub(super) fn serve_car(ctx: &Ctx, root: Cid, mut h: HeaderMap, head: bool) -> R
     if let Ok(v) = HeaderValue::from_str(&format!("W/\"{root}.car.ccssim1\"")) {
         h.insert("etag", v);
     }
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
-    if let Ok(v) = HeaderValue::from_str(&car.len().to_string()) {
-        h.insert("content-length", v);
-    }
-    let mut r = if head {
-        StatusCode::OK.into_response()
-    } else {
-        Response::new(Body::from(car))
-    };
-    r.headers_mut().extend(h);
-    r
+    immutable(h, Bytes::from(out), head)
 }

@@ -1,6 +1,5 @@
 //! A file's bytes (Range, ETag, `?format=raw`).
 
-use axum::body::Body;
 use axum::extract::Request;
 use axum::http::HeaderMap;
 use axum::http::HeaderValue;
@@ -12,7 +11,7 @@ use cid::Cid;
 use tokio::sync::mpsc;
 
 use super::blocks::{get_block, leaf_bytes, leaves};
-use super::reply::{attachment, body_from, content_type, text, BoxError, IMMUTABLE};
+use super::reply::{attachment, body_from, content_type, immutable, text, BoxError, IMMUTABLE};
 use crate::sim::Ctx;
 
 /// `?format=raw`: the block itself, verifiable against its CID.
@@ -43,21 +42,7 @@ pub(super) fn serve_raw(
     if let Ok(v) = HeaderValue::from_str(&format!("\"{c}.raw\"")) {
         h.insert("etag", v);
     }
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
-    if let Ok(v) = HeaderValue::from_str(&block.len().to_string()) {
-        h.insert("content-length", v);
-    }
-    let mut r = if head {
-        StatusCode::OK.into_response()
-    } else {
-        Response::new(Body::from(block))
-    };
-    r.headers_mut().extend(h);
-    r
+    immutable(h, block, head)
 }
 
 pub(super) fn parse_range(v: &str, size: u64) -> Option<(u64, u64)> {

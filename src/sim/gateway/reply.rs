@@ -2,8 +2,8 @@
 //! the content type sniffed, a streamed body.
 
 use axum::body::Body;
-use axum::http::HeaderValue;
 use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use bytes::Bytes;
@@ -68,4 +68,24 @@ pub(super) fn body_from(rx: mpsc::Receiver<Result<Bytes, BoxError>>) -> Body {
         rx.recv().await.map(|r| (r.map(Frame::data), rx))
     });
     Body::new(StreamBody::new(stream))
+}
+
+/// A whole answer that never changes (a block, a CAR): not sniffed, cached
+/// for good, its length said; no body for HEAD.
+pub(super) fn immutable(mut h: HeaderMap, body: Bytes, head: bool) -> Response {
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
+    if let Ok(v) = HeaderValue::from_str(&body.len().to_string()) {
+        h.insert("content-length", v);
+    }
+    let mut r = if head {
+        StatusCode::OK.into_response()
+    } else {
+        Response::new(Body::from(body))
+    };
+    r.headers_mut().extend(h);
+    r
 }

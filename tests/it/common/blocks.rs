@@ -100,7 +100,6 @@ impl Blocks {
         )
     }
 
-    /// A HAMT shard: `entries` (named `XX` + name) and `shards` (named `XX`).
     /// A HAMT shard whose links are named exactly as given (a hostile one).
     pub fn shard_named(&mut self, links: &[(&str, Cid)]) -> Cid {
         let links = links.iter().map(|(n, c)| link(n, c, 10)).collect();
@@ -116,28 +115,22 @@ impl Blocks {
         )
     }
 
+    /// A HAMT shard of `entries` (each name given its two-digit prefix) and
+    /// of inner `shards`.
     pub fn shard(&mut self, entries: &[(String, Cid)], shards: &[Cid]) -> Cid {
-        let mut links: Vec<PbLink> = entries
+        let mut named: Vec<(String, Cid)> = entries
             .iter()
             .enumerate()
-            .map(|(i, (n, c))| link(&format!("{:02X}{n}", i % 256), c, 10))
+            .map(|(i, (n, c))| (format!("{:02X}{n}", i % 256), *c))
             .collect();
-        links.extend(
+        named.extend(
             shards
                 .iter()
                 .enumerate()
-                .map(|(i, c)| link(&format!("{:02X}", i % 256), c, 10)),
+                .map(|(i, c)| (format!("{:02X}", i % 256), *c)),
         );
-        self.put(
-            links,
-            UnixfsData {
-                kind: Some(DataType::HamtShard),
-                data: Some(vec![0xff; 32]),
-                hash_type: Some(0x22),
-                fanout: Some(256),
-                ..Default::default()
-            },
-        )
+        let links: Vec<(&str, Cid)> = named.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+        self.shard_named(&links)
     }
 
     /// Bytes served under a CID they do not match (a cycle can only be
@@ -438,18 +431,11 @@ fn wants_car(h: &axum::http::HeaderMap) -> bool {
 }
 
 /// A CARv1 of `root`'s DAG, depth first, repeats included, until the reader
-/// stops reading.
+/// stops reading (written by the simulator's own CAR writer).
 fn car_walk(map: &HashMap<Cid, Bytes>, root: Cid, tx: &TarTx) {
-    let varint = |mut n: u64, out: &mut Vec<u8>| {
-        while n >= 0x80 {
-            out.push((n as u8) | 0x80);
-            n >>= 7;
-        }
-        out.push(n as u8);
-    };
-    // A header the reader skips (it checks blocks against its own walk).
+    use ccs_tui::sim::car;
     if tx
-        .blocking_send(Ok(Bytes::from_static(&[1, 0xa0])))
+        .blocking_send(Ok(Bytes::from(car::header(&root))))
         .is_err()
     {
         return;
@@ -457,22 +443,8 @@ fn car_walk(map: &HashMap<Cid, Bytes>, root: Cid, tx: &TarTx) {
     let mut stack = vec![root];
     while let Some(c) = stack.pop() {
         let Some(block) = map.get(&c) else { return };
-        if c.codec() != 0x55 {
-            if let Ok(pb) = PbNode::decode(block) {
-                let kids: Vec<Cid> = pb
-                    .links
-                    .iter()
-                    .filter_map(|l| Cid::try_from(&l.hash[..]).ok())
-                    .collect();
-                stack.extend(kids.into_iter().rev());
-            }
-        }
-        let cb = c.to_bytes();
-        let mut out = Vec::with_capacity(cb.len() + block.len() + 10);
-        varint((cb.len() + block.len()) as u64, &mut out);
-        out.extend_from_slice(&cb);
-        out.extend_from_slice(block);
-        if tx.blocking_send(Ok(Bytes::from(out))).is_err() {
+        stack.extend(car::links(&c, block).into_iter().rev());
+        if tx.blocking_send(Ok(car::section(&c, block))).is_err() {
             return;
         }
     }
