@@ -90,7 +90,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     let nodes = crate::config::node_gateways(&cx.resolved.file, false).unwrap_or_default();
     let from = sources(&cx.client, &nodes, cid, a.from.as_deref())
         .await
-        .map_err(|e| CmdError::usage(a.from.clone().unwrap_or_default(), e.to_string()))?;
+        .map_err(CmdError::Client)?;
     let line = ProgressLine::new("receiving");
     let progress = line.clone().map(|l| {
         Arc::new(move |got: u64, total: Option<u64>| l.show(got, total))

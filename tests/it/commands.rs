@@ -1582,3 +1582,31 @@ async fn a_cut_add_says_it_cannot_resume() {
     assert_ne!(o.code, 0, "{}", o.stderr);
     assert!(o.stderr.contains("an upload cannot resume"), "{}", o.stderr);
 }
+
+/// `--from` a peer that is not there: said once, with the peers that are.
+#[tokio::test]
+async fn get_from_an_unknown_peer_names_the_known_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    let o = run(
+        vec![
+            "--demo".into(),
+            "get".into(),
+            "QmNMDHngkV6RtevPpq2LaPutnDtJb9X26Lu8ya1wsW8gWd".into(),
+            "-o".into(),
+            out.display().to_string(),
+            "--from".into(),
+            "nobody".into(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert_eq!(o.stderr.matches("--from nobody").count(), 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("known: ") && o.stderr.contains("nas"),
+        "{}",
+        o.stderr
+    );
+    assert!(!out.exists());
+}

@@ -72,7 +72,13 @@ pub async fn sources(
             return Err(ClientError::Io {
                 path: format!("--from {want}"),
                 message: match (known, held.is_empty()) {
-                    (false, _) => "no such peer among the configuration's nodes".into(),
+                    (false, _) => {
+                        let names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+                        format!(
+                            "no peer of that name or ID has a gateway here (known: {})",
+                            names.join(", ")
+                        )
+                    }
                     (true, true) => format!("no peer pins {cid}"),
                     (true, false) => {
                         format!("it does not pin {cid} (pinned on {})", held.join(", "))
