@@ -131,7 +131,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     let sources: Vec<serde_json::Value> = r
         .from
         .iter()
-        .map(|(name, bytes)| json!({"source": name, "bytes": bytes}))
+        .map(|s| json!({"source": s.source, "bytes": s.bytes, "dropped": s.dropped}))
         .collect();
     if cx.json {
         print_json(&json!({

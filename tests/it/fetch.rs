@@ -135,18 +135,23 @@ mod both {
         gws[0] = stops.url.clone();
         let out = tmp.path().join("big.bin");
         let o = get(&config(&b, tmp.path(), &gws), &cid, &out, &[]).await;
-        assert_eq!(o.code, 0, "{}", o.stderr);
+        let said = format!("{}\n{}", o.stdout, o.stderr);
+        assert_eq!(o.code, 0, "{said}");
         assert_eq!(std::fs::read(&out).unwrap(), data);
+        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        let served = v["sources"].as_array().unwrap();
+        assert_eq!(served.len(), b.peers.len(), "every holder is asked: {said}");
+        let stopped = served
+            .iter()
+            .find(|s| s["source"] == b.peers[0].name.as_str())
+            .unwrap_or_else(|| panic!("{} is a source: {said}", b.peers[0].name));
+        assert!(stopped["dropped"].is_string(), "{said}");
         assert!(
             o.stderr
                 .contains(&format!("{} is no longer asked", b.peers[0].name)),
-            "{}",
-            o.stderr
+            "{said}"
         );
-        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-        let serving = v["sources"]
-            .as_array()
-            .unwrap()
+        let serving = served
             .iter()
             .filter(|s| s["bytes"].as_u64().unwrap_or(0) > 0)
             .count();

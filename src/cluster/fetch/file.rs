@@ -19,9 +19,9 @@ use tokio_util::sync::CancellationToken;
 use super::layout::{segments, Data, Layout};
 use super::leaf::{read_at, recheck, write_at, Check};
 use super::partial::{open_data, FileState, Locked, Partial};
-use super::rate::{lagging, slow, Rate, LAG_AFTER};
+use super::rate::{after_failure, lagging, slow, Rate, Retry, LAG_AFTER};
 use super::sources::Source;
-use super::{io, Event, FetchOptions, Watch};
+use super::{io, Event, FetchOptions, Served, Watch};
 use crate::cluster::dag::{decode, Node};
 use crate::cluster::error::transport_reason;
 use crate::cluster::{ClientError, ClusterClient};
@@ -30,15 +30,15 @@ use crate::cluster::{ClientError, ClusterClient};
 const SEGMENT: u64 = 8 << 20;
 /// Requests in flight per gateway.
 const PER_SOURCE: usize = 2;
-/// Failures in a row the last gateway left is allowed (0.5 to 4 s apart).
-const LAST_TRIES: u32 = 5;
 /// How often what is verified is recorded.
 const CHECKPOINT: Duration = Duration::from_secs(1);
 
 /// Why one range failed.
 enum SegError {
-    /// This gateway failed or lied: ask another.
+    /// This gateway failed: ask another, and it again later.
     Source(String),
+    /// It served bytes that are not what was asked: never ask it again.
+    Lied(String),
     Cancelled,
     /// Nothing another gateway could fix (the disk, a malformed item).
     Fatal(ClientError),
@@ -48,8 +48,8 @@ enum SegError {
 pub struct FileOutcome {
     /// Bytes found verified from an earlier run.
     pub resumed: u64,
-    /// Bytes asked of each gateway (name, bytes).
-    pub from: Vec<(String, u64)>,
+    /// What each gateway gave, and why it was dropped.
+    pub from: Vec<Served>,
 }
 
 struct Shared<'a> {
@@ -106,6 +106,25 @@ impl Shared<'_> {
         if let Some(first) = s.clone().find(|i| !done[*i]) {
             lock(&self.queue).push_front(first..s.end);
         }
+    }
+
+    fn failed(&self, i: usize) -> Retry {
+        after_failure(&mut lock(&self.rates), i)
+    }
+
+    /// Gateway `i` takes no more work, and the operator hears why at once.
+    fn drop_source(&self, i: usize, name: &str, why: String) {
+        {
+            let mut rates = lock(&self.rates);
+            if rates[i].dropped.is_some() {
+                return;
+            }
+            rates[i].dropped = Some(why.clone());
+        }
+        self.watch.event(Event::Dropped {
+            source: name.to_string(),
+            reason: why,
+        });
     }
 
     fn report(&self, bytes: u64) {
@@ -168,7 +187,7 @@ async fn settle_leaf(
     let same = read_at(&sh.file, &mut came, offset).is_ok() && came[..] == data[..];
     write_at(&sh.file, &data, offset).map_err(|e| SegError::Fatal(io(&sh.file_path, e)))?;
     if !same {
-        return Err(SegError::Source(format!(
+        return Err(SegError::Lied(format!(
             "MISMATCH: it served bytes that are not block {cid}"
         )));
     }
@@ -299,7 +318,7 @@ async fn fetch_segment(
             match &p.data {
                 Data::Leaf(c) => settle_leaf(sh, src, c, p.offset, p.len).await?,
                 Data::Inline(_) => {
-                    return Err(SegError::Source(
+                    return Err(SegError::Lied(
                         "MISMATCH: it served bytes that are not the item's".into(),
                     ))
                 }
@@ -311,16 +330,16 @@ async fn fetch_segment(
     Ok(received)
 }
 
-/// One worker: takes segments for `src` until none is left, the gateway
-/// fails twice or turns out slow. Err only for what ends the whole fetch.
-async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String>, ClientError> {
-    let mut failures = 0;
+/// One worker: takes segments for `src` until none is left or the gateway
+/// is dropped (it failed twice, lied, or turned out slow; any of its
+/// workers may find that). Err only for what ends the whole fetch.
+async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<(), ClientError> {
     loop {
         if sh.cancel.is_cancelled() {
             return Err(ClientError::Cancelled);
         }
-        if sh.remaining.load(Ordering::Acquire) == 0 || lock(&sh.rates)[i].dropped {
-            return Ok(None);
+        if sh.remaining.load(Ordering::Acquire) == 0 || lock(&sh.rates)[i].dropped.is_some() {
+            return Ok(());
         }
         let next = lock(&sh.queue).pop_front();
         let Some(s) = next else {
@@ -332,45 +351,37 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<Option<String
             continue;
         };
         let t0 = Instant::now();
-        match fetch_segment(sh, i, src, s.clone()).await {
+        let why = match fetch_segment(sh, i, src, s.clone()).await {
             Ok(bytes) => {
-                failures = 0;
                 let mut rates = lock(&sh.rates);
                 rates[i].add(bytes, t0.elapsed());
-                if let Some(why) = slow(&rates, i) {
-                    rates[i].dropped = true;
-                    return Ok(Some(why));
-                }
+                rates[i].failures = 0;
+                let Some(why) = slow(&rates, i) else { continue };
+                why
             }
             Err(e) => {
                 sh.give_back(s);
-                match e {
+                let (why, retry) = match e {
                     SegError::Cancelled => return Err(ClientError::Cancelled),
                     SegError::Fatal(e) => return Err(e),
-                    SegError::Source(why) => {
-                        failures += 1;
-                        let last = !lock(&sh.rates)
-                            .iter()
-                            .enumerate()
-                            .any(|(j, r)| j != i && !r.dropped);
-                        // The last gateway is given a few more tries, further
-                        // apart: a link that drops for a moment comes back.
-                        let tries = if last { LAST_TRIES } else { 2 };
-                        if failures >= tries || why.starts_with("MISMATCH") {
-                            lock(&sh.rates)[i].dropped = true;
-                            return Ok(Some(why));
+                    SegError::Lied(why) => (why, Retry::Dropped),
+                    SegError::Source(why) => (why, sh.failed(i)),
+                };
+                match retry {
+                    Retry::Now => continue,
+                    Retry::After(wait) => {
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = sh.cancel.cancelled() => return Err(ClientError::Cancelled),
                         }
-                        if last {
-                            let wait = Duration::from_millis(250 << failures);
-                            tokio::select! {
-                                _ = tokio::time::sleep(wait) => {}
-                                _ = sh.cancel.cancelled() => return Err(ClientError::Cancelled),
-                            }
-                        }
+                        continue;
                     }
+                    Retry::Dropped => why,
                 }
             }
-        }
+        };
+        sh.drop_source(i, &src.name, why);
+        return Ok(());
     }
 }
 
@@ -430,7 +441,7 @@ async fn run_workers(
     sources: &[Source],
     partial: &Partial,
     state: &mut FileState,
-) -> Vec<(usize, Result<Option<String>, ClientError>)> {
+) -> Vec<Result<(), ClientError>> {
     let workers = futures_util::future::join_all(
         sources
             .iter()
@@ -441,7 +452,7 @@ async fn run_workers(
                 if r.is_err() {
                     sh.cancel.cancel();
                 }
-                (i, r)
+                r
             }),
     );
     let stop = CancellationToken::new();
@@ -462,33 +473,16 @@ async fn run_workers(
     tokio::join!(workers, ticker).0
 }
 
-/// The sources dropped (each said once) and the error that ends the
-/// fetch, if any.
-fn tally(
-    results: Vec<(usize, Result<Option<String>, ClientError>)>,
-    sources: &[Source],
-    watch: &Watch,
-) -> (Vec<(usize, String)>, Option<ClientError>) {
-    let mut dropped: Vec<(usize, String)> = Vec::new();
+/// The error that ends the fetch, if any: the first, a cancel only when
+/// nothing else went wrong.
+fn first_error(results: Vec<Result<(), ClientError>>) -> Option<ClientError> {
     let mut fatal = None;
-    for (i, r) in results {
-        match r {
-            Ok(Some(why)) if !dropped.iter().any(|(j, _)| *j == i) => {
-                watch.event(Event::Dropped {
-                    source: sources[i].name.clone(),
-                    reason: why.clone(),
-                });
-                dropped.push((i, why));
-            }
-            Ok(_) => {}
-            Err(e) => {
-                if fatal.is_none() || matches!(fatal, Some(ClientError::Cancelled)) {
-                    fatal = Some(e);
-                }
-            }
+    for e in results.into_iter().filter_map(Result::err) {
+        if fatal.is_none() || matches!(fatal, Some(ClientError::Cancelled)) {
+            fatal = Some(e);
         }
     }
-    (dropped, fatal)
+    fatal
 }
 
 /// Flushes (unless asked not to) and gives the verified file its name.
@@ -572,11 +566,15 @@ pub async fn fetch_file(
     }
     let mut state = FileState::new(&cid, dest, layout.size);
     let results = run_workers(&sh, sources, &partial, &mut state).await;
-    let (dropped, fatal) = tally(results, sources, watch);
-    let from: Vec<(String, u64)> = lock(&sh.rates)
+    let fatal = first_error(results);
+    let from: Vec<Served> = lock(&sh.rates)
         .iter()
-        .enumerate()
-        .map(|(i, r)| (sources[i].name.clone(), r.bytes))
+        .zip(sources)
+        .map(|(r, s)| Served {
+            source: s.name.clone(),
+            bytes: r.bytes,
+            dropped: r.dropped.clone(),
+        })
         .collect();
     if sh.remaining.load(Ordering::Acquire) == 0 {
         if let Err(e) = finish(sh.file.clone(), &partial, dest, caps).await {
@@ -599,9 +597,9 @@ pub async fn fetch_file(
     if let Some(e) = fatal.filter(|e| !matches!(e, ClientError::Cancelled)) {
         return Err(e);
     }
-    let why: Vec<String> = dropped
+    let why: Vec<String> = from
         .iter()
-        .map(|(i, w)| format!("{}: {w}", sources[*i].name))
+        .filter_map(|s| Some(format!("{}: {}", s.source, s.dropped.as_ref()?)))
         .collect();
     Err(io(
         dest,

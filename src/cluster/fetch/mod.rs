@@ -95,8 +95,18 @@ pub struct FetchReport {
     pub is_dir: bool,
     /// Bytes an earlier, interrupted run had verified.
     pub resumed: u64,
-    /// Bytes asked of each gateway (name, bytes).
-    pub from: Vec<(String, u64)>,
+    /// What each gateway gave, and why one was dropped.
+    pub from: Vec<Served>,
+}
+
+/// What one gateway gave a fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    pub source: String,
+    /// Verified bytes it gave.
+    pub bytes: u64,
+    /// Why it was no longer asked, if it was not.
+    pub dropped: Option<String>,
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> ClientError {
@@ -451,7 +461,7 @@ async fn folder_fetch(
     cap: Option<(u64, String)>,
     watch: &Watch,
     cancel: CancellationToken,
-) -> Result<(u64, Vec<(String, u64)>), ClientError> {
+) -> Result<(u64, Vec<Served>), ClientError> {
     use folder::WalkError;
     // A folder does not resume: each run stages into a folder of its own,
     // so two gets of the same item to the same place never share one.
@@ -485,7 +495,11 @@ async fn folder_fetch(
         }
         match r {
             Ok(bytes) => {
-                from.push((src.name.clone(), bytes));
+                from.push(Served {
+                    source: src.name.clone(),
+                    bytes,
+                    dropped: None,
+                });
                 let placed = match caps.sync {
                     true => flush_all(&staging.data).await,
                     false => Ok(()),
@@ -504,6 +518,11 @@ async fn folder_fetch(
                     reason: why.clone(),
                 });
                 failed.push(format!("{}: {why}", src.name));
+                from.push(Served {
+                    source: src.name.clone(),
+                    bytes: 0,
+                    dropped: Some(why),
+                });
             }
             Err(WalkError::Refused(why)) => {
                 staging.remove();
