@@ -427,3 +427,16 @@ pub(super) fn on_erase_ready(
     }
     Vec::new()
 }
+
+/// The cluster refused what a form sent: said in the form, which stays open
+/// to be corrected (or, with no form open, in the message line).
+pub(super) fn on_form_refused(st: &mut State, e: String) -> Vec<Effect> {
+    if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
+        f.error = Some(e);
+        f.pending = false;
+        f.force = false;
+    } else {
+        flash(st, e, Level::Error);
+    }
+    Vec::new()
+}

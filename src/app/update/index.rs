@@ -530,3 +530,60 @@ pub fn risk_of(st: &State, fail: Option<&str>) -> crate::cluster::steward::Risk 
         fail,
     )
 }
+
+/// The selected item's status, as the poller brought it (for the item
+/// still selected: an answer about the one before is late, not wrong).
+pub(super) fn on_selected(
+    st: &mut State,
+    info: crate::cluster::types::GlobalPinInfo,
+    every: std::time::Duration,
+) -> Vec<Effect> {
+    learn_peer_names(st, std::slice::from_ref(&info));
+    if st.replication.cid.as_deref() == Some(info.cid.as_str()) {
+        st.replication.fresh.interval = every;
+        st.pins.repl.observe(&info);
+        st.replication.info = Some(sanitize_info(info));
+        st.replication.fresh.ok(st.now);
+    }
+    Vec::new()
+}
+
+/// A reload of the pinset failed: the one under way, not an older one.
+pub(super) fn on_pinset_failed(
+    st: &mut State,
+    generation: u64,
+    error: String,
+    retry_in: std::time::Duration,
+) -> Vec<Effect> {
+    if generation >= st.pins.generation {
+        abandon_reload(st);
+        st.pins.fresh.failed(error, retry_in, st.now);
+    }
+    Vec::new()
+}
+
+fn sanitize_info(
+    mut g: crate::cluster::types::GlobalPinInfo,
+) -> crate::cluster::types::GlobalPinInfo {
+    use crate::sanitize::clean;
+    g.name = clean(&g.name).into_owned();
+    for p in g.peer_map.values_mut() {
+        p.peername = clean(&p.peername).into_owned();
+        p.error = clean(&p.error).into_owned();
+    }
+    let meta: Vec<(String, String)> = g
+        .metadata
+        .iter()
+        .map(|(k, v)| (clean(k).into_owned(), clean(v).into_owned()))
+        .collect();
+    g.metadata = meta.into();
+    g
+}
+
+/// What audits found: the items' fixity marks, and the order (a sort or
+/// filter may use them).
+pub(super) fn on_fixity(st: &mut State, findings: crate::cluster::fixity::Findings) -> Vec<Effect> {
+    let rows = st.pins.rows.clone();
+    st.pins.repl.set_fixity(findings, &rows);
+    reindex(st)
+}

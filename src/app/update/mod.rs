@@ -16,16 +16,19 @@ pub const SYNC_INDEX_LIMIT: usize = 50_000;
 
 mod browse;
 mod capacity;
+mod command;
 mod dialogs;
 mod index;
+mod item_actions;
 mod keys;
+mod main_keys;
+mod peer_detail;
 mod peers;
+mod prompt;
 mod steward;
 mod transfers;
 
-use index::{
-    abandon_reload, learn_peer_names, on_chunk, on_health, on_problems, on_statuses, recount_peers,
-};
+use index::{on_chunk, on_health, on_problems, on_statuses, recount_peers};
 pub use index::{peer_stats, reindex, risk_of, scroll_into_view};
 use keys::on_key;
 
@@ -56,28 +59,12 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
     let before = watch_key(st);
     let fx = match msg {
         Msg::Key(k) => on_key(st, k),
-        Msg::Tick(now) => {
-            st.now = now;
-            if st.flash.as_ref().is_some_and(|f| f.until <= now) {
-                st.flash = None;
-            }
-            Vec::new()
-        }
-        Msg::Resize { width, height } => {
-            st.screen = Some(ratatui::layout::Rect::new(0, 0, width, height));
-            Vec::new()
-        }
+        Msg::Tick(now) => on_tick(st, now),
+        Msg::Resize { width, height } => on_resize(st, width, height),
         Msg::Peers(Ok(rows), every) => peers::on_peers(st, rows, every),
-        Msg::Peers(Err(e), retry) => {
-            st.peers.fresh.failed(e, retry, st.now);
-            Vec::new()
-        }
+        Msg::Peers(Err(e), retry) => stale(&mut st.peers.fresh, e, retry, st.now),
         Msg::Freespace(metrics) => capacity::on_freespace(st, metrics),
-        Msg::Fixity(findings) => {
-            let rows = st.pins.rows.clone();
-            st.pins.repl.set_fixity(findings, &rows);
-            reindex(st)
-        }
+        Msg::Fixity(findings) => index::on_fixity(st, findings),
         Msg::CapacityReady(r) => capacity::on_figures(st, r),
         Msg::FreeHistory(h) => capacity::on_history(st, h),
         Msg::PinsetChunk {
@@ -93,46 +80,16 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             generation,
             error,
             retry_in,
-        } => {
-            if generation >= st.pins.generation {
-                abandon_reload(st);
-                st.pins.fresh.failed(error, retry_in, st.now);
-            }
-            Vec::new()
-        }
+        } => index::on_pinset_failed(st, generation, error, retry_in),
         Msg::Statuses(infos) => on_statuses(st, &infos),
-        Msg::Selected(Ok(info), every) => {
-            learn_peer_names(st, std::slice::from_ref(&info));
-            if st.replication.cid.as_deref() == Some(info.cid.as_str()) {
-                st.replication.fresh.interval = every;
-                st.pins.repl.observe(&info);
-                st.replication.info = Some(sanitize_info(info));
-                st.replication.fresh.ok(st.now);
-            }
-            Vec::new()
-        }
-        Msg::Selected(Err(e), retry) => {
-            st.replication.fresh.failed(e, retry, st.now);
-            Vec::new()
-        }
+        Msg::Selected(Ok(info), every) => index::on_selected(st, info, every),
+        Msg::Selected(Err(e), retry) => stale(&mut st.replication.fresh, e, retry, st.now),
         Msg::Problems(Ok(list), every) => {
             st.pins.problems_fresh.interval = every;
             on_problems(st, list)
         }
-        Msg::Problems(Err(e), retry) => {
-            st.pins.problems_fresh.failed(e, retry, st.now);
-            Vec::new()
-        }
-        Msg::FormRefused(e) => {
-            if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
-                f.error = Some(e);
-                f.pending = false;
-                f.force = false;
-            } else {
-                flash(st, e, Level::Error);
-            }
-            Vec::new()
-        }
+        Msg::Problems(Err(e), retry) => stale(&mut st.pins.problems_fresh, e, retry, st.now),
+        Msg::FormRefused(e) => dialogs::on_form_refused(st, e),
         Msg::Tailnet(t) => {
             st.tailnet = Some(t);
             Vec::new()
@@ -164,13 +121,7 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
         } => dialogs::on_completion(st, &typed, &completed, &candidates),
         Msg::FetchNeedsFolder(folder) => dialogs::on_fetch_needs_folder(st, &folder),
         Msg::EraseReady(r) => dialogs::on_erase_ready(st, r),
-        Msg::ActionDone(r) => {
-            match r {
-                Ok(t) => flash(st, t, Level::Info),
-                Err(e) => flash(st, e, Level::Error),
-            }
-            vec![Effect::RefreshNow]
-        }
+        Msg::ActionDone(r) => transfers::on_action_done(st, r),
         Msg::BrowseEntries {
             generation,
             entries,
@@ -203,8 +154,32 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
     fx
 }
 
-/// The one gate for changes to the cluster: in read-only mode no effect that
-/// mutates it leaves `update`.
+/// Time passes: a message whose time is up goes.
+fn on_resize(st: &mut State, width: u16, height: u16) -> Vec<Effect> {
+    st.screen = Some(ratatui::layout::Rect::new(0, 0, width, height));
+    Vec::new()
+}
+
+/// A poll failed: its pane keeps what it showed, marked stale, and says
+/// why and when it tries again.
+fn stale(
+    fresh: &mut super::state::Freshness,
+    error: String,
+    retry_in: Duration,
+    now: std::time::Instant,
+) -> Vec<Effect> {
+    fresh.failed(error, retry_in, now);
+    Vec::new()
+}
+
+fn on_tick(st: &mut State, now: std::time::Instant) -> Vec<Effect> {
+    st.now = now;
+    if st.flash.as_ref().is_some_and(|f| f.until <= now) {
+        st.flash = None;
+    }
+    Vec::new()
+}
+
 /// Copies `text` (OSC 52), saying what was copied and the terminal's caveat.
 pub(super) fn copy(st: &mut State, text: String) -> Vec<Effect> {
     let note = st.clipboard.caveat();
@@ -225,6 +200,8 @@ fn refuse_read_only(st: &mut State, what: &str) -> bool {
     st.read_only
 }
 
+/// The one gate for changes to the cluster: in read-only mode no effect that
+/// mutates it leaves `update`.
 fn gate(st: &mut State, fx: Vec<Effect>) -> Vec<Effect> {
     if !st.read_only || !fx.iter().any(Effect::mutates) {
         return fx;
@@ -243,24 +220,6 @@ fn watch_key(st: &State) -> (usize, usize, usize, u64, Option<Box<str>>, usize) 
         st.replication.cid.clone(),
         st.pins.rows.len(),
     )
-}
-
-fn sanitize_info(
-    mut g: crate::cluster::types::GlobalPinInfo,
-) -> crate::cluster::types::GlobalPinInfo {
-    use crate::sanitize::clean;
-    g.name = clean(&g.name).into_owned();
-    for p in g.peer_map.values_mut() {
-        p.peername = clean(&p.peername).into_owned();
-        p.error = clean(&p.error).into_owned();
-    }
-    let meta: Vec<(String, String)> = g
-        .metadata
-        .iter()
-        .map(|(k, v)| (clean(k).into_owned(), clean(v).into_owned()))
-        .collect();
-    g.metadata = meta.into();
-    g
 }
 
 fn flash(st: &mut State, text: impl Into<String>, level: Level) {

@@ -55,3 +55,13 @@ pub(super) fn on_done(st: &mut State, id: u64, outcome: TaskOutcome) -> Vec<Effe
     }
     fx
 }
+
+/// A one-shot change to the cluster finished: said, and the panes reloaded
+/// to show it.
+pub(super) fn on_action_done(st: &mut State, r: Result<String, String>) -> Vec<Effect> {
+    match r {
+        Ok(t) => flash(st, t, Level::Info),
+        Err(e) => flash(st, e, Level::Error),
+    }
+    vec![Effect::RefreshNow]
+}
