@@ -11,14 +11,14 @@ use futures_util::StreamExt;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use crate::app::order::compute_index;
-use crate::app::{update, Effect, Msg, State};
+use crate::app::state::Clipboard;
+use crate::app::{update, Msg, State};
 use crate::cluster::ClusterClient;
+use crate::tasks::dispatch::ForTerminal;
 use crate::tasks::effects::Effects;
-use crate::tasks::pollers::{self, PollConfig, Watched};
+use crate::tasks::pollers::{self, PollConfig};
 use crate::term::{osc52, SyncBackend, TerminalGuard};
 use crate::ui::view;
-use std::panic::AssertUnwindSafe;
 
 #[derive(Debug, Clone, Default)]
 pub struct TuiOptions {
@@ -108,91 +108,20 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
     'frames: loop {
         for m in msgs.drain(..) {
             for e in update(&mut st, m) {
-                match e {
-                    Effect::Quit => {
+                match effects.run(e, &pollers) {
+                    None => {}
+                    Some(ForTerminal::Quit) => {
                         exit = Exit::Quit;
                         break 'frames;
                     }
-                    Effect::RefreshNow => pollers.refresh_now(),
-                    Effect::Freeze(on) => pollers.freeze(on),
-                    Effect::Copy(text) => {
-                        use std::io::Write;
-                        if let Some(seq) = osc52(&text, st.clipboard) {
-                            let b = terminal.backend_mut();
-                            let _ = b.write_all(seq.as_bytes());
-                            let _ = Write::flush(b);
-                        }
-                    }
-                    Effect::Suspend => {
+                    Some(ForTerminal::Copy(text)) => copy(&mut terminal, &text, st.clipboard),
+                    Some(ForTerminal::Suspend) => {
                         #[cfg(unix)]
                         {
                             crate::term::suspend(opts.mouse)?;
                             // Whatever the shell drew is on screen now: redraw all.
                             terminal.clear()?;
                         }
-                    }
-                    Effect::Watch { visible, selected } => {
-                        pollers.watch(Watched { visible, selected })
-                    }
-                    Effect::CompletePath(typed) => effects.complete_path(typed),
-                    Effect::Upload(req) => effects.upload(req),
-                    Effect::Fetch {
-                        id,
-                        cid,
-                        dest,
-                        create_folder,
-                    } => effects.fetch(id, cid, dest, create_folder),
-                    Effect::CancelTask(id) => effects.cancel(id),
-                    Effect::BrowseList { generation, cid } => effects.browse_list(generation, cid),
-                    Effect::BrowseStat { generation, cids } => {
-                        effects.browse_stat(generation, cids)
-                    }
-                    Effect::Preview {
-                        generation,
-                        cid,
-                        name,
-                    } => effects.preview(generation, cid, name),
-                    Effect::FetchName { cid, name } => effects.fetch_name(cid, name),
-                    Effect::Read {
-                        generation,
-                        cid,
-                        name,
-                    } => effects.read_file(generation, cid, name),
-                    Effect::Audit { id, sample } => effects.audit(id, sample),
-                    Effect::Unpin(cids) => effects.unpin(cids),
-                    Effect::PrepareErase(cids) => effects.prepare_erase(cids),
-                    Effect::Capacity(rows) => effects.capacity(rows),
-                    Effect::RecordFreeSpace(s) => effects.record_free_space(s),
-                    Effect::Erase { id, items } => effects.erase(id, items),
-                    Effect::Recover(cid) => effects.recover(Some(cid)),
-                    Effect::RecoverAll => effects.recover(None),
-                    Effect::StewardPlan(req) => effects.steward_plan(req),
-                    Effect::Steward { id, plan } => effects.steward(id, plan),
-                    Effect::EditLoad(cid) => effects.edit_load(cid),
-                    Effect::Edit { id, edit } => effects.edit(id, edit),
-                    Effect::Reindex { generation } => {
-                        let rows = st.pins.rows.clone();
-                        let (filter, sort, repl, only) = (
-                            st.pins.filter.clone(),
-                            st.pins.sort,
-                            st.pins.repl.clone(),
-                            st.pins.problems_only,
-                        );
-                        let tx = tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            // A panic here must still end the task for the
-                            // console, or no order would be computed again.
-                            let done = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                                compute_index(&rows, &filter, sort, &repl, only)
-                            }));
-                            let _ = tx.blocking_send(match done {
-                                Ok(indexed) => Msg::Index {
-                                    generation,
-                                    indexed,
-                                },
-                                Err(_) => Msg::IndexFailed { generation },
-                            });
-                        });
                     }
                 }
             }
@@ -240,4 +169,15 @@ pub async fn run(client: Arc<ClusterClient>, mut st: State, opts: TuiOptions) ->
     drop(terminal);
     drop(guard);
     Ok(exit)
+}
+
+/// Writes the OSC 52 sequence that puts `text` on the clipboard of the
+/// operator's own terminal (over SSH too), when the terminal takes it.
+fn copy(terminal: &mut Terminal<SyncBackend<io::Stdout>>, text: &str, clipboard: Clipboard) {
+    use std::io::Write;
+    if let Some(seq) = osc52(text, clipboard) {
+        let b = terminal.backend_mut();
+        let _ = b.write_all(seq.as_bytes());
+        let _ = Write::flush(b);
+    }
 }

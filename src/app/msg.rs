@@ -174,6 +174,37 @@ pub enum TaskOutcome {
     Cancelled,
 }
 
+/// A view of the pins to order off the UI task: everything it is computed
+/// from, so whoever runs it needs nothing of the state.
+#[derive(Clone)]
+pub struct IndexJob {
+    /// Names the view: an answer for an older one is dropped.
+    pub generation: u64,
+    pub rows: std::sync::Arc<Pinset>,
+    pub filter: super::filter::Filter,
+    pub sort: super::filter::Sort,
+    pub repl: super::rows::ReplBook,
+    pub problems_only: bool,
+}
+
+/// One generation is one view: two jobs of it are the same job.
+impl PartialEq for IndexJob {
+    fn eq(&self, other: &Self) -> bool {
+        self.generation == other.generation
+    }
+}
+
+impl Eq for IndexJob {}
+
+/// Its generation only: the rows are a million lines at times.
+impl std::fmt::Debug for IndexJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexJob")
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Requests to the outside. Only `update` creates them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
@@ -190,9 +221,7 @@ pub enum Effect {
         selected: Option<String>,
     },
     /// Recompute the pins order off the UI task (large pinsets).
-    Reindex {
-        generation: u64,
-    },
+    Reindex(Box<IndexJob>),
     /// Complete a local path (Tab in the upload form).
     CompletePath(String),
     /// Upload a file or folder (after the form was filled in).

@@ -52,9 +52,7 @@ impl Effects {
     /// Erases confirmed items one after the other; each is logged.
     pub fn erase(&self, id: u64, items: Vec<Prepared>) {
         let (this, tx) = (self.clone_for_task(), self.tx.clone());
-        let cancel = self.token(id);
-        let cancels = self.cancels.clone();
-        tokio::spawn(async move {
+        self.spawn_task(id, move |cancel| async move {
             let total = items.len() as u64;
             let run = async {
                 let (eraser, cluster) = this.eraser().await?;
@@ -106,10 +104,7 @@ impl Effects {
                     }
                 }
             };
-            if let Ok(mut m) = cancels.lock() {
-                m.remove(&id);
-            }
-            let _ = tx.send(Msg::TaskDone { id, outcome }).await;
+            Some(outcome)
         });
     }
 }

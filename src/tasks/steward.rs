@@ -59,19 +59,11 @@ impl Effects {
     /// Carries a confirmed plan out; progress in items, Esc in the tasks
     /// view (`c`) stops it between steps (the journal finishes it next time).
     pub fn steward(&self, id: u64, plan: Box<Plan>) {
-        let (client, tx, cancels) = (self.client.clone(), self.tx.clone(), self.cancels.clone());
-        let cancel = self.token(id);
-        tokio::spawn(async move {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        self.spawn_task(id, move |cancel| async move {
             let mut journal = match Journal::of(plan.kind.journal(), &client).await {
                 Ok(j) => j,
-                Err(e) => {
-                    if let Ok(mut m) = cancels.lock() {
-                        m.remove(&id);
-                    }
-                    let outcome = TaskOutcome::Failed(format!("{}: {e}", plan.kind.title()));
-                    let _ = tx.send(Msg::TaskDone { id, outcome }).await;
-                    return;
-                }
+                Err(e) => return Some(TaskOutcome::Failed(format!("{}: {e}", plan.kind.title()))),
             };
             let total = plan.moving().count() as u64;
             let mut done = 0u64;
@@ -125,10 +117,7 @@ impl Effects {
                     select: None,
                 }
             };
-            if let Ok(mut m) = cancels.lock() {
-                m.remove(&id);
-            }
-            let _ = tx.send(Msg::TaskDone { id, outcome }).await;
+            Some(outcome)
         });
     }
 
@@ -155,8 +144,9 @@ impl Effects {
 
     /// Writes a confirmed edit.
     pub fn edit(&self, id: u64, edit: Box<Edit>) {
-        let (client, tx) = (self.client.clone(), self.tx.clone());
-        tokio::spawn(async move {
+        let client = self.client.clone();
+        // Not cancellable: an edit is one write, over in a moment.
+        self.spawn_task(id, move |_| async move {
             let r = apply(&client, &edit, Patience::default(), &mut |_| {}).await;
             let label = crate::cluster::types::item_label(&edit.after.name, &edit.cid).to_string();
             let outcome = match r {
@@ -167,7 +157,7 @@ impl Effects {
                 },
                 Err(e) => TaskOutcome::Failed(format!("edit of {label}: {e}")),
             };
-            let _ = tx.send(Msg::TaskDone { id, outcome }).await;
+            Some(outcome)
         });
     }
 }

@@ -484,7 +484,7 @@ fn big_unordered() -> (State, Vec<Effect>) {
 fn reindex_asked(fx: &[Effect]) -> u64 {
     fx.iter()
         .find_map(|e| match e {
-            Effect::Reindex { generation } => Some(*generation),
+            Effect::Reindex(job) => Some(job.generation),
             _ => None,
         })
         .expect("a reindex effect")
@@ -580,7 +580,7 @@ fn one_index_task_at_a_time_and_the_latest_view_follows() {
     }
     let reindexes = |fx: &[Effect]| {
         fx.iter()
-            .filter(|e| matches!(e, Effect::Reindex { .. }))
+            .filter(|e| matches!(e, Effect::Reindex(_)))
             .count()
     };
     assert_eq!(reindexes(&started), 1, "{started:?}");

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{compute_index, flash, row_visible, Effect, Level, SortKey, State, SYNC_INDEX_LIMIT};
+use crate::app::msg::IndexJob;
 use crate::app::order::Indexed;
 use crate::app::pinset::Order;
 use crate::app::state::Edge;
@@ -58,9 +59,14 @@ pub fn reindex(st: &mut State) -> Vec<Effect> {
             return Vec::new();
         }
         st.pins.index_running = Some(st.pins.index_gen);
-        vec![Effect::Reindex {
+        vec![Effect::Reindex(Box::new(IndexJob {
             generation: st.pins.index_gen,
-        }]
+            rows: st.pins.rows.clone(),
+            filter: st.pins.filter.clone(),
+            sort: st.pins.sort,
+            repl: st.pins.repl.clone(),
+            problems_only: st.pins.problems_only,
+        }))]
     }
 }
 
