@@ -12,12 +12,13 @@ use crate::app::Msg;
 use crate::cluster::dag::Dag;
 use crate::cluster::ClusterClient;
 
-pub use super::paths::{complete, expand_tilde};
+/// The cancel tokens of the tasks running, by task ID.
+pub(super) type Cancels = Arc<Mutex<HashMap<u64, tokio_util::sync::CancellationToken>>>;
 
 pub struct Effects {
     pub(super) client: Arc<ClusterClient>,
     pub(super) tx: mpsc::Sender<Msg>,
-    pub(super) cancels: super::task::Cancels,
+    pub(super) cancels: Cancels,
     /// The nodes and their gateways, for audits (from the configuration).
     pub(super) nodes: Vec<crate::cluster::audit::Node>,
     /// Which configuration and user the console runs as (for the removal

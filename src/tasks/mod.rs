@@ -7,7 +7,7 @@ mod changes;
 pub mod dispatch;
 pub mod effects;
 mod erase;
-mod paths;
+pub mod paths;
 pub mod pollers;
 mod steward;
 mod task;

@@ -1,24 +1,20 @@
 //! A background task the transfers view follows: its cancel token, its
 //! progress, and the one `TaskDone` that ends it.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::effects::Effects;
+use super::effects::{Cancels, Effects};
 use crate::app::msg::TaskOutcome;
 use crate::app::Msg;
 use crate::throttle::Throttle;
 
 /// How often the console hears of a transfer's progress.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
-
-/// The cancel tokens of the tasks running, by task ID.
-pub(super) type Cancels = Arc<Mutex<HashMap<u64, CancellationToken>>>;
 
 /// Forgets a task's cancel token when dropped: however the task ends.
 struct Forget {

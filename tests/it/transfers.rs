@@ -10,7 +10,8 @@ use ccs_tui::app::msg::{TaskOutcome, UploadRequest};
 use ccs_tui::app::Msg;
 use ccs_tui::cluster::{Auth, PinTypeFilter};
 use ccs_tui::sim::Faults;
-use ccs_tui::tasks::effects::{complete, Effects};
+use ccs_tui::tasks::effects::Effects;
+use ccs_tui::tasks::paths::complete;
 use tokio::sync::mpsc;
 
 async fn next_done(rx: &mut mpsc::Receiver<Msg>) -> Msg {

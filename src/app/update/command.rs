@@ -2,9 +2,8 @@
 //! exhaustively, with its argument checked.
 
 use super::dialogs::open_fetch_form;
-use super::main_keys::{action, set_problems_only, sort_by};
-use super::peer_detail::open_peer;
-use super::prompt::set_filter_strict;
+use super::main_keys::action;
+use super::view::{open_peer, set_filter_strict, set_problems_only, sort_by};
 
 use super::{
     browse, flash, index, Action, Dialog, Effect, HelpView, Level, Pane, Screen, SortKey, State,

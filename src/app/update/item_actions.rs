@@ -2,7 +2,7 @@
 //! unpin and recover (each change asked for as an effect, or a dialog first).
 
 use super::dialogs::open_fetch_form;
-use super::main_keys::move_by;
+use super::view::move_by;
 use super::{
     flash, refuse_read_only, Button, Confirm, ConfirmAction, Dialog, Effect, Form, Level, Pane,
     State,

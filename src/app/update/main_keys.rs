@@ -5,14 +5,11 @@ use super::item_actions::{
     confirm_recover_all, confirm_unpin, copy_selected, mark, open_fetch, open_upload,
     recover_selected,
 };
-use super::peer_detail::open_peer;
-use super::prompt::set_filter;
+use super::view::{move_by, open_peer, set_filter, set_problems_only, sort_by};
 
 use super::{
-    browse, flash, index, reindex, scroll_into_view, Action, Effect, HelpView, Level, Mode, Pane,
-    Screen, Sort, SortKey, State,
+    browse, flash, index, Action, Effect, HelpView, Level, Mode, Pane, Screen, SortKey, State,
 };
-use crate::app::state::Edge;
 
 pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
     match a {
@@ -188,74 +185,4 @@ fn page(st: &State) -> usize {
         Pane::Replication => st.replication_height.max(1),
         _ => st.pins_height.max(1),
     }
-}
-
-pub(super) fn sort_by(st: &mut State, key: SortKey) -> Vec<Effect> {
-    st.pins.sort = if st.pins.sort.key == key {
-        Sort {
-            key,
-            descending: !st.pins.sort.descending,
-        }
-    } else {
-        Sort {
-            key,
-            // Newest, biggest and worst first; names A→Z.
-            descending: matches!(key, SortKey::Created | SortKey::Size),
-        }
-    };
-    reindex(st)
-}
-
-/// Into or out of the problems view; out of it, the item selected before
-/// it is selected again (when nothing else asked to be).
-pub(super) fn set_problems_only(st: &mut State, on: bool) -> Vec<Effect> {
-    if st.pins.problems_only == on {
-        return Vec::new();
-    }
-    st.pins.problems_only = on;
-    if on {
-        st.pins.before_problems = st.pins.selected_row().map(|r| r.cid().into());
-    } else if st.select_when_loaded.is_none() {
-        st.select_when_loaded = st.pins.before_problems.take();
-    }
-    reindex(st)
-}
-
-pub(super) fn move_by(st: &mut State, delta: i64) -> Vec<Effect> {
-    let clamp = |cur: usize, len: usize| -> usize {
-        if len == 0 {
-            return 0;
-        }
-        (cur as i64).saturating_add(delta).clamp(0, len as i64 - 1) as usize
-    };
-    match st.focus {
-        Pane::Peers => st.peers.selected = clamp(st.peers.selected, st.peers.rows.len()),
-        Pane::Pins => {
-            // A move while an order is on its way is for that order:
-            // `g` after a sort key means its first row, not the old one's.
-            if st.pins.index_pending.is_some() {
-                st.pins.land = match delta {
-                    d if d <= i64::MIN / 2 => Some(Edge::Top),
-                    d if d >= i64::MAX / 2 => Some(Edge::Bottom),
-                    _ => None,
-                };
-            }
-            st.pins.moved = true;
-            st.pins.selected = clamp(st.pins.selected, st.pins.index.len());
-            scroll_into_view(st);
-        }
-        Pane::Replication => {
-            let n = st.replication_lines().len();
-            st.replication.selected = clamp(st.replication.selected, n);
-            scroll_replication(st);
-        }
-    }
-    Vec::new()
-}
-
-/// Keeps the selected peer line of the replication pane on screen.
-pub(super) fn scroll_replication(st: &mut State) {
-    let n = st.replication_lines().len();
-    let r = &mut st.replication;
-    r.offset = super::super::layout::keep_in_view(r.selected, r.offset, st.replication_height, n);
 }

@@ -27,6 +27,7 @@ mod peers;
 mod prompt;
 mod steward;
 mod transfers;
+mod view;
 
 use index::{on_chunk, on_health, on_problems, on_statuses, recount_peers};
 pub use index::{peer_stats, reindex, risk_of, scroll_into_view};

@@ -1,18 +1,7 @@
 //! The detail of one peer: opening it, and its keys.
 
-use super::prompt::set_filter_strict;
-
-use super::{peer_stats, Action, Effect, Pane, PeerDetail, State};
-
-/// Opens the detail of the selected peer.
-pub(super) fn open_peer(st: &mut State) -> Vec<Effect> {
-    let Some(id) = st.peers.rows.get(st.peers.selected).map(|p| p.id.clone()) else {
-        return Vec::new();
-    };
-    let stats = peer_stats(st, &id);
-    st.peer_detail = Some(PeerDetail { id, stats });
-    Vec::new()
-}
+use super::view::{open_peer, set_filter_strict};
+use super::{Action, Effect, Pane, State};
 
 pub(super) fn peer_key(st: &mut State, act: Option<Action>) -> Vec<Effect> {
     let Some(id) = st.peer_detail.as_ref().map(|d| d.id.clone()) else {

@@ -2,9 +2,10 @@
 //! history, Tab completion, and the filter applied as it is typed.
 
 use super::command::command;
+use super::view::{set_filter, set_filter_strict};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{browse, flash, reindex, Action, Effect, Filter, Level, Mode, State};
+use super::{browse, Action, Effect, Level, Mode, State};
 use crate::app::command_line::{self, Completion};
 
 pub(super) fn prompt_key(st: &mut State, k: KeyEvent, act: Option<Action>) -> Vec<Effect> {
@@ -149,30 +150,4 @@ fn peer_names(st: &State) -> Vec<String> {
         .filter(|p| !p.name.is_empty())
         .map(|p| p.name.clone())
         .collect()
-}
-
-/// Applies a filter as it is typed: a `peer:` name not (yet) known matches
-/// nothing rather than interrupting the typing.
-pub(super) fn set_filter(st: &mut State, text: &str) -> Vec<Effect> {
-    match Filter::parse(text) {
-        Ok(mut f) => {
-            let _ = f.resolve_peers(&st.peers.rows);
-            st.pins.filter = f;
-            reindex(st)
-        }
-        Err(e) => {
-            flash(st, e, Level::Error);
-            Vec::new()
-        }
-    }
-}
-
-/// Applies a finished filter: unknown `peer:` names are an error.
-pub(super) fn set_filter_strict(st: &mut State, text: &str) -> Vec<Effect> {
-    let fx = set_filter(st, text);
-    let mut f = st.pins.filter.clone();
-    if let Err(e) = f.resolve_peers(&st.peers.rows) {
-        flash(st, e, Level::Error);
-    }
-    fx
 }
