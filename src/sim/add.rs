@@ -231,19 +231,16 @@ fn allocate(ctx: &Ctx, p: &AddParams, bug_2123: bool) -> Result<Vec<u16>, Refuse
 /// The peers the blocks go to: everywhere means every peer that is up.
 fn block_holders(ctx: &Ctx, allocs: &[u16]) -> List<String> {
     let st = ctx.state.read();
-    let ids: Vec<String> = if allocs.is_empty() {
-        st.peers
-            .iter()
-            .filter(|p| p.offline.is_none())
-            .map(|p| p.id.clone())
-            .collect()
-    } else {
-        allocs
-            .iter()
-            .map(|i| st.peers[usize::from(*i)].id.clone())
-            .collect()
-    };
-    List::from(ids)
+    if !allocs.is_empty() {
+        return st.peer_ids(allocs);
+    }
+    let up: Vec<String> = st
+        .peers
+        .iter()
+        .filter(|p| p.offline.is_none())
+        .map(|p| p.id.clone())
+        .collect();
+    List::from(up)
 }
 
 type Blocks = Vec<(Cid, Vec<u8>)>;
