@@ -31,7 +31,7 @@ use blocks::{decode, Node};
 use car::{car_dups, serve_car, serve_car_dups};
 use file::{serve_file, serve_raw};
 use folder::{serve_folder, Folder};
-use reply::{text, text_at};
+use reply::Refusal;
 use ustar::serve_tar;
 
 pub fn router(ctx: Ctx) -> Router {
@@ -105,18 +105,18 @@ async fn serve(
         .get::<PeerGateway>()
         .and_then(|p| p.0.clone());
     if let Some(down) = peer.as_deref().and_then(|p| daemon_down(&ctx, p)) {
-        return down;
+        return down.into_response();
     }
     let (root, rest) = match split_path(&path) {
         Ok(parsed) => parsed,
-        Err(bad) => return bad,
+        Err(bad) => return bad.into_response(),
     };
     if let Err(refused) = check_copy(&ctx, peer.as_deref(), &root, &path, &req, &mut faults) {
-        return refused;
+        return refused.into_response();
     }
     let target = match resolve(&ctx, root, &rest, &path) {
         Ok(t) => t,
-        Err(unresolved) => return unresolved,
+        Err(unresolved) => return unresolved.into_response(),
     };
     let ipfs_path = format!("/ipfs/{path}");
     let h = path_headers(&ipfs_path, &target.roots);
@@ -148,28 +148,28 @@ async fn serve(
 
 /// A stopped kubo refuses connections; the closest an open listener can
 /// come is failing every request.
-fn daemon_down(ctx: &Ctx, peer: &str) -> Option<Response> {
+fn daemon_down(ctx: &Ctx, peer: &str) -> Option<Refusal> {
     let down = ctx
         .state
         .read()
         .peers
         .iter()
         .any(|x| x.name == peer && (x.offline.is_some() || x.ipfs_down));
-    down.then(|| text(StatusCode::BAD_GATEWAY, format!("{peer}: IPFS daemon down")))
+    down.then(|| Refusal::new(StatusCode::BAD_GATEWAY, format!("{peer}: IPFS daemon down")))
 }
 
 /// `{cid}[/seg…]`: the root and the path below it, or kubo's 400.
-fn split_path(path: &str) -> Result<(Cid, Vec<String>), Response> {
+fn split_path(path: &str) -> Result<(Cid, Vec<String>), Refusal> {
     let mut segs = path.split('/').filter(|s| !s.is_empty());
     let Some(root_s) = segs.next() else {
-        return Err(text(
+        return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             "invalid path \"/ipfs/\"".into(),
         ));
     };
     let rest: Vec<String> = segs.map(String::from).collect();
     let Ok(root) = Cid::try_from(root_s) else {
-        return Err(text(
+        return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             format!("invalid path \"/ipfs/{path}\": invalid cid: selected encoding not supported"),
         ));
@@ -230,7 +230,7 @@ fn check_copy(
     path: &str,
     req: &Request,
     faults: &mut Faults,
-) -> Result<(), Response> {
+) -> Result<(), Refusal> {
     let cached_only = req
         .headers()
         .get("cache-control")
@@ -254,9 +254,9 @@ fn check_copy(
 
 /// Not in this peer's store: kubo answers 412 to only-if-cached, and times
 /// out looking for it otherwise.
-fn not_held(path: &str, cached_only: bool) -> Response {
+fn not_held(path: &str, cached_only: bool) -> Refusal {
     if cached_only {
-        text(
+        Refusal::new(
             StatusCode::PRECONDITION_FAILED,
             format!("\"/ipfs/{path}\" not in local datastore"),
         )
@@ -265,8 +265,8 @@ fn not_held(path: &str, cached_only: bool) -> Response {
     }
 }
 
-fn timed_out() -> Response {
-    text(
+fn timed_out() -> Refusal {
+    Refusal::new(
         StatusCode::GATEWAY_TIMEOUT,
         "Unable to retrieve content within timeout period".into(),
     )
@@ -281,7 +281,7 @@ struct Target {
 }
 
 /// Walks `rest` down from `root`, folder by folder, as `ipfs resolve -r`.
-fn resolve(ctx: &Ctx, root: Cid, rest: &[String], path: &str) -> Result<Target, Response> {
+fn resolve(ctx: &Ctx, root: Cid, rest: &[String], path: &str) -> Result<Target, Refusal> {
     let mut cur = root;
     let mut roots = vec![root.to_string()];
     let mut name = root.to_string();
@@ -289,24 +289,24 @@ fn resolve(ctx: &Ctx, root: Cid, rest: &[String], path: &str) -> Result<Target, 
         let entries = match decode(ctx, &cur) {
             Ok(Node::Dir(entries)) => entries,
             Ok(_) => {
-                return Err(text(
+                return Err(Refusal::new(
                     StatusCode::NOT_FOUND,
                     format!("failed to resolve /ipfs/{path}: {cur} is not a folder"),
                 ))
             }
             Err(_) => {
-                return Err(text(
+                return Err(Refusal::new(
                     StatusCode::NOT_FOUND,
                     format!("failed to resolve /ipfs/{path}: block {cur} not found"),
                 ))
             }
         };
         let Some((_, c)) = entries.iter().find(|(n, _)| n == seg) else {
-            return Err(text_at(
+            return Err(Refusal::new(
                 StatusCode::NOT_FOUND,
                 format!("failed to resolve /ipfs/{path}: no link named \"{seg}\" under {cur}"),
-                &format!("/ipfs/{path}"),
-            ));
+            )
+            .at(format!("/ipfs/{path}")));
         };
         cur = *c;
         name = seg.clone();
@@ -319,7 +319,7 @@ fn resolve(ctx: &Ctx, root: Cid, rest: &[String], path: &str) -> Result<Target, 
             roots,
             node,
         }),
-        Err(_) => Err(text(
+        Err(_) => Err(Refusal::new(
             StatusCode::NOT_FOUND,
             format!("ipfs resolve -r /ipfs/{path}: block {cur} not found"),
         )),

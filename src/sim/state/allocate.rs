@@ -22,6 +22,40 @@ impl SimState {
         }
         let online = |i: &u16| self.peers[usize::from(*i)].offline.is_none();
         let current_valid: Vec<u16> = current.iter().copied().filter(online).collect();
+        let order = self.allocation_order(user, force_local, current);
+        let n_current = current_valid.len() as i64;
+        let needed = i64::from(rmin) - n_current;
+        let wanted = i64::from(rmax) - n_current;
+        if wanted < 0 {
+            // The daemon keeps the first of its current peers in Go map
+            // order: which ones go is anybody's guess (seen on 1.1.6).
+            let keep = usize::try_from(n_current + wanted).unwrap_or(0);
+            let mut kept = current_valid;
+            kept.shuffle(&mut rand::thread_rng());
+            kept.truncate(keep);
+            return Ok(kept);
+        }
+        if needed <= 0 {
+            return Ok(current.to_vec());
+        }
+        let available = order.len();
+        if (available as i64) < needed {
+            return Err(format!(
+                "not enough peers to allocate CID. Needed at least: {needed}. Wanted at most: {wanted}. Available candidates: {available}. See logs for more info."
+            ));
+        }
+        let take = usize::try_from(wanted).unwrap_or(usize::MAX).min(available);
+        let mut chosen = current_valid;
+        chosen.extend(order.into_iter().take(take));
+        Ok(chosen)
+    }
+
+    /// The peers an item may newly go to, in the order the allocator takes
+    /// them: the user's (or, forced local, the answering peer), then the
+    /// others; each group by most free space. Peers down or already holding
+    /// it are left out.
+    fn allocation_order(&self, user: &[String], force_local: bool, current: &[u16]) -> Vec<u16> {
+        let online = |i: &u16| self.peers[usize::from(*i)].offline.is_none();
         let mut priority: Vec<u16> = Vec::new();
         for u in user {
             if let Some(i) = self.peer_by_name_or_id(u) {
@@ -45,31 +79,8 @@ impl SimState {
             .collect();
         by_space(&mut priority);
         by_space(&mut candidates);
-        let n_current = current_valid.len() as i64;
-        let needed = i64::from(rmin) - n_current;
-        let wanted = i64::from(rmax) - n_current;
-        if wanted < 0 {
-            // The daemon keeps the first of its current peers in Go map
-            // order: which ones go is anybody's guess (seen on 1.1.6).
-            let keep = usize::try_from(n_current + wanted).unwrap_or(0);
-            let mut kept = current_valid;
-            kept.shuffle(&mut rand::thread_rng());
-            kept.truncate(keep);
-            return Ok(kept);
-        }
-        if needed <= 0 {
-            return Ok(current.to_vec());
-        }
-        let available = priority.len() + candidates.len();
-        if (available as i64) < needed {
-            return Err(format!(
-                "not enough peers to allocate CID. Needed at least: {needed}. Wanted at most: {wanted}. Available candidates: {available}. See logs for more info."
-            ));
-        }
-        let take = usize::try_from(wanted).unwrap_or(usize::MAX).min(available);
-        let mut chosen = current_valid;
-        chosen.extend(priority.into_iter().chain(candidates).take(take));
-        Ok(chosen)
+        priority.extend(candidates);
+        priority
     }
 
     /// Moves an item's size onto (`sign` 1) or off (-1) the peers holding it.
