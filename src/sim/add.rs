@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use cid::Cid;
 use tokio::sync::mpsc;
 
 use super::pin::{commit_pin, pin_options, QueryPinOptions};
@@ -14,7 +15,7 @@ use super::stream::{streaming_200, Out, Trailers};
 use super::{json_error, Ctx, Fail};
 use crate::cluster::gojson::{encode, List};
 use crate::cluster::types::AddedOutput;
-use crate::unixfs::{FileBuilder, ImportOptions, TreeImporter};
+use crate::unixfs::{Added, FileBuilder, ImportOptions, NodeRef, TreeImporter};
 
 /// Go's `strconv.ParseBool`.
 fn parse_bool(v: &str) -> Option<bool> {
@@ -99,16 +100,7 @@ pub async fn add(State(ctx): State<Ctx>, req: Request) -> Response {
         url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
             .into_owned()
             .collect();
-    let ct = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let is_multipart = ct.starts_with("multipart/form-data") || ct.starts_with("multipart/mixed");
-    let boundary =
-        multer::parse_boundary(ct.replacen("multipart/mixed", "multipart/form-data", 1)).ok();
-    let Some(boundary) = boundary.filter(|_| is_multipart) else {
+    let Some(boundary) = multipart_boundary(&req) else {
         return json_error(
             StatusCode::BAD_REQUEST,
             "request Content-Type isn't multipart/form-data",
@@ -124,39 +116,55 @@ pub async fn add(State(ctx): State<Ctx>, req: Request) -> Response {
     let (tx, rx) = mpsc::channel(256);
     let stream_channels = p.stream_channels;
     let bug_2123 = faults.add_empty_200;
-    let ctx2 = ctx.clone();
-    let worker = tokio::spawn(async move { run_add(ctx2, p, multipart, tx, bug_2123).await });
+    let worker = tokio::spawn(run_add(ctx, p, multipart, tx, bug_2123));
     if !stream_channels {
-        // Buffered: one JSON array, or a 500 with the error.
-        let mut rx = rx;
-        let mut items: Vec<serde_json::Value> = Vec::new();
-        let mut err = None;
-        while let Some(o) = rx.recv().await {
-            match o {
-                Out::Line(l) => {
-                    if let Ok(v) = serde_json::from_slice(&l) {
-                        items.push(v);
-                    }
-                }
-                Out::Lines { buf, .. } => {
-                    for l in buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-                        if let Ok(v) = serde_json::from_slice(l) {
-                            items.push(v);
-                        }
-                    }
-                }
-                Out::Error(e) => err = Some(e),
-            }
-        }
-        let _ = worker.await;
-        if let Some(e) = err {
-            return json_error(StatusCode::INTERNAL_SERVER_ERROR, &e);
-        }
-        return add_headers(super::json_ok(&items), false);
+        return buffered(rx, worker).await;
     }
     // Streaming: the daemon sends 200 before doing any work, so errors can only
     // travel in the trailer.
     add_headers(streaming_200(None, rx, faults, Trailers::OnlyErrors), true)
+}
+
+/// The multipart boundary, for `multipart/form-data` or `multipart/mixed`.
+fn multipart_boundary(req: &Request) -> Option<String> {
+    let ct = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let is_multipart = ct.starts_with("multipart/form-data") || ct.starts_with("multipart/mixed");
+    let boundary =
+        multer::parse_boundary(ct.replacen("multipart/mixed", "multipart/form-data", 1)).ok();
+    boundary.filter(|_| is_multipart)
+}
+
+/// `stream-channels=false`: one JSON array once the add is done, or a 500
+/// with its error.
+async fn buffered(mut rx: mpsc::Receiver<Out>, worker: tokio::task::JoinHandle<()>) -> Response {
+    let mut items: Vec<serde_json::Value> = Vec::new();
+    let mut err = None;
+    while let Some(o) = rx.recv().await {
+        match o {
+            Out::Line(l) => {
+                if let Ok(v) = serde_json::from_slice(&l) {
+                    items.push(v);
+                }
+            }
+            Out::Lines { buf, .. } => {
+                for l in buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                    if let Ok(v) = serde_json::from_slice(l) {
+                        items.push(v);
+                    }
+                }
+            }
+            Out::Error(e) => err = Some(e),
+        }
+    }
+    let _ = worker.await;
+    if let Some(e) = err {
+        return json_error(StatusCode::INTERNAL_SERVER_ERROR, &e);
+    }
+    add_headers(super::json_ok(&items), false)
 }
 
 fn add_headers(mut r: Response, streaming: bool) -> Response {
@@ -169,6 +177,13 @@ fn add_headers(mut r: Response, streaming: bool) -> Response {
     r
 }
 
+/// Why an add stops before reading its content.
+enum Refused {
+    /// ipfs-cluster#2123: early failures give 200, no objects, no trailer value.
+    Silently,
+    Because(String),
+}
+
 async fn run_add(
     ctx: Ctx,
     p: AddParams,
@@ -176,213 +191,245 @@ async fn run_add(
     tx: mpsc::Sender<Out>,
     bug_2123: bool,
 ) {
-    // Allocations are chosen before any block moves (the adder needs them).
-    let decided: Result<Vec<u16>, Option<String>> = {
-        let st = ctx.state.read();
-        let rmin = if p.pin.rmin == 0 {
-            st.default_rmin
-        } else {
-            p.pin.rmin
-        };
-        let rmax = if p.pin.rmax == 0 {
-            st.default_rmax
-        } else {
-            p.pin.rmax
-        };
-        if bug_2123 || check_replication(rmin, rmax).is_err() {
-            // ipfs-cluster#2123: early failures give 200, no objects, no trailer value.
-            Err(None)
-        } else {
-            // The root's CID is not known before the import: like the daemon
-            // at this point, nothing is allocated yet.
-            st.allocate(rmin, rmax, &p.pin.user_allocations, p.local, &[])
-                .map_err(Some)
-        }
-    };
-    let allocs = match decided {
+    let allocs = match allocate(&ctx, &p, bug_2123) {
         Ok(a) => a,
-        Err(e) => {
+        Err(refused) => {
             drain(&mut mp).await;
-            if let Some(e) = e {
+            if let Refused::Because(e) = refused {
                 let _ = tx.send(Out::Error(e)).await;
             }
             return;
         }
     };
-    // The peers the blocks go to: everywhere means every peer that is up.
-    let alloc_ids: List<String> = {
-        let st = ctx.state.read();
-        let ids: Vec<String> = if allocs.is_empty() {
-            st.peers
-                .iter()
-                .filter(|p| p.offline.is_none())
-                .map(|p| p.id.clone())
-                .collect()
-        } else {
-            allocs
-                .iter()
-                .map(|i| st.peers[usize::from(*i)].id.clone())
-                .collect()
-        };
-        List::from(ids)
-    };
-    let mut tree = TreeImporter::new(p.import, p.wrap);
-    let mut blocks: Vec<(cid::Cid, Vec<u8>)> = Vec::new();
-    let mut any = false;
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                let _ = tx
-                    .send(Out::Error(format!("error reading multipart: {e}")))
-                    .await;
-                return;
-            }
-        };
-        let raw_name = field.file_name().unwrap_or("").to_string();
-        // boxo: QueryUnescape (so '+' is a space), then path.Clean("/"+name).
-        let name = url::form_urlencoded::parse(format!("n={raw_name}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or(raw_name);
-        let kind = field
-            .content_type()
-            .map(|m| m.essence_str().to_string())
-            .unwrap_or_default();
-        any = true;
-        match kind.as_str() {
-            "application/x-directory" => {
-                if let Err(e) = tree.add_dir(&name) {
-                    let _ = tx.send(Out::Error(e.to_string())).await;
-                    return;
-                }
-            }
-            "application/symlink" => {
-                let target = match field.bytes().await {
-                    Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-                    Err(e) => {
-                        let _ = tx.send(Out::Error(e.to_string())).await;
-                        return;
-                    }
-                };
-                let mut sink = |c: &cid::Cid, b: Vec<u8>| blocks.push((*c, b));
-                match tree.add_symlink(&name, &target, &mut sink) {
-                    Ok(a) => {
-                        let _ = tx.send(Out::Line(encode(&line(&a, &alloc_ids)))).await;
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Out::Error(e.to_string())).await;
-                        return;
-                    }
-                }
-            }
-            _ => {
-                let inner = TreeImporter::clean_path(&name);
-                let progress_name = if inner.len() > 1 {
-                    inner[1..].join("/")
-                } else {
-                    String::new()
-                };
-                let mut field = field;
-                let mut sink = |c: &cid::Cid, b: Vec<u8>| blocks.push((*c, b));
-                let mut fb = FileBuilder::new(p.import, &mut sink);
-                // The daemon reports at every 256 KiB of the file, then its size.
-                const STEP: u64 = 256 * 1024;
-                let mut next_report = STEP;
-                let mut failed = None;
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) => {
-                            fb.write(&chunk);
-                            while p.progress && fb.bytes_written() >= next_report {
-                                let prog = AddedOutput {
-                                    name: progress_name.clone(),
-                                    cid: None,
-                                    bytes: next_report,
-                                    ..Default::default()
-                                };
-                                next_report += STEP;
-                                let _ = tx.try_send(Out::Line(encode(&prog)));
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            failed = Some(e.to_string());
-                            break;
-                        }
-                    }
-                }
-                if let Some(e) = failed {
-                    let _ = tx
-                        .send(Out::Error(format!("error reading multipart: {e}")))
-                        .await;
-                    return;
-                }
-                let total = fb.bytes_written();
-                let node = fb.finish();
-                if p.progress && total != next_report - STEP {
-                    let prog = AddedOutput {
-                        name: progress_name,
-                        cid: None,
-                        bytes: total,
-                        ..Default::default()
-                    };
-                    let _ = tx.send(Out::Line(encode(&prog))).await;
-                }
-                // Move blocks into the store as each file completes so memory
-                // is not held twice for big adds.
-                ctx.store_blocks(std::mem::take(&mut blocks));
-                match tree.add_leaf(&name, node) {
-                    Ok(a) => {
-                        let _ = tx.send(Out::Line(encode(&line(&a, &alloc_ids)))).await;
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Out::Error(e.to_string())).await;
-                        return;
-                    }
-                }
-            }
-        }
-    }
-    if !any {
-        let _ = tx
-            .send(Out::Error("no files were provided in the request".into()))
-            .await;
-        return;
-    }
-    let mut sink = |c: &cid::Cid, b: Vec<u8>| blocks.push((*c, b));
-    let (dirs, root) = match tree.finish(&mut sink) {
-        Ok(r) => r,
-        Err(e) => {
-            let _ = tx.send(Out::Error(e.to_string())).await;
-            return;
-        }
-    };
-    ctx.store_blocks(blocks);
-    for d in &dirs {
-        let _ = tx.send(Out::Line(encode(&line(d, &alloc_ids)))).await;
-    }
-    let Some(root) = root else { return };
-    if p.no_pin {
-        return;
-    }
-    let mut opts = p.pin.clone();
-    if !allocs.is_empty() {
-        opts.user_allocations = alloc_ids.to_vec();
-    }
-    let pinned = commit_pin(
-        &mut ctx.state.write(),
-        &root.cid.to_string(),
-        &opts,
-        p.local,
-    );
-    if let Err(e) = pinned {
-        let _ = tx.send(Out::Error(e.1)).await;
+    if let Err(e) = import_and_pin(&ctx, &p, mp, &tx, &allocs).await {
+        let _ = tx.send(Out::Error(e)).await;
     }
 }
 
-fn line(a: &crate::unixfs::Added, allocs: &List<String>) -> AddedOutput {
+/// Allocations are chosen before any block moves (the adder needs them).
+fn allocate(ctx: &Ctx, p: &AddParams, bug_2123: bool) -> Result<Vec<u16>, Refused> {
+    let st = ctx.state.read();
+    let rmin = if p.pin.rmin == 0 {
+        st.default_rmin
+    } else {
+        p.pin.rmin
+    };
+    let rmax = if p.pin.rmax == 0 {
+        st.default_rmax
+    } else {
+        p.pin.rmax
+    };
+    if bug_2123 || check_replication(rmin, rmax).is_err() {
+        return Err(Refused::Silently);
+    }
+    // The root's CID is not known before the import: like the daemon at this
+    // point, nothing is allocated yet.
+    st.allocate(rmin, rmax, &p.pin.user_allocations, p.local, &[])
+        .map_err(Refused::Because)
+}
+
+/// The peers the blocks go to: everywhere means every peer that is up.
+fn block_holders(ctx: &Ctx, allocs: &[u16]) -> List<String> {
+    let st = ctx.state.read();
+    if !allocs.is_empty() {
+        return st.peer_ids(allocs);
+    }
+    let up: Vec<String> = st
+        .peers
+        .iter()
+        .filter(|p| p.offline.is_none())
+        .map(|p| p.id.clone())
+        .collect();
+    List::from(up)
+}
+
+type Blocks = Vec<(Cid, Vec<u8>)>;
+
+/// Imports every part, reporting each entry as it is done, then the
+/// folders; stores the blocks and pins the root.
+async fn import_and_pin(
+    ctx: &Ctx,
+    p: &AddParams,
+    mut mp: multer::Multipart<'static>,
+    tx: &mpsc::Sender<Out>,
+    allocs: &[u16],
+) -> Result<(), String> {
+    let holders = block_holders(ctx, allocs);
+    let mut tree = TreeImporter::new(p.import, p.wrap);
+    let mut blocks: Blocks = Vec::new();
+    let mut any = false;
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| format!("error reading multipart: {e}"))?
+    {
+        any = true;
+        if let Some(added) = import_part(ctx, p, &mut tree, field, &mut blocks, tx).await? {
+            send_added(tx, &added, &holders).await;
+        }
+    }
+    if !any {
+        return Err("no files were provided in the request".into());
+    }
+    let mut sink = |c: &Cid, b: Vec<u8>| blocks.push((*c, b));
+    let (dirs, root) = tree.finish(&mut sink).map_err(|e| e.to_string())?;
+    ctx.store_blocks(blocks);
+    for d in &dirs {
+        send_added(tx, d, &holders).await;
+    }
+    match root {
+        Some(root) if !p.no_pin => pin_root(ctx, p, &root.cid, allocs, &holders),
+        _ => Ok(()),
+    }
+}
+
+/// One multipart part: a folder, a symlink or a file, by its content type.
+/// Folders are reported with the others at the end.
+async fn import_part(
+    ctx: &Ctx,
+    p: &AddParams,
+    tree: &mut TreeImporter,
+    field: multer::Field<'static>,
+    blocks: &mut Blocks,
+    tx: &mpsc::Sender<Out>,
+) -> Result<Option<Added>, String> {
+    let raw_name = field.file_name().unwrap_or("").to_string();
+    // boxo: QueryUnescape (so '+' is a space), then path.Clean("/"+name).
+    let name = url::form_urlencoded::parse(format!("n={raw_name}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or(raw_name);
+    let kind = field
+        .content_type()
+        .map(|m| m.essence_str().to_string())
+        .unwrap_or_default();
+    match kind.as_str() {
+        "application/x-directory" => {
+            tree.add_dir(&name).map_err(|e| e.to_string())?;
+            Ok(None)
+        }
+        "application/symlink" => {
+            let target = field.bytes().await.map_err(|e| e.to_string())?;
+            let target = String::from_utf8_lossy(&target);
+            let mut sink = |c: &Cid, b: Vec<u8>| blocks.push((*c, b));
+            let added = tree.add_symlink(&name, &target, &mut sink);
+            added.map(Some).map_err(|e| e.to_string())
+        }
+        _ => {
+            let node = import_file(p, &name, field, blocks, tx).await?;
+            // Move blocks into the store as each file completes so memory
+            // is not held twice for big adds.
+            ctx.store_blocks(std::mem::take(blocks));
+            tree.add_leaf(&name, node)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// A file's content, chunked and built into its DAG as it arrives.
+async fn import_file(
+    p: &AddParams,
+    name: &str,
+    mut field: multer::Field<'static>,
+    blocks: &mut Blocks,
+    tx: &mpsc::Sender<Out>,
+) -> Result<NodeRef, String> {
+    let mut sink = |c: &Cid, b: Vec<u8>| blocks.push((*c, b));
+    let mut fb = FileBuilder::new(p.import, &mut sink);
+    let mut progress = p.progress.then(|| Progress::new(name));
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                fb.write(&chunk);
+                if let Some(pr) = progress.as_mut() {
+                    pr.reached(fb.bytes_written(), tx);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return Err(format!("error reading multipart: {e}")),
+        }
+    }
+    let total = fb.bytes_written();
+    let node = fb.finish();
+    if let Some(pr) = progress {
+        pr.finish(total, tx).await;
+    }
+    Ok(node)
+}
+
+/// `progress=true`: the daemon reports at every 256 KiB of a file, then its
+/// size.
+struct Progress {
+    /// The file's path below the top folder.
+    name: String,
+    next: u64,
+}
+
+impl Progress {
+    const STEP: u64 = 256 * 1024;
+
+    fn new(name: &str) -> Self {
+        let inner = TreeImporter::clean_path(name);
+        let name = if inner.len() > 1 {
+            inner[1..].join("/")
+        } else {
+            String::new()
+        };
+        Self {
+            name,
+            next: Self::STEP,
+        }
+    }
+
+    fn line(&self, bytes: u64) -> Out {
+        Out::Line(encode(&AddedOutput {
+            name: self.name.clone(),
+            cid: None,
+            bytes,
+            ..Default::default()
+        }))
+    }
+
+    /// A line for every step the file passed; dropped when the client lags.
+    fn reached(&mut self, written: u64, tx: &mpsc::Sender<Out>) {
+        while written >= self.next {
+            let _ = tx.try_send(self.line(self.next));
+            self.next += Self::STEP;
+        }
+    }
+
+    /// The file's size, unless the last step said it.
+    async fn finish(self, total: u64, tx: &mpsc::Sender<Out>) {
+        if total != self.next - Self::STEP {
+            let _ = tx.send(self.line(total)).await;
+        }
+    }
+}
+
+/// Pins the root with the add's options; when allocations were chosen, the
+/// peers that received the blocks are the pin's allocations.
+fn pin_root(
+    ctx: &Ctx,
+    p: &AddParams,
+    root: &Cid,
+    allocs: &[u16],
+    holders: &List<String>,
+) -> Result<(), String> {
+    let mut opts = p.pin.clone();
+    if !allocs.is_empty() {
+        opts.user_allocations = holders.to_vec();
+    }
+    commit_pin(&mut ctx.state.write(), &root.to_string(), &opts, p.local)
+        .map(drop)
+        .map_err(|e| e.1)
+}
+
+async fn send_added(tx: &mpsc::Sender<Out>, a: &Added, holders: &List<String>) {
+    let _ = tx.send(Out::Line(encode(&line(a, holders)))).await;
+}
+
+fn line(a: &Added, allocs: &List<String>) -> AddedOutput {
     AddedOutput {
         name: a.name.clone(),
         cid: Some(a.cid.to_string()),

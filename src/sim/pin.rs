@@ -194,41 +194,55 @@ fn store(st: &mut SimState, mut rec: PinRec, update_from: Option<String>) -> Pin
             a != b
         };
         if changed {
-            // 1.1.6 re-queues the pin on every allocated peer when the
-            // allocations change: peers that had it show `pinning` again
-            // for a moment while kubo keeps their pin; new peers start.
-            let now = Instant::now();
-            let held: Vec<(u16, bool)> = rec
-                .allocations
-                .iter()
-                .map(|p| {
-                    let had = old.allocations.contains(p) && st.holds(old, *p, now);
-                    (*p, had)
-                })
-                .collect();
-            // A peer that holds it pins again at once (kubo has the blocks).
-            let t = st.timings;
-            let quick = now
-                .checked_sub(
-                    (t.queue + t.pin).saturating_sub(std::time::Duration::from_millis(100)),
-                )
-                .unwrap_or(now);
-            for (p, had) in held {
-                let o = rec.override_mut(p);
-                o.restarted = Some(if had { quick } else { now });
-                o.held = had;
-                if !had {
-                    o.error = None;
-                }
-            }
+            requeue_moved(st, old, &mut rec);
         }
         let old = old.clone();
         st.account(&old, -1);
     }
     st.account(&rec, 1);
-    let mut echo = st.pin_json(&rec);
-    // The echo is the in-memory object, not a state read-back.
-    // An update echoes the stored pin it copied (null metadata when empty).
+    let echo = echo(st, &rec, update_from, now);
+    st.unpinning.remove(&rec.cid);
+    st.pins.insert(rec.cid.clone(), rec);
+    echo
+}
+
+/// 1.1.6 re-queues the pin on every allocated peer when the allocations
+/// change: peers that had it show `pinning` again for a moment while kubo
+/// keeps their pin; new peers start.
+fn requeue_moved(st: &SimState, old: &PinRec, rec: &mut PinRec) {
+    let now = Instant::now();
+    let held: Vec<(u16, bool)> = rec
+        .allocations
+        .iter()
+        .map(|p| {
+            let had = old.allocations.contains(p) && st.holds(old, *p, now);
+            (*p, had)
+        })
+        .collect();
+    // A peer that holds it pins again at once (kubo has the blocks).
+    let t = st.timings;
+    let quick = now
+        .checked_sub((t.queue + t.pin).saturating_sub(std::time::Duration::from_millis(100)))
+        .unwrap_or(now);
+    for (p, had) in held {
+        let o = rec.override_mut(p);
+        o.restarted = Some(if had { quick } else { now });
+        o.held = had;
+        if !had {
+            o.error = None;
+        }
+    }
+}
+
+/// What a pin answers: the in-memory object, not a state read-back. An
+/// update echoes the stored pin it copied (null metadata when empty).
+fn echo(
+    st: &SimState,
+    rec: &PinRec,
+    update_from: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Pin {
+    let mut echo = st.pin_json(rec);
     echo.metadata = if update_from.is_some() && rec.metadata.is_empty() {
         Map::null()
     } else {
@@ -242,7 +256,5 @@ fn store(st: &mut SimState, mut rec: PinRec, update_from: Option<String>) -> Pin
     echo.user_allocations = List::null();
     echo.pin_update = update_from;
     echo.timestamp = GoTime(now.with_timezone(&st.tz));
-    st.unpinning.remove(&rec.cid);
-    st.pins.insert(rec.cid.clone(), rec);
     echo
 }

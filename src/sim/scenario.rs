@@ -164,63 +164,12 @@ fn import(
     Ok((root.cid.to_string(), total))
 }
 
+/// A demo item of `kind`, the `i`th of its collection: its name and its
+/// files (`rel path -> bytes`; an empty path is the item itself).
 fn item(kind: &str, i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u8>)>) {
     match kind {
-        "commit" => {
-            let day = 1 + (i % 28);
-            let month = 1 + (i / 28) % 12;
-            let name = format!(
-                "commit_2026-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-                (i * 7) % 24,
-                (i * 13) % 60,
-                (i * 17) % 60
-            );
-            let files = vec![
-                (
-                    "archive.dar.age".to_string(),
-                    bytes(rng, 24_000 + (i % 7) * 5_000),
-                ),
-                ("archive.par2".to_string(), bytes(rng, 3_000)),
-                (
-                    "manifest.json".to_string(),
-                    format!("{{\"commit\":\"{name}\",\"files\":2}}\n").into_bytes(),
-                ),
-                ("manifest.json.ots".to_string(), bytes(rng, 500)),
-            ];
-            (name, files)
-        }
-        "pincushion" => {
-            let name = format!("pincushion-collection-{:03}", i + 1);
-            let files = vec![
-                (
-                    "index.html".to_string(),
-                    format!("<html><body><h1>Collection {}</h1></body></html>\n", i + 1)
-                        .into_bytes(),
-                ),
-                (
-                    "data.json".to_string(),
-                    format!(
-                        "{{\"user\":{},\"collections\":[],\"tours\":[],\"pins\":[{}]}}\n",
-                        1000 + i,
-                        i
-                    )
-                    .into_bytes(),
-                ),
-                (
-                    format!("pins/{}/index.html", 5000 + i),
-                    b"<html>pin</html>\n".to_vec(),
-                ),
-                (
-                    format!("pins/{}/image.jpg", 5000 + i),
-                    with_header(JPEG_HEADER, rng, 12_000),
-                ),
-                (
-                    "map/pins.geojson".to_string(),
-                    b"{\"type\":\"FeatureCollection\",\"features\":[]}\n".to_vec(),
-                ),
-            ];
-            (name, files)
-        }
+        "commit" => commit_item(i, rng),
+        "pincushion" => pincushion_item(i, rng),
         "scan" => (
             format!("scan-{:04}.tif", i + 1),
             vec![(
@@ -236,6 +185,65 @@ fn item(kind: &str, i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u
             )],
         ),
     }
+}
+
+/// A ccs commit: the encrypted archive, its parity, its manifest and the
+/// manifest's timestamp proof.
+fn commit_item(i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u8>)>) {
+    let day = 1 + (i % 28);
+    let month = 1 + (i / 28) % 12;
+    let name = format!(
+        "commit_2026-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        (i * 7) % 24,
+        (i * 13) % 60,
+        (i * 17) % 60
+    );
+    let files = vec![
+        (
+            "archive.dar.age".to_string(),
+            bytes(rng, 24_000 + (i % 7) * 5_000),
+        ),
+        ("archive.par2".to_string(), bytes(rng, 3_000)),
+        (
+            "manifest.json".to_string(),
+            format!("{{\"commit\":\"{name}\",\"files\":2}}\n").into_bytes(),
+        ),
+        ("manifest.json.ots".to_string(), bytes(rng, 500)),
+    ];
+    (name, files)
+}
+
+/// A Pincushion collection export: its pages, data, one pin's image and map.
+fn pincushion_item(i: usize, rng: &mut impl Rng) -> (String, Vec<(String, Vec<u8>)>) {
+    let name = format!("pincushion-collection-{:03}", i + 1);
+    let files = vec![
+        (
+            "index.html".to_string(),
+            format!("<html><body><h1>Collection {}</h1></body></html>\n", i + 1).into_bytes(),
+        ),
+        (
+            "data.json".to_string(),
+            format!(
+                "{{\"user\":{},\"collections\":[],\"tours\":[],\"pins\":[{}]}}\n",
+                1000 + i,
+                i
+            )
+            .into_bytes(),
+        ),
+        (
+            format!("pins/{}/index.html", 5000 + i),
+            b"<html>pin</html>\n".to_vec(),
+        ),
+        (
+            format!("pins/{}/image.jpg", 5000 + i),
+            with_header(JPEG_HEADER, rng, 12_000),
+        ),
+        (
+            "map/pins.geojson".to_string(),
+            b"{\"type\":\"FeatureCollection\",\"features\":[]}\n".to_vec(),
+        ),
+    ];
+    (name, files)
 }
 
 /// A demo item as the cluster keeps it: pinned long ago with the
@@ -280,26 +288,47 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
         p.announces = spec.announces.clone();
     }
     let mut rng = rand::rngs::StdRng::seed_from_u64(sc.seed);
-    let mut blocks = Vec::new();
     let now = chrono::Utc::now().timestamp();
+    add_collections(&mut st, sc, now, &mut rng)?;
+    // Position in the archive = order of creation.
+    let mut by_age: Vec<String> = st.pins.keys().cloned().collect();
+    by_age.sort_by_key(|k| st.pins.get(k).map_or(0, |p| p.timestamp));
+    inject_errors(&mut st, &sc.errors, &by_age)?;
+    for &i in &sc.pinning {
+        if let Some(rec) = by_age.get(i).and_then(|cid| st.pins.get_mut(cid)) {
+            // Still fetching: restarted a second ago (past the state's
+            // propagation, so every allocated peer says "pinning" from the
+            // first request on), and the content is slow to find.
+            rec.started = started_ago(1);
+            rec.available = false;
+        }
+    }
+    if let Some(h) = &sc.history {
+        add_history(&mut st, h, sc, now, &mut rng)?;
+    }
+    take_offline(&mut st, sc, now);
+    // The pinning item must stay "pinning" for the demo, not fail after seconds.
+    st.timings.fail_after = Duration::from_secs(24 * 3600);
+    Ok(st)
+}
+
+/// The collections' items, imported and pinned long ago, their creation
+/// spread over the last months.
+fn add_collections(
+    st: &mut SimState,
+    sc: &Scenario,
+    now: i64,
+    rng: &mut impl Rng,
+) -> Result<(), String> {
+    let mut blocks = Vec::new();
+    let total: usize = sc.collections.iter().map(|c| c.count).sum();
     let mut index = 0usize;
     for col in &sc.collections {
         for i in 0..col.count {
-            let (name, files) = item(&col.kind, i, &mut rng);
+            let (name, files) = item(&col.kind, i, rng);
             let (cid, size) = import(&files, &name, &mut blocks)?;
-            // Spread creation over the last months; pinned long ago.
-            let age =
-                ((sc.collections.iter().map(|c| c.count).sum::<usize>() - index) as i64) * 7_200;
-            let allocations =
-                st.allocate(sc.replication_min, sc.replication_max, &[], false, &[])?;
-            // Rotate who gets the most so the archive spreads over the peers.
-            let mut allocations = allocations;
-            let shift = index % st.peers.len();
-            let online: Vec<u16> = (0..st.peers.len() as u16).collect();
-            if !allocations.is_empty() {
-                let k = allocations.len();
-                allocations = (0..k).map(|j| online[(shift + j) % online.len()]).collect();
-            }
+            let age = ((total - index) as i64) * 7_200;
+            let allocations = rotated_allocations(st, sc, index)?;
             let rec = item_rec(cid, name, &col.org, size, sc, allocations, now - age);
             st.pins.insert(rec.cid.clone(), rec);
             index += 1;
@@ -308,10 +337,27 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
     for (c, b) in blocks {
         st.insert_block(&c, bytes::Bytes::from(b));
     }
-    // Position in the archive = order of creation.
-    let mut by_age: Vec<String> = st.pins.keys().cloned().collect();
-    by_age.sort_by_key(|k| st.pins.get(k).map_or(0, |p| p.timestamp));
-    for e in &sc.errors {
+    Ok(())
+}
+
+/// As many peers as the allocator would choose, rotated by the item's
+/// index so the archive spreads over the peers.
+fn rotated_allocations(st: &SimState, sc: &Scenario, index: usize) -> Result<Vec<u16>, String> {
+    let allocations = st.allocate(sc.replication_min, sc.replication_max, &[], false, &[])?;
+    if allocations.is_empty() {
+        return Ok(allocations);
+    }
+    let peers = st.peers.len();
+    let shift = index % peers;
+    Ok((0..allocations.len())
+        .map(|j| ((shift + j) % peers) as u16)
+        .collect())
+}
+
+/// The scenario's pin errors, by item position and peer; the item is moved
+/// onto that peer if it was not allocated there.
+fn inject_errors(st: &mut SimState, errors: &[ErrorSpec], by_age: &[String]) -> Result<(), String> {
+    for e in errors {
         let (Some(cid), Some(peer)) = (by_age.get(e.item), st.peer_by_name_or_id(&e.peer)) else {
             return Err(format!(
                 "scenario error entry {} / {} does not exist",
@@ -327,24 +373,17 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
             o.attempts = 3;
         }
     }
-    for &i in &sc.pinning {
-        if let Some(rec) = by_age.get(i).and_then(|cid| st.pins.get_mut(cid)) {
-            // Still fetching: restarted a second ago (past the state's
-            // propagation, so every allocated peer says "pinning" from the
-            // first request on), and the content is slow to find.
-            rec.started = started_ago(1);
-            rec.available = false;
-        }
-    }
-    if let Some(h) = &sc.history {
-        add_history(&mut st, h, sc, now, &mut rng)?;
-    }
+    Ok(())
+}
+
+/// Peers down since before the start: crdt has dropped them; their alert
+/// stays.
+fn take_offline(st: &mut SimState, sc: &Scenario, now: i64) {
     let offline: Vec<(String, String)> = sc
         .peers
         .iter()
         .filter_map(|p| p.offline.clone().map(|m| (p.name.clone(), m)))
         .collect();
-    // Down since before the start: crdt has dropped them; their alert stays.
     for (name, msg) in offline {
         if let Some(i) = st.peer_by_name_or_id(&name) {
             st.peers[usize::from(i)].offline = Some(msg);
@@ -353,9 +392,6 @@ pub fn build(sc: &Scenario) -> Result<SimState, String> {
             st.alerts.push(alert);
         }
     }
-    // The pinning item must stay "pinning" for the demo, not fail after seconds.
-    st.timings.fail_after = Duration::from_secs(24 * 3600);
-    Ok(st)
 }
 
 /// The archive's past: per org and month, items standing for the sizes

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use cid::Cid;
 
+use super::faults::Faults;
 use super::state::SimState;
 use super::Ctx;
 use crate::cluster::gojson::List;
@@ -216,41 +217,8 @@ pub(super) async fn repo_gc(
         .collect();
     let mut peer_map = BTreeMap::new();
     for i in members {
-        let p = &st.peers[usize::from(i)];
-        let (id, name) = (p.id.clone(), p.name.clone());
-        let error = if let Some(why) = &p.offline {
-            Some(why.clone())
-        } else if p.ipfs_down {
-            Some(format!(
-                "Post \"http://127.0.0.1:5001/api/v0/repo/gc?stream-errors=true\": {}",
-                super::state::IPFS_REFUSED
-            ))
-        } else {
-            faults.gc_errors.get(&name).cloned()
-        };
-        let entry = match error {
-            Some(error) => RepoGc {
-                peer: id.clone(),
-                peername: name,
-                keys: List::from(Vec::new()),
-                error,
-            },
-            None => RepoGc {
-                peer: id.clone(),
-                peername: name,
-                keys: st
-                    .collect(i, now)
-                    .into_iter()
-                    .map(|k| RepoGcKey {
-                        key: Some(k),
-                        error: String::new(),
-                    })
-                    .collect::<Vec<_>>()
-                    .into(),
-                error: String::new(),
-            },
-        };
-        peer_map.insert(id, entry);
+        let entry = gc_peer(&mut st, i, &faults, now);
+        peer_map.insert(entry.peer.clone(), entry);
     }
     // The daemon writes it as it is encoded: chunked, with no length.
     let body = crate::cluster::gojson::encode(&GlobalRepoGc { peer_map });
@@ -264,4 +232,42 @@ pub(super) async fn repo_gc(
         axum::http::HeaderValue::from_static("application/json"),
     );
     r
+}
+
+/// One peer's `repo gc`: the keys it removed, or why it could not.
+fn gc_peer(st: &mut SimState, i: u16, faults: &Faults, now: Instant) -> RepoGc {
+    let p = &st.peers[usize::from(i)];
+    let (id, name) = (p.id.clone(), p.name.clone());
+    let error = if let Some(why) = &p.offline {
+        Some(why.clone())
+    } else if p.ipfs_down {
+        Some(format!(
+            "Post \"http://127.0.0.1:5001/api/v0/repo/gc?stream-errors=true\": {}",
+            super::state::IPFS_REFUSED
+        ))
+    } else {
+        faults.gc_errors.get(&name).cloned()
+    };
+    match error {
+        Some(error) => RepoGc {
+            peer: id,
+            peername: name,
+            keys: List::from(Vec::new()),
+            error,
+        },
+        None => RepoGc {
+            peer: id,
+            peername: name,
+            keys: st
+                .collect(i, now)
+                .into_iter()
+                .map(|k| RepoGcKey {
+                    key: Some(k),
+                    error: String::new(),
+                })
+                .collect::<Vec<_>>()
+                .into(),
+            error: String::new(),
+        },
+    }
 }

@@ -39,11 +39,16 @@ pub fn go_str(out: &mut Vec<u8>, s: &str) {
             | (b == b'&')
             | (b == 0xE2)
     });
-    if !special {
+    if special {
+        push_escaped(out, bytes);
+    } else {
         out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
     }
+    out.push(b'"');
+}
+
+/// `bytes` with every byte Go escapes escaped, as Go escapes it.
+fn push_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -88,7 +93,6 @@ pub fn go_str(out: &mut Vec<u8>, s: &str) {
         start = i;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 fn push_int(out: &mut Vec<u8>, v: i64) {
@@ -182,32 +186,7 @@ impl SimState {
             push_time_secs(out, rec.expire_at, off);
         }
         out.extend_from_slice(b",\"metadata\":");
-        if rec.metadata.is_empty() {
-            out.extend_from_slice(b"null");
-        } else {
-            // Go sorts map keys; records keep metadata sorted already.
-            let sorted = rec.metadata.windows(2).all(|w| w[0].0 <= w[1].0);
-            let mut owned: Vec<&(String, String)> = Vec::new();
-            if !sorted {
-                owned = rec.metadata.iter().collect();
-                owned.sort_by(|a, b| a.0.cmp(&b.0));
-            }
-            let kv: Box<dyn Iterator<Item = &(String, String)>> = if sorted {
-                Box::new(rec.metadata.iter())
-            } else {
-                Box::new(owned.into_iter())
-            };
-            out.push(b'{');
-            for (i, (k, v)) in kv.enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                go_str(out, k);
-                out.push(b':');
-                go_str(out, v);
-            }
-            out.push(b'}');
-        }
+        push_metadata(out, &rec.metadata);
         out.extend_from_slice(b",\"pin_update\":");
         match &rec.pin_update {
             Some(from) => go_str(out, from),
@@ -229,6 +208,37 @@ impl SimState {
         });
         push_time_secs(out, rec.timestamp, off);
         out.extend_from_slice(b"}\n");
+    }
+}
+
+/// Metadata as Go writes a `map[string]string`: `null` when empty, keys
+/// sorted.
+fn push_metadata(out: &mut Vec<u8>, metadata: &[(String, String)]) {
+    if metadata.is_empty() {
+        out.extend_from_slice(b"null");
+    } else {
+        // Go sorts map keys; records keep metadata sorted already.
+        let sorted = metadata.windows(2).all(|w| w[0].0 <= w[1].0);
+        let mut owned: Vec<&(String, String)> = Vec::new();
+        if !sorted {
+            owned = metadata.iter().collect();
+            owned.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        let kv: Box<dyn Iterator<Item = &(String, String)>> = if sorted {
+            Box::new(metadata.iter())
+        } else {
+            Box::new(owned.into_iter())
+        };
+        out.push(b'{');
+        for (i, (k, v)) in kv.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            go_str(out, k);
+            out.push(b':');
+            go_str(out, v);
+        }
+        out.push(b'}');
     }
 }
 

@@ -1,5 +1,7 @@
 //! A file's bytes (Range, ETag, `?format=raw`).
 
+use std::ops::Range;
+
 use axum::extract::Request;
 use axum::http::HeaderMap;
 use axum::http::HeaderValue;
@@ -12,6 +14,7 @@ use tokio::sync::mpsc;
 
 use super::blocks::{get_block, leaf_bytes, leaves};
 use super::reply::{attachment, body_from, content_type, immutable, text, BoxError, IMMUTABLE};
+use crate::sim::faults::Faults;
 use crate::sim::Ctx;
 
 /// `?format=raw`: the block itself, verifiable against its CID.
@@ -61,6 +64,34 @@ pub(super) fn parse_range(v: &str, size: u64) -> Option<(u64, u64)> {
     (start <= end && start < size).then_some((start, end))
 }
 
+/// Which bytes of a file the client asked for (`Range`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Whole,
+    /// `start..end`, end excluded.
+    Part {
+        start: u64,
+        end: u64,
+    },
+    Unsatisfiable,
+}
+
+fn requested_span(req: &Request, size: u64) -> Span {
+    let range = req
+        .headers()
+        .get("range")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| parse_range(v, size));
+    match range {
+        None => Span::Whole,
+        Some(Some((start, end))) => Span::Part {
+            start,
+            end: end + 1,
+        },
+        Some(None) => Span::Unsatisfiable,
+    }
+}
+
 pub(super) fn serve_file(
     ctx: Ctx,
     c: Cid,
@@ -68,7 +99,7 @@ pub(super) fn serve_file(
     req: &Request,
     mut h: HeaderMap,
     head: bool,
-    faults: &crate::sim::faults::Faults,
+    faults: &Faults,
 ) -> Response {
     let mut list = Vec::new();
     if let Err(e) = leaves(&ctx, &c, &mut list) {
@@ -87,35 +118,14 @@ pub(super) fn serve_file(
         .first()
         .and_then(|(lc, _)| leaf_bytes(&ctx, lc))
         .unwrap_or_default();
-    let ct = content_type(name, &first);
-    let range = req
-        .headers()
-        .get("range")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| parse_range(v, size));
-    let (status, start, end) = match range {
-        None => (StatusCode::OK, 0, size),
-        Some(Some((s, e))) => (StatusCode::PARTIAL_CONTENT, s, e + 1),
-        Some(None) => {
-            let mut r = text(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "invalid range: failed to overlap".into(),
-            );
-            let rh = r.headers_mut();
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                rh.insert("content-range", v);
-            }
-            if let Ok(v) = HeaderValue::from_str(&format!("\"{c}\"")) {
-                rh.insert("etag", v);
-            }
-            rh.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
-            rh.extend(h);
-            return r;
-        }
+    let (status, start, end) = match requested_span(req, size) {
+        Span::Whole => (StatusCode::OK, 0, size),
+        Span::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end),
+        Span::Unsatisfiable => return unsatisfiable(c, size, h),
     };
     h.insert("accept-ranges", HeaderValue::from_static("bytes"));
     h.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
-    if let Ok(v) = HeaderValue::from_str(&ct) {
+    if let Ok(v) = HeaderValue::from_str(&content_type(name, &first)) {
         h.insert("content-type", v);
     }
     if let Ok(v) = HeaderValue::from_str(&format!("\"{c}\"")) {
@@ -129,55 +139,99 @@ pub(super) fn serve_file(
     if let Ok(v) = HeaderValue::from_str(&(end - start).to_string()) {
         h.insert("content-length", v);
     }
-    if head {
-        let mut r = status.into_response();
-        r.headers_mut().extend(h);
-        return r;
+    let mut r = if head {
+        status.into_response()
+    } else {
+        let (tx, rx) = mpsc::channel::<Result<Bytes, BoxError>>(8);
+        let cut = BodyFaults::of(faults);
+        tokio::spawn(send_span(ctx, list, start..end, cut, tx));
+        let mut r = Response::new(body_from(rx));
+        *r.status_mut() = status;
+        r
+    };
+    r.headers_mut().extend(h);
+    r
+}
+
+/// A `Range` that overlaps nothing: 416, with the file's size.
+fn unsatisfiable(c: Cid, size: u64, h: HeaderMap) -> Response {
+    let mut r = text(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "invalid range: failed to overlap".into(),
+    );
+    let rh = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+        rh.insert("content-range", v);
     }
-    let (tx, rx) = mpsc::channel::<Result<Bytes, BoxError>>(8);
-    let corrupt = faults.gateway_corrupt;
-    let drop_after = faults.gateway_drop_after_bytes;
-    tokio::spawn(async move {
-        let mut pos = 0u64;
-        let mut sent = 0u64;
-        let mut corrupted = false;
-        for (lc, len) in list {
-            let (lo, hi) = (pos, pos + len);
-            pos = hi;
-            if hi <= start || lo >= end {
-                continue;
-            }
-            let Some(data) = leaf_bytes(&ctx, &lc) else {
-                let _ = tx.send(Err("block vanished".into())).await;
-                return;
-            };
-            let a = start.saturating_sub(lo) as usize;
-            let b = (end.min(hi) - lo) as usize;
-            let mut piece = data.slice(a..b.min(data.len()));
-            if corrupt && !corrupted && !piece.is_empty() {
-                let mut v = piece.to_vec();
-                v[0] ^= 0xff;
-                piece = Bytes::from(v);
-                corrupted = true;
-            }
-            if let Some(limit) = drop_after {
-                if sent + piece.len() as u64 > limit {
-                    let keep = (limit - sent) as usize;
-                    let _ = tx.send(Ok(piece.slice(..keep))).await;
-                    let _ = tx
-                        .send(Err("connection dropped (simulated fault)".into()))
-                        .await;
-                    return;
-                }
-            }
-            sent += piece.len() as u64;
-            if tx.send(Ok(piece)).await.is_err() {
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{c}\"")) {
+        rh.insert("etag", v);
+    }
+    rh.insert("cache-control", HeaderValue::from_static(IMMUTABLE));
+    rh.extend(h);
+    r
+}
+
+/// What the gateway's faults do to a file's body.
+#[derive(Debug, Clone, Copy)]
+struct BodyFaults {
+    /// Flip the first byte sent.
+    corrupt: bool,
+    /// Cut the connection after this many bytes.
+    drop_after: Option<u64>,
+}
+
+impl BodyFaults {
+    fn of(faults: &Faults) -> Self {
+        Self {
+            corrupt: faults.gateway_corrupt,
+            drop_after: faults.gateway_drop_after_bytes,
+        }
+    }
+}
+
+/// Sends the bytes `span` of the file made of `list`'s leaves, a leaf at a
+/// time, as the faults allow.
+async fn send_span(
+    ctx: Ctx,
+    list: Vec<(Cid, u64)>,
+    span: Range<u64>,
+    mut faults: BodyFaults,
+    tx: mpsc::Sender<Result<Bytes, BoxError>>,
+) {
+    let mut pos = 0u64;
+    let mut sent = 0u64;
+    for (lc, len) in list {
+        let (lo, hi) = (pos, pos + len);
+        pos = hi;
+        if hi <= span.start || lo >= span.end {
+            continue;
+        }
+        let Some(data) = leaf_bytes(&ctx, &lc) else {
+            let _ = tx.send(Err("block vanished".into())).await;
+            return;
+        };
+        let a = span.start.saturating_sub(lo) as usize;
+        let b = (span.end.min(hi) - lo) as usize;
+        let mut piece = data.slice(a..b.min(data.len()));
+        if faults.corrupt && !piece.is_empty() {
+            let mut v = piece.to_vec();
+            v[0] ^= 0xff;
+            piece = Bytes::from(v);
+            faults.corrupt = false;
+        }
+        if let Some(limit) = faults.drop_after {
+            if sent + piece.len() as u64 > limit {
+                let keep = (limit - sent) as usize;
+                let _ = tx.send(Ok(piece.slice(..keep))).await;
+                let _ = tx
+                    .send(Err("connection dropped (simulated fault)".into()))
+                    .await;
                 return;
             }
         }
-    });
-    let mut r = Response::new(body_from(rx));
-    *r.status_mut() = status;
-    r.headers_mut().extend(h);
-    r
+        sent += piece.len() as u64;
+        if tx.send(Ok(piece)).await.is_err() {
+            return;
+        }
+    }
 }

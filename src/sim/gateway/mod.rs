@@ -4,10 +4,12 @@
 mod blocks;
 mod car;
 mod file;
+mod folder;
 mod reply;
 mod ustar;
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use axum::extract::Path;
 use axum::extract::Query;
@@ -21,16 +23,15 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use bytes::Bytes;
 use cid::Cid;
-use tokio::sync::mpsc;
 
-use crate::sim::faults::PeerGatewayFault;
+use crate::sim::faults::{Faults, PeerGatewayFault};
 use crate::sim::Ctx;
 use blocks::{decode, Node};
 use car::{car_dups, serve_car, serve_car_dups};
 use file::{serve_file, serve_raw};
-use reply::{body_from, text, text_at, BoxError};
+use folder::{serve_folder, Folder};
+use reply::Refusal;
 use ustar::serve_tar;
 
 pub fn router(ctx: Ctx) -> Router {
@@ -65,7 +66,7 @@ enum Format {
     Car,
 }
 
-fn requested_format(q: &std::collections::HashMap<String, String>, req: &Request) -> Format {
+fn requested_format(q: &HashMap<String, String>, req: &Request) -> Format {
     match q.get("format").map(String::as_str) {
         Some("tar") => return Format::Tar,
         Some("raw") => return Format::Raw,
@@ -91,7 +92,7 @@ fn requested_format(q: &std::collections::HashMap<String, String>, req: &Request
 async fn serve(
     State(ctx): State<Ctx>,
     Path(path): Path<String>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
+    Query(q): Query<HashMap<String, String>>,
     req: Request,
 ) -> Response {
     let mut faults = ctx.faults();
@@ -99,225 +100,240 @@ async fn serve(
         // A gateway that accepted the connection and will never answer.
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
-    let head = req.method() == Method::HEAD;
     let peer = req
         .extensions()
         .get::<PeerGateway>()
         .and_then(|p| p.0.clone());
-    let peer_fault = peer
-        .as_ref()
-        .and_then(|p| faults.peer_gateways.get(p).copied());
-    if let Some(p) = &peer {
-        let down = ctx
-            .state
-            .read()
-            .peers
-            .iter()
-            .any(|x| &x.name == p && (x.offline.is_some() || x.ipfs_down));
-        if down {
-            // A stopped kubo refuses connections; the closest an open
-            // listener can come is failing every request.
-            return text(StatusCode::BAD_GATEWAY, format!("{p}: IPFS daemon down"));
-        }
+    if let Some(down) = peer.as_deref().and_then(|p| daemon_down(&ctx, p)) {
+        return down.into_response();
     }
-    let trailing = req.uri().path().ends_with('/');
+    let (root, rest) = match split_path(&path) {
+        Ok(parsed) => parsed,
+        Err(bad) => return bad.into_response(),
+    };
+    if let Err(refused) = check_copy(&ctx, peer.as_deref(), &root, &path, &req, &mut faults) {
+        return refused.into_response();
+    }
+    let target = match resolve(&ctx, root, &rest, &path) {
+        Ok(t) => t,
+        Err(unresolved) => return unresolved.into_response(),
+    };
+    let ipfs_path = format!("/ipfs/{path}");
+    let h = path_headers(&ipfs_path, &target.roots);
+    let head = req.method() == Method::HEAD;
+    let corrupt = faults.gateway_corrupt;
+    match requested_format(&q, &req) {
+        Format::Raw => serve_raw(&ctx, target.cid, h, head, corrupt),
+        Format::Car if car_dups(&req) => serve_car_dups(ctx, target.cid, h, head, corrupt),
+        Format::Car => serve_car(&ctx, target.cid, h, head),
+        Format::Tar => serve_tar(ctx, target.cid, h, head),
+        Format::Plain => match target.node {
+            Node::Dir(entries) => {
+                let folder = Folder {
+                    cid: target.cid,
+                    entries,
+                    ipfs_path,
+                };
+                serve_folder(ctx, folder, &req, h, head, &faults)
+            }
+            Node::Symlink(to) => {
+                let mut r = to.into_response();
+                r.headers_mut().extend(h);
+                r
+            }
+            Node::File => serve_file(ctx, target.cid, &target.name, &req, h, head, &faults),
+        },
+    }
+}
+
+/// A stopped kubo refuses connections; the closest an open listener can
+/// come is failing every request.
+fn daemon_down(ctx: &Ctx, peer: &str) -> Option<Refusal> {
+    let down = ctx
+        .state
+        .read()
+        .peers
+        .iter()
+        .any(|x| x.name == peer && (x.offline.is_some() || x.ipfs_down));
+    down.then(|| Refusal::new(StatusCode::BAD_GATEWAY, format!("{peer}: IPFS daemon down")))
+}
+
+/// `{cid}[/seg…]`: the root and the path below it, or kubo's 400.
+fn split_path(path: &str) -> Result<(Cid, Vec<String>), Refusal> {
     let mut segs = path.split('/').filter(|s| !s.is_empty());
     let Some(root_s) = segs.next() else {
-        return text(StatusCode::BAD_REQUEST, "invalid path \"/ipfs/\"".into());
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "invalid path \"/ipfs/\"".into(),
+        ));
     };
     let rest: Vec<String> = segs.map(String::from).collect();
     let Ok(root) = Cid::try_from(root_s) else {
-        return text(
+        return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             format!("invalid path \"/ipfs/{path}\": invalid cid: selected encoding not supported"),
-        );
+        ));
     };
+    Ok((root, rest))
+}
+
+/// Whether a peer's kubo has the root to serve, before its own faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holding {
+    /// In its store, or fetched from whoever still has it.
+    Held,
+    /// Not in its store, and not to be had (or asked only-if-cached).
+    NotHeld,
+    /// No block of it anywhere.
+    Unknown,
+}
+
+/// Asked only for what it stores, a kubo answers from its own blockstore;
+/// otherwise it fetches from whoever still has it, and keeps a copy.
+fn lookup(ctx: &Ctx, peer: Option<&str>, root: &Cid, cached_only: bool) -> Holding {
+    let now = Instant::now();
+    let (at, absent, stored, reachable) = {
+        let st = ctx.state.read();
+        // The shared gateway is the kubo of the peer `/id` answers for.
+        let at = peer.and_then(|p| st.peer_by_name_or_id(p)).unwrap_or(0);
+        (
+            at,
+            !st.blocks.contains_key(&root.to_bytes()),
+            st.stored_at(at, root, now),
+            st.network_has(root, now),
+        )
+    };
+    if absent {
+        return if cached_only {
+            Holding::NotHeld
+        } else {
+            Holding::Unknown
+        };
+    }
+    if stored {
+        return Holding::Held;
+    }
+    if cached_only || !reachable {
+        return Holding::NotHeld;
+    }
+    ctx.state.write().fetched(at, root, now);
+    Holding::Held
+}
+
+/// Whether this kubo can answer for `root` at all, as its store, the
+/// network and its own faults say; a bad copy of its own turns on the
+/// corrupt fault.
+fn check_copy(
+    ctx: &Ctx,
+    peer: Option<&str>,
+    root: &Cid,
+    path: &str,
+    req: &Request,
+    faults: &mut Faults,
+) -> Result<(), Refusal> {
     let cached_only = req
         .headers()
         .get("cache-control")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("only-if-cached"));
-    // The shared gateway is the kubo of the peer `/id` answers for.
-    let now = std::time::Instant::now();
-    let (at, absent, stored, reachable) = {
-        let st = ctx.state.read();
-        let at = peer
-            .as_ref()
-            .and_then(|p| st.peer_by_name_or_id(p))
-            .unwrap_or(0);
-        (
-            at,
-            !st.blocks.contains_key(&root.to_bytes()),
-            st.stored_at(at, &root, now),
-            st.network_has(&root, now),
-        )
-    };
-    // Asked only for what it stores, a kubo answers from its own blockstore;
-    // otherwise it fetches from whoever still has it, and keeps a copy.
-    let not_held = cached_only && !stored;
-    let lost = !absent && !stored && !reachable;
-    if !cached_only && !absent && !stored && reachable {
-        ctx.state.write().fetched(at, &root, now);
-    }
-    let peer_fault = if not_held || absent || lost {
-        Some(PeerGatewayFault::Missing)
-    } else {
-        peer_fault
-    };
-    match peer_fault {
-        // Absent and not asked only-if-cached: resolving says so (below).
-        Some(PeerGatewayFault::Missing) if absent && !cached_only => {}
-        Some(PeerGatewayFault::Missing) => {
-            // Not in this peer's store: kubo answers 412 to only-if-cached,
-            // and times out looking for it otherwise.
-            return if cached_only {
-                text(
-                    StatusCode::PRECONDITION_FAILED,
-                    format!("\"/ipfs/{path}\" not in local datastore"),
-                )
-            } else {
-                text(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "Unable to retrieve content within timeout period".into(),
-                )
-            };
+    let peer_fault = peer.and_then(|p| faults.peer_gateways.get(p).copied());
+    match (lookup(ctx, peer, root, cached_only), peer_fault) {
+        // Nobody ever had it: resolving the path says so.
+        (Holding::Unknown, _) => {}
+        (Holding::NotHeld, _) | (Holding::Held, Some(PeerGatewayFault::Missing)) => {
+            return Err(not_held(path, cached_only))
         }
-        Some(PeerGatewayFault::Corrupt) => faults.gateway_corrupt = true,
-        None => {}
+        (Holding::Held, Some(PeerGatewayFault::Corrupt)) => faults.gateway_corrupt = true,
+        (Holding::Held, None) => {}
     }
     if ctx.state.read().unavailable.contains(&root.to_string()) {
-        return text(
-            StatusCode::GATEWAY_TIMEOUT,
-            "Unable to retrieve content within timeout period".into(),
-        );
+        return Err(timed_out());
     }
-    // Resolve the path.
+    Ok(())
+}
+
+/// Not in this peer's store: kubo answers 412 to only-if-cached, and times
+/// out looking for it otherwise.
+fn not_held(path: &str, cached_only: bool) -> Refusal {
+    if cached_only {
+        Refusal::new(
+            StatusCode::PRECONDITION_FAILED,
+            format!("\"/ipfs/{path}\" not in local datastore"),
+        )
+    } else {
+        timed_out()
+    }
+}
+
+fn timed_out() -> Refusal {
+    Refusal::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "Unable to retrieve content within timeout period".into(),
+    )
+}
+
+/// Where a path leads: the node at its end, its name, the CIDs on the way.
+struct Target {
+    cid: Cid,
+    name: String,
+    roots: Vec<String>,
+    node: Node,
+}
+
+/// Walks `rest` down from `root`, folder by folder, as `ipfs resolve -r`.
+fn resolve(ctx: &Ctx, root: Cid, rest: &[String], path: &str) -> Result<Target, Refusal> {
     let mut cur = root;
     let mut roots = vec![root.to_string()];
     let mut name = root.to_string();
-    for seg in &rest {
-        match decode(&ctx, &cur) {
-            Ok(Node::Dir(entries)) => match entries.iter().find(|(n, _)| n == seg) {
-                Some((_, c)) => {
-                    cur = *c;
-                    name = seg.clone();
-                    roots.push(c.to_string());
-                }
-                None => {
-                    return text_at(
-                        StatusCode::NOT_FOUND,
-                        format!(
-                            "failed to resolve /ipfs/{path}: no link named \"{seg}\" under {cur}"
-                        ),
-                        &format!("/ipfs/{path}"),
-                    )
-                }
-            },
+    for seg in rest {
+        let entries = match decode(ctx, &cur) {
+            Ok(Node::Dir(entries)) => entries,
             Ok(_) => {
-                return text(
+                return Err(Refusal::new(
                     StatusCode::NOT_FOUND,
                     format!("failed to resolve /ipfs/{path}: {cur} is not a folder"),
-                )
+                ))
             }
             Err(_) => {
-                return text(
+                return Err(Refusal::new(
                     StatusCode::NOT_FOUND,
                     format!("failed to resolve /ipfs/{path}: block {cur} not found"),
-                )
+                ))
             }
-        }
-    }
-    let node = match decode(&ctx, &cur) {
-        Ok(n) => n,
-        Err(_) => {
-            return text(
+        };
+        let Some((_, c)) = entries.iter().find(|(n, _)| n == seg) else {
+            return Err(Refusal::new(
                 StatusCode::NOT_FOUND,
-                format!("ipfs resolve -r /ipfs/{path}: block {cur} not found"),
+                format!("failed to resolve /ipfs/{path}: no link named \"{seg}\" under {cur}"),
             )
-        }
-    };
+            .at(format!("/ipfs/{path}")));
+        };
+        cur = *c;
+        name = seg.clone();
+        roots.push(c.to_string());
+    }
+    match decode(ctx, &cur) {
+        Ok(node) => Ok(Target {
+            cid: cur,
+            name,
+            roots,
+            node,
+        }),
+        Err(_) => Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            format!("ipfs resolve -r /ipfs/{path}: block {cur} not found"),
+        )),
+    }
+}
+
+/// `X-Ipfs-Path` and `X-Ipfs-Roots`, on every answer for a resolved path.
+fn path_headers(ipfs_path: &str, roots: &[String]) -> HeaderMap {
     let mut h = HeaderMap::new();
-    let ipfs_path = format!("/ipfs/{path}");
-    if let Ok(v) = HeaderValue::from_str(&ipfs_path) {
+    if let Ok(v) = HeaderValue::from_str(ipfs_path) {
         h.insert("x-ipfs-path", v);
     }
     if let Ok(v) = HeaderValue::from_str(&roots.join(",")) {
         h.insert("x-ipfs-roots", v);
     }
-    let format = requested_format(&q, &req);
-    match format {
-        Format::Raw => return serve_raw(&ctx, cur, h, head, faults.gateway_corrupt),
-        Format::Car if car_dups(&req) => {
-            return serve_car_dups(ctx, cur, h, head, faults.gateway_corrupt)
-        }
-        Format::Car => return serve_car(&ctx, cur, h, head),
-        Format::Tar => return serve_tar(ctx, cur, h, head),
-        Format::Plain => {}
-    }
-    match node {
-        Node::Dir(entries) => {
-            if !trailing {
-                let mut loc = format!("{}/", req.uri().path());
-                if let Some(qs) = req.uri().query() {
-                    loc = format!("{loc}?{qs}");
-                }
-                let body = format!("<a href=\"{loc}\">Moved Permanently</a>.\n\n");
-                let mut r = (StatusCode::MOVED_PERMANENTLY, body).into_response();
-                let rh = r.headers_mut();
-                rh.insert(
-                    "content-type",
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                );
-                if let Ok(v) = HeaderValue::from_str(&loc) {
-                    rh.insert("location", v);
-                }
-                if let Some(v) = h.get("x-ipfs-path") {
-                    rh.insert("x-ipfs-path", v.clone());
-                }
-                return r;
-            }
-            if let Some((_, idx)) = entries.iter().find(|(n, _)| n == "index.html") {
-                return serve_file(ctx, *idx, "index.html", &req, h, head, &faults);
-            }
-            if head {
-                // kubo answers HEAD of a listing with a bare 200.
-                return StatusCode::OK.into_response();
-            }
-            let mut html = format!(
-                "<!DOCTYPE html>\n<html><head><title>{ipfs_path}</title></head><body>\n<h1>Index of {ipfs_path}</h1>\n<ul>\n"
-            );
-            for (n, c) in &entries {
-                let esc = n
-                    .replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('"', "&quot;");
-                html.push_str(&format!(
-                    "<li><a href=\"{ipfs_path}{esc}\">{esc}</a> {c}</li>\n"
-                ));
-            }
-            html.push_str("</ul></body></html>\n");
-            h.insert("content-type", HeaderValue::from_static("text/html"));
-            h.insert(
-                "cache-control",
-                HeaderValue::from_static("public, max-age=604800, stale-while-revalidate=2678400"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&format!("\"DirIndex-ccssim1_CID-{cur}\"")) {
-                h.insert("etag", v);
-            }
-            // Listings are streamed (chunked), as kubo renders them.
-            let (tx, rx) = mpsc::channel::<Result<Bytes, BoxError>>(1);
-            tokio::spawn(async move {
-                let _ = tx.send(Ok(Bytes::from(html))).await;
-            });
-            let mut r = Response::new(body_from(rx));
-            r.headers_mut().extend(h);
-            r
-        }
-        Node::Symlink(target) => {
-            let mut r = target.into_response();
-            r.headers_mut().extend(h);
-            r
-        }
-        Node::File => serve_file(ctx, cur, &name, &req, h, head, &faults),
-    }
+    h
 }

@@ -25,12 +25,46 @@ pub(super) fn text(status: StatusCode, msg: String) -> Response {
     r
 }
 
-pub(super) fn text_at(status: StatusCode, msg: String, ipfs_path: &str) -> Response {
+fn text_at(status: StatusCode, msg: String, ipfs_path: &str) -> Response {
     let mut r = text(status, msg);
     if let Ok(v) = HeaderValue::from_str(ipfs_path) {
         r.headers_mut().insert("x-ipfs-path", v);
     }
     r
+}
+
+/// An answer with no content (a bad path, a block not to be had), as kubo's
+/// gateway writes it: small enough to return in a `Result`.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    status: StatusCode,
+    message: String,
+    /// `X-Ipfs-Path`, on the answers kubo names the path in.
+    ipfs_path: Option<String>,
+}
+
+impl Refusal {
+    pub(super) fn new(status: StatusCode, message: String) -> Self {
+        Self {
+            status,
+            message,
+            ipfs_path: None,
+        }
+    }
+
+    pub(super) fn at(mut self, ipfs_path: String) -> Self {
+        self.ipfs_path = Some(ipfs_path);
+        self
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self.ipfs_path {
+            Some(p) => text_at(self.status, self.message, &p),
+            None => text(self.status, self.message),
+        }
+    }
 }
 
 pub(super) const IMMUTABLE: &str = "public, max-age=29030400, immutable";
