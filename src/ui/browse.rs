@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::layout::browse_areas;
 use super::theme::Theme;
 use super::widgets::ellipsize;
-use crate::app::browse::{Browse, BrowseSort, PreviewState};
+use crate::app::browse::{Browse, BrowseEntry, BrowseSort, PreviewState};
 use crate::app::{Mode, State};
 use crate::cluster::dag::Kind;
 use crate::format::{human_bytes, short_id};
@@ -22,7 +22,121 @@ pub(super) fn draw(st: &State, b: &Browse, f: &mut Frame, area: Rect, th: Theme)
     preview(b, f, a.preview, th);
 }
 
+/// Widths of the list's columns for a pane `inner` columns wide.
+#[derive(Debug, Clone, Copy)]
+struct Widths {
+    name: u16,
+    /// 13 (`Qmabcd…uvwxyz`) or 0 (hidden, under 70 columns).
+    cid: u16,
+}
+
+fn widths(inner: usize) -> Widths {
+    let cid: u16 = if inner >= 70 { 13 } else { 0 };
+    let name = (inner as u16).saturating_sub(6 + 9 + cid + 3);
+    Widths { name, cid }
+}
+
+/// A column of the list: its header, width and cell in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Type,
+    Name,
+    Size,
+    Cid,
+}
+
+impl Column {
+    const ALL: [Column; 4] = [Column::Type, Column::Name, Column::Size, Column::Cid];
+
+    fn header(self) -> &'static str {
+        match self {
+            Column::Type => "TYPE",
+            Column::Name => "NAME",
+            Column::Size => "SIZE",
+            Column::Cid => "CID",
+        }
+    }
+
+    fn width(self, w: Widths) -> u16 {
+        match self {
+            Column::Type => 6,
+            Column::Name => w.name,
+            Column::Size => 9,
+            Column::Cid => w.cid,
+        }
+    }
+
+    fn cell(self, e: &BrowseEntry, w: Widths, th: Theme) -> Cell<'static> {
+        match self {
+            Column::Type => {
+                let (kind, style) = match (&e.error, e.kind) {
+                    (Some(_), _) => ("ERROR", th.bad()),
+                    (None, Some(Kind::Dir)) => ("dir", th.title()),
+                    (None, Some(Kind::File)) => ("file", Style::default()),
+                    (None, Some(Kind::Symlink)) => ("link", th.dim()),
+                    (None, None) => ("…", th.dim()),
+                };
+                Cell::from(Span::styled(kind, style))
+            }
+            Column::Name => {
+                let name = if e.is_dir() {
+                    format!("{}/", e.name)
+                } else {
+                    e.name.clone()
+                };
+                Cell::from(ellipsize(&name, w.name as usize))
+            }
+            Column::Size => Cell::from(human_bytes(e.shown_size())),
+            Column::Cid => Cell::from(Span::styled(short_id(&e.cid, 6), th.dim())),
+        }
+    }
+}
+
 fn list(st: &State, b: &Browse, f: &mut Frame, r: Rect, th: Theme) {
+    let inner_w = r.width.saturating_sub(2) as usize;
+    let block = list_block(st, b, inner_w, th);
+    if let (Some(e), true) = (&b.error, b.entries.is_empty()) {
+        f.render_widget(cannot_list(e, th).block(block), r);
+        return;
+    }
+    let w = widths(inner_w);
+    let shown: Vec<Column> = Column::ALL
+        .into_iter()
+        .filter(|c| *c != Column::Cid || w.cid > 0)
+        .collect();
+    let h = r.height.saturating_sub(3) as usize;
+    let rows = b
+        .order
+        .iter()
+        .enumerate()
+        .skip(b.offset)
+        .take(h)
+        .filter_map(|(k, &i)| {
+            let e = b.entries.get(i)?;
+            let row = Row::new(shown.iter().map(|c| c.cell(e, w, th)));
+            Some(if k == b.selected {
+                row.style(th.selected())
+            } else {
+                row
+            })
+        });
+    let widths = shown.iter().map(|c| Constraint::Length(c.width(w)));
+    let head = Row::new(shown.iter().map(|c| c.header())).style(th.header());
+    let mut table = Table::new(rows, widths).header(head).block(block);
+    if b.order.is_empty() && !b.loading {
+        let msg = if b.entries.is_empty() {
+            "an empty folder"
+        } else {
+            "no entry matches"
+        };
+        table = table.footer(Row::new(vec![Cell::from(""), Cell::from(msg)]).style(th.dim()));
+    }
+    f.render_widget(table, r);
+}
+
+/// The list's frame: the trail of folders, the count, the filter and the
+/// sort on top; below, whether the entries shown are verified.
+fn list_block(st: &State, b: &Browse, inner_w: usize, th: Theme) -> Block<'static> {
     let crumbs: Vec<&str> = b.trail.iter().map(|c| c.name.as_str()).collect();
     let mut title = format!(" {} ", crumbs.join(" / "));
     if b.root_file {
@@ -40,7 +154,6 @@ fn list(st: &State, b: &Browse, f: &mut Frame, r: Rect, th: Theme) {
         (BrowseSort::Size, false) => " · size ↓ ",
         (BrowseSort::Size, true) => " · size ↑ ",
     });
-    let inner_w = r.width.saturating_sub(2) as usize;
     let title = ellipsize(&title, inner_w);
     let status = if let Some(e) = &b.error {
         Span::styled(
@@ -52,90 +165,25 @@ fn list(st: &State, b: &Browse, f: &mut Frame, r: Rect, th: Theme) {
     } else {
         Span::styled(" verified blocks ", th.dim())
     };
-    let block = Block::default()
+    Block::default()
         .borders(Borders::ALL)
         .border_style(th.focused_border())
         .title(Span::styled(title, th.title()))
-        .title_bottom(Line::from(status).alignment(ratatui::layout::Alignment::Right));
-    let cid_w: u16 = if inner_w >= 70 { 13 } else { 0 };
-    let name_w = (inner_w as u16).saturating_sub(6 + 9 + cid_w + 3);
-    let h = r.height.saturating_sub(3) as usize;
-    let rows = b
-        .order
-        .iter()
-        .enumerate()
-        .skip(b.offset)
-        .take(h)
-        .filter_map(|(k, &i)| {
-            let e = b.entries.get(i)?;
-            let (kind, style) = match (&e.error, e.kind) {
-                (Some(_), _) => ("ERROR", th.bad()),
-                (None, Some(Kind::Dir)) => ("dir", th.title()),
-                (None, Some(Kind::File)) => ("file", Style::default()),
-                (None, Some(Kind::Symlink)) => ("link", th.dim()),
-                (None, None) => ("…", th.dim()),
-            };
-            let name = if e.is_dir() {
-                format!("{}/", e.name)
-            } else {
-                e.name.clone()
-            };
-            let mut cells = vec![
-                Cell::from(Span::styled(kind, style)),
-                Cell::from(ellipsize(&name, name_w as usize)),
-                Cell::from(human_bytes(e.shown_size())),
-            ];
-            if cid_w > 0 {
-                cells.push(Cell::from(Span::styled(short_id(&e.cid, 6), th.dim())));
-            }
-            let row = Row::new(cells);
-            Some(if k == b.selected {
-                row.style(th.selected())
-            } else {
-                row
-            })
-        });
-    let mut widths = vec![
-        Constraint::Length(6),
-        Constraint::Length(name_w),
-        Constraint::Length(9),
+        .title_bottom(Line::from(status).alignment(ratatui::layout::Alignment::Right))
+}
+
+/// Nothing could be listed: why, whole (no gateway had a good copy).
+fn cannot_list(e: &str, th: Theme) -> Paragraph<'static> {
+    let lines = vec![
+        Line::from(Span::styled("Cannot list this folder:", th.bad())),
+        Line::from(Span::styled(e.to_string(), th.bad())),
+        Line::from(""),
+        Line::from(Span::styled(
+            "Every gateway known was asked; nothing unverified is shown.",
+            th.dim(),
+        )),
     ];
-    let mut head = vec!["TYPE", "NAME", "SIZE"];
-    if cid_w > 0 {
-        widths.push(Constraint::Length(cid_w));
-        head.push("CID");
-    }
-    if let (Some(e), true) = (&b.error, b.entries.is_empty()) {
-        // Nothing could be listed: say why, whole (no gateway had a good copy).
-        let lines = vec![
-            Line::from(Span::styled("Cannot list this folder:", th.bad())),
-            Line::from(Span::styled(e.clone(), th.bad())),
-            Line::from(""),
-            Line::from(Span::styled(
-                "Every gateway known was asked; nothing unverified is shown.",
-                th.dim(),
-            )),
-        ];
-        f.render_widget(
-            Paragraph::new(lines)
-                .wrap(ratatui::widgets::Wrap { trim: false })
-                .block(block),
-            r,
-        );
-        return;
-    }
-    let mut table = Table::new(rows, widths)
-        .header(Row::new(head).style(th.header()))
-        .block(block);
-    if b.order.is_empty() && !b.loading {
-        let msg = if b.entries.is_empty() {
-            "an empty folder"
-        } else {
-            "no entry matches"
-        };
-        table = table.footer(Row::new(vec![Cell::from(""), Cell::from(msg)]).style(th.dim()));
-    }
-    f.render_widget(table, r);
+    Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false })
 }
 
 fn preview(b: &Browse, f: &mut Frame, r: Rect, th: Theme) {

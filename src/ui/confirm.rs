@@ -7,8 +7,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::theme::Theme;
-use super::widgets::*;
+use super::widgets::{centered, ellipsize, wrap_words};
 use crate::app::dialog::{Button, Confirm, ConfirmAction};
+use crate::cluster::steward::edit::Edit;
 use crate::format::short_id;
 
 /// Rows of a plan shown before the buttons; the rest is counted.
@@ -129,133 +130,16 @@ fn erase_lines(
     l
 }
 
+/// Items of an unpin or erase shown by name; the rest are counted.
+const UNPIN_ROWS: usize = 6;
+
 pub(super) fn draw(c: &Confirm, read_only: bool, f: &mut Frame, area: Rect, th: Theme) {
     let w = area.width.saturating_sub(2).min(100);
     // Item lines are cut, not wrapped: the buttons must always fit.
     let inner = w.saturating_sub(2) as usize;
-    let (title, mut lines, verb): (&str, Vec<Line>, &str) = match &c.action {
-        ConfirmAction::Unpin(items) => {
-            let mut l = vec![Line::from(Span::styled(
-                if items.len() == 1 {
-                    "Unpin this item? It is removed from every peer of the cluster.".to_string()
-                } else {
-                    format!(
-                        "Unpin these {} items? They are removed from every peer of the cluster.",
-                        items.len()
-                    )
-                },
-                th.warn(),
-            ))];
-            for (cid, name, holders) in items.iter().take(6) {
-                let name = if name.is_empty() { "(no name)" } else { name };
-                // The last copy in the archive is said loudest.
-                let (held, style) = match holders {
-                    0 => ("no pinned copy".to_string(), th.warn()),
-                    1 => ("THE ONLY PINNED COPY".to_string(), th.bad()),
-                    n => (
-                        format!("held by {n} peers"),
-                        ratatui::style::Style::default(),
-                    ),
-                };
-                let head = ellipsize(
-                    &format!("  {name} · {}", short_id(cid, 6)),
-                    inner.saturating_sub(held.len() + 3),
-                );
-                l.push(Line::from(vec![
-                    ratatui::text::Span::raw(format!("{head} · ")),
-                    ratatui::text::Span::styled(held, style),
-                ]));
-            }
-            if items.len() > 6 {
-                l.push(Line::from(format!("  … and {} more", items.len() - 6)));
-            }
-            for part in wrap_words(
-                "Unpinned data stays stored and served by the peers until each collects garbage. Erase also collects on every peer and checks that none still stores it.",
-                inner,
-                "",
-            ) {
-                l.push(Line::from(Span::styled(part, th.dim())));
-            }
-            (" unpin ", l, "Unpin")
-        }
-        ConfirmAction::Erase(items) => (" erase ", erase_lines(items, inner, th), "Erase"),
-        ConfirmAction::RecoverAll(n) => (
-            " recover all ",
-            vec![Line::from(format!("Re-queue every item in error ({n})?"))],
-            "Recover",
-        ),
-        ConfirmAction::Steward(plan) => (" plan ", plan_lines(plan, inner, th), "Go"),
-        ConfirmAction::Edit(e) => {
-            let name = if e.before.name.is_empty() {
-                e.cid.as_str()
-            } else {
-                e.before.name.as_str()
-            };
-            let mut l = vec![Line::from(Span::styled(
-                ellipsize(&format!("Change {name}?"), inner),
-                th.warn(),
-            ))];
-            for c in &e.changes {
-                l.push(Line::from(ellipsize(&format!("  {c}"), inner)));
-            }
-            if e.before.allocations != e.after.allocations && !e.after.allocations.is_empty() {
-                l.push(Line::from(Span::styled(
-                    "  New copies are pinned before any peer lets go of its copy.",
-                    th.dim(),
-                )));
-            }
-            (" edit ", l, "Write")
-        }
-    };
+    let (title, mut lines, verb) = question(&c.action, inner, th);
     lines.push(Line::from(""));
-    let cancel_style = if c.focus == Button::Cancel {
-        th.selected()
-    } else {
-        Style::default()
-    };
-    let focused = |b: Button| {
-        if c.focus == b {
-            th.selected().patch(th.bad())
-        } else {
-            th.bad()
-        }
-    };
-    // Read-only shows a plan (it only reads) with nothing to confirm.
-    let shown_only = read_only && matches!(c.action, ConfirmAction::Steward(_));
-    lines.push(if shown_only {
-        Line::from(vec![
-            Span::styled(" Close ", th.selected()),
-            Span::styled(
-                "    read-only: shown, not carried out · Esc closes",
-                th.dim(),
-            ),
-        ])
-    } else {
-        let mut b = vec![
-            Span::styled(" Cancel ", cancel_style),
-            Span::raw("   "),
-            Span::styled(format!(" {verb} "), focused(Button::Action)),
-        ];
-        match c.action.second() {
-            Some(second) => {
-                b.push(Span::raw("   "));
-                b.push(Span::styled(format!(" {second} "), focused(Button::Second)));
-                b.push(Span::styled(
-                    format!(
-                        "    y {} · e {} · Esc/n cancels · ←→ moves",
-                        verb.to_lowercase(),
-                        second.to_lowercase()
-                    ),
-                    th.dim(),
-                ));
-            }
-            None => b.push(Span::styled(
-                "    y confirms · Esc/n cancels · ←→ moves",
-                th.dim(),
-            )),
-        }
-        Line::from(b)
-    });
+    lines.push(buttons(c, verb, read_only, th));
     let h: u16 = lines
         .iter()
         .map(|l| (l.width().max(1).div_ceil(inner.max(1))) as u16)
@@ -268,4 +152,144 @@ pub(super) fn draw(c: &Confirm, read_only: bool, f: &mut Frame, area: Rect, th: 
         .border_style(th.bad())
         .title(Span::styled(title, th.bad().add_modifier(Modifier::BOLD)));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(b), r);
+}
+
+/// What is asked: the box's title, the lines saying what the action will
+/// do, and the action's button.
+fn question(
+    action: &ConfirmAction,
+    inner: usize,
+    th: Theme,
+) -> (&'static str, Vec<Line<'static>>, &'static str) {
+    match action {
+        ConfirmAction::Unpin(items) => (" unpin ", unpin_lines(items, inner, th), "Unpin"),
+        ConfirmAction::Erase(items) => (" erase ", erase_lines(items, inner, th), "Erase"),
+        ConfirmAction::RecoverAll(n) => (
+            " recover all ",
+            vec![Line::from(format!("Re-queue every item in error ({n})?"))],
+            "Recover",
+        ),
+        ConfirmAction::Steward(plan) => (" plan ", plan_lines(plan, inner, th), "Go"),
+        ConfirmAction::Edit(e) => (" edit ", edit_lines(e, inner, th), "Write"),
+    }
+}
+
+/// What an unpin removes, item by item with who holds it, and that the
+/// data stays stored until collected.
+fn unpin_lines(items: &[(String, String, usize)], inner: usize, th: Theme) -> Vec<Line<'static>> {
+    let mut l = vec![Line::from(Span::styled(
+        if items.len() == 1 {
+            "Unpin this item? It is removed from every peer of the cluster.".to_string()
+        } else {
+            format!(
+                "Unpin these {} items? They are removed from every peer of the cluster.",
+                items.len()
+            )
+        },
+        th.warn(),
+    ))];
+    for (cid, name, holders) in items.iter().take(UNPIN_ROWS) {
+        let name = if name.is_empty() { "(no name)" } else { name };
+        // The last copy in the archive is said loudest.
+        let (held, style) = match holders {
+            0 => ("no pinned copy".to_string(), th.warn()),
+            1 => ("THE ONLY PINNED COPY".to_string(), th.bad()),
+            n => (format!("held by {n} peers"), Style::default()),
+        };
+        let head = ellipsize(
+            &format!("  {name} · {}", short_id(cid, 6)),
+            inner.saturating_sub(held.len() + 3),
+        );
+        l.push(Line::from(vec![
+            Span::raw(format!("{head} · ")),
+            Span::styled(held, style),
+        ]));
+    }
+    if items.len() > UNPIN_ROWS {
+        l.push(Line::from(format!(
+            "  … and {} more",
+            items.len() - UNPIN_ROWS
+        )));
+    }
+    for part in wrap_words(
+        "Unpinned data stays stored and served by the peers until each collects garbage. Erase also collects on every peer and checks that none still stores it.",
+        inner,
+        "",
+    ) {
+        l.push(Line::from(Span::styled(part, th.dim())));
+    }
+    l
+}
+
+/// An edit's changes, line by line.
+fn edit_lines(e: &Edit, inner: usize, th: Theme) -> Vec<Line<'static>> {
+    let name = if e.before.name.is_empty() {
+        e.cid.as_str()
+    } else {
+        e.before.name.as_str()
+    };
+    let mut l = vec![Line::from(Span::styled(
+        ellipsize(&format!("Change {name}?"), inner),
+        th.warn(),
+    ))];
+    for c in &e.changes {
+        l.push(Line::from(ellipsize(&format!("  {c}"), inner)));
+    }
+    if e.before.allocations != e.after.allocations && !e.after.allocations.is_empty() {
+        l.push(Line::from(Span::styled(
+            "  New copies are pinned before any peer lets go of its copy.",
+            th.dim(),
+        )));
+    }
+    l
+}
+
+/// The buttons, the focused one reversed, and the keys that press them.
+fn buttons(c: &Confirm, verb: &str, read_only: bool, th: Theme) -> Line<'static> {
+    // Read-only shows a plan (it only reads) with nothing to confirm.
+    if read_only && matches!(c.action, ConfirmAction::Steward(_)) {
+        return Line::from(vec![
+            Span::styled(" Close ", th.selected()),
+            Span::styled(
+                "    read-only: shown, not carried out · Esc closes",
+                th.dim(),
+            ),
+        ]);
+    }
+    let cancel_style = if c.focus == Button::Cancel {
+        th.selected()
+    } else {
+        Style::default()
+    };
+    let focused = |b: Button| {
+        if c.focus == b {
+            th.selected().patch(th.bad())
+        } else {
+            th.bad()
+        }
+    };
+    let mut b = vec![
+        Span::styled(" Cancel ", cancel_style),
+        Span::raw("   "),
+        Span::styled(format!(" {verb} "), focused(Button::Action)),
+    ];
+    match c.action.second() {
+        Some(second) => {
+            b.push(Span::raw("   "));
+            b.push(Span::styled(format!(" {second} "), focused(Button::Second)));
+            b.push(Span::styled(
+                format!(
+                    "    y {} · e {} · Esc/n cancels · ←→ moves",
+                    verb.to_lowercase(),
+                    second.to_lowercase()
+                ),
+                th.dim(),
+            ));
+        }
+        None => b.push(Span::styled(
+            "    y confirms · Esc/n cancels · ←→ moves",
+            th.dim(),
+        )),
+    }
+    Line::from(b)
 }

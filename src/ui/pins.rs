@@ -10,7 +10,9 @@ use ratatui::Frame;
 
 use super::layout::pins_rows_in;
 use super::theme::Theme;
-use super::widgets::*;
+use super::widgets::{block, ellipsize};
+use crate::app::pinset;
+use crate::app::state::PinsState;
 use crate::app::{Pane, State};
 use crate::format::{count, human_bytes, short_id};
 
@@ -22,7 +24,7 @@ pub(super) fn fmt_time(unix: i64) -> String {
 
 /// Widths of the columns for a pane `inner` columns wide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Columns {
+struct Widths {
     name: u16,
     /// 46+ (whole), 13 (`Qmabcd…uvwxyz`), 7 (`Qma…xyz`) or 0 (hidden).
     cid: u16,
@@ -38,7 +40,7 @@ const SIZE_W: u16 = 8;
 const ORG_W: u16 = 10;
 const CREATED_W: u16 = 16;
 
-fn columns(inner: u16) -> Columns {
+fn widths(inner: u16) -> Widths {
     let wide = inner >= 100;
     // Mark, replication, size (and org, created), with a space between columns.
     let mut fixed = 1 + REPL_W + SIZE_W + 3;
@@ -51,7 +53,88 @@ fn columns(inner: u16) -> Columns {
         .find(|c| avail >= c + 1 + NAME_MIN + if *c >= 46 { 16 } else { 0 })
         .unwrap_or(0);
     let name = avail.saturating_sub(if cid > 0 { cid + 1 } else { 0 });
-    Columns { name, cid, wide }
+    Widths { name, cid, wide }
+}
+
+impl Widths {
+    /// The columns shown at these widths, left to right.
+    fn shown(self) -> impl Iterator<Item = Column> {
+        Column::ALL.into_iter().filter(move |c| match c {
+            Column::Cid => self.cid > 0,
+            Column::Org | Column::Created => self.wide,
+            Column::Mark | Column::Name | Column::Replication | Column::Size => true,
+        })
+    }
+}
+
+/// A column of the table: its header, width and cell in one place, so the
+/// header row, the widths and every row cannot disagree on which columns
+/// there are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Mark,
+    Name,
+    Cid,
+    Replication,
+    Org,
+    Size,
+    Created,
+}
+
+/// What a row's cells are drawn from: the item and what the pane knows of it.
+struct Item<'a> {
+    row: pinset::Row<'a>,
+    marked: bool,
+    replication: Span<'static>,
+}
+
+impl Column {
+    const ALL: [Column; 7] = [
+        Column::Mark,
+        Column::Name,
+        Column::Cid,
+        Column::Replication,
+        Column::Org,
+        Column::Size,
+        Column::Created,
+    ];
+
+    fn header(self) -> &'static str {
+        match self {
+            Column::Mark => "",
+            Column::Name => "NAME",
+            Column::Cid => "CID",
+            Column::Replication => "REPLICATION",
+            Column::Org => "ORG",
+            Column::Size => "SIZE",
+            Column::Created => "CREATED",
+        }
+    }
+
+    fn width(self, w: Widths) -> u16 {
+        match self {
+            Column::Mark => 1,
+            Column::Name => w.name,
+            Column::Cid => w.cid,
+            Column::Replication => REPL_W,
+            Column::Org => ORG_W,
+            Column::Size => SIZE_W,
+            Column::Created => CREATED_W,
+        }
+    }
+
+    fn cell(self, item: &Item<'_>, w: Widths) -> Cell<'static> {
+        let row = item.row;
+        match self {
+            Column::Mark => Cell::from(if item.marked { "●" } else { " " }),
+            Column::Name => Cell::from(ellipsize(row.name(), w.name as usize)),
+            Column::Cid => Cell::from(cid_text(row.cid(), w.cid)),
+            Column::Replication => Cell::from(item.replication.clone()),
+            Column::Org => Cell::from(ellipsize(row.org(), ORG_W as usize)),
+            Column::Size => Cell::from(row.size().map(human_bytes).unwrap_or_default()),
+            Column::Created => Cell::from(fmt_time(row.created())),
+        }
+    }
 }
 
 fn cid_text(cid: &str, w: u16) -> String {
@@ -65,8 +148,21 @@ fn cid_text(cid: &str, w: u16) -> String {
 
 pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let p = &st.pins;
-    // What the rows on screen are: while another view is on its way, the
-    // one they were computed for, and what is being worked out.
+    let b = block(st, Pane::Pins, title(p), &p.fresh, th);
+    let w = widths(r.width.saturating_sub(2));
+    let shown: Vec<Column> = w.shown().collect();
+    let header = Row::new(shown.iter().map(|c| c.header())).style(th.header());
+    let constraints = shown.iter().map(|c| Constraint::Length(c.width(w)));
+    let rows = visible_rows(st, &shown, w, pins_rows_in(r), th);
+    f.render_widget(Table::new(rows, constraints).header(header).block(b), r);
+    if let Some(msg) = empty_message(p) {
+        draw_empty(f, r, &msg, th);
+    }
+}
+
+/// What the rows on screen are: while another view is on its way, the one
+/// they were computed for, and what is being worked out.
+fn title(p: &PinsState) -> String {
     let v = &p.shown;
     let mut title = if v.problems_only {
         format!(
@@ -98,89 +194,70 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     if !p.marked.is_empty() {
         title.push_str(&format!(" · {} marked", p.marked.len()));
     }
-    let b = block(st, Pane::Pins, title, &p.fresh, th);
-    let cols = columns(r.width.saturating_sub(2));
-    let mut head = vec!["", "NAME"];
-    if cols.cid > 0 {
-        head.push("CID");
-    }
-    head.push("REPLICATION");
-    if cols.wide {
-        head.push("ORG");
-    }
-    head.push("SIZE");
-    if cols.wide {
-        head.push("CREATED");
-    }
-    let header = Row::new(head).style(th.header());
-    let h = pins_rows_in(r);
-    let end = (p.offset + h).min(p.index.len());
+    title
+}
+
+/// The rows of the `height` items from the pane's offset. Only the visible
+/// window becomes ratatui rows: a million-item pinset costs the same to
+/// draw as a ten-item one.
+fn visible_rows<'s>(
+    st: &'s State,
+    shown: &'s [Column],
+    w: Widths,
+    height: usize,
+    th: Theme,
+) -> impl Iterator<Item = Row<'static>> + 's {
+    let p = &st.pins;
+    let end = (p.offset + height).min(p.index.len());
     let start = p.offset.min(end);
-    // Only the visible window becomes ratatui rows: a million-item pinset
-    // costs the same to draw as a ten-item one.
-    let rows = p.index[start..end]
+    p.index[start..end]
         .iter()
         .enumerate()
-        .filter_map(|(k, &i)| {
+        .filter_map(move |(k, &i)| {
             let row = p.rows.get(i as usize)?;
-            let (text, style) = match p.repl.of(row) {
-                Some(rp) => (
-                    rp.summary(),
-                    if rp.errors > 0 {
-                        th.bad()
-                    } else if rp.is_problem() {
-                        th.warn()
-                    } else {
-                        th.ok()
-                    },
-                ),
-                // The problems list has not come yet: said, not left to a
-                // bare `?` the operator has to guess at.
-                None => (
-                    format!("?/{} checking", row.wanted(st.peers.rows.len())),
-                    th.dim(),
-                ),
+            let item = Item {
+                row,
+                marked: p.marked.contains(row.cid()),
+                replication: replication(st, row, th),
             };
-            let marked = p.marked.contains(row.cid());
-            let mut cells = vec![
-                Cell::from(if marked { "●" } else { " " }),
-                Cell::from(ellipsize(row.name(), cols.name as usize)),
-            ];
-            if cols.cid > 0 {
-                cells.push(Cell::from(cid_text(row.cid(), cols.cid)));
-            }
-            cells.push(Cell::from(Span::styled(text, style)));
-            if cols.wide {
-                cells.push(Cell::from(ellipsize(row.org(), ORG_W as usize)));
-            }
-            cells.push(Cell::from(row.size().map(human_bytes).unwrap_or_default()));
-            if cols.wide {
-                cells.push(Cell::from(fmt_time(row.created())));
-            }
+            let cells = shown.iter().map(|c| c.cell(&item, w));
             let r = Row::new(cells);
             Some(if st.focus == Pane::Pins && start + k == p.selected {
                 r.style(th.selected())
-            } else if marked {
+            } else if item.marked {
                 r.style(Style::default().add_modifier(Modifier::BOLD))
             } else {
                 r
             })
-        });
-    let mut widths = vec![Constraint::Length(1), Constraint::Length(cols.name)];
-    if cols.cid > 0 {
-        widths.push(Constraint::Length(cols.cid));
+        })
+}
+
+/// The replication cell: the summary in the colour of how bad it is.
+fn replication(st: &State, row: pinset::Row<'_>, th: Theme) -> Span<'static> {
+    match st.pins.repl.of(row) {
+        Some(rp) => {
+            let style = if rp.errors > 0 {
+                th.bad()
+            } else if rp.is_problem() {
+                th.warn()
+            } else {
+                th.ok()
+            };
+            Span::styled(rp.summary(), style)
+        }
+        // The problems list has not come yet: said, not left to a bare `?`
+        // the operator has to guess at.
+        None => Span::styled(
+            format!("?/{} checking", row.wanted(st.peers.rows.len())),
+            th.dim(),
+        ),
     }
-    widths.push(Constraint::Length(REPL_W));
-    if cols.wide {
-        widths.push(Constraint::Length(ORG_W));
-    }
-    widths.push(Constraint::Length(SIZE_W));
-    if cols.wide {
-        widths.push(Constraint::Length(CREATED_W));
-    }
-    // An empty pane says why on its first line, where the eye lands, and
-    // how to get rows back.
-    let empty = if p.rows.is_empty() {
+}
+
+/// Why an empty pane is empty, and how to get rows back.
+fn empty_message(p: &PinsState) -> Option<String> {
+    let v = &p.shown;
+    if p.rows.is_empty() {
         Some(if p.fresh.error.is_some() {
             "no data yet".to_string()
         } else if p.fresh.fetched.is_some() {
@@ -196,23 +273,23 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         })
     } else {
         None
-    };
-    let table = Table::new(rows, widths).header(header).block(b);
-    f.render_widget(table, r);
-    if let Some(msg) = empty {
-        // Across the columns, under the header, past the mark column.
-        let line = Rect {
-            x: r.x + 3,
-            y: r.y + 2,
-            width: r.width.saturating_sub(4),
-            height: 1,
-        }
-        .intersection(r);
-        f.render_widget(
-            Paragraph::new(ellipsize(&msg, line.width as usize)).style(th.dim()),
-            line,
-        );
     }
+}
+
+/// The message on the pane's first line, where the eye lands: across the
+/// columns, under the header, past the mark column.
+fn draw_empty(f: &mut Frame, r: Rect, msg: &str, th: Theme) {
+    let line = Rect {
+        x: r.x + 3,
+        y: r.y + 2,
+        width: r.width.saturating_sub(4),
+        height: 1,
+    }
+    .intersection(r);
+    f.render_widget(
+        Paragraph::new(ellipsize(msg, line.width as usize)).style(th.dim()),
+        line,
+    );
 }
 
 #[cfg(test)]
@@ -221,7 +298,7 @@ mod tests {
 
     #[test]
     fn the_cid_gives_way_before_the_names() {
-        let at = |w| columns(w);
+        let at = |w| widths(w);
         assert_eq!(at(78).cid, 13, "80 columns: short CID, names 30+");
         assert!(at(78).name >= NAME_MIN);
         assert_eq!(at(64).cid, 7);

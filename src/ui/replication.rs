@@ -9,29 +9,18 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::theme::Theme;
-use super::widgets::*;
+use super::widgets::{block, ellipsize};
+use crate::app::pinset;
 use crate::app::rows::PeerLine;
+use crate::app::state::ReplicationState;
 use crate::app::{Pane, State};
+use crate::cluster::types::GlobalPinInfo;
 use crate::format::{human_bytes, short_id};
 
 pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let rs = &st.replication;
     let all = st.replication_lines();
-    let mut title = "replication".to_string();
-    if !all.is_empty() {
-        let peers: usize = all.iter().map(|l| l.peers).sum();
-        title.push_str(&format!(" ({peers} peers)"));
-    }
-    // It shows the item opened with Enter, not the one under the cursor:
-    // when they differ, the title says so.
-    let elsewhere = rs
-        .cid
-        .as_deref()
-        .is_some_and(|c| st.pins.selected_row().is_some_and(|r| r.cid() != c));
-    if elsewhere {
-        title.push_str(" · not the selected item (Enter)");
-    }
-    let b = block(st, Pane::Replication, title, &rs.fresh, th);
+    let b = block(st, Pane::Replication, title(st, &all), &rs.fresh, th);
     let inner = b.inner(r);
     f.render_widget(b, r);
     let Some(cid) = &rs.cid else {
@@ -43,16 +32,61 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     };
     let w = inner.width as usize;
     let row = st.pins.row_of(cid);
+    let mut lines = name_and_cid(&item_name(rs, row), cid, w, th);
+    let meta = meta(row, rs.info.as_ref());
+    lines.push(Line::from(Span::styled(ellipsize(&meta, w), th.dim())));
+    if rs.info.is_some() {
+        lines.push(Line::from(Span::styled(
+            ellipsize(
+                &format!("{:<9} {:<13} {:<11} {}", "PEER", "STATUS", "SINCE", "TRY"),
+                w,
+            ),
+            th.header(),
+        )));
+        let room = (inner.height as usize).saturating_sub(lines.len());
+        lines.extend(peer_lines(st, &all, room, w, th));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// How many peers, and whether the item shown is the selected one: it
+/// shows the item opened with Enter, not the one under the cursor.
+fn title(st: &State, all: &[PeerLine]) -> String {
+    let mut title = "replication".to_string();
+    if !all.is_empty() {
+        let peers: usize = all.iter().map(|l| l.peers).sum();
+        title.push_str(&format!(" ({peers} peers)"));
+    }
+    let elsewhere = st
+        .replication
+        .cid
+        .as_deref()
+        .is_some_and(|c| st.pins.selected_row().is_some_and(|r| r.cid() != c));
+    if elsewhere {
+        title.push_str(" · not the selected item (Enter)");
+    }
+    title
+}
+
+/// The item's name as the cluster's status gives it, else as its row does.
+fn item_name(rs: &ReplicationState, row: Option<pinset::Row<'_>>) -> String {
     let name = rs
         .info
         .as_ref()
         .map(|g| g.name.clone())
         .or_else(|| row.map(|x| x.name().to_string()))
         .unwrap_or_default();
-    let name = if name.is_empty() { "(no name)" } else { &name };
-    // Name and CID share a line when both fit (wide panes), else one each.
+    if name.is_empty() {
+        "(no name)".to_string()
+    } else {
+        name
+    }
+}
+
+/// Name and CID share a line when both fit (wide panes), else one each.
+fn name_and_cid(name: &str, cid: &str, w: usize, th: Theme) -> Vec<Line<'static>> {
     let name_w = unicode_width::UnicodeWidthStr::width(name);
-    let mut lines: Vec<Line> = if name_w + 2 + cid.len() <= w {
+    if name_w + 2 + cid.len() <= w {
         vec![Line::from(vec![
             Span::styled(name.to_string(), th.title()),
             Span::raw(format!("{:>pad$}", cid, pad = w - name_w)),
@@ -62,7 +96,11 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
             Line::from(Span::styled(ellipsize(name, w), th.title())),
             Line::from(Span::raw(ellipsize(cid, w))),
         ]
-    };
+    }
+}
+
+/// Its replication bounds, org and size, then the rest of its metadata.
+fn meta(row: Option<pinset::Row<'_>>, info: Option<&GlobalPinInfo>) -> String {
     let mut meta = String::new();
     if let Some(x) = row {
         meta = if x.rmin() == -1 && x.rmax() == -1 {
@@ -77,25 +115,26 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
             meta.push_str(&format!(" · {}", human_bytes(s)));
         }
     }
-    if let Some(g) = &rs.info {
+    if let Some(g) = info {
         for (k, v) in g.metadata.iter().filter(|(k, _)| k != "org" && k != "size") {
             meta.push_str(&format!(" · {k}={v}"));
         }
     }
-    lines.push(Line::from(Span::styled(ellipsize(&meta, w), th.dim())));
-    if rs.info.is_none() {
-        f.render_widget(Paragraph::new(lines), inner);
-        return;
-    }
-    lines.push(Line::from(Span::styled(
-        ellipsize(
-            &format!("{:<9} {:<13} {:<11} {}", "PEER", "STATUS", "SINCE", "TRY"),
-            w,
-        ),
-        th.header(),
-    )));
-    let room = (inner.height as usize).saturating_sub(lines.len());
-    let start = first_shown(&all, rs.offset, rs.selected, room);
+    meta
+}
+
+/// The peers that fit `room` lines from the scroll position, the selected
+/// one in sight, then how many are below and above.
+fn peer_lines(
+    st: &State,
+    all: &[PeerLine],
+    room: usize,
+    w: usize,
+    th: Theme,
+) -> Vec<Line<'static>> {
+    let rs = &st.replication;
+    let start = first_shown(all, rs.offset, rs.selected, room);
+    let mut lines = Vec::new();
     let mut used = 0;
     let mut shown = start;
     for (i, l) in all.iter().enumerate().skip(start) {
@@ -110,22 +149,26 @@ pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
         let selected = st.focus == Pane::Replication && i == rs.selected;
         push_line(&mut lines, l, selected, w, th);
     }
-    let above = start;
-    let below = all.len() - shown;
-    if below > 0 || above > 0 {
-        let mut t = String::new();
-        if below > 0 {
-            t.push_str(&format!("+{below} more ↓"));
-        }
-        if above > 0 {
-            if !t.is_empty() {
-                t.push_str(" · ");
-            }
-            t.push_str(&format!("{above} above ↑"));
-        }
-        lines.push(Line::from(Span::styled(format!("  {t}"), th.dim())));
+    lines.extend(more_line(start, all.len() - shown, th));
+    lines
+}
+
+/// `+N more ↓ · N above ↑`, when any are out of sight.
+fn more_line(above: usize, below: usize, th: Theme) -> Option<Line<'static>> {
+    if below == 0 && above == 0 {
+        return None;
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    let mut t = String::new();
+    if below > 0 {
+        t.push_str(&format!("+{below} more ↓"));
+    }
+    if above > 0 {
+        if !t.is_empty() {
+            t.push_str(" · ");
+        }
+        t.push_str(&format!("{above} above ↑"));
+    }
+    Some(Line::from(Span::styled(format!("  {t}"), th.dim())))
 }
 
 /// A peer takes one line, two with an error to read.

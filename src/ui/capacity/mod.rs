@@ -4,21 +4,22 @@
 //! that read without colour (NO_COLOR): █ the archive, ░ free, ▒ reserve;
 //! each org of the chart its own shade.
 
+mod chart;
+
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
+use self::chart::chart;
 use super::theme::Theme;
 use super::widgets::{ellipsize, overlay, wrap_words};
 use crate::app::capacity::CapacityView;
 use crate::app::State;
 use crate::cluster::capacity::history::Sample;
-use crate::cluster::capacity::{Capacity, Month, PeerCapacity, Projection};
+use crate::cluster::capacity::{Capacity, PeerCapacity, Projection};
 use crate::format::{count, human_bytes};
 
-/// The chart's shades, for its largest orgs in turn; the rest share the last.
-const SHADES: [char; 4] = ['█', '▓', '▒', '░'];
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 pub(super) fn draw(st: &State, v: &CapacityView, f: &mut Frame, area: Rect, th: Theme) {
@@ -175,133 +176,6 @@ fn sparkline(samples: &[Sample], w: usize) -> String {
     take.iter()
         .map(|&x| SPARKS[(((x - lo) as f64 / span) * 7.0).round() as usize])
         .collect()
-}
-
-/// The growth by month, stacked by org, as many months as fit.
-fn chart(c: &Capacity, items: bool, width: usize, height: usize, th: Theme) -> Vec<Line<'static>> {
-    let unit = if items { "items" } else { "bytes" };
-    let value = |m: &Month| if items { m.items as u64 } else { m.bytes };
-    let org_value = |(_, n, b): &(String, usize, u64)| if items { *n as u64 } else { *b };
-    let shown_n = (width / 3).min(c.months.len()).max(1);
-    let shown = &c.months[c.months.len().saturating_sub(shown_n)..];
-    // The largest orgs over the months shown get their own shade.
-    let mut totals: Vec<(String, u64)> = Vec::new();
-    for m in shown {
-        for o in &m.by_org {
-            match totals.iter_mut().find(|(n, _)| *n == o.0) {
-                Some(t) => t.1 += org_value(o),
-                None => totals.push((o.0.clone(), org_value(o))),
-            }
-        }
-    }
-    totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let named: Vec<&str> = totals
-        .iter()
-        .take(SHADES.len() - 1)
-        .map(|(n, _)| n.as_str())
-        .collect();
-    let shade = |org: &str| {
-        named
-            .iter()
-            .position(|n| *n == org)
-            .map_or(SHADES[SHADES.len() - 1], |i| SHADES[i])
-    };
-    let max = shown.iter().map(value).max().unwrap_or(0).max(1);
-    let fmt = |x: u64| {
-        if items {
-            count(x as usize)
-        } else {
-            human_bytes(x)
-        }
-    };
-    let mut out = vec![Line::from(vec![
-        Span::styled(format!("GROWTH BY MONTH, in {unit}"), th.header()),
-        Span::styled(
-            format!(
-                "  (t: in {}) · highest {}",
-                if items { "bytes" } else { "items" },
-                fmt(max)
-            ),
-            th.dim(),
-        ),
-    ])];
-    // Each month's column, bottom up: its orgs' cells, largest shade first.
-    let columns: Vec<Vec<char>> = shown
-        .iter()
-        .map(|m| {
-            // A month with anything in it shows at least a cell.
-            let cells = ((value(m) as f64 / max as f64) * height as f64).round() as usize;
-            let cells = if value(m) > 0 { cells.max(1) } else { 0 };
-            let mut col = Vec::with_capacity(cells);
-            let total = value(m).max(1) as f64;
-            let mut by: Vec<(char, u64)> = Vec::new();
-            for o in &m.by_org {
-                let s = shade(&o.0);
-                match by.iter_mut().find(|(c, _)| *c == s) {
-                    Some(x) => x.1 += org_value(o),
-                    None => by.push((s, org_value(o))),
-                }
-            }
-            by.sort_by_key(|(c, _)| SHADES.iter().position(|s| s == c));
-            let mut acc = 0.0;
-            for (ch, v) in by {
-                acc += v as f64 / total * cells as f64;
-                while (col.len() as f64) < acc.round() && col.len() < cells {
-                    col.push(ch);
-                }
-            }
-            while col.len() < cells {
-                col.push(SHADES[SHADES.len() - 1]);
-            }
-            col
-        })
-        .collect();
-    for row in (0..height).rev() {
-        let text: String = columns
-            .iter()
-            .map(|col| match col.get(row) {
-                Some(ch) => format!("{ch}{ch} "),
-                None => "   ".to_string(),
-            })
-            .collect();
-        out.push(Line::from(text));
-    }
-    // The axis: the first month, the middle one, the last.
-    let mut axis = vec![' '; shown.len() * 3];
-    let mut put = |i: usize, label: &str| {
-        let at = (i * 3).min(axis.len().saturating_sub(label.len()));
-        for (k, ch) in label.chars().enumerate() {
-            if let Some(a) = axis.get_mut(at + k) {
-                *a = ch;
-            }
-        }
-    };
-    if let Some(first) = shown.first() {
-        put(0, &first.month);
-    }
-    if shown.len() > 8 {
-        put(shown.len() / 2, &shown[shown.len() / 2].month);
-    }
-    if let Some(last) = shown.last() {
-        put(shown.len() - 1, &last.month);
-    }
-    out.push(Line::from(Span::styled(
-        axis.into_iter().collect::<String>(),
-        th.dim(),
-    )));
-    let mut legend: Vec<Span> = Vec::new();
-    for (i, n) in named.iter().enumerate() {
-        legend.push(Span::raw(format!(
-            "{} {}  ",
-            SHADES[i],
-            if n.is_empty() { "(no org)" } else { n }
-        )));
-    }
-    if totals.len() > named.len() {
-        legend.push(Span::raw(format!("{} others", SHADES[SHADES.len() - 1])));
-    }
-    out.push(Line::from(legend));
-    out
 }
 
 /// What the figures rest on: the orgs' last 90 days, the items without
