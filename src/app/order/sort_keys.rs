@@ -303,18 +303,7 @@ fn coded_and_sorted(
     sort_packed(&mut v, low, threads);
     let mask = (1u64 << low) - 1;
     // Names that are equal go by their org (its rank among the orgs).
-    let org_rank: Vec<u16> = if tc.fold {
-        let t = rows.org_table();
-        let mut by: Vec<usize> = (0..t.len()).collect();
-        by.sort_by(|a, b| cmp_folded(&t[*a], &t[*b]));
-        let mut rank = vec![u16::MAX; t.len()];
-        for (r, i) in by.into_iter().enumerate() {
-            rank[i] = u16::try_from(r).unwrap_or(u16::MAX);
-        }
-        rank
-    } else {
-        Vec::new()
-    };
+    let org_rank = org_ranks(rows, tc.fold);
     let by_org = |v: &mut [u64]| {
         if !org_rank.is_empty() {
             v.sort_by_key(|x| {
@@ -356,28 +345,11 @@ fn coded_and_sorted(
         ties
     };
     let mut depth = tc.skip();
-    let mut mid = v.len() / 2;
-    while mid > 0 && mid < v.len() && v[mid] >> low == v[mid - 1] >> low {
-        mid += 1;
-    }
-    let halves = vec![0..mid, mid..v.len()];
+    let halves = halves(&v, low);
     let mut ties = on_two_cores(&mut v, halves, threads, |v, parts| settle(v, parts, None));
     while !ties.is_empty() {
         depth += tc.per;
-        let tied: usize = ties.iter().map(|r| r.len()).sum();
-        let next: Vec<u64> = if tied >= rows.len() / 2 {
-            par_rows(rows, |_, r| code(&r, depth))
-        } else if tied >= rows.len() / 32 {
-            let mut wanted = vec![false; rows.len()];
-            for run in &ties {
-                for x in &v[run.clone()] {
-                    wanted[(x & mask) as usize] = true;
-                }
-            }
-            par_rows(rows, |i, r| if wanted[i] { code(&r, depth) } else { 0 })
-        } else {
-            Vec::new()
-        };
+        let next = next_codes(rows, &v, &ties, mask, |r| code(r, depth));
         ties = on_two_cores(&mut v, ties, threads, |v, parts| {
             settle(v, parts, Some((depth, &next)))
         });
@@ -386,6 +358,58 @@ fn coded_and_sorted(
         }
     }
     Ok(v)
+}
+
+/// Each org's rank among the orgs, names folded as the sort folds them
+/// (none when the sort does not fold: ties then stay as they are).
+fn org_ranks(rows: &Pinset, fold: bool) -> Vec<u16> {
+    if !fold {
+        return Vec::new();
+    }
+    let t = rows.org_table();
+    let mut by: Vec<usize> = (0..t.len()).collect();
+    by.sort_by(|a, b| cmp_folded(&t[*a], &t[*b]));
+    let mut rank = vec![u16::MAX; t.len()];
+    for (r, i) in by.into_iter().enumerate() {
+        rank[i] = u16::try_from(r).unwrap_or(u16::MAX);
+    }
+    rank
+}
+
+/// `v` cut in two near its middle, never inside a run of equal codes (a
+/// tie is settled by one core).
+fn halves(v: &[u64], low: u32) -> Vec<Range<usize>> {
+    let mut mid = v.len() / 2;
+    while mid > 0 && mid < v.len() && v[mid] >> low == v[mid - 1] >> low {
+        mid += 1;
+    }
+    vec![0..mid, mid..v.len()]
+}
+
+/// The next codes of the tied rows, by row: for many ties, made in one pass
+/// through the table in its own order (split across the cores); for a few,
+/// none (each is looked up where it is).
+fn next_codes(
+    rows: &Pinset,
+    v: &[u64],
+    ties: &[Range<usize>],
+    mask: u64,
+    code: impl Fn(&Row<'_>) -> u64 + Sync,
+) -> Vec<u64> {
+    let tied: usize = ties.iter().map(|r| r.len()).sum();
+    if tied >= rows.len() / 2 {
+        par_rows(rows, |_, r| code(&r))
+    } else if tied >= rows.len() / 32 {
+        let mut wanted = vec![false; rows.len()];
+        for run in ties {
+            for x in &v[run.clone()] {
+                wanted[(x & mask) as usize] = true;
+            }
+        }
+        par_rows(rows, |i, r| if wanted[i] { code(&r) } else { 0 })
+    } else {
+        Vec::new()
+    }
 }
 
 /// `f` of disjoint ranges of `v`, the ranges split between two cores where

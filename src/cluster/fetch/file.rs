@@ -215,7 +215,8 @@ async fn next_chunk(sh: &Shared<'_>, resp: &mut reqwest::Response) -> Result<Byt
     }
 }
 
-/// Asks `src` for segment `s` and writes each verified piece.
+/// Asks `src` for segment `s` and writes each verified piece: the bytes
+/// asked of it.
 async fn fetch_segment(
     sh: &Shared<'_>,
     i: usize,
@@ -227,22 +228,89 @@ async fn fetch_segment(
     let pieces = &sh.layout.pieces[s.clone()];
     // Bytes the layout already holds (a small file's root) need no request.
     if r.is_empty() || pieces.iter().all(|p| matches!(p.data, Data::Inline(_))) {
-        for (k, p) in pieces.iter().enumerate() {
-            let bytes = match &p.data {
-                Data::Inline(b) => b.clone(),
-                Data::Leaf(_) => Bytes::new(),
-            };
-            if !check_and_write(sh, &p.data, p.offset, &bytes)? {
-                if let Data::Leaf(c) = &p.data {
-                    settle_leaf(sh, src, c, p.offset, 0).await?;
-                }
-            }
-            sh.piece_done(s.start + k);
-            sh.report(p.len);
-        }
+        write_held(sh, src, s).await?;
         return Ok(0);
     }
-    let cfg = sh.client.config();
+    let mut resp = ask_range(sh, src, &r).await?;
+    let mut carry = Bytes::new();
+    let mut received = 0u64;
+    for (k, p) in pieces.iter().enumerate() {
+        let mut check = Check::new(&p.data, p.len);
+        let (mut at, mut left) = (p.offset, p.len);
+        // Each part is hashed and written as it passes: no copy, no wait.
+        while left > 0 {
+            if carry.is_empty() {
+                carry = next_chunk(sh, &mut resp).await?;
+                received += carry.len() as u64;
+                // Judged only once a request has run a while: no lock on
+                // the hot path of a request that answers in time.
+                let took = t0.elapsed();
+                if took >= LAG_AFTER {
+                    if let Some(why) = lagging(&lock(&sh.rates), i, received, took) {
+                        return Err(SegError::Source(why));
+                    }
+                }
+            }
+            let take = left.min(carry.len() as u64) as usize;
+            let part = carry.split_to(take);
+            check.update(&part);
+            write_at(&sh.file, &part, at).map_err(|e| SegError::Fatal(io(&sh.file_path, e)))?;
+            at += take as u64;
+            left -= take as u64;
+        }
+        if !check.matches(p.len) {
+            settle_piece(sh, src, &p.data, p.offset, p.len).await?;
+        }
+        sh.piece_done(s.start + k);
+        sh.report(p.len);
+    }
+    Ok(received)
+}
+
+/// A piece whose bytes did not match: a leaf is asked again on its own
+/// (a block answer proves or disproves the gateway); inline bytes cannot
+/// be wrong but for the gateway.
+async fn settle_piece(
+    sh: &Shared<'_>,
+    src: &Source,
+    data: &Data,
+    offset: u64,
+    len: u64,
+) -> Result<(), SegError> {
+    match data {
+        Data::Leaf(c) => settle_leaf(sh, src, c, offset, len).await,
+        Data::Inline(_) => Err(SegError::Lied(
+            "MISMATCH: it served bytes that are not the item's".into(),
+        )),
+    }
+}
+
+/// Pieces the layout holds itself (a small file's root, empty leaves):
+/// written and checked with no range asked.
+async fn write_held(sh: &Shared<'_>, src: &Source, s: Range<usize>) -> Result<(), SegError> {
+    for (k, p) in sh.layout.pieces[s.clone()].iter().enumerate() {
+        let bytes = match &p.data {
+            Data::Inline(b) => b.clone(),
+            Data::Leaf(_) => Bytes::new(),
+        };
+        if !check_and_write(sh, &p.data, p.offset, &bytes)? {
+            if let Data::Leaf(c) = &p.data {
+                settle_leaf(sh, src, c, p.offset, 0).await?;
+            }
+        }
+        sh.piece_done(s.start + k);
+        sh.report(p.len);
+    }
+    Ok(())
+}
+
+/// Asks `src` for bytes `r` of the item: the answer, once it has begun
+/// with those bytes (a 206 naming them, or a 200 from the first byte).
+async fn ask_range(
+    sh: &Shared<'_>,
+    src: &Source,
+    r: &Range<u64>,
+) -> Result<reqwest::Response, SegError> {
     let mut u = src.gateway.clone();
     u.set_path(&format!("/ipfs/{}", sh.root));
     let rb = sh
@@ -253,10 +321,10 @@ async fn fetch_segment(
         .header("Accept-Encoding", "identity")
         .timeout(Duration::from_secs(24 * 3600));
     let resp = tokio::select! {
-        r = tokio::time::timeout(cfg.request_timeout, rb.send()) => r,
+        r = tokio::time::timeout(sh.client.config().request_timeout, rb.send()) => r,
         _ = sh.cancel.cancelled() => return Err(SegError::Cancelled),
     };
-    let mut resp = match resp {
+    let resp = match resp {
         Err(_) => {
             return Err(SegError::Source(
                 "the gateway did not start answering".into(),
@@ -287,47 +355,7 @@ async fn fetch_segment(
             )))
         }
     }
-    let mut carry = Bytes::new();
-    let mut received = 0u64;
-    let fatal = |e: std::io::Error| SegError::Fatal(io(&sh.file_path, e));
-    for (k, p) in pieces.iter().enumerate() {
-        let mut check = Check::new(&p.data, p.len);
-        let (mut at, mut left) = (p.offset, p.len);
-        // Each part is hashed and written as it passes: no copy, no wait.
-        while left > 0 {
-            if carry.is_empty() {
-                carry = next_chunk(sh, &mut resp).await?;
-                received += carry.len() as u64;
-                // Judged only once a request has run a while: no lock on
-                // the hot path of a request that answers in time.
-                let took = t0.elapsed();
-                if took >= LAG_AFTER {
-                    if let Some(why) = lagging(&lock(&sh.rates), i, received, took) {
-                        return Err(SegError::Source(why));
-                    }
-                }
-            }
-            let take = left.min(carry.len() as u64) as usize;
-            let part = carry.split_to(take);
-            check.update(&part);
-            write_at(&sh.file, &part, at).map_err(fatal)?;
-            at += take as u64;
-            left -= take as u64;
-        }
-        if !check.matches(p.len) {
-            match &p.data {
-                Data::Leaf(c) => settle_leaf(sh, src, c, p.offset, p.len).await?,
-                Data::Inline(_) => {
-                    return Err(SegError::Lied(
-                        "MISMATCH: it served bytes that are not the item's".into(),
-                    ))
-                }
-            }
-        }
-        sh.piece_done(s.start + k);
-        sh.report(p.len);
-    }
-    Ok(received)
+    Ok(resp)
 }
 
 /// One worker: takes segments for `src` until none is left or the gateway
