@@ -9,11 +9,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, named, not_in_pinset, plan, valid_cids, Events};
+use super::steward::{carry_out, fleet, open_journal, plan_named, valid_cids, Events};
 use super::Ctx;
 use crate::cluster::steward::plan::Item;
 use crate::cluster::steward::plan::Kind;
-use crate::cluster::steward::{Fleet, Journal, Plan, Planned, Planner};
+use crate::cluster::steward::{Fleet, Journal, Plan, Planner};
 
 /// `ccs-tui rebalance`
 #[derive(clap::Args, Debug, Clone)]
@@ -41,11 +41,8 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
         return Ok(CANNOT_RUN);
     }
-    let journal = Journal::of(Kind::rebalance(&fleet).journal(), &cx.client).await?;
-    for w in journal.warnings() {
-        tell!("ccs-tui: {w}");
-    }
-    let Some(planned) = plan_named(cx, a, &fleet, &journal).await? else {
+    let journal = open_journal(cx, &Kind::rebalance(&fleet)).await?;
+    let Some(planned) = plan_named(cx, Planner::rebalance(&fleet, &journal), &a.cids).await? else {
         journal.close();
         return Ok(FAIL);
     };
@@ -70,28 +67,6 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         print_text(a, &fleet, &report, &summary);
         Ok(report.code())
     }
-}
-
-/// The plan for the items named (the whole pinset when none are); none at
-/// all when one named is not in the pinset: a typo must not leave the
-/// others changed and the run "failed".
-async fn plan_named(
-    cx: &Ctx,
-    a: &RebalanceArgs,
-    fleet: &Fleet,
-    journal: &Journal,
-) -> Result<Option<Planned>, CmdError> {
-    let seen = std::cell::RefCell::new(HashSet::new());
-    let planned = plan(cx, Planner::rebalance(fleet, journal), |p| {
-        let keep = named(&a.cids, p);
-        if keep && !a.cids.is_empty() {
-            seen.borrow_mut().insert(p.cid.clone());
-        }
-        keep
-    })
-    .await?;
-    let all_named = not_in_pinset(&a.cids, &seen.borrow()) == OK;
-    Ok(all_named.then_some(planned))
 }
 
 /// What carrying out the plan did: nothing on a dry run, or with no item
