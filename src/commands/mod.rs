@@ -1,7 +1,9 @@
 //! Scripting subcommands: everything `ccs` does, without the full screen.
 //! Output is text by default and JSON with `--json` (nothing else on stdout);
-//! progress goes to stderr, only when it is a terminal. Exit codes: 0 success,
-//! 1 partial (e.g. fewer replicas than the minimum), 2 failure.
+//! progress goes to stderr, only when it is a terminal. Exit codes (each
+//! defined, with what it means, in `output`): 0 success, 1 partial (e.g.
+//! fewer replicas than the minimum), 2 failure, 3 the command could not run
+//! as configured; 141 when stdout's reader is gone (as SIGPIPE).
 
 mod add;
 mod audit;
@@ -45,6 +47,7 @@ pub use erased::ErasedArgs;
 pub use get::GetArgs;
 pub use install::{CompletionsArgs, ManArgs};
 pub use ls::LsArgs;
+pub use output::{killed_by, BROKEN_PIPE, CANNOT_RUN, FAIL, OK, PARTIAL};
 pub use rebalance::RebalanceArgs;
 pub use recover::RecoverArgs;
 pub use risk::RiskArgs;
