@@ -191,18 +191,8 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Ok(x) => x,
         Err(e) => return output::fail(e),
     };
-    // The one place a look-only account is held to it.
-    if let Some(verb) = cmd.mutation() {
-        let why = if inv.read_only {
-            Some("--read-only")
-        } else if resolved.read_only() {
-            Some("the configuration's cluster.read_only")
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            return output::fail(format!("read-only ({why}): refusing to {verb}"));
-        }
+    if let Some(refusal) = read_only_refusal(inv, &resolved, cmd) {
+        return output::fail(refusal);
     }
     let cx = Ctx {
         client: std::sync::Arc::new(client),
@@ -241,4 +231,18 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => output::fail(e),
     }
+}
+
+/// Why the command may not run, if it would change the cluster from a
+/// look-only account: the one place such an account is held to it.
+fn read_only_refusal(inv: &Invocation<'_>, resolved: &Resolved, cmd: &Command) -> Option<String> {
+    let verb = cmd.mutation()?;
+    let why = if inv.read_only {
+        "--read-only"
+    } else if resolved.read_only() {
+        "the configuration's cluster.read_only"
+    } else {
+        return None;
+    };
+    Some(format!("read-only ({why}): refusing to {verb}"))
 }
