@@ -14,6 +14,7 @@ use ccs_tui::app::keymap::Keymap;
 use ccs_tui::app::State;
 use ccs_tui::cli::Cli;
 use ccs_tui::cluster::{parse_host, ClientConfig, ClusterClient};
+use ccs_tui::commands::{killed_by, Command, FAIL, OK};
 use ccs_tui::tasks::pollers::PollConfig;
 use ccs_tui::tui::{self, TuiOptions};
 use ccs_tui::{config, sim};
@@ -37,135 +38,136 @@ async fn main() -> ExitCode {
         ccs_tui::cluster::state_files::use_state_dir(dir.clone());
         RemovedAtExit(dir)
     });
-    if let Some(cmd) = &cli.command {
-        // `--demo` answers a subcommand too, from the simulated cluster
-        // started here (kept alive until the command ends).
-        let mut cli = cli.clone();
-        // Its configuration too, as the console's demo has it: each node's
-        // gateway (for `audit`), the stewardship rules (for `rebalance`).
-        let demo_config =
-            std::env::temp_dir().join(format!("ccs-tui-demo-{}.yml", std::process::id()));
-        let _demo = if cli.demo {
-            match demo_sim().await {
-                Ok(h) => {
-                    cli.host = Some(h.api_url());
-                    cli.gateway = Some(h.gateway_url());
-                    if std::fs::write(&demo_config, h.config_yaml(None, true)).is_ok() {
-                        cli.config = Some(demo_config.clone());
-                    }
-                    Some(h)
-                }
-                Err(e) => {
-                    eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e));
-                    return ExitCode::from(2);
-                }
-            }
-        } else {
-            None
-        };
-        let connect = || cli.connect();
-        let inv = ccs_tui::commands::Invocation {
-            overrides: cli.overrides(),
-            json: cli.json(),
-            json_lines: cli.json_lines,
-            cli: &<Cli as clap::CommandFactory>::command,
-            read_only: cli.read_only,
-            connect: &connect,
-        };
-        let code = ccs_tui::commands::run(&inv, cmd).await;
-        if cli.demo {
-            let _ = std::fs::remove_file(&demo_config);
-        }
-        report_peak_memory();
-        return code;
+    match &cli.command {
+        Some(cmd) => run_command(&cli, cmd).await,
+        None => run_console(&cli).await,
     }
-    let mut default_org: Option<String> = None;
-    let mut read_only_file = false;
-    let (client, label, user, console, _sim, nodes, file_config) = if cli.demo {
-        match demo_cluster(&cli).await {
-            Ok(x) => x,
-            Err(e) => {
-                eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e.to_string()));
-                return ExitCode::from(2);
+}
+
+/// `ccs-tui COMMAND`: one scripting subcommand.
+async fn run_command(cli: &Cli, cmd: &Command) -> ExitCode {
+    // `--demo` answers a subcommand too, from the simulated cluster
+    // started here (kept alive until the command ends).
+    let mut cli = cli.clone();
+    // Its configuration too, as the console's demo has it: each node's
+    // gateway (for `audit`), the stewardship rules (for `rebalance`).
+    let demo_config = std::env::temp_dir().join(format!("ccs-tui-demo-{}.yml", std::process::id()));
+    let _demo = if cli.demo {
+        match demo_sim().await {
+            Ok(h) => {
+                cli.host = Some(h.api_url());
+                cli.gateway = Some(h.gateway_url());
+                if std::fs::write(&demo_config, h.config_yaml(None, true)).is_ok() {
+                    cli.config = Some(demo_config.clone());
+                }
+                Some(h)
             }
+            Err(e) => return fail(&e),
         }
     } else {
-        let (client, resolved) = match cli.connect() {
-            Ok(x) => x,
-            Err(e) => {
-                eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e.to_string()));
-                return ExitCode::from(2);
-            }
-        };
-        let label = client.endpoint().label();
-        let user = resolved.user().map(String::from);
-        read_only_file = resolved.read_only();
-        // With one profile (org) in the config, uploads are tagged with it.
-        if resolved.file.profiles.len() == 1 {
-            default_org = resolved.file.profiles.keys().next().cloned();
-        }
-        // A node list that does not parse only costs the audit its gateways.
-        let nodes = config::node_gateways(&resolved.file, cli.https).unwrap_or_default();
-        (
-            client,
-            label,
-            user,
-            resolved.file.console.clone(),
-            None,
-            nodes,
-            resolved.file,
-        )
+        None
+    };
+    let connect = || cli.connect();
+    let inv = ccs_tui::commands::Invocation {
+        overrides: cli.overrides(),
+        json: cli.json(),
+        json_lines: cli.json_lines,
+        cli: &<Cli as clap::CommandFactory>::command,
+        read_only: cli.read_only,
+        connect: &connect,
+    };
+    let code = ccs_tui::commands::run(&inv, cmd).await;
+    if cli.demo {
+        let _ = std::fs::remove_file(&demo_config);
+    }
+    report_peak_memory();
+    code
+}
+
+/// `ccs-tui`: the console, or without a terminal the overview.
+async fn run_console(cli: &Cli) -> ExitCode {
+    let opened = if cli.demo {
+        demo_cluster(cli).await
+    } else {
+        configured_cluster(cli)
+    };
+    let opened = match opened {
+        Ok(o) => o,
+        Err(e) => return fail(&e),
     };
     if !std::io::stdout().is_terminal() {
         // No terminal to draw on (a pipe, cron): print the overview instead.
         // It is `health`, in text: one overview, one exit code rule.
-        return match ccs_tui::commands::health::report(&client, false).await {
+        return match ccs_tui::commands::health::report(&opened.client, false).await {
             Ok(code) => ExitCode::from(code),
-            Err(e) => {
-                eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e.to_string()));
-                ExitCode::from(2)
-            }
+            Err(e) => fail(&e.to_string()),
         };
     }
-    let keymap = match load_keymap(&cli) {
+    let keymap = match load_keymap(cli) {
         Ok(k) => k,
-        Err(e) => {
-            eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(&e.to_string()));
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(&e),
     };
-    let mut st = State::new(label, user, std::time::Instant::now());
-    st.read_only = cli.read_only || read_only_file;
-    st.color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    st.keymap = keymap;
-    st.default_org = default_org;
-    st.node_orgs = config::node_orgs(&file_config);
-    st.clipboard = ccs_tui::term::detect_clipboard(console.osc52_passthrough);
-    st.cwd = std::env::current_dir().unwrap_or_default();
-    st.job_control = ccs_tui::term::job_control();
-    let origin = (
-        format!("console at {}", st.cluster),
-        st.user
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_default(),
-    );
+    let st = console_state(cli, &opened, keymap);
+    let origin = origin(&st);
+    let Opened {
+        client,
+        console,
+        nodes,
+        file,
+        sim: _sim,
+        ..
+    } = opened;
     let opts = TuiOptions {
         origin,
         mouse: cli.mouse,
         poll: poll_config(&console),
         nodes,
-        config: file_config,
+        config: file,
     };
     match tui::run(Arc::new(client), st, opts).await {
-        // As a shell reports a process a signal ended: 128 + its number.
-        Ok(tui::Exit::Signal(n)) => ExitCode::from(128u8.saturating_add(n)),
-        Ok(_) => ExitCode::SUCCESS,
+        // As a shell reports a process a signal ended.
+        Ok(tui::Exit::Signal(n)) => ExitCode::from(killed_by(n)),
+        Ok(_) => ExitCode::from(OK),
         Err(e) => {
             eprintln!("ccs-tui: terminal error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(FAIL)
         }
     }
+}
+
+/// The reason on stderr, exit 2.
+fn fail(e: &str) -> ExitCode {
+    eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(e));
+    ExitCode::from(FAIL)
+}
+
+/// Which configuration and user the console runs as (for the removal log).
+fn origin(st: &State) -> (String, String) {
+    (
+        format!("console at {}", st.cluster),
+        st.user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_default(),
+    )
+}
+
+/// The console's state as it opens on `opened`.
+fn console_state(cli: &Cli, opened: &Opened, keymap: Keymap) -> State {
+    let mut st = State::new(
+        opened.label.clone(),
+        opened.user.clone(),
+        std::time::Instant::now(),
+    );
+    st.read_only = cli.read_only || opened.read_only;
+    st.color = !cli.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    st.keymap = keymap;
+    st.default_org = opened.default_org.clone();
+    st.node_orgs = config::node_orgs(&opened.file);
+    st.clipboard = ccs_tui::term::detect_clipboard(opened.console.osc52_passthrough);
+    st.cwd = std::env::current_dir().unwrap_or_default();
+    st.job_control = ccs_tui::term::job_control();
+    st
 }
 
 fn poll_config(c: &config::ConsoleSection) -> PollConfig {
@@ -199,15 +201,49 @@ fn load_keymap(cli: &Cli) -> Result<Keymap, String> {
     }
 }
 
-type Started = (
-    ClusterClient,
-    String,
-    Option<String>,
-    config::ConsoleSection,
-    Option<sim::SimHandle>,
-    Vec<ccs_tui::cluster::audit::Node>,
-    config::FileConfig,
-);
+/// The cluster the console opens on: the demo's, or the configuration's.
+struct Opened {
+    client: ClusterClient,
+    /// The cluster as the header names it.
+    label: String,
+    user: Option<String>,
+    console: config::ConsoleSection,
+    /// The demo's simulated cluster, alive as long as the console.
+    sim: Option<sim::SimHandle>,
+    /// Each node with its gateway (for the audit).
+    nodes: Vec<ccs_tui::cluster::audit::Node>,
+    file: config::FileConfig,
+    /// With one profile (org) in the configuration, uploads are tagged with it.
+    default_org: Option<String>,
+    /// The configuration's cluster.read_only.
+    read_only: bool,
+}
+
+/// The cluster the configuration (and flags) name.
+fn configured_cluster(cli: &Cli) -> Result<Opened, String> {
+    let (client, resolved) = cli.connect()?;
+    let label = client.endpoint().label();
+    let user = resolved.user().map(String::from);
+    let read_only = resolved.read_only();
+    let default_org = if resolved.file.profiles.len() == 1 {
+        resolved.file.profiles.keys().next().cloned()
+    } else {
+        None
+    };
+    // A node list that does not parse only costs the audit its gateways.
+    let nodes = config::node_gateways(&resolved.file, cli.https).unwrap_or_default();
+    Ok(Opened {
+        client,
+        label,
+        user,
+        console: resolved.file.console.clone(),
+        sim: None,
+        nodes,
+        file: resolved.file,
+        default_org,
+        read_only,
+    })
+}
 
 /// The simulated community cluster, started in this process on loopback.
 async fn demo_sim() -> Result<sim::SimHandle, String> {
@@ -219,7 +255,7 @@ async fn demo_sim() -> Result<sim::SimHandle, String> {
 }
 
 /// Starts the simulated community cluster in this process and a client for it.
-async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
+async fn demo_cluster(cli: &Cli) -> Result<Opened, String> {
     let handle = demo_sim().await?;
     let mut ep = parse_host(&handle.api_url(), false)?;
     if let Ok(g) = url::Url::parse(&handle.gateway_url()) {
@@ -239,15 +275,17 @@ async fn demo_cluster(cli: &Cli) -> Result<Started, String> {
     // rebalance plans to the items' own 2..3 copies).
     let file = config::parse(&handle.config_yaml(None, true), "demo").map_err(|e| e.to_string())?;
     let nodes = config::node_gateways(&file, false).map_err(|e| e.to_string())?;
-    Ok((
+    Ok(Opened {
         client,
-        "demo (simulated)".into(),
-        None,
+        label: "demo (simulated)".into(),
+        user: None,
         console,
-        Some(handle),
+        sim: Some(handle),
         nodes,
         file,
-    ))
+        default_org: None,
+        read_only: false,
+    })
 }
 
 /// Logs (`CCS_LOG=debug`) go to stderr, except while the console owns the

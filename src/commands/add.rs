@@ -1,6 +1,6 @@
 //! `add`: upload a file or folder and pin it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +11,7 @@ use super::Ctx;
 use crate::cluster::add::Existing;
 use crate::cluster::replicas::Repl;
 use crate::cluster::types::{PinOptions, TrackerStatus};
-use crate::cluster::{AddOptions, ClientError};
+use crate::cluster::{AddOptions, AddResult, ClientError};
 use crate::unixfs::ImportOptions;
 
 /// `ccs-tui add`
@@ -60,61 +60,77 @@ pub struct AddArgs {
 }
 
 pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
-    let AddArgs {
-        path,
-        name,
-        replication_min,
-        replication_max,
-        metadata,
-        user_allocations,
-        wait,
-        wait_timeout,
-        output_json,
-        cid_version,
-        raw_leaves,
-        chunker,
-        hidden,
-        local,
-        wrap_with_directory,
-        no_stream,
-    } = a;
-    let metadata = parse_metadata(metadata)?;
-    let import = ImportOptions::new(*cid_version, *raw_leaves)
-        .with_chunker(chunker.as_deref().unwrap_or(""))
+    let metadata = parse_metadata(&a.metadata)?;
+    let import = ImportOptions::new(a.cid_version, a.raw_leaves)
+        .with_chunker(a.chunker.as_deref().unwrap_or(""))
         .map_err(|e| CmdError::usage("--chunker", e.to_string()))?;
     // Refuse bad paths before anything is sent, with a clear message.
-    let (_, total) = crate::cluster::add::plan(path, *hidden)?;
+    let (_, total) = crate::cluster::add::plan(&a.path, a.hidden)?;
     let metadata = crate::cluster::add::with_size(metadata, total);
-    let metadata = crate::cluster::add::with_filename(metadata, path, name.as_deref());
-    // Is it already there? The CID kubo would give, computed here.
-    if progress_on() {
-        eprint!("computing the CID of {}…\r", path.display());
-    }
-    let existing = cx
-        .client
-        .existing(path, import, *hidden, *wrap_with_directory)
-        .await;
-    if let Some(Existing { cid, pin, replicas }) = existing {
-        let (pinned, wanted) = replicas.map_or((0, 0), |r| (r.pinned, r.allocated));
-        if cx.json {
-            print_json(
-                &json!({"root_cid": cid, "already_in_archive": true, "name": pin.name, "pinned": pinned, "wanted": wanted}),
-            );
-        } else {
-            say!(
-                "already in the archive as '{}' ({cid}), {pinned}/{wanted} pinned",
-                pin.name
-            );
-        }
+    let metadata = crate::cluster::add::with_filename(metadata, &a.path, a.name.as_deref());
+    if let Some(existing) = already_there(cx, a, import).await {
+        say_already_there(cx, existing);
         return Ok(OK);
     }
-    let default_name = crate::cluster::add::default_name(path);
-    let opts = AddOptions {
+    let res = upload(cx, &a.path, &add_options(a, metadata)).await?;
+    let root = res.root.cid.clone().unwrap_or_default();
+    let waited = if a.wait {
+        wait_pinned(cx, &root, a.wait_timeout).await?
+    } else {
+        Waited {
+            code: OK,
+            pinned: 0,
+        }
+    };
+    let manifest = manifest(cx, a, &res, &root, &waited);
+    if let Some(file) = &a.output_json {
+        write_atomic(file, format!("{manifest:#}\n").as_bytes())?;
+    }
+    if cx.json {
+        print_json(&manifest);
+    } else {
+        for e in &res.entries {
+            say!("added {} {}", e.cid.as_deref().unwrap_or(""), e.name);
+        }
+    }
+    Ok(waited.code)
+}
+
+/// The item, if the archive has it already: the CID kubo would give,
+/// computed here.
+async fn already_there(cx: &Ctx, a: &AddArgs, import: ImportOptions) -> Option<Existing> {
+    if progress_on() {
+        eprint!("computing the CID of {}…\r", a.path.display());
+    }
+    cx.client
+        .existing(&a.path, import, a.hidden, a.wrap_with_directory)
+        .await
+}
+
+fn say_already_there(cx: &Ctx, Existing { cid, pin, replicas }: Existing) {
+    let (pinned, wanted) = replicas.map_or((0, 0), |r| (r.pinned, r.allocated));
+    if cx.json {
+        print_json(
+            &json!({"root_cid": cid, "already_in_archive": true, "name": pin.name, "pinned": pinned, "wanted": wanted}),
+        );
+    } else {
+        say!(
+            "already in the archive as '{}' ({cid}), {pinned}/{wanted} pinned",
+            pin.name
+        );
+    }
+}
+
+/// The add as the cluster is asked for it.
+fn add_options(a: &AddArgs, metadata: Vec<(String, String)>) -> AddOptions {
+    let default_name = crate::cluster::add::default_name(&a.path);
+    AddOptions {
         pin: PinOptions {
-            name: Some(name.clone().unwrap_or(default_name)),
-            replication_min: *replication_min,
-            replication_max: *replication_max,
-            user_allocations: user_allocations
+            name: Some(a.name.clone().unwrap_or(default_name)),
+            replication_min: a.replication_min,
+            replication_max: a.replication_max,
+            user_allocations: a
+                .user_allocations
                 .as_deref()
                 .map(|s| {
                     s.split(',')
@@ -126,22 +142,26 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
             metadata,
             ..Default::default()
         },
-        local: *local,
-        wrap_with_directory: *wrap_with_directory,
-        cid_version: *cid_version,
-        raw_leaves: *raw_leaves,
-        chunker: chunker.clone(),
-        hidden: *hidden,
-        stream_channels: !*no_stream,
+        local: a.local,
+        wrap_with_directory: a.wrap_with_directory,
+        cid_version: a.cid_version,
+        raw_leaves: a.raw_leaves,
+        chunker: a.chunker.clone(),
+        hidden: a.hidden,
+        stream_channels: !a.no_stream,
         no_pin: false,
-    };
+    }
+}
+
+/// Sends the file or folder, with a progress line and Ctrl-C.
+async fn upload(cx: &Ctx, path: &Path, opts: &AddOptions) -> Result<AddResult, ClientError> {
     let line = ProgressLine::new("sending");
     let progress = line.clone().map(|l| {
         Arc::new(move |sent: u64, total: u64| l.show(sent, Some(total)))
             as crate::cluster::add::Progress
     });
     let (cancel, ctrlc) = cancel_on_ctrl_c();
-    let res = cx.client.add(path, &opts, progress, cancel).await;
+    let res = cx.client.add(path, opts, progress, cancel).await;
     ctrlc.abort();
     if line.is_some() {
         eprintln!();
@@ -158,64 +178,72 @@ pub(super) async fn run(cx: &Ctx, a: &AddArgs) -> Result<u8, CmdError> {
         // nothing of one that was cut.
         tell!("ccs-tui: an upload cannot resume (the cluster's /add is one request): the same add sends it again whole");
     }
-    let res = res?;
-    let root = res.root.cid.clone().unwrap_or_default();
-    let mut code = OK;
-    let mut replica_count = 0;
-    if *wait {
-        let deadline = Instant::now() + Duration::from_secs(*wait_timeout);
-        let min = cx
-            .client
-            .allocation(&root)
-            .await
-            .map(|p| p.replication_factor_min)
-            .unwrap_or(1);
-        loop {
-            let st = cx.client.pin_status(&root, false).await?;
-            let r = Repl::of_status(&st);
-            let (pinned, wanted) = (usize::from(r.pinned), usize::from(r.allocated));
-            replica_count = pinned;
-            let need = if min < 1 { wanted } else { min as usize };
-            if st
-                .peer_map
-                .values()
-                .any(|p| p.status == TrackerStatus::PinError)
-            {
-                tell!("ccs-tui: {root}: a peer failed to pin it ({pinned}/{wanted} pinned)");
-                code = PARTIAL;
-                break;
-            }
-            if pinned >= need.max(1) {
-                break;
-            }
-            if Instant::now() > deadline {
-                tell!("ccs-tui: {root}: {pinned}/{need} replicas pinned after {wait_timeout} s");
-                code = PARTIAL;
-                break;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+    res
+}
+
+/// How waiting for the replicas ended.
+struct Waited {
+    /// OK with the minimum pinned, PARTIAL on a pin error or the deadline.
+    code: u8,
+    /// The copies pinned when the wait ended.
+    pinned: usize,
+}
+
+/// Waits until the item's minimum of copies is pinned, a peer fails to pin
+/// it, or `wait_timeout` seconds pass.
+async fn wait_pinned(cx: &Ctx, root: &str, wait_timeout: u64) -> Result<Waited, CmdError> {
+    let deadline = Instant::now() + Duration::from_secs(wait_timeout);
+    let min = cx
+        .client
+        .allocation(root)
+        .await
+        .map(|p| p.replication_factor_min)
+        .unwrap_or(1);
+    loop {
+        let st = cx.client.pin_status(root, false).await?;
+        let r = Repl::of_status(&st);
+        let (pinned, wanted) = (usize::from(r.pinned), usize::from(r.allocated));
+        let need = if min < 1 { wanted } else { min as usize };
+        let partial = Waited {
+            code: PARTIAL,
+            pinned,
+        };
+        if st
+            .peer_map
+            .values()
+            .any(|p| p.status == TrackerStatus::PinError)
+        {
+            tell!("ccs-tui: {root}: a peer failed to pin it ({pinned}/{wanted} pinned)");
+            return Ok(partial);
         }
+        if pinned >= need.max(1) {
+            return Ok(Waited { code: OK, pinned });
+        }
+        if Instant::now() > deadline {
+            tell!("ccs-tui: {root}: {pinned}/{need} replicas pinned after {wait_timeout} s");
+            return Ok(partial);
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let manifest = json!({
+}
+
+/// What was added, as ccs add's manifest.
+fn manifest(
+    cx: &Ctx,
+    a: &AddArgs,
+    res: &AddResult,
+    root: &str,
+    waited: &Waited,
+) -> serde_json::Value {
+    json!({
         "root_cid": root,
-        "root_path": path.display().to_string(),
+        "root_path": a.path.display().to_string(),
         "added_at": chrono::Utc::now().to_rfc3339(),
         "cluster_host": cx.client.endpoint().label(),
-        "entries": res.entries.iter().map(|e| json!({"path": e.name, "cid": e.cid, "size": e.size, "is_root": e.cid.as_deref() == Some(root.as_str())})).collect::<Vec<_>>(),
+        "entries": res.entries.iter().map(|e| json!({"path": e.name, "cid": e.cid, "size": e.size, "is_root": e.cid.as_deref() == Some(root)})).collect::<Vec<_>>(),
         "allocations": res.root.allocations.to_vec(),
-        "replica_count": replica_count,
-        "returncode": code,
+        "replica_count": waited.pinned,
+        "returncode": waited.code,
         "complete": true,
-    });
-    if let Some(file) = output_json {
-        write_atomic(file, format!("{manifest:#}\n").as_bytes())?;
-    }
-    if cx.json {
-        print_json(&manifest);
-    } else {
-        for e in &res.entries {
-            say!("added {} {}", e.cid.as_deref().unwrap_or(""), e.name);
-        }
-    }
-    Ok(code)
+    })
 }

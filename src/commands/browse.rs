@@ -141,7 +141,7 @@ pub(super) async fn cat(cx: &Ctx, a: &CatArgs) -> Result<u8, CmdError> {
     match read {
         Ok(_) => {}
         Err(ReadError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-            std::process::exit(141)
+            std::process::exit(BROKEN_PIPE.into())
         }
         Err(ReadError::Output(e)) => return Err(CmdError::usage("stdout", e.to_string())),
         Err(ReadError::Block(BlockError::NotA { .. })) => {
@@ -154,7 +154,7 @@ pub(super) async fn cat(cx: &Ctx, a: &CatArgs) -> Result<u8, CmdError> {
     }
     if let Err(e) = out.flush() {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141)
+            std::process::exit(BROKEN_PIPE.into())
         }
         return Err(CmdError::usage("stdout", e.to_string()));
     }

@@ -88,8 +88,8 @@ pub(super) fn run(inv: &super::Invocation<'_>, a: &ConfigArgs) -> ExitCode {
         if !inv.json {
             tell!("✓ config is valid");
         }
-        ExitCode::SUCCESS
+        ExitCode::from(OK)
     } else {
-        ExitCode::from(1)
+        ExitCode::from(PARTIAL)
     }
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap_complete::Shell;
 
-use super::output::fail;
+use super::output::{fail, BROKEN_PIPE, OK};
 
 /// `ccs-tui completions`
 #[derive(clap::Args, Debug, Clone)]
@@ -48,8 +48,8 @@ pub(super) fn completions(cli: clap::Command, a: &CompletionsArgs) -> ExitCode {
 fn print_bytes(bytes: &[u8], what: &str) -> ExitCode {
     let mut o = std::io::stdout().lock();
     match o.write_all(bytes).and_then(|()| o.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(141),
+        Ok(()) => ExitCode::from(OK),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(BROKEN_PIPE),
         Err(e) => fail(format!("{what}: {e}")),
     }
 }
@@ -90,7 +90,7 @@ pub(super) fn man(cli: clap::Command, a: &ManArgs) -> ExitCode {
     match write() {
         Ok(n) => {
             eprintln!("ccs-tui: {n} manual pages written to {}", dir.display());
-            ExitCode::SUCCESS
+            ExitCode::from(OK)
         }
         Err(e) => fail(format!("man: {}: {e}", dir.display())),
     }

@@ -1,7 +1,9 @@
 //! Scripting subcommands: everything `ccs` does, without the full screen.
 //! Output is text by default and JSON with `--json` (nothing else on stdout);
-//! progress goes to stderr, only when it is a terminal. Exit codes: 0 success,
-//! 1 partial (e.g. fewer replicas than the minimum), 2 failure.
+//! progress goes to stderr, only when it is a terminal. Exit codes (each
+//! defined, with what it means, in `output`): 0 success, 1 partial (e.g.
+//! fewer replicas than the minimum), 2 failure, 3 the command could not run
+//! as configured; 141 when stdout's reader is gone (as SIGPIPE).
 
 mod add;
 mod audit;
@@ -45,6 +47,7 @@ pub use erased::ErasedArgs;
 pub use get::GetArgs;
 pub use install::{CompletionsArgs, ManArgs};
 pub use ls::LsArgs;
+pub use output::{killed_by, BROKEN_PIPE, CANNOT_RUN, FAIL, OK, PARTIAL};
 pub use rebalance::RebalanceArgs;
 pub use recover::RecoverArgs;
 pub use risk::RiskArgs;
@@ -188,18 +191,8 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Ok(x) => x,
         Err(e) => return output::fail(e),
     };
-    // The one place a look-only account is held to it.
-    if let Some(verb) = cmd.mutation() {
-        let why = if inv.read_only {
-            Some("--read-only")
-        } else if resolved.read_only() {
-            Some("the configuration's cluster.read_only")
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            return output::fail(format!("read-only ({why}): refusing to {verb}"));
-        }
+    if let Some(refusal) = read_only_refusal(inv, &resolved, cmd) {
+        return output::fail(refusal);
     }
     let cx = Ctx {
         client: std::sync::Arc::new(client),
@@ -238,4 +231,18 @@ pub async fn run(inv: &Invocation<'_>, cmd: &Command) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => output::fail(e),
     }
+}
+
+/// Why the command may not run, if it would change the cluster from a
+/// look-only account: the one place such an account is held to it.
+fn read_only_refusal(inv: &Invocation<'_>, resolved: &Resolved, cmd: &Command) -> Option<String> {
+    let verb = cmd.mutation()?;
+    let why = if inv.read_only {
+        "--read-only"
+    } else if resolved.read_only() {
+        "the configuration's cluster.read_only"
+    } else {
+        return None;
+    };
+    Some(format!("read-only ({why}): refusing to {verb}"))
 }

@@ -11,17 +11,35 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cluster::ClientError;
 
-// Exit codes, one place for every command: 0 success, 1 partial (fewer
-// replicas than wanted, a peer pending), 2 failure, 3 the command could not
-// run as configured (audit with no gateway, a stewardship rule the
-// configuration does not give).
-pub(super) const OK: u8 = 0;
+// Exit codes, one place for every command and for the console itself
+// (`ccs-tui` without a command, see main.rs). Commands return the worst that
+// applies.
 
-pub(super) const PARTIAL: u8 = 1;
+/// 0: done, and all is as wanted.
+pub const OK: u8 = 0;
 
-pub(super) const FAIL: u8 = 2;
+/// 1: done, and something is found wanting: fewer replicas than wanted, a
+/// peer down or pending, an item missing from a peer or at risk, a peer
+/// that fills soon or is exposed, items changed (rebalance, drain,
+/// ensure-pins), a configuration with errors (`config`).
+pub const PARTIAL: u8 = 1;
 
-pub(super) const CANNOT_RUN: u8 = 3;
+/// 2: failure: an error (the reason on stderr), a corrupt copy, a peer
+/// still storing an erased item, items that could not be changed.
+pub const FAIL: u8 = 2;
+
+/// 3: the command could not run as configured (audit with no gateway, a
+/// stewardship rule the configuration does not give).
+pub const CANNOT_RUN: u8 = 3;
+
+/// Ended by a signal: as a shell reports it, 128 + its number.
+pub const fn killed_by(signal: u8) -> u8 {
+    128u8.saturating_add(signal)
+}
+
+/// 141: stdout's reader is gone (`ccs-tui health | head -1`): the status
+/// a shell gives a process killed by SIGPIPE (13).
+pub const BROKEN_PIPE: u8 = killed_by(13);
 
 pub(super) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     err(&format!("ccs-tui: {msg}"));
@@ -67,7 +85,7 @@ pub(super) fn print_item<T: serde::Serialize>(item: &T) {
     };
     if let Err(e) = r.and_then(|()| w.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141);
+            std::process::exit(BROKEN_PIPE.into());
         }
     }
 }
@@ -104,10 +122,9 @@ pub(super) fn out_exact(line: &str) {
 
 fn write_line(w: &mut dyn Write, line: &str) {
     if let Err(e) = writeln!(w, "{line}") {
-        // `ccs-tui health | head -1`: the reader is gone; stop quietly, with
-        // the status a shell gives a process killed by SIGPIPE.
+        // The reader is gone: stop quietly.
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141);
+            std::process::exit(BROKEN_PIPE.into());
         }
     }
 }

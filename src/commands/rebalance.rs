@@ -9,11 +9,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::output::*;
-use super::steward::{carry_out, fleet, named, not_in_pinset, plan, valid_cids, Events};
+use super::steward::{carry_out, fleet, open_journal, plan_named, valid_cids, Events};
 use super::Ctx;
 use crate::cluster::steward::plan::Item;
 use crate::cluster::steward::plan::Kind;
-use crate::cluster::steward::{Journal, Planner};
+use crate::cluster::steward::{Fleet, Journal, Plan, Planner};
 
 /// `ccs-tui rebalance`
 #[derive(clap::Args, Debug, Clone)]
@@ -41,29 +41,12 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         tell!("ccs-tui: rebalance: no nodes known (nodes.NAME in the configuration, or cluster members)");
         return Ok(CANNOT_RUN);
     }
-    let journal = Journal::of(Kind::rebalance(&fleet).journal(), &cx.client).await?;
-    for w in journal.warnings() {
-        tell!("ccs-tui: {w}");
-    }
-    let seen = std::cell::RefCell::new(HashSet::new());
-    let planned = plan(cx, Planner::rebalance(&fleet, &journal), |p| {
-        let keep = named(&a.cids, p);
-        if keep && !a.cids.is_empty() {
-            seen.borrow_mut().insert(p.cid.clone());
-        }
-        keep
-    })
-    .await?;
-    // An item named that the pinset lacks: nothing is done (a typo must not
-    // leave the others changed and the run "failed").
-    if not_in_pinset(&a.cids, &seen.borrow()) != OK {
+    let journal = open_journal(cx, &Kind::rebalance(&fleet)).await?;
+    let Some(planned) = plan_named(cx, Planner::rebalance(&fleet, &journal), &a.cids).await? else {
         journal.close();
         return Ok(FAIL);
-    }
-    let (steward, tally) = (planned.plan, planned.tally);
+    };
     let json = cx.json || a.output.is_some();
-    let (rmin, rmax) = fleet.replication;
-    let from = fleet.bounds_from;
     if !json {
         say!(
             "rebalance [{}] {}",
@@ -72,203 +55,319 @@ pub(super) async fn run(cx: &Ctx, a: &RebalanceArgs) -> Result<u8, CmdError> {
         );
         say!("");
     }
-    let changed: Vec<&Item> = steward.items.iter().filter(|i| i.changes()).collect();
-    let (skipped, movable): (Vec<&Item>, Vec<&Item>) =
-        changed.iter().partition(|i| i.blocked.is_some());
-    let mut errors: HashMap<String, String> = HashMap::new();
-    let mut interrupted = false;
-    let mut done: HashSet<String> = HashSet::new();
-    if !a.dry_run && steward.moving().next().is_some() {
-        let t = carry_out(
-            cx,
-            if json { Events::Quiet } else { Events::Text },
-            &steward,
-            journal,
-            Duration::from_secs(a.wait),
-        )
-        .await;
-        errors = t.failed.into_iter().collect();
-        interrupted = t.interrupted;
-        done = t.done_cids.into_iter().collect();
-    } else {
-        journal.close();
-    }
-    // What happened (a dry run: what would): failed, blocked and unreached
-    // items count as unchanged. Looked up in sets: a pinset's changes can
-    // be a million items.
-    let blocked: HashSet<&str> = skipped.iter().map(|i| i.cid.as_str()).collect();
-    let applied = |cid: &str| (a.dry_run || done.contains(cid)) && !blocked.contains(cid);
-    let added = movable
-        .iter()
-        .filter(|i| i.added().next().is_some() && applied(&i.cid))
-        .count();
-    let removed = movable
-        .iter()
-        .filter(|i| i.removed().next().is_some() && applied(&i.cid))
-        .count();
-    let summary = tally.summary(&changed, &fleet, &applied);
+    let events = if json { Events::Quiet } else { Events::Text };
+    let outcome = carry_out_unless_dry(cx, a, events, &planned.plan, journal).await;
+    let report = Report::new(a.dry_run, &planned.plan, outcome);
+    let summary = planned
+        .tally
+        .summary(&report.changed, &fleet, &|cid| report.applied(cid));
     if json {
-        let head = serde_json::json!({
-            "checked_at": chrono::Utc::now().to_rfc3339(),
-            "total_pins": steward.checked,
-            "already_correct": steward.checked - changed.len(),
-            "added_replicas": added,
-            "removed_replicas": removed,
-            "left_as_they_are": skipped.len(),
-            "errors": errors.len(),
-            "dry_run": a.dry_run,
-            "interrupted": interrupted,
-            "replication_min": rmin,
-            "replication_max": rmax,
-            "bounds_from": from,
-        });
-        let node_summary: serde_json::Map<String, serde_json::Value> = summary
-            .iter()
-            .map(|(n, b, a)| (n.clone(), serde_json::json!({"before": b, "after": a})))
-            .collect();
-        // As ccs lists them: the items that change, under its keys; one
-        // at a time into the output, as a million of them are.
-        let action = |i: &Item| {
-            // An item left as it is changes nothing: no action a script
-            // could count, no peers to add or remove.
-            let left = i.blocked.is_some();
-            let none: Vec<&String> = Vec::new();
-            let mut v = serde_json::json!({
-                "cid": i.cid,
-                "name": i.name,
-                "action": if left { "left_as_it_is" } else { action_name(i) },
-                "current_allocations": i.current,
-                "new_allocations": if left { &i.current } else { &i.target },
-                "added_peers": if left { none.clone() } else { i.added().collect::<Vec<_>>() },
-                "removed_peers": if left { none } else { i.removed().collect::<Vec<_>>() },
-                "size": i.size,
-            });
-            if let Some(e) = errors.get(&i.cid) {
-                v["error"] = serde_json::Value::String(e.clone());
-            }
-            if let Some(why) = &i.blocked {
-                v["left_as_it_is"] = serde_json::Value::String(why.clone());
-            }
-            v
-        };
-        let write = |w: &mut dyn Write| {
-            write_report(w, &head, changed.iter().map(|i| action(i)), &node_summary)
-        };
-        match &a.output {
-            Some(path) => {
-                write_atomic_with(path, write)?;
-                tell!("Rebalance report written to: {}", path.display());
-            }
-            None => {
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                if let Err(e) = write(&mut out).and_then(|()| out.flush()) {
-                    // A closed pipe (`| head`) is not the report's fault.
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        tell!("ccs-tui: rebalance: writing the report: {e}");
-                        return Ok(FAIL);
-                    }
-                }
-            }
-        }
+        write_json(a, &fleet, &report, &summary)
     } else {
-        let (verb_add, verb_rm) = if a.dry_run {
-            ("would add replicas", "would remove replicas")
-        } else {
-            ("added replicas", "removed replicas")
-        };
-        say!("Results:");
-        say!("  total pins:       {}", steward.checked);
-        // Every item is one of: already correct, to change, left as it is.
-        say!("  already correct:  {}", steward.checked - changed.len());
-        say!("  to change:        {}", movable.len());
-        say!("  {verb_add}:  {added}");
-        say!("  {verb_rm}: {removed}");
-        if !skipped.is_empty() {
-            say!(
-                "  left as they are: {} (pinned on every peer, or a peer holding them is down)",
-                skipped.len()
-            );
-        }
-        if !errors.is_empty() {
-            say!("  errors:           {}", errors.len());
-        }
-        say!("");
-        say!(
-            "  {:<14}{:>8}{:>8}{:>8}",
-            "node",
-            "before",
-            "after",
-            "change"
-        );
-        for (name, before, after) in &summary {
-            let change = *after as i64 - *before as i64;
-            let shown = match change {
-                0 => "-".to_string(),
-                c if c > 0 => format!("+{c}"),
-                c => c.to_string(),
-            };
-            say!("  {name:<14}{before:>8}{after:>8}{shown:>8}");
-        }
-        if !changed.is_empty() {
-            say!("");
-            if skipped.is_empty() {
-                say!("actions ({}):", changed.len());
-            } else {
-                say!(
-                    "actions ({} to change, {} left as they are):",
-                    movable.len(),
-                    skipped.len()
-                );
-            }
-            for i in changed.iter().take(LISTED) {
-                let plus = i.added().map(|p| format!("+{}", fleet.name_of(p)));
-                let minus = i.removed().map(|p| format!("-{}", fleet.name_of(p)));
-                let size = i
-                    .size
-                    .map(|s| format!(" ({})", crate::format::human_bytes(s)))
-                    .unwrap_or_default();
-                // An item left as it is has no peers to add or remove.
-                let (label, peers) = if i.blocked.is_some() {
-                    ("left as it is", String::new())
-                } else {
-                    (
-                        action_name(i),
-                        plus.chain(minus).collect::<Vec<_>>().join(" "),
-                    )
-                };
-                say!("  {}  {}{size}  [{label}] {peers}", ccs_cut(&i.cid), i.name,);
-                if let Some(why) = &i.blocked {
-                    say!("      {why}");
-                } else if let Some(e) = errors.get(&i.cid) {
-                    say!("      FAILED: {e}");
-                } else if !a.dry_run && !applied(&i.cid) {
-                    say!("      not reached (interrupted)");
-                }
-            }
-            if changed.len() > LISTED {
-                say!(
-                    "  … and {} more (--json lists them all)",
-                    changed.len() - LISTED
-                );
-            }
-        }
-        if interrupted {
-            say!("");
-            say!("Interrupted: run `ccs-tui rebalance` again to finish (items already changed are settled from the journal).");
+        print_text(a, &fleet, &report, &summary);
+        Ok(report.code())
+    }
+}
+
+/// What carrying out the plan did: nothing on a dry run, or with no item
+/// to move.
+#[derive(Default)]
+struct Outcome {
+    /// CID → why its change failed.
+    errors: HashMap<String, String>,
+    interrupted: bool,
+    /// The items changed.
+    done: HashSet<String>,
+}
+
+/// Carries out the plan (closing the journal either way), unless this is a
+/// dry run or nothing moves.
+async fn carry_out_unless_dry(
+    cx: &Ctx,
+    a: &RebalanceArgs,
+    events: Events,
+    steward: &Plan,
+    journal: Journal,
+) -> Outcome {
+    if a.dry_run || steward.moving().next().is_none() {
+        journal.close();
+        return Outcome::default();
+    }
+    let t = carry_out(cx, events, steward, journal, Duration::from_secs(a.wait)).await;
+    Outcome {
+        errors: t.failed.into_iter().collect(),
+        interrupted: t.interrupted,
+        done: t.done_cids.into_iter().collect(),
+    }
+}
+
+/// What happened (a dry run: what would), item by item: failed, blocked and
+/// unreached items count as unchanged. Looked up in sets: a pinset's
+/// changes can be a million items.
+struct Report<'p> {
+    dry_run: bool,
+    /// The items the rule looked at.
+    checked: usize,
+    /// The items the rule would change, movable or not.
+    changed: Vec<&'p Item>,
+    /// Those of `changed` left as they are (blocked), and the rest.
+    skipped: Vec<&'p Item>,
+    movable: Vec<&'p Item>,
+    blocked: HashSet<&'p str>,
+    outcome: Outcome,
+}
+
+impl<'p> Report<'p> {
+    fn new(dry_run: bool, steward: &'p Plan, outcome: Outcome) -> Self {
+        let changed: Vec<&Item> = steward.items.iter().filter(|i| i.changes()).collect();
+        let (skipped, movable): (Vec<&Item>, Vec<&Item>) =
+            changed.iter().partition(|i| i.blocked.is_some());
+        let blocked = skipped.iter().map(|i| i.cid.as_str()).collect();
+        Report {
+            dry_run,
+            checked: steward.checked,
+            changed,
+            skipped,
+            movable,
+            blocked,
+            outcome,
         }
     }
-    Ok(if !errors.is_empty() || interrupted {
-        FAIL
-    } else if movable.is_empty() {
-        OK
-    } else {
-        PARTIAL
+
+    /// Whether the item's change happened (or, on a dry run, would).
+    fn applied(&self, cid: &str) -> bool {
+        (self.dry_run || self.outcome.done.contains(cid)) && !self.blocked.contains(cid)
+    }
+
+    /// The items given a copy.
+    fn added(&self) -> usize {
+        self.movable
+            .iter()
+            .filter(|i| i.added().next().is_some() && self.applied(&i.cid))
+            .count()
+    }
+
+    /// The items that released a copy.
+    fn removed(&self) -> usize {
+        self.movable
+            .iter()
+            .filter(|i| i.removed().next().is_some() && self.applied(&i.cid))
+            .count()
+    }
+
+    fn code(&self) -> u8 {
+        if !self.outcome.errors.is_empty() || self.outcome.interrupted {
+            FAIL
+        } else if self.movable.is_empty() {
+            OK
+        } else {
+            PARTIAL
+        }
+    }
+}
+
+/// The JSON report, to `--output` or stdout; the run's exit code, or FAIL
+/// when stdout would not take the report.
+fn write_json(
+    a: &RebalanceArgs,
+    fleet: &Fleet,
+    report: &Report,
+    summary: &[(String, usize, usize)],
+) -> Result<u8, CmdError> {
+    let head = json_head(fleet, report);
+    let node_summary: serde_json::Map<String, serde_json::Value> = summary
+        .iter()
+        .map(|(n, b, a)| (n.clone(), serde_json::json!({"before": b, "after": a})))
+        .collect();
+    // As ccs lists them: the items that change, under its keys; one at a
+    // time into the output, as a million of them are.
+    let actions = || {
+        report
+            .changed
+            .iter()
+            .map(|i| json_action(i, &report.outcome.errors))
+    };
+    let write = |w: &mut dyn Write| write_report(w, &head, actions(), &node_summary);
+    match &a.output {
+        Some(path) => {
+            write_atomic_with(path, write)?;
+            tell!("Rebalance report written to: {}", path.display());
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            if let Err(e) = write(&mut out).and_then(|()| out.flush()) {
+                // A closed pipe (`| head`) is not the report's fault.
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    tell!("ccs-tui: rebalance: writing the report: {e}");
+                    return Ok(FAIL);
+                }
+            }
+        }
+    }
+    Ok(report.code())
+}
+
+/// The JSON report's fields before its actions (ccs's keys and order).
+fn json_head(fleet: &Fleet, report: &Report) -> serde_json::Value {
+    let (rmin, rmax) = fleet.replication;
+    serde_json::json!({
+        "checked_at": chrono::Utc::now().to_rfc3339(),
+        "total_pins": report.checked,
+        "already_correct": report.checked - report.changed.len(),
+        "added_replicas": report.added(),
+        "removed_replicas": report.removed(),
+        "left_as_they_are": report.skipped.len(),
+        "errors": report.outcome.errors.len(),
+        "dry_run": report.dry_run,
+        "interrupted": report.outcome.interrupted,
+        "replication_min": rmin,
+        "replication_max": rmax,
+        "bounds_from": fleet.bounds_from,
     })
 }
 
-/// ccs's name for what happens to an item that changes.
+/// One changed item as ccs reports it.
+fn json_action(i: &Item, errors: &HashMap<String, String>) -> serde_json::Value {
+    // An item left as it is changes nothing: no action a script could
+    // count, no peers to add or remove.
+    let left = i.blocked.is_some();
+    let none: Vec<&String> = Vec::new();
+    let mut v = serde_json::json!({
+        "cid": i.cid,
+        "name": i.name,
+        "action": if left { "left_as_it_is" } else { action_name(i) },
+        "current_allocations": i.current,
+        "new_allocations": if left { &i.current } else { &i.target },
+        "added_peers": if left { none.clone() } else { i.added().collect::<Vec<_>>() },
+        "removed_peers": if left { none } else { i.removed().collect::<Vec<_>>() },
+        "size": i.size,
+    });
+    if let Some(e) = errors.get(&i.cid) {
+        v["error"] = serde_json::Value::String(e.clone());
+    }
+    if let Some(why) = &i.blocked {
+        v["left_as_it_is"] = serde_json::Value::String(why.clone());
+    }
+    v
+}
+
+/// The text report: the counts, each node before and after, the first
+/// items changed.
+fn print_text(
+    a: &RebalanceArgs,
+    fleet: &Fleet,
+    report: &Report,
+    summary: &[(String, usize, usize)],
+) {
+    print_results(report);
+    say!("");
+    print_node_summary(summary);
+    if !report.changed.is_empty() {
+        say!("");
+        print_actions(a, fleet, report);
+    }
+    if report.outcome.interrupted {
+        say!("");
+        say!("Interrupted: run `ccs-tui rebalance` again to finish (items already changed are settled from the journal).");
+    }
+}
+
+fn print_results(report: &Report) {
+    let (verb_add, verb_rm) = if report.dry_run {
+        ("would add replicas", "would remove replicas")
+    } else {
+        ("added replicas", "removed replicas")
+    };
+    say!("Results:");
+    say!("  total pins:       {}", report.checked);
+    // Every item is one of: already correct, to change, left as it is.
+    say!(
+        "  already correct:  {}",
+        report.checked - report.changed.len()
+    );
+    say!("  to change:        {}", report.movable.len());
+    say!("  {verb_add}:  {}", report.added());
+    say!("  {verb_rm}: {}", report.removed());
+    if !report.skipped.is_empty() {
+        say!(
+            "  left as they are: {} (pinned on every peer, or a peer holding them is down)",
+            report.skipped.len()
+        );
+    }
+    if !report.outcome.errors.is_empty() {
+        say!("  errors:           {}", report.outcome.errors.len());
+    }
+}
+
+fn print_node_summary(summary: &[(String, usize, usize)]) {
+    say!(
+        "  {:<14}{:>8}{:>8}{:>8}",
+        "node",
+        "before",
+        "after",
+        "change"
+    );
+    for (name, before, after) in summary {
+        let change = *after as i64 - *before as i64;
+        let shown = match change {
+            0 => "-".to_string(),
+            c if c > 0 => format!("+{c}"),
+            c => c.to_string(),
+        };
+        say!("  {name:<14}{before:>8}{after:>8}{shown:>8}");
+    }
+}
+
+/// The first [`LISTED`] items changed, each with what happened to it.
+fn print_actions(a: &RebalanceArgs, fleet: &Fleet, report: &Report) {
+    if report.skipped.is_empty() {
+        say!("actions ({}):", report.changed.len());
+    } else {
+        say!(
+            "actions ({} to change, {} left as they are):",
+            report.movable.len(),
+            report.skipped.len()
+        );
+    }
+    for i in report.changed.iter().take(LISTED) {
+        print_action(a, fleet, report, i);
+    }
+    if report.changed.len() > LISTED {
+        say!(
+            "  … and {} more (--json lists them all)",
+            report.changed.len() - LISTED
+        );
+    }
+}
+
+fn print_action(a: &RebalanceArgs, fleet: &Fleet, report: &Report, i: &Item) {
+    let plus = i.added().map(|p| format!("+{}", fleet.name_of(p)));
+    let minus = i.removed().map(|p| format!("-{}", fleet.name_of(p)));
+    let size = i
+        .size
+        .map(|s| format!(" ({})", crate::format::human_bytes(s)))
+        .unwrap_or_default();
+    // An item left as it is has no peers to add or remove.
+    let (label, peers) = if i.blocked.is_some() {
+        ("left as it is", String::new())
+    } else {
+        (
+            action_name(i),
+            plus.chain(minus).collect::<Vec<_>>().join(" "),
+        )
+    };
+    say!("  {}  {}{size}  [{label}] {peers}", ccs_cut(&i.cid), i.name,);
+    if let Some(why) = &i.blocked {
+        say!("      {why}");
+    } else if let Some(e) = report.outcome.errors.get(&i.cid) {
+        say!("      FAILED: {e}");
+    } else if !a.dry_run && !report.applied(&i.cid) {
+        say!("      not reached (interrupted)");
+    }
+}
+
 /// The report's target, and where its bounds come from.
-fn target_text(fleet: &crate::cluster::steward::Fleet) -> String {
+fn target_text(fleet: &Fleet) -> String {
     let (rmin, rmax) = fleet.replication;
     match fleet.bounds_from {
         BoundsFrom::Configuration => format!(
@@ -278,6 +377,7 @@ fn target_text(fleet: &crate::cluster::steward::Fleet) -> String {
     }
 }
 
+/// ccs's name for what happens to an item that changes.
 fn action_name(i: &Item) -> &'static str {
     if i.added().next().is_some() {
         "add_replicas"

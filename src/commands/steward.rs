@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::output::*;
 use super::Ctx;
+use crate::cluster::steward::plan::Kind;
 use crate::cluster::steward::{
     execute, Event, Fleet, Journal, Patience, Plan, Planned, Planner, Step, Tally,
 };
@@ -52,6 +53,36 @@ pub(super) async fn plan(
     Ok(planned)
 }
 
+/// The journal of a plan of this kind, its warnings said.
+pub(super) async fn open_journal(cx: &Ctx, kind: &Kind) -> Result<Journal, CmdError> {
+    let journal = Journal::of(kind.journal(), &cx.client).await?;
+    for w in journal.warnings() {
+        tell!("ccs-tui: {w}");
+    }
+    Ok(journal)
+}
+
+/// The plan, through `planner`, of the items named (the whole pinset when
+/// none are); none at all when one named is not in the pinset: a typo must
+/// not leave the others changed and the run "failed".
+pub(super) async fn plan_named(
+    cx: &Ctx,
+    planner: Planner,
+    cids: &[String],
+) -> Result<Option<Planned>, CmdError> {
+    let seen = std::cell::RefCell::new(std::collections::HashSet::new());
+    let planned = plan(cx, planner, |p| {
+        let keep = named(cids, p);
+        if keep && !cids.is_empty() {
+            seen.borrow_mut().insert(p.cid.clone());
+        }
+        keep
+    })
+    .await?;
+    let all_named = all_in_pinset(cids, &seen.borrow());
+    Ok(all_named.then_some(planned))
+}
+
 /// The CIDs named on the command line, each a CID.
 pub(super) fn valid_cids(what: &str, cids: &[String]) -> Result<(), CmdError> {
     for c in cids {
@@ -65,14 +96,15 @@ pub(super) fn valid_cids(what: &str, cids: &[String]) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// The CIDs named that the pinset did not have (`seen` holds those it had).
-pub(super) fn not_in_pinset(cids: &[String], seen: &std::collections::HashSet<String>) -> u8 {
-    let mut code = OK;
+/// Whether the pinset had every CID named (`seen` holds those it had);
+/// each it did not is said.
+fn all_in_pinset(cids: &[String], seen: &std::collections::HashSet<String>) -> bool {
+    let mut all = true;
     for c in cids.iter().filter(|c| !seen.contains(*c)) {
         tell!("ccs-tui: {c} is not in the pinset");
-        code = FAIL;
+        all = false;
     }
-    code
+    all
 }
 
 /// Whether `p` is one of the items named (every item when none are).
