@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use ccs_tui::app::filter::{Filter, Sort, SortKey};
 use ccs_tui::app::order::compute_index;
-use ccs_tui::app::pinset::Pinset;
 use ccs_tui::app::rows::PinRow;
 use ccs_tui::app::State;
 use ccs_tui::cluster::gojson::{GoTime, List, Map};
 use ccs_tui::cluster::types::Pin;
+use ccs_tui::pinset::Pinset;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;

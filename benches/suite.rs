@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use ccs_tui::app::filter::{Filter, Sort, SortKey};
 use ccs_tui::app::order::compute_index;
-use ccs_tui::app::pinset::Pinset;
 use ccs_tui::app::{update, Msg, State};
 use ccs_tui::cluster::{parse_host, ClientConfig, ClusterClient};
+use ccs_tui::pinset::Pinset;
 use ccs_tui::tasks::pollers;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;

@@ -16,6 +16,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod format;
+pub mod pinset;
 pub mod preview;
 pub mod sanitize;
 pub mod sim;

@@ -19,7 +19,7 @@ pub struct CapacityView {
 /// The figures of the loaded pinset (one pass; the console runs it on a
 /// blocking thread, the pinset shared, not copied).
 pub fn figures(
-    rows: &crate::app::pinset::Pinset,
+    rows: &crate::pinset::Pinset,
     peers: &[crate::cluster::capacity::Peer],
     now: i64,
 ) -> Capacity {

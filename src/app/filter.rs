@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use super::pinset::Row;
 use super::rows::{PeerRow, Repl, ReplBook};
+use crate::pinset::Row;
 
 /// What `/` typed, parsed: substring terms and `field:value` terms, all of
 /// which must match; a leading `!` inverts the whole filter (k9s).

@@ -10,7 +10,6 @@ pub mod keymap;
 pub mod layout;
 pub mod msg;
 pub mod order;
-pub mod pinset;
 pub mod reader;
 pub mod rows;
 pub mod state;

@@ -4,10 +4,10 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 
-use super::pinset::Pinset;
 use super::rows::PeerRow;
 use super::transfers::TaskKind;
 use crate::cluster::types::{GlobalPinInfo, Metric};
+use crate::pinset::Pinset;
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -279,7 +279,7 @@ pub enum Effect {
     Unpin(Vec<String>),
     /// Work out the capacity figures from the loaded pinset (off the UI
     /// task) and read the free-space history.
-    Capacity(std::sync::Arc<crate::app::pinset::Pinset>),
+    Capacity(std::sync::Arc<crate::pinset::Pinset>),
     /// Put the peers' free space (peer ID, bytes) in its history.
     RecordFreeSpace(Vec<(String, u64)>),
     /// Read items and look for the blocks other items share, before the

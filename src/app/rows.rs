@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::pinset::Row;
 use crate::cluster::types::{GlobalPinInfo, PeerId, TrackerStatus};
+use crate::pinset::Row;
 use crate::sanitize::clean;
 
 /// A member peer as the peers pane shows it.
@@ -78,7 +78,7 @@ impl PeerRow {
 }
 
 /// The pinset's own row, owned (kept with the pinset, which makes them).
-pub use super::pinset::PinRow;
+pub use crate::pinset::PinRow;
 
 pub use crate::cluster::replicas::{Health, Repl};
 
@@ -113,7 +113,7 @@ impl ReplBook {
     pub fn set_fixity(
         &mut self,
         findings: crate::cluster::fixity::Findings,
-        rows: &crate::app::pinset::Pinset,
+        rows: &crate::pinset::Pinset,
     ) {
         let before: Vec<String> = self.fixity.by_cid.keys().cloned().collect();
         self.fixity = std::sync::Arc::new(findings);

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use super::filter::{Filter, Sort};
 use super::keymap::{Keymap, Screen};
-use super::pinset::{Pinset, Row};
 use super::rows::{PeerRow, ReplBook};
 use crate::cluster::types::GlobalPinInfo;
+use crate::pinset::{Pinset, Row};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -175,10 +175,10 @@ pub struct PinsState {
     /// A reload being applied to `rows` in place (the old rows stay on
     /// screen until it ends), and listing chunks waiting for the table while
     /// an index task still reads it.
-    pub reload: Option<crate::app::pinset::Reload>,
+    pub reload: Option<crate::pinset::Reload>,
     pub pending: Vec<Pinset>,
     pub generation: u64,
-    pub index: crate::app::pinset::Order,
+    pub index: crate::pinset::Order,
     /// Set when `index` is being recomputed off the UI task.
     pub index_pending: Option<u64>,
     /// The index task running, if any. One at a time: typing a filter over

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use super::output::*;
 use super::Ctx;
-use crate::app::pinset::Pinset;
 use crate::cluster::steward::risk::{risk_over, AtRisk, Risk, RiskItem};
 use crate::cluster::types::{PeerId, TrackerStatus, PROBLEM_FILTER};
 use crate::cluster::PinTypeFilter;
+use crate::pinset::Pinset;
 
 /// `ccs-tui risk`
 #[derive(clap::Args, Debug, Clone)]

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::app::pinset::Pinset;
 use crate::app::Msg;
 use crate::cluster::capacity::{self, history};
+use crate::pinset::Pinset;
 
 use super::effects::Effects;
 

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
 
-use crate::app::pinset::Pinset;
 use crate::app::rows::PeerRow;
 use crate::app::Msg;
 use crate::cluster::types::PROBLEM_FILTER;
 use crate::cluster::{ClusterClient, PinTypeFilter};
+use crate::pinset::Pinset;
 
 /// Intervals (from the config's `console:` section, or these defaults).
 #[derive(Debug, Clone, Copy)]

@@ -11,10 +11,10 @@ use ratatui::Frame;
 use super::layout::pins_rows_in;
 use super::theme::Theme;
 use super::widgets::{block, ellipsize};
-use crate::app::pinset;
 use crate::app::state::PinsState;
 use crate::app::{Pane, State};
 use crate::format::{count, human_bytes, short_id};
+use crate::pinset;
 
 pub(super) fn fmt_time(unix: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix, 0)

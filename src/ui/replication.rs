@@ -10,12 +10,12 @@ use ratatui::Frame;
 
 use super::theme::Theme;
 use super::widgets::{block, ellipsize};
-use crate::app::pinset;
 use crate::app::rows::PeerLine;
 use crate::app::state::ReplicationState;
 use crate::app::{Pane, State};
 use crate::cluster::types::GlobalPinInfo;
 use crate::format::{human_bytes, short_id};
+use crate::pinset;
 
 pub(super) fn draw(st: &State, f: &mut Frame, r: Rect, th: Theme) {
     let rs = &st.replication;

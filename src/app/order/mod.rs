@@ -13,8 +13,8 @@ use std::sync::Arc;
 use sort_keys::sorted;
 
 use super::filter::{Filter, Sort, SortKey};
-use super::pinset::{Order, Pinset, Row};
 use super::rows::{Observed, Repl, ReplBook};
+use crate::pinset::{Order, Pinset, Row};
 
 /// The rows to show, in order (indexes into the pinset), and how many items
 /// of the whole pinset are problems (for the header: the same rule as the view).
@@ -253,7 +253,7 @@ pub fn order_of(rows: &Pinset, key: SortKey) -> Order {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::pinset::PinRow;
+    use crate::pinset::PinRow;
 
     /// Every row by the full comparison, the reference the orders are held to.
     fn full_order(t: &Pinset, key: SortKey) -> Vec<u32> {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::radix::{sort_packed, sort_with};
 use super::{cmp_folded, par_ranges, par_rows, SortKey};
-use crate::app::pinset::{Order, Pinset, Row};
+use crate::pinset::{Order, Pinset, Row};
 
 /// Every row's index, ascending by `key` (not `Status`, which moves with
 /// every poll), equal keys in listing order; names that are equal go by

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::{compute_index, flash, row_visible, Effect, Level, SortKey, State, SYNC_INDEX_LIMIT};
 use crate::app::msg::IndexJob;
 use crate::app::order::Indexed;
-use crate::app::pinset::Order;
 use crate::app::state::Edge;
+use crate::pinset::Order;
 
 /// The replication pane follows the selected item.
 pub(super) fn inspect_selected(st: &mut State) {
@@ -146,7 +146,7 @@ pub(super) fn set_index(st: &mut State, index: Order) {
 pub(super) fn on_chunk(
     st: &mut State,
     generation: u64,
-    rows: crate::app::pinset::Pinset,
+    rows: crate::pinset::Pinset,
     done: bool,
 ) -> Vec<Effect> {
     if generation < st.pins.generation {
@@ -244,7 +244,7 @@ fn finish_reload(st: &mut State) {
         done.moved
             .get(i as usize)
             .copied()
-            .filter(|j| *j != crate::app::pinset::GONE)
+            .filter(|j| *j != crate::pinset::GONE)
     };
     let before = p
         .index

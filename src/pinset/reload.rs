@@ -263,7 +263,7 @@ fn same_row(old: Row<'_>, new: Row<'_>, set: u32, org: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::pinset::PinRow;
+    use crate::pinset::PinRow;
 
     fn row(cid: &str, name: &str, peers: &[&str]) -> PinRow {
         PinRow {

@@ -213,7 +213,7 @@ mod tests {
 mod scan_agrees_with_serde {
     use super::{by_serde, scan};
 
-    const REAL: &str = include_str!("../../../tests/fixtures/cluster-allocations.derived.ndjson");
+    const REAL: &str = include_str!("../../tests/fixtures/cluster-allocations.derived.ndjson");
 
     fn lines() -> Vec<String> {
         let mut v: Vec<String> = REAL.lines().map(String::from).collect();
