@@ -14,17 +14,7 @@ use ccs_tui::cluster::gojson::{GoTime, List, Map};
 use ccs_tui::cluster::types::Pin;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-fn k(st: &mut State, c: KeyCode) -> Vec<Effect> {
-    update(st, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
-}
-fn ch(st: &mut State, c: char) -> Vec<Effect> {
-    k(st, KeyCode::Char(c))
-}
-fn typed(st: &mut State, s: &str) {
-    for c in s.chars() {
-        ch(st, c);
-    }
-}
+use crate::common::console::{ch, console, peer, pin, press, typed};
 
 /// A valid CIDv0: a known one with its last characters varied (base58 digits).
 fn cid(i: usize) -> String {
@@ -35,46 +25,23 @@ fn cid(i: usize) -> String {
     format!("QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8f{tail}")
 }
 
-fn pin(i: usize) -> PinRow {
-    PinRow::from_pin(&Pin {
-        cid: cid(i),
-        name: format!("item-{i}"),
-        metadata: Map::from(vec![("org".to_string(), "hrdag".to_string())]),
-        allocations: List::from(vec!["p1".to_string()]),
-        timestamp: GoTime::from_unix(1_700_000_000 + i as i64, 0, 0),
-        ..Default::default()
-    })
+/// An item of this file's pinset, held by `nas` (`p1`).
+fn item(i: usize) -> PinRow {
+    pin(cid(i))
+        .name(format!("item-{i}"))
+        .org("hrdag")
+        .allocations(&["p1"])
+        .created(1_700_000_000 + i as i64)
+        .row()
 }
 
+/// One peer and five items.
 fn loaded() -> State {
-    let mut st = State::new("x".into(), None, Instant::now());
-    st.pins_height = 5;
-    update(
-        &mut st,
-        Msg::Peers(
-            Ok(vec![PeerRow {
-                id: "p1".into(),
-                name: "nas".into(),
-                version: "1.1.6".into(),
-                error: String::new(),
-                free_space: None,
-                pinned: 0,
-                errors: 0,
-                ..Default::default()
-            }]),
-            Duration::from_secs(5),
-        ),
-    );
-    update(
-        &mut st,
-        Msg::PinsetChunk {
-            generation: 1,
-            rows: (0..5).map(pin).collect(),
-            done: true,
-            every: Duration::from_secs(30),
-        },
-    );
-    st
+    console()
+        .api("x", None)
+        .peers(vec![peer("p1", "nas")])
+        .pins((0..5).map(item))
+        .build()
 }
 
 fn has_unpin(fx: &[Effect]) -> bool {
@@ -99,7 +66,7 @@ fn unpin_needs_an_explicit_yes() {
         other => panic!("{other:?}"),
     }
     // Enter on Cancel cancels.
-    assert!(!has_unpin(&k(&mut st, KeyCode::Enter)));
+    assert!(!has_unpin(&press(&mut st, KeyCode::Enter)));
     assert!(st.dialog.is_none());
     // Every other key leaves it open or cancels; none unpins.
     for key in [
@@ -114,7 +81,7 @@ fn unpin_needs_an_explicit_yes() {
         KeyCode::Down,
     ] {
         ch(&mut st, 'x');
-        assert!(!has_unpin(&k(&mut st, key)), "{key:?} must not unpin");
+        assert!(!has_unpin(&press(&mut st, key)), "{key:?} must not unpin");
         st.dialog = None;
     }
     // `y` unpins; moving to Unpin and Enter unpins.
@@ -137,8 +104,8 @@ fn unpin_needs_an_explicit_yes() {
         Some("unpinning")
     );
     ch(&mut st, 'x');
-    k(&mut st, KeyCode::Tab);
-    assert!(has_unpin(&k(&mut st, KeyCode::Enter)));
+    press(&mut st, KeyCode::Tab);
+    assert!(has_unpin(&press(&mut st, KeyCode::Enter)));
 }
 
 #[test]
@@ -147,7 +114,7 @@ fn marked_rows_unpin_together_behind_one_dialog() {
     ch(&mut st, ' ');
     ch(&mut st, ' ');
     ch(&mut st, ' ');
-    k(&mut st, KeyCode::Char('d'));
+    press(&mut st, KeyCode::Char('d'));
     ch(&mut st, 'x');
     match &st.dialog {
         Some(Dialog::Confirm(c)) => {
@@ -172,12 +139,12 @@ fn esc_dismisses_a_message_once_nothing_else_is_open() {
     assert!(st.flash.is_some());
     ch(&mut st, '/');
     ch(&mut st, 'x');
-    k(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     ch(&mut st, 'a');
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     assert!(st.pins.filter.is_empty(), "the filter first");
     assert!(st.flash.is_some());
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     assert!(st.flash.is_none());
 }
 
@@ -227,7 +194,7 @@ fn upload_form_validates_then_asks_the_task() {
         panic!()
     };
     assert_eq!(f.value(4), "org=hrdag", "org from the config's profile");
-    assert!(k(&mut st, KeyCode::Enter).is_empty());
+    assert!(press(&mut st, KeyCode::Enter).is_empty());
     let Some(Dialog::Form(f)) = &st.dialog else {
         panic!()
     };
@@ -235,7 +202,7 @@ fn upload_form_validates_then_asks_the_task() {
     typed(&mut st, "~/scans");
     // Tab in the path field asks for completion.
     assert_eq!(
-        k(&mut st, KeyCode::Tab),
+        press(&mut st, KeyCode::Tab),
         vec![Effect::CompletePath("~/scans".into())]
     );
     update(
@@ -246,20 +213,20 @@ fn upload_form_validates_then_asks_the_task() {
             candidates: vec!["scans-2026/".into()],
         },
     );
-    k(&mut st, KeyCode::Down);
+    press(&mut st, KeyCode::Down);
     typed(&mut st, "Scans 2026");
-    k(&mut st, KeyCode::Down);
+    press(&mut st, KeyCode::Down);
     typed(&mut st, "zero");
-    k(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     let Some(Dialog::Form(f)) = &st.dialog else {
         panic!()
     };
     assert!(f.error.as_ref().unwrap().contains("replication min"));
     for _ in 0..4 {
-        k(&mut st, KeyCode::Backspace);
+        press(&mut st, KeyCode::Backspace);
     }
     typed(&mut st, "2");
-    assert!(k(&mut st, KeyCode::Enter).is_empty());
+    assert!(press(&mut st, KeyCode::Enter).is_empty());
     let Some(Dialog::Form(f)) = &st.dialog else {
         panic!()
     };
@@ -267,9 +234,9 @@ fn upload_form_validates_then_asks_the_task() {
         f.error.as_deref(),
         Some("replication min 2, but 1 peer is up: the add would fail")
     );
-    k(&mut st, KeyCode::Backspace);
+    press(&mut st, KeyCode::Backspace);
     typed(&mut st, "1");
-    let fx = k(&mut st, KeyCode::Enter);
+    let fx = press(&mut st, KeyCode::Enter);
     let Some(Effect::Upload(req)) = fx.first() else {
         panic!("{fx:?}")
     };
@@ -294,7 +261,7 @@ fn upload_form_validates_then_asks_the_task() {
     };
     assert!(f.error.as_ref().unwrap().contains("permission denied") && !f.pending);
     // Enter again: the upload is asked for.
-    let fx = k(&mut st, KeyCode::Enter);
+    let fx = press(&mut st, KeyCode::Enter);
     let id = match fx.first() {
         Some(Effect::Upload(r)) => r.id,
         other => panic!("{other:?}"),
@@ -322,7 +289,7 @@ fn upload_form_validates_then_asks_the_task() {
     );
     assert_eq!(st.tasks[0].ratio(), 0.5);
     // Done: the new item is selected once the pinset brings it.
-    let new_cid = pin(77).cid.to_string();
+    let new_cid = item(77).cid.to_string();
     let fx = update(
         &mut st,
         Msg::TaskDone {
@@ -334,8 +301,8 @@ fn upload_form_validates_then_asks_the_task() {
         },
     );
     assert!(fx.contains(&Effect::RefreshNow));
-    let mut rows: Vec<PinRow> = (0..5).map(pin).collect();
-    rows.push(pin(77));
+    let mut rows: Vec<PinRow> = (0..5).map(item).collect();
+    rows.push(item(77));
     update(
         &mut st,
         Msg::PinsetChunk {
@@ -354,7 +321,7 @@ fn esc_cancels_a_form_and_sends_nothing() {
     let mut st = loaded();
     ch(&mut st, 'a');
     typed(&mut st, "/tmp/x");
-    assert!(k(&mut st, KeyCode::Esc).is_empty());
+    assert!(press(&mut st, KeyCode::Esc).is_empty());
     assert!(st.dialog.is_none());
 }
 
@@ -375,8 +342,8 @@ fn fetch_form_checks_the_cid_as_you_type() {
     );
     assert_eq!(f.value(1), cid, "prefilled with the selected item");
     // Break the CID: the reason shows at once.
-    k(&mut st, KeyCode::Down);
-    k(&mut st, KeyCode::Backspace);
+    press(&mut st, KeyCode::Down);
+    press(&mut st, KeyCode::Backspace);
     typed(&mut st, "!");
     let Some(Dialog::Form(f)) = &st.dialog else {
         panic!()
@@ -386,10 +353,10 @@ fn fetch_form_checks_the_cid_as_you_type() {
         "{:?}",
         f.error
     );
-    assert!(k(&mut st, KeyCode::Enter).is_empty());
-    k(&mut st, KeyCode::Backspace);
+    assert!(press(&mut st, KeyCode::Enter).is_empty());
+    press(&mut st, KeyCode::Backspace);
     typed(&mut st, &cid[cid.len() - 1..]);
-    let fx = k(&mut st, KeyCode::Enter);
+    let fx = press(&mut st, KeyCode::Enter);
     assert!(
         matches!(fx.first(), Some(Effect::Fetch { cid: c, dest, create_folder: false, .. }) if *c == cid && dest == "/srv/restore/item-4")
     );
@@ -407,7 +374,7 @@ fn fetch_form_checks_the_cid_as_you_type() {
         panic!()
     };
     assert!(f.note.as_ref().unwrap().contains("Enter creates it"));
-    let fx = k(&mut st, KeyCode::Enter);
+    let fx = press(&mut st, KeyCode::Enter);
     assert!(
         matches!(
             fx.first(),
@@ -467,14 +434,14 @@ fn tasks_view_cancels_and_dismisses() {
     );
     ch(&mut st, 'd');
     assert!(st.tasks.is_empty());
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     assert!(!st.show_tasks);
 }
 
 fn command(st: &mut State, line: &str) -> Vec<Effect> {
     ch(st, ':');
     typed(st, line);
-    k(st, KeyCode::Enter)
+    press(st, KeyCode::Enter)
 }
 
 #[test]
@@ -487,27 +454,27 @@ fn the_command_line_completes_and_runs_verbs() {
     assert!(!st.pins.problems_only);
     ch(&mut st, ':');
     typed(&mut st, "pro");
-    k(&mut st, KeyCode::Tab);
+    press(&mut st, KeyCode::Tab);
     assert_eq!(st.mode, Mode::Command("problems ".into()));
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     // Ambiguous: the candidates are listed, the text kept.
     ch(&mut st, ':');
     typed(&mut st, "p");
-    k(&mut st, KeyCode::Tab);
+    press(&mut st, KeyCode::Tab);
     assert_eq!(st.mode, Mode::Command("p".into()));
     assert_eq!(
         st.prompt_hint.as_deref(),
         Some("pins  problems  peers  peer")
     );
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     // Peer names complete after `peer `.
     ch(&mut st, ':');
     typed(&mut st, "peer n");
-    k(&mut st, KeyCode::Tab);
+    press(&mut st, KeyCode::Tab);
     assert_eq!(st.mode, Mode::Command("peer nas".into()));
-    k(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     assert_eq!(st.peer_detail.as_ref().map(|d| d.id.as_str()), Some("p1"));
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     assert!(st.peer_detail.is_none());
     command(&mut st, "sort size");
     assert_eq!(st.pins.sort.key, SortKey::Size);
@@ -524,7 +491,7 @@ fn the_command_line_completes_and_runs_verbs() {
         panic!("upload form")
     };
     assert_eq!(f.value(0), "/srv/scans");
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     command(&mut st, &cid(9));
     assert!(st.flash.as_ref().unwrap().text.contains("unknown command"));
     command(&mut st, &format!("fetch {}", cid(9)));
@@ -532,13 +499,13 @@ fn the_command_line_completes_and_runs_verbs() {
         panic!("fetch form")
     };
     assert_eq!(f.value(1), cid(9));
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     command(&mut st, "tasks");
     assert!(st.show_tasks);
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     command(&mut st, "help");
     assert!(st.help.is_some());
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     command(&mut st, "recover all");
     assert!(st
         .flash
@@ -548,11 +515,11 @@ fn the_command_line_completes_and_runs_verbs() {
         .contains("nothing to recover"));
     // ↑ recalls earlier commands.
     ch(&mut st, ':');
-    k(&mut st, KeyCode::Up);
+    press(&mut st, KeyCode::Up);
     assert_eq!(st.mode, Mode::Command("recover all".into()));
-    k(&mut st, KeyCode::Up);
+    press(&mut st, KeyCode::Up);
     assert_eq!(st.mode, Mode::Command("help".into()));
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     assert_eq!(command(&mut st, "q"), vec![Effect::Quit]);
 }
 
@@ -577,7 +544,7 @@ fn upload_form_checks_replication_bounds_and_lists_candidates() {
         }
         typed(st, v);
         if v.is_empty() {
-            k(st, KeyCode::Backspace);
+            press(st, KeyCode::Backspace);
         }
     };
     let error = |st: &State| match &st.dialog {
@@ -591,7 +558,7 @@ fn upload_form_checks_replication_bounds_and_lists_candidates() {
         Some("replication min 5 is more than max 2: min must be at most max"),
         "said as it is typed"
     );
-    assert!(k(&mut st, KeyCode::Enter).is_empty(), "and never sent");
+    assert!(press(&mut st, KeyCode::Enter).is_empty(), "and never sent");
     field(&mut st, 2, "-1");
     assert!(error(&st).unwrap().contains("both min and max"));
     field(&mut st, 3, "-1");
@@ -618,7 +585,7 @@ fn upload_form_checks_replication_bounds_and_lists_candidates() {
         panic!()
     };
     assert_eq!(f.note.as_deref(), Some("x1.tif  x2.tif  xdir/"));
-    let fx = k(&mut st, KeyCode::Enter);
+    let fx = press(&mut st, KeyCode::Enter);
     assert!(
         matches!(fx.first(), Some(Effect::Upload(r)) if r.replication_min == Some(2) && r.replication_max == Some(3)),
         "{fx:?}"
@@ -772,23 +739,23 @@ fn esc_goes_back_one_step_at_a_time() {
     let mut st = loaded();
     ch(&mut st, '/');
     typed(&mut st, "item");
-    k(&mut st, KeyCode::Enter);
-    k(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     assert_eq!(st.focus, ccs_tui::app::Pane::Replication);
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     assert_eq!(st.focus, ccs_tui::app::Pane::Pins, "out of the pane first");
     assert_eq!(st.pins.filter.raw, "item", "the filter behind it stays");
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     assert!(st.pins.filter.is_empty());
     // A question in a form: Esc answers no and keeps the form.
     ch(&mut st, 'o');
     update(&mut st, Msg::FetchNeedsFolder("/srv/new".into()));
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     let Some(Dialog::Form(f)) = &st.dialog else {
         panic!("the form stays to be changed")
     };
     assert!(f.note.is_none() && !f.force);
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     assert!(st.dialog.is_none());
     // An error about what was typed goes once the text changes.
     ch(&mut st, '/');
@@ -796,7 +763,7 @@ fn esc_goes_back_one_step_at_a_time() {
     assert!(st.flash.as_ref().unwrap().text.contains("unknown status"));
     typed(&mut st, "rror");
     assert!(st.flash.is_none(), "{:?}", st.flash);
-    k(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     // The line edits as a shell's does.
     ch(&mut st, ':');
     typed(&mut st, "sort size");
@@ -861,7 +828,7 @@ mod browsing {
                 stats: vec![(cid(101), Ok((Kind::File, 5_000)))],
             },
         );
-        let fx = k(&mut st, KeyCode::Enter);
+        let fx = press(&mut st, KeyCode::Enter);
         let (rg, rcid) = match &fx[..] {
             [Effect::Read {
                 generation, cid, ..
@@ -904,7 +871,7 @@ mod browsing {
         assert_eq!(st.reader.as_ref().unwrap().hscroll, 8);
         ch(&mut st, 'j');
         assert_eq!(st.reader.as_ref().unwrap().line, 1);
-        k(&mut st, KeyCode::Esc);
+        press(&mut st, KeyCode::Esc);
         assert!(st.reader.is_none());
         assert_eq!(
             st.screen(),
@@ -995,9 +962,9 @@ mod browsing {
             panic!("fetch form")
         };
         assert_eq!(f.value(1), cid(100));
-        k(&mut st, KeyCode::Esc);
+        press(&mut st, KeyCode::Esc);
         // Into the folder: a new listing; late answers for the old one drop.
-        let fx = k(&mut st, KeyCode::Enter);
+        let fx = press(&mut st, KeyCode::Enter);
         let g2 = generation(&fx);
         assert!(g2 > g);
         update(
@@ -1025,7 +992,7 @@ mod browsing {
         );
         ch(&mut st, '/');
         typed(&mut st, "0002");
-        k(&mut st, KeyCode::Enter);
+        press(&mut st, KeyCode::Enter);
         let b = st.browse.as_ref().unwrap();
         assert_eq!(b.order.len(), 1);
         assert_eq!(
@@ -1182,7 +1149,7 @@ fn drain_and_rebalance_show_their_plan_and_need_an_explicit_yes() {
         }
         other => panic!("{other:?}"),
     }
-    let fx = k(&mut st, KeyCode::Enter);
+    let fx = press(&mut st, KeyCode::Enter);
     assert!(fx.is_empty() && st.dialog.is_none(), "{fx:?}");
     // Asked again; `y` says yes: a task carries it out.
     update(&mut st, Msg::StewardPlanned(Ok(a_plan())));
@@ -1284,7 +1251,7 @@ fn edit_shows_the_changes_before_writing_them() {
     assert_eq!(f.value(3), "nas chll", "peers by name");
     assert_eq!(f.value(4), "org=hrdag size=42");
     // Unchanged: nothing to write.
-    k(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     assert!(st.dialog.is_none());
     assert_eq!(st.flash.as_ref().unwrap().text, "nothing to change");
 
@@ -1312,11 +1279,11 @@ fn edit_shows_the_changes_before_writing_them() {
         ))),
     );
     // Peers: nas → meerkat; a metadata key; a bad peer first.
-    k(&mut st, KeyCode::Tab);
-    k(&mut st, KeyCode::Tab);
-    k(&mut st, KeyCode::Tab);
+    press(&mut st, KeyCode::Tab);
+    press(&mut st, KeyCode::Tab);
+    press(&mut st, KeyCode::Tab);
     typed(&mut st, " nobody");
-    k(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     let Some(Dialog::Form(f)) = &st.dialog else {
         panic!()
     };
@@ -1325,12 +1292,12 @@ fn edit_shows_the_changes_before_writing_them() {
         Some("peers: no member named \"nobody\"")
     );
     for _ in 0.." nobody nas chll".len() {
-        k(&mut st, KeyCode::Backspace);
+        press(&mut st, KeyCode::Backspace);
     }
     typed(&mut st, "chll meerkat");
-    k(&mut st, KeyCode::Tab);
+    press(&mut st, KeyCode::Tab);
     typed(&mut st, " box=12");
-    k(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     let Some(Dialog::Confirm(c)) = &st.dialog else {
         panic!("{:?}", st.dialog)
     };
@@ -1350,7 +1317,7 @@ fn edit_shows_the_changes_before_writing_them() {
         panic!("{:?}", st.dialog)
     };
     assert!(f.note.as_deref().unwrap_or("").contains("not written"));
-    k(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     let fx = ch(&mut st, 'y');
     let Some(Effect::Edit { edit, .. }) = fx.first() else {
         panic!("{fx:?}")
@@ -1374,9 +1341,9 @@ fn an_upload_of_what_the_archive_holds_changes_nothing_and_selects_it() {
     let mut st = loaded();
     ch(&mut st, 'a');
     typed(&mut st, "data/single/readme.txt");
-    let fx = k(&mut st, KeyCode::Enter);
+    let fx = press(&mut st, KeyCode::Enter);
     assert!(matches!(fx.first(), Some(Effect::Upload(_))));
-    let existing = pin(3).cid.to_string();
+    let existing = item(3).cid.to_string();
     let fx = update(
         &mut st,
         Msg::UploadExists {
@@ -1402,7 +1369,7 @@ fn an_upload_of_what_the_archive_holds_changes_nothing_and_selects_it() {
 #[test]
 fn the_fetch_form_keeps_the_original_files_extension() {
     let mut st = loaded();
-    let cid = pin(2).cid.to_string();
+    let cid = item(2).cid.to_string();
     update(
         &mut st,
         Msg::FetchNamed {
@@ -1508,13 +1475,13 @@ fn an_unpin_can_become_an_erase_confirmed_on_its_own() {
     assert!(st.dialog.is_none());
     // ← → moves over the three buttons: Cancel, Unpin, Erase.
     ch(&mut st, 'x');
-    k(&mut st, KeyCode::Right);
-    k(&mut st, KeyCode::Right);
+    press(&mut st, KeyCode::Right);
+    press(&mut st, KeyCode::Right);
     match &st.dialog {
         Some(Dialog::Confirm(c)) => assert_eq!(c.focus, Button::Second),
         other => panic!("{other:?}"),
     }
-    let fx = k(&mut st, KeyCode::Enter);
+    let fx = press(&mut st, KeyCode::Enter);
     assert!(matches!(fx.as_slice(), [Effect::PrepareErase(_)]), "{fx:?}");
 
     update(
@@ -1530,7 +1497,7 @@ fn an_unpin_can_become_an_erase_confirmed_on_its_own() {
     }
     // No second choice here: `e` does nothing, Enter on Cancel cancels.
     assert!(ch(&mut st, 'e').is_empty());
-    assert!(k(&mut st, KeyCode::Enter).is_empty());
+    assert!(press(&mut st, KeyCode::Enter).is_empty());
     assert!(st.dialog.is_none());
 
     update(

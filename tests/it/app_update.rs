@@ -5,48 +5,22 @@ use std::time::{Duration, Instant};
 use ccs_tui::app::order::Indexed;
 use ccs_tui::app::rows::{PeerRow, PinRow};
 use ccs_tui::app::{update, Effect, Mode, Msg, Pane, State};
-use ccs_tui::cluster::gojson::{GoTime, List, Map};
+use ccs_tui::cluster::gojson::List;
 use ccs_tui::cluster::types::{GlobalPinInfo, Pin, PinInfoShort, TrackerStatus};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-fn code(c: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
+use crate::common::console::{ch, console, ctrl, failing, peer, pin, press};
 
-pub fn pin(i: usize, name: &str, org: &str, created: i64) -> PinRow {
-    let p = Pin {
-        cid: format!("Qm{i:044}"),
-        name: name.into(),
-        metadata: Map::from(vec![
-            ("org".to_string(), org.to_string()),
-            ("size".to_string(), (i * 1000).to_string()),
-        ]),
-        allocations: List::from(vec!["peerA".to_string(), "peerB".to_string()]),
-        replication_factor_min: 2,
-        replication_factor_max: 2,
-        timestamp: GoTime::from_unix(created, 0, 0),
-        ..Default::default()
-    };
-    PinRow::from_pin(&p)
-}
-
-fn peer(id: &str, name: &str, err: &str) -> PeerRow {
-    PeerRow {
-        id: id.into(),
-        name: name.into(),
-        version: "1.1.6".into(),
-        error: err.into(),
-        free_space: None,
-        pinned: 0,
-        errors: 0,
-        ..Default::default()
-    }
+/// An item of this file's pinset: `item-NNN`, two allocations, a size.
+fn item(i: usize, name: &str, org: &str, created: i64) -> PinRow {
+    pin(format!("Qm{i:044}"))
+        .name(name)
+        .org(org)
+        .meta("size", i * 1000)
+        .allocations(&["peerA", "peerB"])
+        .replication(2, 2)
+        .created(created)
+        .row()
 }
 
 fn info(cid: &str, statuses: &[(&str, TrackerStatus)]) -> GlobalPinInfo {
@@ -70,36 +44,17 @@ fn info(cid: &str, statuses: &[(&str, TrackerStatus)]) -> GlobalPinInfo {
 
 /// A state with two peers and `n` pins loaded.
 pub fn loaded(n: usize) -> State {
-    let now = Instant::now();
-    let mut st = State::new("nas:9094".into(), Some("admin".into()), now);
-    st.pins_height = 5;
-    update(
-        &mut st,
-        Msg::Peers(
-            Ok(vec![peer("peerA", "nas", ""), peer("peerB", "chll", "")]),
-            Duration::from_secs(5),
-        ),
-    );
-    let rows: Vec<PinRow> = (0..n)
-        .map(|i| {
-            pin(
+    console()
+        .peers(vec![peer("peerA", "nas"), peer("peerB", "chll")])
+        .pins((0..n).map(|i| {
+            item(
                 i,
                 &format!("item-{i:03}"),
                 if i % 2 == 0 { "hrdag" } else { "tfc" },
                 1_700_000_000 + i as i64,
             )
-        })
-        .collect();
-    update(
-        &mut st,
-        Msg::PinsetChunk {
-            generation: 1,
-            rows: rows.into(),
-            done: true,
-            every: Duration::from_secs(30),
-        },
-    );
-    st
+        }))
+        .build()
 }
 
 fn selected_name(st: &State) -> String {
@@ -114,21 +69,21 @@ fn loads_sorted_newest_first_and_moves() {
     let mut st = loaded(20);
     assert_eq!(st.pins.index.len(), 20);
     assert_eq!(selected_name(&st), "item-019");
-    update(&mut st, key('j'));
+    ch(&mut st, 'j');
     assert_eq!(selected_name(&st), "item-018");
-    update(&mut st, code(KeyCode::Down));
-    update(&mut st, key('k'));
+    press(&mut st, KeyCode::Down);
+    ch(&mut st, 'k');
     assert_eq!(selected_name(&st), "item-018");
-    update(&mut st, key('G'));
+    ch(&mut st, 'G');
     assert_eq!(selected_name(&st), "item-000");
     assert_eq!(st.pins.offset, 15, "the last page is in view");
-    update(&mut st, key('g'));
+    ch(&mut st, 'g');
     assert_eq!((selected_name(&st), st.pins.offset), ("item-019".into(), 0));
-    update(&mut st, code(KeyCode::PageDown));
+    press(&mut st, KeyCode::PageDown);
     assert_eq!(selected_name(&st), "item-014");
-    update(&mut st, code(KeyCode::PageUp));
+    press(&mut st, KeyCode::PageUp);
     assert_eq!(selected_name(&st), "item-019");
-    update(&mut st, key('k'));
+    ch(&mut st, 'k');
     assert_eq!(selected_name(&st), "item-019", "stops at the top");
 }
 
@@ -139,7 +94,7 @@ fn streaming_chunks_show_rows_before_the_end() {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows: vec![pin(1, "a", "o", 1), pin(2, "b", "o", 2)].into(),
+            rows: vec![item(1, "a", "o", 1), item(2, "b", "o", 2)].into(),
             done: false,
             every: Duration::from_secs(30),
         },
@@ -149,7 +104,7 @@ fn streaming_chunks_show_rows_before_the_end() {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows: vec![pin(3, "c", "o", 3)].into(),
+            rows: vec![item(3, "c", "o", 3)].into(),
             done: true,
             every: Duration::from_secs(30),
         },
@@ -161,7 +116,7 @@ fn streaming_chunks_show_rows_before_the_end() {
         &mut st,
         Msg::PinsetChunk {
             generation: 2,
-            rows: vec![pin(4, "d", "o", 4)].into(),
+            rows: vec![item(4, "d", "o", 4)].into(),
             done: false,
             every: Duration::from_secs(30),
         },
@@ -182,7 +137,7 @@ fn streaming_chunks_show_rows_before_the_end() {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows: vec![pin(9, "z", "o", 9)].into(),
+            rows: vec![item(9, "z", "o", 9)].into(),
             done: true,
             every: Duration::from_secs(30),
         },
@@ -193,27 +148,27 @@ fn streaming_chunks_show_rows_before_the_end() {
 #[test]
 fn filter_typing_inverting_fields_and_esc() {
     let mut st = loaded(20);
-    update(&mut st, key('/'));
+    ch(&mut st, '/');
     assert_eq!(st.mode, Mode::Filter(String::new()));
     for c in "item-01".chars() {
-        update(&mut st, key(c));
+        ch(&mut st, c);
     }
     assert_eq!(st.pins.index.len(), 10);
-    update(&mut st, code(KeyCode::Backspace));
+    press(&mut st, KeyCode::Backspace);
     assert_eq!(st.pins.index.len(), 20);
-    update(&mut st, key('1'));
-    update(&mut st, code(KeyCode::Enter));
+    ch(&mut st, '1');
+    press(&mut st, KeyCode::Enter);
     assert_eq!(st.mode, Mode::Normal);
     assert_eq!(st.pins.index.len(), 10);
     // Esc in normal mode clears the filter.
-    update(&mut st, code(KeyCode::Esc));
+    press(&mut st, KeyCode::Esc);
     assert_eq!(st.pins.index.len(), 20);
     // `!` inverts; field filters.
-    update(&mut st, key('/'));
+    ch(&mut st, '/');
     for c in "!org:hrdag".chars() {
-        update(&mut st, key(c));
+        ch(&mut st, c);
     }
-    update(&mut st, code(KeyCode::Enter));
+    press(&mut st, KeyCode::Enter);
     assert_eq!(st.pins.index.len(), 10);
     assert!(st
         .pins
@@ -221,19 +176,19 @@ fn filter_typing_inverting_fields_and_esc() {
         .iter()
         .all(|i| st.pins.rows.get(*i as usize).unwrap().org() == "tfc"));
     // A CID substring.
-    update(&mut st, code(KeyCode::Esc));
-    update(&mut st, key('/'));
+    press(&mut st, KeyCode::Esc);
+    ch(&mut st, '/');
     for c in "00000000000000000000000000000000000000000007".chars() {
-        update(&mut st, key(c));
+        ch(&mut st, c);
     }
     assert_eq!(st.pins.index.len(), 1);
     // Esc while typing drops the filter.
-    update(&mut st, code(KeyCode::Esc));
+    press(&mut st, KeyCode::Esc);
     assert_eq!((st.mode.clone(), st.pins.index.len()), (Mode::Normal, 20));
     // A bad field value says why.
-    update(&mut st, key('/'));
+    ch(&mut st, '/');
     for c in "status:bogus".chars() {
-        update(&mut st, key(c));
+        ch(&mut st, c);
     }
     assert!(st.flash.as_ref().unwrap().text.contains("unknown status"));
 }
@@ -265,56 +220,56 @@ fn status_filter_and_problems_view() {
             Duration::from_secs(15),
         ),
     );
-    update(&mut st, key('p'));
+    ch(&mut st, 'p');
     assert!(st.pins.problems_only);
     assert_eq!(st.pins.index.len(), 2);
-    update(&mut st, key('/'));
+    ch(&mut st, '/');
     for c in "status:error".chars() {
-        update(&mut st, key(c));
+        ch(&mut st, c);
     }
     assert_eq!(st.pins.index.len(), 1);
-    update(&mut st, code(KeyCode::Esc));
+    press(&mut st, KeyCode::Esc);
     // The peers pane learns the error counts.
     let nas = st.peers.rows.iter().find(|p| p.name == "nas").unwrap();
     assert_eq!(nas.errors, 1);
     // Items that leave the problem list are fine again.
     update(&mut st, Msg::Problems(Ok(vec![]), Duration::from_secs(15)));
     assert_eq!(st.pins.index.len(), 0);
-    update(&mut st, code(KeyCode::Esc));
+    press(&mut st, KeyCode::Esc);
     assert!(!st.pins.problems_only);
-    update(&mut st, key(':'));
+    ch(&mut st, ':');
     for c in "problems".chars() {
-        update(&mut st, key(c));
+        ch(&mut st, c);
     }
-    update(&mut st, code(KeyCode::Enter));
+    press(&mut st, KeyCode::Enter);
     assert!(st.pins.problems_only);
-    update(&mut st, key(':'));
+    ch(&mut st, ':');
     for c in "pins".chars() {
-        update(&mut st, key(c));
+        ch(&mut st, c);
     }
-    update(&mut st, code(KeyCode::Enter));
+    press(&mut st, KeyCode::Enter);
     assert!(!st.pins.problems_only);
 }
 
 #[test]
 fn sorting_by_shift_letters() {
     let mut st = loaded(5);
-    update(&mut st, key('N'));
+    ch(&mut st, 'N');
     assert_eq!(selected_name(&st), "item-004", "selection follows the item");
-    update(&mut st, key('g'));
+    ch(&mut st, 'g');
     assert_eq!(selected_name(&st), "item-000", "names A to Z");
-    update(&mut st, key('N'));
-    update(&mut st, key('g'));
+    ch(&mut st, 'N');
+    ch(&mut st, 'g');
     assert_eq!(selected_name(&st), "item-004", "pressing again reverses");
-    update(&mut st, key('Z'));
-    update(&mut st, key('G'));
+    ch(&mut st, 'Z');
+    ch(&mut st, 'G');
     assert_eq!(
         selected_name(&st),
         "item-000",
         "biggest first, smallest last"
     );
-    update(&mut st, key('C'));
-    update(&mut st, key('S'));
+    ch(&mut st, 'C');
+    ch(&mut st, 'S');
     assert_eq!(st.pins.sort.key.label(), "status");
 }
 
@@ -322,18 +277,18 @@ fn sorting_by_shift_letters() {
 fn panes_inspect_and_back() {
     let mut st = loaded(5);
     assert_eq!(st.focus, Pane::Pins);
-    update(&mut st, code(KeyCode::Tab));
+    press(&mut st, KeyCode::Tab);
     assert_eq!(st.focus, Pane::Replication);
-    update(&mut st, code(KeyCode::Tab));
+    press(&mut st, KeyCode::Tab);
     assert_eq!(st.focus, Pane::Peers);
-    update(&mut st, code(KeyCode::BackTab));
+    press(&mut st, KeyCode::BackTab);
     assert_eq!(st.focus, Pane::Replication);
-    update(&mut st, key('1'));
+    ch(&mut st, '1');
     assert_eq!(st.focus, Pane::Peers);
-    update(&mut st, key('j'));
+    ch(&mut st, 'j');
     assert_eq!(st.peers.selected, 1);
-    update(&mut st, key('2'));
-    let fx = update(&mut st, code(KeyCode::Enter));
+    ch(&mut st, '2');
+    let fx = press(&mut st, KeyCode::Enter);
     assert_eq!(st.focus, Pane::Replication);
     let cid = st.pins.selected_row().unwrap().cid().to_string();
     assert!(fx
@@ -354,7 +309,7 @@ fn panes_inspect_and_back() {
         ),
     );
     assert_eq!(st.replication.info.as_ref().unwrap().peer_map.len(), 2);
-    update(&mut st, key('j'));
+    ch(&mut st, 'j');
     assert_eq!(st.replication.selected, 1);
     // A status for another item is not shown as this one's.
     update(
@@ -362,58 +317,55 @@ fn panes_inspect_and_back() {
         Msg::Selected(Ok(info("QmOther", &[])), Duration::from_secs(5)),
     );
     assert_eq!(st.replication.info.as_ref().unwrap().cid, cid);
-    update(&mut st, code(KeyCode::Esc));
+    press(&mut st, KeyCode::Esc);
     assert_eq!(st.focus, Pane::Pins);
-    update(&mut st, key('3'));
+    ch(&mut st, '3');
     assert_eq!(st.focus, Pane::Replication);
 }
 
 #[test]
 fn mark_copy_refresh_freeze_help_quit() {
     let mut st = loaded(5);
-    update(&mut st, key(' '));
-    update(&mut st, key(' '));
+    ch(&mut st, ' ');
+    ch(&mut st, ' ');
     assert_eq!(st.pins.marked.len(), 2);
-    update(&mut st, key('k'));
-    update(&mut st, key(' '));
+    ch(&mut st, 'k');
+    ch(&mut st, ' ');
     assert_eq!(st.pins.marked.len(), 1, "space toggles");
-    update(&mut st, code(KeyCode::Esc));
+    press(&mut st, KeyCode::Esc);
     assert!(st.pins.marked.is_empty(), "Esc clears marks");
     let cid = st.pins.selected_row().unwrap().cid().to_string();
-    assert_eq!(update(&mut st, key('y')), vec![Effect::Copy(cid)]);
-    update(&mut st, key('1'));
+    assert_eq!(ch(&mut st, 'y'), vec![Effect::Copy(cid)]);
+    ch(&mut st, '1');
     // The peers pane lists by name: chll (peerB), then nas.
-    assert_eq!(
-        update(&mut st, key('y')),
-        vec![Effect::Copy("peerB".into())]
-    );
-    assert_eq!(update(&mut st, ctrl('r')), vec![Effect::RefreshNow]);
-    assert_eq!(update(&mut st, key('f')), vec![Effect::Freeze(true)]);
+    assert_eq!(ch(&mut st, 'y'), vec![Effect::Copy("peerB".into())]);
+    assert_eq!(ctrl(&mut st, 'r'), vec![Effect::RefreshNow]);
+    assert_eq!(ch(&mut st, 'f'), vec![Effect::Freeze(true)]);
     assert!(st.frozen);
-    assert_eq!(update(&mut st, key('f')), vec![Effect::Freeze(false)]);
-    update(&mut st, key('?'));
+    assert_eq!(ch(&mut st, 'f'), vec![Effect::Freeze(false)]);
+    ch(&mut st, '?');
     assert!(st.help.is_some());
-    update(&mut st, key('x'));
+    ch(&mut st, 'x');
     assert!(st.help.is_some(), "help swallows other keys");
     assert!(st.dialog.is_none());
-    update(&mut st, code(KeyCode::Esc));
+    press(&mut st, KeyCode::Esc);
     assert!(st.help.is_none());
     assert_eq!(st.mode, Mode::Normal);
-    update(&mut st, key(':'));
+    ch(&mut st, ':');
     for c in "bogus".chars() {
-        update(&mut st, key(c));
+        ch(&mut st, c);
     }
-    update(&mut st, code(KeyCode::Enter));
+    press(&mut st, KeyCode::Enter);
     assert!(st.flash.as_ref().unwrap().text.contains("unknown command"));
     // Quitting is said once, as an effect; the event loop acts on it.
-    let fx = update(&mut st, key('q'));
+    let fx = ch(&mut st, 'q');
     assert_eq!(fx, vec![Effect::Quit]);
     let mut st = loaded(1);
-    update(&mut st, key(':'));
-    update(&mut st, key('q'));
-    assert_eq!(update(&mut st, code(KeyCode::Enter)), vec![Effect::Quit]);
+    ch(&mut st, ':');
+    ch(&mut st, 'q');
+    assert_eq!(press(&mut st, KeyCode::Enter), vec![Effect::Quit]);
     let mut st = loaded(1);
-    assert_eq!(update(&mut st, ctrl('c')), vec![Effect::Quit]);
+    assert_eq!(ctrl(&mut st, 'c'), vec![Effect::Quit]);
 }
 
 #[test]
@@ -445,14 +397,17 @@ fn failures_keep_the_last_good_data_and_say_why() {
     // Recovery clears the error.
     update(
         &mut st,
-        Msg::Peers(Ok(vec![peer("peerA", "nas", "")]), Duration::from_secs(5)),
+        Msg::Peers(Ok(vec![peer("peerA", "nas")]), Duration::from_secs(5)),
     );
     assert_eq!(st.peers.fresh.describe(now), "live");
     // A peer that stops answering stays listed, marked, with its name.
     update(
         &mut st,
         Msg::Peers(
-            Ok(vec![peer("peerA", "", "context deadline exceeded")]),
+            Ok(vec![failing(
+                peer("peerA", ""),
+                "context deadline exceeded",
+            )]),
             Duration::from_secs(5),
         ),
     );
@@ -467,7 +422,7 @@ fn failures_keep_the_last_good_data_and_say_why() {
 /// effects returned).
 fn big_unordered() -> (State, Vec<Effect>) {
     let mut st = State::new("x".into(), None, Instant::now());
-    let rows: Vec<PinRow> = (0..60_000).map(|i| pin(i, "n", "o", i as i64)).collect();
+    let rows: Vec<PinRow> = (0..60_000).map(|i| item(i, "n", "o", i as i64)).collect();
     let fx = update(
         &mut st,
         Msg::PinsetChunk {
@@ -547,23 +502,23 @@ fn install(st: &mut State, fx: &[Effect], index: Vec<u32>) {
 fn a_move_to_an_edge_while_a_sort_is_on_its_way_is_for_the_new_order() {
     let mut st = big_loaded();
     for _ in 0..5 {
-        update(&mut st, key('j'));
+        ch(&mut st, 'j');
     }
     assert_eq!(st.pins.selected, 5);
     // `N` then `g` before the order comes: its first row, not the row
     // `g` reached in the old order kept selected.
-    let fx = update(&mut st, key('N'));
-    update(&mut st, key('g'));
+    let fx = ch(&mut st, 'N');
+    ch(&mut st, 'g');
     install(&mut st, &fx, (0..60_000).collect());
     assert_eq!((st.pins.selected, st.pins.offset), (0, 0));
-    let fx = update(&mut st, key('N'));
-    update(&mut st, key('G'));
+    let fx = ch(&mut st, 'N');
+    ch(&mut st, 'G');
     install(&mut st, &fx, (0..60_000).rev().collect());
     assert_eq!(st.pins.selected, 59_999);
     // A plain move after it keeps the item it is on, as without a sort.
-    let fx = update(&mut st, key('N'));
-    update(&mut st, key('g'));
-    update(&mut st, key('j'));
+    let fx = ch(&mut st, 'N');
+    ch(&mut st, 'g');
+    ch(&mut st, 'j');
     let on = st.pins.selected_row().unwrap().cid().to_string();
     install(&mut st, &fx, (0..60_000).collect());
     assert_eq!(st.pins.selected_row().unwrap().cid(), on);
@@ -576,7 +531,7 @@ fn one_index_task_at_a_time_and_the_latest_view_follows() {
     // A filter typed key by key: one task starts, the others wait for it.
     let mut started = Vec::new();
     for c in "/n-1".chars() {
-        started.extend(update(&mut st, key(c)));
+        started.extend(ch(&mut st, c));
     }
     let reindexes = |fx: &[Effect]| {
         fx.iter()
@@ -604,7 +559,7 @@ fn one_index_task_at_a_time_and_the_latest_view_follows() {
     assert_eq!(st.pins.shown.filter, "n-1");
     assert_eq!(st.pins.index_running, None);
     // A task that fails says so, and the next one starts.
-    let fx = update(&mut st, key('N'));
+    let fx = ch(&mut st, 'N');
     let generation = st.pins.index_running.expect("a task");
     update(&mut st, Msg::IndexFailed { generation });
     assert_eq!((st.pins.index_pending, st.pins.index_running), (None, None));
@@ -616,7 +571,7 @@ fn one_index_task_at_a_time_and_the_latest_view_follows() {
         .contains("could not be ordered"));
     assert_eq!(*st.pins.index, vec![7, 8]);
     drop(fx);
-    let fx = update(&mut st, key('C'));
+    let fx = ch(&mut st, 'C');
     assert_eq!(reindexes(&fx), 1);
 }
 
@@ -627,7 +582,7 @@ fn the_first_load_opens_at_the_top_of_its_order_unless_the_operator_moved() {
         let chunk = |from: usize, to: usize, done: bool| Msg::PinsetChunk {
             generation: 1,
             rows: (from..to)
-                .map(|i| pin(i, "n", "o", i as i64))
+                .map(|i| item(i, "n", "o", i as i64))
                 .collect::<Vec<_>>()
                 .into(),
             done,
@@ -636,10 +591,10 @@ fn the_first_load_opens_at_the_top_of_its_order_unless_the_operator_moved() {
         update(&mut st, chunk(0, 1_000, false));
         // An order made while the first rows are in (few enough to sort at
         // once, newest first): the row that came first is now the last.
-        update(&mut st, key('C'));
-        update(&mut st, key('C'));
+        ch(&mut st, 'C');
+        ch(&mut st, 'C');
         if moved {
-            update(&mut st, key('j'));
+            ch(&mut st, 'j');
         }
         let on = st.pins.selected_row().unwrap().cid().to_string();
         let fx = update(&mut st, chunk(1_000, 60_000, true));
@@ -656,7 +611,7 @@ fn the_first_load_opens_at_the_top_of_its_order_unless_the_operator_moved() {
 fn until_the_problems_come_the_view_shown_is_the_one_computed() {
     let mut st = big_loaded();
     assert!(!st.pins.shown.problems_only);
-    let fx = update(&mut st, key('p'));
+    let fx = ch(&mut st, 'p');
     assert!(st.pins.problems_only && st.pins.asked.problems_only);
     assert!(
         !st.pins.shown.problems_only,
@@ -726,7 +681,7 @@ fn errors_from_a_problems_list_that_came_first_reach_peers_listed_later() {
     update(
         &mut st,
         Msg::Peers(
-            Ok(vec![peer("peerA", "nas", ""), peer("peerB", "chll", "")]),
+            Ok(vec![peer("peerA", "nas"), peer("peerB", "chll")]),
             Duration::from_secs(5),
         ),
     );
@@ -782,17 +737,17 @@ fn a_reload_in_place_keeps_the_selection_and_a_failed_one_changes_nothing() {
     let mut st = State::new("x".into(), None, Instant::now());
     st.pins_height = 10;
     let first: Vec<PinRow> = (1..=5)
-        .map(|i| pin(i, &format!("n{i}"), "o", i as i64))
+        .map(|i| item(i, &format!("n{i}"), "o", i as i64))
         .collect();
     update(&mut st, chunk(1, first.clone(), true));
     // Newest first: n5 n4 n3 n2 n1; select n3.
-    update(&mut st, key('j'));
-    update(&mut st, key('j'));
+    ch(&mut st, 'j');
+    ch(&mut st, 'j');
     assert_eq!(selected_name(&st), "n3");
     // n4 renamed, n5 gone, n6 new; in two chunks.
     update(
         &mut st,
-        chunk(2, vec![pin(1, "n1", "o", 1), pin(2, "n2", "o", 2)], false),
+        chunk(2, vec![item(1, "n1", "o", 1), item(2, "n2", "o", 2)], false),
     );
     assert_eq!(st.pins.rows.len(), 5, "the old rows stay shown");
     assert_eq!(selected_name(&st), "n3");
@@ -801,9 +756,9 @@ fn a_reload_in_place_keeps_the_selection_and_a_failed_one_changes_nothing() {
         chunk(
             2,
             vec![
-                pin(3, "n3", "o", 3),
-                pin(4, "four", "o", 4),
-                pin(6, "n6", "o", 6),
+                item(3, "n3", "o", 3),
+                item(4, "four", "o", 4),
+                item(6, "n6", "o", 6),
             ],
             true,
         ),
@@ -818,7 +773,7 @@ fn a_reload_in_place_keeps_the_selection_and_a_failed_one_changes_nothing() {
     assert_eq!(selected_name(&st), "n3");
     // A reload that fails half-way leaves the table as it was.
     let before: Vec<PinRow> = st.pins.rows.iter().map(|r| r.to_owned()).collect();
-    update(&mut st, chunk(3, vec![pin(7, "n7", "o", 7)], false));
+    update(&mut st, chunk(3, vec![item(7, "n7", "o", 7)], false));
     update(
         &mut st,
         Msg::PinsetFailed {
@@ -846,7 +801,7 @@ fn the_peers_pane_keeps_its_order_across_polls() {
     st.peers.selected = 0;
     let mut seen = Vec::new();
     for o in orders {
-        let rows: Vec<PeerRow> = o.iter().map(|n| peer(&format!("id-{n}"), n, "")).collect();
+        let rows: Vec<PeerRow> = o.iter().map(|n| peer(&format!("id-{n}"), n)).collect();
         update(&mut st, Msg::Peers(Ok(rows), Duration::from_secs(5)));
         let names: Vec<String> = st.peers.rows.iter().map(|p| p.name.clone()).collect();
         seen.push(names);
@@ -861,9 +816,9 @@ fn the_peers_pane_keeps_its_order_across_polls() {
     );
     // A peer that goes down moves first, the rest keep their order.
     let rows = vec![
-        peer("id-nas", "nas", ""),
-        peer("id-chll", "chll", ""),
-        peer("id-meerkat", "meerkat", "context deadline exceeded"),
+        peer("id-nas", "nas"),
+        peer("id-chll", "chll"),
+        failing(peer("id-meerkat", "meerkat"), "context deadline exceeded"),
     ];
     update(&mut st, Msg::Peers(Ok(rows), Duration::from_secs(5)));
     let names: Vec<&str> = st.peers.rows.iter().map(|p| p.name.as_str()).collect();

@@ -7,11 +7,13 @@ use std::time::{Duration, Instant};
 use ccs_tui::app::rows::{PeerRow, PinRow};
 use ccs_tui::app::{update, Msg, State};
 use ccs_tui::cluster::gojson::{GoTime, List, Map};
-use ccs_tui::cluster::types::{GlobalPinInfo, Pin, PinInfoShort, TrackerStatus};
+use ccs_tui::cluster::types::{GlobalPinInfo, PinInfoShort, TrackerStatus};
 use ccs_tui::ui::view;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+
+use crate::common::console::{console, failing, peer, pin, press, typed};
 
 const PEERS: [(&str, &str, &str); 5] = [
     (
@@ -47,7 +49,9 @@ fn cid(i: usize) -> String {
     format!("{}{:04}", &base[..42], i)
 }
 
-fn pin(i: usize) -> PinRow {
+/// An item of the demo: commits, collections and scans of three orgs, each
+/// on three of the five peers.
+fn item(i: usize) -> PinRow {
     let (name, org) = match i % 3 {
         0 => (
             format!("commit_2026-01-{:02}T03:33:17Z", 1 + i % 28),
@@ -56,26 +60,14 @@ fn pin(i: usize) -> PinRow {
         1 => (format!("pincushion-collection-{i:03}"), "historypin"),
         _ => (format!("scan-{i:04}.tif"), "tfc"),
     };
-    PinRow::from_pin(&Pin {
-        cid: cid(i),
-        name,
-        metadata: Map::from(vec![
-            ("org".to_string(), org.to_string()),
-            (
-                "size".to_string(),
-                (65_000_000 + i as u64 * 1_234_567).to_string(),
-            ),
-        ]),
-        allocations: List::from(vec![
-            PEERS[i % 5].0.to_string(),
-            PEERS[(i + 1) % 5].0.to_string(),
-            PEERS[(i + 2) % 5].0.to_string(),
-        ]),
-        replication_factor_min: 2,
-        replication_factor_max: 3,
-        timestamp: GoTime::from_unix(1_767_000_000 + i as i64 * 3600, 0, 0),
-        ..Default::default()
-    })
+    pin(cid(i))
+        .name(name)
+        .org(org)
+        .meta("size", 65_000_000 + i as u64 * 1_234_567)
+        .allocations(&[PEERS[i % 5].0, PEERS[(i + 1) % 5].0, PEERS[(i + 2) % 5].0])
+        .replication(2, 3)
+        .created(1_767_000_000 + i as i64 * 3600)
+        .row()
 }
 
 fn info(i: usize, statuses: &[(usize, TrackerStatus, &str)]) -> GlobalPinInfo {
@@ -97,7 +89,7 @@ fn info(i: usize, statuses: &[(usize, TrackerStatus, &str)]) -> GlobalPinInfo {
             },
         );
     }
-    let row = pin(i);
+    let row = item(i);
     GlobalPinInfo {
         cid: cid(i),
         name: row.name.to_string(),
@@ -114,36 +106,23 @@ fn info(i: usize, statuses: &[(usize, TrackerStatus, &str)]) -> GlobalPinInfo {
 }
 
 fn demo_state() -> State {
-    let now = Instant::now();
-    let mut st = State::new("nas:9094".into(), Some("admin".into()), now);
-    st.color = false;
     let peers = PEERS
         .iter()
-        .map(|(id, name, err)| PeerRow {
-            id: id.to_string(),
-            name: name.to_string(),
-            version: if err.is_empty() {
-                "1.1.6".into()
-            } else {
-                String::new()
+        .map(|(id, name, err)| match *err {
+            "" => peer(id, name),
+            // Never answered: no version known.
+            err => PeerRow {
+                version: String::new(),
+                ..failing(peer(id, name), err)
             },
-            error: err.to_string(),
-            free_space: None,
-            pinned: 0,
-            errors: 0,
-            ..Default::default()
         })
         .collect();
-    update(&mut st, Msg::Peers(Ok(peers), Duration::from_secs(5)));
-    update(
-        &mut st,
-        Msg::PinsetChunk {
-            generation: 1,
-            rows: (0..40).map(pin).collect(),
-            done: true,
-            every: Duration::from_secs(30),
-        },
-    );
+    let mut st = console()
+        .no_color()
+        .pins_height(10)
+        .peers(peers)
+        .pins((0..40).map(item))
+        .build();
     update(
         &mut st,
         Msg::Problems(
@@ -192,10 +171,6 @@ fn demo_state() -> State {
     st
 }
 
-fn key(st: &mut State, c: KeyCode) {
-    update(st, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
-}
-
 pub(crate) fn render(st: &mut State, w: u16, h: u16) -> String {
     update(
         st,
@@ -235,8 +210,8 @@ fn pins_pane() {
 fn peers_pane() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut st = demo_state();
-        key(&mut st, KeyCode::Char('1'));
-        key(&mut st, KeyCode::Char('j'));
+        press(&mut st, KeyCode::Char('1'));
+        press(&mut st, KeyCode::Char('j'));
         snap!("peers", &mut st, w, h);
     }
 }
@@ -245,7 +220,7 @@ fn peers_pane() {
 fn replication_pane() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut st = demo_state();
-        key(&mut st, KeyCode::Enter);
+        press(&mut st, KeyCode::Enter);
         let cid = st.replication.cid.clone().unwrap().to_string();
         let idx: usize = cid[42..].parse().unwrap();
         update(
@@ -275,7 +250,7 @@ fn replication_pane() {
 fn problems_view() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut st = demo_state();
-        key(&mut st, KeyCode::Char('p'));
+        press(&mut st, KeyCode::Char('p'));
         snap!("problems", &mut st, w, h);
     }
 }
@@ -284,7 +259,7 @@ fn problems_view() {
 fn help_screen() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut st = demo_state();
-        key(&mut st, KeyCode::Char('?'));
+        press(&mut st, KeyCode::Char('?'));
         snap!("help", &mut st, w, h);
     }
 }
@@ -292,9 +267,9 @@ fn help_screen() {
 #[test]
 fn filter_and_unreachable_cluster() {
     let mut st = demo_state();
-    key(&mut st, KeyCode::Char('/'));
+    press(&mut st, KeyCode::Char('/'));
     for c in "scan".chars() {
-        key(&mut st, KeyCode::Char(c));
+        press(&mut st, KeyCode::Char(c));
     }
     update(
         &mut st,
@@ -324,25 +299,13 @@ fn every_size_renders_without_panic() {
     snap!("too_small", &mut st, 30, 6);
 }
 
-fn press(st: &mut State, keys: &str) {
-    for c in keys.chars() {
-        let code = match c {
-            '\r' => KeyCode::Enter,
-            '\x1b' => KeyCode::Esc,
-            '\t' => KeyCode::Tab,
-            c => KeyCode::Char(c),
-        };
-        key(st, code);
-    }
-}
-
 /// `:` and Tab at 80 columns: the commands that do not fit the prompt line
 /// are all in a box above it, none cut.
 #[test]
 fn every_command_tab_offers_is_on_screen() {
     let mut st = demo_state();
-    key(&mut st, KeyCode::Char(':'));
-    key(&mut st, KeyCode::Tab);
+    press(&mut st, KeyCode::Char(':'));
+    press(&mut st, KeyCode::Tab);
     let screen = render(&mut st, 80, 24);
     assert!(screen.contains("what can follow"), "{screen}");
     for c in ["pins", "browse", "ensure-pins", "rebalance", "quit"] {
@@ -350,8 +313,8 @@ fn every_command_tab_offers_is_on_screen() {
     }
     assert!(!screen.contains("more"), "{screen}");
     // One letter in, they fit the line again: no box.
-    key(&mut st, KeyCode::Char('r'));
-    key(&mut st, KeyCode::Tab);
+    press(&mut st, KeyCode::Char('r'));
+    press(&mut st, KeyCode::Tab);
     let screen = render(&mut st, 80, 24);
     assert!(!screen.contains("what can follow"), "{screen}");
 }
@@ -361,17 +324,17 @@ fn every_command_tab_offers_is_on_screen() {
 #[test]
 fn the_replication_pane_says_when_it_is_not_the_selected_item() {
     let mut st = demo_state();
-    key(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     let screen = render(&mut st, 120, 40);
     assert!(!screen.contains("not the selected item"), "{screen}");
     if st.focus != ccs_tui::app::Pane::Pins {
-        key(&mut st, KeyCode::Esc);
+        press(&mut st, KeyCode::Esc);
     }
     assert_eq!(st.focus, ccs_tui::app::Pane::Pins);
-    key(&mut st, KeyCode::Down);
+    press(&mut st, KeyCode::Down);
     let screen = render(&mut st, 120, 40);
     assert!(screen.contains("not the selected item"), "{screen}");
-    key(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     let screen = render(&mut st, 120, 40);
     assert!(!screen.contains("not the selected item"), "{screen}");
 }
@@ -394,7 +357,7 @@ fn rows_say_they_are_checked_until_the_problems_list_comes() {
         &mut st,
         Msg::PinsetChunk {
             generation: 1,
-            rows: (0..3).map(pin).collect(),
+            rows: (0..3).map(item).collect(),
             done: true,
             every: Duration::from_secs(30),
         },
@@ -436,7 +399,7 @@ fn problems_are_complete_at_once_and_the_header_agrees() {
         !screen.contains("?/"),
         "every row has its summary:\n{screen}"
     );
-    key(&mut st, KeyCode::Char('p'));
+    press(&mut st, KeyCode::Char('p'));
     assert_eq!(st.pins.index.len(), expected);
     // Another peer goes down: the count follows at once, no status needed.
     let mut rows = st.peers.rows.clone();
@@ -453,7 +416,7 @@ fn the_bottom_row_gets_its_status_and_the_end_fills_the_pane() {
         let screen = render(&mut st, w, h);
         let drawn = screen.lines().filter(|l| l.contains("QmT78z")).count();
         assert_eq!(st.visible_cids().len(), drawn, "{w}x{h}: asked = drawn");
-        key(&mut st, KeyCode::Char('G'));
+        press(&mut st, KeyCode::Char('G'));
         let screen = render(&mut st, w, h);
         let lines: Vec<&str> = screen.lines().collect();
         let bottom = lines.iter().rposition(|l| l.contains("QmT78z")).unwrap();
@@ -466,7 +429,7 @@ fn the_bottom_row_gets_its_status_and_the_end_fills_the_pane() {
                 || lines[bottom].contains(st.pins.selected_row().unwrap().name()),
             "{w}x{h}:\n{screen}"
         );
-        key(&mut st, KeyCode::Char('g'));
+        press(&mut st, KeyCode::Char('g'));
     }
 }
 
@@ -475,7 +438,7 @@ fn the_bottom_row_gets_its_status_and_the_end_fills_the_pane() {
 #[test]
 fn the_replication_pane_scrolls() {
     let mut st = demo_state();
-    key(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     let cid = st.replication.cid.clone().unwrap().to_string();
     let mut peer_map = BTreeMap::new();
     let mut allocations = Vec::new();
@@ -510,7 +473,7 @@ fn the_replication_pane_scrolls() {
         "by name"
     );
     for _ in 0..19 {
-        key(&mut st, KeyCode::Char('j'));
+        press(&mut st, KeyCode::Char('j'));
     }
     let screen = render(&mut st, 100, 30);
     assert!(
@@ -525,7 +488,7 @@ fn the_replication_pane_scrolls() {
 fn peer_detail_and_its_items() {
     let mut st = demo_state();
     // pihost, down, is listed first, then by name: chll is the second row.
-    press(&mut st, "1j\r");
+    typed(&mut st, "1j\r");
     let d = st.peer_detail.clone().expect("Enter on a peer opens it");
     assert_eq!(d.id, PEERS[1].0);
     let allocated = (0..40).filter(|i| [0, 4, 3].contains(&(i % 5))).count();
@@ -544,7 +507,7 @@ fn peer_detail_and_its_items() {
     }
     snap!("peer_detail", &mut st, 80, 24);
     // Its items: the pins filtered to the peer.
-    key(&mut st, KeyCode::Char('p'));
+    press(&mut st, KeyCode::Char('p'));
     assert!(st.peer_detail.is_none());
     assert_eq!(st.pins.filter.raw, "peer:chll");
     assert_eq!(st.pins.index.len(), allocated);
@@ -567,9 +530,9 @@ fn every_help_row_is_reachable_at_80x24() {
     ];
     for (screen, keys) in openers {
         let mut st = demo_state();
-        press(&mut st, keys);
+        typed(&mut st, keys);
         if matches!(screen, Screen::Form | Screen::Prompt) {
-            key(&mut st, KeyCode::F(1));
+            press(&mut st, KeyCode::F(1));
         }
         assert_eq!(
             st.help.as_ref().map(|h| h.of),
@@ -579,13 +542,13 @@ fn every_help_row_is_reachable_at_80x24() {
         let mut seen = String::new();
         for _ in 0..60 {
             seen.push_str(&render(&mut st, 80, 24));
-            key(&mut st, KeyCode::Char('j'));
+            press(&mut st, KeyCode::Char('j'));
         }
         for row in st.keymap.help_rows(*screen) {
             let text: String = row.text.chars().take(40).collect();
             assert!(seen.contains(&text), "{screen:?}: {text:?} never shown");
         }
-        key(&mut st, KeyCode::Esc);
+        press(&mut st, KeyCode::Esc);
         assert!(st.help.is_none());
     }
 }
@@ -594,7 +557,7 @@ fn every_help_row_is_reachable_at_80x24() {
 fn the_footer_leads_with_help_and_quit_at_every_width() {
     let mut st = demo_state();
     for pane in ['1', '2', '3'] {
-        key(&mut st, KeyCode::Char(pane));
+        press(&mut st, KeyCode::Char(pane));
         for w in [40u16, 60, 80, 100, 160] {
             let screen = render(&mut st, w, 24);
             let footer = screen.lines().last().unwrap();
@@ -606,7 +569,7 @@ fn the_footer_leads_with_help_and_quit_at_every_width() {
         }
     }
     // Every key offered says what it does (the help's footer too).
-    key(&mut st, KeyCode::Char('?'));
+    press(&mut st, KeyCode::Char('?'));
     for w in [80u16, 120] {
         let screen = render(&mut st, w, 24);
         let footer = screen.lines().last().unwrap().trim_end();
@@ -620,7 +583,7 @@ fn the_footer_leads_with_help_and_quit_at_every_width() {
 #[test]
 fn frozen_and_transfers_show_in_the_header() {
     let mut st = demo_state();
-    key(&mut st, KeyCode::Char('f'));
+    press(&mut st, KeyCode::Char('f'));
     let later = st.now + Duration::from_secs(5);
     update(&mut st, Msg::Tick(later));
     update(
@@ -665,7 +628,7 @@ fn a_running_fetch_shows_what_it_said() {
             note: note.into(),
         },
     );
-    key(&mut st, KeyCode::Char('w'));
+    press(&mut st, KeyCode::Char('w'));
     let screen = render(&mut st, 120, 40);
     assert!(screen.contains(note), "{screen}");
 }
@@ -673,7 +636,7 @@ fn a_running_fetch_shows_what_it_said() {
 #[test]
 fn long_form_errors_wrap_inside_the_form() {
     let mut st = demo_state();
-    key(&mut st, KeyCode::Char('a'));
+    press(&mut st, KeyCode::Char('a'));
     let long = "cannot read /home/archivist/scans-2026/box-14/folder-3/page-0001.tif: permission denied (the file belongs to another user)";
     update(&mut st, Msg::FormRefused(long.into()));
     let screen = render(&mut st, 80, 24);
@@ -694,7 +657,7 @@ fn long_form_errors_wrap_inside_the_form() {
 #[test]
 fn unpin_confirmation_fits_and_names_the_only_copy() {
     let mut st = demo_state();
-    press(&mut st, "jjx");
+    typed(&mut st, "jjx");
     let screen = render(&mut st, 80, 24);
     assert!(screen.contains(" Cancel "), "{screen}");
     assert!(screen.contains(" Unpin "), "{screen}");
@@ -703,7 +666,7 @@ fn unpin_confirmation_fits_and_names_the_only_copy() {
 }
 
 fn browsing(st: &mut State) -> u64 {
-    key(st, KeyCode::Char('l'));
+    press(st, KeyCode::Char('l'));
     let b = st.browse.as_ref().expect("l looks inside");
     let g = b.generation;
     update(
@@ -785,7 +748,7 @@ fn browsing_with_previews() {
 #[test]
 fn the_risk_view() {
     let mut st = demo_state();
-    press(&mut st, ":risk ipfs1\r");
+    typed(&mut st, ":risk ipfs1\r");
     let r = st.risk.clone().expect(":risk opens the view");
     // 37: meerkat still pinning, pihost down: ipfs1 alone serves it.
     let has = |v: &[ccs_tui::cluster::steward::risk::AtRisk]| v.iter().any(|a| a.cid == cid(37));
@@ -795,10 +758,10 @@ fn the_risk_view() {
     let screen = render(&mut st, 80, 24);
     assert!(screen.contains("if ipfs1 failed, lost: "), "{screen}");
     snap!("risk", &mut st, 80, 24);
-    key(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
     assert!(st.risk.is_none());
     // A peer that is down already: said, not a reassuring "lost: 0".
-    press(&mut st, ":risk pihost\r");
+    typed(&mut st, ":risk pihost\r");
     assert!(st
         .risk
         .as_ref()
@@ -806,7 +769,7 @@ fn the_risk_view() {
         .is_some_and(|f| f.already_down));
     let screen = render(&mut st, 100, 40);
     assert!(screen.contains("pihost is down already"), "{screen}");
-    key(&mut st, KeyCode::Esc);
+    press(&mut st, KeyCode::Esc);
 }
 
 /// A drain's plan before it runs: how much, from → to by node names, what
@@ -870,7 +833,7 @@ fn a_stewardship_plan_is_shown_before_it_runs() {
 #[test]
 fn while_another_view_is_on_its_way_the_title_says_what_is_shown() {
     let mut st = State::new("x".into(), None, Instant::now());
-    let rows: Vec<PinRow> = (0..60_000).map(pin).collect();
+    let rows: Vec<PinRow> = (0..60_000).map(item).collect();
     update(
         &mut st,
         Msg::PinsetChunk {
@@ -891,14 +854,14 @@ fn while_another_view_is_on_its_way_the_title_says_what_is_shown() {
             },
         },
     );
-    key(&mut st, KeyCode::Char('p'));
+    press(&mut st, KeyCode::Char('p'));
     let screen = render(&mut st, 120, 32);
     assert!(
         screen.contains("pins (60,000) · created ↓ · finding problems…"),
         "{screen}"
     );
     assert!(!screen.contains("problems (60,000/60,000)"), "{screen}");
-    key(&mut st, KeyCode::Char('N'));
+    press(&mut st, KeyCode::Char('N'));
     let screen = render(&mut st, 120, 32);
     assert!(screen.contains("pins (60,000) · created ↓ · "), "{screen}");
 }
@@ -906,8 +869,8 @@ fn while_another_view_is_on_its_way_the_title_says_what_is_shown() {
 #[test]
 fn an_empty_pane_says_why_on_its_first_line() {
     let mut st = demo_state();
-    press(&mut st, "/zzzqqq");
-    key(&mut st, KeyCode::Enter);
+    typed(&mut st, "/zzzqqq");
+    press(&mut st, KeyCode::Enter);
     let screen = render(&mut st, 80, 24);
     let lines: Vec<&str> = screen.lines().collect();
     let pane = lines
@@ -923,13 +886,13 @@ fn an_empty_pane_says_why_on_its_first_line() {
 #[test]
 fn leaving_the_problems_view_selects_again_the_item_selected_before() {
     let mut st = demo_state();
-    press(&mut st, "jjjj");
+    typed(&mut st, "jjjj");
     let before = st.pins.selected_row().unwrap().cid().to_string();
     for out in ["p", "\x1b", ":pins\r"] {
-        press(&mut st, "p");
+        typed(&mut st, "p");
         assert!(st.pins.problems_only);
-        press(&mut st, "j");
-        press(&mut st, out);
+        typed(&mut st, "j");
+        typed(&mut st, out);
         assert!(!st.pins.problems_only, "{out:?}");
         assert_eq!(st.pins.selected_row().unwrap().cid(), before, "{out:?}");
     }
@@ -940,7 +903,7 @@ fn leaving_the_problems_view_selects_again_the_item_selected_before() {
 #[test]
 fn remote_peers_by_the_dozen_take_one_line() {
     let mut st = demo_state();
-    key(&mut st, KeyCode::Enter);
+    press(&mut st, KeyCode::Enter);
     let cid = st.replication.cid.clone().unwrap().to_string();
     let idx: usize = cid[42..].parse().unwrap();
     let mut g = info(
@@ -1009,9 +972,9 @@ fn the_peers_pane_puts_a_down_peer_in_sight_and_scrolls() {
     let screen = render(&mut st, 120, 40);
     assert!(screen.contains("peer-30"), "{screen}");
     assert!(screen.contains("OFFLINE: context deadline"), "{screen}");
-    press(&mut st, "1");
+    typed(&mut st, "1");
     for _ in 0..49 {
-        key(&mut st, KeyCode::Char('j'));
+        press(&mut st, KeyCode::Char('j'));
     }
     let screen = render(&mut st, 120, 40);
     assert!(
@@ -1038,7 +1001,7 @@ fn a_smaller_terminal_keeps_the_selected_row_in_sight() {
         },
     );
     for _ in 0..25 {
-        key(&mut st, KeyCode::Char('j'));
+        press(&mut st, KeyCode::Char('j'));
     }
     let name = st.pins.selected_row().unwrap().name().to_string();
     assert!(render(&mut st, 160, 48).contains(&name));
@@ -1079,7 +1042,7 @@ fn an_exposed_peer_is_flagged_in_the_header_and_its_detail() {
         "{narrow}"
     );
     // pihost (down) first, then by name: chll is the second row.
-    press(&mut st, "1j\r");
+    typed(&mut st, "1j\r");
     let screen = render(&mut st, 120, 40);
     assert!(screen.contains("peer chll · EXPOSED"), "{screen}");
     assert!(screen.contains("PUBLIC"), "{screen}");
@@ -1108,7 +1071,7 @@ fn a_peer_down_reads_as_its_machines_tailnet_state() {
         row.contains("machine offline since 2026-12-06 14:05 UTC"),
         "{screen}"
     );
-    press(&mut st, "1\r");
+    typed(&mut st, "1\r");
     let screen = render(&mut st, 120, 40);
     assert!(screen.contains("tailnet"), "{screen}");
     assert!(screen.contains("machine offline since"), "{screen}");
@@ -1127,7 +1090,7 @@ fn a_peer_down_reads_as_its_machines_tailnet_state() {
 fn an_erase_says_what_the_collection_does_before_it_runs() {
     use ccs_tui::cluster::erase::{ItemBlocks, Prepared, Shares, Sharing};
     let mut st = demo_state();
-    press(&mut st, "jjx");
+    typed(&mut st, "jjx");
     let screen = render(&mut st, 80, 24);
     assert!(screen.contains(" Erase "), "{screen}");
     assert!(screen.contains("Unpinned data stays stored"), "{screen}");
@@ -1150,7 +1113,7 @@ fn an_erase_says_what_the_collection_does_before_it_runs() {
     });
     shares.blocks.insert(leaf);
     let name = st.pins.selected_row().unwrap().name().to_string();
-    press(&mut st, "e");
+    typed(&mut st, "e");
     assert!(st.dialog.is_none(), "e reads first, then asks");
     update(
         &mut st,
@@ -1243,7 +1206,7 @@ fn the_capacity_screen_at_80_and_120_columns() {
     }
     for (w, h) in [(80, 24), (120, 40)] {
         let mut st = demo_state();
-        key(&mut st, KeyCode::Char('c'));
+        press(&mut st, KeyCode::Char('c'));
         assert!(st.capacity.is_some(), "c opens the capacity screen");
         let screen = render(&mut st, w, h);
         assert!(screen.contains("Working out the figures"), "{screen}");
@@ -1255,9 +1218,9 @@ fn the_capacity_screen_at_80_and_120_columns() {
         assert!(screen.contains("GROWTH BY MONTH"), "{screen}");
         assert!(screen.contains("without size metadata"), "{screen}");
         snap!("capacity", &mut st, w, h);
-        key(&mut st, KeyCode::Char('t'));
+        press(&mut st, KeyCode::Char('t'));
         assert!(render(&mut st, w, h).contains("GROWTH BY MONTH, in items"));
-        key(&mut st, KeyCode::Esc);
+        press(&mut st, KeyCode::Esc);
         assert!(st.capacity.is_none());
     }
 }

@@ -8,6 +8,7 @@ use ccs_tui::sim::{self, Faults, SimHandle, SimState, Timings};
 pub mod backend;
 pub mod blocks;
 pub mod cli;
+pub mod console;
 pub mod proxy;
 pub mod rawhttp;
 
