@@ -5,10 +5,8 @@ use std::collections::HashMap;
 
 use cid::Cid;
 
-use crate::cluster::dag::{BlockError, Dag, Seen};
+use crate::cluster::dag::{BlockError, Dag, Seen, RAW};
 
-/// The raw codec: a leaf, named by its parent, with no links to read.
-pub(super) const RAW: u64 = 0x55;
 /// An item's blocks listed at most (a million-block item is 256 GiB of
 /// 256 KiB chunks).
 pub const MAX_BLOCKS: usize = 1_000_000;

@@ -8,8 +8,8 @@ use cid::Cid;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use super::blocks::{ItemBlocks, RAW};
-use crate::cluster::dag::{Dag, Seen};
+use super::blocks::ItemBlocks;
+use crate::cluster::dag::{Dag, Seen, RAW};
 
 /// Other items looked at, at most, for blocks they share with the item.
 pub const SHARE_SCAN_ITEMS: usize = 10_000;
