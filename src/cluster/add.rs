@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::ClusterClient;
 use super::error::{transport_reason, ClientError};
+use super::host::Endpoint;
 use super::stream::NdjsonStream;
 use super::types::{AddedOutput, PinOptions};
 use crate::unixfs::tree::{walk, WalkEntry, WalkKind};
@@ -104,8 +105,6 @@ fn io(path: &Path, e: impl std::fmt::Display) -> ClientError {
     }
 }
 
-/// Checks everything is readable before a byte is sent, so a bad path fails
-/// with a clear message instead of a half-sent upload.
 /// As ccs does: an item carries `size` (the bytes added) unless it was
 /// given one; the one rule for the console's uploads and `add`.
 pub fn with_size(mut metadata: Vec<(String, String)>, total: u64) -> Vec<(String, String)> {
@@ -115,6 +114,8 @@ pub fn with_size(mut metadata: Vec<(String, String)>, total: u64) -> Vec<(String
     metadata
 }
 
+/// Checks everything is readable before a byte is sent, so a bad path fails
+/// with a clear message instead of a half-sent upload.
 pub fn plan(path: &Path, hidden: bool) -> Result<(Vec<WalkEntry>, u64), ClientError> {
     // The path once: the one that failed (a file inside a folder, or the
     // path given), then why.
@@ -142,70 +143,89 @@ pub fn plan(path: &Path, hidden: bool) -> Result<(Vec<WalkEntry>, u64), ClientEr
     Ok((entries, total))
 }
 
+/// The multipart body of an upload, read from disk as it is sent.
 fn body_stream(
-    entries: Vec<WalkEntry>,
+    upload: Upload,
     boundary: String,
-    total: u64,
-    progress: Option<Progress>,
-    cancel: CancellationToken,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    struct St {
-        entries: std::vec::IntoIter<WalkEntry>,
-        file: Option<(tokio::fs::File, PathBuf)>,
-        boundary: String,
-        sent: u64,
-        total: u64,
-        progress: Option<Progress>,
-        done: bool,
-        buf: Vec<u8>,
-        cancel: CancellationToken,
-    }
-    let st = St {
-        entries: entries.into_iter(),
+    let body = Body {
+        entries: upload.entries.into_iter(),
         file: None,
         boundary,
         sent: 0,
-        total,
-        progress,
+        total: upload.total,
+        progress: upload.progress,
         done: false,
         buf: vec![0u8; 256 * 1024],
-        cancel,
+        cancel: upload.cancel,
     };
-    futures_util::stream::unfold(st, |mut st| async move {
-        if st.done {
+    futures_util::stream::unfold(body, |mut body| async move {
+        let piece = body.next().await?;
+        Some((piece, body))
+    })
+}
+
+/// Where the body stands: the parts still to send, the file being sent.
+struct Body {
+    entries: std::vec::IntoIter<WalkEntry>,
+    file: Option<(tokio::fs::File, PathBuf)>,
+    boundary: String,
+    sent: u64,
+    total: u64,
+    progress: Option<Progress>,
+    done: bool,
+    buf: Vec<u8>,
+    cancel: CancellationToken,
+}
+
+impl Body {
+    /// The next piece of the body; `None` once it ended or failed.
+    async fn next(&mut self) -> Option<Result<Bytes, std::io::Error>> {
+        if self.done {
             return None;
         }
-        if st.cancel.is_cancelled() {
+        if self.cancel.is_cancelled() {
             // Breaking the body mid-way makes the daemon's multipart reader
             // fail, so it pins nothing.
-            st.done = true;
-            return Some((Err(std::io::Error::other("cancelled")), st));
+            return Some(self.fail(std::io::Error::other("cancelled")));
         }
-        if let Some((f, p)) = st.file.as_mut() {
-            match f.read(&mut st.buf).await {
-                Ok(0) => {
-                    st.file = None;
-                    return Some((Ok(Bytes::from_static(b"\r\n")), st));
-                }
-                Ok(n) => {
-                    st.sent += n as u64;
-                    if let Some(cb) = &st.progress {
-                        cb(st.sent, st.total);
-                    }
-                    return Some((Ok(Bytes::copy_from_slice(&st.buf[..n])), st));
-                }
-                Err(e) => {
-                    let err = std::io::Error::new(e.kind(), format!("{}: {e}", p.display()));
-                    st.done = true;
-                    return Some((Err(err), st));
-                }
-            }
+        if let Some(piece) = self.file_bytes().await {
+            return Some(piece);
         }
-        let Some(e) = st.entries.next() else {
-            st.done = true;
-            return Some((Ok(Bytes::from(format!("--{}--\r\n", st.boundary))), st));
+        let Some(e) = self.entries.next() else {
+            self.done = true;
+            return Some(Ok(Bytes::from(format!("--{}--\r\n", self.boundary))));
         };
-        let mut head = part_header(&st.boundary, &e);
+        Some(self.part_start(&e).await)
+    }
+
+    /// The open file's next bytes, or the end of its part once all are
+    /// sent; `None` when no file is open.
+    async fn file_bytes(&mut self) -> Option<Result<Bytes, std::io::Error>> {
+        let (f, p) = self.file.as_mut()?;
+        Some(match f.read(&mut self.buf).await {
+            Ok(0) => {
+                self.file = None;
+                Ok(Bytes::from_static(b"\r\n"))
+            }
+            Ok(n) => {
+                self.sent += n as u64;
+                if let Some(cb) = &self.progress {
+                    cb(self.sent, self.total);
+                }
+                Ok(Bytes::copy_from_slice(&self.buf[..n]))
+            }
+            Err(e) => {
+                let e = naming(p, e);
+                self.fail(e)
+            }
+        })
+    }
+
+    /// A part's header, with a folder's or a symlink's whole content; a
+    /// file's content follows, read as it is sent.
+    async fn part_start(&mut self, e: &WalkEntry) -> Result<Bytes, std::io::Error> {
+        let mut head = part_header(&self.boundary, e);
         match &e.kind {
             WalkKind::Dir => head.extend_from_slice(b"\r\n"),
             WalkKind::Symlink { target } => {
@@ -213,17 +233,23 @@ fn body_stream(
                 head.extend_from_slice(b"\r\n");
             }
             WalkKind::File { .. } => match tokio::fs::File::open(&e.abs).await {
-                Ok(f) => st.file = Some((f, e.abs.clone())),
-                Err(err) => {
-                    st.done = true;
-                    let err =
-                        std::io::Error::new(err.kind(), format!("{}: {err}", e.abs.display()));
-                    return Some((Err(err), st));
-                }
+                Ok(f) => self.file = Some((f, e.abs.clone())),
+                Err(err) => return self.fail(naming(&e.abs, err)),
             },
         }
-        Some((Ok(Bytes::from(head)), st))
-    })
+        Ok(Bytes::from(head))
+    }
+
+    /// Ends the body with `e`.
+    fn fail(&mut self, e: std::io::Error) -> Result<Bytes, std::io::Error> {
+        self.done = true;
+        Err(e)
+    }
+}
+
+/// `e`, its message naming the file.
+fn naming(path: &Path, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
 impl ClusterClient {
@@ -240,86 +266,15 @@ impl ClusterClient {
         let (entries, total) = plan(path, opts.hidden)?;
         let before = stamps(&entries);
         let ep = self.endpoint().clone();
-        let boundary = format!("ccs-tui-{:032x}", rand::random::<u128>());
-        let mut url = ep.api.clone();
-        url.set_path("/add");
-        url.query_pairs_mut().extend_pairs(opts.query());
-        let body = reqwest::Body::wrap_stream(body_stream(
+        let body = Upload {
             entries,
-            boundary.clone(),
             total,
             progress,
-            cancel.clone(),
-        ));
-        let req = self
-            .auth(self.http.request(Method::POST, url))
-            .header(
-                "Content-Type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .header("TE", "trailers")
-            .body(body);
-        let host = ep.label();
-        let run = async {
-            let resp = req.send().await.map_err(|e| {
-                if e.is_body() || e.is_request() {
-                    ClientError::Add {
-                        host: host.clone(),
-                        message: transport_reason(&e),
-                    }
-                } else {
-                    ClientError::Unreachable {
-                        host: host.clone(),
-                        reason: transport_reason(&e),
-                    }
-                }
-            })?;
-            let resp = self.check(resp, &ep).await?;
-            let mut lines: Vec<AddedOutput> = if opts.stream_channels {
-                let mut s: NdjsonStream<AddedOutput> =
-                    NdjsonStream::new(Some(resp), host.clone(), self.cfg.idle_timeout);
-                let mut out = Vec::new();
-                while let Some(item) = s.next().await {
-                    match item {
-                        Ok(o) => out.push(o),
-                        Err(ClientError::Stream { messages, .. }) => {
-                            return Err(ClientError::Add {
-                                host: host.clone(),
-                                message: messages.join("; "),
-                            })
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-                out
-            } else {
-                let bytes = resp.bytes().await.map_err(|e| ClientError::Add {
-                    host: host.clone(),
-                    message: transport_reason(&e),
-                })?;
-                // One array, or (older daemons) one object.
-                serde_json::from_slice::<Vec<AddedOutput>>(&bytes)
-                    .or_else(|_| serde_json::from_slice::<AddedOutput>(&bytes).map(|o| vec![o]))
-                    .map_err(|e| ClientError::Decode {
-                        host: host.clone(),
-                        what: format!("/add answer: {e}"),
-                    })?
-            };
-            // Progress lines carry no CID.
-            lines.retain(|l| l.cid.is_some());
-            let Some(root) = lines.last().cloned() else {
-                return Err(ClientError::Add {
-                    host: host.clone(),
-                    message: "the cluster answered 200 but added nothing (ipfs-cluster#2123: often bad replication factors); nothing was pinned".into(),
-                });
-            };
-            Ok(AddResult {
-                entries: lines,
-                root,
-            })
+            cancel: cancel.clone(),
         };
+        let req = self.add_request(&ep, opts, body);
         let r = tokio::select! {
-            r = run => r,
+            r = self.send_add(req, &ep, opts) => r,
             _ = cancel.cancelled() => Err(ClientError::Cancelled),
         };
         // The body stream breaks itself on cancel, so the request may fail
@@ -328,24 +283,153 @@ impl ClusterClient {
             Err(_) if cancel.is_cancelled() => return Err(ClientError::Cancelled),
             r => r?,
         };
-        // A file that changed while it was sent was pinned as a snapshot that
-        // is neither the old file nor the new one: take it back and say so.
-        if let Some(why) = changed(&before) {
-            if !opts.no_pin {
-                if let Some(root) = &added.root.cid {
-                    let _ = self.unpin(root).await;
-                }
-            }
-            return Err(ClientError::Io {
-                path: why.0.display().to_string(),
-                message: format!(
-                    "changed while it was uploaded ({}); the cluster's copy would not be this file, so it was unpinned: add it again once it is complete",
-                    why.1
-                ),
-            });
-        }
-        Ok(added)
+        self.unless_changed(&before, opts, added).await
     }
+
+    /// `POST /add` with the upload as its multipart body.
+    fn add_request(
+        &self,
+        ep: &Endpoint,
+        opts: &AddOptions,
+        upload: Upload,
+    ) -> reqwest::RequestBuilder {
+        let boundary = format!("ccs-tui-{:032x}", rand::random::<u128>());
+        let mut url = ep.api.clone();
+        url.set_path("/add");
+        url.query_pairs_mut().extend_pairs(opts.query());
+        let body = reqwest::Body::wrap_stream(body_stream(upload, boundary.clone()));
+        self.auth(self.http.request(Method::POST, url))
+            .header(
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("TE", "trailers")
+            .body(body)
+    }
+
+    /// Sends the upload and reads what the cluster added.
+    async fn send_add(
+        &self,
+        req: reqwest::RequestBuilder,
+        ep: &Endpoint,
+        opts: &AddOptions,
+    ) -> Result<AddResult, ClientError> {
+        let host = ep.label();
+        let resp = req.send().await.map_err(|e| send_failed(&host, &e))?;
+        let resp = self.check(resp, ep).await?;
+        let lines = if opts.stream_channels {
+            self.streamed_lines(resp, &host).await?
+        } else {
+            buffered_lines(resp, &host).await?
+        };
+        added(lines, &host)
+    }
+
+    /// The answer as it streams, one line per object added.
+    async fn streamed_lines(
+        &self,
+        resp: reqwest::Response,
+        host: &str,
+    ) -> Result<Vec<AddedOutput>, ClientError> {
+        let mut s: NdjsonStream<AddedOutput> =
+            NdjsonStream::new(Some(resp), host.to_string(), self.cfg.idle_timeout);
+        let mut out = Vec::new();
+        while let Some(item) = s.next().await {
+            match item {
+                Ok(o) => out.push(o),
+                Err(ClientError::Stream { messages, .. }) => {
+                    return Err(ClientError::Add {
+                        host: host.to_string(),
+                        message: messages.join("; "),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A file that changed while it was sent was pinned as a snapshot that
+    /// is neither the old file nor the new one: take it back and say so.
+    async fn unless_changed(
+        &self,
+        before: &[Stamp],
+        opts: &AddOptions,
+        added: AddResult,
+    ) -> Result<AddResult, ClientError> {
+        let Some(why) = changed(before) else {
+            return Ok(added);
+        };
+        if !opts.no_pin {
+            if let Some(root) = &added.root.cid {
+                let _ = self.unpin(root).await;
+            }
+        }
+        Err(ClientError::Io {
+            path: why.0.display().to_string(),
+            message: format!(
+                "changed while it was uploaded ({}); the cluster's copy would not be this file, so it was unpinned: add it again once it is complete",
+                why.1
+            ),
+        })
+    }
+}
+
+/// What an upload sends, and who hears how it goes.
+struct Upload {
+    entries: Vec<WalkEntry>,
+    total: u64,
+    progress: Option<Progress>,
+    cancel: CancellationToken,
+}
+
+/// A request that failed while its body was sent is the upload's failure;
+/// any other, the host's.
+fn send_failed(host: &str, e: &reqwest::Error) -> ClientError {
+    if e.is_body() || e.is_request() {
+        ClientError::Add {
+            host: host.to_string(),
+            message: transport_reason(e),
+        }
+    } else {
+        ClientError::Unreachable {
+            host: host.to_string(),
+            reason: transport_reason(e),
+        }
+    }
+}
+
+/// The answer in one piece: one array, or (older daemons) one object.
+async fn buffered_lines(
+    resp: reqwest::Response,
+    host: &str,
+) -> Result<Vec<AddedOutput>, ClientError> {
+    let bytes = resp.bytes().await.map_err(|e| ClientError::Add {
+        host: host.to_string(),
+        message: transport_reason(&e),
+    })?;
+    serde_json::from_slice::<Vec<AddedOutput>>(&bytes)
+        .or_else(|_| serde_json::from_slice::<AddedOutput>(&bytes).map(|o| vec![o]))
+        .map_err(|e| ClientError::Decode {
+            host: host.to_string(),
+            what: format!("/add answer: {e}"),
+        })
+}
+
+/// Every line that names an object (progress lines carry no CID); the root
+/// is the last.
+fn added(mut lines: Vec<AddedOutput>, host: &str) -> Result<AddResult, ClientError> {
+    lines.retain(|l| l.cid.is_some());
+    let Some(root) = lines.last().cloned() else {
+        return Err(ClientError::Add {
+            host: host.to_string(),
+            message: "the cluster answered 200 but added nothing (ipfs-cluster#2123: often bad replication factors); nothing was pinned".into(),
+        });
+    };
+    Ok(AddResult {
+        entries: lines,
+        root,
+    })
 }
 
 type Stamp = (std::path::PathBuf, u64, Option<std::time::SystemTime>);

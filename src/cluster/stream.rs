@@ -85,7 +85,6 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         Self::new(None, host, Duration::from_secs(1))
     }
 
-    /// Items decoded so far.
     /// Reads the body ahead of the decoding, in a task of its own that
     /// stops when this stream is dropped.
     pub fn read_ahead(mut self) -> Self {
@@ -108,6 +107,7 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         self
     }
 
+    /// Items decoded so far.
     pub fn count(&self) -> u64 {
         self.items
     }
@@ -149,100 +149,152 @@ impl<T: DeserializeOwned> NdjsonStream<T> {
         mut f: impl FnMut(&[u8]) -> Result<R, String>,
     ) -> Option<Result<R, ClientError>> {
         loop {
-            if let Some(end) = memchr::memchr(b'\n', &self.frame) {
-                // A whole line in the frame is read where it lies; only a
-                // line that spans frames is copied, into `carry`.
-                let line: &[u8] = if self.carry.is_empty() {
-                    &self.frame[..end]
-                } else {
-                    self.carry.extend_from_slice(&self.frame[..end]);
-                    &self.carry
-                };
-                let res = (!blank(line)).then(|| decode(&mut self.items, &self.host, line, &mut f));
-                self.frame.advance(end + 1);
-                self.carry.clear();
-                // Started when the next wait for its bytes does: the clock is
-                // read once a frame, not once a line, and the time the caller
-                // spends on this line does not count against the next one.
-                self.line_started = None;
-                match res {
-                    Some(r) => return Some(r),
-                    None => continue,
-                }
+            if let Some(r) = self.line_in_frame(&mut f) {
+                return Some(r);
             }
-            if !self.frame.is_empty() {
-                if self.carry.len() + self.frame.len() > MAX_LINE {
-                    return self.fail(ClientError::Decode {
-                        host: self.host.clone(),
-                        what: format!(
-                            "a line longer than {} MiB: not what the cluster sends",
-                            MAX_LINE >> 20
-                        ),
-                    });
-                }
-                self.carry.extend_from_slice(&self.frame);
-                self.frame.clear();
+            if let Err(e) = self.carry_frame() {
+                return self.fail(e);
             }
-            let wait = if self.carry.is_empty() {
-                self.idle
-            } else {
-                let t = *self.line_started.get_or_insert_with(Instant::now);
-                self.idle.saturating_sub(t.elapsed())
-            };
+            let wait = self.wait();
             let Some(body) = self.body.as_mut() else {
-                let rest = std::mem::take(&mut self.carry);
-                if !blank(&rest) {
-                    return Some(decode(&mut self.items, &self.host, &rest, &mut f));
-                }
-                if !self.errors.is_empty() && !self.reported {
-                    self.reported = true;
-                    return Some(Err(ClientError::Stream {
-                        host: self.host.clone(),
-                        messages: self.errors.clone(),
-                    }));
-                }
-                return None;
+                return self.finish(&mut f);
             };
             match tokio::time::timeout(wait, body.frame()).await {
                 Err(_) => {
-                    let what = if self.carry.is_empty() {
-                        format!("the stream went quiet for {} s", self.idle.as_secs())
-                    } else {
-                        format!("no complete line within {} s", self.idle.as_secs())
-                    };
-                    return self.fail(ClientError::Timeout {
-                        host: self.host.clone(),
-                        what,
-                    });
+                    let e = self.quiet();
+                    return self.fail(e);
                 }
                 Ok(None) => self.body = None,
                 Ok(Some(Err(e))) => {
                     self.body = None;
-                    return Some(Err(ClientError::Stream {
-                        host: self.host.clone(),
-                        messages: vec![format!(
-                            "connection broke mid-stream: {}",
-                            super::error::transport_reason(&e)
-                        )],
-                    }));
+                    return Some(Err(self.broken(&e)));
                 }
-                Ok(Some(Ok(frame))) => match frame.into_data() {
-                    Ok(data) => {
-                        self.bytes += data.len() as u64;
-                        self.frame = data;
-                    }
-                    Err(frame) => {
-                        if let Ok(trailers) = frame.into_trailers() {
-                            for v in trailers.get_all("x-stream-error") {
-                                let s = String::from_utf8_lossy(v.as_bytes()).trim().to_string();
-                                if !s.is_empty() {
-                                    self.errors.push(s);
-                                }
-                            }
+                Ok(Some(Ok(frame))) => self.take(frame),
+            }
+        }
+    }
+
+    /// The next line that is not blank and ends in the frame, decoded;
+    /// `None` when the frame ends no such line.
+    fn line_in_frame<R>(
+        &mut self,
+        f: &mut impl FnMut(&[u8]) -> Result<R, String>,
+    ) -> Option<Result<R, ClientError>> {
+        while let Some(end) = memchr::memchr(b'\n', &self.frame) {
+            // A whole line in the frame is read where it lies; only a
+            // line that spans frames is copied, into `carry`.
+            let line: &[u8] = if self.carry.is_empty() {
+                &self.frame[..end]
+            } else {
+                self.carry.extend_from_slice(&self.frame[..end]);
+                &self.carry
+            };
+            let res = (!blank(line)).then(|| decode(&mut self.items, &self.host, line, f));
+            self.frame.advance(end + 1);
+            self.carry.clear();
+            // Started when the next wait for its bytes does: the clock is
+            // read once a frame, not once a line, and the time the caller
+            // spends on this line does not count against the next one.
+            self.line_started = None;
+            if res.is_some() {
+                return res;
+            }
+        }
+        None
+    }
+
+    /// Keeps the start of a line whose end is still to come, within
+    /// [`MAX_LINE`].
+    fn carry_frame(&mut self) -> Result<(), ClientError> {
+        if self.frame.is_empty() {
+            return Ok(());
+        }
+        if self.carry.len() + self.frame.len() > MAX_LINE {
+            return Err(ClientError::Decode {
+                host: self.host.clone(),
+                what: format!(
+                    "a line longer than {} MiB: not what the cluster sends",
+                    MAX_LINE >> 20
+                ),
+            });
+        }
+        self.carry.extend_from_slice(&self.frame);
+        self.frame.clear();
+        Ok(())
+    }
+
+    /// How long the next frame may take: the idle timeout, less what the
+    /// unfinished line has taken already.
+    fn wait(&mut self) -> Duration {
+        if self.carry.is_empty() {
+            self.idle
+        } else {
+            let t = *self.line_started.get_or_insert_with(Instant::now);
+            self.idle.saturating_sub(t.elapsed())
+        }
+    }
+
+    /// The body ended: a last line without its newline, then the trailer's
+    /// errors once, then nothing.
+    fn finish<R>(
+        &mut self,
+        f: &mut impl FnMut(&[u8]) -> Result<R, String>,
+    ) -> Option<Result<R, ClientError>> {
+        let rest = std::mem::take(&mut self.carry);
+        if !blank(&rest) {
+            return Some(decode(&mut self.items, &self.host, &rest, f));
+        }
+        if !self.errors.is_empty() && !self.reported {
+            self.reported = true;
+            return Some(Err(ClientError::Stream {
+                host: self.host.clone(),
+                messages: self.errors.clone(),
+            }));
+        }
+        None
+    }
+
+    /// A frame of the body: its bytes, or the trailers' errors.
+    fn take(&mut self, frame: http_body::Frame<Bytes>) {
+        match frame.into_data() {
+            Ok(data) => {
+                self.bytes += data.len() as u64;
+                self.frame = data;
+            }
+            Err(frame) => {
+                if let Ok(trailers) = frame.into_trailers() {
+                    for v in trailers.get_all("x-stream-error") {
+                        let s = String::from_utf8_lossy(v.as_bytes()).trim().to_string();
+                        if !s.is_empty() {
+                            self.errors.push(s);
                         }
                     }
-                },
+                }
             }
+        }
+    }
+
+    /// No frame within the wait.
+    fn quiet(&self) -> ClientError {
+        let what = if self.carry.is_empty() {
+            format!("the stream went quiet for {} s", self.idle.as_secs())
+        } else {
+            format!("no complete line within {} s", self.idle.as_secs())
+        };
+        ClientError::Timeout {
+            host: self.host.clone(),
+            what,
+        }
+    }
+
+    /// The connection broke before the body ended.
+    fn broken(&self, e: &reqwest::Error) -> ClientError {
+        ClientError::Stream {
+            host: self.host.clone(),
+            messages: vec![format!(
+                "connection broke mid-stream: {}",
+                super::error::transport_reason(e)
+            )],
         }
     }
 
