@@ -199,3 +199,86 @@ fn a_circle_is_found_when_there_is_one() {
         ]
     );
 }
+
+/// Most lines a function in `src/` may have (its signature to its closing
+/// brace), and a file: beyond these a newcomer reads a part to change it.
+const MAX_FN_LINES: usize = 100;
+const MAX_FILE_LINES: usize = 650;
+
+/// Every function of `text` with a body: its name, first line (1-based)
+/// and length in lines. A body ends at the first `}` alone at the
+/// signature's indentation (rustfmt's layout; `cargo fmt` is enforced).
+fn functions(text: &str) -> Vec<(String, usize, usize)> {
+    let sig = regex::Regex::new(
+        r"^(\s*)(?:pub(?:\([^)]*\))?\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?fn\s+(\w+)",
+    )
+    .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(c) = sig.captures(line) else {
+            continue;
+        };
+        let close = format!("{}}}", &c[1]);
+        // A declaration without a body (in a trait) ends at its `;`, a
+        // function of one line at its `}`.
+        let body = lines[i..]
+            .iter()
+            .map(|l| l.trim_end())
+            .find(|l| l.ends_with(';') || l.ends_with('{') || l.ends_with('}'))
+            .is_some_and(|l| l.ends_with('{'));
+        if !body {
+            continue;
+        }
+        if let Some(k) = lines[i..].iter().position(|l| l.trim_end() == close) {
+            out.push((c[2].to_string(), i + 1, k + 1));
+        }
+    }
+    out
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn no_function_or_file_in_src_is_too_long_to_read_whole() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let (mut long, mut seen) = (Vec::new(), 0);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let shown = f.strip_prefix(&src).unwrap().display().to_string();
+        let n = text.lines().count();
+        if n > MAX_FILE_LINES {
+            long.push(format!("{shown}: {n} lines (file)"));
+        }
+        for (name, at, len) in functions(&text) {
+            seen += 1;
+            if len > MAX_FN_LINES {
+                long.push(format!("{shown}:{at} {name}: {len} lines"));
+            }
+        }
+    }
+    assert!(seen > 1000, "functions were found: {seen}");
+    assert!(
+        long.is_empty(),
+        "over {MAX_FN_LINES} lines a function or {MAX_FILE_LINES} a file:\n  {}",
+        long.join("\n  ")
+    );
+}
+
+/// The measure counts a function whole, and skips a trait's declarations.
+#[test]
+fn a_function_is_measured_from_its_signature_to_its_brace() {
+    let text = "pub trait T {\n    fn declared(&self);\n}\n\nimpl X {\n    fn one(&self) -> u8 { 1 }\n    pub(crate) async fn two(\n        a: u8,\n    ) -> u8 {\n        if a > 0 {\n            1\n        } else {\n            0\n        }\n    }\n}\n";
+    assert_eq!(functions(text), vec![("two".to_string(), 7, 9)]);
+}
