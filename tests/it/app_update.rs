@@ -723,6 +723,25 @@ fn readme_key_tables_are_the_keymap() {
     }
 }
 
+/// The README's list of keymap sections names every screen (it once left
+/// two out).
+#[test]
+fn readme_names_every_keymap_section() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap().replace('\n', " ");
+    let at = readme
+        .find("sections `main`")
+        .expect("the README lists the sections");
+    let list = &readme[at..at + readme[at..].find(':').unwrap()];
+    for s in ccs_tui::app::keymap::Screen::ALL {
+        assert!(
+            list.contains(&format!("`{}`", s.key())),
+            "{} missing: {list}",
+            s.key()
+        );
+    }
+}
+
 fn chunk(generation: u64, rows: Vec<PinRow>, done: bool) -> Msg {
     Msg::PinsetChunk {
         generation,
