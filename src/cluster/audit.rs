@@ -471,16 +471,6 @@ impl Targets {
     }
 }
 
-/// The exit code for a set of checks: 0 all good, 1 something missing or
-/// unreachable, 2 something corrupt.
-pub fn exit_code(worst: Outcome) -> u8 {
-    match worst {
-        Outcome::Ok => 0,
-        Outcome::Unreachable | Outcome::Missing => 1,
-        Outcome::Corrupt => 2,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use super::output::*;
 use super::Ctx;
 use crate::cluster::audit::{
-    counts_text, exit_code, reach, summary, Audit, Check, Depth, Holder, Outcome, Reach, Target,
-    Targets,
+    counts_text, reach, summary, Audit, Check, Depth, Holder, Outcome, Reach, Target, Targets,
 };
 use crate::cluster::state_files;
 
@@ -91,7 +90,7 @@ async fn audit(cx: &Ctx, a: &AuditArgs) -> Result<u8, CmdError> {
     keep_findings(cx, &answering, &all).await;
     summary_lines(cx, &all);
     let worst = all.iter().map(|c| c.outcome).max().unwrap_or(Outcome::Ok);
-    Ok(exit_code(worst))
+    Ok(audit_code(worst))
 }
 
 /// What the command line asks, before anything is asked of the cluster.

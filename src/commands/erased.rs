@@ -53,7 +53,7 @@ pub(super) async fn run(cx: &Ctx, a: &ErasedArgs) -> Result<u8, CmdError> {
             tell!("ccs-tui: the removal log could not be written: {err}");
         }
         print_report(cx, &entry.report);
-        code = code.max(entry.report.verdict.exit_code());
+        code = code.max(erasure_code(entry.report.verdict));
     }
     if collections
         .values()

@@ -41,6 +41,28 @@ pub const fn killed_by(signal: u8) -> u8 {
 /// a shell gives a process killed by SIGPIPE (13).
 pub const BROKEN_PIPE: u8 = killed_by(13);
 
+/// An audit's code, from its gravest finding: a copy missing or a peer
+/// unreachable is wanting, a corrupt copy a failure.
+pub(super) fn audit_code(worst: crate::cluster::audit::Outcome) -> u8 {
+    use crate::cluster::audit::Outcome;
+    match worst {
+        Outcome::Ok => OK,
+        Outcome::Unreachable | Outcome::Missing => PARTIAL,
+        Outcome::Corrupt => FAIL,
+    }
+}
+
+/// An erase's code: erased, pending (a peer to check later), or still
+/// stored somewhere.
+pub(super) fn erasure_code(v: crate::cluster::erase::Verdict) -> u8 {
+    use crate::cluster::erase::Verdict;
+    match v {
+        Verdict::Erased => OK,
+        Verdict::Pending => PARTIAL,
+        Verdict::Stored => FAIL,
+    }
+}
+
 pub(super) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     err(&format!("ccs-tui: {msg}"));
     ExitCode::from(FAIL)

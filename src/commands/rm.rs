@@ -166,7 +166,7 @@ async fn erase(cx: &Ctx, cids: &[String], yes: bool) -> Result<u8, CmdError> {
             Err(e) => tell!("ccs-tui: the removal log could not be written: {e}"),
         }
         print_report(cx, &entry.report);
-        code = code.max(entry.report.verdict.exit_code());
+        code = code.max(erasure_code(entry.report.verdict));
     }
     Ok(code)
 }

@@ -115,7 +115,7 @@ fn outcome(reports: &[(Report, Option<String>)]) -> TaskOutcome {
     let mut parts = Vec::new();
     let mut worst = Verdict::Erased;
     for (r, logged) in reports {
-        worst = worst.max_by(r.verdict);
+        worst = worst.max(r.verdict);
         let name =
             crate::sanitize::clean(crate::cluster::types::item_label(&r.name, &r.cid)).into_owned();
         let left: Vec<String> = r

@@ -72,8 +72,8 @@ impl PeerErasure {
     }
 }
 
-/// The whole erase, or a later check of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The whole erase, or a later check of it; graver later in the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Every peer answered and none stores the item.
@@ -90,24 +90,6 @@ impl Verdict {
             Some(PeerOutcome::Stored) => Verdict::Stored,
             Some(PeerOutcome::Pending) => Verdict::Pending,
             _ => Verdict::Erased,
-        }
-    }
-
-    /// 0 erased, 1 pending (a peer to check later), 2 still stored.
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Verdict::Erased => 0,
-            Verdict::Pending => 1,
-            Verdict::Stored => 2,
-        }
-    }
-
-    /// The graver of two.
-    pub fn max_by(self, other: Verdict) -> Verdict {
-        if other.exit_code() > self.exit_code() {
-            other
-        } else {
-            self
         }
     }
 
@@ -171,5 +153,19 @@ impl Report {
             Verdict::Erased if !listed_all => Verdict::Pending,
             v => v,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Verdict;
+
+    /// The graver of two erases is the larger: the log's summary and an
+    /// erase of many items keep the worst by it.
+    #[test]
+    fn verdicts_are_ordered_by_gravity() {
+        assert!(Verdict::Erased < Verdict::Pending);
+        assert!(Verdict::Pending < Verdict::Stored);
+        assert_eq!(Verdict::Pending.max(Verdict::Stored), Verdict::Stored);
     }
 }
