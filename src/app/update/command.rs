@@ -6,8 +6,7 @@ use super::main_keys::action;
 use super::view::{open_peer, set_filter_strict, set_problems_only, sort_by};
 
 use super::{
-    browse, flash, index, Action, Dialog, Effect, HelpView, Level, Pane, Screen, SortKey, State,
-    Task,
+    browse, flash, Action, Dialog, Effect, HelpView, Level, Pane, Screen, SortKey, State, Task,
 };
 use crate::app::command_line::{self, Cmd};
 
@@ -89,7 +88,7 @@ fn risk(st: &mut State, arg: &str) -> Vec<Effect> {
             }
         }
     };
-    let risk = index::risk_of(st, fail.as_deref());
+    let risk = super::risk_of(st, fail.as_deref());
     st.risk = Some(risk);
     Vec::new()
 }

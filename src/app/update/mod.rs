@@ -21,17 +21,23 @@ mod dialogs;
 mod index;
 mod item_actions;
 mod keys;
+mod loading;
 mod main_keys;
 mod peer_detail;
+mod peer_stats;
 mod peers;
 mod prompt;
+mod statuses;
 mod steward;
 mod transfers;
 mod view;
 
-use index::{on_chunk, on_health, on_problems, on_statuses, recount_peers};
-pub use index::{peer_stats, reindex, risk_of, scroll_into_view};
+pub use index::{reindex, scroll_into_view};
 use keys::on_key;
+use loading::on_chunk;
+use peer_stats::{on_health, recount_peers};
+pub use peer_stats::{peer_stats, risk_of};
+use statuses::{on_problems, on_statuses};
 
 pub fn update(st: &mut State, msg: Msg) -> Vec<Effect> {
     let fx = update_inner(st, msg);
@@ -65,7 +71,7 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Peers(Ok(rows), every) => peers::on_peers(st, rows, every),
         Msg::Peers(Err(e), retry) => stale(&mut st.peers.fresh, e, retry, st.now),
         Msg::Freespace(metrics) => capacity::on_freespace(st, metrics),
-        Msg::Fixity(findings) => index::on_fixity(st, findings),
+        Msg::Fixity(findings) => statuses::on_fixity(st, findings),
         Msg::CapacityReady(r) => capacity::on_figures(st, r),
         Msg::FreeHistory(h) => capacity::on_history(st, h),
         Msg::PinsetChunk {
@@ -81,9 +87,9 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
             generation,
             error,
             retry_in,
-        } => index::on_pinset_failed(st, generation, error, retry_in),
+        } => loading::on_pinset_failed(st, generation, error, retry_in),
         Msg::Statuses(infos) => on_statuses(st, &infos),
-        Msg::Selected(Ok(info), every) => index::on_selected(st, info, every),
+        Msg::Selected(Ok(info), every) => statuses::on_selected(st, info, every),
         Msg::Selected(Err(e), retry) => stale(&mut st.replication.fresh, e, retry, st.now),
         Msg::Problems(Ok(list), every) => {
             st.pins.problems_fresh.interval = every;
