@@ -51,8 +51,27 @@ pub(super) fn action(st: &mut State, a: Action) -> Vec<Effect> {
         Action::SortCreated => sort_by(st, SortKey::Created),
         Action::SortSize => sort_by(st, SortKey::Size),
         Action::SortStatus => sort_by(st, SortKey::Status),
-        // Actions of other screens.
-        _ => Vec::new(),
+        // Other screens' actions: listed, so that a new action is a compile
+        // error here until it is given its place (done, or another screen's).
+        Action::Units
+        | Action::Close
+        | Action::Submit
+        | Action::Complete
+        | Action::NextField
+        | Action::PrevField
+        | Action::Confirm
+        | Action::Cancel
+        | Action::Toggle
+        | Action::Choose
+        | Action::Second
+        | Action::CancelTask
+        | Action::Dismiss
+        | Action::PeerItems
+        | Action::Open
+        | Action::Parent
+        | Action::Wrap
+        | Action::Left
+        | Action::Right => Vec::new(),
     }
 }
 
