@@ -14,7 +14,7 @@ use ccs_tui::app::keymap::Keymap;
 use ccs_tui::app::State;
 use ccs_tui::cli::Cli;
 use ccs_tui::cluster::{parse_host, ClientConfig, ClusterClient};
-use ccs_tui::commands::{killed_by, Command, FAIL, OK};
+use ccs_tui::commands::{fail, killed_by, Command, FAIL, OK};
 use ccs_tui::tasks::pollers::PollConfig;
 use ccs_tui::tui::{self, TuiOptions};
 use ccs_tui::{config, sim};
@@ -62,7 +62,7 @@ async fn run_command(cli: &Cli, cmd: &Command) -> ExitCode {
                 }
                 Some(h)
             }
-            Err(e) => return fail(&e),
+            Err(e) => return fail(e),
         }
     } else {
         None
@@ -93,19 +93,19 @@ async fn run_console(cli: &Cli) -> ExitCode {
     };
     let opened = match opened {
         Ok(o) => o,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(e),
     };
     if !std::io::stdout().is_terminal() {
         // No terminal to draw on (a pipe, cron): print the overview instead.
         // It is `health`, in text: one overview, one exit code rule.
         return match ccs_tui::commands::health::report(&opened.client, false).await {
             Ok(code) => ExitCode::from(code),
-            Err(e) => fail(&e.to_string()),
+            Err(e) => fail(e),
         };
     }
     let keymap = match load_keymap(cli) {
         Ok(k) => k,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(e),
     };
     let st = console_state(cli, &opened, keymap);
     let origin = origin(&st);
@@ -133,12 +133,6 @@ async fn run_console(cli: &Cli) -> ExitCode {
             ExitCode::from(FAIL)
         }
     }
-}
-
-/// The reason on stderr, exit 2.
-fn fail(e: &str) -> ExitCode {
-    eprintln!("ccs-tui: {}", ccs_tui::sanitize::clean(e));
-    ExitCode::from(FAIL)
 }
 
 /// Which configuration and user the console runs as (for the removal log).

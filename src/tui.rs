@@ -1,6 +1,8 @@
 //! The event loop: terminal events, pollers' messages, a slow tick and
-//! signals in one `select!`; every message goes through `app::update`, effects
-//! are carried out here, and a frame is drawn (and written only if it changed).
+//! signals in one `select!`; every message goes through `app::update`, its
+//! effects go to `tasks::dispatch` (which hands back only what the terminal
+//! must do: quit, copy, suspend), and a frame is drawn (and written only if
+//! it changed).
 
 use std::io;
 use std::sync::Arc;

@@ -325,17 +325,39 @@ pub struct UploadRequest {
 }
 
 impl Effect {
-    /// Whether carrying this out changes the cluster.
+    /// Whether carrying this out changes the cluster (the read-only gate
+    /// holds these back). Every effect is named: a new one is a compile
+    /// error here until it is said whether it changes the cluster.
     pub fn mutates(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Effect::Upload(_)
-                | Effect::Unpin(_)
-                | Effect::Erase { .. }
-                | Effect::Recover(_)
-                | Effect::RecoverAll
-                | Effect::Steward { .. }
-                | Effect::Edit { .. }
-        )
+            | Effect::Unpin(_)
+            | Effect::Erase { .. }
+            | Effect::Recover(_)
+            | Effect::RecoverAll
+            | Effect::Steward { .. }
+            | Effect::Edit { .. } => true,
+            Effect::Quit
+            | Effect::RefreshNow
+            | Effect::Freeze(_)
+            | Effect::Copy(_)
+            | Effect::Watch { .. }
+            | Effect::Reindex(_)
+            | Effect::CompletePath(_)
+            | Effect::Fetch { .. }
+            | Effect::Suspend
+            | Effect::BrowseList { .. }
+            | Effect::BrowseStat { .. }
+            | Effect::Preview { .. }
+            | Effect::Read { .. }
+            | Effect::FetchName { .. }
+            | Effect::Audit { .. }
+            | Effect::CancelTask(_)
+            | Effect::StewardPlan(_)
+            | Effect::EditLoad(_)
+            | Effect::Capacity(_)
+            | Effect::RecordFreeSpace(_)
+            | Effect::PrepareErase(_) => false,
+        }
     }
 }

@@ -63,7 +63,8 @@ pub(super) fn erasure_code(v: crate::cluster::erase::Verdict) -> u8 {
     }
 }
 
-pub(super) fn fail(msg: impl std::fmt::Display) -> ExitCode {
+/// The reason on stderr (cleaned for the terminal), exit 2.
+pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
     err(&format!("ccs-tui: {msg}"));
     ExitCode::from(FAIL)
 }

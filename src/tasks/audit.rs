@@ -13,6 +13,22 @@ use crate::cluster::audit::{self, Audit, Check, Depth, Node, Outcome};
 use crate::cluster::ClusterClient;
 
 impl Effects {
+    /// What earlier audits found and left standing, from the state folder.
+    pub fn load_fixity(&self) {
+        let (client, tx) = (self.client.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let Ok(k) = crate::cluster::state_files::cluster_key(&client).await else {
+                return;
+            };
+            let r = tokio::task::spawn_blocking(move || crate::cluster::fixity::load(&k)).await;
+            if let Ok(Ok(f)) = r {
+                if !f.is_empty() {
+                    let _ = tx.send(Msg::Fixity(f)).await;
+                }
+            }
+        });
+    }
+
     /// `:audit`: every item (or a sample) on every peer that should hold it.
     pub fn audit(&self, id: u64, sample: Option<usize>) {
         let (client, tx, nodes) = (self.client.clone(), self.tx.clone(), self.nodes.clone());

@@ -1,7 +1,8 @@
-//! What carries out the console's effects: the client, the channel back to
-//! `update`, the tasks' cancel tokens, and what the configuration says. Each
-//! kind of work is in a file of its own (browse, audit, transfer, changes,
-//! paths, steward, erase, capacity); results come back as `Msg`s.
+//! What every kind of background work shares: the client, the channel back
+//! to `update`, the tasks' cancel tokens, and what the configuration says.
+//! The work itself is in a file of its own each (browse, audit, transfer,
+//! changes, paths, steward, erase, capacity), reached through `dispatch`;
+//! results come back as `Msg`s.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -45,22 +46,6 @@ impl Effects {
     pub fn with_origin(mut self, config: String, user: String) -> Self {
         self.origin = Arc::new((config, user));
         self
-    }
-
-    /// What earlier audits found and left standing, from the state folder.
-    pub fn load_fixity(&self) {
-        let (client, tx) = (self.client.clone(), self.tx.clone());
-        tokio::spawn(async move {
-            let Ok(k) = crate::cluster::state_files::cluster_key(&client).await else {
-                return;
-            };
-            let r = tokio::task::spawn_blocking(move || crate::cluster::fixity::load(&k)).await;
-            if let Ok(Ok(f)) = r {
-                if !f.is_empty() {
-                    let _ = tx.send(Msg::Fixity(f)).await;
-                }
-            }
-        });
     }
 
     /// What a spawned task needs of this.

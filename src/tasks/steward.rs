@@ -56,8 +56,8 @@ impl Effects {
         });
     }
 
-    /// Carries a confirmed plan out; progress in items, Esc in the tasks
-    /// view (`c`) stops it between steps (the journal finishes it next time).
+    /// Carries a confirmed plan out; progress in items; `c` in the tasks
+    /// view stops it between steps (the journal finishes it next time).
     pub fn steward(&self, id: u64, plan: Box<Plan>) {
         let (client, tx) = (self.client.clone(), self.tx.clone());
         self.spawn_task(id, move |cancel| async move {
@@ -145,7 +145,8 @@ impl Effects {
     /// Writes a confirmed edit.
     pub fn edit(&self, id: u64, edit: Box<Edit>) {
         let client = self.client.clone();
-        // Not cancellable: an edit is one write, over in a moment.
+        // An edit is one write, over in a moment: its token is not heard
+        // (`c` has nothing to stop).
         self.spawn_task(id, move |_| async move {
             let r = apply(&client, &edit, Patience::default(), &mut |_| {}).await;
             let label = crate::cluster::types::item_label(&edit.after.name, &edit.cid).to_string();

@@ -5,9 +5,7 @@ use super::dialogs::open_fetch_form;
 use super::main_keys::action;
 use super::view::{open_peer, set_filter_strict, set_problems_only, sort_by};
 
-use super::{
-    browse, flash, Action, Dialog, Effect, HelpView, Level, Pane, Screen, SortKey, State, Task,
-};
+use super::{browse, flash, Action, Dialog, Effect, Level, Pane, SortKey, State, Task};
 use crate::app::command_line::{self, Cmd};
 
 pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
@@ -38,13 +36,7 @@ pub(super) fn command(st: &mut State, cmd: &str) -> Vec<Effect> {
             set_problems_only(st, true)
         }
         Cmd::Replication => action(st, Action::ReplicationPane),
-        Cmd::Help => {
-            st.help = Some(HelpView {
-                of: Screen::Main,
-                offset: 0,
-            });
-            Vec::new()
-        }
+        Cmd::Help => action(st, Action::Help),
         Cmd::Tasks => {
             st.show_tasks = true;
             Vec::new()
@@ -76,17 +68,10 @@ fn risk(st: &mut State, arg: &str) -> Vec<Effect> {
     let fail = if arg.is_empty() {
         None
     } else {
-        match st.peers.rows.iter().find(|p| p.answers_to(arg)) {
-            Some(p) => Some(p.id.clone()),
-            None => {
-                flash(
-                    st,
-                    format!("no peer named {arg:?} (Tab completes)"),
-                    Level::Error,
-                );
-                return Vec::new();
-            }
-        }
+        let Some(i) = named_peer(st, arg) else {
+            return Vec::new();
+        };
+        Some(st.peers.rows[i].id.clone())
     };
     let risk = super::risk_of(st, fail.as_deref());
     st.risk = Some(risk);
@@ -133,22 +118,26 @@ fn peer(st: &mut State, arg: &str) -> Vec<Effect> {
         st.focus = Pane::Peers;
         return open_peer(st);
     }
+    let Some(i) = named_peer(st, arg) else {
+        return Vec::new();
+    };
+    st.focus = Pane::Peers;
+    st.peers.selected = i;
+    open_peer(st)
+}
+
+/// The peer a command names (by name or ID), or the message that there is
+/// none.
+fn named_peer(st: &mut State, arg: &str) -> Option<usize> {
     let found = st.peers.rows.iter().position(|p| p.answers_to(arg));
-    match found {
-        Some(i) => {
-            st.focus = Pane::Peers;
-            st.peers.selected = i;
-            open_peer(st)
-        }
-        None => {
-            flash(
-                st,
-                format!("no peer named {arg:?} (Tab completes)"),
-                Level::Error,
-            );
-            Vec::new()
-        }
+    if found.is_none() {
+        flash(
+            st,
+            format!("no peer named {arg:?} (Tab completes)"),
+            Level::Error,
+        );
     }
+    found
 }
 
 /// `:upload [PATH]`: the upload form, with PATH filled in.

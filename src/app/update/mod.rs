@@ -161,7 +161,6 @@ fn update_inner(st: &mut State, msg: Msg) -> Vec<Effect> {
     fx
 }
 
-/// Time passes: a message whose time is up goes.
 fn on_resize(st: &mut State, width: u16, height: u16) -> Vec<Effect> {
     st.screen = Some(ratatui::layout::Rect::new(0, 0, width, height));
     Vec::new()
@@ -179,6 +178,7 @@ fn stale(
     Vec::new()
 }
 
+/// Time passes: a message whose time is up goes.
 fn on_tick(st: &mut State, now: std::time::Instant) -> Vec<Effect> {
     st.now = now;
     if st.flash.as_ref().is_some_and(|f| f.until <= now) {

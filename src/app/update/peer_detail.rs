@@ -1,4 +1,5 @@
-//! The detail of one peer: opening it, and its keys.
+//! The detail of one peer: its keys (opening it is in `view.rs`, since the
+//! main screen and `:peer` open it too).
 
 use super::view::{open_peer, set_filter_strict};
 use super::{Action, Effect, Pane, State};

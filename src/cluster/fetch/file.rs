@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::layout::{segments, Data, Layout};
 use super::leaf::{read_at, recheck, write_at, Check};
 use super::partial::{open_data, FileState, Locked, Partial};
-use super::rate::{after_failure, lagging, slow, Rate, Retry, LAG_AFTER};
+use super::rate::{after_failure, after_success, drop_source, lagging, Next, Rate, LAG_AFTER};
 use super::sources::Source;
 use super::{io, Event, FetchOptions, Served, Watch};
 use crate::cluster::dag::{decode, Node};
@@ -108,23 +108,18 @@ impl Shared<'_> {
         }
     }
 
-    fn failed(&self, i: usize) -> Retry {
-        after_failure(&mut lock(&self.rates), i)
-    }
-
-    /// Gateway `i` takes no more work, and the operator hears why at once.
-    fn drop_source(&self, i: usize, name: &str, why: String) {
-        {
-            let mut rates = lock(&self.rates);
-            if rates[i].dropped.is_some() {
-                return;
-            }
-            rates[i].dropped = Some(why.clone());
+    /// What the worker of gateway `i` does next, decided with every
+    /// gateway's state in hand (two gateways failing at once cannot each
+    /// find the other still serving and both drop); a drop is told at once.
+    fn next(&self, name: &str, decide: impl FnOnce(&mut [Rate]) -> Next) -> Next {
+        let next = decide(&mut lock(&self.rates));
+        if let Next::Dropped(Some(why)) = &next {
+            self.watch.event(Event::Dropped {
+                source: name.to_string(),
+                reason: why.clone(),
+            });
         }
-        self.watch.event(Event::Dropped {
-            source: name.to_string(),
-            reason: why,
-        });
+        next
     }
 
     fn report(&self, bytes: u64) {
@@ -379,37 +374,32 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<(), ClientErr
             continue;
         };
         let t0 = Instant::now();
-        let why = match fetch_segment(sh, i, src, s.clone()).await {
-            Ok(bytes) => {
-                let mut rates = lock(&sh.rates);
-                rates[i].add(bytes, t0.elapsed());
-                rates[i].failures = 0;
-                let Some(why) = slow(&rates, i) else { continue };
-                why
-            }
+        let r = fetch_segment(sh, i, src, s.clone()).await;
+        let name = src.name.as_str();
+        let next = match r {
+            Ok(bytes) => sh.next(name, |r| after_success(r, i, bytes, t0.elapsed())),
             Err(e) => {
                 sh.give_back(s);
-                let (why, retry) = match e {
+                match e {
                     SegError::Cancelled => return Err(ClientError::Cancelled),
                     SegError::Fatal(e) => return Err(e),
-                    SegError::Lied(why) => (why, Retry::Dropped),
-                    SegError::Source(why) => (why, sh.failed(i)),
-                };
-                match retry {
-                    Retry::Now => continue,
-                    Retry::After(wait) => {
-                        tokio::select! {
-                            _ = tokio::time::sleep(wait) => {}
-                            _ = sh.cancel.cancelled() => return Err(ClientError::Cancelled),
-                        }
-                        continue;
+                    SegError::Lied(why) => sh.next(name, |r| drop_source(r, i, why, true)),
+                    SegError::Source(why) => {
+                        sh.next(name, |r| after_failure(r, i, Instant::now(), why))
                     }
-                    Retry::Dropped => why,
                 }
             }
         };
-        sh.drop_source(i, &src.name, why);
-        return Ok(());
+        match next {
+            Next::Now => {}
+            Next::After(wait) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = sh.cancel.cancelled() => return Err(ClientError::Cancelled),
+                }
+            }
+            Next::Dropped(_) => return Ok(()),
+        }
     }
 }
 

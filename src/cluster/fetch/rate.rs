@@ -1,6 +1,6 @@
 //! How fast each gateway gives, and when one is slow enough to drop.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A gateway this many times slower than the fastest stops taking work.
 const SLOW: f64 = 8.0;
@@ -15,8 +15,12 @@ pub(super) struct Rate {
     segments: u32,
     /// Failed requests since its last good one.
     pub(super) failures: u32,
+    /// When the last gateway left is asked again after a failure.
+    retry_at: Option<Instant>,
     /// Why it takes no more work.
     pub(super) dropped: Option<String>,
+    /// It served bytes that are not the item's.
+    lied: bool,
 }
 
 impl Rate {
@@ -51,43 +55,89 @@ pub(super) fn lagging(rates: &[Rate], i: usize, bytes: u64, took: Duration) -> O
     slower_than_others(rates, i, bytes as f64 / took.as_secs_f64())
 }
 
-/// After a failed request: when the gateway is asked again, if it is.
+/// What a worker does next with its gateway.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Retry {
+pub(super) enum Next {
+    /// Ask it again now.
     Now,
-    /// The last gateway left: a link that drops for a moment comes back.
+    /// The last gateway left: ask again after this (a link that drops for
+    /// a moment comes back).
     After(Duration),
-    Dropped,
+    /// It takes no more work; with why, when that is news to tell.
+    Dropped(Option<String>),
 }
 
 /// Failures in a row the last gateway left is allowed (0.5 to 4 s apart).
 const LAST_TRIES: u32 = 5;
 
-/// Counts a failed request of gateway `i`: its failures in a row over all
-/// its requests at once (two requests each failing once is a gateway that
-/// failed twice). The second drops it, unless it is the last left, which
-/// gets [`LAST_TRIES`], further and further apart.
-pub(super) fn after_failure(rates: &mut [Rate], i: usize) -> Retry {
-    if rates[i].dropped.is_some() {
-        return Retry::Dropped;
-    }
-    rates[i].failures += 1;
-    let n = rates[i].failures;
-    let last = !rates
+/// Whether a gateway other than `i` still takes work: the last one left is
+/// never dropped for being slow, and is given more tries when it fails.
+fn others_serving(rates: &[Rate], i: usize) -> bool {
+    rates
         .iter()
         .enumerate()
-        .any(|(j, r)| j != i && r.dropped.is_none());
-    match (last, n) {
-        (false, n) if n < 2 => Retry::Now,
-        (true, n) if n < LAST_TRIES => Retry::After(Duration::from_millis(250 << n)),
-        _ => Retry::Dropped,
+        .any(|(j, r)| j != i && r.dropped.is_none())
+}
+
+/// A request of gateway `i` failed at `now`: its failures in a row are
+/// counted over all its requests at once (two requests each failing once
+/// is a gateway that failed twice), and the second drops it. The last
+/// gateway left is given [`LAST_TRIES`] waits, 0.5 to 4 s apart (7.5 s in
+/// all); its requests that fail during one wait count once, since a link
+/// that drops fails them all together.
+pub(super) fn after_failure(rates: &mut [Rate], i: usize, now: Instant, why: String) -> Next {
+    if rates[i].dropped.is_some() {
+        return Next::Dropped(None);
     }
+    let last = !others_serving(rates, i);
+    if let Some(at) = rates[i].retry_at.filter(|at| last && *at > now) {
+        return Next::After(at - now);
+    }
+    rates[i].failures += 1;
+    match (last, rates[i].failures) {
+        (false, n) if n < 2 => Next::Now,
+        (true, n) if n < LAST_TRIES => {
+            let wait = Duration::from_millis(250 << n);
+            rates[i].retry_at = Some(now + wait);
+            Next::After(wait)
+        }
+        _ => drop_source(rates, i, why, false),
+    }
+}
+
+/// A request of gateway `i` came back whole, `bytes` in `took`: its
+/// failures are forgiven, and it is dropped if it is slow on average.
+pub(super) fn after_success(rates: &mut [Rate], i: usize, bytes: u64, took: Duration) -> Next {
+    let r = &mut rates[i];
+    r.add(bytes, took);
+    r.failures = 0;
+    r.retry_at = None;
+    match slow(rates, i) {
+        Some(why) => drop_source(rates, i, why, false),
+        None => Next::Now,
+    }
+}
+
+/// Gateway `i` takes no more work. Said once; but a gateway that lied
+/// (`lied`: it served bytes that are not the item's) is said to have, even
+/// when a plainer reason dropped it first.
+pub(super) fn drop_source(rates: &mut [Rate], i: usize, why: String, lied: bool) -> Next {
+    let r = &mut rates[i];
+    let news = r.dropped.is_none() || (lied && !r.lied);
+    if news {
+        r.dropped = Some(why.clone());
+        r.lied |= lied;
+    }
+    Next::Dropped(news.then_some(why))
 }
 
 /// How long a request runs before its pace is judged.
 pub(super) const LAG_AFTER: Duration = Duration::from_secs(5);
 
 fn slower_than_others(rates: &[Rate], i: usize, mine: f64) -> Option<String> {
+    if !others_serving(rates, i) {
+        return None;
+    }
     let best = rates
         .iter()
         .enumerate()
@@ -117,6 +167,10 @@ mod tests {
         }
     }
 
+    fn fail(rates: &mut [Rate], i: usize, at: Instant) -> Next {
+        after_failure(rates, i, at, "cut".into())
+    }
+
     #[test]
     fn a_gateway_whose_two_requests_each_fail_once_is_dropped() {
         // Its two requests in flight are cut at once: that is two failures
@@ -124,23 +178,77 @@ mod tests {
         // cluster once finished a get without ever dropping a gateway
         // that had stopped).
         let mut rates = vec![Rate::default(); 3];
-        assert_eq!(after_failure(&mut rates, 0), Retry::Now);
-        assert_eq!(after_failure(&mut rates, 0), Retry::Dropped);
+        let t = Instant::now();
+        assert_eq!(fail(&mut rates, 0, t), Next::Now);
+        assert_eq!(fail(&mut rates, 0, t), Next::Dropped(Some("cut".into())));
+        assert_eq!(fail(&mut rates, 0, t), Next::Dropped(None), "said once");
     }
 
     #[test]
     fn the_last_gateway_gets_more_tries_further_apart() {
         let mut rates = vec![Rate::default(); 2];
         rates[1].dropped = Some("gone".into());
-        let waits: Vec<Retry> = (0..5).map(|_| after_failure(&mut rates, 0)).collect();
+        let mut t = Instant::now();
+        let mut waits = Vec::new();
+        loop {
+            match fail(&mut rates, 0, t) {
+                Next::After(w) => {
+                    waits.push(w.as_millis());
+                    t += w;
+                }
+                other => {
+                    assert_eq!(other, Next::Dropped(Some("cut".into())));
+                    break;
+                }
+            }
+        }
+        assert_eq!(waits, [500, 1000, 2000, 4000]);
+    }
+
+    /// Both requests of the last gateway fail when its link drops: that is
+    /// one failure, not two, or a link down for 3 s would end the get.
+    #[test]
+    fn the_last_gateways_requests_failing_together_count_once() {
+        let mut rates = vec![Rate::default(); 2];
+        rates[1].dropped = Some("gone".into());
+        let t = Instant::now();
         assert_eq!(
-            waits,
-            [500, 1000, 2000, 4000]
-                .map(|ms| Retry::After(Duration::from_millis(ms)))
-                .into_iter()
-                .chain([Retry::Dropped])
-                .collect::<Vec<_>>()
+            fail(&mut rates, 0, t),
+            Next::After(Duration::from_millis(500))
         );
+        let later = t + Duration::from_millis(100);
+        assert_eq!(
+            fail(&mut rates, 0, later),
+            Next::After(Duration::from_millis(400)),
+            "the other request waits for the same retry"
+        );
+        assert_eq!(rates[0].failures, 1);
+    }
+
+    #[test]
+    fn a_lie_is_said_even_after_a_plainer_reason_dropped_the_gateway() {
+        let mut rates = vec![Rate::default(); 3];
+        let t = Instant::now();
+        fail(&mut rates, 0, t);
+        assert!(matches!(fail(&mut rates, 0, t), Next::Dropped(Some(_))));
+        let lie = drop_source(&mut rates, 0, "MISMATCH: not block X".into(), true);
+        assert_eq!(lie, Next::Dropped(Some("MISMATCH: not block X".into())));
+        assert_eq!(
+            drop_source(&mut rates, 0, "MISMATCH: again".into(), true),
+            Next::Dropped(None)
+        );
+    }
+
+    #[test]
+    fn a_good_answer_forgives_the_failures_before_it() {
+        let mut rates = vec![Rate::default(); 3];
+        let t = Instant::now();
+        fail(&mut rates, 0, t);
+        assert_eq!(
+            after_success(&mut rates, 0, 1 << 20, Duration::from_millis(10)),
+            Next::Now
+        );
+        assert_eq!(fail(&mut rates, 0, t), Next::Now, "a first failure again");
     }
 
     #[test]
