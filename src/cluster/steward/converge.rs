@@ -312,7 +312,7 @@ async fn wait_pinned(
     let deadline = tokio::time::Instant::now() + patience.pin_wait;
     // A copy a peer still has on disk lands at once: ask soon, then less often.
     let mut pause = Duration::from_millis(50);
-    let mut recovered = false;
+    let mut superseded = Superseded::default();
     loop {
         let g = client.pin_status(cid, false).await?;
         let (status, error) = g
@@ -332,15 +332,26 @@ async fn wait_pinned(
                 });
             }
         }
+        let now = tokio::time::Instant::now();
+        let failed = status == TrackerStatus::PinError;
         match status {
             TrackerStatus::Pinned => return Ok(()),
-            // Seen on 1.1.6: a pin the tracker had in flight when the
-            // allocations changed again ends `context canceled`, and stays
-            // so. It was superseded, not refused: re-queued once, it lands.
-            TrackerStatus::PinError if !recovered && error.contains("context canceled") => {
-                recovered = true;
-                client.recover(cid, false).await?;
+            _ if failed && error.contains("context canceled") && now < deadline => {
+                match superseded.next(now) {
+                    Some(OnCanceled::Recover) => {
+                        client.recover(cid, false).await?;
+                    }
+                    Some(OnCanceled::Wait) => {}
+                    None => {
+                        return Err(ConvergeError::NotPinned {
+                            peer: peer.to_string(),
+                            status,
+                            error,
+                        })
+                    }
+                }
                 tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(patience.poll);
             }
             TrackerStatus::PinError => {
                 return Err(ConvergeError::NotPinned {
@@ -364,9 +375,70 @@ async fn wait_pinned(
     }
 }
 
+/// Seen on 1.1.6: a pin the tracker had in flight when the allocations
+/// changed again ends `context canceled`, and stays so. It was superseded,
+/// not refused: re-queued (`recover`), it lands. The status may still show
+/// the old error for a moment after the recover (CI on the real cluster
+/// failed a rebalance on it), so it is waited out; a pin canceled again and
+/// again is recovered a few times, then given up as failed.
+#[derive(Default)]
+struct Superseded {
+    recovers: u32,
+    last: Option<tokio::time::Instant>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum OnCanceled {
+    Recover,
+    Wait,
+}
+
+impl Superseded {
+    const TRIES: u32 = 3;
+    /// How long a recover is given to show in the status.
+    const SETTLE: Duration = Duration::from_secs(3);
+
+    /// What to do on seeing `context canceled` at `now`; None: give up.
+    fn next(&mut self, now: tokio::time::Instant) -> Option<OnCanceled> {
+        if self.last.is_some_and(|t| now < t + Self::SETTLE) {
+            return Some(OnCanceled::Wait);
+        }
+        if self.recovers >= Self::TRIES {
+            return None;
+        }
+        self.recovers += 1;
+        self.last = Some(now);
+        Some(OnCanceled::Recover)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::settled;
+    use super::{OnCanceled, Superseded};
+
+    #[test]
+    fn a_superseded_pin_is_recovered_and_its_stale_error_waited_out() {
+        let t = tokio::time::Instant::now();
+        let mut s = Superseded::default();
+        assert_eq!(s.next(t), Some(OnCanceled::Recover));
+        let soon = t + std::time::Duration::from_millis(100);
+        assert_eq!(
+            s.next(soon),
+            Some(OnCanceled::Wait),
+            "the status lags the recover"
+        );
+        let mut at = t;
+        for _ in 1..Superseded::TRIES {
+            at += Superseded::SETTLE;
+            assert_eq!(s.next(at), Some(OnCanceled::Recover));
+        }
+        assert_eq!(
+            s.next(at + Superseded::SETTLE),
+            None,
+            "canceled again and again"
+        );
+    }
 
     #[test]
     fn bounds_widen_only_as_far_as_the_copies_need() {
