@@ -1,5 +1,6 @@
-//! The shape of `src/` a newcomer relies on (issue 28): no import circle
-//! between its files. A file reaches another through a `crate::` or
+//! The shape of `src/` a newcomer relies on (issue 28): its layers (what
+//! may reach what, no I/O in drawing), short functions and files, and no
+//! import circle between its files. A file reaches another through a `crate::` or
 //! `super::` path (tests included: a test's needs are a file's needs too);
 //! two files that reach each other, directly or around a ring, fail here
 //! with the ring named.
@@ -281,4 +282,52 @@ fn no_function_or_file_in_src_is_too_long_to_read_whole() {
 fn a_function_is_measured_from_its_signature_to_its_brace() {
     let text = "pub trait T {\n    fn declared(&self);\n}\n\nimpl X {\n    fn one(&self) -> u8 { 1 }\n    pub(crate) async fn two(\n        a: u8,\n    ) -> u8 {\n        if a > 0 {\n            1\n        } else {\n            0\n        }\n    }\n}\n";
     assert_eq!(functions(text), vec![("two".to_string(), 7, 9)]);
+}
+
+/// The layers a newcomer may rely on: the cluster client, the pinset, the
+/// importer and the simulator know nothing of the console or the commands;
+/// drawing knows no background work.
+#[test]
+fn lower_layers_reach_nothing_above_them() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files = modules(&src);
+    let above = |m: &Module, upper: &[&str]| upper.contains(&m[0].as_str());
+    let rules: [(&str, &[&str]); 5] = [
+        ("cluster", &["app", "ui", "sim", "tasks", "commands", "tui"]),
+        ("pinset", &["app", "ui", "sim", "tasks", "commands", "tui"]),
+        ("unixfs", &["app", "ui", "sim", "tasks", "commands", "tui"]),
+        ("sim", &["app", "ui", "tasks", "commands", "tui"]),
+        ("ui", &["tasks", "commands", "tui"]),
+    ];
+    let mut wrong = Vec::new();
+    for (m, p) in &files {
+        for (layer, upper) in rules {
+            if m[0] != layer {
+                continue;
+            }
+            for r in reaches(&files, m, p) {
+                if above(&r, upper) {
+                    wrong.push(format!("{} reaches {}", m.join("/"), r.join("/")));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Drawing does no I/O: no files, sockets, processes or runtime in `ui/`.
+#[test]
+fn drawing_does_no_io() {
+    let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
+    let mut files = Vec::new();
+    rust_files(&ui, &mut files);
+    assert!(files.len() > 10);
+    let io = regex::Regex::new(r"\b(std::fs|std::net|std::process|tokio::|reqwest::|File::open)")
+        .unwrap();
+    let found: Vec<String> = files
+        .iter()
+        .filter(|f| io.is_match(&std::fs::read_to_string(f).unwrap()))
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(found.is_empty(), "I/O in ui/: {found:?}");
 }
