@@ -163,9 +163,7 @@ async fn upload(cx: &Ctx, path: &Path, opts: &AddOptions) -> Result<AddResult, C
     let (cancel, ctrlc) = cancel_on_ctrl_c();
     let res = cx.client.add(path, opts, progress, cancel).await;
     ctrlc.abort();
-    if line.is_some() {
-        eprintln!();
-    }
+    end_progress();
     if let Err(
         ClientError::Cancelled
         | ClientError::Unreachable { .. }

@@ -303,14 +303,12 @@ async fn check(
                 report(cx, c, &mut unreachable);
             }
             if progress {
-                eprint!("\raudited {n} / {total} items   ");
+                super::output::progress(format_args!("audited {n} / {total} items   "));
             }
             all.extend(checks);
         })
         .await;
-    if progress {
-        eprintln!();
-    }
+    end_progress();
     say_unreachable(&unreachable);
     all
 }

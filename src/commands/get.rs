@@ -112,9 +112,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     };
     let r = fetch(&cx.client, &from, cid, &dest, &opts, &watch, cancel).await;
     ctrlc.abort();
-    if line.is_some() {
-        eprintln!();
-    }
+    end_progress();
     let r = match r {
         Err(crate::cluster::ClientError::Cancelled) => {
             // Named by the CID as the fetch wrote it (any base the user typed).

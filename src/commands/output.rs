@@ -135,7 +135,29 @@ pub(super) fn out(line: &str) {
 
 /// The same on stderr.
 pub(super) fn err(line: &str) {
-    write_line(&mut std::io::stderr().lock(), &crate::sanitize::clean(line));
+    let mut e = std::io::stderr().lock();
+    // A line said while a progress line shows takes its place (the
+    // progress comes back on its next update) instead of running on after it.
+    if PROGRESS_SHOWN.swap(false, Ordering::Relaxed) {
+        let _ = std::io::Write::write_all(&mut e, b"\r\x1b[2K");
+    }
+    write_line(&mut e, &crate::sanitize::clean(line));
+}
+
+/// A progress line is on the terminal, unfinished (no newline after it).
+static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
+
+/// A progress line (`\r…`, no newline) on the terminal.
+pub(super) fn progress(text: std::fmt::Arguments<'_>) {
+    eprint!("\r{text}");
+    PROGRESS_SHOWN.store(true, Ordering::Relaxed);
+}
+
+/// The progress line, if one shows, is ended: what follows starts below it.
+pub(super) fn end_progress() {
+    if PROGRESS_SHOWN.swap(false, Ordering::Relaxed) {
+        eprintln!();
+    }
 }
 
 /// One line exactly as given (JSON, whose strings escape control characters).
@@ -199,12 +221,12 @@ impl ProgressLine {
         }
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let total = total.map(human_bytes).unwrap_or_else(|| "?".into());
-        eprint!(
-            "\r{} {} / {total} ({}/s)   ",
+        progress(format_args!(
+            "{} {} / {total} ({}/s)   ",
             self.verb,
             human_bytes(done),
             human_bytes((done as f64 / secs) as u64)
-        );
+        ));
     }
 }
 
