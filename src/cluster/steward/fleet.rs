@@ -138,6 +138,26 @@ impl Fleet {
             })
     }
 
+    /// Why no new copy of an item held on `allocations` can be made now:
+    /// no peer holding one answers, so a new copy would have nowhere to
+    /// come from (the daemon would leave it pinning, and the live run fail
+    /// where its dry run said it would move). None when one answers, or
+    /// when the item names no holder (pinned everywhere).
+    pub fn no_source<'a>(
+        &self,
+        allocations: impl IntoIterator<Item = &'a String>,
+    ) -> Option<String> {
+        let held: Vec<&String> = allocations.into_iter().collect();
+        if held.is_empty() || held.iter().any(|a| self.is_up(a)) {
+            return None;
+        }
+        let names: Vec<String> = held.iter().map(|a| self.name_of(a)).collect();
+        Some(format!(
+            "no peer holding a copy answers ({}): a new copy would have nowhere to come from (run again when one is back)",
+            names.join(", ")
+        ))
+    }
+
     /// Nodes that may take new copies: not retiring.
     pub fn takes_copies(&self, peer_id: &str) -> bool {
         self.node(peer_id).is_some_and(|n| !n.retiring)

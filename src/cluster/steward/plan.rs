@@ -203,7 +203,9 @@ impl Plan {
             });
         }
         for m in plan_drain(rest.iter().copied(), peer, fleet) {
-            let down = fleet.holder_down(&m.current, Some(peer));
+            let down = fleet
+                .holder_down(&m.current, Some(peer))
+                .or_else(|| m.to.as_ref().and_then(|_| fleet.no_source(&m.current)));
             // A gone peer's allocation goes with the move: the daemon would
             // refuse to allocate it, and it holds no copy anyone can reach.
             let target = match &m.to {

@@ -149,6 +149,7 @@ impl Planner {
                         blocked: self
                             .fleet
                             .holder_down(&e.current, None)
+                            .or_else(|| self.fleet.no_source(&e.current))
                             .or_else(|| self.fleet.cannot_add(&e.add)),
                         cid: e.cid,
                         name: e.name,
@@ -192,6 +193,10 @@ fn rebalance_item(m: &Move, p: &Pin, fleet: &Fleet, resumed: bool) -> Item {
         let added: Vec<&String> = m.target.iter().filter(|t| !held.contains(t)).collect();
         fleet
             .holder_down(&held, None)
+            .or_else(|| match added.is_empty() {
+                true => None,
+                false => fleet.no_source(&held),
+            })
             .or_else(|| fleet.cannot_add(added))
     } else {
         None
@@ -355,5 +360,29 @@ mod tests {
             z.blocked.as_deref().unwrap().starts_with("e is down"),
             "{z:?}"
         );
+    }
+
+    /// CI on the real cluster: an item whose one copy was on a peer that
+    /// stopped (and was dropped from the cluster) was planned to move, and
+    /// the live run failed where its dry run said it would move. A new copy
+    /// needs a holder that answers: without one, every plan says why and
+    /// leaves the item as it is.
+    #[test]
+    fn no_plan_makes_a_copy_that_has_nowhere_to_come_from() {
+        let j = Journal::default();
+        let gone = "12D3KooWGESCEW1FwKXsB2VGZcxy3VqvfJcxe8kNuyYVJZCgNQ4F";
+        let f = fleet();
+        let only_gone = pin("x", &[gone], 1, 1);
+        let p = Plan::rebalance(std::slice::from_ref(&only_gone), &f, &j);
+        let why = p.items[0].blocked.as_deref().unwrap_or("not blocked");
+        assert!(why.starts_with("no peer holding a copy answers"), "{why}");
+        let mut planner = Planner::ensure("org", &["c".to_string()], &f);
+        planner.push(&only_gone);
+        let p = planner.finish().plan;
+        let why = p.items[0].blocked.as_deref().unwrap_or("not blocked");
+        assert!(why.starts_with("no peer holding a copy answers"), "{why}");
+        // A holder that answers is where the copy comes from: it moves.
+        let p = Plan::rebalance(&[pin("y", &["a", gone], 2, 2)], &f, &j);
+        assert!(p.items.iter().all(|i| i.blocked.is_none()), "{:?}", p.items);
     }
 }
