@@ -36,8 +36,8 @@ pub struct Cli {
     pub json_lines: bool,
 
     /// Output encoding, as ipfs-cluster-ctl spells it (text or json).
-    #[arg(long, alias = "enc", value_name = "text|json", global = true)]
-    pub encoding: Option<String>,
+    #[arg(long, alias = "enc", value_enum, ignore_case = true, global = true)]
+    pub encoding: Option<Encoding>,
 
     /// Configuration file: ccs's YAML, or ccs v0.4's TOML [default:
     /// ~/.ccs/config.yml, else /etc/tfc/ccs.toml].
@@ -107,7 +107,7 @@ pub struct Cli {
 
 impl Cli {
     pub fn json(&self) -> bool {
-        self.json || self.encoding.as_deref() == Some("json")
+        self.json || self.encoding == Some(Encoding::Json)
     }
 
     pub fn overrides(&self) -> Overrides {
@@ -158,4 +158,12 @@ impl Cli {
         let client = crate::cluster::ClusterClient::new(cfg).map_err(|e| e.to_string())?;
         Ok((client, resolved))
     }
+}
+
+/// `--encoding`: anything else is refused (a script asking for `xml` must
+/// not get text it takes for what it asked).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Text,
+    Json,
 }

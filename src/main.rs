@@ -20,11 +20,12 @@ use ccs_tui::tui::{self, TuiOptions};
 use ccs_tui::{config, sim};
 
 /// Removes a folder when it goes out of scope (the demo's state).
-struct RemovedAtExit(std::path::PathBuf);
+/// Removes the run's own files and folders when dropped (the end of main).
+struct RemovedAtExit;
 
 impl Drop for RemovedAtExit {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        ccs_tui::commands::remove_temporaries();
     }
 }
 
@@ -33,11 +34,12 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.command.is_none() && std::io::stdout().is_terminal());
     // A demo's cluster is new each run: its state lives and ends with it.
-    let _demo_state = cli.demo.then(|| {
+    let _temporaries = RemovedAtExit;
+    if cli.demo {
         let dir = std::env::temp_dir().join(format!("ccs-tui-demo-state-{}", std::process::id()));
         ccs_tui::cluster::state_files::use_state_dir(dir.clone());
-        RemovedAtExit(dir)
-    });
+        ccs_tui::commands::remove_at_exit(dir);
+    }
     match &cli.command {
         Some(cmd) => run_command(&cli, cmd).await,
         None => run_console(&cli).await,
@@ -58,6 +60,7 @@ async fn run_command(cli: &Cli, cmd: &Command) -> ExitCode {
                 cli.host = Some(h.api_url());
                 cli.gateway = Some(h.gateway_url());
                 if std::fs::write(&demo_config, h.config_yaml(None, true)).is_ok() {
+                    ccs_tui::commands::remove_at_exit(demo_config.clone());
                     cli.config = Some(demo_config.clone());
                 }
                 Some(h)
@@ -77,9 +80,6 @@ async fn run_command(cli: &Cli, cmd: &Command) -> ExitCode {
         connect: &connect,
     };
     let code = ccs_tui::commands::run(&inv, cmd).await;
-    if cli.demo {
-        let _ = std::fs::remove_file(&demo_config);
-    }
     report_peak_memory();
     code
 }

@@ -161,6 +161,16 @@ impl Form {
         }
     }
 
+    /// The field that holds a local path, which Tab completes: what an
+    /// upload sends, where a fetch writes.
+    pub fn path_field(&self) -> Option<usize> {
+        match self.kind {
+            FormKind::Upload => Some(0),
+            FormKind::Fetch => Some(FETCH_DEST),
+            FormKind::Edit(..) => None,
+        }
+    }
+
     pub fn value(&self, i: usize) -> &str {
         self.fields.get(i).map_or("", Field::value)
     }

@@ -47,7 +47,9 @@ pub use erased::ErasedArgs;
 pub use get::GetArgs;
 pub use install::{CompletionsArgs, ManArgs};
 pub use ls::LsArgs;
-pub use output::{fail, killed_by, BROKEN_PIPE, CANNOT_RUN, FAIL, OK, PARTIAL};
+pub use output::{
+    fail, killed_by, remove_at_exit, remove_temporaries, BROKEN_PIPE, CANNOT_RUN, FAIL, OK, PARTIAL,
+};
 pub use rebalance::RebalanceArgs;
 pub use recover::RecoverArgs;
 pub use risk::RiskArgs;

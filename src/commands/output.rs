@@ -144,6 +144,32 @@ pub(super) fn err(line: &str) {
     write_line(&mut e, &crate::sanitize::clean(line));
 }
 
+/// Files and folders a run made for itself (a demo's configuration and
+/// state): removed however it ends, its reader gone mid-listing included
+/// (that exit skips every destructor).
+static TEMPORARY: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// `path` is this run's own, to remove when it ends.
+pub fn remove_at_exit(path: std::path::PathBuf) {
+    if let Ok(mut t) = TEMPORARY.lock() {
+        t.push(path);
+    }
+}
+
+/// Removes what [`remove_at_exit`] was given (each once).
+pub fn remove_temporaries() {
+    let paths = match TEMPORARY.lock() {
+        Ok(mut t) => std::mem::take(&mut *t),
+        Err(_) => return,
+    };
+    for p in paths {
+        let _ = match p.is_dir() {
+            true => std::fs::remove_dir_all(&p),
+            false => std::fs::remove_file(&p),
+        };
+    }
+}
+
 /// A progress line is on the terminal, unfinished (no newline after it).
 static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
 
@@ -167,8 +193,9 @@ pub(super) fn out_exact(line: &str) {
 
 fn write_line(w: &mut dyn Write, line: &str) {
     if let Err(e) = writeln!(w, "{line}") {
-        // The reader is gone: stop quietly.
+        // The reader is gone: stop quietly, leaving nothing behind.
         if e.kind() == std::io::ErrorKind::BrokenPipe {
+            remove_temporaries();
             std::process::exit(BROKEN_PIPE.into());
         }
     }

@@ -68,17 +68,29 @@ pub(super) fn status_text(g: &GlobalPinInfo, members: &Members, r: &Repl) -> Vec
             p.priority_pin
         ));
     }
-    // An allocated peer the answer does not name is gone from the cluster
-    // (crdt dropped it): its copy is not there to count, and it is said.
+    // An allocated peer the answer does not name: a member that does not
+    // answer (missing by an alert), or one gone from the cluster (crdt
+    // dropped it). Its copy is not there to count, and which it is is said.
     for id in g
         .allocations
         .iter()
         .filter(|a| !g.peer_map.contains_key(*a))
     {
-        s.push(format!(
-            "    > {:<20} : MISSING: allocated, but the cluster no longer lists this peer",
-            crate::format::short_id(id, 6)
-        ));
+        let line = match members.iter().find(|(m, _)| m == id) {
+            Some((_, name)) => format!(
+                "    > {:<20} : MISSING: allocated, but it does not answer (no heartbeat)",
+                if name.is_empty() {
+                    crate::format::short_id(id, 6)
+                } else {
+                    name.clone()
+                }
+            ),
+            None => format!(
+                "    > {:<20} : MISSING: allocated, but the cluster no longer lists this peer",
+                crate::format::short_id(id, 6)
+            ),
+        };
+        s.push(line);
     }
     // Pinned everywhere: a member the answer leaves out (missing by an
     // alert) should hold a copy too; the console counts it as down.

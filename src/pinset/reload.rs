@@ -23,10 +23,8 @@ use super::{Pinset, Row};
 pub struct Reload {
     by_cid: Option<HashTable<u32>>,
     hasher: RandomState,
-    /// The next row the listing is expected to have, and how many rows in a
-    /// row were not found near it.
+    /// The next row the listing is expected to have.
     cursor: usize,
-    misses: usize,
     /// Rows (and text) before the reload: rows past these were appended by it.
     rows: usize,
     text: super::text::At,
@@ -64,17 +62,15 @@ impl Reload {
         for k in self.cursor..end {
             if table.slots.get(k).is_some_and(|s| table.cid_at(s) == cid) {
                 self.cursor = k + 1;
-                self.misses = 0;
                 return Some(k as u32);
             }
         }
         if self.by_cid.is_none() {
-            self.misses += 1;
-            if self.misses < WINDOW {
-                return None;
-            }
-            // The listing no longer follows the table (a big removal, or a
-            // daemon listing in another order): index the table by CID.
+            // Not near the cursor: a new item, or the listing does not follow
+            // the table (a removal, a daemon listing in another order). Only
+            // the whole table can tell, so it is indexed by CID, once: a row
+            // taken for new would be dropped and added again, and whatever
+            // pointed at it (the selection, the marks' place) lost.
             self.by_cid = Some(self.index(table));
         }
         let h = self.hasher.hash_one(cid);
@@ -89,7 +85,6 @@ impl Reload {
         });
         if let Some(j) = found {
             self.cursor = j as usize + 1;
-            self.misses = 0;
         }
         found
     }
@@ -138,7 +133,6 @@ impl Pinset {
             by_cid: None,
             hasher: RandomState::default(),
             cursor: 0,
-            misses: 0,
             rows: self.slots.len(),
             text: self.text.end(),
             seen: vec![0; self.slots.len().div_ceil(64)],

@@ -325,6 +325,39 @@ fn esc_cancels_a_form_and_sends_nothing() {
     assert!(st.dialog.is_none());
 }
 
+/// Found trying the demo as a newcomer: Tab in the fetch form's "save as"
+/// field moved to the next field, though its hint said "Tab completes".
+#[test]
+fn tab_completes_where_a_fetch_writes() {
+    let mut st = loaded();
+    st.cwd = "/srv/restore".into();
+    ch(&mut st, 'o');
+    for _ in 0.."item-4".len() {
+        press(&mut st, KeyCode::Backspace);
+    }
+    typed(&mut st, "sc");
+    assert_eq!(
+        press(&mut st, KeyCode::Tab),
+        vec![Effect::CompletePath("/srv/restore/sc".into())]
+    );
+    update(
+        &mut st,
+        Msg::Completion {
+            typed: "/srv/restore/sc".into(),
+            completed: "/srv/restore/scans/".into(),
+            candidates: vec!["scans/".into()],
+        },
+    );
+    let Some(Dialog::Form(f)) = &st.dialog else {
+        panic!()
+    };
+    assert_eq!(f.value(0), "/srv/restore/scans/");
+    assert_eq!(f.error, None, "a new name to write is not an error");
+    // In the CID field Tab moves on, as before.
+    press(&mut st, KeyCode::Down);
+    assert!(press(&mut st, KeyCode::Tab).is_empty());
+}
+
 #[test]
 fn fetch_form_checks_the_cid_as_you_type() {
     let mut st = loaded();

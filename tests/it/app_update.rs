@@ -806,6 +806,39 @@ fn a_reload_in_place_keeps_the_selection_and_a_failed_one_changes_nothing() {
     assert_eq!(selected_name(&st), "n3");
 }
 
+/// Found trying the demo as a newcomer: after an upload, the item selected
+/// at the top moved by itself some seconds later (`x` then asked to unpin
+/// another). The daemon lists the pinset in no fixed order: each reload
+/// brings the rows in another, and the selection must stay on its item.
+#[test]
+fn the_selection_stays_on_its_item_across_reloads_in_any_order() {
+    let mut st = State::new("x".into(), None, Instant::now());
+    st.pins_height = 10;
+    let rows = |order: &[usize]| -> Vec<PinRow> {
+        order
+            .iter()
+            .map(|i| item(*i, &format!("n{i}"), "o", *i as i64))
+            .collect()
+    };
+    update(&mut st, chunk(1, rows(&[1, 2, 3, 4, 5]), true));
+    // An upload: the reload brings it, the task's outcome selects it.
+    update(&mut st, chunk(2, rows(&[3, 9, 1, 5, 2, 4]), true));
+    ch(&mut st, 'g');
+    assert_eq!(selected_name(&st), "n9", "the newest, at the top");
+    for (g, order) in [[4, 2, 9, 5, 1, 3], [9, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 9]]
+        .iter()
+        .enumerate()
+    {
+        update(&mut st, chunk(3 + g as u64, rows(order), true));
+        assert_eq!(selected_name(&st), "n9", "after reload {order:?}");
+        assert_eq!(st.pins.selected, 0);
+    }
+    // In two chunks, the selected item in the second.
+    update(&mut st, chunk(7, rows(&[1, 2, 3]), false));
+    update(&mut st, chunk(7, rows(&[4, 9, 5]), true));
+    assert_eq!(selected_name(&st), "n9");
+}
+
 /// The daemon lists its peers in no fixed order: the pane keeps one (down
 /// first, then by name, then ID), whatever order each poll brings, and the
 /// cursor stays on its peer (issue 32).

@@ -1610,3 +1610,65 @@ async fn get_from_an_unknown_peer_names_the_known_ones() {
     );
     assert!(!out.exists());
 }
+
+/// Found trying the demo as a newcomer: `--encoding xml` printed text, as
+/// any other word did. A script asking for a format gets it or an error.
+#[tokio::test]
+async fn an_encoding_that_is_not_text_or_json_is_refused() {
+    let o = common::cli::run(
+        ["--demo", "peers", "--encoding", "xml"]
+            .map(String::from)
+            .to_vec(),
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    assert!(
+        o.stderr.contains("xml") && o.stderr.contains("json"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    let o = common::cli::run(
+        ["--demo", "peers", "--encoding", "JSON"]
+            .map(String::from)
+            .to_vec(),
+        vec![],
+    )
+    .await;
+    // 1: the demo has a peer down; the listing is whole either way.
+    assert!(o.code <= 1, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    assert!(v.is_array(), "{v}");
+}
+
+/// Found trying the demo as a newcomer: `ccs-tui --demo ls | head -1` left
+/// its demo configuration in the temporary folder (the exit for a reader
+/// gone skips destructors). Nothing of the run stays behind.
+#[test]
+fn a_demo_cut_off_by_its_reader_leaves_nothing_behind() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+        .args(["--demo", "ls", "--json-lines"])
+        .env("HOME", std::env::temp_dir().join("ccs-tui-no-home"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut first = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    drop(out);
+    let st = child.wait().unwrap();
+    assert_eq!(st.code(), Some(141), "{st:?}");
+    let tmp = std::env::temp_dir();
+    for left in [
+        tmp.join(format!("ccs-tui-demo-{pid}.yml")),
+        tmp.join(format!("ccs-tui-demo-state-{pid}")),
+    ] {
+        assert!(!left.exists(), "{} left behind", left.display());
+    }
+}

@@ -633,6 +633,42 @@ fn a_running_fetch_shows_what_it_said() {
     assert!(screen.contains(note), "{screen}");
 }
 
+/// Found trying the demo as a newcomer: with three fetches to long paths,
+/// the transfers box showed two (their lines wrapped past its height), `j`
+/// moved onto the one not shown, and `d` dismissed what could not be seen.
+#[test]
+fn the_selected_transfer_is_always_in_sight() {
+    let mut st = demo_state();
+    for id in 1..=6u64 {
+        update(
+            &mut st,
+            Msg::TaskStarted {
+                id,
+                kind: ccs_tui::app::transfers::TaskKind::Fetch,
+                what: format!(
+                    "#{id} QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o → /tmp/newcomer/out/fetch/oral-history-080.mp3"
+                ),
+                total: None,
+            },
+        );
+    }
+    press(&mut st, KeyCode::Char('w'));
+    for i in 0..6 {
+        let screen = render(&mut st, 80, 16);
+        assert!(
+            screen.lines().all(|l| !l.contains("/oral-history")),
+            "a task's line is cut to the width, not wrapped: {screen}"
+        );
+        let id = st.tasks[st.tasks_selected].id;
+        assert_eq!(st.tasks_selected, i);
+        assert!(
+            screen.contains(&format!("#{id} Qm")),
+            "task {id} in sight: {screen}"
+        );
+        press(&mut st, KeyCode::Char('j'));
+    }
+}
+
 #[test]
 fn long_form_errors_wrap_inside_the_form() {
     let mut st = demo_state();

@@ -155,8 +155,8 @@ pub(super) fn form_key(
             None
         }
         Some(Action::Complete) => {
-            if f.kind == FormKind::Upload && f.focus == 0 {
-                let typed = f.value(0).to_string();
+            if f.path_field() == Some(f.focus) {
+                let typed = f.value(f.focus).to_string();
                 st.dialog = Some(Dialog::Form(f.clone()));
                 return Some(vec![Effect::CompletePath(typed)]);
             }
@@ -372,22 +372,24 @@ pub(super) fn on_completion(
     candidates: &[String],
 ) -> Vec<Effect> {
     if let Some(Dialog::Form(f)) = st.dialog.as_mut() {
-        if f.kind == FormKind::Upload && f.value(0) == typed {
-            f.fields[0].set(completed);
-            f.error = candidates
-                .is_empty()
-                .then(|| "no such file or folder".to_string());
-            f.note = (candidates.len() > 1).then(|| {
-                let shown: Vec<&str> = candidates.iter().take(12).map(String::as_str).collect();
-                let more = candidates.len().saturating_sub(shown.len());
-                let more = if more > 0 {
-                    format!(" … {more} more")
-                } else {
-                    String::new()
-                };
-                format!("{}{more}", shown.join("  "))
-            });
-        }
+        let Some(at) = f.path_field().filter(|i| f.value(*i) == typed) else {
+            return Vec::new();
+        };
+        f.fields[at].set(completed);
+        // What an upload sends must exist; where a fetch writes may be
+        // a new name.
+        f.error = (f.kind == FormKind::Upload && candidates.is_empty())
+            .then(|| "no such file or folder".to_string());
+        f.note = (candidates.len() > 1).then(|| {
+            let shown: Vec<&str> = candidates.iter().take(12).map(String::as_str).collect();
+            let more = candidates.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" … {more} more")
+            } else {
+                String::new()
+            };
+            format!("{}{more}", shown.join("  "))
+        });
     }
     Vec::new()
 }

@@ -55,7 +55,15 @@ pub(super) fn on_chunk(
             st.pins.land = Some(Edge::Top);
         }
     } else {
+        // The selection follows its item through the reload (its row may
+        // move, or come back changed), unless the operator asked for another.
+        let selected = st.pins.selected_row().map(|r| Box::<str>::from(r.cid()));
         finish_reload(st);
+        if st.select_when_loaded.is_none()
+            && st.pins.selected_row().map(|r| r.cid()) != selected.as_deref()
+        {
+            st.select_when_loaded = selected.filter(|c| st.pins.rows.find(c).is_some());
+        }
     }
     st.pins.fresh.ok(st.now);
     forget_gone(&mut st.pins);
