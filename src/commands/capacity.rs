@@ -14,8 +14,17 @@ use crate::format::{count, human_bytes};
 pub struct CapacityArgs {
     /// Exit 1 when a peer fills within this many months at the last 90
     /// days' rate (or is at its reserve already).
-    #[arg(long, default_value_t = 6.0, value_name = "MONTHS")]
+    #[arg(long, default_value_t = 6.0, value_name = "MONTHS", value_parser = months)]
     within: f64,
+}
+
+/// `--within`: a number of months, 0 or more (`1.5` too).
+fn months(s: &str) -> Result<f64, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|m| *m >= 0.0 && m.is_finite())
+        .ok_or_else(|| format!("{s:?} is not a number of months (e.g. 6 or 1.5)"))
 }
 
 pub(super) async fn run(cx: &Ctx, a: &CapacityArgs) -> Result<u8, CmdError> {

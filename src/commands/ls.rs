@@ -21,6 +21,7 @@ pub(super) async fn run(cx: &Ctx, a: &LsArgs) -> Result<u8, CmdError> {
     }
     let filter = a.filter.as_deref();
     if let Some(f) = filter {
+        check_filter(f)?;
         let mut s = cx.client.pins(Some(f), &[], false).await?;
         while let Some(g) = s.next().await {
             let g = g?;
@@ -61,4 +62,32 @@ pub(super) async fn run(cx: &Ctx, a: &LsArgs) -> Result<u8, CmdError> {
         }
     }
     Ok(OK)
+}
+
+/// The statuses `--filter` names, checked here: the daemon drops a name it
+/// does not know (and refuses only when it knows none), so a typo among
+/// good names would narrow the listing silently.
+fn check_filter(f: &str) -> Result<(), CmdError> {
+    use crate::cluster::types::TrackerStatus;
+    let unknown: Vec<&str> = f
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .filter(|p| !matches!(*p, "error" | "queued") && TrackerStatus::parse(p).is_none())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<&str> = ["error", "queued"]
+        .into_iter()
+        .chain(TrackerStatus::ALL.iter().map(|s| s.as_str()))
+        .collect();
+    Err(CmdError::usage(
+        "--filter",
+        format!(
+            "no status {} (statuses: {})",
+            unknown.join(", "),
+            known.join(", ")
+        ),
+    ))
 }

@@ -1672,3 +1672,30 @@ fn a_demo_cut_off_by_its_reader_leaves_nothing_behind() {
         assert!(!left.exists(), "{} left behind", left.display());
     }
 }
+
+/// Found trying the demo as a newcomer: a status the daemon does not know
+/// among good ones narrowed `ls --filter` silently (it drops the name), and
+/// alone came back as the daemon's bare 400; `capacity --within abc` said
+/// "invalid float literal".
+#[tokio::test]
+async fn a_filter_or_a_number_of_months_that_means_nothing_is_refused_with_what_would() {
+    let o = common::cli::run(
+        ["--demo", "ls", "--filter", "pinned,pined"]
+            .map(String::from)
+            .to_vec(),
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    assert!(o.stderr.contains("no status pined"), "{}", o.stderr);
+    assert!(o.stderr.contains("pin_error"), "{}", o.stderr);
+    let o = common::cli::run(
+        ["--demo", "capacity", "--within", "abc"]
+            .map(String::from)
+            .to_vec(),
+        vec![],
+    )
+    .await;
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    assert!(o.stderr.contains("not a number of months"), "{}", o.stderr);
+}
