@@ -86,6 +86,13 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
             }
         }
     };
+    // Said before anything is asked of the cluster, with the way out.
+    if !force && (dest.exists() || dest.is_symlink()) {
+        return Err(CmdError::usage(
+            dest.display().to_string(),
+            "already exists (not overwritten; --force replaces it)",
+        ));
+    }
     // Every peer that pins it, as the configuration names their gateways.
     let nodes = crate::config::node_gateways(&cx.resolved.file, false).unwrap_or_default();
     let from = sources(&cx.client, &nodes, cid, a.from.as_deref())

@@ -213,6 +213,8 @@ async fn add_status_get_rm_cycle() {
         assert_eq!(o.code, expect, "{}{}", o.stdout, o.stderr);
         if expect == 2 {
             assert!(o.stderr.contains("already exists"), "{}", o.stderr);
+            // The way out is said (a newcomer looked for it).
+            assert!(o.stderr.contains("--force replaces it"), "{}", o.stderr);
         }
     }
     let inside: Vec<_> = std::fs::read_dir(&back)
