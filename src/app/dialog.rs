@@ -222,6 +222,17 @@ pub struct Confirm {
     pub back: Option<Box<Form>>,
 }
 
+impl Confirm {
+    /// A question with Cancel focused: the safe answer is the default.
+    pub fn asking(action: ConfirmAction) -> Dialog {
+        Dialog::Confirm(Confirm {
+            action,
+            focus: Button::Cancel,
+            back: None,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Dialog {
     Form(Form),

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::output::*;
-use super::rm::{config_label, eraser, local_user, print_report};
+use super::rm::{config_label, eraser, log_user, print_report};
 use super::Ctx;
 use crate::cluster::erase::{Collection, Eraser, PeerErasure, PeerOutcome, Report};
 use crate::cluster::erasures::{self, Entry, Kind, Log, LOGGED_BLOCKS};
@@ -168,11 +168,7 @@ fn logged_check(
         kind: Kind::Check,
         cluster: cluster.to_string(),
         config: config_label(cx),
-        user: cx
-            .resolved
-            .user()
-            .map(String::from)
-            .unwrap_or_else(local_user),
+        user: log_user(cx),
         check_blocks: blocks.iter().map(|b| b.to_string()).collect(),
         report,
     }

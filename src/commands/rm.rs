@@ -146,19 +146,8 @@ async fn erase(cx: &Ctx, cids: &[String], yes: bool) -> Result<u8, CmdError> {
             kind: crate::cluster::erasures::Kind::Erase,
             cluster: cluster.clone(),
             config: config_label(cx),
-            user: cx
-                .resolved
-                .user()
-                .map(String::from)
-                .unwrap_or_else(local_user),
-            check_blocks: prepared
-                .blocks
-                .blocks
-                .iter()
-                .filter(|b| !prepared.shares.blocks.contains(b))
-                .take(crate::cluster::erasures::LOGGED_BLOCKS)
-                .map(|b| b.to_string())
-                .collect(),
+            user: log_user(cx),
+            check_blocks: prepared.check_blocks(),
             report,
         };
         match crate::cluster::erasures::append(&entry) {
@@ -180,10 +169,13 @@ pub(super) fn config_label(cx: &Ctx) -> String {
         .unwrap_or_else(|| "(flags and environment)".into())
 }
 
-pub(super) fn local_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_default()
+/// Who the removal log names: the cluster user, else the local one.
+pub(super) fn log_user(cx: &Ctx) -> String {
+    cx.resolved.user().map(String::from).unwrap_or_else(|| {
+        std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_default()
+    })
 }
 
 /// A report: one line for the item, one per peer.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::app::msg::TaskOutcome;
 use crate::app::Msg;
 use crate::cluster::erase::{Eraser, PeerOutcome, Prepared, Report, Verdict};
-use crate::cluster::erasures::{self, Entry, Kind, LOGGED_BLOCKS};
+use crate::cluster::erasures::{self, Entry, Kind};
 
 use super::effects::Effects;
 
@@ -70,14 +70,7 @@ impl Effects {
                         cluster: cluster.clone(),
                         config: this.origin.0.clone(),
                         user: this.origin.1.clone(),
-                        check_blocks: p
-                            .blocks
-                            .blocks
-                            .iter()
-                            .filter(|b| !p.shares.blocks.contains(b))
-                            .take(LOGGED_BLOCKS)
-                            .map(|b| b.to_string())
-                            .collect(),
+                        check_blocks: p.check_blocks(),
                         report,
                     };
                     let logged = erasures::append(&entry).err().map(|e| e.to_string());

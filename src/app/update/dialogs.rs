@@ -109,11 +109,7 @@ fn second_choice(st: &mut State, action: ConfirmAction) -> Vec<Effect> {
             vec![Effect::PrepareErase(cids)]
         }
         other => {
-            st.dialog = Some(Dialog::Confirm(Confirm {
-                action: other,
-                focus: Button::Cancel,
-                back: None,
-            }));
+            st.dialog = Some(Confirm::asking(other));
             Vec::new()
         }
     }
@@ -414,11 +410,7 @@ pub(super) fn on_erase_ready(
     match r {
         // A dialog opened meanwhile is the operator's, and is not replaced.
         Ok(items) if st.dialog.is_none() => {
-            st.dialog = Some(Dialog::Confirm(Confirm {
-                action: ConfirmAction::Erase(items),
-                focus: Button::Cancel,
-                back: None,
-            }));
+            st.dialog = Some(Confirm::asking(ConfirmAction::Erase(items)));
         }
         Ok(_) => flash(
             st,

@@ -2,10 +2,9 @@
 //! unpin and recover (each change asked for as an effect, or a dialog first).
 
 use super::dialogs::open_fetch_form;
-use super::view::move_by;
+use super::view::{item_in_front, move_by};
 use super::{
-    flash, refuse_read_only, Button, Confirm, ConfirmAction, Dialog, Effect, Form, Level, Pane,
-    State,
+    flash, refuse_read_only, Confirm, ConfirmAction, Dialog, Effect, Form, Level, Pane, State,
 };
 
 /// Space: marks or unmarks the item, and moves on to the next.
@@ -103,11 +102,7 @@ pub(super) fn confirm_unpin(st: &mut State) -> Vec<Effect> {
             )
         })
         .collect();
-    st.dialog = Some(Dialog::Confirm(Confirm {
-        action: ConfirmAction::Unpin(items),
-        focus: Button::Cancel,
-        back: None,
-    }));
+    st.dialog = Some(Confirm::asking(ConfirmAction::Unpin(items)));
     Vec::new()
 }
 
@@ -116,10 +111,7 @@ pub(super) fn recover_selected(st: &mut State) -> Vec<Effect> {
     if refuse_read_only(st, "recover") {
         return Vec::new();
     }
-    let cid = match st.focus {
-        Pane::Replication => st.replication.cid.clone(),
-        _ => st.pins.selected_row().map(|r| Box::<str>::from(r.cid())),
-    };
+    let cid = item_in_front(st);
     let Some(cid) = cid else { return Vec::new() };
     if st
         .pins
@@ -148,11 +140,7 @@ pub(super) fn confirm_recover_all(st: &mut State) -> Vec<Effect> {
     if n == 0 {
         flash(st, "nothing to recover", Level::Info);
     } else {
-        st.dialog = Some(Dialog::Confirm(Confirm {
-            action: ConfirmAction::RecoverAll(n),
-            focus: Button::Cancel,
-            back: None,
-        }));
+        st.dialog = Some(Confirm::asking(ConfirmAction::RecoverAll(n)));
     }
     Vec::new()
 }

@@ -4,9 +4,10 @@
 //! written. `--read-only` shows plans (they only read) and refuses to carry
 //! one out; it refuses an edit at the start.
 
+use super::view::item_in_front;
 use super::{
     flash, refuse_read_only, Button, Confirm, ConfirmAction, Dialog, Effect, Form, FormKind, Level,
-    Pane, State, Task,
+    State, Task,
 };
 use crate::app::msg::StewardRequest;
 use crate::app::transfers::TaskKind;
@@ -78,11 +79,7 @@ pub(super) fn planned(st: &mut State, r: Result<Box<Plan>, String>) -> Vec<Effec
         }
         Ok(plan) => {
             st.flash = None;
-            st.dialog = Some(Dialog::Confirm(Confirm {
-                action: ConfirmAction::Steward(plan),
-                focus: Button::Cancel,
-                back: None,
-            }));
+            st.dialog = Some(Confirm::asking(ConfirmAction::Steward(plan)));
         }
     }
     Vec::new()
@@ -93,10 +90,7 @@ pub(super) fn edit(st: &mut State) -> Vec<Effect> {
     if refuse_read_only(st, "an edit") {
         return Vec::new();
     }
-    let cid = match st.focus {
-        Pane::Replication => st.replication.cid.clone(),
-        _ => st.pins.selected_row().map(|r| Box::<str>::from(r.cid())),
-    };
+    let cid = item_in_front(st);
     match cid {
         Some(cid) => vec![Effect::EditLoad(cid.to_string())],
         None => Vec::new(),

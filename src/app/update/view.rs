@@ -104,6 +104,15 @@ pub(super) fn set_filter_strict(st: &mut State, text: &str) -> Vec<Effect> {
     fx
 }
 
+/// The item a key acts on: the one inspected in the replication pane, else
+/// the selected row.
+pub(super) fn item_in_front(st: &State) -> Option<Box<str>> {
+    match st.focus {
+        Pane::Replication => st.replication.cid.clone(),
+        _ => st.pins.selected_row().map(|r| Box::<str>::from(r.cid())),
+    }
+}
+
 /// Opens the detail of the selected peer.
 pub(super) fn open_peer(st: &mut State) -> Vec<Effect> {
     let Some(id) = st.peers.rows.get(st.peers.selected).map(|p| p.id.clone()) else {

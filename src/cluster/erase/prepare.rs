@@ -23,6 +23,19 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The blocks a later check asks for (logged with the erase): the
+    /// item's own, not those other items share, at most
+    /// [`LOGGED_BLOCKS`](crate::cluster::erasures::LOGGED_BLOCKS).
+    pub fn check_blocks(&self) -> Vec<String> {
+        self.blocks
+            .blocks
+            .iter()
+            .filter(|b| !self.shares.blocks.contains(b))
+            .take(crate::cluster::erasures::LOGGED_BLOCKS)
+            .map(|b| b.to_string())
+            .collect()
+    }
+
     /// What the confirmation says before anything happens.
     pub fn warning(&self) -> Vec<String> {
         let mut l = vec![
