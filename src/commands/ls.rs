@@ -73,7 +73,7 @@ fn check_filter(f: &str) -> Result<(), CmdError> {
         .split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .filter(|p| !matches!(*p, "error" | "queued") && TrackerStatus::parse(p).is_none())
+        .filter(|p| crate::cluster::types::parse_status_filter(p).is_none())
         .collect();
     if unknown.is_empty() {
         return Ok(());
