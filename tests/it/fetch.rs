@@ -62,6 +62,64 @@ async fn get(cfg: &Path, cid: &str, out: &Path, extra: &[&str]) -> Out {
     run(a, vec![]).await
 }
 
+/// A folder of `big` files of 12 MiB, 30 small ones and a subfolder of
+/// small ones (with 3, a folder cut into parts: above the split), added
+/// and pinned on every peer; and where its bytes are kept to compare.
+async fn add_folder(b: &Backend, dir: &Path, big: usize) -> (String, PathBuf) {
+    let src = dir.join("collection");
+    std::fs::create_dir_all(src.join("letters")).unwrap();
+    for i in 0..big {
+        std::fs::write(src.join(format!("scan-{i}.tif")), unique_bytes(12 << 20)).unwrap();
+    }
+    for i in 0..30 {
+        std::fs::write(src.join(format!("note-{i:02}.txt")), unique_bytes(4000 + i)).unwrap();
+        std::fs::write(src.join("letters").join(format!("l{i}")), unique_bytes(900)).unwrap();
+    }
+    let mut a = vec![
+        "add".to_string(),
+        src.display().to_string(),
+        "--json".into(),
+    ];
+    a.extend(b.cli_args());
+    let o = run(a, vec![]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    let cid = v["root_cid"]
+        .as_str()
+        .or(v["cid"].as_str())
+        .unwrap()
+        .to_string();
+    b.wait_pinned(&cid, Duration::from_secs(120)).await;
+    (cid, src)
+}
+
+/// Every file under `a` and `b`, by path, with its bytes, equal.
+fn same_tree(a: &Path, b: &Path) {
+    fn files(root: &Path, at: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for e in std::fs::read_dir(at).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(root, &p, out);
+            } else {
+                out.push((
+                    p.strip_prefix(root).unwrap().into(),
+                    std::fs::read(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    files(a, a, &mut x);
+    files(b, b, &mut y);
+    x.sort();
+    y.sort();
+    assert_eq!(x.len(), y.len(), "as many files");
+    for (f, g) in x.iter().zip(&y) {
+        assert_eq!(f.0, g.0);
+        assert!(f.1 == g.1, "{} differs", f.0.display());
+    }
+}
+
 fn hidden(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -263,6 +321,116 @@ mod both {
             std::fs::read(&out).unwrap() == data,
             "the whole file, as added"
         );
+        assert!(hidden(tmp.path()).is_empty(), "nothing partial left");
+    }
+    /// A folder comes from every holder too: its parts spread over them,
+    /// its large files as ranges from all at once; one that stops midway
+    /// is dropped and the others finish it.
+    #[tokio::test]
+    async fn a_folder_comes_from_every_holder_and_one_stopping_does_not_stop_it() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let (cid, src) = add_folder(&b, tmp.path(), 3).await;
+        let mut gws: Vec<String> = b.peers.iter().map(|p| p.gateway.clone()).collect();
+        // Early enough to be among the small parts, whichever order the
+        // holders are asked in.
+        let stops = Proxy::start(&gws[0], Some(16 << 10)).await;
+        gws[0] = stops.url.clone();
+        let out = tmp.path().join("fetched");
+        let o = get(&config(&b, tmp.path(), &gws), &cid, &out, &[]).await;
+        let said = format!("{}\n{}", o.stdout, o.stderr);
+        assert_eq!(o.code, 0, "{said}");
+        same_tree(&src, &out);
+        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        let served = v["sources"].as_array().unwrap();
+        assert_eq!(served.len(), b.peers.len(), "every holder is asked: {said}");
+        let stopped = served
+            .iter()
+            .find(|s| s["source"] == b.peers[0].name.as_str())
+            .unwrap_or_else(|| panic!("{} is a source: {said}", b.peers[0].name));
+        assert!(stopped["dropped"].is_string(), "{said}");
+        let serving = served
+            .iter()
+            .filter(|s| s["bytes"].as_u64().unwrap_or(0) > 0)
+            .count();
+        assert!(serving >= 2, "{said}");
+        assert!(hidden(tmp.path()).is_empty(), "nothing partial left");
+    }
+
+    /// A folder get stopped midway keeps the parts it finished and the
+    /// verified pieces of the file it was in; the same get then asks only
+    /// for the rest (and the folder's listing), and says so.
+    #[tokio::test]
+    async fn a_folder_get_stopped_midway_fetches_only_the_rest_when_run_again() {
+        let b = Backend::start().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let (cid, src) = add_folder(&b, tmp.path(), 3).await;
+        let total: u64 = 3 * (12 << 20) + 30 * (4000 + 900) + 435;
+        let mut gws: Vec<String> = b.peers.iter().map(|p| p.gateway.clone()).collect();
+        let half = total / 2;
+        let quiet = Proxy::stalling(&gws[0], half).await;
+        gws[0] = quiet.url.clone();
+        let cfg = config(&b, tmp.path(), &gws);
+        let out = tmp.path().join("fetched");
+        let peer = b.peers[0].name.clone();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+            .args(["get", &cid, "-o"])
+            .arg(&out)
+            .args(["--from", &peer, "--config"])
+            .arg(&cfg)
+            .env("HOME", tmp.path().join("home"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let t0 = std::time::Instant::now();
+        while quiet.passed() < half && t0.elapsed() < Duration::from_secs(120) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(quiet.passed() >= half, "the get never got halfway");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let pid = child.id().to_string();
+        assert!(std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let o = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("interrupted; what was verified is kept"),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "nothing under the final name");
+        assert_eq!(hidden(tmp.path()).len(), 2, "the parts and their record");
+
+        let counting = Proxy::start(&b.peers[0].gateway, None).await;
+        gws[0] = counting.url.clone();
+        let o = get(
+            &config(&b, tmp.path(), &gws),
+            &cid,
+            &out,
+            &["--from", &peer],
+        )
+        .await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stderr.contains("resuming: "), "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        let resumed = v["resumed"].as_u64().unwrap();
+        assert!(
+            resumed >= half / 2,
+            "kept {resumed} of the {half} that came"
+        );
+        let rest = total.saturating_sub(resumed);
+        assert!(
+            counting.passed() <= rest + (512 << 10),
+            "asked {} bytes for a remainder of {rest}",
+            counting.passed()
+        );
+        same_tree(&src, &out);
         assert!(hidden(tmp.path()).is_empty(), "nothing partial left");
     }
 }

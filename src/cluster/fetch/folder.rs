@@ -1,22 +1,22 @@
-//! A folder fetched as one CAR stream (`order=dfs; dups=y`): every block in
-//! the order a depth-first walk meets it, repeats included. The walk knows
-//! which CID must come next, so each block is checked against it and
-//! written where it belongs as it arrives: no tar on disk, no second pass
-//! to verify. The caps (entries, bytes, depth, links) hold as it streams.
+//! A part of a folder (the whole folder, a small file, a subfolder) walked
+//! from one CAR stream (`order=dfs; dups=y`): every block in the order a
+//! depth-first walk meets it, repeats included. The walk knows which CID
+//! must come next, so each block is checked against it and written where
+//! it belongs as it arrives: no tar on disk, no second pass to verify. The
+//! caps (entries, bytes, depth, links) hold as it streams, over every part.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use cid::Cid;
 
-use crate::cluster::dag::Limits;
-use crate::format::count;
+use super::tally::Tally;
+use crate::cluster::dag::{Limits, RAW};
 use crate::unixfs::{block_matches, DataType, PbNode, UnixfsData};
-
-const RAW: u64 = 0x55;
 
 /// Why a walk stopped.
 #[derive(Debug)]
@@ -27,6 +27,7 @@ pub enum WalkError {
     Refused(String),
     /// The disk.
     Io(PathBuf, std::io::Error),
+    Cancelled,
 }
 
 enum Expect {
@@ -55,13 +56,12 @@ struct Open {
     size: u64,
 }
 
-/// The walk of one folder into `root` on disk.
+/// The walk of one part of a folder into its place on disk.
 pub struct Walker {
     stack: Vec<Expect>,
     limits: Limits,
-    max_entries: u64,
-    /// Bytes the files may hold in all (the operator's cap, the disk's room).
-    max_bytes: Option<(u64, String)>,
+    tally: Arc<Tally>,
+    /// What this walk added to the tally (given back when it fails).
     entries: u64,
     bytes: u64,
     blocks_without_data: u64,
@@ -75,35 +75,52 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> WalkError + '_ {
     move |e| WalkError::Io(path.to_path_buf(), e)
 }
 
+/// An entry's name on disk among the names `used` in its folder: escaped,
+/// never a path, and apart from the others (`name~1`). Why not, when it
+/// would leave its folder.
+pub fn disk_name(used: &mut HashSet<String>, name: &str) -> Result<String, String> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+        return Err(format!(
+            "an entry named {:?} would leave its folder; refused",
+            crate::sanitize::for_disk(name)
+        ));
+    }
+    let safe = crate::sanitize::for_disk(name).into_owned();
+    let mut pick = safe.clone();
+    let mut n = 1;
+    while used.contains(&pick) {
+        pick = format!("{safe}~{n}");
+        n += 1;
+    }
+    used.insert(pick.clone());
+    Ok(pick)
+}
+
 impl Walker {
-    pub fn new(
-        root: Cid,
-        into: PathBuf,
-        limits: Limits,
-        max_entries: u64,
-        max_bytes: Option<(u64, String)>,
-    ) -> Self {
+    /// The walk of `cid` into `path`: the folder itself when `depth` is 0
+    /// (`path` is made already), else an entry of it to be made there.
+    pub fn new(cid: Cid, path: PathBuf, depth: usize, limits: Limits, tally: Arc<Tally>) -> Self {
         Walker {
-            stack: vec![Expect::Entry {
-                cid: root,
-                path: into,
-                depth: 0,
-            }],
+            stack: vec![Expect::Entry { cid, path, depth }],
             limits,
-            max_entries,
-            max_bytes,
+            tally,
             entries: 0,
             bytes: 0,
             blocks_without_data: 0,
             open: None,
             used: HashMap::new(),
-            cid_text: root.to_string(),
+            cid_text: cid.to_string(),
         }
     }
 
-    /// Bytes of file data written so far.
+    /// Bytes of file data this walk wrote.
     pub fn bytes(&self) -> u64 {
         self.bytes
+    }
+
+    /// Entries this walk met inside its part.
+    pub fn entries(&self) -> u64 {
+        self.entries
     }
 
     /// Whether every block the item links to has come.
@@ -140,35 +157,15 @@ impl Walker {
 
     fn count_entry(&mut self) -> Result<(), WalkError> {
         self.entries += 1;
-        if self.entries > self.max_entries {
-            return Err(WalkError::Refused(format!(
-                "{} holds more than {} files and folders (--max-entries); stopped, nothing kept",
-                self.cid_text,
-                count(self.max_entries as usize)
-            )));
-        }
-        Ok(())
+        self.tally.entries(1).map_err(WalkError::Refused)
     }
 
-    /// The name an entry gets on disk in `dir`: escaped, never a path.
+    /// The name an entry gets on disk in `dir`.
     fn disk_name(&mut self, dir: &Path, name: &str) -> Result<PathBuf, WalkError> {
-        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
-            return Err(WalkError::Refused(format!(
-                "{}: an entry named {:?} would leave its folder; refused",
-                self.cid_text,
-                crate::sanitize::for_disk(name)
-            )));
-        }
-        let safe = crate::sanitize::for_disk(name).into_owned();
         let used = self.used.entry(dir.to_path_buf()).or_default();
-        let mut pick = safe.clone();
-        let mut n = 1;
-        while used.contains(&pick) {
-            pick = format!("{safe}~{n}");
-            n += 1;
-        }
-        used.insert(pick.clone());
-        Ok(dir.join(pick))
+        disk_name(used, name)
+            .map(|n| dir.join(n))
+            .map_err(|why| WalkError::Refused(format!("{}: {why}", self.cid_text)))
     }
 
     fn write(&mut self, data: &[u8]) -> Result<(), WalkError> {
@@ -184,11 +181,9 @@ impl Walker {
         }
         self.blocks_without_data = 0;
         self.bytes += data.len() as u64;
-        if let Some((max, why)) = &self.max_bytes {
-            if self.bytes > *max {
-                return Err(WalkError::Refused(why.clone()));
-            }
-        }
+        self.tally
+            .bytes(data.len() as u64)
+            .map_err(WalkError::Refused)?;
         let Some(o) = self.open.as_mut() else {
             return Err(WalkError::Refused(format!(
                 "{}: file data outside a file: a malformed item",

@@ -6,19 +6,26 @@
 //!   spread over the holders' gateways; each leaf is checked against its
 //!   CID as it arrives ([`file`]). What is verified is recorded beside the
 //!   target, so a cut fetch resumes ([`partial`]).
-//! - A folder comes as one CAR stream whose every block is checked against
-//!   the CID a depth-first walk expects next, and written as it arrives
-//!   ([`folder`]); a holder that fails hands the stream to the next.
+//! - A folder is cut into parts ([`tree`]): a small folder is one CAR
+//!   stream whose every block is checked against the CID a depth-first
+//!   walk expects next, and written as it arrives ([`folder`]); a large one
+//!   comes part by part from every holder at once, its large files as
+//!   ranges, and what is finished is recorded so a cut fetch resumes
+//!   ([`folder_fetch`]).
 
 mod car;
 mod file;
 mod folder;
+mod folder_fetch;
+mod folder_parts;
 mod layout;
 mod leaf;
 mod name;
 mod partial;
 mod rate;
 mod sources;
+mod tally;
+mod tree;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -262,16 +269,14 @@ pub async fn fetch(
         _ = cancel.cancelled() => return Err(ClientError::Cancelled),
     };
     if is_folder(&cid, &root)? {
-        let cap = byte_cap(caps, &cid_s, dest, 0);
-        // Not raced with the cancel here: it is heard inside, where the
-        // walk is waited for before its folder is removed.
-        let (bytes, from) =
-            folder_fetch(client, sources, cid, dest, caps, cap, watch, cancel.clone()).await?;
+        let (bytes, resumed, from) =
+            folder_fetch::fetch_folder(client, sources, (cid, &root), dest, caps, watch, cancel)
+                .await?;
         return Ok(FetchReport {
             path: dest.to_path_buf(),
             bytes,
             is_dir: true,
-            resumed: 0,
+            resumed,
             from,
         });
     }
@@ -305,240 +310,6 @@ pub async fn fetch(
         resumed: out.resumed,
         from: out.from,
     })
-}
-
-/// Asks `src` for the folder as one CAR that repeats every block where the
-/// walk meets it (dups=y), so each can be checked and written as it comes.
-async fn ask_car(
-    client: &ClusterClient,
-    src: &Source,
-    root: Cid,
-) -> Result<reqwest::Response, folder::WalkError> {
-    use folder::WalkError;
-    let mut u = src.gateway.clone();
-    u.set_path(&format!("/ipfs/{root}"));
-    let rb = client
-        .gateway_http()
-        .get(u)
-        .header(
-            "Accept",
-            "application/vnd.ipld.car; version=1; order=dfs; dups=y",
-        )
-        .timeout(std::time::Duration::from_secs(24 * 3600));
-    let resp = match tokio::time::timeout(client.config().request_timeout, rb.send()).await {
-        Err(_) => {
-            return Err(WalkError::Source(
-                "the gateway did not start answering".into(),
-            ))
-        }
-        Ok(Err(e)) => return Err(WalkError::Source(super::error::transport_reason(&e))),
-        Ok(Ok(r)) => r,
-    };
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    if !resp.status().is_success() || !ct.starts_with("application/vnd.ipld.car") {
-        return Err(WalkError::Source(format!(
-            "HTTP {} ({ct}) for the folder's CAR",
-            resp.status().as_u16()
-        )));
-    }
-    if !ct.contains("dups=y") {
-        return Err(WalkError::Source(
-            "it does not send a CAR with repeated blocks (dups=y)".into(),
-        ));
-    }
-    Ok(resp)
-}
-
-/// The walk, on a blocking thread: each chunk of the CAR cut into blocks,
-/// each block checked and written by `walker`. The bytes written.
-fn walk_chunks(
-    mut rx: tokio::sync::mpsc::Receiver<Bytes>,
-    mut walker: folder::Walker,
-    progress: Option<Progress>,
-) -> Result<u64, folder::WalkError> {
-    use folder::WalkError;
-    let mut sections = car::Sections::default();
-    let mut last = 0u64;
-    while let Some(chunk) = rx.blocking_recv() {
-        sections.feed(&chunk);
-        while let Some((c, b)) = sections.next().map_err(WalkError::Source)? {
-            walker.block(c, b)?;
-        }
-        if let Some(p) = progress
-            .as_ref()
-            .filter(|_| walker.bytes() > last + (1 << 20))
-        {
-            last = walker.bytes();
-            p(last, None);
-        }
-    }
-    if !sections.is_clean() || !walker.finish()? {
-        return Err(WalkError::Source(
-            "the stream ended before the item did".into(),
-        ));
-    }
-    if let Some(p) = &progress {
-        p(walker.bytes(), None);
-    }
-    Ok(walker.bytes())
-}
-
-/// One folder stream from `src` into `into`: the bytes written, or why not.
-/// A cancel stops the reading, and the walk is waited for before this
-/// returns: nothing writes into `into` after.
-#[allow(clippy::too_many_arguments)]
-async fn stream_folder(
-    client: &ClusterClient,
-    src: &Source,
-    root: Cid,
-    into: &Path,
-    caps: &FetchOptions,
-    cap: Option<(u64, String)>,
-    watch: &Watch,
-    cancel: &CancellationToken,
-) -> Result<u64, folder::WalkError> {
-    use folder::WalkError;
-    let idle = client.config().idle_timeout;
-    let mut resp = tokio::select! {
-        r = ask_car(client, src, root) => r?,
-        _ = cancel.cancelled() => return Err(WalkError::Source("cancelled".into())),
-    };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
-    let walker = folder::Walker::new(
-        root,
-        into.to_path_buf(),
-        super::dag::Limits::default(),
-        caps.max_entries,
-        cap,
-    );
-    let progress = watch.progress.clone();
-    let walk = tokio::task::spawn_blocking(move || walk_chunks(rx, walker, progress));
-    let broke = loop {
-        let next = tokio::select! {
-            c = tokio::time::timeout(idle, resp.chunk()) => c,
-            _ = cancel.cancelled() => break Some("cancelled".to_string()),
-        };
-        match next {
-            Err(_) => break Some(format!("the download stalled for {} s", idle.as_secs())),
-            Ok(Err(e)) => {
-                break Some(format!(
-                    "download broke: {}",
-                    super::error::transport_reason(&e)
-                ))
-            }
-            Ok(Ok(None)) => break None,
-            Ok(Ok(Some(c))) => {
-                if tx.send(c).await.is_err() {
-                    break None; // the walk stopped: its error says why
-                }
-            }
-        }
-    };
-    drop(tx);
-    let walked = walk
-        .await
-        .map_err(|e| WalkError::Source(format!("the walk failed: {e}")))?;
-    match (walked, broke) {
-        (Err(WalkError::Source(_)), Some(why)) => Err(WalkError::Source(why)),
-        (r, _) => r,
-    }
-}
-
-/// A folder, streamed from the first source that gives all of it, into a
-/// hidden folder beside the target, renamed into place when whole.
-#[allow(clippy::too_many_arguments)]
-async fn folder_fetch(
-    client: &ClusterClient,
-    sources: &[Source],
-    root: Cid,
-    dest: &Path,
-    caps: &FetchOptions,
-    cap: Option<(u64, String)>,
-    watch: &Watch,
-    cancel: CancellationToken,
-) -> Result<(u64, Vec<Served>), ClientError> {
-    use folder::WalkError;
-    // A folder does not resume: each run stages into a folder of its own,
-    // so two gets of the same item to the same place never share one.
-    let run = format!(
-        "{root} {} {}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    );
-    let staging = Partial::of(&run, dest);
-    let mut failed: Vec<String> = Vec::new();
-    let mut from = Vec::new();
-    for src in sources {
-        staging.remove();
-        std::fs::create_dir(&staging.data).map_err(|e| io(&staging.data, e))?;
-        let r = stream_folder(
-            client,
-            src,
-            root,
-            &staging.data,
-            caps,
-            cap.clone(),
-            watch,
-            &cancel,
-        )
-        .await;
-        if cancel.is_cancelled() {
-            staging.remove();
-            return Err(ClientError::Cancelled);
-        }
-        match r {
-            Ok(bytes) => {
-                from.push(Served {
-                    source: src.name.clone(),
-                    bytes,
-                    dropped: None,
-                });
-                let placed = match caps.sync {
-                    true => flush_all(&staging.data).await,
-                    false => Ok(()),
-                }
-                .and_then(|()| place(&staging.data, dest, caps.overwrite));
-                if placed.is_err() {
-                    staging.remove();
-                } else if caps.sync {
-                    let _ = partial::sync_parent(dest);
-                }
-                return placed.map(|()| (bytes, from));
-            }
-            Err(WalkError::Source(why)) => {
-                watch.event(Event::Dropped {
-                    source: src.name.clone(),
-                    reason: why.clone(),
-                });
-                failed.push(format!("{}: {why}", src.name));
-                from.push(Served {
-                    source: src.name.clone(),
-                    bytes: 0,
-                    dropped: Some(why),
-                });
-            }
-            Err(WalkError::Refused(why)) => {
-                staging.remove();
-                return Err(io(dest, why));
-            }
-            Err(WalkError::Io(p, e)) => {
-                staging.remove();
-                return Err(io(&p, e));
-            }
-        }
-    }
-    staging.remove();
-    Err(io(
-        dest,
-        format!("no gateway could give it ({})", failed.join("; ")),
-    ))
 }
 
 /// Flushes the file system that holds `dir`: one call for a folder's

@@ -5,6 +5,7 @@
 //! picks them up), and removed when the fetch completes. The final name
 //! only ever holds a whole, verified item.
 
+use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::ops::Range;
@@ -132,16 +133,11 @@ impl FileState {
 
     /// The state an earlier run left for this very fetch, if it is one.
     pub fn load(p: &Partial, cid: &str, dest: &Path, size: u64) -> Option<FileState> {
-        let meta = std::fs::symlink_metadata(&p.state).ok()?;
-        if !meta.is_file() || meta.len() > MAX_STATE {
-            return None;
-        }
         let data = std::fs::symlink_metadata(&p.data).ok()?;
         if !data.is_file() || data.len() != size {
             return None;
         }
-        let text = std::fs::read_to_string(&p.state).ok()?;
-        let st: FileState = serde_json::from_str(&text).ok()?;
+        let st: FileState = read_state(p)?;
         let ok = st.version == 1
             && st.cid == cid
             && st.dest == absolute(dest)
@@ -150,16 +146,97 @@ impl FileState {
         ok.then_some(st)
     }
 
-    /// Written beside, synced, then renamed over the old: a crash leaves
-    /// the old state or the new, never half of one.
     pub fn save(&self, p: &Partial) -> std::io::Result<()> {
-        let tmp = p.state.with_extension("resume-new");
-        let _ = std::fs::remove_file(&tmp);
-        let mut f = private_new(&tmp)?;
-        f.write_all(serde_json::to_string(self)?.as_bytes())?;
-        f.sync_data()?;
-        std::fs::rename(&tmp, &p.state)
+        save_state(self, p)
     }
+
+    /// The bytes an earlier run recorded verified for this very fetch,
+    /// whatever the size (read before the file's size is known).
+    pub fn recorded(p: &Partial, cid: &str, dest: &Path) -> u64 {
+        read_state::<FileState>(p)
+            .filter(|st| st.version == 1 && st.cid == cid && st.dest == absolute(dest))
+            .map_or(0, |st| st.bytes())
+    }
+}
+
+/// Written beside, synced, then renamed over the old: a crash leaves the
+/// old state or the new, never half of one.
+fn save_state(st: &impl Serialize, p: &Partial) -> std::io::Result<()> {
+    let tmp = p.state.with_extension("resume-new");
+    let _ = std::fs::remove_file(&tmp);
+    let mut f = private_new(&tmp)?;
+    f.write_all(serde_json::to_string(st)?.as_bytes())?;
+    f.sync_data()?;
+    std::fs::rename(&tmp, &p.state)
+}
+
+/// A state file of ours, if it is one (a regular file of a sane size).
+fn read_state<T: serde::de::DeserializeOwned>(p: &Partial) -> Option<T> {
+    let meta = std::fs::symlink_metadata(&p.state).ok()?;
+    if !meta.is_file() || meta.len() > MAX_STATE {
+        return None;
+    }
+    serde_json::from_str(&std::fs::read_to_string(&p.state).ok()?).ok()
+}
+
+/// What a folder fetch has finished: its parts (by [`Part::key`]), each
+/// with the bytes it put on disk, so a resumed fetch asks only for the rest.
+///
+/// [`Part::key`]: super::tree::Part::key
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderState {
+    pub version: u32,
+    pub cid: String,
+    pub dest: PathBuf,
+    pub done: BTreeMap<String, u64>,
+}
+
+impl FolderState {
+    pub fn new(cid: &str, dest: &Path) -> Self {
+        FolderState {
+            version: 1,
+            cid: cid.to_string(),
+            dest: absolute(dest),
+            done: BTreeMap::new(),
+        }
+    }
+
+    /// The bytes of the parts finished.
+    pub fn bytes(&self) -> u64 {
+        self.done.values().sum()
+    }
+
+    /// The state an earlier run left for this very fetch, if it is one
+    /// and its folder is still there.
+    pub fn load(p: &Partial, cid: &str, dest: &Path) -> Option<FolderState> {
+        let data = std::fs::symlink_metadata(&p.data).ok()?;
+        if !data.is_dir() {
+            return None;
+        }
+        let st: FolderState = read_state(p)?;
+        (st.version == 1 && st.cid == cid && st.dest == absolute(dest)).then_some(st)
+    }
+
+    pub fn save(&self, p: &Partial) -> std::io::Result<()> {
+        save_state(self, p)
+    }
+}
+
+/// The bytes of the files at `path` (a file, or a folder's, links not
+/// followed): what a finished part left, to tell it is still whole.
+pub fn bytes_at(path: &Path) -> std::io::Result<u64> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.is_file() {
+        return Ok(meta.len());
+    }
+    if !meta.is_dir() {
+        return Ok(0);
+    }
+    let mut sum = 0;
+    for e in std::fs::read_dir(path)? {
+        sum += bytes_at(&e?.path())?;
+    }
+    Ok(sum)
 }
 
 /// A new file only the user can read, never opened through a link.
@@ -214,15 +291,23 @@ pub fn open_data(path: &Path, size: u64, resume: bool) -> std::io::Result<Locked
 /// The mode a finished file gets: what a file the user makes gets, under
 /// their umask (read from /proc: asking the kernel sets it, for every thread).
 pub fn finished_mode() -> u32 {
-    let umask = std::fs::read_to_string("/proc/self/status")
+    0o666 & !umask()
+}
+
+/// The mode a finished folder gets, as [`finished_mode`] for a file.
+pub fn finished_dir_mode() -> u32 {
+    0o777 & !umask()
+}
+
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
                 .find_map(|l| l.strip_prefix("Umask:"))
                 .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
         })
-        .unwrap_or(0o022);
-    0o666 & !umask
+        .unwrap_or(0o022)
 }
 
 /// Renames `from` to `to` unless `to` exists, in one step where the

@@ -1,0 +1,486 @@
+//! A folder fetched part by part ([`tree`](super::tree)) into a hidden
+//! folder beside the target, from every holder at once, renamed into
+//! place when whole. Each part is asked of whichever holder is free (a
+//! large file of all of them at once); a holder that fails hands its part
+//! back to the others. What is finished is recorded, so a cut fetch
+//! resumes with the parts it lacks.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cid::Cid;
+use tokio_util::sync::CancellationToken;
+
+use super::folder::WalkError;
+use super::folder_parts::{car_part, clear, file_part};
+use super::partial::{bytes_at, FileState, FolderState, Partial};
+use super::rate::{after_failure, after_success, Next, Rate};
+use super::tally::Tally;
+use super::tree::{plan, Part, Plan};
+use super::{byte_cap, io, Event, FetchOptions, Served, Source, Watch};
+use crate::cluster::dag::Dag;
+use crate::cluster::{ClientError, ClusterClient};
+
+/// Requests in flight per gateway.
+const PER_SOURCE: usize = 2;
+/// How often what is finished is recorded.
+const CHECKPOINT: Duration = Duration::from_secs(1);
+
+/// Why a folder fetch stopped before the end.
+pub(super) enum Stop {
+    Cancelled,
+    /// The item or the caps end it: nothing is kept.
+    Refused(String),
+    /// Anything else (the disk, every gateway gone): what is verified is kept.
+    Failed(ClientError),
+}
+
+/// One folder fetch under way.
+pub(super) struct Run<'a> {
+    pub(super) client: &'a Arc<ClusterClient>,
+    pub(super) sources: &'a [Source],
+    pub(super) staging: PathBuf,
+    /// Parts walked from a CAR, still to ask for.
+    pub(super) queue: Mutex<VecDeque<Part>>,
+    /// Parts being fetched now: an idle worker waits while one may come back.
+    pub(super) busy: AtomicUsize,
+    pub(super) state: Mutex<FolderState>,
+    pub(super) tally: Arc<Tally>,
+    pub(super) rates: Mutex<Vec<Rate>>,
+    pub(super) watch: &'a Watch,
+    pub(super) cancel: CancellationToken,
+}
+
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Run<'_> {
+    pub(super) fn path(&self, part: &Part) -> PathBuf {
+        self.staging.join(part.rel())
+    }
+
+    fn finished(&self, part: &Part, bytes: u64) {
+        lock(&self.state).done.insert(part.key(), bytes);
+        self.report();
+    }
+
+    fn report(&self) {
+        if let Some(p) = &self.watch.progress {
+            p(self.tally.written(), None);
+        }
+    }
+
+    /// What the worker of gateway `i` does next; a drop is told at once.
+    fn next(&self, i: usize, decide: impl FnOnce(&mut [Rate]) -> Next) -> Next {
+        let next = decide(&mut lock(&self.rates));
+        if let Next::Dropped(Some(why)) = &next {
+            self.watch.event(Event::Dropped {
+                source: self.sources[i].name.clone(),
+                reason: why.clone(),
+            });
+        }
+        next
+    }
+
+    /// The gateways still asked.
+    pub(super) fn alive(&self) -> Vec<Source> {
+        let rates = lock(&self.rates);
+        self.sources
+            .iter()
+            .zip(rates.iter())
+            .filter(|(_, r)| r.dropped.is_none())
+            .map(|(s, _)| s.clone())
+            .collect()
+    }
+
+    async fn save(&self, partial: &Partial) {
+        let st = lock(&self.state).clone();
+        let p = partial.clone();
+        let _ = tokio::task::spawn_blocking(move || st.save(&p)).await;
+    }
+}
+
+/// One worker: takes parts for gateway `i` until none is left or the
+/// gateway is dropped (it failed twice, or turned out slow).
+async fn worker(run: &Run<'_>, i: usize) -> Result<(), Stop> {
+    let src = &run.sources[i];
+    loop {
+        if run.cancel.is_cancelled() {
+            return Err(Stop::Cancelled);
+        }
+        if lock(&run.rates)[i].dropped.is_some() {
+            return Ok(());
+        }
+        // Taken and counted under one lock: an idle worker never sees an
+        // empty queue and no part in flight while one is being taken.
+        let next = {
+            let mut q = lock(&run.queue);
+            let p = q.pop_front();
+            if p.is_some() {
+                run.busy.fetch_add(1, Ordering::AcqRel);
+            }
+            p
+        };
+        let Some(part) = next else {
+            if run.busy.load(Ordering::Acquire) == 0 {
+                return Ok(());
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+                _ = run.cancel.cancelled() => return Err(Stop::Cancelled),
+            }
+            continue;
+        };
+        let t0 = Instant::now();
+        let r = car_part(run, src, &part).await;
+        let next = match r {
+            Ok(bytes) => {
+                run.finished(&part, bytes);
+                run.next(i, |r| after_success(r, i, bytes, t0.elapsed()))
+            }
+            Err(e) => {
+                lock(&run.queue).push_front(part);
+                match e {
+                    WalkError::Source(why) => {
+                        run.next(i, |r| after_failure(r, i, Instant::now(), why))
+                    }
+                    WalkError::Cancelled => {
+                        run.busy.fetch_sub(1, Ordering::AcqRel);
+                        return Err(Stop::Cancelled);
+                    }
+                    WalkError::Refused(why) => {
+                        run.busy.fetch_sub(1, Ordering::AcqRel);
+                        return Err(Stop::Refused(why));
+                    }
+                    WalkError::Io(p, e) => {
+                        run.busy.fetch_sub(1, Ordering::AcqRel);
+                        return Err(Stop::Failed(io(&p, e)));
+                    }
+                }
+            }
+        };
+        run.busy.fetch_sub(1, Ordering::AcqRel);
+        match next {
+            Next::Now => {}
+            Next::After(wait) => tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = run.cancel.cancelled() => return Err(Stop::Cancelled),
+            },
+            Next::Dropped(_) => return Ok(()),
+        }
+    }
+}
+
+/// Every part not finished: the CAR parts by every gateway's workers, then
+/// the large files one by one, each from every gateway; the record saved
+/// every second beside them.
+async fn run_parts(run: &Run<'_>, files: Vec<Part>, partial: &Partial) -> Result<(), Stop> {
+    let work = async {
+        let workers = futures_util::future::join_all(
+            (0..run.sources.len())
+                .flat_map(|i| std::iter::repeat_n(i, PER_SOURCE))
+                .map(|i| async move {
+                    let r = worker(run, i).await;
+                    if r.is_err() {
+                        run.cancel.cancel();
+                    }
+                    r
+                }),
+        )
+        .await;
+        first_stop(workers)?;
+        if !lock(&run.queue).is_empty() {
+            return Err(Stop::Failed(gone(run)));
+        }
+        for part in &files {
+            let bytes = file_part(run, part).await?;
+            run.finished(part, bytes);
+        }
+        Ok(())
+    };
+    let stop = CancellationToken::new();
+    let work = async {
+        let r = work.await;
+        stop.cancel();
+        r
+    };
+    let ticker = async {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(CHECKPOINT) => {}
+                _ = stop.cancelled() => break,
+            }
+            run.save(partial).await;
+        }
+    };
+    tokio::join!(work, ticker).0
+}
+
+/// The stop that ends the fetch: the first, a cancel only when nothing
+/// else went wrong.
+fn first_stop(results: Vec<Result<(), Stop>>) -> Result<(), Stop> {
+    let mut out = Ok(());
+    for e in results.into_iter().filter_map(Result::err) {
+        if matches!(out, Ok(()) | Err(Stop::Cancelled)) {
+            out = Err(e);
+        }
+    }
+    out
+}
+
+/// Every gateway dropped with parts left: why each was.
+fn gone(run: &Run<'_>) -> ClientError {
+    let rates = lock(&run.rates);
+    let why: Vec<String> = run
+        .sources
+        .iter()
+        .zip(rates.iter())
+        .filter_map(|(s, r)| Some(format!("{}: {}", s.name, r.dropped.as_ref()?)))
+        .collect();
+    io(
+        &run.staging,
+        format!("no gateway could give the rest ({})", why.join("; ")),
+    )
+}
+
+/// The hidden folder, made private and held under an exclusive lock for as
+/// long as the fetch runs (a second get of the same item to the same place
+/// is refused, not let to write beside it).
+fn open_staging(path: &Path) -> std::io::Result<super::partial::Locked> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => std::fs::remove_file(path)?,
+        Err(_) => {}
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+        _ => {}
+    }
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_DIRECTORY)
+        .open(path)?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|(_, e)| {
+        if e == nix::errno::Errno::EWOULDBLOCK {
+            std::io::Error::other(
+                "another get of this item to this place is running; not fetched twice",
+            )
+        } else {
+            std::io::Error::from(e)
+        }
+    })
+}
+
+/// The parts an earlier run finished that are still whole on disk.
+fn still_finished(plan: &Plan, staging: &Path, earlier: Option<FolderState>, st: &mut FolderState) {
+    let Some(earlier) = earlier else { return };
+    for part in &plan.parts {
+        let key = part.key();
+        if let Some(b) = earlier.done.get(&key) {
+            if bytes_at(&staging.join(part.rel())).ok() == Some(*b) {
+                st.done.insert(key, *b);
+            }
+        }
+    }
+}
+
+/// What the fetch has verified when it starts: the parts finished, and
+/// the pieces of large files an earlier run recorded.
+fn verified_at_start(plan: &Plan, staging: &Path, st: &FolderState) -> u64 {
+    let files: u64 = plan
+        .parts
+        .iter()
+        .filter(|p| matches!(p, Part::File { .. }) && !st.done.contains_key(&p.key()))
+        .map(|p| {
+            let dest = staging.join(p.rel());
+            let cid = p.cid().to_string();
+            FileState::recorded(&Partial::of(&cid, &dest), &cid, &dest)
+        })
+        .sum();
+    st.bytes() + files
+}
+
+/// What an earlier run finished that is still whole (its bytes counted),
+/// said when there is any; and the plan's folders made.
+fn resume(
+    (cid, plan): (&str, &Plan),
+    partial: &Partial,
+    dest: &Path,
+    earlier: Option<FolderState>,
+    tally: &Tally,
+    watch: &Watch,
+) -> Result<(FolderState, u64), ClientError> {
+    let mut state = FolderState::new(cid, dest);
+    still_finished(plan, &partial.data, earlier, &mut state);
+    let resumed = verified_at_start(plan, &partial.data, &state);
+    if resumed > 0 {
+        watch.event(Event::Resuming {
+            verified: resumed,
+            total: plan.total,
+        });
+    }
+    let _ = tally.bytes(state.bytes());
+    for d in &plan.dirs {
+        let at = partial.data.join(d);
+        std::fs::create_dir_all(&at).map_err(|e| io(&at, e))?;
+    }
+    Ok((state, resumed))
+}
+
+/// A folder fetched into `dest`: its bytes, what an earlier run had
+/// verified, and what each gateway gave.
+pub async fn fetch_folder(
+    client: &Arc<ClusterClient>,
+    sources: &[Source],
+    (root, root_block): (Cid, &[u8]),
+    dest: &Path,
+    caps: &FetchOptions,
+    watch: &Watch,
+    cancel: CancellationToken,
+) -> Result<(u64, u64, Vec<Served>), ClientError> {
+    let cid = root.to_string();
+    let partial = Partial::of(&cid, dest);
+    let _held = open_staging(&partial.data).map_err(|e| io(&partial.data, e))?;
+    let earlier = FolderState::load(&partial, &cid, dest);
+    if earlier.is_none() {
+        let _ = std::fs::remove_file(&partial.state);
+        clear(&partial.data, true).map_err(|e| io(&partial.data, e))?;
+    }
+    let have = earlier.as_ref().map_or(0, FolderState::bytes);
+    let tally = Arc::new(Tally::new(
+        cid.clone(),
+        caps.max_entries,
+        byte_cap(caps, &cid, dest, have),
+    ));
+    let mut dag = Dag::new(client.clone(), sources[0].gateway.clone())
+        .with_fallbacks(sources.iter().map(|s| s.gateway.clone()));
+    dag.timeout = client.config().request_timeout;
+    let planned = tokio::select! {
+        p = plan(&dag, root, root_block, &tally) => p,
+        _ = cancel.cancelled() => return Err(ClientError::Cancelled),
+    };
+    let plan = match planned {
+        Ok(p) => p,
+        Err(why) => {
+            if earlier.is_none() {
+                partial.remove();
+            }
+            return Err(io(dest, why));
+        }
+    };
+    let (state, resumed) = resume((&cid, &plan), &partial, dest, earlier, &tally, watch)?;
+    let (cars, files): (Vec<Part>, Vec<Part>) = plan
+        .parts
+        .iter()
+        .filter(|p| !state.done.contains_key(&p.key()))
+        .cloned()
+        .partition(|p| matches!(p, Part::Car { .. }));
+    let run = Run {
+        client,
+        sources,
+        staging: partial.data.clone(),
+        queue: Mutex::new(cars.into()),
+        busy: AtomicUsize::new(0),
+        state: Mutex::new(state),
+        tally,
+        rates: Mutex::new(vec![Rate::default(); sources.len()]),
+        watch,
+        cancel: cancel.child_token(),
+    };
+    run.report();
+    let r = run_parts(&run, files, &partial).await;
+    let from: Vec<Served> = lock(&run.rates)
+        .iter()
+        .zip(sources)
+        .map(|(r, s)| Served {
+            source: s.name.clone(),
+            bytes: r.bytes,
+            dropped: r.dropped.clone(),
+        })
+        .collect();
+    match r {
+        Ok(()) => {
+            let bytes = run.tally.written();
+            place_folder(&partial, dest, caps).await?;
+            Ok((bytes, resumed, from))
+        }
+        Err(Stop::Refused(why)) => {
+            partial.remove();
+            Err(io(dest, why))
+        }
+        Err(stop) => {
+            run.save(&partial).await;
+            if lock(&run.state).done.is_empty() && resumed == 0 && !has_partial_file(&partial.data)
+            {
+                partial.remove();
+            }
+            match stop {
+                Stop::Failed(e) if !cancel.is_cancelled() => Err(resumable(e, &run)),
+                _ => Err(ClientError::Cancelled),
+            }
+        }
+    }
+}
+
+/// Whether a large file left verified pieces in the hidden folder.
+fn has_partial_file(dir: &Path) -> bool {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    rd.filter_map(Result::ok).any(|e| {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().ends_with(".resume");
+        name || (p.is_dir() && !p.is_symlink() && has_partial_file(&p))
+    })
+}
+
+/// An unfinished fetch's error, with what it keeps for the next run.
+fn resumable(e: ClientError, run: &Run<'_>) -> ClientError {
+    let kept = lock(&run.state).bytes();
+    match e {
+        ClientError::Io { path, message } if !message.contains("resumes") => ClientError::Io {
+            path,
+            message: format!(
+                "{message}; {} of finished files kept, the same get resumes",
+                crate::format::human_bytes(kept)
+            ),
+        },
+        e => e,
+    }
+}
+
+/// Flushes (unless asked not to) and gives the verified folder its name
+/// and the mode a folder the user makes gets.
+async fn place_folder(
+    partial: &Partial,
+    dest: &Path,
+    caps: &FetchOptions,
+) -> Result<(), ClientError> {
+    if caps.sync {
+        super::flush_all(&partial.data).await?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = super::partial::finished_dir_mode();
+        let _ = std::fs::set_permissions(&partial.data, std::fs::Permissions::from_mode(mode));
+    }
+    if let Err(e) = super::place(&partial.data, dest, caps.overwrite) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&partial.data, std::fs::Permissions::from_mode(0o700));
+        }
+        return Err(e);
+    }
+    let _ = std::fs::remove_file(&partial.state);
+    if caps.sync {
+        let _ = super::partial::sync_parent(dest);
+    }
+    Ok(())
+}
