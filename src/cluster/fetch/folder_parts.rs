@@ -11,7 +11,7 @@ use bytes::Bytes;
 use cid::Cid;
 
 use super::folder::{WalkError, Walker};
-use super::folder_fetch::{lock, Run, Stop};
+use super::folder_run::{lock, Run, Stop};
 use super::tree::Part;
 use super::{car, io, root_block, Event, FetchOptions, Source, Watch};
 use crate::cluster::dag::{Dag, Limits};
