@@ -377,7 +377,104 @@ async fn on_links(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path) {
     );
     let _ = std::fs::remove_file(&out);
     resume(t, tmp, cid, three);
+    let _ = c.unpin(cid).await;
+    folder_on_links(e, c, t, tmp).await;
     drop(_links);
+}
+
+/// A collection on those links: 4 scans of 64 MiB and 200 small notes.
+/// From 3 holders and from 1, against `curl ?format=tar | tar -x` of one
+/// gateway; then stopped (SIGTERM) midway and run again.
+async fn folder_on_links(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path) {
+    let src = tmp.join("collection");
+    std::fs::create_dir_all(&src).expect("folder");
+    for i in 0..4 {
+        write_random(&src.join(format!("scan-{i}.tif")), 64 << 20);
+    }
+    for i in 0..200 {
+        write_random(&src.join(format!("note-{i:03}.txt")), 2000 + i * 10);
+    }
+    let total: u64 = std::fs::read_dir(&src)
+        .expect("folder")
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let cid = add(c, &src).await;
+    let cid = cid.as_str();
+    let url = format!("{}/ipfs/{cid}?format=tar", e.gateway);
+    let out = tmp.join("collection-out");
+    let o = out.to_str().unwrap().to_string();
+    let clear = || {
+        let _ = std::fs::remove_dir_all(&out);
+    };
+    let tar = best(3, || {
+        clear();
+        std::fs::create_dir(&out).expect("folder");
+        shell(&format!("curl -sS '{url}' | tar -x -m -C '{o}'"))
+    });
+    let run = |from: Option<&str>| {
+        best(3, || {
+            clear();
+            let mut a = vec!["get", cid, "-o", &o, "--no-sync", "--json"];
+            if let Some(p) = from {
+                a.extend_from_slice(&["--from", p]);
+            }
+            get(ccs(&a)).secs
+        })
+    };
+    let one = run(Some("nas"));
+    let three = run(None);
+    t.row(
+        "on those links, a folder (4 × 64 MiB + 200 notes): get from nas vs curl ?format=tar | tar -x (MB/s)",
+        format!(
+            "{} vs {}: **{}**",
+            mbs(total, one),
+            mbs(total, tar),
+            ratio(tar, one)
+        ),
+    );
+    t.row(
+        "on those links, the same folder from 3 holders vs curl ?format=tar | tar -x of one (MB/s)",
+        format!(
+            "{} vs {}: **{}**",
+            mbs(total, three),
+            mbs(total, tar),
+            ratio(tar, three)
+        ),
+    );
+    clear();
+    let mut child = ccs(&["get", cid, "-o", &o, "--no-sync"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ccs-tui runs");
+    std::thread::sleep(Duration::from_secs_f64(three * 0.5));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let st = child.wait().expect("ccs-tui ends");
+    assert_eq!(st.code(), Some(2), "the get was stopped before it ended");
+    let again = get(ccs(&["get", cid, "-o", &o, "--no-sync", "--json"]));
+    let resumed = again.json["resumed"].as_u64().unwrap_or(0);
+    let asked: u64 = again.json["sources"]
+        .as_array()
+        .map(|s| s.iter().filter_map(|x| x["bytes"].as_u64()).sum())
+        .unwrap_or(0);
+    let left = total.saturating_sub(resumed);
+    assert!(resumed > 0, "the first run kept nothing");
+    t.row(
+        "on those links, that folder from 3 holders stopped (SIGTERM) midway, run again: asked / left",
+        format!(
+            "{:.1} / {:.1} MiB (**{}**; {:.1} MiB kept verified), {:.2} vs {three:.2} s for the whole",
+            asked as f64 / 1048576.0,
+            left as f64 / 1048576.0,
+            ratio(asked as f64, left as f64),
+            resumed as f64 / 1048576.0,
+            again.secs
+        ),
+    );
+    clear();
+    let _ = std::fs::remove_dir_all(&src);
     let _ = c.unpin(cid).await;
 }
 

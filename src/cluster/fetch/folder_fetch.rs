@@ -15,12 +15,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::folder::WalkError;
 use super::folder_parts::{car_part, clear, file_part};
+use super::folder_resume::{has_partial_file, open_staging, Start};
 use super::folder_run::{lock, Run, Stop};
-use super::partial::{bytes_at, FileState, FolderState, Partial};
+use super::partial::{FolderState, Partial};
 use super::rate::{after_failure, after_success, Next, Rate};
 use super::tally::Tally;
-use super::tree::{plan, Part, Plan};
-use super::{byte_cap, io, Event, FetchOptions, Served, Source, Watch};
+use super::tree::{plan, Part, PlanError};
+use super::{io, FetchOptions, Served, Source, Watch};
 use crate::cluster::dag::Dag;
 use crate::cluster::{ClientError, ClusterClient};
 
@@ -63,8 +64,8 @@ async fn worker(run: &Run<'_>, i: usize) -> Result<(), Stop> {
         let t0 = Instant::now();
         let r = car_part(run, src, &part).await;
         let next = match r {
-            Ok(bytes) => {
-                run.finished(&part, bytes);
+            Ok((bytes, entries)) => {
+                run.finished(&part, bytes, entries);
                 run.next(i, |r| after_success(r, i, bytes, t0.elapsed()))
             }
             Err(e) => {
@@ -123,7 +124,7 @@ async fn run_parts(run: &Run<'_>, files: Vec<Part>, partial: &Partial) -> Result
         }
         for part in &files {
             let bytes = file_part(run, part).await?;
-            run.finished(part, bytes);
+            run.finished(part, bytes, 0);
         }
         Ok(())
     };
@@ -172,91 +173,6 @@ fn gone(run: &Run<'_>) -> ClientError {
     )
 }
 
-/// The hidden folder, made private and held under an exclusive lock for as
-/// long as the fetch runs (a second get of the same item to the same place
-/// is refused, not let to write beside it).
-fn open_staging(path: &Path) -> std::io::Result<super::partial::Locked> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => std::fs::remove_file(path)?,
-        Err(_) => {}
-    }
-    match std::fs::DirBuilder::new().mode(0o700).create(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
-        _ => {}
-    }
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_DIRECTORY)
-        .open(path)?;
-    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|(_, e)| {
-        if e == nix::errno::Errno::EWOULDBLOCK {
-            std::io::Error::other(
-                "another get of this item to this place is running; not fetched twice",
-            )
-        } else {
-            std::io::Error::from(e)
-        }
-    })
-}
-
-/// The parts an earlier run finished that are still whole on disk.
-fn still_finished(plan: &Plan, staging: &Path, earlier: Option<FolderState>, st: &mut FolderState) {
-    let Some(earlier) = earlier else { return };
-    for part in &plan.parts {
-        let key = part.key();
-        if let Some(b) = earlier.done.get(&key) {
-            if bytes_at(&staging.join(part.rel())).ok() == Some(*b) {
-                st.done.insert(key, *b);
-            }
-        }
-    }
-}
-
-/// What the fetch has verified when it starts: the parts finished, and
-/// the pieces of large files an earlier run recorded.
-fn verified_at_start(plan: &Plan, staging: &Path, st: &FolderState) -> u64 {
-    let files: u64 = plan
-        .parts
-        .iter()
-        .filter(|p| matches!(p, Part::File { .. }) && !st.done.contains_key(&p.key()))
-        .map(|p| {
-            let dest = staging.join(p.rel());
-            let cid = p.cid().to_string();
-            FileState::recorded(&Partial::of(&cid, &dest), &cid, &dest)
-        })
-        .sum();
-    st.bytes() + files
-}
-
-/// What an earlier run finished that is still whole (its bytes counted),
-/// said when there is any; and the plan's folders made.
-fn resume(
-    (cid, plan): (&str, &Plan),
-    partial: &Partial,
-    dest: &Path,
-    earlier: Option<FolderState>,
-    tally: &Tally,
-    watch: &Watch,
-) -> Result<(FolderState, u64), ClientError> {
-    let mut state = FolderState::new(cid, dest);
-    still_finished(plan, &partial.data, earlier, &mut state);
-    let resumed = verified_at_start(plan, &partial.data, &state);
-    if resumed > 0 {
-        watch.event(Event::Resuming {
-            verified: resumed,
-            total: plan.total,
-        });
-    }
-    let _ = tally.bytes(state.bytes());
-    for d in &plan.dirs {
-        let at = partial.data.join(d);
-        std::fs::create_dir_all(&at).map_err(|e| io(&at, e))?;
-    }
-    Ok((state, resumed))
-}
-
 /// A folder fetched into `dest`: its bytes, what an earlier run had
 /// verified, and what each gateway gave.
 pub async fn fetch_folder(
@@ -272,33 +188,31 @@ pub async fn fetch_folder(
     let partial = Partial::of(&cid, dest);
     let _held = open_staging(&partial.data).map_err(|e| io(&partial.data, e))?;
     let earlier = FolderState::load(&partial, &cid, dest);
-    if earlier.is_none() {
-        let _ = std::fs::remove_file(&partial.state);
-        clear(&partial.data, true).map_err(|e| io(&partial.data, e))?;
-    }
-    let have = earlier.as_ref().map_or(0, FolderState::bytes);
-    let tally = Arc::new(Tally::new(
-        cid.clone(),
-        caps.max_entries,
-        byte_cap(caps, &cid, dest, have),
-    ));
+    let tally = Arc::new(Tally::new(cid.clone(), caps.max_entries));
     let mut dag = Dag::new(client.clone(), sources[0].gateway.clone())
         .with_fallbacks(sources.iter().map(|s| s.gateway.clone()));
     dag.timeout = client.config().request_timeout;
     let planned = tokio::select! {
         p = plan(&dag, root, root_block, &tally) => p,
-        _ = cancel.cancelled() => return Err(ClientError::Cancelled),
+        _ = cancel.cancelled() => Err(PlanError::Failed(String::new())),
     };
     let plan = match planned {
         Ok(p) => p,
-        Err(why) => {
-            if earlier.is_none() {
-                partial.remove();
-            }
-            return Err(io(dest, why));
-        }
+        Err(e) => return Err(unplanned(e, &partial, earlier.is_some(), dest, &cancel)),
     };
-    let (state, resumed) = resume((&cid, &plan), &partial, dest, earlier, &tally, watch)?;
+    let earlier = earlier.filter(|e| e.plan == plan.fingerprint());
+    if earlier.is_none() {
+        let _ = std::fs::remove_file(&partial.state);
+        clear(&partial.data, true).map_err(|e| io(&partial.data, e))?;
+    }
+    let start = Start {
+        cid: &cid,
+        plan: &plan,
+        partial: &partial,
+        dest,
+        caps,
+    };
+    let (state, resumed) = start.resume(earlier, &tally, watch)?;
     let (cars, files): (Vec<Part>, Vec<Part>) = plan
         .parts
         .iter()
@@ -312,12 +226,15 @@ pub async fn fetch_folder(
         queue: Mutex::new(cars.into()),
         busy: AtomicUsize::new(0),
         state: Mutex::new(state),
+        saved: AtomicUsize::new(usize::MAX),
+        record: plan.parts.len() > 1,
         tally,
         rates: Mutex::new(vec![Rate::default(); sources.len()]),
         watch,
         cancel: cancel.child_token(),
     };
     run.report();
+    run.save(&partial).await;
     let r = run_parts(&run, files, &partial).await;
     let from: Vec<Served> = lock(&run.rates)
         .iter()
@@ -330,7 +247,8 @@ pub async fn fetch_folder(
         .collect();
     match r {
         Ok(()) => {
-            let bytes = run.tally.written();
+            run.save(&partial).await;
+            let bytes = lock(&run.state).bytes();
             place_folder(&partial, dest, caps).await?;
             Ok((bytes, resumed, from))
         }
@@ -352,16 +270,27 @@ pub async fn fetch_folder(
     }
 }
 
-/// Whether a large file left verified pieces in the hidden folder.
-fn has_partial_file(dir: &Path) -> bool {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    rd.filter_map(Result::ok).any(|e| {
-        let p = e.path();
-        let name = e.file_name().to_string_lossy().ends_with(".resume");
-        name || (p.is_dir() && !p.is_symlink() && has_partial_file(&p))
-    })
+/// A folder that could not be cut: refused (nothing kept), cancelled or
+/// failed (what an earlier run kept stays).
+fn unplanned(
+    e: PlanError,
+    partial: &Partial,
+    kept: bool,
+    dest: &Path,
+    cancel: &CancellationToken,
+) -> ClientError {
+    if !kept || matches!(e, PlanError::Refused(_)) {
+        partial.remove();
+    }
+    match e {
+        _ if cancel.is_cancelled() => ClientError::Cancelled,
+        PlanError::Refused(why) => io(dest, why),
+        PlanError::Failed(why) if kept => io(
+            dest,
+            format!("{why}; what an earlier run verified is kept, the same get resumes"),
+        ),
+        PlanError::Failed(why) => io(dest, why),
+    }
 }
 
 /// An unfinished fetch's error, with what it keeps for the next run.

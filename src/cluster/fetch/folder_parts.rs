@@ -12,9 +12,10 @@ use cid::Cid;
 
 use super::folder::{WalkError, Walker};
 use super::folder_run::{lock, Run, Stop};
+use super::partial::{FileState, Partial};
 use super::tree::Part;
 use super::{car, io, root_block, Event, FetchOptions, Source, Watch};
-use crate::cluster::dag::{Dag, Limits};
+use crate::cluster::dag::{BlockError, Dag, Limits};
 use crate::cluster::error::transport_reason;
 use crate::cluster::{ClientError, ClusterClient};
 
@@ -120,12 +121,17 @@ fn walk_chunks(
     (Ok(()), walker)
 }
 
-/// A part walked from one CAR of `src`: the bytes written, or why not. A
+/// A part walked from one CAR of `src`: the bytes and entries written, or
+/// why not. A
 /// cancel stops the reading, and the walk is waited for before this
 /// returns: nothing writes after.
-pub(super) async fn car_part(run: &Run<'_>, src: &Source, part: &Part) -> Result<u64, WalkError> {
+pub(super) async fn car_part(
+    run: &Run<'_>,
+    src: &Source,
+    part: &Part,
+) -> Result<(u64, u64), WalkError> {
     let Part::Car { cid, rel, depth } = part else {
-        return Ok(0);
+        return Ok((0, 0));
     };
     let path = run.path(part);
     clear(&path, rel.as_os_str().is_empty()).map_err(|e| WalkError::Io(path.clone(), e))?;
@@ -164,7 +170,7 @@ pub(super) async fn car_part(run: &Run<'_>, src: &Source, part: &Part) -> Result
         .await
         .map_err(|e| WalkError::Source(format!("the walk failed: {e}")))?;
     let r = match (walked, broke) {
-        (Ok(()), _) => Ok(walker.bytes()),
+        (Ok(()), _) => Ok((walker.bytes(), walker.entries())),
         (Err(WalkError::Source(_)), Some(why)) => Err(why),
         (Err(e), _) => Err(e),
     };
@@ -186,9 +192,15 @@ pub(super) async fn file_part(run: &Run<'_>, part: &Part) -> Result<u64, Stop> {
     }
     let dest = run.path(part);
     clear(&dest, false).map_err(|e| Stop::Failed(io(&dest, e)))?;
-    run.tally.bytes(*size).map_err(Stop::Refused)?;
+    // What an earlier run verified of it lies on the disk already: only
+    // the rest is held against the room left.
+    let cid_s = cid.to_string();
+    let recorded = FileState::recorded(&Partial::of(&cid_s, &dest), &cid_s, &dest).min(*size);
+    let charge = size - recorded;
+    let base = run.tally.written();
+    run.tally.bytes(charge).map_err(Stop::Refused)?;
     let fail = |e: ClientError| {
-        run.tally.take_back(*size, 0);
+        run.tally.take_back(charge, 0);
         match e {
             ClientError::Cancelled => Stop::Cancelled,
             e => Stop::Failed(e),
@@ -200,22 +212,29 @@ pub(super) async fn file_part(run: &Run<'_>, part: &Part) -> Result<u64, Stop> {
     };
     let dag = Dag::new(run.client.clone(), alive[0].gateway.clone())
         .with_fallbacks(alive.iter().map(|s| s.gateway.clone()));
-    let layout = tokio::select! {
-        l = super::layout::layout(&dag, cid, root) => l.map_err(|e| Stop::Refused(e.to_string()))?,
+    let laid = tokio::select! {
+        l = super::layout::layout(&dag, cid, root) => l,
         _ = run.cancel.cancelled() => return Err(fail(ClientError::Cancelled)),
     };
-    if layout.size != *size {
-        return Err(Stop::Refused(format!(
-            "{cid}: a file that declares {size} bytes lays out {}: a malformed item",
-            layout.size
-        )));
-    }
-    let base = run.tally.written() - size;
-    let progress = run
-        .watch
-        .progress
-        .clone()
-        .map(|p| Arc::new(move |v: u64, _: Option<u64>| p(base + v, None)) as super::Progress);
+    let layout = match laid {
+        Ok(l) if l.size == *size => l,
+        Ok(l) => {
+            return Err(Stop::Refused(format!(
+                "{cid}: a file that declares {size} bytes lays out {}: a malformed item",
+                l.size
+            )))
+        }
+        // A gateway down for a moment is not the item's fault.
+        Err(e @ (BlockError::Unreachable { .. } | BlockError::Missing { .. })) => {
+            return Err(fail(io(&dest, e)))
+        }
+        Err(e) => return Err(Stop::Refused(e.to_string())),
+    };
+    // The file's own progress counts from what it found verified.
+    let progress = run.watch.progress.clone().map(|p| {
+        Arc::new(move |v: u64, _: Option<u64>| p(base + v.saturating_sub(recorded), None))
+            as super::Progress
+    });
     let events = run.watch.events.clone().map(|f| {
         Arc::new(move |e: Event| {
             // The folder says what it resumes, once, for all its parts.

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio_util::sync::CancellationToken;
@@ -34,6 +34,11 @@ pub(super) struct Run<'a> {
     /// Parts being fetched now: an idle worker waits while one may come back.
     pub(super) busy: AtomicUsize,
     pub(super) state: Mutex<FolderState>,
+    /// Parts finished when the record was last saved.
+    pub(super) saved: AtomicUsize,
+    /// Whether there is a record: a folder of one part has none (cut, it
+    /// comes again whole).
+    pub(super) record: bool,
     pub(super) tally: Arc<Tally>,
     pub(super) rates: Mutex<Vec<Rate>>,
     pub(super) watch: &'a Watch,
@@ -49,8 +54,8 @@ impl Run<'_> {
         self.staging.join(part.rel())
     }
 
-    pub(super) fn finished(&self, part: &Part, bytes: u64) {
-        lock(&self.state).done.insert(part.key(), bytes);
+    pub(super) fn finished(&self, part: &Part, bytes: u64, entries: u64) {
+        lock(&self.state).done.insert(part.key(), (bytes, entries));
         self.report();
     }
 
@@ -83,9 +88,25 @@ impl Run<'_> {
             .collect()
     }
 
+    /// Records the parts finished, once what they wrote is on the disk: a
+    /// finished part is trusted again by its bytes and entries, not
+    /// re-hashed, so the record never names one a power cut could tear.
+    /// A failed flush or save keeps the last good record.
     pub(super) async fn save(&self, partial: &Partial) {
         let st = lock(&self.state).clone();
+        let n = st.done.len();
+        if !self.record || n == self.saved.load(Ordering::Acquire) {
+            return;
+        }
         let p = partial.clone();
-        let _ = tokio::task::spawn_blocking(move || st.save(&p)).await;
+        let r = tokio::task::spawn_blocking(move || {
+            let dir = std::fs::File::open(&p.data)?;
+            nix::unistd::syncfs(&dir).map_err(std::io::Error::from)?;
+            st.save(&p)
+        })
+        .await;
+        if let Ok(Ok(())) = r {
+            self.saved.store(n, Ordering::Release);
+        }
     }
 }

@@ -18,6 +18,7 @@ mod file;
 mod folder;
 mod folder_fetch;
 mod folder_parts;
+mod folder_resume;
 mod folder_run;
 mod layout;
 mod leaf;

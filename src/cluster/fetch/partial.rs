@@ -170,17 +170,19 @@ fn save_state(st: &impl Serialize, p: &Partial) -> std::io::Result<()> {
     std::fs::rename(&tmp, &p.state)
 }
 
-/// A state file of ours, if it is one (a regular file of a sane size).
+/// A state file of ours, if it is one (a regular file of a sane size,
+/// the user's own: in a shared folder another's is not trusted).
 fn read_state<T: serde::de::DeserializeOwned>(p: &Partial) -> Option<T> {
     let meta = std::fs::symlink_metadata(&p.state).ok()?;
-    if !meta.is_file() || meta.len() > MAX_STATE {
+    if !meta.is_file() || meta.len() > MAX_STATE || !mine(&meta) {
         return None;
     }
     serde_json::from_str(&std::fs::read_to_string(&p.state).ok()?).ok()
 }
 
 /// What a folder fetch has finished: its parts (by [`Part::key`]), each
-/// with the bytes it put on disk, so a resumed fetch asks only for the rest.
+/// with the bytes and entries it put on disk, for the cut named by `plan`;
+/// a resumed fetch asks only for the rest.
 ///
 /// [`Part::key`]: super::tree::Part::key
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,22 +190,30 @@ pub struct FolderState {
     pub version: u32,
     pub cid: String,
     pub dest: PathBuf,
-    pub done: BTreeMap<String, u64>,
+    /// The cut's fingerprint.
+    pub plan: String,
+    pub done: BTreeMap<String, (u64, u64)>,
 }
 
 impl FolderState {
-    pub fn new(cid: &str, dest: &Path) -> Self {
+    pub fn new(cid: &str, dest: &Path, plan: String) -> Self {
         FolderState {
-            version: 1,
+            version: 2,
             cid: cid.to_string(),
             dest: absolute(dest),
+            plan,
             done: BTreeMap::new(),
         }
     }
 
     /// The bytes of the parts finished.
     pub fn bytes(&self) -> u64 {
-        self.done.values().sum()
+        self.done.values().map(|d| d.0).sum()
+    }
+
+    /// The entries of the parts finished.
+    pub fn entries(&self) -> u64 {
+        self.done.values().map(|d| d.1).sum()
     }
 
     /// The state an earlier run left for this very fetch, if it is one
@@ -214,12 +224,25 @@ impl FolderState {
             return None;
         }
         let st: FolderState = read_state(p)?;
-        (st.version == 1 && st.cid == cid && st.dest == absolute(dest)).then_some(st)
+        (st.version == 2 && st.cid == cid && st.dest == absolute(dest)).then_some(st)
     }
 
     pub fn save(&self, p: &Partial) -> std::io::Result<()> {
         save_state(self, p)
     }
+}
+
+/// The entries under `path` (a folder's, links not followed; a file has
+/// none): with its bytes, what a finished part left.
+pub fn entries_at(path: &Path) -> std::io::Result<u64> {
+    if !std::fs::symlink_metadata(path)?.is_dir() {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for e in std::fs::read_dir(path)? {
+        n += 1 + entries_at(&e?.path())?;
+    }
+    Ok(n)
 }
 
 /// The bytes of the files at `path` (a file, or a folder's, links not
@@ -237,6 +260,12 @@ pub fn bytes_at(path: &Path) -> std::io::Result<u64> {
         sum += bytes_at(&e?.path())?;
     }
     Ok(sum)
+}
+
+/// Whether the user owns what `meta` describes.
+pub fn mine(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.uid() == nix::unistd::getuid().as_raw()
 }
 
 /// A new file only the user can read, never opened through a link.

@@ -3,6 +3,7 @@
 //! run (a resumed fetch starts from what the earlier one kept).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use crate::format::count;
 
@@ -11,19 +12,27 @@ pub struct Tally {
     entries: AtomicU64,
     bytes: AtomicU64,
     max_entries: u64,
-    /// Bytes the files may hold in all (the operator's cap, the disk's room).
-    max_bytes: Option<(u64, String)>,
+    /// Bytes the files may hold in all (the operator's cap, the disk's
+    /// room), set once what an earlier run left is known.
+    max_bytes: OnceLock<(u64, String)>,
     cid_text: String,
 }
 
 impl Tally {
-    pub fn new(cid_text: String, max_entries: u64, max_bytes: Option<(u64, String)>) -> Self {
+    pub fn new(cid_text: String, max_entries: u64) -> Self {
         Tally {
             entries: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             max_entries,
-            max_bytes,
+            max_bytes: OnceLock::new(),
             cid_text,
+        }
+    }
+
+    /// The most the files may hold, and why (the first cap set holds).
+    pub fn cap_bytes(&self, cap: Option<(u64, String)>) {
+        if let Some(c) = cap {
+            let _ = self.max_bytes.set(c);
         }
     }
 
@@ -43,7 +52,7 @@ impl Tally {
     /// `n` more bytes of file data; why not when past the cap.
     pub fn bytes(&self, n: u64) -> Result<(), String> {
         let now = self.bytes.fetch_add(n, Ordering::Relaxed) + n;
-        match &self.max_bytes {
+        match self.max_bytes.get() {
             Some((max, why)) if now > *max => Err(why.clone()),
             _ => Ok(()),
         }
@@ -67,7 +76,8 @@ mod tests {
 
     #[test]
     fn the_caps_hold_over_every_part() {
-        let t = Tally::new("QmX".into(), 3, Some((10, "too big".into())));
+        let t = Tally::new("QmX".into(), 3);
+        t.cap_bytes(Some((10, "too big".into())));
         assert!(t.entries(2).is_ok());
         assert!(t.entries(1).is_ok());
         assert!(t.entries(1).unwrap_err().contains("--max-entries"));
