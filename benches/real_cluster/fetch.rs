@@ -425,7 +425,7 @@ async fn folder_on_links(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path) 
     let one = run(Some("nas"));
     let three = run(None);
     t.row(
-        "on those links, a folder (4 × 64 MiB + 200 notes): get from nas vs curl ?format=tar | tar -x (MB/s)",
+        "on those links, a folder (4 × 64 MiB + 200 notes): get from nas vs curl ?format=tar piped to tar -x (MB/s)",
         format!(
             "{} vs {}: **{}**",
             mbs(total, one),
@@ -434,7 +434,7 @@ async fn folder_on_links(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path) 
         ),
     );
     t.row(
-        "on those links, the same folder from 3 holders vs curl ?format=tar | tar -x of one (MB/s)",
+        "on those links, the same folder from 3 holders vs curl ?format=tar piped to tar -x of one (MB/s)",
         format!(
             "{} vs {}: **{}**",
             mbs(total, three),

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use cid::Cid;
 use tokio_util::sync::CancellationToken;
 
-use super::layout::{segments, Data, Layout};
+use super::layout::{segment_size, segments, Data, Layout};
 use super::leaf::{read_at, recheck, write_at, Check};
 use super::partial::{open_data, FileState, Locked, Partial};
 use super::rate::{after_failure, after_success, drop_source, lagging, Next, Rate, LAG_AFTER};
@@ -26,8 +26,6 @@ use crate::cluster::dag::{decode, Node};
 use crate::cluster::error::transport_reason;
 use crate::cluster::{ClientError, ClusterClient};
 
-/// Bytes asked of a gateway in one request.
-const SEGMENT: u64 = 8 << 20;
 /// Requests in flight per gateway.
 const PER_SOURCE: usize = 2;
 /// How often what is verified is recorded.
@@ -564,7 +562,14 @@ pub async fn fetch_file(
         client,
         root: layout.root,
         layout,
-        queue: Mutex::new(segments(layout, &done, SEGMENT).into()),
+        queue: Mutex::new(
+            segments(
+                layout,
+                &done,
+                segment_size(layout.size, sources.len() * PER_SOURCE),
+            )
+            .into(),
+        ),
         remaining: AtomicUsize::new(done.iter().filter(|d| !**d).count()),
         done: Mutex::new(done),
         file,

@@ -237,3 +237,34 @@ pub fn segments(layout: &Layout, done: &[bool], target: u64) -> Vec<std::ops::Ra
     }
     out
 }
+/// Bytes asked of a gateway in one request, at least and at most: kubo
+/// pays about 3 ms of CPU for each range it serves (it walks the file's
+/// tree to the range's start): measured on 1.1.6 + kubo 0.42, a GiB asked
+/// 8 MiB at a time cost it 1.54 s of CPU, in one request 1.15 s, in
+/// ranges of 64 MiB 1.19 s.
+const SEGMENT_MIN: u64 = 8 << 20;
+const SEGMENT_MAX: u64 = 32 << 20;
+
+/// The bytes asked in one request: about two rounds of requests over the
+/// `workers` of every gateway (so one that finishes early takes more),
+/// within [`SEGMENT_MIN`] and [`SEGMENT_MAX`].
+pub fn segment_size(size: u64, workers: usize) -> u64 {
+    size.div_ceil(workers.max(1) as u64 * 2)
+        .clamp(SEGMENT_MIN, SEGMENT_MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Few ranges for kubo to walk to, yet work for every gateway's
+    /// workers: 1 GiB from one gateway in 32 MiB ranges, 64 MiB in four.
+    #[test]
+    fn a_request_asks_for_enough_to_spare_the_gateway_and_not_more() {
+        assert_eq!(segment_size(1 << 30, 2), 32 << 20);
+        assert_eq!(segment_size(64 << 20, 2), 16 << 20);
+        assert_eq!(segment_size(64 << 20, 6), 8 << 20);
+        assert_eq!(segment_size(1 << 20, 6), 8 << 20);
+        assert_eq!(segment_size(0, 0), 8 << 20);
+    }
+}
