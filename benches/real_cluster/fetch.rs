@@ -113,27 +113,27 @@ async fn one_file(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path, mib: us
         let _ = std::fs::remove_file(&out);
         let _ = Command::new("sync").status();
     };
-    let curl = best(3, || {
-        clear();
-        shell(&format!("curl -sS -o '{o}' '{url}'"))
-    });
-    let curl_sync = best(3, || {
-        clear();
-        shell(&format!("curl -sS -o '{o}' '{url}' && sync '{o}'"))
-    });
     let mut peak = 0f64;
     let mut ours = |extra: &[&str]| {
-        best(3, || {
-            clear();
-            let mut a = vec!["get", &cid, "-o", &o, "--from", "nas", "--json"];
-            a.extend_from_slice(extra);
-            let r = get(ccs(&a));
-            peak = peak.max(r.peak_mib);
-            r.secs
-        })
+        clear();
+        let mut a = vec!["get", &cid, "-o", &o, "--from", "nas", "--json"];
+        a.extend_from_slice(extra);
+        let r = get(ccs(&a));
+        peak = peak.max(r.peak_mib);
+        r.secs
     };
-    let fast = ours(&["--no-sync"]);
-    let synced = ours(&[]);
+    // Turn about, best of five each: on a shared machine the page cache
+    // and the neighbours change from one second to the next, and each tool
+    // meets the same of both.
+    let (mut curl, mut curl_sync, mut fast, mut synced) = (f64::MAX, f64::MAX, f64::MAX, f64::MAX);
+    for _ in 0..5 {
+        clear();
+        curl = curl.min(shell(&format!("curl -sS -o '{o}' '{url}'")));
+        fast = fast.min(ours(&["--no-sync"]));
+        clear();
+        curl_sync = curl_sync.min(shell(&format!("curl -sS -o '{o}' '{url}' && sync '{o}'")));
+        synced = synced.min(ours(&[]));
+    }
     assert_eq!(
         std::fs::read(&out).map(|b| b.len() as u64).unwrap_or(0),
         bytes
@@ -177,9 +177,10 @@ fn holders(t: &mut Table, tmp: &Path, cid: &str) {
         }
         get(ccs(&a))
     };
-    let one = best(3, || run(Some("nas")).secs);
     let mut shares = String::new();
-    let three = best(3, || {
+    let (mut one, mut three) = (f64::MAX, f64::MAX);
+    for _ in 0..3 {
+        one = one.min(run(Some("nas")).secs);
         let r = run(None);
         shares = r.json["sources"]
             .as_array()
@@ -196,8 +197,8 @@ fn holders(t: &mut Table, tmp: &Path, cid: &str) {
                     .join(", ")
             })
             .unwrap_or_default();
-        r.secs
-    });
+        three = three.min(r.secs);
+    }
     t.row(
         "get 1 GiB from 3 holders vs from 1 (time, lower is better)",
         format!(
