@@ -406,6 +406,16 @@ mod both {
         );
         assert!(!out.exists(), "nothing under the final name");
         assert_eq!(hidden(tmp.path()).len(), 2, "the parts and their record");
+        // A finished file changed in place since, its size kept (found by a
+        // newcomer: it was kept and said verified): checked again, fetched again.
+        let staging = hidden(tmp.path())
+            .into_iter()
+            .find(|p| p.is_dir())
+            .expect("the hidden folder");
+        let note = staging.join("note-00.txt");
+        let mut bytes = std::fs::read(&note).expect("a finished note");
+        bytes.iter_mut().for_each(|b| *b = !*b);
+        std::fs::write(&note, &bytes).unwrap();
 
         let counting = Proxy::start(&b.peers[0].gateway, None).await;
         gws[0] = counting.url.clone();

@@ -458,11 +458,11 @@ async fn run_workers(
     partial: &Partial,
     state: &mut FileState,
 ) -> Vec<Result<(), ClientError>> {
+    // Each gateway's first worker before any second one: the first
+    // requests of a file of two segments go to two gateways, not one.
     let workers = futures_util::future::join_all(
-        sources
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| std::iter::repeat_n((i, s), PER_SOURCE))
+        (0..PER_SOURCE)
+            .flat_map(|_| sources.iter().enumerate())
             .map(|(i, s)| async move {
                 let r = worker(sh, i, s).await;
                 if r.is_err() {

@@ -106,18 +106,17 @@ async fn worker(run: &Run<'_>, i: usize) -> Result<(), Stop> {
 /// every second beside them.
 async fn run_parts(run: &Run<'_>, files: Vec<Part>, partial: &Partial) -> Result<(), Stop> {
     let work = async {
-        let workers = futures_util::future::join_all(
-            (0..run.sources.len())
-                .flat_map(|i| std::iter::repeat_n(i, PER_SOURCE))
-                .map(|i| async move {
+        let workers =
+            futures_util::future::join_all((0..PER_SOURCE).flat_map(|_| 0..run.sources.len()).map(
+                |i| async move {
                     let r = worker(run, i).await;
                     if r.is_err() {
                         run.cancel.cancel();
                     }
                     r
-                }),
-        )
-        .await;
+                },
+            ))
+            .await;
         first_stop(workers)?;
         if !lock(&run.queue).is_empty() {
             return Err(Stop::Failed(gone(run)));
@@ -211,8 +210,9 @@ pub async fn fetch_folder(
         partial: &partial,
         dest,
         caps,
+        dag: &dag,
     };
-    let (state, resumed) = start.resume(earlier, &tally, watch)?;
+    let (state, resumed) = start.resume(earlier, &tally, watch).await?;
     let (cars, files): (Vec<Part>, Vec<Part>) = plan
         .parts
         .iter()

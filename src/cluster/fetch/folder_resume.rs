@@ -1,14 +1,19 @@
 //! What a folder fetch finds when it starts: its hidden folder (the user's
 //! own, private, locked while it runs), the parts an earlier run of the
-//! same cut finished and that are still whole, and the folders the cut
+//! same cut finished that are still whole and, checked again against
+//! their CIDs, still the item's, and the folders the cut
 //! opens, made without following a link put in their place.
 
 use std::path::{Component, Path};
 
+use futures_util::StreamExt;
+
 use super::partial::{bytes_at, entries_at, mine, FileState, FolderState, Locked, Partial};
+use super::recheck::matches;
 use super::tally::Tally;
 use super::tree::{Part, Plan};
 use super::{byte_cap, io, Event, FetchOptions, Watch};
+use crate::cluster::dag::Dag;
 use crate::cluster::ClientError;
 
 /// The hidden folder, made private and held under an exclusive lock for as
@@ -88,21 +93,59 @@ pub(super) struct Start<'a> {
     pub partial: &'a Partial,
     pub dest: &'a Path,
     pub caps: &'a FetchOptions,
+    pub dag: &'a Dag,
 }
 
 impl Start<'_> {
-    /// The parts `earlier` finished that are still whole on disk: their
-    /// bytes and entries what it recorded.
-    fn still_finished(&self, earlier: Option<FolderState>, st: &mut FolderState) {
-        let Some(earlier) = earlier else { return };
+    /// The parts `earlier` finished whose bytes and entries on disk are
+    /// still the ones it recorded (a first, cheap look).
+    fn recorded_whole(&self, earlier: Option<FolderState>) -> Vec<(Part, (u64, u64))> {
+        let Some(earlier) = earlier else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
         for part in &self.plan.parts {
-            let key = part.key();
-            let Some(&(bytes, entries)) = earlier.done.get(&key) else {
+            let Some(&(bytes, entries)) = earlier.done.get(&part.key()) else {
                 continue;
             };
             let at = self.partial.data.join(part.rel());
             if bytes_at(&at).ok() == Some(bytes) && entries_at(&at).ok() == Some(entries) {
-                st.done.insert(key, (bytes, entries));
+                out.push((part.clone(), (bytes, entries)));
+            }
+        }
+        out
+    }
+
+    /// Of the parts `earlier` finished, those still whole and, checked
+    /// again against their CIDs on disk, still the item's, into `st`.
+    async fn still_finished(
+        &self,
+        earlier: Option<FolderState>,
+        st: &mut FolderState,
+        watch: &Watch,
+    ) {
+        let whole = self.recorded_whole(earlier);
+        if whole.is_empty() {
+            return;
+        }
+        let recorded = whole.iter().map(|(_, d)| d.0).sum();
+        watch.event(Event::Rechecking { recorded });
+        let checked: Vec<(String, (u64, u64), bool)> = futures_util::stream::iter(whole)
+            .map(|(part, d)| async move {
+                let depth = match &part {
+                    Part::Car { depth, .. } => *depth,
+                    Part::File { .. } => 1,
+                };
+                let at = self.partial.data.join(part.rel());
+                let ok = matches(self.dag, *part.cid(), at, depth).await;
+                (part.key(), d, ok)
+            })
+            .buffer_unordered(4)
+            .collect()
+            .await;
+        for (key, d, ok) in checked {
+            if ok {
+                st.done.insert(key, d);
             }
         }
     }
@@ -127,14 +170,14 @@ impl Start<'_> {
     /// What an earlier run finished that is still whole, counted against
     /// the caps and said when there is any; the cut's folders made. The
     /// record to go on with, and the bytes found verified.
-    pub(super) fn resume(
+    pub(super) async fn resume(
         &self,
         earlier: Option<FolderState>,
         tally: &Tally,
         watch: &Watch,
     ) -> Result<(FolderState, u64), ClientError> {
         let mut state = FolderState::new(self.cid, self.dest, self.plan.fingerprint());
-        self.still_finished(earlier, &mut state);
+        self.still_finished(earlier, &mut state, watch).await;
         let resumed = self.verified(&state);
         tally.cap_bytes(byte_cap(self.caps, self.cid, self.dest, state.bytes()));
         let _ = tally.bytes(state.bytes());
@@ -202,19 +245,28 @@ mod tests {
         std::fs::write(at.join("one"), b"x").unwrap();
         let mut earlier = FolderState::new("QmX", &dest, plan.fingerprint());
         earlier.done.insert(part.key(), (1, 2));
+        let client = std::sync::Arc::new(
+            crate::cluster::ClusterClient::new(crate::cluster::ClientConfig::new(vec![
+                crate::cluster::parse_host("http://127.0.0.1:9", false).unwrap(),
+            ]))
+            .unwrap(),
+        );
+        let dag = Dag::new(client, "http://127.0.0.1:9".parse().unwrap());
         let start = Start {
             cid: "QmX",
             plan: &plan,
             partial: &partial,
             dest: &dest,
             caps: &FetchOptions::default(),
+            dag: &dag,
         };
-        let mut st = FolderState::new("QmX", &dest, plan.fingerprint());
-        start.still_finished(Some(earlier.clone()), &mut st);
-        assert_eq!(st.done.len(), 1, "whole: trusted");
+        assert_eq!(
+            start.recorded_whole(Some(earlier.clone())).len(),
+            1,
+            "whole: looked at"
+        );
         std::fs::remove_file(at.join("empty")).unwrap();
-        let mut st = FolderState::new("QmX", &dest, plan.fingerprint());
-        start.still_finished(Some(earlier), &mut st);
-        assert!(st.done.is_empty(), "an entry gone: fetched again");
+        let st: Vec<_> = start.recorded_whole(Some(earlier));
+        assert!(st.is_empty(), "an entry gone: fetched again");
     }
 }

@@ -25,6 +25,7 @@ mod leaf;
 mod name;
 mod partial;
 mod rate;
+mod recheck;
 mod sources;
 mod tally;
 mod tree;
