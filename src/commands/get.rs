@@ -126,10 +126,17 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
             let canonical =
                 crate::unixfs::parse_cid(cid).map_or(cid.to_string(), |c| c.to_string());
             let p = crate::cluster::fetch::Partial::of(&canonical, &dest);
+            // Said once, whole: a bare "cancelled" after it read as if
+            // the work was thrown away (found trying it as a newcomer).
             if p.state.exists() {
-                tell!("ccs-tui: interrupted; what was verified is kept: the same get resumes");
+                tell!(
+                    "ccs-tui: interrupted; what was verified is kept beside {} (hidden): the same get resumes",
+                    dest.display()
+                );
+            } else {
+                tell!("ccs-tui: interrupted before anything was verified; nothing kept");
             }
-            return Err(crate::cluster::ClientError::Cancelled.into());
+            return Ok(super::output::FAIL);
         }
         r => r?,
     };

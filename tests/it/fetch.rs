@@ -270,6 +270,10 @@ mod both {
             stderr.contains("interrupted; what was verified is kept"),
             "{stderr}"
         );
+        assert!(
+            !stderr.lines().any(|l| l.trim() == "ccs-tui: cancelled"),
+            "said once, not undone by a bare 'cancelled': {stderr}"
+        );
         assert!(!out.exists(), "nothing under the final name");
 
         let counting = Proxy::start(&b.peers[0].gateway, None).await;
@@ -403,6 +407,10 @@ mod both {
         assert!(
             stderr.contains("interrupted; what was verified is kept"),
             "{stderr}"
+        );
+        assert!(
+            !stderr.lines().any(|l| l.trim() == "ccs-tui: cancelled"),
+            "said once, not undone by a bare 'cancelled': {stderr}"
         );
         assert!(!out.exists(), "nothing under the final name");
         assert_eq!(hidden(tmp.path()).len(), 2, "the parts and their record");
