@@ -88,10 +88,9 @@ impl Run<'_> {
             .collect()
     }
 
-    /// Records the parts finished, once what they wrote is on the disk: a
-    /// finished part is trusted again by its bytes and entries, not
-    /// re-hashed, so the record never names one a power cut could tear.
-    /// A failed flush or save keeps the last good record.
+    /// Records the parts finished (a resume checks each again against its
+    /// CIDs, so the record is not flushed, nor what the parts wrote). A
+    /// failed save keeps the last good record.
     pub(super) async fn save(&self, partial: &Partial) {
         let st = lock(&self.state).clone();
         let n = st.done.len();
@@ -99,12 +98,7 @@ impl Run<'_> {
             return;
         }
         let p = partial.clone();
-        let r = tokio::task::spawn_blocking(move || {
-            let dir = std::fs::File::open(&p.data)?;
-            nix::unistd::syncfs(&dir).map_err(std::io::Error::from)?;
-            st.save(&p)
-        })
-        .await;
+        let r = tokio::task::spawn_blocking(move || st.save(&p)).await;
         if let Ok(Ok(())) = r {
             self.saved.store(n, Ordering::Release);
         }
