@@ -120,6 +120,55 @@ fn same_tree(a: &Path, b: &Path) {
     }
 }
 
+/// `get CID -o OUT --from PEER` through `quiet` (a proxy that goes quiet
+/// after `half` bytes), stopped by SIGTERM `after` it went quiet: it exits
+/// 2, says once that what was verified is kept, and leaves nothing under
+/// the final name.
+async fn get_stopped_midway(
+    cfg: &Path,
+    (cid, out, peer): (&str, &Path, &str),
+    quiet: &Proxy,
+    half: u64,
+    after: Duration,
+) {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
+        .args(["get", cid, "-o"])
+        .arg(out)
+        .args(["--from", peer, "--config"])
+        .arg(cfg)
+        .env("HOME", cfg.with_file_name("home"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while quiet.passed() < half && t0.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(quiet.passed() >= half, "the get never got halfway");
+    tokio::time::sleep(after).await;
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let o = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; what was verified is kept"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.lines().any(|l| l.trim() == "ccs-tui: cancelled"),
+        "said once, not undone by a bare 'cancelled': {stderr}"
+    );
+    assert!(!out.exists(), "nothing under the final name");
+}
+
 fn hidden(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -233,48 +282,14 @@ mod both {
         let cfg = config(&b, tmp.path(), &gws);
         let out = tmp.path().join("big.bin");
         let peer = b.peers[0].name.clone();
-        let (code, stderr) = {
-            let (cfg, out, cid) = (cfg.clone(), out.clone(), cid.clone());
-            let child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
-                .args(["get", &cid, "-o"])
-                .arg(&out)
-                .args(["--from", &peer, "--config"])
-                .arg(&cfg)
-                .env("HOME", tmp.path().join("home"))
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            let t0 = std::time::Instant::now();
-            while quiet.passed() < half && t0.elapsed() < Duration::from_secs(120) {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            assert!(quiet.passed() >= half, "the get never got halfway");
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let ok = std::process::Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok);
-            let o = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-                .await
-                .unwrap();
-            (
-                o.status.code(),
-                String::from_utf8_lossy(&o.stderr).into_owned(),
-            )
-        };
-        assert_eq!(code, Some(2), "{stderr}");
-        assert!(
-            stderr.contains("interrupted; what was verified is kept"),
-            "{stderr}"
-        );
-        assert!(
-            !stderr.lines().any(|l| l.trim() == "ccs-tui: cancelled"),
-            "said once, not undone by a bare 'cancelled': {stderr}"
-        );
-        assert!(!out.exists(), "nothing under the final name");
+        get_stopped_midway(
+            &cfg,
+            (&cid, &out, &peer),
+            &quiet,
+            half,
+            Duration::from_millis(300),
+        )
+        .await;
 
         let counting = Proxy::start(&b.peers[0].gateway, None).await;
         gws[0] = counting.url.clone();
@@ -377,42 +392,14 @@ mod both {
         let cfg = config(&b, tmp.path(), &gws);
         let out = tmp.path().join("fetched");
         let peer = b.peers[0].name.clone();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_ccs-tui"))
-            .args(["get", &cid, "-o"])
-            .arg(&out)
-            .args(["--from", &peer, "--config"])
-            .arg(&cfg)
-            .env("HOME", tmp.path().join("home"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let t0 = std::time::Instant::now();
-        while quiet.passed() < half && t0.elapsed() < Duration::from_secs(120) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(quiet.passed() >= half, "the get never got halfway");
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let pid = child.id().to_string();
-        assert!(std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
-        let o = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-            .await
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{stderr}");
-        assert!(
-            stderr.contains("interrupted; what was verified is kept"),
-            "{stderr}"
-        );
-        assert!(
-            !stderr.lines().any(|l| l.trim() == "ccs-tui: cancelled"),
-            "said once, not undone by a bare 'cancelled': {stderr}"
-        );
-        assert!(!out.exists(), "nothing under the final name");
+        get_stopped_midway(
+            &cfg,
+            (&cid, &out, &peer),
+            &quiet,
+            half,
+            Duration::from_millis(1500),
+        )
+        .await;
         assert_eq!(hidden(tmp.path()).len(), 2, "the parts and their record");
         // A finished file changed in place since, its size kept (found by a
         // newcomer: it was kept and said verified): checked again, fetched again.

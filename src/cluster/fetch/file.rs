@@ -67,6 +67,8 @@ struct Shared<'a> {
     cancel: CancellationToken,
     /// Per gateway: what it gave, how fast, and whether it is dropped.
     rates: Mutex<Vec<Rate>>,
+    /// What the last record saved says is verified.
+    saved: Mutex<FileState>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -404,10 +406,10 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<(), ClientErr
 /// Records what is verified. No fsync: after a crash the record may name
 /// pieces the disk lost, and that is fine, since a resume re-checks every
 /// piece against its CID before it trusts it. A failed save keeps the last good record.
-async fn checkpoint(sh: &Shared<'_>, partial: &Partial, state: &mut FileState) {
+async fn checkpoint(sh: &Shared<'_>, partial: &Partial) {
     let ranges = sh.verified_ranges();
     let p = partial.clone();
-    let mut st = state.clone();
+    let mut st = lock(&sh.saved).clone();
     let r = tokio::task::spawn_blocking(move || {
         st.set(ranges);
         st.save(&p)?;
@@ -415,7 +417,7 @@ async fn checkpoint(sh: &Shared<'_>, partial: &Partial, state: &mut FileState) {
     })
     .await;
     if let Ok(Ok(st)) = r {
-        *state = st;
+        *lock(&sh.saved) = st;
     }
 }
 
@@ -456,7 +458,6 @@ async fn run_workers(
     sh: &Shared<'_>,
     sources: &[Source],
     partial: &Partial,
-    state: &mut FileState,
 ) -> Vec<Result<(), ClientError>> {
     // Each gateway's first worker before any second one: the first
     // requests of a file of two segments go to two gateways, not one.
@@ -471,22 +472,7 @@ async fn run_workers(
                 r
             }),
     );
-    let stop = CancellationToken::new();
-    let workers = async {
-        let r = workers.await;
-        stop.cancel();
-        r
-    };
-    let ticker = async {
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(CHECKPOINT) => {}
-                _ = stop.cancelled() => break,
-            }
-            checkpoint(sh, partial, state).await;
-        }
-    };
-    tokio::join!(workers, ticker).0
+    super::ticking(workers, CHECKPOINT, || checkpoint(sh, partial)).await
 }
 
 /// The error that ends the fetch, if any: the first, a cancel only when
@@ -578,6 +564,7 @@ pub async fn fetch_file(
         watch,
         cancel: cancel.child_token(),
         rates: Mutex::new(vec![Rate::default(); sources.len()]),
+        saved: Mutex::new(FileState::new(&cid, dest, layout.size)),
     };
     let resumed: u64 = sh.verified_ranges().iter().map(|r| r.end - r.start).sum();
     if resumed > 0 {
@@ -587,8 +574,7 @@ pub async fn fetch_file(
         });
         sh.report(resumed);
     }
-    let mut state = FileState::new(&cid, dest, layout.size);
-    let results = run_workers(&sh, sources, &partial, &mut state).await;
+    let results = run_workers(&sh, sources, &partial).await;
     let fatal = first_error(results);
     let from: Vec<Served> = lock(&sh.rates)
         .iter()
@@ -603,14 +589,14 @@ pub async fn fetch_file(
         if let Err(e) = finish(sh.file.clone(), &partial, dest, caps).await {
             // Whole and verified, but not placed (the name taken since, a
             // disk error): the record says so for the next run.
-            checkpoint(&sh, &partial, &mut state).await;
+            checkpoint(&sh, &partial).await;
             return Err(e);
         }
         return Ok(FileOutcome { resumed, from });
     }
     // Unfinished: what is verified stays for the next run (decided by what
     // is verified, not by whether the last record could be saved).
-    checkpoint(&sh, &partial, &mut state).await;
+    checkpoint(&sh, &partial).await;
     if sh.verified_ranges().is_empty() {
         partial.remove();
     }
@@ -629,7 +615,7 @@ pub async fn fetch_file(
         format!(
             "no gateway could give the rest ({}); {} verified kept, the same get resumes",
             why.join("; "),
-            crate::format::human_bytes(state.bytes())
+            crate::format::human_bytes(lock(&sh.saved).bytes())
         ),
     ))
 }

@@ -127,22 +127,7 @@ async fn run_parts(run: &Run<'_>, files: Vec<Part>, partial: &Partial) -> Result
         }
         Ok(())
     };
-    let stop = CancellationToken::new();
-    let work = async {
-        let r = work.await;
-        stop.cancel();
-        r
-    };
-    let ticker = async {
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(CHECKPOINT) => {}
-                _ = stop.cancelled() => break,
-            }
-            run.save(partial).await;
-        }
-    };
-    tokio::join!(work, ticker).0
+    super::ticking(work, CHECKPOINT, || run.save(partial)).await
 }
 
 /// The stop that ends the fetch: the first, a cancel only when nothing

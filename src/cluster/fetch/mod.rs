@@ -315,6 +315,31 @@ pub async fn fetch(
     })
 }
 
+/// Runs `work`, and `tick` every `every` beside it until `work` ends (a
+/// tick under way is let finish): how a fetch records what it verified.
+async fn ticking<T, F: std::future::Future<Output = ()>>(
+    work: impl std::future::Future<Output = T>,
+    every: std::time::Duration,
+    mut tick: impl FnMut() -> F,
+) -> T {
+    let stop = CancellationToken::new();
+    let work = async {
+        let r = work.await;
+        stop.cancel();
+        r
+    };
+    let ticker = async {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.cancelled() => break,
+            }
+            tick().await;
+        }
+    };
+    tokio::join!(work, ticker).0
+}
+
 /// Flushes the file system that holds `dir`: one call for a folder's
 /// thousands of files, where an fsync each would cost more than the fetch.
 async fn flush_all(dir: &Path) -> Result<(), ClientError> {
