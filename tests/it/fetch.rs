@@ -169,6 +169,35 @@ async fn get_stopped_midway(
     assert!(!out.exists(), "nothing under the final name");
 }
 
+/// The same get again through a proxy that counts, `--from` the first
+/// peer: it completes, says it resumes, and asks at most what was left
+/// (`total` less what it kept) and `slack`. What it kept.
+async fn resumed_asking_only_the_rest(
+    b: &Backend,
+    tmp: &Path,
+    (cid, out): (&str, &Path),
+    total: u64,
+    slack: u64,
+) -> u64 {
+    let counting = Proxy::start(&b.peers[0].gateway, None).await;
+    let mut gws: Vec<String> = b.peers.iter().map(|p| p.gateway.clone()).collect();
+    gws[0] = counting.url.clone();
+    let peer = b.peers[0].name.as_str();
+    let o = get(&config(b, tmp, &gws), cid, out, &["--from", peer]).await;
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("resuming: "), "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    let resumed = v["resumed"].as_u64().unwrap();
+    let rest = total.saturating_sub(resumed);
+    assert!(
+        counting.passed() <= rest + slack,
+        "asked {} bytes for a remainder of {rest}",
+        counting.passed()
+    );
+    assert!(hidden(tmp).is_empty(), "nothing partial left");
+    resumed
+}
+
 fn hidden(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -291,34 +320,17 @@ mod both {
         )
         .await;
 
-        let counting = Proxy::start(&b.peers[0].gateway, None).await;
-        gws[0] = counting.url.clone();
-        let o = get(
-            &config(&b, tmp.path(), &gws),
-            &cid,
-            &out,
-            &["--from", &peer],
-        )
-        .await;
-        assert_eq!(o.code, 0, "{}", o.stderr);
-        assert!(o.stderr.contains("resuming: "), "{}", o.stderr);
-        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-        let resumed = v["resumed"].as_u64().unwrap();
+        let total = data.len() as u64;
+        let resumed =
+            resumed_asking_only_the_rest(&b, tmp.path(), (&cid, &out), total, 256 << 10).await;
         assert!(
             resumed >= half / 2,
             "kept {resumed} of the {half} that came"
-        );
-        let rest = data.len() as u64 - resumed;
-        assert!(
-            counting.passed() <= rest + (256 << 10),
-            "asked {} bytes for a remainder of {rest}",
-            counting.passed()
         );
         assert!(
             std::fs::read(&out).unwrap() == data,
             "the whole file, as added"
         );
-        assert!(hidden(tmp.path()).is_empty(), "nothing partial left");
     }
 
     /// The only gateway's link drops for a moment midway: the get waits
@@ -412,30 +424,12 @@ mod both {
         bytes.iter_mut().for_each(|b| *b = !*b);
         std::fs::write(&note, &bytes).unwrap();
 
-        let counting = Proxy::start(&b.peers[0].gateway, None).await;
-        gws[0] = counting.url.clone();
-        let o = get(
-            &config(&b, tmp.path(), &gws),
-            &cid,
-            &out,
-            &["--from", &peer],
-        )
-        .await;
-        assert_eq!(o.code, 0, "{}", o.stderr);
-        assert!(o.stderr.contains("resuming: "), "{}", o.stderr);
-        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-        let resumed = v["resumed"].as_u64().unwrap();
+        let resumed =
+            resumed_asking_only_the_rest(&b, tmp.path(), (&cid, &out), total, 512 << 10).await;
         assert!(
             resumed >= half / 2,
             "kept {resumed} of the {half} that came"
         );
-        let rest = total.saturating_sub(resumed);
-        assert!(
-            counting.passed() <= rest + (512 << 10),
-            "asked {} bytes for a remainder of {rest}",
-            counting.passed()
-        );
         same_tree(&src, &out);
-        assert!(hidden(tmp.path()).is_empty(), "nothing partial left");
     }
 }

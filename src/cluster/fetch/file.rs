@@ -19,7 +19,9 @@ use tokio_util::sync::CancellationToken;
 use super::layout::{segment_size, segments, Data, Layout};
 use super::leaf::{read_at, recheck, write_at, Check};
 use super::partial::{open_data, FileState, Locked, Partial};
-use super::rate::{after_failure, after_success, drop_source, lagging, Next, Rate, LAG_AFTER};
+use super::rate::{
+    after_failure, after_success, drop_source, lagging, served, Next, Rate, LAG_AFTER,
+};
 use super::sources::Source;
 use super::{io, Event, FetchOptions, Served, Watch};
 use crate::cluster::dag::{decode, Node};
@@ -576,15 +578,7 @@ pub async fn fetch_file(
     }
     let results = run_workers(&sh, sources, &partial).await;
     let fatal = first_error(results);
-    let from: Vec<Served> = lock(&sh.rates)
-        .iter()
-        .zip(sources)
-        .map(|(r, s)| Served {
-            source: s.name.clone(),
-            bytes: r.bytes,
-            dropped: r.dropped.clone(),
-        })
-        .collect();
+    let from: Vec<Served> = served(&lock(&sh.rates), sources);
     if sh.remaining.load(Ordering::Acquire) == 0 {
         if let Err(e) = finish(sh.file.clone(), &partial, dest, caps).await {
             // Whole and verified, but not placed (the name taken since, a

@@ -18,7 +18,7 @@ use super::folder_parts::{car_part, clear, file_part};
 use super::folder_resume::{has_partial_file, open_staging, Start};
 use super::folder_run::{lock, Run, Stop};
 use super::partial::{FolderState, Partial};
-use super::rate::{after_failure, after_success, Next, Rate};
+use super::rate::{after_failure, after_success, served, Next, Rate};
 use super::tally::Tally;
 use super::tree::{plan, Part, PlanError};
 use super::{io, FetchOptions, Served, Source, Watch};
@@ -221,15 +221,7 @@ pub async fn fetch_folder(
     run.report();
     run.save(&partial).await;
     let r = run_parts(&run, files, &partial).await;
-    let from: Vec<Served> = lock(&run.rates)
-        .iter()
-        .zip(sources)
-        .map(|(r, s)| Served {
-            source: s.name.clone(),
-            bytes: r.bytes,
-            dropped: r.dropped.clone(),
-        })
-        .collect();
+    let from: Vec<Served> = served(&lock(&run.rates), sources);
     match r {
         Ok(()) => {
             run.save(&partial).await;

@@ -131,6 +131,19 @@ pub(super) fn drop_source(rates: &mut [Rate], i: usize, why: String, lied: bool)
     Next::Dropped(news.then_some(why))
 }
 
+/// What each gateway gave a fetch, and why one was dropped, as reported.
+pub(super) fn served(rates: &[Rate], sources: &[super::Source]) -> Vec<super::Served> {
+    rates
+        .iter()
+        .zip(sources)
+        .map(|(r, s)| super::Served {
+            source: s.name.clone(),
+            bytes: r.bytes,
+            dropped: r.dropped.clone(),
+        })
+        .collect()
+}
+
 /// How long a request runs before its pace is judged.
 pub(super) const LAG_AFTER: Duration = Duration::from_secs(5);
 
