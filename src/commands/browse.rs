@@ -24,7 +24,7 @@ pub struct CatArgs {
 }
 
 /// `CID/a/b` → the CID and the path inside it.
-fn split_target(t: &str) -> Result<(cid::Cid, String), CmdError> {
+pub(super) fn split_target(t: &str) -> Result<(cid::Cid, String), CmdError> {
     let t = t.trim().trim_start_matches("/ipfs/");
     let (c, path) = t.split_once('/').unwrap_or((t, ""));
     let cid = crate::unixfs::parse_cid(c)

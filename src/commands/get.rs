@@ -7,13 +7,13 @@ use serde_json::json;
 
 use super::output::*;
 use super::Ctx;
-use crate::cluster::fetch::{fetch, sources, Event, Watch};
-use crate::unixfs::{self};
+use crate::cluster::fetch::{fetch, sources, Event, Source, Watch};
 
 /// `ccs-tui get`
 #[derive(clap::Args, Debug, Clone)]
 pub struct GetArgs {
-    /// The item (or a file or folder inside one, by its own CID).
+    /// The item: CID, or CID/path for a file or folder inside one (or a
+    /// file or folder inside one by its own CID).
     cid: String,
     /// Where to write it [default: the item's name in the current folder].
     #[arg(long, short = 'o', alias = "dest")]
@@ -64,9 +64,26 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?}: a size is a number with K, M, G or T"))
 }
 
+/// The CID at `path` inside `root` (the root itself when empty), each
+/// block on the way verified, read from the gateways of its holders.
+async fn inside(cx: &Ctx, from: &[Source], root: cid::Cid, path: &str) -> Result<String, CmdError> {
+    if path.is_empty() {
+        return Ok(root.to_string());
+    }
+    let gws = from.iter().map(|s| s.gateway.clone());
+    let first = from
+        .first()
+        .map_or_else(|| cx.client.default_gateway(), |s| s.gateway.clone());
+    let dag = crate::cluster::dag::Dag::new(cx.client.clone(), first).with_fallbacks(gws);
+    let at = dag.resolve(&root, path).await.map_err(CmdError::Block)?;
+    Ok(at.to_string())
+}
+
 pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
-    let (cid, output, force) = (a.cid.as_str(), a.output.as_deref(), a.force);
-    unixfs::parse_cid(cid).map_err(|e| CmdError::usage(cid, format!("not a valid CID: {e}")))?;
+    let (output, force) = (a.output.as_deref(), a.force);
+    // `CID/path` as ls and cat take it (found trying it as a newcomer).
+    let (root, inner) = super::browse::split_target(&a.cid)?;
+    let cid = &root.to_string();
     // A folder given (existing, or written with a trailing slash) means
     // inside it, under the item's own name, as cp and curl -O do.
     let into_folder = output.filter(|p| p.is_dir() || p.to_string_lossy().ends_with('/'));
@@ -79,7 +96,10 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     let dest: PathBuf = match output {
         Some(p) if into_folder.is_none() => p.to_path_buf(),
         _ => {
-            let file = crate::cluster::fetch::suggest_name(&cx.client, cid, None).await;
+            let file = match inner.rsplit('/').next().filter(|n| !n.is_empty()) {
+                Some(last) => crate::sanitize::for_disk(last).into_owned(),
+                None => crate::cluster::fetch::suggest_name(&cx.client, cid, None).await,
+            };
             match into_folder {
                 Some(dir) => dir.join(file),
                 None => PathBuf::from(file),
@@ -98,6 +118,7 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
     let from = sources(&cx.client, &nodes, cid, a.from.as_deref())
         .await
         .map_err(CmdError::Client)?;
+    let target = &inside(cx, &from, root, &inner).await?;
     let line = ProgressLine::new("receiving");
     let progress = line.clone().map(|l| {
         Arc::new(move |got: u64, total: Option<u64>| l.show(got, total))
@@ -117,15 +138,13 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
             Event::Dropped { .. } => tell!("ccs-tui: {e}"),
         })),
     };
-    let r = fetch(&cx.client, &from, cid, &dest, &opts, &watch, cancel).await;
+    let r = fetch(&cx.client, &from, target, &dest, &opts, &watch, cancel).await;
     ctrlc.abort();
     end_progress();
     let r = match r {
         Err(crate::cluster::ClientError::Cancelled) => {
             // Named by the CID as the fetch wrote it (any base the user typed).
-            let canonical =
-                crate::unixfs::parse_cid(cid).map_or(cid.to_string(), |c| c.to_string());
-            let p = crate::cluster::fetch::Partial::of(&canonical, &dest);
+            let p = crate::cluster::fetch::Partial::of(target, &dest);
             // Said once, whole: a bare "cancelled" after it read as if
             // the work was thrown away (found trying it as a newcomer).
             if p.state.exists() {
@@ -147,12 +166,13 @@ pub(super) async fn run(cx: &Ctx, a: &GetArgs) -> Result<u8, CmdError> {
         .collect();
     if cx.json {
         print_json(&json!({
-            "cid": cid, "path": r.path, "bytes": r.bytes, "folder": r.is_dir,
+            "cid": a.cid, "fetched_cid": target, "path": r.path, "bytes": r.bytes, "folder": r.is_dir,
             "verified": true, "resumed": r.resumed, "sources": sources,
         }));
     } else {
         say!(
-            "fetched {cid} to {} (verified: matches {cid})",
+            "fetched {} to {} (verified: matches {target})",
+            a.cid,
             r.path.display()
         );
     }
