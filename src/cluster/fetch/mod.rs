@@ -235,6 +235,19 @@ async fn root_block(
                     message: format!("{host} sent a block that is not {cid}; nothing written"),
                 });
             }
+            // A gateway, not the cluster, and most often an item not
+            // pinned (found trying it as a newcomer: "the cluster at
+            // 127.0.0.1:8080 answered 404").
+            Err(ClientError::Api {
+                host, status: 404, ..
+            }) => {
+                first.get_or_insert(io(
+                    Path::new(&cid.to_string()),
+                    format!(
+                        "the gateway at {host} does not have it (404); is it in the pinset? ccs-tui status {cid}"
+                    ),
+                ));
+            }
             Err(e) => {
                 first.get_or_insert(e);
             }
