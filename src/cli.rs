@@ -21,7 +21,10 @@ pub struct Cli {
     pub command: Option<crate::commands::Command>,
 
     /// Run against a simulated community cluster (five peers, a few hundred
-    /// items), the console or any subcommand.
+    /// items), the console or any subcommand. Each run starts a fresh one:
+    /// what one `--demo add` adds, the next `--demo get` does not find
+    /// (`ccs-sim --write-config demo.yml` keeps one running; then
+    /// `--config demo.yml`).
     #[arg(long, global = true)]
     pub demo: bool,
 

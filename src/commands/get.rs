@@ -15,7 +15,9 @@ pub struct GetArgs {
     /// The item: CID, or CID/path for a file or folder inside one (or a
     /// file or folder inside one by its own CID).
     cid: String,
-    /// Where to write it [default: the item's name in the current folder].
+    /// Where to write it [default: the item's name in the current folder];
+    /// an existing folder (or a path ending in /): inside it, under the
+    /// item's name, as cp does.
     #[arg(long, short = 'o', alias = "dest")]
     output: Option<PathBuf>,
     /// Replace an existing target.
