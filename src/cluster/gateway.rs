@@ -183,6 +183,29 @@ impl ClusterClient {
         })
     }
 
+    /// Whether `gateway`'s own store holds the block `cid` (asked
+    /// `only-if-cached`: a miss is a 412 at once, where a plain request
+    /// has kubo look for it among its peers until its retrieval timeout).
+    pub async fn gateway_holds(&self, gateway: &Url, cid: &str) -> Result<bool, ClientError> {
+        let host = host_label(gateway);
+        let mut u = item_url(gateway, cid, "", false);
+        u.set_query(Some("format=raw"));
+        let rb = self
+            .gw_http
+            .head(u)
+            .header("Accept", "application/vnd.ipld.raw")
+            .header("Cache-Control", "only-if-cached")
+            .timeout(self.cfg.request_timeout);
+        match self.gw_send(rb, &host).await {
+            Ok(_) => Ok(true),
+            Err(ClientError::Api {
+                status: 412 | 404 | 410,
+                ..
+            }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// One block, as the trustless gateway serves it (`?format=raw`), checked
     /// against its CID before it is returned. At most `max` bytes are read.
     pub async fn gateway_block(

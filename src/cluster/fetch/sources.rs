@@ -30,7 +30,7 @@ impl Source {
 /// them (`nodes.NAME.gateway`, else port 8080 of the node's host; never an
 /// address guessed from what a peer announces). `from` keeps one peer, by
 /// name or ID. When no configured peer pins it, the gateway beside the
-/// answering peer, which fetches what it lacks from the others.
+/// answering peer when its store holds it (else an error that says so).
 pub async fn sources(
     client: &ClusterClient,
     nodes: &[Node],
@@ -89,7 +89,20 @@ pub async fn sources(
         return Ok(out);
     }
     if out.is_empty() {
-        out.push(Source::of_gateway(client.default_gateway()));
+        // Nobody pins it: the gateway beside the answering peer, if its
+        // store holds it (a file or folder inside a pinned item does);
+        // asked plainly, kubo would look for it for 30 s and time out.
+        let gw = client.default_gateway();
+        if let Ok(false) = client.gateway_holds(&gw, cid).await {
+            return Err(ClientError::Io {
+                path: cid.to_string(),
+                message: format!(
+                    "no peer pins it, and the gateway at {} does not hold it: is it in the pinset? ccs-tui status {cid}",
+                    host_label(&gw)
+                ),
+            });
+        }
+        out.push(Source::of_gateway(gw));
     }
     Ok(out)
 }
