@@ -241,40 +241,49 @@ fn holders(t: &mut Table, tmp: &Path, cid: &str) {
     );
 }
 
-/// A 256 MiB get from every holder stopped (SIGTERM) midway, then run again: what the second
-/// run asked of the gateways, against what was left. Run on the limited
-/// links, where "midway" is a second in, not a race.
-fn resume(t: &mut Table, tmp: &Path, cid: &str, whole: f64) {
-    let out = tmp.join("resumed.bin");
+/// A get from every holder of `cid` (of `total` bytes; the second run may
+/// ask `slack` more: a folder's listing, a leaf cut midway) into `out`, stopped
+/// (SIGTERM) at `at` of the best whole run's time `whole`, then run again:
+/// what the second run asked of the gateways, against what was left. Run
+/// on the limited links, where "midway" is a second in, not a race.
+fn resume(
+    t: &mut Table,
+    what: &str,
+    (cid, total, slack): (&str, u64, u64),
+    out: &Path,
+    (whole, at): (f64, f64),
+) {
     let o = out.to_str().unwrap().to_string();
-    let _ = std::fs::remove_file(&out);
+    let clear = || {
+        let _ = std::fs::remove_file(out);
+        let _ = std::fs::remove_dir_all(out);
+    };
+    clear();
     let mut child = ccs(&["get", cid, "-o", &o, "--no-sync"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("ccs-tui runs");
-    // The best run's time: 0.4 of it is well before any run ends.
-    std::thread::sleep(Duration::from_secs_f64(whole * 0.4));
+    std::thread::sleep(Duration::from_secs_f64(whole * at));
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     let st = child.wait().expect("ccs-tui ends");
     assert_eq!(st.code(), Some(2), "the get was stopped before it ended");
     let again = get(ccs(&["get", cid, "-o", &o, "--no-sync", "--json"]));
-    let total = 256u64 << 20;
     let resumed = again.json["resumed"].as_u64().unwrap_or(0);
     let asked: u64 = again.json["sources"]
         .as_array()
         .map(|s| s.iter().filter_map(|x| x["bytes"].as_u64()).sum())
         .unwrap_or(0);
-    let left = total - resumed;
+    let left = total.saturating_sub(resumed);
     assert!(resumed > 0, "the first run kept nothing");
     assert!(
-        asked <= left + (256 << 10),
+        asked <= left + slack,
         "the second run asked {asked} bytes where {left} were left"
     );
     t.row(
-        "on those links, get 256 MiB stopped (SIGTERM) midway, run again: asked / left",
+        &format!("on those links, {what} stopped (SIGTERM) midway, run again: asked / left"),
         format!(
             "{:.1} / {:.1} MiB (**{}**; {:.1} MiB kept verified), {:.2} vs {whole:.2} s for the whole",
             asked as f64 / 1048576.0,
@@ -284,7 +293,7 @@ fn resume(t: &mut Table, tmp: &Path, cid: &str, whole: f64) {
             again.secs
         ),
     );
-    let _ = std::fs::remove_file(&out);
+    clear();
 }
 
 /// Each gateway behind a link of its own at 1 Gbit/s (an HTB class per
@@ -381,7 +390,15 @@ async fn on_links(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path) {
         ),
     );
     let _ = std::fs::remove_file(&out);
-    resume(t, tmp, cid, three);
+    // The best run's time: 0.4 of it is well before any run ends.
+    let what = "get 256 MiB";
+    resume(
+        t,
+        what,
+        (cid, 256 << 20, 256 << 10),
+        &tmp.join("resumed.bin"),
+        (three, 0.4),
+    );
     let _ = c.unpin(cid).await;
     folder_on_links(e, c, t, tmp).await;
     drop(_links);
@@ -447,37 +464,8 @@ async fn folder_on_links(e: &Env, c: &ClusterClient, t: &mut Table, tmp: &Path) 
             ratio(tar, three)
         ),
     );
-    clear();
-    let mut child = ccs(&["get", cid, "-o", &o, "--no-sync"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("ccs-tui runs");
-    std::thread::sleep(Duration::from_secs_f64(three * 0.5));
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let st = child.wait().expect("ccs-tui ends");
-    assert_eq!(st.code(), Some(2), "the get was stopped before it ended");
-    let again = get(ccs(&["get", cid, "-o", &o, "--no-sync", "--json"]));
-    let resumed = again.json["resumed"].as_u64().unwrap_or(0);
-    let asked: u64 = again.json["sources"]
-        .as_array()
-        .map(|s| s.iter().filter_map(|x| x["bytes"].as_u64()).sum())
-        .unwrap_or(0);
-    let left = total.saturating_sub(resumed);
-    assert!(resumed > 0, "the first run kept nothing");
-    t.row(
-        "on those links, that folder from 3 holders stopped (SIGTERM) midway, run again: asked / left",
-        format!(
-            "{:.1} / {:.1} MiB (**{}**; {:.1} MiB kept verified), {:.2} vs {three:.2} s for the whole",
-            asked as f64 / 1048576.0,
-            left as f64 / 1048576.0,
-            ratio(asked as f64, left as f64),
-            resumed as f64 / 1048576.0,
-            again.secs
-        ),
-    );
+    let what = "that folder from 3 holders";
+    resume(t, what, (cid, total, 512 << 10), &out, (three, 0.5));
     clear();
     let _ = std::fs::remove_dir_all(&src);
     let _ = c.unpin(cid).await;

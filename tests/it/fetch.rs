@@ -37,12 +37,7 @@ async fn add_big(b: &Backend, dir: &Path, mib: usize) -> (String, Vec<u8>) {
     let data = unique_bytes(mib << 20);
     let f = dir.join("payload.bin");
     std::fs::write(&f, &data).unwrap();
-    let mut a = vec!["add".to_string(), f.display().to_string(), "--json".into()];
-    a.extend(b.cli_args());
-    let o = run(a, vec![]).await;
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-    let cid = v["root_cid"].as_str().unwrap().to_string();
+    let cid = b.add(&f, &[]).await;
     b.wait_pinned(&cid, Duration::from_secs(120)).await;
     std::fs::remove_file(&f).unwrap();
     (cid, data)
@@ -75,20 +70,7 @@ async fn add_folder(b: &Backend, dir: &Path, big: usize) -> (String, PathBuf) {
         std::fs::write(src.join(format!("note-{i:02}.txt")), unique_bytes(4000 + i)).unwrap();
         std::fs::write(src.join("letters").join(format!("l{i}")), unique_bytes(900)).unwrap();
     }
-    let mut a = vec![
-        "add".to_string(),
-        src.display().to_string(),
-        "--json".into(),
-    ];
-    a.extend(b.cli_args());
-    let o = run(a, vec![]).await;
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-    let cid = v["root_cid"]
-        .as_str()
-        .or(v["cid"].as_str())
-        .unwrap()
-        .to_string();
+    let cid = b.add(&src, &[]).await;
     b.wait_pinned(&cid, Duration::from_secs(120)).await;
     (cid, src)
 }
@@ -444,20 +426,7 @@ mod both {
         std::fs::write(src.join("letters").join("a.txt"), unique_bytes(3000)).unwrap();
         std::fs::write(src.join("letters").join("b.txt"), unique_bytes(5000)).unwrap();
         std::fs::write(src.join("top.txt"), unique_bytes(100)).unwrap();
-        let mut a = vec![
-            "add".to_string(),
-            src.display().to_string(),
-            "--json".into(),
-        ];
-        a.extend(b.cli_args());
-        let o = run(a, vec![]).await;
-        assert_eq!(o.code, 0, "{}", o.stderr);
-        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-        let cid = v["root_cid"]
-            .as_str()
-            .or(v["cid"].as_str())
-            .unwrap()
-            .to_string();
+        let cid = b.add(&src, &[]).await;
         b.wait_pinned(&cid, Duration::from_secs(60)).await;
         let gws: Vec<String> = b.peers.iter().map(|p| p.gateway.clone()).collect();
         let cfg = config(&b, tmp.path(), &gws);

@@ -223,6 +223,26 @@ impl Backend {
         ]
     }
 
+    /// Adds `path` (a file or a folder) through the binary (`add --json`
+    /// with `flags`): its CID, once the add answered.
+    pub async fn add(&self, path: &std::path::Path, flags: &[&str]) -> String {
+        let mut a = vec![
+            "add".to_string(),
+            path.display().to_string(),
+            "--json".into(),
+        ];
+        a.extend(flags.iter().map(|s| s.to_string()));
+        a.extend(self.cli_args());
+        let o = super::cli::run(a, vec![]).await;
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+        v["cid"]
+            .as_str()
+            .or(v["root_cid"].as_str())
+            .unwrap()
+            .to_string()
+    }
+
     /// Adds a file of unique text named `name` in `dir` through the binary
     /// (`add` with `flags`), and waits until `copies` peers pin it.
     pub async fn add_file(
@@ -234,17 +254,7 @@ impl Backend {
     ) -> String {
         let f = dir.join(name);
         std::fs::write(&f, unique_text(name)).unwrap();
-        let mut a = vec!["add".to_string(), f.display().to_string(), "--json".into()];
-        a.extend(flags.iter().map(|s| s.to_string()));
-        a.extend(self.cli_args());
-        let o = super::cli::run(a, vec![]).await;
-        assert_eq!(o.code, 0, "{}", o.stderr);
-        let v: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
-        let cid = v["cid"]
-            .as_str()
-            .or(v["root_cid"].as_str())
-            .unwrap()
-            .to_string();
+        let cid = self.add(&f, flags).await;
         for _ in 0..600 {
             let st = self.client().pin_status(&cid, false).await.unwrap();
             let pinned = st
