@@ -16,7 +16,7 @@ use bytes::Bytes;
 use cid::Cid;
 use tokio_util::sync::CancellationToken;
 
-use super::layout::{segment_size, segments, Data, Layout};
+use super::layout::{cut, next_request, runs, Data, Layout};
 use super::leaf::{read_at, recheck, write_at, Check};
 use super::partial::{open_data, FileState, Locked, Partial};
 use super::rate::{
@@ -58,8 +58,10 @@ struct Shared<'a> {
     layout: &'a Layout,
     file: Arc<Locked>,
     file_path: std::path::PathBuf,
-    /// Runs of pieces still to ask for, each one request.
+    /// Runs of pieces still to ask for.
     queue: Mutex<VecDeque<Range<usize>>>,
+    /// Workers over every gateway, among whom what is left is shared.
+    workers: usize,
     /// Per piece: verified and written.
     done: Mutex<Vec<bool>>,
     /// Pieces not yet verified.
@@ -100,6 +102,25 @@ impl Shared<'_> {
             done[i] = true;
             self.remaining.fetch_sub(1, Ordering::AcqRel);
         }
+    }
+
+    /// The pieces of the next request: from the first run left, a share of
+    /// all that is left.
+    fn take(&self) -> Option<Range<usize>> {
+        let mut queue = lock(&self.queue);
+        let left: u64 = queue
+            .iter()
+            .map(|s| {
+                let r = self.range(s);
+                r.end - r.start
+            })
+            .sum();
+        let run = queue.pop_front()?;
+        let at = cut(self.layout, run.clone(), next_request(left, self.workers));
+        if at < run.end {
+            queue.push_front(at..run.end);
+        }
+        Some(run.start..at)
     }
 
     /// What is left of `s` (its pieces not yet verified) goes back first.
@@ -366,8 +387,7 @@ async fn worker(sh: &Shared<'_>, i: usize, src: &Source) -> Result<(), ClientErr
         if sh.remaining.load(Ordering::Acquire) == 0 || lock(&sh.rates)[i].dropped.is_some() {
             return Ok(());
         }
-        let next = lock(&sh.queue).pop_front();
-        let Some(s) = next else {
+        let Some(s) = sh.take() else {
             // Others hold the rest; one may fail and hand it back.
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(20)) => {}
@@ -550,14 +570,8 @@ pub async fn fetch_file(
         client,
         root: layout.root,
         layout,
-        queue: Mutex::new(
-            segments(
-                layout,
-                &done,
-                segment_size(layout.size, sources.len() * PER_SOURCE),
-            )
-            .into(),
-        ),
+        queue: Mutex::new(runs(layout, &done).into()),
+        workers: sources.len() * PER_SOURCE,
         remaining: AtomicUsize::new(done.iter().filter(|d| !**d).count()),
         done: Mutex::new(done),
         file,

@@ -210,26 +210,18 @@ pub async fn layout(dag: &Dag, root: &Cid, root_block: Bytes) -> Result<Layout, 
     })
 }
 
-/// The pieces not `done`, grouped into runs of about `target` bytes, each
-/// asked of a gateway in one request.
-pub fn segments(layout: &Layout, done: &[bool], target: u64) -> Vec<std::ops::Range<usize>> {
+/// The runs of pieces not `done`, each still to be asked for.
+pub fn runs(layout: &Layout, done: &[bool]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start: Option<usize> = None;
-    let mut bytes = 0u64;
-    for (i, p) in layout.pieces.iter().enumerate() {
-        if done.get(i).copied().unwrap_or(false) {
-            if let Some(s) = start.take() {
+    for i in 0..layout.pieces.len() {
+        match (done.get(i).copied().unwrap_or(false), start) {
+            (true, Some(s)) => {
                 out.push(s..i);
+                start = None;
             }
-            bytes = 0;
-            continue;
-        }
-        let s = *start.get_or_insert(i);
-        bytes += p.len;
-        if bytes >= target {
-            out.push(s..i + 1);
-            start = None;
-            bytes = 0;
+            (false, None) => start = Some(i),
+            _ => {}
         }
     }
     if let Some(s) = start {
@@ -237,34 +229,91 @@ pub fn segments(layout: &Layout, done: &[bool], target: u64) -> Vec<std::ops::Ra
     }
     out
 }
-/// Bytes asked of a gateway in one request, at least and at most: kubo
-/// pays about 3 ms of CPU for each range it serves (it walks the file's
-/// tree to the range's start): measured on 1.1.6 + kubo 0.42, a GiB asked
-/// 8 MiB at a time cost it 1.54 s of CPU, in one request 1.15 s, in
-/// ranges of 64 MiB 1.19 s.
-const SEGMENT_MIN: u64 = 8 << 20;
-const SEGMENT_MAX: u64 = 32 << 20;
 
-/// The bytes asked in one request: about two rounds of requests over the
-/// `workers` of every gateway (so one that finishes early takes more),
-/// within [`SEGMENT_MIN`] and [`SEGMENT_MAX`].
-pub fn segment_size(size: u64, workers: usize) -> u64 {
-    size.div_ceil(workers.max(1) as u64 * 2)
-        .clamp(SEGMENT_MIN, SEGMENT_MAX)
+/// Bytes asked of a gateway in one request, at least and at most. Few
+/// requests spare kubo: it pays for each range it serves (measured on kubo
+/// 0.42, a GiB in 2 ranges cost it 0.94 s of CPU, in 32 ranges 1.05 s, in
+/// 128 ranges 1.24 s). A GiB keeps one request within a day on a slow
+/// link.
+const SEGMENT_MIN: u64 = 8 << 20;
+const SEGMENT_MAX: u64 = 1 << 30;
+
+/// The bytes of the next request, `left` being still unasked among
+/// `workers`: an even share of what is left, so the first requests are
+/// large and the last small, and no worker is left with much when the
+/// others run out (a request is never cut short once asked: the bytes on
+/// their way would be fetched for nothing).
+pub fn next_request(left: u64, workers: usize) -> u64 {
+    (left / workers.max(1) as u64).clamp(SEGMENT_MIN, SEGMENT_MAX)
+}
+
+/// Where the first `bytes` of the pieces `run` end (at least one piece).
+pub fn cut(layout: &Layout, run: std::ops::Range<usize>, bytes: u64) -> usize {
+    let Some(first) = layout.pieces.get(run.start) else {
+        return run.end;
+    };
+    let until = first.offset.saturating_add(bytes);
+    let after = layout.pieces[run.clone()].partition_point(|p| p.offset + p.len <= until);
+    (run.start + after.max(1)).min(run.end)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Few ranges for kubo to walk to, yet work for every gateway's
-    /// workers: 1 GiB from one gateway in 32 MiB ranges, 64 MiB in four.
+    fn even(n: usize, len: u64) -> Layout {
+        Layout {
+            root: Cid::default(),
+            size: n as u64 * len,
+            pieces: (0..n)
+                .map(|i| Piece {
+                    offset: i as u64 * len,
+                    len,
+                    data: Data::Inline(Bytes::new()),
+                })
+                .collect(),
+        }
+    }
+
+    /// A GiB from one gateway's two workers: 512 MiB, 256 MiB, … down to
+    /// 8 MiB, 8 requests in all, where ranges of one size would need 128
+    /// for the last to end within 8 MiB of the others.
     #[test]
-    fn a_request_asks_for_enough_to_spare_the_gateway_and_not_more() {
-        assert_eq!(segment_size(1 << 30, 2), 32 << 20);
-        assert_eq!(segment_size(64 << 20, 2), 16 << 20);
-        assert_eq!(segment_size(64 << 20, 6), 8 << 20);
-        assert_eq!(segment_size(1 << 20, 6), 8 << 20);
-        assert_eq!(segment_size(0, 0), 8 << 20);
+    fn requests_start_large_and_end_small() {
+        let l = even(4096, 256 << 10);
+        let mut run = 0..l.pieces.len();
+        let mut sizes = Vec::new();
+        while !run.is_empty() {
+            let left = (run.end - run.start) as u64 * (256 << 10);
+            let at = cut(&l, run.clone(), next_request(left, 2));
+            sizes.push(((at - run.start) as u64 * (256 << 10)) >> 20);
+            run = at..run.end;
+        }
+        assert_eq!(sizes, [512, 256, 128, 64, 32, 16, 8, 8]);
+        assert_eq!(next_request(100 << 30, 2), 1 << 30);
+        assert_eq!(next_request(0, 0), 8 << 20);
+    }
+
+    /// The runs left between what an earlier run verified.
+    #[test]
+    fn what_is_left_is_the_runs_between_the_done_pieces() {
+        let l = even(6, 1);
+        assert_eq!(runs(&l, &[false; 6]), vec![0..6]);
+        assert_eq!(
+            runs(&l, &[true, false, false, true, true, false]),
+            vec![1..3, 5..6]
+        );
+        assert_eq!(runs(&l, &[true; 6]), Vec::<std::ops::Range<usize>>::new());
+    }
+
+    /// A cut falls between pieces, takes at least one, never past the run.
+    #[test]
+    fn a_cut_is_between_pieces_of_the_run() {
+        let l = even(10, 3 << 20);
+        assert_eq!(cut(&l, 2..10, 8 << 20), 4);
+        assert_eq!(cut(&l, 2..10, 9 << 20), 5);
+        assert_eq!(cut(&l, 2..10, 1), 3);
+        assert_eq!(cut(&l, 2..10, u64::MAX), 10);
+        assert_eq!(cut(&l, 10..10, 1), 10);
     }
 }
