@@ -76,6 +76,20 @@ pub struct ClusterClient {
     current: AtomicUsize,
 }
 
+/// A client of its own for work that outlives a borrow (a fetch's workers,
+/// each a task of its own so their hashing runs on every core): the same
+/// connection pools, the host last found answering as its first choice.
+impl Clone for ClusterClient {
+    fn clone(&self) -> Self {
+        ClusterClient {
+            cfg: self.cfg.clone(),
+            http: self.http.clone(),
+            gw_http: self.gw_http.clone(),
+            current: AtomicUsize::new(self.current.load(std::sync::atomic::Ordering::Relaxed)),
+        }
+    }
+}
+
 /// Filters `GET /allocations` understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinTypeFilter {

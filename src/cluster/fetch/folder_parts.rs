@@ -251,9 +251,17 @@ pub(super) async fn file_part(run: &Run<'_>, part: &Part) -> Result<u64, Stop> {
     };
     let watch = Watch { progress, events };
     let c = run.cancel.clone();
-    let out = super::file::fetch_file(run.client, &alive, &layout, &dest, &inner, &watch, c)
-        .await
-        .map_err(fail)?;
+    let out = super::file::fetch_file(
+        run.client,
+        &alive,
+        Arc::new(layout),
+        &dest,
+        &inner,
+        &watch,
+        c,
+    )
+    .await
+    .map_err(fail)?;
     let mut rates = lock(&run.rates);
     for s in out.from {
         if let Some(i) = run.sources.iter().position(|x| x.name == s.source) {

@@ -318,7 +318,8 @@ pub async fn fetch(
             .map_err(|e| io(Path::new(&cid_s), e))?,
         _ = cancel.cancelled() => return Err(ClientError::Cancelled),
     };
-    let out = file::fetch_file(client, sources, &layout, dest, caps, watch, cancel).await?;
+    let layout = Arc::new(layout);
+    let out = file::fetch_file(client, sources, layout.clone(), dest, caps, watch, cancel).await?;
     Ok(FetchReport {
         path: dest.to_path_buf(),
         bytes: layout.size,
