@@ -121,6 +121,33 @@ fn walk_chunks(
     (Ok(()), walker)
 }
 
+/// Hands the answer's chunks to the walk until it ends: why it broke off,
+/// if it did (None also when the walk stopped taking them: its error says
+/// why).
+async fn read_chunks(
+    mut resp: reqwest::Response,
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    idle: Duration,
+    cancel: tokio_util::sync::CancellationToken,
+) -> Option<WalkError> {
+    loop {
+        let next = tokio::select! {
+            c = tokio::time::timeout(idle, resp.chunk()) => c,
+            _ = cancel.cancelled() => return Some(WalkError::Cancelled),
+        };
+        let why = match next {
+            Err(_) => format!("the download stalled for {} s", idle.as_secs()),
+            Ok(Err(e)) => format!("download broke: {}", transport_reason(&e)),
+            Ok(Ok(None)) => return None,
+            Ok(Ok(Some(c))) => match tx.send(c).await {
+                Ok(()) => continue,
+                Err(_) => return None,
+            },
+        };
+        return Some(WalkError::Source(why));
+    }
+}
+
 /// A part walked from one CAR of `src`: the bytes and entries written, or
 /// why not. A
 /// cancel stops the reading, and the walk is waited for before this
@@ -136,7 +163,7 @@ pub(super) async fn car_part(
     let path = run.path(part);
     clear(&path, rel.as_os_str().is_empty()).map_err(|e| WalkError::Io(path.clone(), e))?;
     let idle = run.client.config().idle_timeout;
-    let mut resp = tokio::select! {
+    let resp = tokio::select! {
         r = ask_car(run.client, src, cid) => r?,
         _ = run.cancel.cancelled() => return Err(WalkError::Cancelled),
     };
@@ -149,23 +176,17 @@ pub(super) async fn car_part(
         }
     };
     let walk = tokio::task::spawn_blocking(move || walk_chunks(rx, walker, report));
-    let broke = loop {
-        let next = tokio::select! {
-            c = tokio::time::timeout(idle, resp.chunk()) => c,
-            _ = run.cancel.cancelled() => break Some(WalkError::Cancelled),
-        };
-        let why = match next {
-            Err(_) => format!("the download stalled for {} s", idle.as_secs()),
-            Ok(Err(e)) => format!("download broke: {}", transport_reason(&e)),
-            Ok(Ok(None)) => break None,
-            Ok(Ok(Some(c))) => match tx.send(c).await {
-                Ok(()) => continue,
-                Err(_) => break None, // the walk stopped: its error says why
-            },
-        };
-        break Some(WalkError::Source(why));
+    // The answer is read by a task of its own: polled in this one, every
+    // chunk woke it across threads (10,000 files: 39,800 futex calls, 14,300
+    // now). Dropped with this part, the set ends it, and the walk ends with
+    // its channel.
+    let mut reader = tokio::task::JoinSet::new();
+    reader.spawn(read_chunks(resp, tx, idle, run.cancel.clone()));
+    let broke = match reader.join_next().await {
+        Some(Ok(broke)) => broke,
+        Some(Err(e)) => Some(WalkError::Source(format!("the download failed: {e}"))),
+        None => None,
     };
-    drop(tx);
     let (walked, walker) = walk
         .await
         .map_err(|e| WalkError::Source(format!("the walk failed: {e}")))?;
