@@ -1120,12 +1120,7 @@ async fn sigterm_during_get_leaves_no_file_behind() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         assert!(part(), "the download never started");
-        let ok = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        crate::common::cli::terminate(&child);
         let st = child.wait().unwrap();
         let left: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()

@@ -129,12 +129,7 @@ async fn get_stopped_midway(
     }
     assert!(quiet.passed() >= half, "the get never got halfway");
     tokio::time::sleep(after).await;
-    let ok = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
+    crate::common::cli::terminate(&child);
     let o = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();

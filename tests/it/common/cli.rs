@@ -1,5 +1,15 @@
 //! The real binary, run as a user runs it: arguments, environment, no stdin.
 
+/// Sends SIGTERM to `child`, as a user's `kill` or a service manager does.
+pub fn terminate(child: &std::process::Child) {
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -TERM {}", child.id());
+}
+
 pub struct Out {
     pub code: i32,
     pub stdout: String,
